@@ -1,0 +1,100 @@
+# virtvault: one non-recursive Makefile.
+#
+#   make            build ./virtvault
+#   make check      install what is needed, build, run unit then integration tests
+#   make demo       install what is needed, build, show the demo VM's disks and chain health
+#   make asan       sanitizer build running the unit tests
+#   make deps       install the Debian packages for build and tests (idempotent)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BUILD     ?= build
+CC        ?= cc
+PKGS      := libvirt libcurl libarchive openssl inih libzstd libxml-2.0 json-c
+
+# Lazily expanded: pkg-config runs only when a recipe needs it, so that
+# 'make deps' can install the libraries first.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+TEST_CFLAGS = $(shell pkg-config --cflags cmocka)
+TEST_LIBS   = $(shell pkg-config --libs cmocka)
+
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+             -Wstrict-prototypes -Wno-format-nonliteral
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -I. -D_GNU_SOURCE \
+             -DVV_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
+
+COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c
+CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
+SCHED_SRC  := scheduler/cron.c
+AGENT_LIB_SRC := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/qimg.c \
+             agent/overlay.c agent/journal.c agent/chain.c
+AGENT_CMD_SRC := agent/main.c agent/cmd_config.c agent/cmd_disks.c \
+             agent/cmd_check_chain.c
+
+LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(SCHED_SRC) $(AGENT_LIB_SRC)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CMD_OBJ    := $(AGENT_CMD_SRC:%.c=$(BUILD)/obj/%.o)
+
+# Unit tests: one cmocka binary per module.
+UNIT_TESTS := util conf cron domxml qimg overlay chain progress
+UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
+FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o
+
+.PHONY: all check unit integration asan deps demo install clean
+.DELETE_ON_ERROR:
+
+all: virtvault
+
+virtvault: $(LIB_OBJ) $(CMD_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB_OBJ) $(FAKE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS_ALL)
+
+unit: $(UNIT_BINS)
+	@failed=0; for t in $(UNIT_BINS); do \
+		echo "== $$t"; $$t || failed=1; \
+	done; exit $$failed
+
+integration: virtvault
+	bash tests/integration/run.sh
+
+# check: everything, from a fresh machine.
+check:
+	$(MAKE) deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+asan:
+	$(MAKE) deps
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" unit
+
+deps:
+	@bash packaging/deps.sh
+
+demo:
+	$(MAKE) deps
+	$(MAKE) all
+	bash tests/demo.sh
+
+install: virtvault
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/virtvault
+	install -m 0755 virtvault $(DESTDIR)$(PREFIX)/bin/virtvault
+	install -m 0600 packaging/virtvault.conf.example $(DESTDIR)/etc/virtvault/virtvault.conf.example
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan virtvault
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,37 @@
+/*
+ * What every command receives from main, and the exit codes.
+ */
+#ifndef VV_CLI_H
+#define VV_CLI_H
+
+#include <stdbool.h>
+
+#include "conf/conf.h"
+
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,
+	CLI_EXIT_USAGE = 2,		/* usage or configuration error */
+	CLI_EXIT_PARTIAL = 3,		/* some domains failed, others not */
+};
+
+struct cli {
+	const char *config_path;	/* -c, or NULL */
+	int verbosity;			/* -1 quiet, 0 normal, 1+ verbose */
+	struct conf *conf;		/* loaded by cli_load_conf */
+};
+
+/*
+ * cli_load_conf: load the configuration into CLI->conf and set the log
+ * level from it (unless -v or -q said otherwise). NEED_REPO: the command
+ * uses the repository, whose settings must then be complete. Returns 0,
+ * or -1 after printing every error (the command exits CLI_EXIT_USAGE).
+ */
+int cli_load_conf(struct cli *cli, bool need_repo);
+
+/* The commands: each returns an enum cli_exit. ARGV[0] is its name. */
+int cmd_config(struct cli *cli, int argc, char **argv);
+int cmd_disks(struct cli *cli, int argc, char **argv);
+int cmd_check_chain(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * Domain and snapshot XML as virtvault needs it: the disks, their sources
+ * and backing chains. Pure parsing (libxml2), no libvirt.
+ */
+#ifndef VV_DOMXML_H
+#define VV_DOMXML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum domxml_type {
+	DOMXML_FILE,
+	DOMXML_BLOCK,
+	DOMXML_NETWORK,
+	DOMXML_VOLUME,
+	DOMXML_DIR,
+	DOMXML_NVME,
+	DOMXML_OTHER,
+};
+
+struct domxml_image {
+	enum domxml_type type;
+	char *path;		/* file or device path; "PROTOCOL:NAME" for network */
+	char *format;		/* "qcow2", "raw", ...; NULL when not said */
+};
+
+struct domxml_disk {
+	char *target;		/* "vda" */
+	char *device;		/* "disk", "cdrom", "floppy", "lun" */
+	char *bus;		/* "virtio", "sata", ... or NULL */
+	bool readonly;
+	bool transient;
+	bool shareable;
+	/* chain[0] is the active image, chain[i+1] the backing of chain[i]. */
+	struct domxml_image *chain;
+	size_t nchain;
+	/* Whether the XML gave the whole chain (live XML ends it with an
+	 * empty <backingStore/>); when not, ask qemu-img. */
+	bool chain_complete;
+	bool has_source;	/* an empty cdrom has none */
+};
+
+struct domxml_domain {
+	char *name;
+	char *uuid;
+	struct domxml_disk *disks;
+	size_t ndisks;
+};
+
+/*
+ * domxml_parse: parse a domain XML document. Returns a new domain (the
+ * caller frees it with domxml_free), or NULL with the reason in ERR.
+ */
+struct domxml_domain *domxml_parse(const char *xml, char *err, size_t errlen);
+
+/* domxml_free: free D; NULL is a no-op. */
+void domxml_free(struct domxml_domain *d);
+
+/* domxml_disk_chain_set: replace DISK's chain by the N images of CHAIN
+ * (ownership moves to DISK) and mark it complete. */
+void domxml_disk_chain_set(struct domxml_disk *disk, struct domxml_image *chain,
+    size_t n);
+
+/* domxml_type_name: "file", "block", "network", ... */
+const char *domxml_type_name(enum domxml_type t);
+
+/* One disk of an external snapshot: the overlay it created. */
+struct domxml_snapdisk {
+	char *target;
+	char *snapshot;		/* "external", "internal", "no" */
+	char *source;		/* overlay path for external file snapshots, or NULL */
+};
+
+struct domxml_snapshot {
+	char *name;
+	struct domxml_snapdisk *disks;
+	size_t ndisks;
+};
+
+/* domxml_snapshot_parse: parse a snapshot XML; as domxml_parse. */
+struct domxml_snapshot *domxml_snapshot_parse(const char *xml, char *err,
+    size_t errlen);
+
+/* domxml_snapshot_free: free S; NULL is a no-op. */
+void domxml_snapshot_free(struct domxml_snapshot *s);
+
+#endif

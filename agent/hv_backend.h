@@ -1,0 +1,26 @@
+/*
+ * What a hypervisor backend provides: a table of functions behind
+ * struct hv. Only backends (and hv.c) include this file.
+ */
+#ifndef VV_HV_BACKEND_H
+#define VV_HV_BACKEND_H
+
+#include "agent/hv.h"
+
+struct hv_ops {
+	int (*domain_state)(struct hv *hv, const char *dom, enum hv_state *state,
+	    bool *persistent);
+	int (*domain_xml)(struct hv *hv, const char *dom, bool inactive, char **xml);
+	int (*snapshots)(struct hv *hv, const char *dom, struct strlist *xmls);
+	int (*block_job)(struct hv *hv, const char *dom, const char *target,
+	    struct hv_block_job *job);
+	void (*close)(struct hv *hv);
+};
+
+struct hv {
+	const struct hv_ops *ops;
+	char *uri;
+	void *priv;		/* the backend's own state */
+};
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * The libvirt backend of struct hv. The only file of virtvault that talks
+ * to libvirt for reading domains; libvirt errors are logged here once, with
+ * the domain and disk they concern.
+ */
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/hv_backend.h"
+#include "common/log.h"
+
+/* libvirt prints every error to stderr by default; we log them ourselves. */
+static void
+silent_error(void *arg, virErrorPtr err)
+{
+	(void)arg;
+	(void)err;
+}
+
+static virConnectPtr
+conn_of(struct hv *hv)
+{
+	return hv->priv;
+}
+
+/* Look DOM up; HV_NOT_FOUND when libvirt says it does not exist. */
+static int
+lookup(struct hv *hv, const char *dom, virDomainPtr *out)
+{
+	virErrorPtr e;
+
+	*out = virDomainLookupByName(conn_of(hv), dom);
+	if (*out != NULL)
+		return 0;
+	e = virGetLastError();
+	if (e != NULL && e->code == VIR_ERR_NO_DOMAIN)
+		return HV_NOT_FOUND;
+	log_error("domain %s: lookup at %s failed: %s", dom, hv->uri,
+	    virGetLastErrorMessage());
+	return -1;
+}
+
+static int
+lv_domain_state(struct hv *hv, const char *dom, enum hv_state *state,
+    bool *persistent)
+{
+	virDomainPtr d = NULL;
+	int st, reason, r, ret = -1;
+
+	if ((r = lookup(hv, dom, &d)) != 0)
+		return r;
+	if (virDomainGetState(d, &st, &reason, 0) < 0) {
+		log_error("domain %s: cannot read its state: %s", dom,
+		    virGetLastErrorMessage());
+		goto out;
+	}
+	switch (st) {
+	case VIR_DOMAIN_RUNNING: *state = HV_STATE_RUNNING; break;
+	case VIR_DOMAIN_PAUSED: *state = HV_STATE_PAUSED; break;
+	case VIR_DOMAIN_SHUTOFF: *state = HV_STATE_SHUTOFF; break;
+	default: *state = HV_STATE_OTHER; break;
+	}
+	r = virDomainIsPersistent(d);
+	if (r < 0) {
+		log_error("domain %s: cannot tell whether it is persistent: %s",
+		    dom, virGetLastErrorMessage());
+		goto out;
+	}
+	*persistent = r == 1;
+	ret = 0;
+out:
+	virDomainFree(d);
+	return ret;
+}
+
+static int
+lv_domain_xml(struct hv *hv, const char *dom, bool inactive, char **xml)
+{
+	virDomainPtr d = NULL;
+	int r;
+
+	if ((r = lookup(hv, dom, &d)) != 0)
+		return r;
+	*xml = virDomainGetXMLDesc(d, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+	if (*xml == NULL)
+		log_error("domain %s: cannot read its XML: %s", dom,
+		    virGetLastErrorMessage());
+	virDomainFree(d);
+	return *xml ? 0 : -1;
+}
+
+static int
+lv_snapshots(struct hv *hv, const char *dom, struct strlist *xmls)
+{
+	virDomainPtr d = NULL;
+	virDomainSnapshotPtr *snaps = NULL;
+	int n, r, ret = -1;
+
+	if ((r = lookup(hv, dom, &d)) != 0)
+		return r;
+	n = virDomainListAllSnapshots(d, &snaps, 0);
+	if (n < 0) {
+		log_error("domain %s: cannot list snapshots: %s", dom,
+		    virGetLastErrorMessage());
+		goto out;
+	}
+	ret = 0;
+	for (int i = 0; i < n; i++) {
+		char *x = virDomainSnapshotGetXMLDesc(snaps[i], 0);
+
+		if (x == NULL) {
+			log_error("domain %s: cannot read snapshot %s: %s", dom,
+			    virDomainSnapshotGetName(snaps[i]), virGetLastErrorMessage());
+			ret = -1;
+		} else {
+			strlist_add(xmls, x);
+			free(x);
+		}
+		virDomainSnapshotFree(snaps[i]);
+	}
+	free(snaps);
+out:
+	virDomainFree(d);
+	return ret;
+}
+
+static int
+lv_block_job(struct hv *hv, const char *dom, const char *target,
+    struct hv_block_job *job)
+{
+	static const char *const types[] = { "unknown", "pull", "copy", "commit",
+		"active commit", "backup" };
+	virDomainPtr d = NULL;
+	virDomainBlockJobInfo info;
+	int r;
+
+	if ((r = lookup(hv, dom, &d)) != 0) {
+		if (r == HV_NOT_FOUND)
+			log_error("domain %s: not found at %s", dom, hv->uri);
+		return -1;
+	}
+	memset(&info, 0, sizeof(info));
+	r = virDomainGetBlockJobInfo(d, target, &info, 0);
+	if (r < 0) {
+		log_error("domain %s, disk %s: cannot read block job state: %s",
+		    dom, target, virGetLastErrorMessage());
+	} else if (r == 1) {
+		snprintf(job->type, sizeof(job->type), "%s",
+		    info.type < (int)(sizeof(types) / sizeof(types[0])) ?
+		    types[info.type] : "unknown");
+		job->cur = info.cur;
+		job->end = info.end;
+	}
+	virDomainFree(d);
+	return r < 0 ? -1 : r;
+}
+
+static void
+lv_close(struct hv *hv)
+{
+	if (hv->priv != NULL)
+		virConnectClose(hv->priv);
+}
+
+static const struct hv_ops libvirt_ops = {
+	.domain_state = lv_domain_state,
+	.domain_xml = lv_domain_xml,
+	.snapshots = lv_snapshots,
+	.block_job = lv_block_job,
+	.close = lv_close,
+};
+
+struct hv *
+hv_open_libvirt(const char *uri)
+{
+	struct hv *hv;
+	virConnectPtr conn;
+
+	virSetErrorFunc(NULL, silent_error);
+	conn = virConnectOpen(uri);
+	if (conn == NULL) {
+		log_error("cannot connect to libvirt at %s: %s", uri,
+		    virGetLastErrorMessage());
+		return NULL;
+	}
+	hv = xcalloc(1, sizeof(*hv));
+	hv->ops = &libvirt_ops;
+	hv->uri = xstrdup(uri);
+	hv->priv = conn;
+	return hv;
+}

@@ -1,0 +1,157 @@
+/*
+ * virtvault: the command line. Global options, then one command.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/cli.h"
+#include "common/log.h"
+
+#ifndef VV_VERSION
+#define VV_VERSION "0.0.0"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *args;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "config", cmd_config, "check", "check the configuration, print it with secrets redacted" },
+	{ "disks", cmd_disks, "DOMAIN [--json]", "a domain's disks and their backing chains" },
+	{ "check-chain", cmd_check_chain, "DOMAIN...", "look for leftover overlays, snapshots, block jobs, missing images" },
+};
+
+/* Commands of the design that this version does not have yet. */
+static const char *const later[] = { "init", "backup", "list", "show", "restore",
+	"verify", "repair", "daemon", "status", "schedule" };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define NLATER (sizeof(later) / sizeof(later[0]))
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: virtvault [-c FILE] [-v|-q] COMMAND [ARGS]\n\n"
+	    "Backs up running libvirt/KVM virtual machines into a deduplicated,\n"
+	    "encrypted repository, and restores them.\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
+		fprintf(out, "  %-28s %s\n", head, commands[i].summary);
+	}
+	fprintf(out, "\nNot yet available in this version (they say so and exit 1):\n ");
+	for (size_t i = 0; i < NLATER; i++)
+		fprintf(out, " %s", later[i]);
+	fprintf(out, "\n\nOptions:\n"
+	    "  -c, --config FILE  configuration file (default: $VIRTVAULT_CONFIG,\n"
+	    "                     else " CONF_DEFAULT_PATH ")\n"
+	    "  -v, --verbose      more detail (debug messages)\n"
+	    "  -q, --quiet        errors only, no progress\n"
+	    "  -h, --help         this help; 'virtvault COMMAND --help' for a command\n"
+	    "  -V, --version      print the version\n\n"
+	    "Exit codes:\n"
+	    "  0  success\n"
+	    "  1  failure\n"
+	    "  2  usage or configuration error\n"
+	    "  3  partial failure: some domains failed, others succeeded\n");
+}
+
+int
+cli_load_conf(struct cli *cli, bool need_repo)
+{
+	struct conf *c = conf_load(cli->config_path, false);
+	enum log_level lvl;
+
+	if (need_repo)
+		conf_require_repository(c);
+	if (c->errors.n > 0) {
+		for (size_t i = 0; i < c->errors.n; i++)
+			log_error("%s", c->errors.v[i]);
+		if (c->errors_dropped > 0)
+			log_error("... and %zu more errors", c->errors_dropped);
+		conf_free(c);
+		return -1;
+	}
+	lvl = (enum log_level)c->log_level;
+	if (cli->verbosity > 0)
+		lvl = LOG_LVL_DEBUG;
+	else if (cli->verbosity < 0)
+		lvl = LOG_LVL_ERROR;
+	log_setup("virtvault", lvl, c->syslog);
+	cli->conf = c;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { NULL, 0, NULL };
+	const char *name;
+	int ch, ret;
+
+	log_setup("virtvault", LOG_LVL_INFO, false);
+	/* '+': stop at the command; its options are its own. */
+	while ((ch = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cli.config_path = optarg;
+			break;
+		case 'v':
+			cli.verbosity = 1;
+			break;
+		case 'q':
+			cli.verbosity = -1;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("virtvault %s\n", VV_VERSION);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	name = argv[optind];
+	if (cli.verbosity != 0)
+		log_setup("virtvault", cli.verbosity > 0 ? LOG_LVL_DEBUG : LOG_LVL_ERROR, false);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		int sub_argc = argc - optind;
+		char **sub_argv = argv + optind;
+
+		if (strcmp(name, commands[i].name) != 0)
+			continue;
+		/* Commands parse their own options from a fresh getopt state. */
+		optind = 0;
+		ret = commands[i].fn(&cli, sub_argc, sub_argv);
+		conf_free(cli.conf);
+		return ret;
+	}
+	for (size_t i = 0; i < NLATER; i++) {
+		if (strcmp(name, later[i]) == 0) {
+			log_error("'%s' is not available yet in virtvault %s", name, VV_VERSION);
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	log_error("unknown command '%s' (see 'virtvault --help')", name);
+	return CLI_EXIT_USAGE;
+}

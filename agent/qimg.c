@@ -1,0 +1,134 @@
+#include "agent/qimg.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/run.h"
+#include "common/util.h"
+
+/* A chain's JSON is a few KiB a link; this leaves room for long chains. */
+#define QIMG_OUT_MAX (4 * 1024 * 1024)
+
+static const char *
+str_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+qimg_chain_parse(const char *text, struct domxml_image **chain, size_t *n,
+    char *err, size_t errlen)
+{
+	json_tokener *tok = json_tokener_new_ex(16);
+	json_object *root = NULL;
+	struct domxml_image *c = NULL;
+	size_t len = 0, count;
+	int ret = -1;
+
+	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		snprintf(err, errlen, "qemu-img printed malformed JSON: %s",
+		    json_tokener_error_desc(json_tokener_get_error(tok)));
+		goto out;
+	}
+	/* One image: an object; with --backing-chain: an array. */
+	if (json_object_is_type(root, json_type_object)) {
+		json_object *arr = json_object_new_array();
+
+		json_object_array_add(arr, json_object_get(root));
+		json_object_put(root);
+		root = arr;
+	}
+	if (!json_object_is_type(root, json_type_array)) {
+		snprintf(err, errlen, "qemu-img printed JSON that is not an image list");
+		goto out;
+	}
+	count = json_object_array_length(root);
+	if (count == 0) {
+		snprintf(err, errlen, "qemu-img listed no image");
+		goto out;
+	}
+	c = xcalloc(count, sizeof(*c));
+	for (size_t i = 0; i < count; i++) {
+		json_object *o = json_object_array_get_idx(root, i);
+		const char *fn = str_of(o, "filename");
+		const char *fmt = str_of(o, "format");
+
+		if (fn == NULL) {
+			snprintf(err, errlen, "qemu-img listed an image without a filename");
+			goto out;
+		}
+		c[len].type = DOMXML_FILE;
+		c[len].path = xstrdup(fn);
+		c[len].format = fmt ? xstrdup(fmt) : NULL;
+		len++;
+	}
+	*chain = c;
+	*n = len;
+	c = NULL;
+	ret = 0;
+out:
+	if (c != NULL) {
+		for (size_t i = 0; i < len; i++) {
+			free(c[i].path);
+			free(c[i].format);
+		}
+		free(c);
+	}
+	json_object_put(root);
+	json_tokener_free(tok);
+	return ret;
+}
+
+int
+qimg_chain(const char *path, const char *format, struct domxml_image **chain,
+    size_t *n)
+{
+	char *argv[10];
+	struct run_result r;
+	char err[256];
+	int i = 0, ret = -1;
+
+	argv[i++] = "qemu-img";
+	argv[i++] = "info";
+	argv[i++] = "--backing-chain";
+	argv[i++] = "-U";
+	argv[i++] = "--output=json";
+	if (format != NULL) {
+		argv[i++] = "-f";
+		argv[i++] = (char *)format;
+	}
+	argv[i++] = (char *)path;
+	argv[i] = NULL;
+	if (run_capture(argv, QIMG_OUT_MAX, &r) < 0)
+		return -1;
+	if (r.status != 0) {
+		size_t l = strlen(r.err);
+
+		while (l > 0 && (r.err[l - 1] == '\n' || r.err[l - 1] == ' '))
+			r.err[--l] = '\0';
+		log_error("image %s: qemu-img info failed (exit %d): %s", path,
+		    r.status, r.err);
+		goto out;
+	}
+	if (r.truncated) {
+		log_error("image %s: qemu-img info printed more than %d bytes",
+		    path, QIMG_OUT_MAX);
+		goto out;
+	}
+	if (qimg_chain_parse(r.out, chain, n, err, sizeof(err)) < 0) {
+		log_error("image %s: %s", path, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	run_result_clear(&r);
+	return ret;
+}

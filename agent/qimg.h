@@ -1,0 +1,28 @@
+/*
+ * What qemu-img tells about image files.
+ */
+#ifndef VV_QIMG_H
+#define VV_QIMG_H
+
+#include <stddef.h>
+
+#include "agent/domxml.h"
+
+/*
+ * qimg_chain: the backing chain of the image at PATH (FORMAT, or NULL to
+ * let qemu-img probe), from `qemu-img info --backing-chain -U
+ * --output=json`. On success *CHAIN is a new array of *N images, the first
+ * PATH itself; the caller frees it (or hands it to domxml_disk_chain_set).
+ * Returns 0, or -1 with the reason logged (naming PATH).
+ */
+int qimg_chain(const char *path, const char *format, struct domxml_image **chain,
+    size_t *n);
+
+/*
+ * qimg_chain_parse: the same from qemu-img's JSON output TEXT, for tests.
+ * Returns 0, or -1 with the reason in ERR.
+ */
+int qimg_chain_parse(const char *text, struct domxml_image **chain, size_t *n,
+    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,79 @@
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+/* Written once by log_setup from main, before threads; read-only after. */
+static struct {
+	const char *progname;
+	enum log_level level;
+	bool syslog;
+} sink = { "virtvault", LOG_LVL_INFO, false };
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+void
+log_setup(const char *progname, enum log_level level, bool use_syslog)
+{
+	sink.progname = progname;
+	sink.level = level;
+	if (use_syslog && !sink.syslog)
+		openlog(progname, LOG_PID, LOG_DAEMON);
+	else if (!use_syslog && sink.syslog)
+		closelog();
+	sink.syslog = use_syslog;
+}
+
+enum log_level
+log_level(void)
+{
+	return sink.level;
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char line[4096];
+	va_list ap;
+
+	if (level > sink.level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+
+	/* One fprintf so that lines of concurrent threads do not mix. */
+	if (level == LOG_LVL_INFO)
+		fprintf(stderr, "%s: %s\n", sink.progname, line);
+	else
+		fprintf(stderr, "%s: %s: %s\n", sink.progname,
+		    level == LOG_LVL_WARN ? "warning" : level_names[level], line);
+	if (sink.syslog)
+		syslog(prio[level], "%s", line);
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	if (strcasecmp(s, "warning") == 0) {
+		*out = LOG_LVL_WARN;
+		return 0;
+	}
+	return -1;
+}
+
+const char *
+log_level_name(enum log_level level)
+{
+	return level_names[level];
+}

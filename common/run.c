@@ -1,0 +1,132 @@
+#include "common/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+extern char **environ;
+
+struct sink {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int truncated;
+};
+
+/* Read what FD has into S; returns 0 at end of file, 1 for more, -1. */
+static int
+drain(int fd, struct sink *s)
+{
+	char tmp[8192];
+	ssize_t r = read(fd, tmp, sizeof(tmp));
+
+	if (r < 0)
+		return errno == EINTR || errno == EAGAIN ? 1 : -1;
+	if (r == 0)
+		return 0;
+	size_t take = (size_t)r;
+	if (s->len + take > s->cap) {
+		take = s->cap - s->len;
+		s->truncated = 1;
+	}
+	memcpy(s->buf + s->len, tmp, take);
+	s->len += take;
+	return 1;
+}
+
+int
+run_capture(char *const argv[], size_t cap, struct run_result *res)
+{
+	posix_spawn_file_actions_t fa;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct sink out = { 0 }, err = { 0 };
+	pid_t pid;
+	int rc, st, ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		log_error("cannot run %s: pipe: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(outp[1]);
+	close(errp[1]);
+	outp[1] = errp[1] = -1;
+	if (rc != 0) {
+		log_error("cannot run %s: %s", argv[0], strerror(rc));
+		goto out;
+	}
+
+	out.buf = xmalloc(cap + 1);
+	out.cap = cap;
+	err.buf = xmalloc(cap + 1);
+	err.cap = cap;
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd pf[2] = { { outp[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			int *fd = i == 0 ? &outp[0] : &errp[0];
+
+			if (*fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (drain(*fd, i == 0 ? &out : &err) <= 0) {
+				close(*fd);
+				*fd = -1;
+				open_fds--;
+			}
+		}
+		/* poll ignores negative descriptors: nothing else to do. */
+	}
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			log_error("cannot wait for %s: %s", argv[0], strerror(errno));
+			goto out;
+		}
+	}
+	res->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	out.buf[out.len] = '\0';
+	err.buf[err.len] = '\0';
+	res->out = out.buf;
+	res->outlen = out.len;
+	res->err = err.buf;
+	res->errlen = err.len;
+	res->truncated = out.truncated || err.truncated;
+	out.buf = err.buf = NULL;
+	ret = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	free(out.buf);
+	free(err.buf);
+	return ret;
+}
+
+void
+run_result_clear(struct run_result *res)
+{
+	free(res->out);
+	free(res->err);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,31 @@
+/*
+ * Running a helper program (qemu-img) without a shell: arguments go to
+ * execvp as they are, output is captured up to a cap.
+ */
+#ifndef VV_RUN_H
+#define VV_RUN_H
+
+#include <stddef.h>
+
+struct run_result {
+	int status;		/* exit code, or 128 + signal */
+	char *out;		/* standard output, NUL-terminated */
+	size_t outlen;
+	char *err;		/* standard error, NUL-terminated */
+	size_t errlen;
+	int truncated;		/* output went past the cap */
+};
+
+/*
+ * run_capture: run ARGV[0] (looked up in PATH) with ARGV, standard input
+ * from /dev/null, and capture at most CAP bytes of each output stream.
+ * Returns 0 when the program ran (whatever its exit code, in RES->status),
+ * -1 when it could not be started or waited for (logged). The caller frees
+ * RES with run_result_clear.
+ */
+int run_capture(char *const argv[], size_t cap, struct run_result *res);
+
+/* run_result_clear: free the captured outputs. */
+void run_result_clear(struct run_result *res);
+
+#endif

@@ -1,0 +1,305 @@
+#include "common/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void
+oom(size_t n)
+{
+	fprintf(stderr, "virtvault: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom(n * size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		oom(n);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom(strlen(fmt));
+	return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+util_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "BKMGTP";
+	const char *p = s, *u;
+	uint64_t v = 0;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	while (*p == ' ')
+		p++;
+	if (*p != '\0') {
+		u = strchr(units, toupper((unsigned char)*p));
+		if (u == NULL)
+			return -1;
+		shift = (int)(u - units) * 10;
+		p++;
+		if (shift > 0) {
+			/* K, KB, KiB */
+			if ((p[0] == 'i' || p[0] == 'I') && (p[1] == 'B' || p[1] == 'b'))
+				p += 2;
+			else if (*p == 'B' || *p == 'b')
+				p++;
+		}
+		if (*p != '\0')
+			return -1;
+	}
+	if (shift > 0 && v > (UINT64_MAX >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+int
+util_parse_duration(const char *s, uint64_t *out)
+{
+	const char *p = s;
+	uint64_t total = 0;
+
+	if (*p == '\0')
+		return -1;
+	while (*p != '\0') {
+		uint64_t v = 0, mul;
+
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		for (; isdigit((unsigned char)*p); p++) {
+			if (v > (UINT64_MAX - 9) / 10)
+				return -1;
+			v = v * 10 + (uint64_t)(*p - '0');
+		}
+		switch (*p) {
+		case '\0':
+			/* A bare number is seconds, but only on its own. */
+			if (p != s && total != 0)
+				return -1;
+			mul = 1;
+			break;
+		case 's': mul = 1; p++; break;
+		case 'm': mul = 60; p++; break;
+		case 'h': mul = 3600; p++; break;
+		case 'd': mul = 86400; p++; break;
+		case 'w': mul = 604800; p++; break;
+		default:
+			return -1;
+		}
+		if (v > (UINT64_MAX - total) / mul)
+			return -1;
+		total += v * mul;
+	}
+	*out = total;
+	return 0;
+}
+
+char *
+util_format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	size_t i = 0;
+
+	while (v >= 1024 && i + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[i]);
+	return buf;
+}
+
+long
+util_utf8_check(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c == 0)
+			return (long)i;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return (long)i;
+		}
+		if (i + n >= len)
+			return (long)i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return (long)i;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF. */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return (long)i;
+		i += n + 1;
+	}
+	return -1;
+}
+
+void
+strlist_add(struct strlist *l, const char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = xstrdup(s);
+}
+
+void
+strlist_clear(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+bool
+strlist_contains(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+size_t
+strlist_split(struct strlist *l, const char *s)
+{
+	size_t added = 0;
+
+	while (*s != '\0') {
+		size_t n;
+
+		while (*s == ',' || isspace((unsigned char)*s))
+			s++;
+		n = strcspn(s, ", \t\r\n");
+		if (n == 0)
+			break;
+		char *item = xstrndup(s, n);
+		strlist_add(l, item);
+		free(item);
+		added++;
+		s += n;
+	}
+	return added;
+}
+
+bool
+strlist_glob_any(const struct strlist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (fnmatch(l->v[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+char *
+util_path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	if (n > 0 && dir[n - 1] == '/')
+		return xasprintf("%s%s", dir, name);
+	return xasprintf("%s/%s", dir, name);
+}
+
+const char *
+util_basename(const char *path)
+{
+	const char *p = strrchr(path, '/');
+
+	return p ? p + 1 : path;
+}

@@ -1,0 +1,75 @@
+/*
+ * Small shared helpers: allocation, parsing of sizes and durations, string
+ * lists, UTF-8 checks, formatting.
+ */
+#ifndef VV_UTIL_H
+#define VV_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Allocation that cannot fail: on exhaustion the process prints a message
+ * and aborts. Every size a caller passes is bounded by the caller.
+ */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* xasprintf: a new formatted string; the caller frees it. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* xvasprintf: the same with a va_list. */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/*
+ * util_parse_size: "123", "512K", "4M", "4MiB", "1G", "2T" (binary units,
+ * case-insensitive, optional "B"/"iB") into bytes. Returns 0, or -1 on a
+ * malformed value or overflow.
+ */
+int util_parse_size(const char *s, uint64_t *out);
+
+/*
+ * util_parse_duration: "90" (seconds), "30s", "5m", "2h", "1d", "1w" and
+ * sums such as "1h30m" into seconds. Returns 0, or -1 when malformed.
+ */
+int util_parse_duration(const char *s, uint64_t *out);
+
+/* util_format_size: "1.5 GiB" into BUF (at least 16 bytes); returns BUF. */
+char *util_format_size(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * util_utf8_check: whether the LEN bytes at S are valid UTF-8 without NUL.
+ * Returns -1 when valid, else the offset of the first bad byte.
+ */
+long util_utf8_check(const char *s, size_t len);
+
+/* A list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+/* strlist_add: append a copy of S. */
+void strlist_add(struct strlist *l, const char *s);
+/* strlist_clear: free every string and the array; the list is empty. */
+void strlist_clear(struct strlist *l);
+/* strlist_contains: whether S is in L. */
+bool strlist_contains(const struct strlist *l, const char *s);
+/*
+ * strlist_split: append to L the items of S separated by commas and/or
+ * white space, empty items skipped. Returns the number appended.
+ */
+size_t strlist_split(struct strlist *l, const char *s);
+/* strlist_glob_any: whether NAME matches any glob pattern of L. */
+bool strlist_glob_any(const struct strlist *l, const char *name);
+
+/* util_path_join: DIR "/" NAME, a new string. */
+char *util_path_join(const char *dir, const char *name);
+
+/* util_basename: the part of PATH after its last '/', inside PATH. */
+const char *util_basename(const char *path);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * Configuration: one INI file (inih), strictly validated.
+ *
+ * A struct conf is plain data, filled by conf_load and read by everyone
+ * after; nobody writes to it but this module.
+ */
+#ifndef VV_CONF_H
+#define VV_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/util.h"
+
+#define CONF_DEFAULT_PATH "/etc/virtvault/virtvault.conf"
+/* Bounds of what a configuration file may be. */
+#define CONF_MAX_FILE (1024 * 1024)
+#define CONF_MAX_LINE 4096
+#define CONF_MAX_ERRORS 100
+
+enum conf_quiesce {
+	CONF_QUIESCE_TRY = 0,
+	CONF_QUIESCE_REQUIRE,
+	CONF_QUIESCE_OFF,
+};
+
+enum conf_cipher {
+	CONF_CIPHER_AES256GCM = 0,
+	CONF_CIPHER_NONE,
+};
+
+enum conf_compression {
+	CONF_COMP_ZSTD = 0,
+	CONF_COMP_NONE,
+};
+
+/* Where a value came from, for `config check`. */
+enum conf_source {
+	CONF_SRC_DEFAULT = 0,
+	CONF_SRC_FILE,
+	CONF_SRC_ENV,
+};
+
+struct conf_job {
+	char *name;
+	unsigned line;			/* of its [job NAME] header */
+	char *schedule;			/* cron expression, or NULL */
+	struct strlist domains;		/* names or globs */
+	struct strlist exclude_domains;
+	struct strlist exclude_disks;	/* targets (vda) or globs */
+	enum conf_quiesce quiesce;
+};
+
+struct conf {
+	char *path;			/* the file read, or NULL for defaults */
+
+	/* [agent] */
+	char *libvirt_uri;
+	char *state_dir;
+	char *overlay_dir;		/* "" means next to each image */
+	int log_level;			/* enum log_level */
+	bool syslog;
+
+	/* [repository] */
+	char *url;			/* NULL until set */
+	char *endpoint;
+	char *region;
+	char *access_key;
+	char *secret_key;
+	char *password_file;
+	char *password;			/* from VIRTVAULT_PASSWORD only */
+	enum conf_source access_key_src;
+	enum conf_source secret_key_src;
+	enum conf_source password_src;
+	enum conf_cipher encryption;
+	enum conf_compression compression;
+	int zstd_level;
+	uint64_t chunk_size;
+
+	struct conf_job *jobs;
+	size_t njobs;
+
+	/* Problems found, "FILE:LINE: message", in file order. */
+	struct strlist errors;
+	size_t errors_dropped;		/* beyond CONF_MAX_ERRORS */
+	/* Which keys the file set, for conf_print. */
+	struct strlist set_keys;
+};
+
+/*
+ * conf_load: read PATH (NULL: $VIRTVAULT_CONFIG, else the default path).
+ * A missing file is an error when MUST_EXIST or when the path was named
+ * (argument or environment); otherwise the defaults stand. Secrets missing
+ * from the file are taken from the environment.
+ * Returns a new conf (the caller frees it with conf_free); its errors list
+ * holds every problem found, and the conf must not be used when it is not
+ * empty.
+ */
+struct conf *conf_load(const char *path, bool must_exist);
+
+/*
+ * conf_require_repository: add errors for what a command that uses the
+ * repository needs: url, and a readable password source when encryption is
+ * on (password_file must exist and not be readable by group or others).
+ * Returns the number of errors added.
+ */
+size_t conf_require_repository(struct conf *c);
+
+/* conf_find_job: the job named NAME, or NULL. */
+const struct conf_job *conf_find_job(const struct conf *c, const char *name);
+
+/* conf_print: the effective configuration in INI form, secrets redacted. */
+void conf_print(const struct conf *c, FILE *out);
+
+/* conf_free: free C; NULL is a no-op. */
+void conf_free(struct conf *c);
+
+/* conf_quiesce_name etc.: the configuration spelling of a value. */
+const char *conf_quiesce_name(enum conf_quiesce q);
+
+#endif

@@ -1,0 +1,433 @@
+#include "conf/conf_keys.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "scheduler/cron.h"
+
+#define C(field) offsetof(struct conf, field)
+#define J(field) offsetof(struct conf_job, field)
+
+static const struct conf_key keys[] = {
+	{ CONF_SEC_AGENT, "libvirt_uri", CONF_T_URI, C(libvirt_uri), 0,
+	  "libvirt connection URI" },
+	{ CONF_SEC_AGENT, "state_dir", CONF_T_PATH, C(state_dir), 1,
+	  "journals, locks and run records" },
+	{ CONF_SEC_AGENT, "log_level", CONF_T_LOG_LEVEL, C(log_level), 2,
+	  "error, warn, info or debug" },
+	{ CONF_SEC_AGENT, "overlay_dir", CONF_T_PATH_OR_EMPTY, C(overlay_dir), 3,
+	  "where snapshot overlays go; empty: next to each image" },
+	{ CONF_SEC_AGENT, "syslog", CONF_T_BOOL, C(syslog), 4,
+	  "also log to syslog" },
+	{ CONF_SEC_REPOSITORY, "url", CONF_T_REPO_URL, C(url), 5,
+	  "file:///PATH or s3://BUCKET/PREFIX" },
+	{ CONF_SEC_REPOSITORY, "endpoint", CONF_T_HTTP_URL, C(endpoint), 6,
+	  "S3 endpoint, https://HOST[:PORT]" },
+	{ CONF_SEC_REPOSITORY, "region", CONF_T_REGION, C(region), 7,
+	  "S3 region" },
+	{ CONF_SEC_REPOSITORY, "access_key", CONF_T_ACCESS_KEY, C(access_key), 8,
+	  "S3 access key id (or AWS_ACCESS_KEY_ID)" },
+	{ CONF_SEC_REPOSITORY, "secret_key", CONF_T_SECRET, C(secret_key), 9,
+	  "S3 secret key (or AWS_SECRET_ACCESS_KEY)" },
+	{ CONF_SEC_REPOSITORY, "password_file", CONF_T_PATH, C(password_file), 10,
+	  "file holding the repository password (or VIRTVAULT_PASSWORD)" },
+	{ CONF_SEC_REPOSITORY, "encryption", CONF_T_CIPHER, C(encryption), 11,
+	  "aes-256-gcm or none" },
+	{ CONF_SEC_REPOSITORY, "compression", CONF_T_COMPRESSION, C(compression), 12,
+	  "zstd, zstd:LEVEL (1-19) or none" },
+	{ CONF_SEC_REPOSITORY, "chunk_size", CONF_T_CHUNK_SIZE, C(chunk_size), 13,
+	  "power of two from 256K to 16M" },
+	{ CONF_SEC_JOB, "schedule", CONF_T_CRON, J(schedule), 14,
+	  "cron expression or @daily etc." },
+	{ CONF_SEC_JOB, "domains", CONF_T_LIST, J(domains), 15,
+	  "domain names or globs, '*' for all" },
+	{ CONF_SEC_JOB, "exclude_domains", CONF_T_LIST, J(exclude_domains), 16,
+	  "domain names or globs to leave out" },
+	{ CONF_SEC_JOB, "exclude_disks", CONF_T_LIST, J(exclude_disks), 17,
+	  "disk targets (vdb) or DOMAIN:TARGET, globs allowed" },
+	{ CONF_SEC_JOB, "quiesce", CONF_T_QUIESCE, J(quiesce), 18,
+	  "require, try or off" },
+};
+
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= CONF_NKEYS, "CONF_NKEYS too small");
+
+size_t
+conf_keys_count(void)
+{
+	return sizeof(keys) / sizeof(keys[0]);
+}
+
+const struct conf_key *
+conf_keys_at(size_t i)
+{
+	return i < conf_keys_count() ? &keys[i] : NULL;
+}
+
+const struct conf_key *
+conf_keys_find(int section, const char *name)
+{
+	for (size_t i = 0; i < conf_keys_count(); i++)
+		if ((int)keys[i].section == section && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+conf_keys_closest(int section, const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+
+	for (size_t i = 0; i < conf_keys_count(); i++) {
+		size_t d;
+
+		if ((int)keys[i].section != section)
+			continue;
+		d = edit_distance(name, keys[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = keys[i].name;
+		}
+	}
+	return best;
+}
+
+const char *
+conf_section_name(int section)
+{
+	switch (section) {
+	case CONF_SEC_AGENT: return "[agent]";
+	case CONF_SEC_REPOSITORY: return "[repository]";
+	default: return "[job]";
+	}
+}
+
+static int
+fail(char *err, size_t errlen, const char *msg, const char *value)
+{
+	if (value != NULL)
+		snprintf(err, errlen, "'%.64s' %s", value, msg);
+	else
+		snprintf(err, errlen, "%s", msg);
+	return -1;
+}
+
+static bool
+valid_bucket(const char *s, size_t n)
+{
+	if (n < 3 || n > 63)
+		return false;
+	if (!isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
+		    s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static int
+check_repo_url(const char *v, char *err, size_t errlen)
+{
+	if (strncmp(v, "file://", 7) == 0) {
+		if (v[7] != '/')
+			return fail(err, errlen, "needs an absolute path: file:///PATH", v);
+		if (v[8] == '\0')
+			return fail(err, errlen, "must not be the root directory", v);
+		return 0;
+	}
+	if (strncmp(v, "s3://", 5) == 0) {
+		size_t n = strcspn(v + 5, "/");
+
+		if (!valid_bucket(v + 5, n))
+			return fail(err, errlen,
+			    "has an invalid bucket name (3-63 of a-z, 0-9, '.', '-')", v);
+		return 0;
+	}
+	return fail(err, errlen, "is not file:///PATH or s3://BUCKET/PREFIX", v);
+}
+
+static int
+check_http_url(const char *v, char *err, size_t errlen)
+{
+	const char *host;
+
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else
+		return fail(err, errlen, "is not an http:// or https:// URL", v);
+	if (*host == '\0' || *host == '/' || *host == ':')
+		return fail(err, errlen, "has no host", v);
+	for (const char *p = host; *p; p++)
+		if (isspace((unsigned char)*p))
+			return fail(err, errlen, "contains white space", v);
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+set_string(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = xstrdup(v);
+	return 0;
+}
+
+int
+conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
+    size_t errlen)
+{
+	char *slot = (char *)base + k->offset;
+	struct conf *c = base;
+
+	switch (k->type) {
+	case CONF_T_STRING:
+	case CONF_T_ACCESS_KEY:
+		if (*v == '\0')
+			return fail(err, errlen, "must not be empty", NULL);
+		if (k->type == CONF_T_ACCESS_KEY)
+			c->access_key_src = CONF_SRC_FILE;
+		return set_string((char **)slot, v);
+	case CONF_T_SECRET:
+		if (*v == '\0')
+			return fail(err, errlen, "must not be empty", NULL);
+		c->secret_key_src = CONF_SRC_FILE;
+		return set_string((char **)slot, v);
+	case CONF_T_PATH:
+	case CONF_T_PATH_OR_EMPTY:
+		if (*v == '\0' && k->type == CONF_T_PATH_OR_EMPTY)
+			return set_string((char **)slot, v);
+		if (v[0] != '/')
+			return fail(err, errlen, "is not an absolute path", v);
+		return set_string((char **)slot, v);
+	case CONF_T_URI: {
+		size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789+.-");
+
+		if (n == 0 || v[n] != ':' || strstr(v, "://") == NULL)
+			return fail(err, errlen, "is not a libvirt URI such as qemu:///system", v);
+		return set_string((char **)slot, v);
+	}
+	case CONF_T_REPO_URL:
+		if (check_repo_url(v, err, errlen) < 0)
+			return -1;
+		return set_string((char **)slot, v);
+	case CONF_T_HTTP_URL:
+		if (check_http_url(v, err, errlen) < 0)
+			return -1;
+		return set_string((char **)slot, v);
+	case CONF_T_REGION:
+		if (*v == '\0' || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
+			return fail(err, errlen, "is not a region name (a-z, 0-9, '-')", v);
+		return set_string((char **)slot, v);
+	case CONF_T_LOG_LEVEL: {
+		enum log_level l;
+
+		if (log_level_parse(v, &l) < 0)
+			return fail(err, errlen, "is not one of error, warn, info, debug", v);
+		*(int *)(void *)slot = (int)l;
+		return 0;
+	}
+	case CONF_T_BOOL:
+		if (parse_bool(v, (bool *)(void *)slot) < 0)
+			return fail(err, errlen, "is not yes or no", v);
+		return 0;
+	case CONF_T_CIPHER:
+		if (strcasecmp(v, "aes-256-gcm") == 0)
+			*(enum conf_cipher *)(void *)slot = CONF_CIPHER_AES256GCM;
+		else if (strcasecmp(v, "none") == 0)
+			*(enum conf_cipher *)(void *)slot = CONF_CIPHER_NONE;
+		else
+			return fail(err, errlen, "is not aes-256-gcm or none", v);
+		return 0;
+	case CONF_T_COMPRESSION:
+		if (strcasecmp(v, "none") == 0) {
+			c->compression = CONF_COMP_NONE;
+			return 0;
+		}
+		if (strncasecmp(v, "zstd", 4) == 0 && (v[4] == '\0' || v[4] == ':')) {
+			long level = 1;
+
+			if (v[4] == ':') {
+				char *end;
+
+				level = strtol(v + 5, &end, 10);
+				if (v[5] == '\0' || *end != '\0' || level < 1 || level > 19)
+					return fail(err, errlen, "has a zstd level outside 1-19", v);
+			}
+			c->compression = CONF_COMP_ZSTD;
+			c->zstd_level = (int)level;
+			return 0;
+		}
+		return fail(err, errlen, "is not zstd, zstd:LEVEL or none", v);
+	case CONF_T_CHUNK_SIZE: {
+		uint64_t n;
+
+		if (util_parse_size(v, &n) < 0)
+			return fail(err, errlen, "is not a size such as 1M or 512K", v);
+		if (n < 256 * 1024 || n > 16 * 1024 * 1024 || (n & (n - 1)) != 0)
+			return fail(err, errlen, "is not a power of two from 256K to 16M", v);
+		c->chunk_size = n;
+		return 0;
+	}
+	case CONF_T_LIST: {
+		struct strlist *l = (struct strlist *)(void *)slot;
+
+		strlist_clear(l);
+		if (strlist_split(l, v) == 0)
+			return fail(err, errlen, "must list at least one name or glob", NULL);
+		return 0;
+	}
+	case CONF_T_CRON: {
+		struct cron cr;
+		char why[160];
+
+		if (cron_parse(v, &cr, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "'%.64s' is not a valid schedule: %s", v, why);
+			return -1;
+		}
+		return set_string((char **)slot, v);
+	}
+	case CONF_T_QUIESCE:
+		if (strcasecmp(v, "require") == 0)
+			*(enum conf_quiesce *)(void *)slot = CONF_QUIESCE_REQUIRE;
+		else if (strcasecmp(v, "try") == 0)
+			*(enum conf_quiesce *)(void *)slot = CONF_QUIESCE_TRY;
+		else if (strcasecmp(v, "off") == 0)
+			*(enum conf_quiesce *)(void *)slot = CONF_QUIESCE_OFF;
+		else
+			return fail(err, errlen, "is not require, try or off", v);
+		return 0;
+	}
+	return fail(err, errlen, "has an unknown type", NULL);
+}
+
+static void
+print_source(enum conf_source s, const char *env, FILE *out)
+{
+	if (s == CONF_SRC_ENV)
+		fprintf(out, "  ; from %s", env);
+}
+
+static void
+print_list(const struct strlist *l, FILE *out)
+{
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, "%s%s", i ? ", " : "", l->v[i]);
+}
+
+void
+conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
+{
+	const char *slot = (const char *)base + k->offset;
+	const struct conf *c = base;
+	const char *s;
+
+	fprintf(out, "%s = ", k->name);
+	switch (k->type) {
+	case CONF_T_STRING:
+	case CONF_T_PATH:
+	case CONF_T_PATH_OR_EMPTY:
+	case CONF_T_URI:
+	case CONF_T_REPO_URL:
+	case CONF_T_HTTP_URL:
+	case CONF_T_REGION:
+	case CONF_T_CRON:
+		s = *(char *const *)(const void *)slot;
+		fprintf(out, "%s", s ? s : "");
+		if (k->type == CONF_T_PATH_OR_EMPTY && s != NULL && *s == '\0')
+			fprintf(out, "  ; empty: next to each image");
+		break;
+	case CONF_T_ACCESS_KEY:
+		s = *(char *const *)(const void *)slot;
+		fprintf(out, "%s", s ? s : "");
+		print_source(c->access_key_src, "AWS_ACCESS_KEY_ID", out);
+		break;
+	case CONF_T_SECRET:
+		s = *(char *const *)(const void *)slot;
+		fprintf(out, "%s", s ? "<redacted>" : "");
+		print_source(c->secret_key_src, "AWS_SECRET_ACCESS_KEY", out);
+		break;
+	case CONF_T_LOG_LEVEL:
+		fprintf(out, "%s", log_level_name((enum log_level)*(const int *)(const void *)slot));
+		break;
+	case CONF_T_BOOL:
+		fprintf(out, "%s", *(const bool *)(const void *)slot ? "yes" : "no");
+		break;
+	case CONF_T_CIPHER:
+		fprintf(out, "%s", c->encryption == CONF_CIPHER_NONE ? "none" : "aes-256-gcm");
+		break;
+	case CONF_T_COMPRESSION:
+		if (c->compression == CONF_COMP_NONE)
+			fprintf(out, "none");
+		else
+			fprintf(out, "zstd:%d", c->zstd_level);
+		break;
+	case CONF_T_CHUNK_SIZE: {
+		uint64_t n = c->chunk_size;
+
+		if (n % (1024 * 1024) == 0)
+			fprintf(out, "%lluM", (unsigned long long)(n >> 20));
+		else
+			fprintf(out, "%lluK", (unsigned long long)(n >> 10));
+		break;
+	}
+	case CONF_T_LIST:
+		print_list((const struct strlist *)(const void *)slot, out);
+		break;
+	case CONF_T_QUIESCE:
+		fprintf(out, "%s", conf_quiesce_name(*(const enum conf_quiesce *)(const void *)slot));
+		break;
+	}
+	fputc('\n', out);
+}

@@ -1,0 +1,74 @@
+/*
+ * The table of configuration keys: their sections, types, parsing and
+ * printing. Internal to conf/.
+ */
+#ifndef VV_CONF_KEYS_H
+#define VV_CONF_KEYS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "conf/conf.h"
+
+enum conf_section {
+	CONF_SEC_AGENT = 0,
+	CONF_SEC_REPOSITORY = 1,
+	CONF_SEC_JOB = 2,
+};
+
+enum conf_type {
+	CONF_T_STRING,		/* any non-empty text */
+	CONF_T_PATH,		/* an absolute path */
+	CONF_T_PATH_OR_EMPTY,	/* an absolute path, or empty */
+	CONF_T_URI,		/* a libvirt URI */
+	CONF_T_REPO_URL,	/* file:///PATH or s3://BUCKET[/PREFIX] */
+	CONF_T_HTTP_URL,	/* http(s)://HOST[:PORT][/] */
+	CONF_T_REGION,
+	CONF_T_LOG_LEVEL,
+	CONF_T_BOOL,
+	CONF_T_SECRET,		/* a string that is never printed */
+	CONF_T_ACCESS_KEY,	/* a key id: printed, with its source */
+	CONF_T_CIPHER,
+	CONF_T_COMPRESSION,
+	CONF_T_CHUNK_SIZE,
+	CONF_T_LIST,		/* names or globs */
+	CONF_T_CRON,
+	CONF_T_QUIESCE,
+};
+
+#define CONF_NKEYS 24
+
+struct conf_key {
+	enum conf_section section;
+	const char *name;
+	enum conf_type type;
+	size_t offset;		/* in struct conf, or struct conf_job for jobs */
+	unsigned index;		/* position in the table */
+	const char *help;	/* one line, for the example file and errors */
+};
+
+/* conf_keys_find: the key NAME of SECTION, or NULL. */
+const struct conf_key *conf_keys_find(int section, const char *name);
+
+/* conf_keys_closest: a key of SECTION within two edits of NAME, or NULL. */
+const char *conf_keys_closest(int section, const char *name);
+
+/* conf_section_name: "[agent]", "[repository]" or "[job]". */
+const char *conf_section_name(int section);
+
+/*
+ * conf_keys_set: parse VALUE for K into BASE (a struct conf, or a struct
+ * conf_job for job keys). Returns 0, or -1 with the reason in ERR; the
+ * reason never quotes a secret.
+ */
+int conf_keys_set(const struct conf_key *k, void *base, const char *value,
+    char *err, size_t errlen);
+
+/* conf_keys_count, conf_keys_at: walk the table. */
+size_t conf_keys_count(void);
+const struct conf_key *conf_keys_at(size_t i);
+
+/* conf_keys_print: "name = value" of K from BASE, secrets redacted. */
+void conf_keys_print(const struct conf_key *k, const void *base, FILE *out);
+
+#endif

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install the Debian packages virtvault needs to build and to run its tests.
+# Idempotent, and silent when everything is there already.
+set -euo pipefail
+
+pkgs=(
+	# build
+	gcc make pkg-config
+	libvirt-dev libcurl4-openssl-dev libarchive-dev libssl-dev libinih-dev
+	libcmocka-dev libzstd-dev libxml2-dev libjson-c-dev
+	# run time
+	qemu-utils
+	# test bed: libvirtd and QEMU, disk tools, the guest's packing
+	libvirt-daemon-system libvirt-clients qemu-system-x86
+	e2fsprogs cpio gzip xz-utils zstd procps
+	# the guest agent's shared libraries, copied into the guest
+	libglib2.0-0 libnuma1 libudev1 liburing2
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	case $p in '#'*) continue ;; esac
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run 'make deps' as root" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
