@@ -12,6 +12,8 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
+# V=1 shows the compiler's command lines.
+Q         := $(if $(V),,@)
 PKGS      := libvirt libcurl libarchive openssl inih libzstd libxml-2.0 json-c
 
 # Lazily expanded: pkg-config runs only when a recipe needs it, so that
@@ -51,15 +53,18 @@ FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o
 all: virtvault
 
 virtvault: $(LIB_OBJ) $(CMD_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB_OBJ) $(FAKE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS_ALL)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS_ALL)
 
 unit: $(UNIT_BINS)
 	@failed=0; for t in $(UNIT_BINS); do \

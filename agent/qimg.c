@@ -32,7 +32,8 @@ qimg_chain_parse(const char *text, struct domxml_image **chain, size_t *n,
 	size_t len = 0, count;
 	int ret = -1;
 
-	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	/* The terminating NUL tells the tokener the text ends here. */
+	root = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
 	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success) {
 		snprintf(err, errlen, "qemu-img printed malformed JSON: %s",
 		    json_tokener_error_desc(json_tokener_get_error(tok)));

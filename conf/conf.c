@@ -237,14 +237,19 @@ reader(char *str, int num, void *stream)
 	n = full;
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	if (!check_line(p, s, n) || n + 2 > (size_t)num) {
-		str[0] = '\n';
-		str[1] = '\0';
-		return str;
+	if (check_line(p, s, n)) {
+		if (n + 2 <= (size_t)num) {
+			memcpy(str, s, n);
+			str[n] = '\n';
+			str[n + 1] = '\0';
+			return str;
+		}
+		PERR(p, "line too long for the INI parser (%zu bytes, at most %d)",
+		    p->path, p->line, n, num - 2);
 	}
-	memcpy(str, s, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
+	/* A bad line, or one tracked here: inih sees an empty line. */
+	str[0] = '\n';
+	str[1] = '\0';
 	return str;
 }
 
@@ -317,6 +322,7 @@ set_defaults(struct conf *c)
 	c->state_dir = xstrdup("/var/lib/virtvault");
 	c->overlay_dir = xstrdup("");
 	c->log_level = LOG_LVL_INFO;
+	c->commit_timeout = 600;
 	c->encryption = CONF_CIPHER_AES256GCM;
 	c->compression = CONF_COMP_ZSTD;
 	c->zstd_level = 1;
@@ -447,6 +453,7 @@ conf_load(const char *path, bool must_exist)
 	ini_use_stack = false;
 	ini_allow_realloc = false;
 	ini_max_line = CONF_MAX_LINE + 3;
+	ini_initial_alloc = CONF_MAX_LINE + 3;
 	ini_allow_multiline = false;
 	if (ini_parse_stream(reader, &p, handler, &p) < 0)
 		add_error(c, "%s: cannot parse (out of memory)", c->path);

@@ -62,6 +62,7 @@ struct conf {
 	char *overlay_dir;		/* "" means next to each image */
 	int log_level;			/* enum log_level */
 	bool syslog;
+	uint64_t commit_timeout;	/* seconds an active block commit may take */
 
 	/* [repository] */
 	char *url;			/* NULL until set */

@@ -22,6 +22,8 @@ static const struct conf_key keys[] = {
 	  "where snapshot overlays go; empty: next to each image" },
 	{ CONF_SEC_AGENT, "syslog", CONF_T_BOOL, C(syslog), 4,
 	  "also log to syslog" },
+	{ CONF_SEC_AGENT, "commit_timeout", CONF_T_DURATION, C(commit_timeout), 19,
+	  "how long the block commit after a backup may take, e.g. 10m" },
 	{ CONF_SEC_REPOSITORY, "url", CONF_T_REPO_URL, C(url), 5,
 	  "file:///PATH or s3://BUCKET/PREFIX" },
 	{ CONF_SEC_REPOSITORY, "endpoint", CONF_T_HTTP_URL, C(endpoint), 6,
@@ -282,6 +284,16 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 		if (parse_bool(v, (bool *)(void *)slot) < 0)
 			return fail(err, errlen, "is not yes or no", v);
 		return 0;
+	case CONF_T_DURATION: {
+		uint64_t secs;
+
+		if (util_parse_duration(v, &secs) < 0)
+			return fail(err, errlen, "is not a duration such as 90s, 10m or 1h30m", v);
+		if (secs == 0)
+			return fail(err, errlen, "must be longer than zero", v);
+		*(uint64_t *)(void *)slot = secs;
+		return 0;
+	}
 	case CONF_T_CIPHER:
 		if (strcasecmp(v, "aes-256-gcm") == 0)
 			*(enum conf_cipher *)(void *)slot = CONF_CIPHER_AES256GCM;
@@ -403,6 +415,9 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 		break;
 	case CONF_T_BOOL:
 		fprintf(out, "%s", *(const bool *)(const void *)slot ? "yes" : "no");
+		break;
+	case CONF_T_DURATION:
+		fprintf(out, "%llus", (unsigned long long)*(const uint64_t *)(const void *)slot);
 		break;
 	case CONF_T_CIPHER:
 		fprintf(out, "%s", c->encryption == CONF_CIPHER_NONE ? "none" : "aes-256-gcm");

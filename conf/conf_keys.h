@@ -26,6 +26,7 @@ enum conf_type {
 	CONF_T_REGION,
 	CONF_T_LOG_LEVEL,
 	CONF_T_BOOL,
+	CONF_T_DURATION,	/* seconds, from "90", "30s", "5m", "1h30m" */
 	CONF_T_SECRET,		/* a string that is never printed */
 	CONF_T_ACCESS_KEY,	/* a key id: printed, with its source */
 	CONF_T_CIPHER,

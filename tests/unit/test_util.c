@@ -1,0 +1,138 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+static void
+test_parse_size(void **state)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		uint64_t want;
+	} cases[] = {
+		{ "0", 0, 0 }, { "123", 0, 123 }, { "512K", 0, 512 * 1024 },
+		{ "4M", 0, 4 << 20 }, { "4m", 0, 4 << 20 }, { "4MiB", 0, 4 << 20 },
+		{ "4MB", 0, 4 << 20 }, { "1G", 0, 1ULL << 30 }, { "2T", 0, 2ULL << 40 },
+		{ "1 M", 0, 1 << 20 }, { "16B", 0, 16 },
+		{ "", -1, 0 }, { "M", -1, 0 }, { "-1", -1, 0 }, { "4X", -1, 0 },
+		{ "4MiBs", -1, 0 }, { "1.5M", -1, 0 }, { "99999999999999999999", -1, 0 },
+		{ "16777216T", -1, 0 }, { " 4M", -1, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 0;
+
+		assert_int_equal(util_parse_size(cases[i].in, &v), cases[i].ret);
+		if (cases[i].ret == 0)
+			assert_true(v == cases[i].want);
+	}
+}
+
+static void
+test_parse_duration(void **state)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		uint64_t want;
+	} cases[] = {
+		{ "90", 0, 90 }, { "30s", 0, 30 }, { "5m", 0, 300 }, { "2h", 0, 7200 },
+		{ "1d", 0, 86400 }, { "1w", 0, 604800 }, { "1h30m", 0, 5400 },
+		{ "1h30", -1, 0 }, { "", -1, 0 }, { "m", -1, 0 }, { "5x", -1, 0 },
+		{ "-5s", -1, 0 }, { "5 m", -1, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 0;
+
+		assert_int_equal(util_parse_duration(cases[i].in, &v), cases[i].ret);
+		if (cases[i].ret == 0)
+			assert_true(v == cases[i].want);
+	}
+}
+
+static void
+test_utf8(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		long want;
+	} cases[] = {
+		{ "plain ascii", 11, -1 },
+		{ "caf\xc3\xa9", 5, -1 },
+		{ "\xe2\x82\xac euro", 8, -1 },
+		{ "\xf0\x9f\x98\x80", 4, -1 },
+		{ "ab\xff", 3, 2 },
+		{ "\xc3", 1, 0 },		/* truncated */
+		{ "\xc0\xaf", 2, 0 },		/* overlong */
+		{ "\xed\xa0\x80", 3, 0 },	/* surrogate */
+		{ "a\0b", 3, 1 },		/* NUL */
+		{ "\xf4\x90\x80\x80", 4, 0 },	/* beyond U+10FFFF */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(util_utf8_check(cases[i].in, cases[i].len), cases[i].want);
+}
+
+static void
+test_strlist(void **state)
+{
+	struct strlist l = { 0 };
+
+	(void)state;
+	assert_int_equal(strlist_split(&l, " web-*, db1 ,,\tmail "), 3);
+	assert_string_equal(l.v[0], "web-*");
+	assert_string_equal(l.v[1], "db1");
+	assert_string_equal(l.v[2], "mail");
+	assert_true(strlist_contains(&l, "db1"));
+	assert_false(strlist_contains(&l, "db"));
+	assert_true(strlist_glob_any(&l, "web-01"));
+	assert_false(strlist_glob_any(&l, "web"));
+	assert_int_equal(strlist_split(&l, " , "), 0);
+	strlist_clear(&l);
+	assert_int_equal(l.n, 0);
+}
+
+static void
+test_format_and_paths(void **state)
+{
+	char buf[32];
+	char *p;
+
+	(void)state;
+	assert_string_equal(util_format_size(512, buf, sizeof(buf)), "512 B");
+	assert_string_equal(util_format_size(1536, buf, sizeof(buf)), "1.5 KiB");
+	assert_string_equal(util_format_size(3ULL << 30, buf, sizeof(buf)), "3.0 GiB");
+	p = util_path_join("/a/", "b");
+	assert_string_equal(p, "/a/b");
+	free(p);
+	p = util_path_join("/a", "b");
+	assert_string_equal(p, "/a/b");
+	free(p);
+	assert_string_equal(util_basename("/x/y/z.qcow2"), "z.qcow2");
+	assert_string_equal(util_basename("z"), "z");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_strlist),
+		cmocka_unit_test(test_format_and_paths),
+	};
+
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
