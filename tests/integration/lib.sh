@@ -1,0 +1,67 @@
+# Helpers for integration tests: assertions that say what they expected.
+
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+
+# expect_rc WANT CMD...: run CMD, keep its output in $OUT, check its exit code.
+expect_rc() {
+	local want=$1 rc=0
+	shift
+	OUT=$("$@" 2>&1) || rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "$OUT" >&2
+		fail "'$*' exited $rc, expected $want"
+		return 1
+	fi
+	return 0
+}
+
+# expect_in TEXT: $OUT contains TEXT (fixed string).
+expect_in() {
+	if ! grep -qF -- "$1" <<<"$OUT"; then
+		echo "$OUT" >&2
+		fail "output lacks '$1'"
+		return 1
+	fi
+}
+
+# expect_not_in TEXT: $OUT does not contain TEXT.
+expect_not_in() {
+	if grep -qF -- "$1" <<<"$OUT"; then
+		echo "$OUT" >&2
+		fail "output contains '$1'"
+		return 1
+	fi
+}
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds or the deadline passes.
+wait_for() {
+	local secs=$1 t0
+	shift
+	t0=$(date +%s)
+	until "$@" >/dev/null 2>&1; do
+		[ $(($(date +%s) - t0)) -lt "$secs" ] || { fail "timed out after ${secs}s waiting for: $*"; return 1; }
+		sleep 0.2
+	done
+}
+
+# guest_exec DOM CMD: run CMD with /bin/sh in the guest through the agent,
+# print its standard output.
+guest_exec() {
+	local dom=$1 cmd=$2 pid out
+	pid=$(virsh -c "$BED_URI" qemu-agent-command "$dom" \
+		"{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$cmd\"],\"capture-output\":true}}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["return"]["pid"])') || return 1
+	for _ in $(seq 100); do
+		out=$(virsh -c "$BED_URI" qemu-agent-command "$dom" \
+			"{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 1
+		if python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["return"]["exited"] else 1)' <<<"$out"; then
+			python3 -c 'import base64,json,sys; r=json.load(sys.stdin)["return"]; sys.stdout.write(base64.b64decode(r.get("out-data","")).decode())' <<<"$out"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "guest-exec of '$cmd' in $dom did not finish"
+}
