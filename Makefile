@@ -25,7 +25,7 @@ TEST_LIBS   = $(shell pkg-config --libs cmocka)
 
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
-             -Wstrict-prototypes -Wno-format-nonliteral
+             -Wstrict-prototypes -Wno-format-nonliteral -Wno-format-truncation
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -I. -D_GNU_SOURCE \
              -DVV_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
@@ -33,12 +33,16 @@ LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 SCHED_SRC  := scheduler/cron.c
+TRANSPORT_SRC := transport/store.c transport/store_file.c
+REPO_SRC   := repo/crypto.c repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
+             repo/chunkset.c repo/backup.c repo/restore.c repo/verify.c
 AGENT_LIB_SRC := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/qimg.c \
              agent/overlay.c agent/journal.c agent/chain.c
 AGENT_CMD_SRC := agent/main.c agent/cmd_config.c agent/cmd_disks.c \
-             agent/cmd_check_chain.c
+             agent/cmd_check_chain.c agent/cmd_repo.c agent/cmd_restore.c
 
-LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(SCHED_SRC) $(AGENT_LIB_SRC)
+LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(SCHED_SRC) $(TRANSPORT_SRC) $(REPO_SRC) \
+             $(AGENT_LIB_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CMD_OBJ    := $(AGENT_CMD_SRC:%.c=$(BUILD)/obj/%.o)
 

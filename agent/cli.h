@@ -33,5 +33,16 @@ int cli_load_conf(struct cli *cli, bool need_repo);
 int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_disks(struct cli *cli, int argc, char **argv);
 int cmd_check_chain(struct cli *cli, int argc, char **argv);
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+
+struct repo;
+struct manifest;
+/* cli_find_snapshot: the manifest REF names in R, or NULL (logged). */
+struct manifest *cli_find_snapshot(struct repo *r, const char *ref);
 
 #endif

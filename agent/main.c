@@ -24,11 +24,16 @@ static const struct command commands[] = {
 	{ "config", cmd_config, "check", "check the configuration, print it with secrets redacted" },
 	{ "disks", cmd_disks, "DOMAIN [--json]", "a domain's disks and their backing chains" },
 	{ "check-chain", cmd_check_chain, "DOMAIN...", "look for leftover overlays, snapshots, block jobs, missing images" },
+	{ "init", cmd_init, "", "create the repository of the configuration" },
+	{ "backup", cmd_backup, "--image PATH... --name NAME", "back up image files" },
+	{ "list", cmd_list, "[NAME] [--json]", "snapshots, newest first" },
+	{ "show", cmd_show, "SNAPSHOT [--json]", "one snapshot's manifest" },
+	{ "restore", cmd_restore, "SNAPSHOT --to DIR", "restore files, verified, sparse" },
+	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep]", "check snapshots' indexes and chunks" },
 };
 
 /* Commands of the design that this version does not have yet. */
-static const char *const later[] = { "init", "backup", "list", "show", "restore",
-	"verify", "repair", "daemon", "status", "schedule" };
+static const char *const later[] = { "repair", "daemon", "status", "schedule" };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 #define NLATER (sizeof(later) / sizeof(later[0]))

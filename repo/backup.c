@@ -1,0 +1,500 @@
+#include "repo/backup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "repo/chunkset.h"
+#include "repo/index.h"
+
+#ifndef VV_VERSION
+#define VV_VERSION "0.0.0"
+#endif
+
+struct backup {
+	struct repo *repo;
+	struct chunkset *known;
+	struct manifest *m;
+	struct timespec t0;
+};
+
+/* One chunk in flight between the reader and a worker. */
+struct slot {
+	uint8_t *data;
+	size_t len;
+	uint64_t index;
+};
+
+struct pipe {
+	struct backup *b;
+	const char *path;
+	struct slot *slots;
+	size_t nslots;
+	/* Rings of slot numbers: free ones, and ones with work. */
+	size_t *freeq, *workq;
+	size_t fhead, ftail, fcount;
+	size_t whead, wtail, wcount;
+	bool done;		/* the reader has queued everything */
+	bool failed;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint8_t (*ids)[CRYPTO_HASH_LEN];
+	struct backup_stats st;
+	struct progress *progress;
+};
+
+int
+backup_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 2 ? 2 : n > 16 ? 16 : (int)n;
+}
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+struct backup *
+backup_new(struct repo *r, const char *name)
+{
+	struct backup *b = xcalloc(1, sizeof(*b));
+	struct strlist keys = { 0 };
+	uint8_t rid[8];
+	char host[256] = "";
+	time_t now = time(NULL);
+
+	clock_gettime(CLOCK_MONOTONIC, &b->t0);
+	b->repo = r;
+	b->known = chunkset_new();
+	if (store_list(repo_store(r), "chunks/", &keys) < 0)
+		goto fail;
+	for (size_t i = 0; i < keys.n; i++) {
+		const char *hex = util_basename(keys.v[i]);
+		uint8_t id[CRYPTO_HASH_LEN];
+
+		if (crypto_unhex(hex, id, sizeof(id)) == 0)
+			chunkset_add(b->known, id);
+	}
+	strlist_clear(&keys);
+	if (crypto_random(rid, sizeof(rid)) < 0)
+		goto fail;
+	b->m = xcalloc(1, sizeof(*b->m));
+	b->m->name = xstrdup(name);
+	crypto_hex(rid, sizeof(rid), b->m->id);
+	strftime(b->m->time, sizeof(b->m->time), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	gethostname(host, sizeof(host) - 1);
+	b->m->host = xstrdup(host);
+	b->m->version = xstrdup(VV_VERSION);
+	b->m->source_type = xstrdup("images");
+	b->m->quiesced = -1;
+	b->m->chunk_size = repo_chunk_size(r);
+	return b;
+fail:
+	strlist_clear(&keys);
+	backup_free(b);
+	return NULL;
+}
+
+struct manifest *
+backup_manifest(struct backup *b)
+{
+	return b->m;
+}
+
+const struct backup_stats *
+backup_stats(const struct backup *b)
+{
+	return &b->m->stats;
+}
+
+void
+backup_free(struct backup *b)
+{
+	if (b == NULL)
+		return;
+	chunkset_free(b->known);
+	manifest_free(b->m);
+	free(b);
+}
+
+static bool
+all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* Worker: hash, look up, encode and store chunks until the reader is done. */
+static void *
+worker(void *arg)
+{
+	struct pipe *p = arg;
+	struct repo *r = p->b->repo;
+	const struct codec *c = repo_codec(r);
+	struct codec_work *w = codec_work_new(repo_chunk_size(r));
+	uint8_t *out = xmalloc(codec_bound(repo_chunk_size(r)));
+
+	for (;;) {
+		struct slot *s;
+		uint8_t id[CRYPTO_HASH_LEN];
+		size_t sn, outlen = 0;
+		char key[96];
+		bool had, ok = true;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->wcount == 0 && !p->done)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->wcount == 0) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		sn = p->workq[p->whead];
+		p->whead = (p->whead + 1) % p->nslots;
+		p->wcount--;
+		ok = !p->failed;
+		pthread_mutex_unlock(&p->lock);
+		s = &p->slots[sn];
+
+		if (ok) {
+			codec_id(c, s->data, s->len, id);
+			had = chunkset_add(p->b->known, id);
+			if (!had) {
+				repo_chunk_key(id, key, sizeof(key));
+				ok = codec_encode(c, w, CODEC_KIND_CHUNK, key, s->data, s->len,
+				    out, &outlen) == 0 &&
+				    store_put(repo_store(r), key, out, outlen, 0) == 0;
+			}
+			memcpy(p->ids[s->index], id, CRYPTO_HASH_LEN);
+			progress_add(p->progress, s->len);
+		}
+		pthread_mutex_lock(&p->lock);
+		if (!ok)
+			p->failed = true;
+		else if (had)
+			p->st.chunks_reused++;
+		else {
+			p->st.chunks_new++;
+			p->st.bytes_stored += outlen;
+		}
+		p->freeq[p->ftail] = sn;
+		p->ftail = (p->ftail + 1) % p->nslots;
+		p->fcount++;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+	free(out);
+	codec_work_free(w);
+	return NULL;
+}
+
+/* Read exactly LEN bytes at OFF; -1 with errno, or 1 when the file ended. */
+static int
+read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = pread(fd, buf + got, len - got, (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* The reader: runs in the calling thread, feeding the workers. */
+static int
+read_file(struct pipe *p, int fd, uint64_t size, struct crypto_sha *sha,
+    const uint8_t *zeros)
+{
+	uint32_t cs = repo_chunk_size(p->b->repo);
+	uint64_t count = index_count(size, cs);
+	off_t data = 0, hole = 0;	/* the current data extent [data, hole) */
+	bool nodata = false;
+
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t off = i * cs;
+		size_t len = (size_t)(size - off < cs ? size - off : cs);
+		struct slot *s;
+		size_t sn;
+		int r;
+
+		/* Find the next data extent once past the current one. */
+		if (!nodata && (off_t)off >= hole) {
+			data = lseek(fd, (off_t)off, SEEK_DATA);
+			if (data < 0 && errno == ENXIO) {
+				nodata = true;
+			} else if (data < 0) {
+				data = (off_t)off;	/* no SEEK_DATA: read all */
+				hole = (off_t)size;
+			} else {
+				hole = lseek(fd, data, SEEK_HOLE);
+				if (hole < 0)
+					hole = (off_t)size;
+			}
+		}
+		if (nodata || (off_t)(off + len) <= data) {
+			/* A hole: zeros, never read. */
+			crypto_sha_update(sha, zeros, len);
+			p->st.chunks_zero++;
+			progress_add(p->progress, len);
+			continue;
+		}
+		pthread_mutex_lock(&p->lock);
+		while (p->fcount == 0 && !p->failed)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->failed) {
+			pthread_mutex_unlock(&p->lock);
+			return -1;
+		}
+		sn = p->freeq[p->fhead];
+		p->fhead = (p->fhead + 1) % p->nslots;
+		p->fcount--;
+		pthread_mutex_unlock(&p->lock);
+
+		s = &p->slots[sn];
+		r = read_at(fd, s->data, len, off);
+		if (r != 0) {
+			if (r < 0)
+				log_error("image %s: read error at offset %llu: %s", p->path,
+				    (unsigned long long)off, strerror(errno));
+			else
+				log_error("image %s: shrank while being read (ended before offset %llu of %llu)",
+				    p->path, (unsigned long long)off, (unsigned long long)size);
+			pthread_mutex_lock(&p->lock);
+			p->failed = true;
+			p->freeq[p->ftail] = sn;
+			p->ftail = (p->ftail + 1) % p->nslots;
+			p->fcount++;
+			pthread_cond_broadcast(&p->cond);
+			pthread_mutex_unlock(&p->lock);
+			return -1;
+		}
+		p->st.bytes_read += len;
+		crypto_sha_update(sha, s->data, len);
+		if (all_zero(s->data, len)) {
+			p->st.chunks_zero++;
+			progress_add(p->progress, len);
+			pthread_mutex_lock(&p->lock);
+			p->freeq[p->ftail] = sn;
+			p->ftail = (p->ftail + 1) % p->nslots;
+			p->fcount++;
+			pthread_mutex_unlock(&p->lock);
+			continue;
+		}
+		s->len = len;
+		s->index = i;
+		pthread_mutex_lock(&p->lock);
+		p->workq[p->wtail] = sn;
+		p->wtail = (p->wtail + 1) % p->nslots;
+		p->wcount++;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return 0;
+}
+
+static const char *
+detect_format(int fd)
+{
+	uint8_t magic[4];
+
+	if (pread(fd, magic, 4, 0) == 4 && memcmp(magic, "QFI\xfb", 4) == 0)
+		return "qcow2";
+	return "raw";
+}
+
+static bool
+same_file_state(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+int
+backup_add_file(struct backup *b, const char *path, const char *name,
+    const char *disk, struct progress *progress)
+{
+	struct repo *r = b->repo;
+	uint32_t cs = repo_chunk_size(r);
+	int nworkers = backup_workers();
+	struct pipe p;
+	pthread_t *threads = NULL;
+	struct crypto_sha *sha = NULL;
+	struct stat st0, st1;
+	uint8_t *zeros = NULL, digest[CRYPTO_HASH_LEN];
+	struct index ix = { 0 };
+	uint8_t *ixbuf = NULL;
+	size_t ixlen = 0;
+	int fd, started = 0, ret = -1;
+	char ixkey[96], hex[65];
+
+	memset(&p, 0, sizeof(p));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("image %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st0) < 0 || !S_ISREG(st0.st_mode)) {
+		log_error("image %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+	p.b = b;
+	p.path = path;
+	p.progress = progress;
+	p.nslots = (size_t)nworkers * 2 + 2;
+	p.slots = xcalloc(p.nslots, sizeof(*p.slots));
+	p.freeq = xcalloc(p.nslots, sizeof(size_t));
+	p.workq = xcalloc(p.nslots, sizeof(size_t));
+	for (size_t i = 0; i < p.nslots; i++) {
+		p.slots[i].data = xmalloc(cs);
+		p.freeq[i] = i;
+	}
+	p.fcount = p.nslots;
+	ix.chunk_size = cs;
+	ix.file_size = (uint64_t)st0.st_size;
+	ix.count = index_count(ix.file_size, cs);
+	/* All-zero IDs until a worker fills them: holes stay zero. */
+	ix.ids = xcalloc(ix.count ? ix.count : 1, CRYPTO_HASH_LEN);
+	p.ids = ix.ids;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	zeros = xcalloc(1, cs);
+	sha = crypto_sha_new();
+
+	threads = xcalloc((size_t)nworkers, sizeof(*threads));
+	for (; started < nworkers; started++)
+		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
+			break;
+	if (started == 0) {
+		log_error("image %s: cannot start worker threads", path);
+		goto out;
+	}
+	ret = read_file(&p, fd, ix.file_size, sha, zeros);
+	pthread_mutex_lock(&p.lock);
+	p.done = true;
+	pthread_cond_broadcast(&p.cond);
+	pthread_mutex_unlock(&p.lock);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	if (ret == 0 && p.failed)
+		ret = -1;
+	if (ret < 0) {
+		log_error("image %s: backup failed; the repository holds no reference to what was written",
+		    path);
+		goto out;
+	}
+	ret = -1;
+	if (fstat(fd, &st1) < 0 || !same_file_state(&st0, &st1)) {
+		log_error("image %s changed while being read (size or modification time): not stored",
+		    path);
+		goto out;
+	}
+	crypto_sha_final(sha, digest);
+	sha = NULL;
+
+	/* The index: content-addressed like chunks. */
+	ixbuf = index_encode(&ix, &ixlen);
+	{
+		uint8_t iid[CRYPTO_HASH_LEN];
+
+		codec_id(repo_codec(r), ixbuf, ixlen, iid);
+		crypto_hex(iid, sizeof(iid), hex);
+		snprintf(ixkey, sizeof(ixkey), "indexes/%.2s/%s", hex, hex);
+	}
+	if (repo_put_object(r, CODEC_KIND_INDEX, ixkey, ixbuf, ixlen, 0) < 0)
+		goto out;
+
+	{
+		struct manifest *m = b->m;
+		struct manifest_file *f;
+
+		m->files = xrealloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
+		f = &m->files[m->nfiles++];
+		memset(f, 0, sizeof(*f));
+		f->name = xstrdup(name);
+		f->path = xstrdup(path);
+		f->disk = disk ? xstrdup(disk) : NULL;
+		f->format = xstrdup(detect_format(fd));
+		f->size = ix.file_size;
+		crypto_hex(digest, sizeof(digest), f->sha256);
+		f->index = xstrdup(ixkey);
+		f->chunks = ix.count;
+		f->zero_chunks = p.st.chunks_zero;
+		m->stats.bytes_read += p.st.bytes_read;
+		m->stats.chunks_total += ix.count;
+		m->stats.chunks_new += p.st.chunks_new;
+		m->stats.chunks_reused += p.st.chunks_reused;
+		m->stats.chunks_zero += p.st.chunks_zero;
+		m->stats.bytes_stored += p.st.bytes_stored + ixlen;
+	}
+	ret = 0;
+out:
+	if (sha != NULL)
+		crypto_sha_final(sha, digest);
+	free(ixbuf);
+	index_clear(&ix);
+	free(threads);
+	free(zeros);
+	for (size_t i = 0; i < p.nslots; i++)
+		free(p.slots[i].data);
+	free(p.slots);
+	free(p.freeq);
+	free(p.workq);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.cond);
+	close(fd);
+	return ret;
+}
+
+int
+backup_commit(struct backup *b)
+{
+	struct manifest *m = b->m;
+	char *json, *key;
+	char stamp[32];
+	int ret;
+
+	m->stats.seconds = since(&b->t0);
+	/* Everything the manifest references is durable before it exists. */
+	if (store_sync(repo_store(b->repo)) < 0)
+		return -1;
+	snprintf(stamp, sizeof(stamp), "%.4s%.2s%.2sT%.2s%.2s%.2sZ", m->time, m->time + 5,
+	    m->time + 8, m->time + 11, m->time + 14, m->time + 17);
+	key = xasprintf("snapshots/%s/%s-%s", m->name, stamp, m->id);
+	json = manifest_to_json(m);
+	ret = repo_put_object(b->repo, CODEC_KIND_MANIFEST, key, json, strlen(json),
+	    STORE_DURABLE | STORE_EXCL);
+	if (ret == STORE_EXISTS) {
+		log_error("repository %s: manifest %s exists already", repo_url(b->repo), key);
+		ret = -1;
+	}
+	if (ret == 0) {
+		free(m->key);
+		m->key = key;
+		key = NULL;
+	}
+	free(key);
+	free(json);
+	return ret;
+}

@@ -1,0 +1,40 @@
+/*
+ * The index of one image file in one backup: its size and the ordered IDs
+ * of its chunks, 32 bytes each (all-zero ID: an all-zero chunk).
+ *
+ *   "VVI1", chunk size (4, LE), file size (8, LE), count (8, LE), IDs
+ */
+#ifndef VV_INDEX_H
+#define VV_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repo/crypto.h"
+
+#define INDEX_HEADER_LEN 24
+
+struct index {
+	uint32_t chunk_size;
+	uint64_t file_size;
+	uint64_t count;
+	uint8_t (*ids)[CRYPTO_HASH_LEN];
+};
+
+/* index_count: chunks of a file of SIZE bytes. */
+uint64_t index_count(uint64_t size, uint32_t chunk_size);
+
+/* index_encode: the plain bytes of IX, a new buffer of *LEN bytes. */
+uint8_t *index_encode(const struct index *ix, size_t *len);
+
+/*
+ * index_decode: parse BUF (LEN bytes) into IX (its ids a new array). Returns
+ * 0, or -1 with the reason in ERR (truncated, inconsistent counts).
+ */
+int index_decode(const uint8_t *buf, size_t len, struct index *ix, char *err,
+    size_t errlen);
+
+/* index_clear: free IX's ids. */
+void index_clear(struct index *ix);
+
+#endif

@@ -1,0 +1,364 @@
+#include "repo/manifest.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+static void
+add_str(json_object *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void
+add_u64(json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+char *
+manifest_to_json(const struct manifest *m)
+{
+	json_object *o = json_object_new_object(), *src = json_object_new_object();
+	json_object *files = json_object_new_array(), *st = json_object_new_object();
+	char *text;
+
+	add_u64(o, "version", REPO_FORMAT_VERSION);
+	add_str(o, "name", m->name);
+	add_str(o, "id", m->id);
+	add_str(o, "time", m->time);
+	add_str(o, "host", m->host);
+	add_str(o, "virtvault", m->version);
+	add_u64(o, "chunk_size", m->chunk_size);
+	add_str(src, "type", m->source_type);
+	add_str(src, "domain_xml", m->domain_xml);
+	add_str(src, "domain_xml_inactive", m->domain_xml_inactive);
+	if (m->quiesced >= 0)
+		json_object_object_add(src, "quiesced", json_object_new_boolean(m->quiesced));
+	json_object_object_add(o, "source", src);
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct manifest_file *f = &m->files[i];
+		json_object *fo = json_object_new_object();
+
+		add_str(fo, "name", f->name);
+		add_str(fo, "path", f->path);
+		add_str(fo, "disk", f->disk);
+		add_str(fo, "format", f->format);
+		add_u64(fo, "size", f->size);
+		add_str(fo, "sha256", f->sha256);
+		add_str(fo, "index", f->index);
+		add_u64(fo, "chunks", f->chunks);
+		add_u64(fo, "zero_chunks", f->zero_chunks);
+		json_object_array_add(files, fo);
+	}
+	json_object_object_add(o, "files", files);
+	add_u64(st, "bytes_read", m->stats.bytes_read);
+	add_u64(st, "chunks_total", m->stats.chunks_total);
+	add_u64(st, "chunks_new", m->stats.chunks_new);
+	add_u64(st, "chunks_reused", m->stats.chunks_reused);
+	add_u64(st, "chunks_zero", m->stats.chunks_zero);
+	add_u64(st, "bytes_stored", m->stats.bytes_stored);
+	json_object_object_add(st, "seconds", json_object_new_double(m->stats.seconds));
+	json_object_object_add(o, "stats", st);
+	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return text;
+}
+
+static const char *
+gstr(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static char *
+dstr(json_object *o, const char *k)
+{
+	const char *s = gstr(o, k);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+static int
+gu64(json_object *o, const char *k, uint64_t *out)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+		return -1;
+	*out = (uint64_t)json_object_get_int64(v);
+	return 0;
+}
+
+static bool
+is_hex(const char *s, size_t n)
+{
+	return s != NULL && strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
+
+/* A file name that restore may create: no '/', not "." or "..". */
+static bool
+safe_name(const char *s)
+{
+	return s != NULL && *s != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0 && strlen(s) < 256;
+}
+
+struct manifest *
+manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
+{
+	json_tokener *tok = json_tokener_new_ex(16);
+	json_object *o = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
+	json_object *src = NULL, *files = NULL, *st = NULL, *v;
+	struct manifest *m = NULL;
+	uint64_t version = 0, cs = 0;
+	const char *id, *tm;
+
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "not valid JSON");
+		goto fail;
+	}
+	if (gu64(o, "version", &version) < 0 || version != REPO_FORMAT_VERSION) {
+		snprintf(err, errlen, "unknown manifest version");
+		goto fail;
+	}
+	id = gstr(o, "id");
+	tm = gstr(o, "time");
+	if (!is_hex(id, 16) || tm == NULL || strlen(tm) >= 32 || gstr(o, "name") == NULL ||
+	    gu64(o, "chunk_size", &cs) < 0 || cs == 0 || cs > (1U << 30)) {
+		snprintf(err, errlen, "missing or invalid name, id, time or chunk_size");
+		goto fail;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->key = xstrdup(key);
+	m->name = dstr(o, "name");
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	snprintf(m->time, sizeof(m->time), "%s", tm);
+	m->host = dstr(o, "host");
+	m->version = dstr(o, "virtvault");
+	m->chunk_size = (uint32_t)cs;
+	json_object_object_get_ex(o, "source", &src);
+	m->source_type = dstr(src, "type");
+	m->domain_xml = dstr(src, "domain_xml");
+	m->domain_xml_inactive = dstr(src, "domain_xml_inactive");
+	m->quiesced = -1;
+	if (src != NULL && json_object_object_get_ex(src, "quiesced", &v))
+		m->quiesced = json_object_get_boolean(v);
+	if (!json_object_object_get_ex(o, "files", &files) ||
+	    !json_object_is_type(files, json_type_array)) {
+		snprintf(err, errlen, "no file list");
+		goto fail;
+	}
+	m->nfiles = json_object_array_length(files);
+	m->files = xcalloc(m->nfiles, sizeof(*m->files));
+	for (size_t i = 0; i < m->nfiles; i++) {
+		json_object *fo = json_object_array_get_idx(files, i);
+		struct manifest_file *f = &m->files[i];
+		const char *sha = gstr(fo, "sha256");
+
+		f->name = dstr(fo, "name");
+		f->path = dstr(fo, "path");
+		f->disk = dstr(fo, "disk");
+		f->format = dstr(fo, "format");
+		f->index = dstr(fo, "index");
+		if (!safe_name(f->name) || f->index == NULL ||
+		    strncmp(f->index, "indexes/", 8) != 0 || !is_hex(sha, 64) ||
+		    gu64(fo, "size", &f->size) < 0 || gu64(fo, "chunks", &f->chunks) < 0) {
+			snprintf(err, errlen, "file %zu has a missing or invalid name, index, sha256, size or chunks", i + 1);
+			goto fail;
+		}
+		gu64(fo, "zero_chunks", &f->zero_chunks);
+		memcpy(f->sha256, sha, 65);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(m->files[j].name, f->name) == 0) {
+				snprintf(err, errlen, "two files named '%s'", f->name);
+				goto fail;
+			}
+	}
+	if (json_object_object_get_ex(o, "stats", &st)) {
+		gu64(st, "bytes_read", &m->stats.bytes_read);
+		gu64(st, "chunks_total", &m->stats.chunks_total);
+		gu64(st, "chunks_new", &m->stats.chunks_new);
+		gu64(st, "chunks_reused", &m->stats.chunks_reused);
+		gu64(st, "chunks_zero", &m->stats.chunks_zero);
+		gu64(st, "bytes_stored", &m->stats.bytes_stored);
+		if (json_object_object_get_ex(st, "seconds", &v))
+			m->stats.seconds = json_object_get_double(v);
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	return m;
+fail:
+	manifest_free(m);
+	json_object_put(o);
+	json_tokener_free(tok);
+	return NULL;
+}
+
+void
+manifest_free(struct manifest *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nfiles; i++) {
+		free(m->files[i].name);
+		free(m->files[i].path);
+		free(m->files[i].disk);
+		free(m->files[i].format);
+		free(m->files[i].index);
+	}
+	free(m->files);
+	free(m->key);
+	free(m->name);
+	free(m->host);
+	free(m->version);
+	free(m->source_type);
+	free(m->domain_xml);
+	free(m->domain_xml_inactive);
+	free(m);
+}
+
+static int
+newest_first(const void *a, const void *b)
+{
+	const struct manifest *x = *(struct manifest *const *)a;
+	const struct manifest *y = *(struct manifest *const *)b;
+	int c = strcmp(y->time, x->time);
+
+	return c ? c : strcmp(y->key, x->key);
+}
+
+int
+manifest_load_all(struct repo *r, const char *name, struct manifest ***out,
+    size_t *n, size_t *bad)
+{
+	struct strlist keys = { 0 };
+	struct manifest **l = NULL;
+	char *prefix = name ? xasprintf("snapshots/%s/", name) : xstrdup("snapshots/");
+	size_t k = 0;
+
+	*bad = 0;
+	if (store_list(repo_store(r), prefix, &keys) < 0) {
+		free(prefix);
+		return -1;
+	}
+	free(prefix);
+	l = xcalloc(keys.n + 1, sizeof(*l));
+	for (size_t i = 0; i < keys.n; i++) {
+		uint8_t *text = NULL;
+		size_t len = 0;
+		char err[160];
+		struct manifest *m;
+
+		if (repo_get_object(r, CODEC_KIND_MANIFEST, keys.v[i], &text, &len,
+		    REPO_MAX_META) != 0) {
+			(*bad)++;
+			continue;
+		}
+		m = manifest_from_json((const char *)text, keys.v[i], err, sizeof(err));
+		free(text);
+		if (m == NULL) {
+			log_error("repository %s: manifest %s is invalid: %s", repo_url(r),
+			    keys.v[i], err);
+			(*bad)++;
+			continue;
+		}
+		l[k++] = m;
+	}
+	strlist_clear(&keys);
+	qsort(l, k, sizeof(*l), newest_first);
+	*out = l;
+	*n = k;
+	return 0;
+}
+
+void
+manifest_list_free(struct manifest **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		manifest_free(l[i]);
+	free(l);
+}
+
+long
+manifest_resolve(struct manifest *const *l, size_t n, const char *ref, char *err,
+    size_t errlen)
+{
+	const char *at = strrchr(ref, '@');
+	long found = -1;
+	size_t matches = 0, rl = strlen(ref);
+
+	if (at != NULL) {
+		if (strcmp(at, "@latest") != 0) {
+			snprintf(err, errlen, "'%s': only NAME@latest is understood after '@'", ref);
+			return -1;
+		}
+		/* The list is newest first. */
+		for (size_t i = 0; i < n; i++)
+			if (strlen(l[i]->name) == (size_t)(at - ref) &&
+			    strncmp(l[i]->name, ref, (size_t)(at - ref)) == 0)
+				return (long)i;
+		snprintf(err, errlen, "no snapshot of '%.*s'", (int)(at - ref), ref);
+		return -1;
+	}
+	if (rl < 4 || rl > 16 || strspn(ref, "0123456789abcdef") != rl) {
+		snprintf(err, errlen, "'%s' is neither a snapshot ID (4 to 16 hex digits) nor NAME@latest", ref);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(l[i]->id, ref, rl) == 0) {
+			matches++;
+			found = (long)i;
+		}
+	}
+	if (matches == 0) {
+		snprintf(err, errlen, "no snapshot with ID %s", ref);
+		return -1;
+	}
+	if (matches > 1) {
+		snprintf(err, errlen, "ID prefix %s is ambiguous (%zu snapshots): give more digits",
+		    ref, matches);
+		return -1;
+	}
+	return found;
+}
+
+void
+manifest_print(const struct manifest *m, FILE *out)
+{
+	char a[32], b[32];
+
+	fprintf(out, "snapshot   %s\nname       %s\ntime       %s\nhost       %s\n",
+	    m->id, m->name, m->time, m->host ? m->host : "-");
+	fprintf(out, "source     %s", m->source_type ? m->source_type : "-");
+	if (m->quiesced >= 0)
+		fprintf(out, " (%s)", m->quiesced ? "quiesced" : "crash-consistent");
+	fprintf(out, "\nvirtvault  %s\nchunk size %s\n", m->version ? m->version : "-",
+	    util_format_size(m->chunk_size, a, sizeof(a)));
+	fprintf(out, "read       %s in %.1fs; %llu chunks: %llu new, %llu reused, %llu zero; stored %s\n",
+	    util_format_size(m->stats.bytes_read, a, sizeof(a)), m->stats.seconds,
+	    (unsigned long long)m->stats.chunks_total, (unsigned long long)m->stats.chunks_new,
+	    (unsigned long long)m->stats.chunks_reused, (unsigned long long)m->stats.chunks_zero,
+	    util_format_size(m->stats.bytes_stored, b, sizeof(b)));
+	fprintf(out, "files:\n");
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct manifest_file *f = &m->files[i];
+
+		fprintf(out, "  %-24s %-6s %10s  sha256 %s\n", f->name,
+		    f->format ? f->format : "-", util_format_size(f->size, a, sizeof(a)),
+		    f->sha256);
+		fprintf(out, "  %-24s from %s%s%s\n", "", f->path ? f->path : "-",
+		    f->disk ? ", disk " : "", f->disk ? f->disk : "");
+	}
+}

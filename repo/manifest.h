@@ -1,0 +1,87 @@
+/*
+ * Manifests: one per backup, snapshots/NAME/TIME-ID, JSON inside the codec
+ * (kind 'M'). Written last: the commit point of a backup.
+ */
+#ifndef VV_MANIFEST_H
+#define VV_MANIFEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/util.h"
+#include "repo/repo.h"
+
+struct backup_stats {
+	uint64_t bytes_read;
+	uint64_t chunks_total;
+	uint64_t chunks_new;
+	uint64_t chunks_reused;
+	uint64_t chunks_zero;
+	uint64_t bytes_stored;
+	double seconds;
+};
+
+struct manifest_file {
+	char *name;		/* file name to restore as (unique in the backup) */
+	char *path;		/* where it was read */
+	char *disk;		/* disk target, or NULL for plain images */
+	char *format;		/* "qcow2" or "raw" */
+	uint64_t size;
+	char sha256[65];
+	char *index;		/* key of its index object */
+	uint64_t chunks;
+	uint64_t zero_chunks;
+};
+
+struct manifest {
+	char *key;		/* snapshots/NAME/TIME-ID */
+	char *name;
+	char id[17];
+	char time[32];		/* 2026-11-25T22:45:00Z */
+	char *host;
+	char *version;
+	char *source_type;	/* "images" or "domain" */
+	char *domain_xml;	/* or NULL */
+	char *domain_xml_inactive;
+	int quiesced;		/* -1 unknown/not applicable, 0, 1 */
+	uint32_t chunk_size;
+	struct manifest_file *files;
+	size_t nfiles;
+	struct backup_stats stats;
+};
+
+/* manifest_to_json: the manifest as JSON text, a new string. */
+char *manifest_to_json(const struct manifest *m);
+
+/*
+ * manifest_from_json: parse TEXT (object KEY) into a new manifest. Returns
+ * NULL with the reason in ERR when it is not a valid manifest.
+ */
+struct manifest *manifest_from_json(const char *text, const char *key, char *err,
+    size_t errlen);
+
+void manifest_free(struct manifest *m);
+
+/*
+ * manifest_load_all: every manifest (of NAME, or all when NULL), newest
+ * first. Unreadable manifests are logged and counted in *BAD. Returns 0 or
+ * -1 (the listing failed, logged).
+ */
+int manifest_load_all(struct repo *r, const char *name, struct manifest ***out,
+    size_t *n, size_t *bad);
+
+void manifest_list_free(struct manifest **l, size_t n);
+
+/*
+ * manifest_resolve: the manifest REF names among L (N of them): an ID or
+ * unique ID prefix, or NAME@latest. Returns its position, or -1 with the
+ * reason in ERR (none, ambiguous).
+ */
+long manifest_resolve(struct manifest *const *l, size_t n, const char *ref,
+    char *err, size_t errlen);
+
+/* manifest_print: a readable view of M. */
+void manifest_print(const struct manifest *m, FILE *out);
+
+#endif

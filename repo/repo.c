@@ -1,0 +1,479 @@
+#include "repo/repo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+/* scrypt cost: 32 MiB and about 0.1 s on a server core. */
+#define KDF_N 32768
+#define KDF_R 8
+#define KDF_P 1
+#define KEY_AAD "virtvault key v1"
+
+struct repo {
+	struct store *store;
+	struct codec *codec;
+	const struct conf *conf;
+	uint32_t chunk_size;
+	char id[33];
+};
+
+struct store *repo_store(struct repo *r) { return r->store; }
+const struct codec *repo_codec(struct repo *r) { return r->codec; }
+uint32_t repo_chunk_size(const struct repo *r) { return r->chunk_size; }
+const char *repo_url(const struct repo *r) { return store_url(r->store); }
+const struct conf *repo_conf(const struct repo *r) { return r->conf; }
+
+char *
+repo_chunk_key(const uint8_t id[CRYPTO_HASH_LEN], char *buf, size_t len)
+{
+	char hex[2 * CRYPTO_HASH_LEN + 1];
+
+	crypto_hex(id, CRYPTO_HASH_LEN, hex);
+	snprintf(buf, len, "chunks/%.2s/%s", hex, hex);
+	return buf;
+}
+
+bool
+repo_id_is_zero(const uint8_t id[CRYPTO_HASH_LEN])
+{
+	for (int i = 0; i < CRYPTO_HASH_LEN; i++)
+		if (id[i] != 0)
+			return false;
+	return true;
+}
+
+char *
+repo_read_password(const struct conf *c)
+{
+	char buf[4096];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (c->password_file == NULL) {
+		if (c->password != NULL)
+			return xstrdup(c->password);
+		log_error("the repository is encrypted but there is no password: set [repository] password_file or VIRTVAULT_PASSWORD");
+		return NULL;
+	}
+	fd = open(c->password_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("password_file %s: %s", c->password_file, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 0044) != 0) {
+		log_error("password_file %s is readable by group or others (mode %04o); fix it with: chmod 600 %s",
+		    c->password_file, (unsigned)(st.st_mode & 07777), c->password_file);
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		log_error("password_file %s: %s", c->password_file, strerror(errno));
+		return NULL;
+	}
+	buf[n] = '\0';
+	/* One line: the trailing newline is not part of it. */
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] == '\0') {
+		log_error("password_file %s is empty", c->password_file);
+		return NULL;
+	}
+	{
+		char *pw = xstrdup(buf);
+
+		explicit_bzero(buf, sizeof(buf));
+		return pw;
+	}
+}
+
+static json_object *
+jhex(const uint8_t *b, size_t n)
+{
+	char *h = xmalloc(2 * n + 1);
+	json_object *o;
+
+	crypto_hex(b, n, h);
+	o = json_object_new_string(h);
+	free(h);
+	return o;
+}
+
+static int
+put_json(struct store *s, const char *key, json_object *o, int flags)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+
+	return store_put(s, key, text, strlen(text), flags);
+}
+
+/* Wrap MASTER under PASSWORD into a new keys/ID object. */
+static int
+write_key(struct store *s, const char *repo_id, const char *password,
+    const uint8_t master[CRYPTO_KEY_LEN])
+{
+	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], kek[CRYPTO_KEY_LEN];
+	uint8_t wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN], kid[8];
+	char aad[64], kidhex[17], *key = NULL;
+	json_object *o = NULL;
+	int ret = -1;
+
+	if (crypto_random(salt, sizeof(salt)) < 0 || crypto_random(nonce, sizeof(nonce)) < 0 ||
+	    crypto_random(kid, sizeof(kid)) < 0)
+		return -1;
+	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), KDF_N, KDF_R,
+	    KDF_P, kek) < 0)
+		return -1;
+	snprintf(aad, sizeof(aad), "%s %s", KEY_AAD, repo_id);
+	if (crypto_seal(kek, nonce, aad, strlen(aad), master, CRYPTO_KEY_LEN, wrapped,
+	    wrapped + CRYPTO_KEY_LEN) < 0) {
+		log_error("repository %s: cannot wrap the master key", store_url(s));
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "kdf", json_object_new_string("scrypt"));
+	json_object_object_add(o, "n", json_object_new_int64(KDF_N));
+	json_object_object_add(o, "r", json_object_new_int(KDF_R));
+	json_object_object_add(o, "p", json_object_new_int(KDF_P));
+	json_object_object_add(o, "salt", jhex(salt, sizeof(salt)));
+	json_object_object_add(o, "nonce", jhex(nonce, sizeof(nonce)));
+	json_object_object_add(o, "wrapped", jhex(wrapped, sizeof(wrapped)));
+	crypto_hex(kid, sizeof(kid), kidhex);
+	key = xasprintf("keys/%s", kidhex);
+	ret = put_json(s, key, o, STORE_DURABLE | STORE_EXCL) == 0 ? 0 : -1;
+out:
+	explicit_bzero(kek, sizeof(kek));
+	json_object_put(o);
+	free(key);
+	return ret;
+}
+
+int
+repo_init(const struct conf *c)
+{
+	struct store *s = NULL;
+	uint8_t master[CRYPTO_KEY_LEN], rid[16];
+	char *password = NULL, idhex[33];
+	json_object *cfg = NULL;
+	bool encrypt = c->encryption != CONF_CIPHER_NONE;
+	time_t now = time(NULL);
+	char when[32];
+	int r, ret = -1;
+
+	if (encrypt && (password = repo_read_password(c)) == NULL)
+		return -1;
+	s = store_open(c->url, 1);
+	if (s == NULL)
+		goto out;
+	r = store_exists(s, "config");
+	if (r != 0) {
+		if (r == 1)
+			log_error("repository %s already exists: refusing to overwrite it", c->url);
+		goto out;
+	}
+	if (crypto_random(rid, sizeof(rid)) < 0 || crypto_random(master, sizeof(master)) < 0)
+		goto out;
+	crypto_hex(rid, sizeof(rid), idhex);
+	/* The key first: a config is only ever seen with its key present. */
+	if (encrypt && write_key(s, idhex, password, master) < 0)
+		goto out;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	cfg = json_object_new_object();
+	json_object_object_add(cfg, "format", json_object_new_string("virtvault"));
+	json_object_object_add(cfg, "version", json_object_new_int(REPO_FORMAT_VERSION));
+	json_object_object_add(cfg, "id", json_object_new_string(idhex));
+	json_object_object_add(cfg, "chunk_size", json_object_new_int64((int64_t)c->chunk_size));
+	json_object_object_add(cfg, "cipher", json_object_new_string(encrypt ? "aes-256-gcm" : "none"));
+	json_object_object_add(cfg, "id_hash", json_object_new_string(encrypt ? "hmac-sha256" : "sha256"));
+	json_object_object_add(cfg, "created", json_object_new_string(when));
+	r = put_json(s, "config", cfg, STORE_DURABLE | STORE_EXCL);
+	if (r == STORE_EXISTS)
+		log_error("repository %s already exists: refusing to overwrite it", c->url);
+	else if (r == 0)
+		ret = 0;
+out:
+	explicit_bzero(master, sizeof(master));
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	json_object_put(cfg);
+	store_close(s);
+	return ret;
+}
+
+static json_object *
+get_json(struct store *s, const char *key, int *notfound)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	json_object *o;
+	json_tokener *tok;
+	int r;
+
+	*notfound = 0;
+	r = store_get(s, key, &buf, &len, REPO_MAX_META);
+	if (r == STORE_NOT_FOUND)
+		*notfound = 1;
+	if (r != 0)
+		return NULL;
+	tok = json_tokener_new_ex(32);
+	o = json_tokener_parse_ex(tok, buf, (int)len);
+	/* A value that may go on (a number) ends at the end of the object. */
+	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+		o = json_tokener_parse_ex(tok, "", 1);
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	free(buf);
+	return o;
+}
+
+static const char *
+jget_str(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int64_t
+jget_int(json_object *o, const char *k, int64_t dflt)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
+		return dflt;
+	return json_object_get_int64(v);
+}
+
+/* Try to unwrap the master key of keys/KEY with PASSWORD: 0, 1 wrong, -1. */
+static int
+try_key(struct store *s, const char *key, const char *repo_id, const char *password,
+    uint8_t master[CRYPTO_KEY_LEN])
+{
+	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN];
+	uint8_t kek[CRYPTO_KEY_LEN];
+	const char *ss, *ns, *ws;
+	int64_t n, r, p;
+	char aad[64];
+	json_object *o;
+	int nf, ret = -1;
+
+	o = get_json(s, key, &nf);
+	if (o == NULL) {
+		log_error("repository %s: key object %s is missing or not valid JSON", store_url(s), key);
+		return -1;
+	}
+	ss = jget_str(o, "salt");
+	ns = jget_str(o, "nonce");
+	ws = jget_str(o, "wrapped");
+	n = jget_int(o, "n", 0);
+	r = jget_int(o, "r", 0);
+	p = jget_int(o, "p", 0);
+	if (ss == NULL || ns == NULL || ws == NULL || crypto_unhex(ss, salt, sizeof(salt)) < 0 ||
+	    crypto_unhex(ns, nonce, sizeof(nonce)) < 0 ||
+	    crypto_unhex(ws, wrapped, sizeof(wrapped)) < 0 ||
+	    n < 1024 || n > (1 << 24) || (n & (n - 1)) != 0 || r < 1 || r > 32 || p < 1 || p > 16) {
+		log_error("repository %s: key object %s is corrupt", store_url(s), key);
+		goto out;
+	}
+	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), (uint64_t)n,
+	    (uint32_t)r, (uint32_t)p, kek) < 0)
+		goto out;
+	snprintf(aad, sizeof(aad), "%s %s", KEY_AAD, repo_id);
+	ret = crypto_open(kek, nonce, aad, strlen(aad), wrapped, CRYPTO_KEY_LEN, master,
+	    wrapped + CRYPTO_KEY_LEN) == 0 ? 0 : 1;
+out:
+	explicit_bzero(kek, sizeof(kek));
+	json_object_put(o);
+	return ret;
+}
+
+struct repo *
+repo_open(const struct conf *c)
+{
+	struct repo *rp = NULL;
+	struct store *s;
+	json_object *cfg = NULL;
+	struct strlist keys = { 0 };
+	uint8_t master[CRYPTO_KEY_LEN];
+	char *password = NULL;
+	const char *cipher, *id, *fmt;
+	int64_t version, chunk;
+	int nf, unwrapped = 0;
+
+	s = store_open(c->url, 0);
+	if (s == NULL)
+		return NULL;
+	cfg = get_json(s, "config", &nf);
+	if (cfg == NULL) {
+		if (nf)
+			log_error("no repository at %s (no config object): create one with 'virtvault init'",
+			    c->url);
+		else
+			log_error("repository %s: the config object is corrupt (not valid JSON)", c->url);
+		goto fail;
+	}
+	fmt = jget_str(cfg, "format");
+	cipher = jget_str(cfg, "cipher");
+	id = jget_str(cfg, "id");
+	version = jget_int(cfg, "version", -1);
+	chunk = jget_int(cfg, "chunk_size", -1);
+	if (fmt == NULL || strcmp(fmt, "virtvault") != 0 || cipher == NULL || id == NULL ||
+	    strlen(id) != 32 || chunk < 4096 || chunk > 64 * 1024 * 1024) {
+		log_error("repository %s: the config object is corrupt (missing or invalid fields)", c->url);
+		goto fail;
+	}
+	if (version != REPO_FORMAT_VERSION) {
+		log_error("repository %s: format version %lld, this virtvault reads version %d",
+		    c->url, (long long)version, REPO_FORMAT_VERSION);
+		goto fail;
+	}
+	rp = xcalloc(1, sizeof(*rp));
+	rp->store = s;
+	rp->conf = c;
+	rp->chunk_size = (uint32_t)chunk;
+	snprintf(rp->id, sizeof(rp->id), "%s", id);
+	if (strcmp(cipher, "none") == 0) {
+		rp->codec = codec_new(NULL, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
+	} else if (strcmp(cipher, "aes-256-gcm") == 0) {
+		password = repo_read_password(c);
+		if (password == NULL)
+			goto fail;
+		if (store_list(s, "keys/", &keys) < 0)
+			goto fail;
+		if (keys.n == 0) {
+			log_error("repository %s: no key object under keys/ (the repository is damaged)", c->url);
+			goto fail;
+		}
+		for (size_t i = 0; i < keys.n && !unwrapped; i++) {
+			int r = try_key(s, keys.v[i], id, password, master);
+
+			if (r == 0)
+				unwrapped = 1;
+		}
+		if (!unwrapped) {
+			log_error("wrong password for repository %s (no key under keys/ opens with it)", c->url);
+			goto fail;
+		}
+		rp->codec = codec_new(master, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
+		explicit_bzero(master, sizeof(master));
+	} else {
+		log_error("repository %s: unknown cipher '%s' in config", c->url, cipher);
+		goto fail;
+	}
+	if (rp->codec == NULL)
+		goto fail;
+	if (c->chunk_size != rp->chunk_size)
+		log_debug("repository %s uses chunks of %u bytes (chunk_size applies to new repositories)",
+		    c->url, rp->chunk_size);
+	strlist_clear(&keys);
+	json_object_put(cfg);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return rp;
+fail:
+	strlist_clear(&keys);
+	json_object_put(cfg);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	if (rp != NULL) {
+		codec_free(rp->codec);
+		free(rp);
+	}
+	store_close(s);
+	return NULL;
+}
+
+void
+repo_close(struct repo *r)
+{
+	if (r == NULL)
+		return;
+	codec_free(r->codec);
+	store_close(r->store);
+	free(r);
+}
+
+int
+repo_put_object(struct repo *r, char kind, const char *key, const void *data,
+    size_t len, int flags)
+{
+	struct codec_work *w = codec_work_new(len);
+	uint8_t *buf = xmalloc(codec_bound(len));
+	size_t n;
+	int ret = -1;
+
+	if (codec_encode(r->codec, w, kind, key, data, len, buf, &n) == 0)
+		ret = store_put(r->store, key, buf, n, flags);
+	free(buf);
+	codec_work_free(w);
+	return ret;
+}
+
+int
+repo_get_object(struct repo *r, char kind, const char *key, uint8_t **out,
+    size_t *len, size_t max)
+{
+	void *raw = NULL;
+	size_t rawlen = 0, plain = 0;
+	struct codec_work *w = NULL;
+	uint8_t *buf = NULL;
+	char err[160];
+	int ret;
+
+	ret = store_get(r->store, key, &raw, &rawlen, codec_bound(max));
+	if (ret != 0)
+		return ret;
+	ret = -1;
+	if (rawlen >= CODEC_HEADER_LEN) {
+		uint64_t declared = 0;
+
+		for (int i = 7; i >= 0; i--)
+			declared = (declared << 8) | ((uint8_t *)raw)[8 + i];
+		if (declared <= max) {
+			w = codec_work_new(declared > rawlen ? declared : rawlen);
+			buf = xmalloc(declared + 1);
+			if (codec_decode(r->codec, w, kind, key, raw, rawlen, buf, declared,
+			    &plain, err, sizeof(err)) == 0) {
+				buf[plain] = '\0';
+				*out = buf;
+				*len = plain;
+				buf = NULL;
+				ret = 0;
+			}
+		} else {
+			snprintf(err, sizeof(err), "declares %llu bytes, more than %zu",
+			    (unsigned long long)declared, max);
+		}
+	} else {
+		snprintf(err, sizeof(err), "truncated (%zu bytes)", rawlen);
+	}
+	if (ret < 0)
+		log_error("repository %s: object %s: %s", store_url(r->store), key, err);
+	free(buf);
+	free(raw);
+	codec_work_free(w);
+	return ret;
+}

@@ -1,0 +1,70 @@
+/*
+ * A repository: immutable objects under one store URL (DESIGN.md,
+ * "Repository"; docs/FORMAT.md for the bytes).
+ *
+ *   config            format version, ID, chunk size, cipher (JSON, plain)
+ *   keys/ID           the master key wrapped under a scrypt-derived key
+ *   chunks/XX/ID      chunks of image bytes (codec kind 'C')
+ *   indexes/XX/ID     per image file, the ordered chunk IDs (kind 'I')
+ *   snapshots/NAME/TIME-ID   manifests (kind 'M', JSON inside)
+ */
+#ifndef VV_REPO_H
+#define VV_REPO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "repo/codec.h"
+#include "transport/store.h"
+
+#define REPO_FORMAT_VERSION 1
+/* Bounds of what is read back. */
+#define REPO_MAX_META (64 * 1024 * 1024)	/* manifests, keys, config */
+#define REPO_MAX_INDEX (1024ULL * 1024 * 1024)	/* 32 bytes a chunk */
+
+struct repo;
+
+/*
+ * repo_init: create the repository of C (its url, chunk size, cipher) with
+ * a new master key wrapped by the password of C. Refuses an existing one.
+ * Returns 0 or -1 (logged).
+ */
+int repo_init(const struct conf *c);
+
+/*
+ * repo_open: open the repository of C and unwrap its key with the password
+ * of C. A missing or corrupt config and a wrong password are errors that
+ * say so. Returns a handle (free with repo_close) or NULL (logged).
+ */
+struct repo *repo_open(const struct conf *c);
+
+void repo_close(struct repo *r);
+
+struct store *repo_store(struct repo *r);
+const struct codec *repo_codec(struct repo *r);
+uint32_t repo_chunk_size(const struct repo *r);
+const char *repo_url(const struct repo *r);
+const struct conf *repo_conf(const struct repo *r);
+
+/* repo_chunk_key: "chunks/XX/HEX" of ID into BUF (at least 80 bytes). */
+char *repo_chunk_key(const uint8_t id[CRYPTO_HASH_LEN], char *buf, size_t len);
+
+/* repo_id_is_zero: whether ID stands for an all-zero chunk. */
+bool repo_id_is_zero(const uint8_t id[CRYPTO_HASH_LEN]);
+
+/*
+ * repo_put_object / repo_get_object: encode/decode and store/load object
+ * KEY of KIND. get: *OUT is a new buffer of *LEN bytes, at most MAX.
+ * Return 0, STORE_NOT_FOUND (get; not logged), or -1 (logged, naming KEY).
+ */
+int repo_put_object(struct repo *r, char kind, const char *key, const void *data,
+    size_t len, int flags);
+int repo_get_object(struct repo *r, char kind, const char *key, uint8_t **out,
+    size_t *len, size_t max);
+
+/* repo_read_password: the password of C (password_file, else
+ * VIRTVAULT_PASSWORD) as a new string. Returns NULL (logged) when none. */
+char *repo_read_password(const struct conf *c);
+
+#endif

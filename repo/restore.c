@@ -1,0 +1,329 @@
+#include "repo/restore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "repo/backup.h"
+#include "repo/index.h"
+
+/* Shared state of the workers restoring one file. */
+struct job {
+	struct repo *r;
+	const struct manifest *m;
+	const struct manifest_file *f;
+	const struct index *ix;
+	int fd;
+	uint64_t next;		/* next chunk to take */
+	bool failed;
+	pthread_mutex_t lock;
+	struct progress *progress;
+};
+
+/*
+ * fetch_chunk: chunk ID into BUF (LEN bytes expected) with its ID checked.
+ * Returns 0 or -1 with the reason in ERR.
+ */
+static int
+fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t *id, uint8_t *buf,
+    size_t len, char *err, size_t errlen)
+{
+	char key[96];
+	void *raw = NULL;
+	size_t rawlen = 0, plain = 0;
+	uint8_t check[CRYPTO_HASH_LEN];
+	int rc;
+
+	repo_chunk_key(id, key, sizeof(key));
+	rc = store_get(repo_store(r), key, &raw, &rawlen, codec_bound(repo_chunk_size(r)));
+	if (rc != 0) {
+		snprintf(err, errlen, "chunk %s is %s", key, rc == STORE_NOT_FOUND ? "missing" : "unreadable");
+		return -1;
+	}
+	rc = codec_decode(repo_codec(r), w, CODEC_KIND_CHUNK, key, raw, rawlen, buf, len,
+	    &plain, err, errlen);
+	free(raw);
+	if (rc < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "chunk %s: %s", key, why);
+		return -1;
+	}
+	codec_id(repo_codec(r), buf, plain, check);
+	if (plain != len || memcmp(check, id, CRYPTO_HASH_LEN) != 0) {
+		snprintf(err, errlen, "chunk %s does not hash to its ID (or has the wrong length)", key);
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+restore_worker(void *arg)
+{
+	struct job *j = arg;
+	uint32_t cs = j->ix->chunk_size;
+	struct codec_work *w = codec_work_new(cs);
+	uint8_t *buf = xmalloc(cs);
+
+	for (;;) {
+		uint64_t i;
+		size_t len;
+		char err[256];
+
+		pthread_mutex_lock(&j->lock);
+		while (j->next < j->ix->count && repo_id_is_zero(j->ix->ids[j->next])) {
+			len = (size_t)(j->f->size - j->next * cs < cs ? j->f->size - j->next * cs : cs);
+			progress_add(j->progress, len);
+			j->next++;
+		}
+		if (j->failed || j->next >= j->ix->count) {
+			pthread_mutex_unlock(&j->lock);
+			break;
+		}
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+
+		len = (size_t)(j->f->size - i * cs < cs ? j->f->size - i * cs : cs);
+		if (fetch_chunk(j->r, w, j->ix->ids[i], buf, len, err, sizeof(err)) < 0) {
+			log_error("snapshot %s, file %s, offset %llu: %s", j->m->id, j->f->name,
+			    (unsigned long long)(i * cs), err);
+			goto fail;
+		}
+		for (size_t done = 0; done < len;) {
+			ssize_t n = pwrite(j->fd, buf + done, len - done, (off_t)(i * cs + done));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				log_error("restore of %s: cannot write at offset %llu: %s", j->f->name,
+				    (unsigned long long)(i * cs + done), strerror(errno));
+				goto fail;
+			}
+			done += (size_t)n;
+		}
+		progress_add(j->progress, len);
+		continue;
+fail:
+		pthread_mutex_lock(&j->lock);
+		j->failed = true;
+		pthread_mutex_unlock(&j->lock);
+		break;
+	}
+	free(buf);
+	codec_work_free(w);
+	return NULL;
+}
+
+/* SHA-256 of the file open at FD, read back. */
+static int
+hash_fd(int fd, uint8_t out[CRYPTO_HASH_LEN])
+{
+	struct crypto_sha *h = crypto_sha_new();
+	size_t cap = 1 << 20;
+	uint8_t *buf = xmalloc(cap);
+	off_t off = 0;
+	int ret = 0;
+
+	for (;;) {
+		ssize_t n = pread(fd, buf, cap, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		crypto_sha_update(h, buf, (size_t)n);
+		off += n;
+	}
+	crypto_sha_final(h, out);
+	free(buf);
+	return ret;
+}
+
+static bool
+selected(const struct manifest_file *f, const struct strlist *only)
+{
+	if (only == NULL || only->n == 0)
+		return true;
+	return strlist_contains(only, f->name) || (f->disk && strlist_contains(only, f->disk));
+}
+
+static int
+load_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,
+    struct index *ix)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char err[160];
+	int rc;
+
+	rc = repo_get_object(r, CODEC_KIND_INDEX, f->index, &buf, &len, REPO_MAX_INDEX);
+	if (rc != 0) {
+		if (rc == STORE_NOT_FOUND)
+			log_error("snapshot %s, file %s: index %s is missing", m->id, f->name, f->index);
+		return -1;
+	}
+	rc = index_decode(buf, len, ix, err, sizeof(err));
+	free(buf);
+	if (rc == 0 && (ix->file_size != f->size || ix->count != f->chunks)) {
+		snprintf(err, sizeof(err), "describes %llu bytes, the manifest %llu",
+		    (unsigned long long)ix->file_size, (unsigned long long)f->size);
+		index_clear(ix);
+		rc = -1;
+	}
+	if (rc < 0)
+		log_error("snapshot %s, file %s: index %s is invalid: %s", m->id, f->name,
+		    f->index, err);
+	return rc;
+}
+
+static int
+restore_one(struct repo *r, const struct manifest *m, const struct manifest_file *f,
+    const char *tmp, struct progress *progress)
+{
+	struct index ix = { 0 };
+	struct job j;
+	pthread_t th[16];
+	int n = backup_workers(), started = 0, ret = -1;
+	uint8_t digest[CRYPTO_HASH_LEN];
+	char hex[65];
+
+	if (load_index(r, m, f, &ix) < 0)
+		return -1;
+	memset(&j, 0, sizeof(j));
+	j.r = r;
+	j.m = m;
+	j.f = f;
+	j.ix = &ix;
+	j.progress = progress;
+	pthread_mutex_init(&j.lock, NULL);
+	j.fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (j.fd < 0) {
+		log_error("restore of %s: cannot create %s: %s", f->name, tmp, strerror(errno));
+		goto out;
+	}
+	/* A sparse file of the full size: zero chunks stay holes. */
+	if (ftruncate(j.fd, (off_t)f->size) < 0) {
+		log_error("restore of %s: cannot size %s: %s", f->name, tmp, strerror(errno));
+		goto out;
+	}
+	for (; started < n && started < 16; started++)
+		if (pthread_create(&th[started], NULL, restore_worker, &j) != 0)
+			break;
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (started == 0 || j.failed)
+		goto out;
+	if (fsync(j.fd) < 0) {
+		log_error("restore of %s: cannot flush %s: %s", f->name, tmp, strerror(errno));
+		goto out;
+	}
+	if (hash_fd(j.fd, digest) < 0) {
+		log_error("restore of %s: cannot read back %s: %s", f->name, tmp, strerror(errno));
+		goto out;
+	}
+	crypto_hex(digest, sizeof(digest), hex);
+	if (strcmp(hex, f->sha256) != 0) {
+		log_error("restore of %s: the restored file's SHA-256 %s differs from the backup's %s",
+		    f->name, hex, f->sha256);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (j.fd >= 0)
+		close(j.fd);
+	pthread_mutex_destroy(&j.lock);
+	index_clear(&ix);
+	return ret;
+}
+
+int
+restore_files(struct repo *r, const struct manifest *m, const char *dir,
+    const struct strlist *only, bool force, struct progress *progress)
+{
+	struct strlist finals = { 0 }, tmps = { 0 };
+	struct stat st;
+	size_t nsel = 0;
+	int ret = -1, dfd = -1;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_error("restore target %s: %s", dir, stat(dir, &st) < 0 ? strerror(errno) :
+		    "not a directory");
+		return -1;
+	}
+	if (access(dir, W_OK) < 0) {
+		log_error("restore target %s is not writable: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; only && i < only->n; i++) {
+		bool hit = false;
+
+		for (size_t k = 0; k < m->nfiles; k++)
+			hit |= strcmp(m->files[k].name, only->v[i]) == 0 ||
+			    (m->files[k].disk && strcmp(m->files[k].disk, only->v[i]) == 0);
+		if (!hit) {
+			log_error("snapshot %s has no file or disk named '%s'", m->id, only->v[i]);
+			return -1;
+		}
+	}
+	/* Refuse before writing anything. */
+	for (size_t i = 0; i < m->nfiles; i++) {
+		char *p;
+
+		if (!selected(&m->files[i], only))
+			continue;
+		p = util_path_join(dir, m->files[i].name);
+		if (!force && access(p, F_OK) == 0) {
+			log_error("restore target %s exists: refusing to overwrite it (use --force)", p);
+			free(p);
+			goto out;
+		}
+		strlist_add(&finals, p);
+		free(p);
+		nsel++;
+	}
+	for (size_t i = 0, k = 0; i < m->nfiles; i++) {
+		char *tmp;
+
+		if (!selected(&m->files[i], only))
+			continue;
+		tmp = xasprintf("%s.virtvault-partial", finals.v[k]);
+		unlink(tmp);
+		strlist_add(&tmps, tmp);
+		free(tmp);
+		if (restore_one(r, m, &m->files[i], tmps.v[k], progress) < 0)
+			goto out;
+		k++;
+	}
+	for (size_t k = 0; k < nsel; k++) {
+		if (rename(tmps.v[k], finals.v[k]) < 0) {
+			log_error("restore: cannot rename %s to %s: %s", tmps.v[k], finals.v[k],
+			    strerror(errno));
+			goto out;
+		}
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	ret = 0;
+out:
+	/* On failure no partial file stays behind. */
+	if (ret < 0)
+		for (size_t k = 0; k < tmps.n; k++)
+			unlink(tmps.v[k]);
+	strlist_clear(&finals);
+	strlist_clear(&tmps);
+	return ret;
+}

@@ -1,0 +1,33 @@
+/*
+ * Restoring and verifying backups.
+ */
+#ifndef VV_RESTORE_H
+#define VV_RESTORE_H
+
+#include <stdbool.h>
+
+#include "common/progress.h"
+#include "repo/manifest.h"
+#include "repo/repo.h"
+
+/*
+ * restore_files: write the files of M (those named in ONLY by file name or
+ * disk target, or all when ONLY is empty) into DIR, sparse, on worker
+ * threads; each is checked against its SHA-256 before it gets its name.
+ * Existing files are refused unless FORCE. On failure no partial file is
+ * left. Returns 0 or -1 (logged, naming the file, chunk and offset).
+ */
+int restore_files(struct repo *r, const struct manifest *m, const char *dir,
+    const struct strlist *only, bool force, struct progress *progress);
+
+/*
+ * verify_snapshots: check the N manifests of L: every index and chunk they
+ * reference exists; with DEEP, every chunk is read, authenticated,
+ * decompressed and re-hashed, and each file's SHA-256 recomputed. Each
+ * problem is logged with snapshot, file and byte offset. Returns the
+ * number of problems, or -1 when the check itself could not run.
+ */
+long verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
+    bool deep, struct progress *progress);
+
+#endif

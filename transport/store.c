@@ -1,0 +1,99 @@
+#include "transport/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "transport/store_backend.h"
+
+/* Keys are relative paths of safe characters: no "..", no leading '/'. */
+static int
+valid_key(const char *key)
+{
+	if (*key == '\0' || *key == '/' || strstr(key, "..") != NULL ||
+	    strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-@:") != strlen(key))
+		return 0;
+	return 1;
+}
+
+struct store *
+store_open(const char *url, int create)
+{
+	if (strncmp(url, "file://", 7) == 0)
+		return store_file_open(url, url + 7, create);
+	if (strncmp(url, "s3://", 5) == 0) {
+		log_error("repository %s: the S3 backend is not available yet in this version",
+		    url);
+		return NULL;
+	}
+	log_error("repository %s: unknown URL scheme (file:// or s3://)", url);
+	return NULL;
+}
+
+const char *
+store_url(const struct store *s)
+{
+	return s->url;
+}
+
+int
+store_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
+{
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	return s->ops->put(s, key, buf, len, flags);
+}
+
+int
+store_get(struct store *s, const char *key, void **buf, size_t *len, size_t cap)
+{
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	return s->ops->get(s, key, buf, len, cap);
+}
+
+int
+store_exists(struct store *s, const char *key)
+{
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	return s->ops->exists(s, key);
+}
+
+int
+store_list(struct store *s, const char *prefix, struct strlist *keys)
+{
+	return s->ops->list(s, prefix, keys);
+}
+
+int
+store_delete(struct store *s, const char *key)
+{
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	return s->ops->del(s, key);
+}
+
+int
+store_sync(struct store *s)
+{
+	return s->ops->sync(s);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	s->ops->close(s);
+	free(s->url);
+	free(s);
+}

@@ -1,0 +1,69 @@
+/*
+ * The object store: a flat namespace of immutable objects under a
+ * repository URL. One interface, one backend per URL scheme
+ * (store_file.c for file://; S3 later), behind a table of functions.
+ */
+#ifndef VV_STORE_H
+#define VV_STORE_H
+
+#include <stddef.h>
+
+#include "common/util.h"
+
+struct store;
+
+/* Extra return: the object does not exist. */
+#define STORE_NOT_FOUND 1
+
+/* Flags of store_put. */
+#define STORE_DURABLE 0x1	/* on stable storage before put returns */
+#define STORE_EXCL 0x2		/* fail with STORE_EXISTS if the key exists */
+#define STORE_EXISTS 2
+
+/*
+ * store_open: the store at URL. CREATE: make its root when missing.
+ * Returns NULL after logging why (naming URL).
+ */
+struct store *store_open(const char *url, int create);
+
+/* store_url: the URL it was opened with. */
+const char *store_url(const struct store *s);
+
+/*
+ * store_put: write LEN bytes at BUF as object KEY, atomically: a reader
+ * sees the whole object or none. Returns 0, STORE_EXISTS (with
+ * STORE_EXCL), or -1 (logged, naming KEY).
+ */
+int store_put(struct store *s, const char *key, const void *buf, size_t len,
+    int flags);
+
+/*
+ * store_get: object KEY into *BUF (a new buffer the caller frees) of *LEN
+ * bytes. An object larger than CAP is an error. Returns 0,
+ * STORE_NOT_FOUND (not logged), or -1 (logged).
+ */
+int store_get(struct store *s, const char *key, void **buf, size_t *len,
+    size_t cap);
+
+/* store_exists: 1 when KEY exists, 0 when not, -1 on error (logged). */
+int store_exists(struct store *s, const char *key);
+
+/*
+ * store_list: append to KEYS every key that starts with PREFIX. Returns 0
+ * or -1 (logged).
+ */
+int store_list(struct store *s, const char *prefix, struct strlist *keys);
+
+/* store_delete: remove KEY. Returns 0, STORE_NOT_FOUND, or -1 (logged). */
+int store_delete(struct store *s, const char *key);
+
+/*
+ * store_sync: every object put so far is on stable storage when it
+ * returns 0; -1 (logged) otherwise. Called before a manifest is written.
+ */
+int store_sync(struct store *s);
+
+/* store_close: close S; NULL is a no-op. */
+void store_close(struct store *s);
+
+#endif

@@ -1,0 +1,28 @@
+/* What a store backend provides. Only backends and store.c include it. */
+#ifndef VV_STORE_BACKEND_H
+#define VV_STORE_BACKEND_H
+
+#include "transport/store.h"
+
+struct store_ops {
+	int (*put)(struct store *s, const char *key, const void *buf, size_t len,
+	    int flags);
+	int (*get)(struct store *s, const char *key, void **buf, size_t *len,
+	    size_t cap);
+	int (*exists)(struct store *s, const char *key);
+	int (*list)(struct store *s, const char *prefix, struct strlist *keys);
+	int (*del)(struct store *s, const char *key);
+	int (*sync)(struct store *s);
+	void (*close)(struct store *s);
+};
+
+struct store {
+	const struct store_ops *ops;
+	char *url;
+	void *priv;
+};
+
+/* store_file_open: the file:// backend at PATH. */
+struct store *store_file_open(const char *url, const char *path, int create);
+
+#endif

@@ -1,0 +1,348 @@
+/*
+ * The file:// backend: one file per object under a root directory. Puts
+ * write a temporary file next to the object and rename it into place, so
+ * a half-written object is never visible under its name. Durability comes
+ * in bulk: store_sync runs syncfs() on the root's file system before a
+ * manifest is written, and STORE_DURABLE puts fsync the file and its
+ * directory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "transport/store_backend.h"
+
+#define TMP_TAG ".tmp-"
+
+struct fstore {
+	char *root;
+	int rootfd;
+};
+
+static struct fstore *
+fs_of(struct store *s)
+{
+	return s->priv;
+}
+
+/* mkdir -p of the directory part of PATH (below ROOT, which exists). */
+static int
+make_parents(const char *path, size_t rootlen)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + rootlen + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int
+fsync_dir_of(const char *path)
+{
+	char *dir = xstrndup(path, (size_t)(util_basename(path) - path));
+	int fd = open(*dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = -1;
+
+	if (fd >= 0) {
+		r = fsync(fd);
+		close(fd);
+	}
+	free(dir);
+	return r;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+fs_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
+{
+	struct fstore *f = fs_of(s);
+	char *path = util_path_join(f->root, key);
+	char *tmp = xasprintf("%s" TMP_TAG "XXXXXX", path);
+	int fd = -1, ret = -1;
+	const char *what = "create";
+
+	if (make_parents(path, strlen(f->root)) < 0) {
+		log_error("repository %s: cannot create the folder of %s: %s", s->url,
+		    key, strerror(errno));
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	what = "write";
+	if (write_all(fd, buf, len) < 0)
+		goto fail;
+	if ((flags & STORE_DURABLE) && fsync(fd) < 0) {
+		what = "fsync";
+		goto fail;
+	}
+	what = "close";
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	what = "rename";
+	if (flags & STORE_EXCL) {
+		/* link() fails when the name exists: no overwrite race. */
+		if (link(tmp, path) < 0) {
+			if (errno == EEXIST) {
+				unlink(tmp);
+				ret = STORE_EXISTS;
+				goto out;
+			}
+			goto fail;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) < 0) {
+		goto fail;
+	}
+	if ((flags & STORE_DURABLE) && fsync_dir_of(path) < 0) {
+		what = "fsync the folder of";
+		goto fail;
+	}
+	ret = 0;
+	goto out;
+fail:
+	log_error("repository %s: cannot %s %s: %s", s->url, what, key, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	free(path);
+	return ret;
+}
+
+static int
+fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
+{
+	struct fstore *f = fs_of(s);
+	char *path = util_path_join(f->root, key);
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd, ret = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			ret = STORE_NOT_FOUND;
+		else
+			log_error("repository %s: cannot open %s: %s", s->url, key, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		log_error("repository %s: cannot stat %s: %s", s->url, key, strerror(errno));
+		goto out;
+	}
+	if ((uint64_t)st.st_size > cap) {
+		log_error("repository %s: object %s is %lld bytes, more than the %zu expected",
+		    s->url, key, (long long)st.st_size, cap);
+		goto out;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			log_error("repository %s: cannot read %s: %s", s->url, key,
+			    r < 0 ? strerror(errno) : "file shrank while read");
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	*out = buf;
+	*outlen = got;
+	buf = NULL;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(path);
+	return ret;
+}
+
+static int
+fs_exists(struct store *s, const char *key)
+{
+	struct fstore *f = fs_of(s);
+	struct stat st;
+	int r;
+
+	r = fstatat(f->rootfd, key, &st, 0);
+	if (r == 0)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	log_error("repository %s: cannot stat %s: %s", s->url, key, strerror(errno));
+	return -1;
+}
+
+/* Walk DIR (relative REL under the root) appending keys with PREFIX. */
+static int
+walk(struct store *s, const char *rel, const char *prefix, struct strlist *keys,
+    int depth)
+{
+	struct fstore *f = fs_of(s);
+	char *path = *rel ? util_path_join(f->root, rel) : xstrdup(f->root);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int ret = 0;
+
+	if (d == NULL) {
+		ret = errno == ENOENT ? 0 : -1;
+		if (ret < 0)
+			log_error("repository %s: cannot list %s: %s", s->url, *rel ? rel : "/",
+			    strerror(errno));
+		free(path);
+		return ret;
+	}
+	while (ret == 0 && (e = readdir(d)) != NULL) {
+		char *k;
+
+		if (e->d_name[0] == '.' || strstr(e->d_name, TMP_TAG) != NULL)
+			continue;
+		k = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+		if (e->d_type == DT_DIR && depth < 8) {
+			/* Descend only where the prefix can still match. */
+			size_t kl = strlen(k);
+			if (strncmp(k, prefix, kl < strlen(prefix) ? kl : strlen(prefix)) == 0)
+				ret = walk(s, k, prefix, keys, depth + 1);
+		} else if (e->d_type == DT_REG && strncmp(k, prefix, strlen(prefix)) == 0) {
+			strlist_add(keys, k);
+		}
+		free(k);
+	}
+	closedir(d);
+	free(path);
+	return ret;
+}
+
+static int
+fs_list(struct store *s, const char *prefix, struct strlist *keys)
+{
+	const char *slash = strrchr(prefix, '/');
+	char *start = slash ? xstrndup(prefix, (size_t)(slash - prefix)) : xstrdup("");
+	int r = walk(s, start, prefix, keys, 0);
+
+	free(start);
+	return r;
+}
+
+static int
+fs_delete(struct store *s, const char *key)
+{
+	struct fstore *f = fs_of(s);
+
+	if (unlinkat(f->rootfd, key, 0) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return STORE_NOT_FOUND;
+	log_error("repository %s: cannot delete %s: %s", s->url, key, strerror(errno));
+	return -1;
+}
+
+static int
+fs_sync(struct store *s)
+{
+	struct fstore *f = fs_of(s);
+
+	if (syncfs(f->rootfd) < 0) {
+		log_error("repository %s: cannot flush to stable storage: %s", s->url,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fs_close(struct store *s)
+{
+	struct fstore *f = fs_of(s);
+
+	if (f == NULL)
+		return;
+	if (f->rootfd >= 0)
+		close(f->rootfd);
+	free(f->root);
+	free(f);
+}
+
+static const struct store_ops file_ops = {
+	.put = fs_put,
+	.get = fs_get,
+	.exists = fs_exists,
+	.list = fs_list,
+	.del = fs_delete,
+	.sync = fs_sync,
+	.close = fs_close,
+};
+
+struct store *
+store_file_open(const char *url, const char *path, int create)
+{
+	struct fstore *f;
+	struct store *s;
+	size_t n = strlen(path);
+
+	if (path[0] != '/') {
+		log_error("repository %s: the path must be absolute (file:///PATH)", url);
+		return NULL;
+	}
+	if (create && mkdir(path, 0700) < 0 && errno != EEXIST) {
+		log_error("repository %s: cannot create %s: %s", url, path, strerror(errno));
+		return NULL;
+	}
+	f = xcalloc(1, sizeof(*f));
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	f->root = xstrndup(path, n);
+	f->rootfd = open(f->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->rootfd < 0) {
+		log_error("repository %s: cannot open %s: %s", url, f->root, strerror(errno));
+		free(f->root);
+		free(f);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->ops = &file_ops;
+	s->url = xstrdup(url);
+	s->priv = f;
+	return s;
+}
