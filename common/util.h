@@ -14,11 +14,11 @@
  * Allocation that cannot fail: on exhaustion the process prints a message
  * and aborts. Every size a caller passes is bounded by the caller.
  */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
+void *xmalloc(size_t n) __attribute__((returns_nonnull, malloc));
+void *xcalloc(size_t n, size_t size) __attribute__((returns_nonnull, malloc));
+void *xrealloc(void *p, size_t n) __attribute__((returns_nonnull));
+char *xstrdup(const char *s) __attribute__((returns_nonnull, malloc));
+char *xstrndup(const char *s, size_t n) __attribute__((returns_nonnull, malloc));
 /* xasprintf: a new formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* xvasprintf: the same with a va_list. */

@@ -1,0 +1,151 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repo/manifest.h"
+
+static struct manifest *
+make(const char *name, const char *id, const char *time)
+{
+	struct manifest *m = xcalloc(1, sizeof(*m));
+
+	m->key = xasprintf("snapshots/%s/x-%s", name, id);
+	m->name = xstrdup(name);
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	snprintf(m->time, sizeof(m->time), "%s", time);
+	m->host = xstrdup("host1");
+	m->version = xstrdup("0.1.0");
+	m->source_type = xstrdup("domain");
+	m->domain_xml = xstrdup("<domain><name>web</name></domain>");
+	m->quiesced = 1;
+	m->chunk_size = 1 << 20;
+	m->nfiles = 2;
+	m->files = xcalloc(2, sizeof(*m->files));
+	for (size_t i = 0; i < 2; i++) {
+		m->files[i].name = xasprintf("disk%zu.qcow2", i);
+		m->files[i].path = xasprintf("/vm/disk%zu.qcow2", i);
+		m->files[i].disk = i ? xstrdup("vdb") : NULL;
+		m->files[i].format = xstrdup("qcow2");
+		m->files[i].size = 3 << 20;
+		memset(m->files[i].sha256, 'a' + (int)i, 64);
+		m->files[i].index = xasprintf("indexes/ab/%zu", i);
+		m->files[i].chunks = 3;
+		m->files[i].zero_chunks = 1;
+	}
+	m->stats.bytes_read = 123;
+	m->stats.chunks_new = 4;
+	m->stats.seconds = 1.5;
+	return m;
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct manifest *m = make("web", "0123456789abcdef", "2026-11-25T22:00:00Z"), *b;
+	char *text = manifest_to_json(m);
+	char err[160];
+
+	(void)state;
+	b = manifest_from_json(text, m->key, err, sizeof(err));
+	assert_non_null(b);
+	assert_string_equal(b->name, "web");
+	assert_string_equal(b->id, m->id);
+	assert_string_equal(b->time, m->time);
+	assert_string_equal(b->domain_xml, m->domain_xml);
+	assert_int_equal(b->quiesced, 1);
+	assert_int_equal(b->nfiles, 2);
+	assert_string_equal(b->files[1].disk, "vdb");
+	assert_null(b->files[0].disk);
+	assert_string_equal(b->files[1].sha256, m->files[1].sha256);
+	assert_int_equal(b->files[1].size, 3 << 20);
+	assert_int_equal(b->stats.chunks_new, 4);
+	assert_true(b->stats.seconds > 1.4 && b->stats.seconds < 1.6);
+	manifest_free(b);
+	free(text);
+	manifest_free(m);
+}
+
+/* A manifest edited by hand into something unsafe or inconsistent. */
+static void
+test_edited(void **state)
+{
+	static const struct {
+		const char *from;
+		const char *to;
+		const char *msg;
+	} cases[] = {
+		{ "\"name\":\"disk0.qcow2\"", "\"name\":\"../../etc/passwd\"", "invalid name" },
+		{ "\"name\":\"disk1.qcow2\"", "\"name\":\"disk0.qcow2\"", "two files named" },
+		{ "\"index\":\"indexes/ab/0\"", "\"index\":\"keys/x\"", "invalid name, index" },
+		{ "\"size\":3145728", "\"size\":-1", "invalid name, index" },
+		{ "\"id\":\"0123456789abcdef\"", "\"id\":\"xyz\"", "missing or invalid name, id" },
+		{ "\"version\":1", "\"version\":9", "unknown manifest version" },
+		{ "{", "[", "not valid JSON" },
+	};
+	struct manifest *m = make("web", "0123456789abcdef", "2026-11-25T22:00:00Z");
+	char *text = manifest_to_json(m);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *at = strstr(text, cases[i].from), *edited, err[160] = "";
+
+		if (at == NULL)
+			fail_msg("case %zu: '%s' not in the manifest:\n%s", i, cases[i].from, text);
+		edited = xasprintf("%.*s%s%s", (int)(at - text), text, cases[i].to,
+		    at + strlen(cases[i].from));
+		assert_null(manifest_from_json(edited, "k", err, sizeof(err)));
+		if (strstr(err, cases[i].msg) == NULL)
+			fail_msg("case %zu: got '%s', want '%s'", i, err, cases[i].msg);
+		free(edited);
+	}
+	free(text);
+	manifest_free(m);
+}
+
+static void
+test_resolve(void **state)
+{
+	struct manifest *l[4];
+	char err[200];
+
+	(void)state;
+	/* Newest first, as manifest_load_all sorts them. */
+	l[0] = make("web", "aaaa111122223333", "2026-11-25T03:00:00Z");
+	l[1] = make("db", "aaaa999922223333", "2026-11-25T02:00:00Z");
+	l[2] = make("web", "bbbb111122223333", "2026-11-24T03:00:00Z");
+	l[3] = make("web.old", "cccc111122223333", "2026-11-23T03:00:00Z");
+	assert_int_equal(manifest_resolve(l, 4, "web@latest", err, sizeof(err)), 0);
+	assert_int_equal(manifest_resolve(l, 4, "db@latest", err, sizeof(err)), 1);
+	assert_int_equal(manifest_resolve(l, 4, "web.old@latest", err, sizeof(err)), 3);
+	assert_int_equal(manifest_resolve(l, 4, "bbbb", err, sizeof(err)), 2);
+	assert_int_equal(manifest_resolve(l, 4, "aaaa9", err, sizeof(err)), 1);
+	assert_int_equal(manifest_resolve(l, 4, "cccc111122223333", err, sizeof(err)), 3);
+	assert_int_equal(manifest_resolve(l, 4, "aaaa", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ambiguous (2 snapshots)"));
+	assert_int_equal(manifest_resolve(l, 4, "dddd", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no snapshot with ID dddd"));
+	assert_int_equal(manifest_resolve(l, 4, "mail@latest", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no snapshot of 'mail'"));
+	assert_int_equal(manifest_resolve(l, 4, "web@first", err, sizeof(err)), -1);
+	assert_int_equal(manifest_resolve(l, 4, "abc", err, sizeof(err)), -1);
+	assert_int_equal(manifest_resolve(l, 4, "web", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "neither a snapshot ID"));
+	for (int i = 0; i < 4; i++)
+		manifest_free(l[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_edited),
+		cmocka_unit_test(test_resolve),
+	};
+
+	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
+}
