@@ -181,5 +181,8 @@ bed_teardown() {
 		kill -9 "$pid" 2>/dev/null
 		bed_log "stopped $name (pid $pid)"
 	done
+	# File systems a test mounted below the bed (a full-disk test that failed).
+	awk -v d="$BED_DIR/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m"; done
 	rm -rf "$BED_DIR"
 }
