@@ -37,9 +37,11 @@ TRANSPORT_SRC := transport/store.c transport/store_file.c
 REPO_SRC   := repo/crypto.c repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
              repo/chunkset.c repo/backup.c repo/restore.c repo/verify.c
 AGENT_LIB_SRC := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/qimg.c \
-             agent/overlay.c agent/journal.c agent/chain.c
+             agent/overlay.c agent/journal.c agent/chain.c agent/lock.c \
+             agent/commit.c agent/sequence.c agent/repair.c agent/define.c
 AGENT_CMD_SRC := agent/main.c agent/cmd_config.c agent/cmd_disks.c \
-             agent/cmd_check_chain.c agent/cmd_repo.c agent/cmd_restore.c
+             agent/cmd_check_chain.c agent/cmd_repo.c agent/cmd_restore.c \
+             agent/cmd_domain.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(SCHED_SRC) $(TRANSPORT_SRC) $(REPO_SRC) \
              $(AGENT_LIB_SRC)
@@ -51,7 +53,7 @@ UNIT_TESTS := util conf cron domxml qimg overlay chain progress codec index mani
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o
 
-.PHONY: all check unit integration asan deps demo install clean
+.PHONY: all check unit integration asan deps demo bench install clean
 .DELETE_ON_ERROR:
 
 all: virtvault
@@ -97,6 +99,12 @@ demo:
 	$(MAKE) deps
 	$(MAKE) all
 	bash tests/demo.sh
+
+# bench: speed and memory against the baselines (not part of check).
+bench:
+	$(MAKE) deps
+	$(MAKE) all
+	bash bench/bench.sh
 
 install: virtvault
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/virtvault

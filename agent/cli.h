@@ -39,6 +39,16 @@ int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_repair(struct cli *cli, int argc, char **argv);
+
+/*
+ * cli_backup_domains: back up DOMS, or the domains of job JOBNAME, or ALL
+ * of them; QUIESCE overrides the job's policy when not negative. Prints a
+ * summary per domain (JSON: one object with per-domain results and
+ * totals). Returns CLI_EXIT_OK, _FAILURE, _PARTIAL or _USAGE.
+ */
+int cli_backup_domains(struct cli *cli, struct strlist *doms, const char *jobname,
+    bool all, int quiesce, bool json);
 
 struct repo;
 struct manifest;

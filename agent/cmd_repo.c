@@ -86,18 +86,28 @@ file_name_for(const struct manifest *m, const char *path, size_t pos)
 int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault backup --image PATH... --name NAME [--json]\n\n"
-	    "Backs up image files (raw or qcow2, byte for byte as files) with no\n"
-	    "libvirt involved: templates, shut-off disks. Backing up domains live\n"
-	    "(backup DOMAIN..., --all, --job NAME) is not available yet in this version.\n";
+	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--json]\n"
+	    "       virtvault backup --image PATH... --name NAME [--json]\n\n"
+	    "Backs up running, paused or shut-off domains live and consistently: one\n"
+	    "atomic external snapshot of all disks (quiesced per policy), the bases\n"
+	    "copied into the repository, the overlays committed back and pivoted,\n"
+	    "the chains verified, the manifest published. --job takes the job's\n"
+	    "domains, exclusions and quiesce policy. Exit 3 when some domains failed.\n"
+	    "With --image: image files (raw or qcow2, byte for byte), no libvirt.\n";
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, 'i' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "job", required_argument, NULL, 'J' },
+		{ "quiesce", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct strlist images = { 0 };
+	struct strlist images = { 0 }, doms = { 0 };
+	const char *jobname = NULL;
+	bool all = false;
+	int quiesce = -1;
 	const char *name = NULL;
 	struct repo *r = NULL;
 	struct backup *b = NULL;
@@ -109,15 +119,41 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		case 'i': strlist_add(&images, optarg); break;
 		case 'n': name = optarg; break;
 		case 'j': json = true; break;
+		case 'a': all = true; break;
+		case 'J': jobname = optarg; break;
+		case 'Q':
+			if (strcmp(optarg, "require") == 0)
+				quiesce = CONF_QUIESCE_REQUIRE;
+			else if (strcmp(optarg, "try") == 0)
+				quiesce = CONF_QUIESCE_TRY;
+			else if (strcmp(optarg, "off") == 0)
+				quiesce = CONF_QUIESCE_OFF;
+			else {
+				log_error("--quiesce '%s': expected require, try or off", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
 		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		log_error("backing up domains (%s) is not available yet in this version; use --image PATH",
-		    argv[optind]);
+	if (images.n == 0) {
+		int modes = (optind < argc) + all + (jobname != NULL);
+
+		if (modes != 1) {
+			fputs(use, stderr);
+			return CLI_EXIT_USAGE;
+		}
+		for (int i = optind; i < argc; i++)
+			strlist_add(&doms, argv[i]);
+		ret = cli_backup_domains(cli, &doms, jobname, all, quiesce, json);
+		strlist_clear(&doms);
+		return ret;
+	}
+	if (optind < argc || all || jobname) {
+		fputs(use, stderr);
 		strlist_clear(&images);
-		return CLI_EXIT_FAILURE;
+		return CLI_EXIT_USAGE;
 	}
 	if (images.n == 0 || name == NULL) {
 		fputs(use, stderr);

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+
 #include "agent/cli.h"
+#include "agent/define.h"
 #include "common/log.h"
 #include "repo/restore.h"
 
@@ -25,20 +28,25 @@ bytes_of(const struct manifest *m, const struct strlist *only)
 int
 cmd_restore(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force]\n\n"
+	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force] [--define [--name NEW]]\n\n"
 	    "Writes the files of SNAPSHOT (an ID, a unique prefix, or NAME@latest)\n"
 	    "into DIR, sparse, each checked against its SHA-256. --disk restores\n"
 	    "only the named file or disk. Existing files are refused without --force;\n"
-	    "on failure no partial file is left.\n";
+	    "on failure no partial file is left. --define also defines a new domain\n"
+	    "(NEW, default NAME-restored) from the saved XML, with a new UUID, new MAC\n"
+	    "addresses and its disks on the restored files, to start next to the original.\n";
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "define", no_argument, NULL, 'D' },
+		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist only = { 0 };
-	const char *to = NULL;
+	const char *to = NULL, *newname = NULL;
+	bool define = false;
 	struct manifest *m = NULL;
 	struct repo *r = NULL;
 	struct progress *p = NULL;
@@ -50,11 +58,13 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		case 't': to = optarg; break;
 		case 'd': strlist_add(&only, optarg); break;
 		case 'f': force = true; break;
+		case 'D': define = true; break;
+		case 'n': newname = optarg; break;
 		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || to == NULL) {
+	if (argc - optind != 1 || to == NULL || (newname && !define)) {
 		fputs(use, stderr);
 		strlist_clear(&only);
 		return CLI_EXIT_USAGE;
@@ -76,6 +86,22 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		    (m->files[i].disk && strlist_contains(&only, m->files[i].disk)))
 			printf("restored %s/%s (sha256 %s verified)\n", to, m->files[i].name,
 			    m->files[i].sha256);
+	if (define) {
+		char abs[PATH_MAX], *name = newname ? xstrdup(newname) : xasprintf("%s-restored", m->name);
+		struct hv *hv = NULL;
+		int rc = -1;
+
+		if (realpath(to, abs) == NULL)
+			log_error("restore target %s: cannot resolve it", to);
+		else if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) != NULL)
+			rc = define_restored(hv, m, abs, name);
+		if (rc == 0)
+			printf("defined domain %s\n", name);
+		hv_close(hv);
+		free(name);
+		if (rc < 0)
+			goto out;
+	}
 	ret = CLI_EXIT_OK;
 out:
 	progress_free(p);

@@ -40,6 +40,50 @@ hv_block_job(struct hv *hv, const char *dom, const char *target,
 	return hv->ops->block_job(hv, dom, target, job);
 }
 
+int
+hv_snapshot_disks(struct hv *hv, const char *dom, const char *xml, bool quiesce,
+    char *err, size_t errlen)
+{
+	return hv->ops->snapshot_disks(hv, dom, xml, quiesce, err, errlen);
+}
+
+int
+hv_block_commit(struct hv *hv, const char *dom, const char *target)
+{
+	return hv->ops->block_commit(hv, dom, target);
+}
+
+int
+hv_block_pivot(struct hv *hv, const char *dom, const char *target, char *err,
+    size_t errlen)
+{
+	return hv->ops->block_pivot(hv, dom, target, err, errlen);
+}
+
+int
+hv_block_abort(struct hv *hv, const char *dom, const char *target)
+{
+	return hv->ops->block_abort(hv, dom, target);
+}
+
+int
+hv_define(struct hv *hv, const char *xml)
+{
+	return hv->ops->define(hv, xml);
+}
+
+int
+hv_snapshot_delete_metadata(struct hv *hv, const char *dom, const char *name)
+{
+	return hv->ops->snapshot_delete_metadata(hv, dom, name);
+}
+
+int
+hv_list_domains(struct hv *hv, struct strlist *names)
+{
+	return hv->ops->list_domains(hv, names);
+}
+
 void
 hv_close(struct hv *hv)
 {

@@ -63,6 +63,45 @@ int hv_snapshots(struct hv *hv, const char *dom, struct strlist *xmls);
 int hv_block_job(struct hv *hv, const char *dom, const char *target,
     struct hv_block_job *job);
 
+/*
+ * hv_snapshot_disks: one external disk-only snapshot of DOM described by
+ * the snapshot XML, atomic over all disks and without metadata; QUIESCE
+ * asks the guest agent to freeze the file systems around it. Returns 0, or
+ * -1 with libvirt's reason in ERR (not logged: the caller decides whether
+ * a failed quiesce is an error).
+ */
+int hv_snapshot_disks(struct hv *hv, const char *dom, const char *xml, bool quiesce,
+    char *err, size_t errlen);
+
+/*
+ * hv_block_commit: start an active block commit of disk TARGET's active
+ * layer into its immediate backing file (never deeper). Returns 0 or -1
+ * (logged).
+ */
+int hv_block_commit(struct hv *hv, const char *dom, const char *target);
+
+/*
+ * hv_block_pivot: pivot the ready active commit of TARGET. Returns 0, 1
+ * when the job is not ready yet, or -1 (reason in ERR, not logged).
+ */
+int hv_block_pivot(struct hv *hv, const char *dom, const char *target, char *err,
+    size_t errlen);
+
+/* hv_block_abort: cancel the block job of TARGET. Returns 0 or -1 (logged). */
+int hv_block_abort(struct hv *hv, const char *dom, const char *target);
+
+/*
+ * hv_define: define (or redefine) a persistent domain from XML. Returns 0
+ * or -1 (logged).
+ */
+int hv_define(struct hv *hv, const char *xml);
+
+/* hv_snapshot_delete_metadata: forget snapshot NAME of DOM, files untouched. */
+int hv_snapshot_delete_metadata(struct hv *hv, const char *dom, const char *name);
+
+/* hv_list_domains: the names of all domains appended to NAMES. Returns 0 or -1. */
+int hv_list_domains(struct hv *hv, struct strlist *names);
+
 /* hv_close: close HV; NULL is a no-op. */
 void hv_close(struct hv *hv);
 

@@ -14,6 +14,15 @@ struct hv_ops {
 	int (*snapshots)(struct hv *hv, const char *dom, struct strlist *xmls);
 	int (*block_job)(struct hv *hv, const char *dom, const char *target,
 	    struct hv_block_job *job);
+	int (*snapshot_disks)(struct hv *hv, const char *dom, const char *xml, bool quiesce,
+	    char *err, size_t errlen);
+	int (*block_commit)(struct hv *hv, const char *dom, const char *target);
+	int (*block_pivot)(struct hv *hv, const char *dom, const char *target, char *err,
+	    size_t errlen);
+	int (*block_abort)(struct hv *hv, const char *dom, const char *target);
+	int (*define)(struct hv *hv, const char *xml);
+	int (*snapshot_delete_metadata)(struct hv *hv, const char *dom, const char *name);
+	int (*list_domains)(struct hv *hv, struct strlist *names);
 	void (*close)(struct hv *hv);
 };
 

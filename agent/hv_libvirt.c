@@ -158,6 +158,138 @@ lv_block_job(struct hv *hv, const char *dom, const char *target,
 	return r < 0 ? -1 : r;
 }
 
+static int
+lv_snapshot_disks(struct hv *hv, const char *dom, const char *xml, bool quiesce,
+    char *err, size_t errlen)
+{
+	unsigned int flags = VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
+	    VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC | VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA;
+	virDomainSnapshotPtr snap;
+	virDomainPtr d = NULL;
+	int r;
+
+	if ((r = lookup(hv, dom, &d)) != 0) {
+		snprintf(err, errlen, "domain not found at %s", hv->uri);
+		return -1;
+	}
+	if (quiesce)
+		flags |= VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE;
+	snap = virDomainSnapshotCreateXML(d, xml, flags);
+	if (snap == NULL)
+		snprintf(err, errlen, "%s", virGetLastErrorMessage());
+	else
+		virDomainSnapshotFree(snap);
+	virDomainFree(d);
+	return snap ? 0 : -1;
+}
+
+static int
+lv_block_commit(struct hv *hv, const char *dom, const char *target)
+{
+	virDomainPtr d = NULL;
+	int r;
+
+	if ((r = lookup(hv, dom, &d)) != 0)
+		return -1;
+	/* Shallow: into the immediate backing file, never below it. */
+	r = virDomainBlockCommit(d, target, NULL, NULL, 0,
+	    VIR_DOMAIN_BLOCK_COMMIT_ACTIVE | VIR_DOMAIN_BLOCK_COMMIT_SHALLOW);
+	if (r < 0)
+		log_error("domain %s, disk %s: cannot start the block commit: %s", dom, target,
+		    virGetLastErrorMessage());
+	virDomainFree(d);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+lv_block_pivot(struct hv *hv, const char *dom, const char *target, char *err,
+    size_t errlen)
+{
+	virDomainPtr d = NULL;
+	virErrorPtr e;
+	int r;
+
+	if ((r = lookup(hv, dom, &d)) != 0) {
+		snprintf(err, errlen, "domain not found at %s", hv->uri);
+		return -1;
+	}
+	r = virDomainBlockJobAbort(d, target, VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT);
+	if (r < 0) {
+		e = virGetLastError();
+		snprintf(err, errlen, "%s", virGetLastErrorMessage());
+		r = e != NULL && e->code == VIR_ERR_BLOCK_COPY_ACTIVE ? 1 : -1;
+	}
+	virDomainFree(d);
+	return r;
+}
+
+static int
+lv_block_abort(struct hv *hv, const char *dom, const char *target)
+{
+	virDomainPtr d = NULL;
+	int r;
+
+	if ((r = lookup(hv, dom, &d)) != 0)
+		return -1;
+	r = virDomainBlockJobAbort(d, target, 0);
+	if (r < 0)
+		log_error("domain %s, disk %s: cannot cancel the block job: %s", dom, target,
+		    virGetLastErrorMessage());
+	virDomainFree(d);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+lv_define(struct hv *hv, const char *xml)
+{
+	virDomainPtr d = virDomainDefineXML(conn_of(hv), xml);
+
+	if (d == NULL) {
+		log_error("cannot define the domain at %s: %s", hv->uri, virGetLastErrorMessage());
+		return -1;
+	}
+	virDomainFree(d);
+	return 0;
+}
+
+static int
+lv_snapshot_delete_metadata(struct hv *hv, const char *dom, const char *name)
+{
+	virDomainPtr d = NULL;
+	virDomainSnapshotPtr s;
+	int r;
+
+	if ((r = lookup(hv, dom, &d)) != 0)
+		return -1;
+	s = virDomainSnapshotLookupByName(d, name, 0);
+	r = s ? virDomainSnapshotDelete(s, VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY) : -1;
+	if (r < 0)
+		log_error("domain %s: cannot delete the metadata of snapshot %s: %s", dom, name,
+		    virGetLastErrorMessage());
+	if (s)
+		virDomainSnapshotFree(s);
+	virDomainFree(d);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+lv_list_domains(struct hv *hv, struct strlist *names)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(conn_of(hv), &doms, 0);
+
+	if (n < 0) {
+		log_error("cannot list the domains at %s: %s", hv->uri, virGetLastErrorMessage());
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		strlist_add(names, virDomainGetName(doms[i]));
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return 0;
+}
+
 static void
 lv_close(struct hv *hv)
 {
@@ -170,6 +302,13 @@ static const struct hv_ops libvirt_ops = {
 	.domain_xml = lv_domain_xml,
 	.snapshots = lv_snapshots,
 	.block_job = lv_block_job,
+	.snapshot_disks = lv_snapshot_disks,
+	.block_commit = lv_block_commit,
+	.block_pivot = lv_block_pivot,
+	.block_abort = lv_block_abort,
+	.define = lv_define,
+	.snapshot_delete_metadata = lv_snapshot_delete_metadata,
+	.list_domains = lv_list_domains,
 	.close = lv_close,
 };
 

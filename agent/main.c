@@ -25,7 +25,8 @@ static const struct command commands[] = {
 	{ "disks", cmd_disks, "DOMAIN [--json]", "a domain's disks and their backing chains" },
 	{ "check-chain", cmd_check_chain, "DOMAIN...", "look for leftover overlays, snapshots, block jobs, missing images" },
 	{ "init", cmd_init, "", "create the repository of the configuration" },
-	{ "backup", cmd_backup, "--image PATH... --name NAME", "back up image files" },
+	{ "backup", cmd_backup, "DOMAIN...|--all|--job NAME", "back up domains live (or --image PATH... --name NAME)" },
+	{ "repair", cmd_repair, "DOMAIN...", "bring back domains whose backup was interrupted" },
 	{ "list", cmd_list, "[NAME] [--json]", "snapshots, newest first" },
 	{ "show", cmd_show, "SNAPSHOT [--json]", "one snapshot's manifest" },
 	{ "restore", cmd_restore, "SNAPSHOT --to DIR", "restore files, verified, sparse" },
@@ -33,7 +34,7 @@ static const struct command commands[] = {
 };
 
 /* Commands of the design that this version does not have yet. */
-static const char *const later[] = { "repair", "daemon", "status", "schedule" };
+static const char *const later[] = { "daemon", "status", "schedule" };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 #define NLATER (sizeof(later) / sizeof(later[0]))

@@ -106,12 +106,26 @@ is_hex(const char *s, size_t n)
 	return s != NULL && strlen(s) == n && strspn(s, "0123456789abcdef") == n;
 }
 
-/* A file name that restore may create: no '/', not "." or "..". */
+/* One component of a restore name: not empty, no '/', not "." or "..". */
+static bool
+safe_part(const char *s, size_t n)
+{
+	return n > 0 && n < 256 && memchr(s, '/', n) == NULL && !(n == 1 && s[0] == '.') &&
+	    !(n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+/* A name restore may create: FILE, or DISK/FILE when names clash. */
 static bool
 safe_name(const char *s)
 {
-	return s != NULL && *s != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
-	    strcmp(s, "..") != 0 && strlen(s) < 256;
+	const char *slash;
+
+	if (s == NULL)
+		return false;
+	slash = strchr(s, '/');
+	if (slash == NULL)
+		return safe_part(s, strlen(s));
+	return safe_part(s, (size_t)(slash - s)) && safe_part(slash + 1, strlen(slash + 1));
 }
 
 struct manifest *

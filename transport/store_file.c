@@ -104,6 +104,10 @@ fs_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
 	what = "write";
 	if (write_all(fd, buf, len) < 0)
 		goto fail;
+	/* Start write-back now, so that the store_sync before the manifest
+	 * finds little left to do; errors surface there or at fsync. */
+	if (!(flags & STORE_DURABLE))
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if ((flags & STORE_DURABLE) && fsync(fd) < 0) {
 		what = "fsync";
 		goto fail;

@@ -131,8 +131,25 @@ bed_up() {
 	echo "vvtest-$name" >>"$BED_DIR/domains"
 	virsh -q -c "$BED_URI" define "$dir/domain.xml" >/dev/null || return 1
 	virsh -q -c "$BED_URI" start "vvtest-$name" >/dev/null || return 1
-	case " $* " in *" vv.noagent "*) return 0 ;; esac
+	case " $* " in *" vv.noagent "*)
+		bed_wait_console "$dir/console.log" "vv-guest: ready" 60
+		return ;;
+	esac
 	bed_wait_agent "vvtest-$name" 60 "$dir/console.log"
+}
+
+# bed_wait_console CONSOLE TEXT SECONDS: wait for TEXT in the console log.
+bed_wait_console() {
+	local console=$1 text=$2 secs=$3 t0
+	t0=$(date +%s)
+	until grep -qF "$text" "$console" 2>/dev/null; do
+		if [ $(($(date +%s) - t0)) -ge "$secs" ]; then
+			bed_log "'$text' did not appear on the console within ${secs}s; its tail:"
+			tail -n 20 "$console" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
 }
 
 # bed_wait_agent DOMAIN SECONDS CONSOLE: poll guest-ping until it answers or

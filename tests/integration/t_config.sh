@@ -59,6 +59,8 @@ test_cli_usage_and_exit_codes() {
 	expect_rc 0 "$VV" disks --help
 	expect_in "usage: virtvault disks DOMAIN"
 	expect_rc 2 "$VV" -c "$CONF" disks
-	expect_rc 1 "$VV" backup "$DOM"
-	expect_in "'backup' is not available yet"
+	expect_rc 1 "$VV" daemon
+	expect_in "'daemon' is not available yet"
+	expect_rc 2 "$VV" -c "$CONF" backup
+	expect_rc 2 "$VV" -c "$CONF" backup "$DOM" --all
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent/chain.h"
+#include "agent/journal.h"
 #include "tests/fakes/hv_fake.h"
 
 static char dir[] = "/tmp/vv-test-chain.XXXXXX";
@@ -177,18 +178,44 @@ test_journal(void **state)
 	struct hv *hv = fake_with("base.qcow2", false);
 	char *jd = xasprintf("%s/journal", dir);
 	char *jp = xasprintf("%s/d1.json", jd);
+	struct journal *j = xcalloc(1, sizeof(*j)), *back = NULL;
+	struct journal_disk *d;
 	FILE *f;
 
 	(void)state;
-	mkdir(jd, 0700);
+	j->domain = xstrdup("d1");
+	j->phase = xstrdup("prepare");
+	j->snapshot = xstrdup("virtvault-S");
+	j->running = true;
+	d = journal_add_disk(j);
+	d->target = xstrdup("vda");
+	d->format = xstrdup("qcow2");
+	d->overlay = xasprintf("%s/base.qcow2.virtvault-overlay-S", dir);
+	strlist_add(&d->chain, "/vm/base.qcow2");
+	assert_int_equal(journal_write(dir, j), 0);
+	assert_int_equal(journal_set_phase(dir, j, "copy"), 0);
+	expect(hv, 1, "needs repair: a backup was interrupted in phase 'copy'");
+	/* What was written reads back whole. */
+	assert_int_equal(journal_read(dir, "d1", &back), 0);
+	assert_string_equal(back->phase, "copy");
+	assert_string_equal(back->snapshot, "virtvault-S");
+	assert_true(back->running);
+	assert_int_equal(back->ndisks, 1);
+	assert_string_equal(back->disks[0].overlay, d->overlay);
+	assert_string_equal(back->disks[0].chain.v[0], "/vm/base.qcow2");
+	journal_free(back);
+	assert_int_equal(journal_remove(dir, "d1"), 0);
+	expect(hv, 0, NULL);
+	assert_int_equal(journal_read(dir, "d1", &back), 1);
+	/* A damaged journal still says the domain needs repair. */
 	f = fopen(jp, "w");
 	assert_non_null(f);
-	fputs("{\"phase\": \"copy\"}", f);
+	fputs("{\"phase\": ", f);
 	fclose(f);
-	expect(hv, 1, "needs repair: a backup was interrupted in phase 'copy'");
+	expect(hv, 1, "interrupted in phase 'unknown'");
 	unlink(jp);
-	expect(hv, 0, NULL);
 	rmdir(jd);
+	journal_free(j);
 	free(jp);
 	free(jd);
 	hv_close(hv);

@@ -1,0 +1,20 @@
+/*
+ * A new domain from a backup: restore --define.
+ */
+#ifndef VV_DEFINE_H
+#define VV_DEFINE_H
+
+#include "agent/hv.h"
+#include "repo/manifest.h"
+
+/*
+ * define_restored: define domain NEWNAME from M's saved XML with a new
+ * UUID, new MAC addresses, disks (and their qcow2 backing chains) pointing
+ * at the files restored into DIR, and serial logs in DIR. Disks that were
+ * not backed up are left out, so the new domain never shares a disk with
+ * the original. Returns 0 or -1 (logged).
+ */
+int define_restored(struct hv *hv, const struct manifest *m, const char *dir,
+    const char *newname);
+
+#endif

@@ -1,0 +1,60 @@
+#include "agent/lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+int
+lock_domain(const char *state_dir, const char *dom)
+{
+	char *dir = xasprintf("%s/locks", state_dir), *path = xasprintf("%s/%s.lock", dir, dom);
+	char buf[32];
+	int fd;
+
+	mkdir(state_dir, 0700);
+	mkdir(dir, 0700);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("domain %s: cannot open its lock %s: %s", dom, path, strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = errno == EWOULDBLOCK ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+
+		if (errno == EWOULDBLOCK || n >= 0) {
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			log_error("domain %s: another virtvault (pid %s) is working on it; not touching it",
+			    dom, *buf ? buf : "unknown");
+			close(fd);
+			fd = -2;
+		} else {
+			log_error("domain %s: cannot lock %s: %s", dom, path, strerror(errno));
+			close(fd);
+			fd = -1;
+		}
+		goto out;
+	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, strlen(buf), 0) < 0)
+		log_debug("domain %s: cannot record the pid in %s", dom, path);
+out:
+	free(dir);
+	free(path);
+	return fd;
+}
+
+void
+unlock_domain(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

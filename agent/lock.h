@@ -1,0 +1,19 @@
+/*
+ * The per-domain lock: STATE/locks/DOM.lock, held with flock() for the
+ * whole sequence, so that two virtvault runs (CLI or daemon) never work on
+ * one domain at once. The kernel drops it when the holder dies.
+ */
+#ifndef VV_LOCK_H
+#define VV_LOCK_H
+
+/*
+ * lock_domain: take DOM's lock. Returns a descriptor to pass to
+ * unlock_domain, -2 when another process holds it (logged, with its pid),
+ * or -1 on error (logged).
+ */
+int lock_domain(const char *state_dir, const char *dom);
+
+/* unlock_domain: release the lock FD (negative: no-op). */
+void unlock_domain(int fd);
+
+#endif

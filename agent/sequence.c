@@ -1,0 +1,517 @@
+/*
+ * The per-domain backup sequence (DESIGN.md, "The per-domain sequence"):
+ * describe, journal, atomic external snapshot, copy of the read-only
+ * bases, active commit with pivot, cleanup, chain verification, publish.
+ * Every phase is journaled first, so a crash anywhere is repaired by
+ * repair.c.
+ */
+#include "agent/sequence.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/chain.h"
+#include "agent/commit.h"
+#include "agent/journal.h"
+#include "agent/lock.h"
+#include "agent/overlay.h"
+#include "agent/repair.h"
+#include "common/log.h"
+#include "common/run.h"
+#include "repo/backup.h"
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Test hook: with VIRTVAULT_TEST_STALL=PHASE, the run stops at PHASE (after
+ * journaling it), announces it in STATE/stall.DOM and waits to be killed,
+ * so that the crash tests can kill it at a known point.
+ */
+static void
+stall_point(const struct conf *c, const char *dom, const char *phase)
+{
+	const char *want = getenv("VIRTVAULT_TEST_STALL");
+	char *marker;
+	FILE *f;
+
+	if (want == NULL || strcmp(want, phase) != 0)
+		return;
+	marker = xasprintf("%s/stall.%s", c->state_dir, dom);
+	f = fopen(marker, "w");
+	if (f != NULL) {
+		fprintf(f, "%s %d\n", phase, (int)getpid());
+		fclose(f);
+	}
+	free(marker);
+	for (;;)
+		pause();
+}
+
+static bool
+disk_excluded(const struct strlist *ex, const char *dom, const char *target)
+{
+	char both[256];
+
+	snprintf(both, sizeof(both), "%s:%s", dom, target);
+	for (size_t i = 0; ex && i < ex->n; i++)
+		if (fnmatch(ex->v[i], target, 0) == 0 || fnmatch(ex->v[i], both, 0) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Choose the disks to back up; refuse the domain (-1, logged) for a disk
+ * virtvault cannot snapshot and copy.
+ */
+static int
+select_disks(const struct domxml_domain *d, const struct seq_opts *o, bool *sel)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->ndisks; i++) {
+		const struct domxml_disk *k = &d->disks[i];
+
+		sel[i] = false;
+		if (strcmp(k->device, "disk") != 0) {
+			log_debug("domain %s, disk %s: %s skipped", d->name, k->target, k->device);
+			continue;
+		}
+		if (!k->has_source || k->nchain == 0)
+			continue;
+		if (disk_excluded(o->exclude_disks, d->name, k->target)) {
+			log_info("domain %s, disk %s: excluded by the job", d->name, k->target);
+			continue;
+		}
+		if (k->transient || k->readonly) {
+			log_info("domain %s, disk %s: %s, not backed up", d->name, k->target,
+			    k->transient ? "transient" : "read-only");
+			continue;
+		}
+		if (k->chain[0].type != DOMXML_FILE) {
+			log_error("domain %s, disk %s: a %s disk (%s) cannot be backed up by virtvault; exclude it with exclude_disks",
+			    d->name, k->target, domxml_type_name(k->chain[0].type), k->chain[0].path);
+			return -1;
+		}
+		for (size_t j = 1; j < k->nchain; j++) {
+			if (k->chain[j].type != DOMXML_FILE) {
+				log_error("domain %s, disk %s: its backing chain holds a %s image (%s), which cannot be copied",
+				    d->name, k->target, domxml_type_name(k->chain[j].type), k->chain[j].path);
+				return -1;
+			}
+		}
+		if (overlay_is_ours(k->chain[0].path)) {
+			log_error("domain %s, disk %s: runs on a virtvault overlay (%s) without a journal; run 'virtvault check-chain %s'",
+			    d->name, k->target, k->chain[0].path, d->name);
+			return -1;
+		}
+		sel[i] = true;
+		n++;
+	}
+	if (n == 0) {
+		log_error("domain %s: no disk to back up", d->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The snapshot XML: an external overlay for each selected disk, no snapshot of the others. */
+static char *
+snapshot_xml(const struct domxml_domain *d, const bool *sel, const struct journal *j)
+{
+	struct strlist parts = { 0 };
+	size_t k = 0, len = 0;
+	char *xml, *p;
+
+	strlist_add(&parts, "<domainsnapshot><name>");
+	strlist_add(&parts, j->snapshot);
+	strlist_add(&parts, "</name><description>virtvault backup</description><disks>");
+	for (size_t i = 0; i < d->ndisks; i++) {
+		char *s;
+
+		if (sel[i]) {
+			s = xasprintf("<disk name='%s' snapshot='external' type='file'>"
+			    "<driver type='qcow2'/><source file='%s'/></disk>",
+			    d->disks[i].target, j->disks[k++].overlay);
+		} else {
+			s = xasprintf("<disk name='%s' snapshot='no'/>", d->disks[i].target);
+		}
+		strlist_add(&parts, s);
+		free(s);
+	}
+	strlist_add(&parts, "</disks></domainsnapshot>");
+	for (size_t i = 0; i < parts.n; i++)
+		len += strlen(parts.v[i]);
+	xml = p = xmalloc(len + 1);
+	for (size_t i = 0; i < parts.n; i++)
+		p = stpcpy(p, parts.v[i]);
+	strlist_clear(&parts);
+	return xml;
+}
+
+/* Names in the manifest: base names, a folder per disk where they clash. */
+static char *
+file_name(const struct manifest *m, const char *target, const char *path)
+{
+	const char *base = util_basename(path);
+
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (strcmp(util_basename(m->files[i].name), base) == 0)
+			return xasprintf("%s/%s", target, base);
+	return xstrdup(base);
+}
+
+static int
+copy_disks(struct backup *b, const struct conf *c, const char *dom,
+    const struct journal *j, bool quiet)
+{
+	for (size_t i = 0; i < j->ndisks; i++) {
+		const struct journal_disk *d = &j->disks[i];
+
+		for (size_t k = 0; k < d->chain.n; k++) {
+			char *name = file_name(backup_manifest(b), d->target, d->chain.v[k]);
+			char *label = xasprintf("copy %s %s", d->target, util_basename(d->chain.v[k]));
+			struct progress *p = progress_new(label, 0, stderr, -1, quiet);
+			int r = backup_add_file(b, d->chain.v[k], name, d->target, p);
+
+			if (r == 0)
+				progress_finish(p);
+			progress_free(p);
+			free(label);
+			free(name);
+			if (r < 0) {
+				log_error("domain %s, disk %s: copying %s failed", dom, d->target,
+				    d->chain.v[k]);
+				return -1;
+			}
+		}
+		if (i == 0)
+			stall_point(c, dom, "copy-mid");
+	}
+	return 0;
+}
+
+/* qemu-img check of a qcow2 image in use (-U: shared, read-only). */
+static int
+qcow2_check(const char *dom, const char *target, const char *path)
+{
+	char *argv[] = { "qemu-img", "check", "-U", "-q", "-f", "qcow2", (char *)path, NULL };
+	struct run_result r;
+	int ret = 0;
+
+	if (run_capture(argv, 64 * 1024, &r) < 0)
+		return -1;
+	if (r.status != 0) {
+		log_error("domain %s, disk %s: qemu-img check of %s failed (exit %d): %s", dom,
+		    target, path, r.status, r.err[0] ? r.err : r.out);
+		ret = -1;
+	}
+	run_result_clear(&r);
+	return ret;
+}
+
+int
+seq_verify_chains(struct hv *hv, const char *dom, const struct journal *j)
+{
+	struct domxml_domain *d = NULL;
+	int bad = 0;
+
+	if (chain_describe(hv, dom, &d) != 0)
+		return -1;
+	for (size_t i = 0; i < j->ndisks; i++) {
+		const struct journal_disk *jd = &j->disks[i];
+		const struct domxml_disk *k = NULL;
+		struct hv_block_job job;
+
+		for (size_t n = 0; n < d->ndisks; n++)
+			if (strcmp(d->disks[n].target, jd->target) == 0)
+				k = &d->disks[n];
+		if (k == NULL) {
+			log_error("domain %s, disk %s: gone from the domain", dom, jd->target);
+			bad++;
+			continue;
+		}
+		if (k->nchain != jd->chain.n) {
+			log_error("domain %s, disk %s: the backing chain has %zu images, %zu before the backup (active image now %s)",
+			    dom, jd->target, k->nchain, jd->chain.n, k->nchain ? k->chain[0].path : "none");
+			bad++;
+			continue;
+		}
+		for (size_t n = 0; n < k->nchain; n++) {
+			if (strcmp(k->chain[n].path, jd->chain.v[n]) != 0) {
+				log_error("domain %s, disk %s: image %zu of the chain is %s, was %s", dom,
+				    jd->target, n, k->chain[n].path, jd->chain.v[n]);
+				bad++;
+			}
+		}
+		if (access(jd->overlay, F_OK) == 0) {
+			log_error("domain %s, disk %s: overlay %s is still on disk", dom, jd->target,
+			    jd->overlay);
+			bad++;
+		}
+		if (hv_block_job(hv, dom, jd->target, &job) == 1) {
+			log_error("domain %s, disk %s: a block job (%s) is still running", dom,
+			    jd->target, job.type);
+			bad++;
+		}
+		for (size_t n = 0; n < k->nchain; n++)
+			if (k->chain[n].format && strcmp(k->chain[n].format, "qcow2") == 0 &&
+			    qcow2_check(dom, jd->target, k->chain[n].path) < 0)
+				bad++;
+	}
+	domxml_free(d);
+	return bad ? -1 : 0;
+}
+
+/* Journal the plan: the disks, their chains, the overlays to create. */
+static struct journal *
+plan(const struct conf *c, const struct domxml_domain *d, const bool *sel, bool running)
+{
+	struct journal *j = xcalloc(1, sizeof(*j));
+	char stamp[48], when[32];
+	time_t t = time(NULL);
+
+	/* Time and pid: two runs in one second never share overlay names. */
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime(&t));
+	snprintf(stamp, sizeof(stamp), "%s-%d", when, (int)getpid());
+	j->domain = xstrdup(d->name);
+	j->phase = xstrdup("prepare");
+	j->snapshot = xasprintf("%s%s", OVERLAY_SNAPSHOT_PREFIX, stamp);
+	j->running = running;
+	for (size_t i = 0; i < d->ndisks; i++) {
+		struct journal_disk *jd;
+
+		if (!sel[i])
+			continue;
+		jd = journal_add_disk(j);
+		jd->target = xstrdup(d->disks[i].target);
+		jd->format = xstrdup(d->disks[i].chain[0].format ? d->disks[i].chain[0].format : "raw");
+		for (size_t k = 0; k < d->disks[i].nchain; k++)
+			strlist_add(&jd->chain, d->disks[i].chain[k].path);
+		jd->overlay = overlay_path(d->disks[i].chain[0].path, c->overlay_dir, stamp);
+	}
+	return j;
+}
+
+static int
+take_snapshot(struct hv *hv, const struct conf *c, const struct domxml_domain *d,
+    const bool *sel, struct journal *j, const struct seq_opts *o, int *quiesced)
+{
+	char *xml = snapshot_xml(d, sel, j);
+	char err[512];
+	int r = -1;
+
+	if (journal_set_phase(c->state_dir, j, "snapshot") < 0)
+		goto out;
+	*quiesced = 0;
+	if (o->quiesce != CONF_QUIESCE_OFF) {
+		r = hv_snapshot_disks(hv, d->name, xml, true, err, sizeof(err));
+		if (r == 0) {
+			*quiesced = 1;
+			goto out;
+		}
+		if (o->quiesce == CONF_QUIESCE_REQUIRE) {
+			log_error("domain %s: the quiesced snapshot failed (quiesce = require): %s",
+			    d->name, err);
+			goto out;
+		}
+		log_warn("domain %s: cannot quiesce (%s); taking a crash-consistent snapshot instead",
+		    d->name, err);
+	}
+	r = hv_snapshot_disks(hv, d->name, xml, false, err, sizeof(err));
+	if (r < 0)
+		log_error("domain %s: the snapshot failed: %s", d->name, err);
+out:
+	free(xml);
+	return r;
+}
+
+/* After a failure past the snapshot: bring the disks back now if we can. */
+static void
+roll_back(struct hv *hv, const struct conf *c, const char *dom)
+{
+	bool did = false;
+
+	log_warn("domain %s: putting its disks back after the failure", dom);
+	if (repair_domain(hv, c, dom, &did, true) < 0)
+		log_error("domain %s: could not put the disks back; run 'virtvault repair %s'", dom, dom);
+}
+
+int
+seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const char *dom,
+    const struct seq_opts *o, struct seq_result *res)
+{
+	struct domxml_domain *d = NULL;
+	struct backup *b = NULL;
+	struct journal *j = NULL;
+	char *xml_live = NULL, *xml_inactive = NULL;
+	bool *sel = NULL, persistent = false, snapped = false, did;
+	enum hv_state state, state2;
+	double t, t_overlay = 0;
+	int lock, rc, ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->quiesced = -1;
+	lock = lock_domain(c->state_dir, dom);
+	if (lock < 0)
+		return -1;
+	t = now();
+	/* A crashed run first: its overlay must go before a new one. */
+	rc = journal_read(c->state_dir, dom, &j);
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		journal_free(j);
+		j = NULL;
+		log_warn("domain %s: an earlier backup was interrupted; repairing it first", dom);
+		if (repair_domain(hv, c, dom, &did, o->quiet) < 0)
+			goto out;
+	}
+	rc = hv_domain_state(hv, dom, &state, &persistent);
+	if (rc == HV_NOT_FOUND) {
+		log_error("domain %s: not found at %s", dom, hv_uri(hv));
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (state == HV_STATE_OTHER) {
+		log_error("domain %s: neither running, paused nor shut off; not backed up", dom);
+		goto out;
+	}
+	if (chain_describe(hv, dom, &d) != 0 ||
+	    hv_domain_xml(hv, dom, false, &xml_live) != 0 ||
+	    (persistent && hv_domain_xml(hv, dom, true, &xml_inactive) != 0))
+		goto out;
+	sel = xcalloc(d->ndisks + 1, sizeof(*sel));
+	if (select_disks(d, o, sel) < 0)
+		goto out;
+	if (state != HV_STATE_SHUTOFF) {
+		for (size_t i = 0; i < d->ndisks; i++) {
+			struct hv_block_job job;
+
+			if (!sel[i])
+				continue;
+			rc = hv_block_job(hv, dom, d->disks[i].target, &job);
+			if (rc != 0) {
+				if (rc == 1)
+					log_error("domain %s, disk %s: a block job (%s) is running; nothing touched",
+					    dom, d->disks[i].target, job.type);
+				goto out;
+			}
+		}
+	}
+	j = plan(c, d, sel, state != HV_STATE_SHUTOFF);
+	if (journal_write(c->state_dir, j) < 0)
+		goto out;
+	res->seconds_describe = now() - t;
+
+	b = backup_new(r, o->name ? o->name : dom);
+	if (b == NULL)
+		goto fail;
+	t = now();
+	if (state != HV_STATE_SHUTOFF) {
+		if (take_snapshot(hv, c, d, sel, j, o, &res->quiesced) < 0)
+			goto fail;
+		snapped = true;
+		t_overlay = now();
+		res->seconds_snapshot = t_overlay - t;
+		log_info("domain %s: snapshot %s taken (%s)", dom, j->snapshot,
+		    res->quiesced ? "quiesced" : "crash-consistent");
+	}
+	if (journal_set_phase(c->state_dir, j, "copy") < 0)
+		goto fail;
+	stall_point(c, dom, "copy");
+	t = now();
+	if (copy_disks(b, c, dom, j, o->quiet) < 0)
+		goto fail;
+	res->seconds_copy = now() - t;
+
+	if (state == HV_STATE_SHUTOFF) {
+		/* Nothing guards a shut-off domain from being started meanwhile:
+		 * the copy checks each image's size and modification time, and
+		 * the state is checked again here; either way, nothing was touched. */
+		if (hv_domain_state(hv, dom, &state2, NULL) != 0 || state2 != HV_STATE_SHUTOFF) {
+			log_error("domain %s: started while its disks were being copied; this backup is discarded",
+			    dom);
+			goto fail;
+		}
+	} else {
+		t = now();
+		if (journal_set_phase(c->state_dir, j, "commit") < 0)
+			goto fail;
+		for (size_t i = 0; i < j->ndisks; i++) {
+			if (i == 0 && getenv("VIRTVAULT_TEST_STALL") &&
+			    strcmp(getenv("VIRTVAULT_TEST_STALL"), "commit") == 0) {
+				/* Test hook: start the commit, then stall before the pivot. */
+				hv_block_commit(hv, dom, j->disks[i].target);
+				stall_point(c, dom, "commit");
+			}
+			if (commit_disk(hv, dom, j->disks[i].target, (unsigned long)c->commit_timeout,
+			    false, o->quiet) < 0)
+				goto fail;
+		}
+		res->seconds_commit = now() - t;
+		res->seconds_on_overlay = now() - t_overlay;
+		if (journal_set_phase(c->state_dir, j, "cleanup") < 0)
+			goto fail;
+		stall_point(c, dom, "cleanup");
+		for (size_t i = 0; i < j->ndisks; i++) {
+			if (unlink(j->disks[i].overlay) < 0 && errno != ENOENT) {
+				log_error("domain %s, disk %s: cannot delete overlay %s: %s", dom,
+				    j->disks[i].target, j->disks[i].overlay, strerror(errno));
+				goto fail;
+			}
+		}
+		snapped = false;
+	}
+	t = now();
+	if (journal_set_phase(c->state_dir, j, "verify") < 0 || seq_verify_chains(hv, dom, j) < 0)
+		goto fail;
+	res->seconds_verify = now() - t;
+
+	{
+		struct manifest *m = backup_manifest(b);
+
+		free(m->source_type);
+		m->source_type = xstrdup("domain");
+		m->domain_xml = xml_live;
+		m->domain_xml_inactive = xml_inactive;
+		xml_live = xml_inactive = NULL;
+		m->quiesced = res->quiesced;
+	}
+	t = now();
+	if (journal_set_phase(c->state_dir, j, "publish") < 0 || backup_commit(b) < 0)
+		goto fail;
+	journal_remove(c->state_dir, dom);
+	res->seconds_publish = now() - t;
+	snprintf(res->snapshot, sizeof(res->snapshot), "%s", backup_manifest(b)->id);
+	res->stats = *backup_stats(b);
+	ret = 0;
+	goto out;
+fail:
+	if (snapped)
+		roll_back(hv, c, dom);
+	else if (j != NULL)
+		journal_remove(c->state_dir, dom);
+out:
+	free(xml_live);
+	free(xml_inactive);
+	free(sel);
+	journal_free(j);
+	domxml_free(d);
+	backup_free(b);
+	unlock_domain(lock);
+	return ret;
+}

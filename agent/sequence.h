@@ -1,0 +1,51 @@
+/*
+ * Backing up one libvirt domain, live: the per-domain sequence.
+ */
+#ifndef VV_SEQUENCE_H
+#define VV_SEQUENCE_H
+
+#include <stdbool.h>
+
+#include "agent/hv.h"
+#include "agent/journal.h"
+#include "conf/conf.h"
+#include "repo/manifest.h"
+#include "repo/repo.h"
+
+struct seq_opts {
+	enum conf_quiesce quiesce;
+	const struct strlist *exclude_disks;	/* targets or DOM:TARGET globs */
+	const char *name;			/* backup name; NULL: the domain's */
+	bool quiet;				/* no progress lines */
+};
+
+struct seq_result {
+	char snapshot[17];
+	int quiesced;			/* 1, 0, or -1 (shut off: not applicable) */
+	struct backup_stats stats;
+	double seconds_describe;
+	double seconds_snapshot;
+	double seconds_copy;
+	double seconds_commit;
+	double seconds_verify;
+	double seconds_publish;
+	double seconds_on_overlay;	/* from snapshot to the last pivot */
+};
+
+/*
+ * seq_backup_domain: back DOM up into R under its per-domain lock, leaving
+ * its disks exactly as they were. Repairs an interrupted earlier run
+ * first. Returns 0 with *RES filled, or -1 (logged, naming the domain and
+ * disk; the disks are put back, or the journal asks for repair).
+ */
+int seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const char *dom,
+    const struct seq_opts *o, struct seq_result *res);
+
+/*
+ * seq_verify_chains: each disk of J has again the chain J recorded, no
+ * overlay of J is on disk, no block job runs, and qemu-img check passes on
+ * its qcow2 images. Returns 0, or -1 with each difference logged.
+ */
+int seq_verify_chains(struct hv *hv, const char *dom, const struct journal *j);
+
+#endif

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The benchmark harness behind 'make bench' (not part of 'make check').
+#
+# Makes a 2 GiB-virtual qcow2 with about 1.4 GiB allocated (half random,
+# half log-like text, the rest holes) and measures, in one run on the same
+# file: virtvault full backup and restore into a local repository; a
+# "nightly" change of 320 random 64 KiB writes and the second backup; the
+# baselines cp --sparse=always, openssl dgst -sha256, zstd -1 -T2, and
+# restic (full and after the same change). Then the peak RSS of a backup of
+# an 8 GiB image. Prints wall time, MB/s of allocated data, peak RSS and
+# bytes stored for each, the ratios, and the goals met or missed.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+VV=$top/virtvault
+W=${BENCH_DIR:-$top/build/bench}
+rm -rf "$W"
+mkdir -p "$W"
+trap 'rm -rf "$W"' EXIT
+
+for p in restic time zstd openssl qemu-utils; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		{ echo "bench: installing $p"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" >/dev/null; }
+done
+
+MiB=$((1024 * 1024))
+# measure NAME CMD...: wall seconds and peak RSS (KiB) of CMD into R_*.
+declare -A R_T R_RSS R_STORED
+measure() {
+	local name=$1
+	shift
+	/usr/bin/time -f "%e %M" -o "$W/time.out" "$@" >"$W/$name.log" 2>&1 || {
+		echo "bench: '$*' failed:" >&2
+		tail -n 20 "$W/$name.log" >&2
+		exit 1
+	}
+	read -r R_T[$name] R_RSS[$name] <"$W/time.out"
+}
+
+echo "== making the image (2 GiB virtual, ~1.4 GiB allocated)"
+raw=$W/src.raw
+img=$W/disk.qcow2
+truncate -s 2G "$raw"
+head -c $((700 * MiB)) /dev/urandom | dd of="$raw" bs=1M conv=notrunc status=none
+python3 - "$raw" $((1024 * MiB)) $((700 * MiB)) <<'PY'
+import sys, random
+path, off, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(42)
+hosts = ["web1", "db2", "mail", "kvm07"]
+progs = ["sshd", "nginx", "postgres", "kernel", "cron"]
+with open(path, "r+b") as f:
+    f.seek(off)
+    done = 0
+    while done < size:
+        lines = []
+        for _ in range(2000):
+            lines.append(f"Nov 25 {r.randrange(24):02d}:{r.randrange(60):02d}:{r.randrange(60):02d} "
+                         f"{r.choice(hosts)} {r.choice(progs)}[{r.randrange(99999)}]: request "
+                         f"{r.randrange(10**9)} from 10.{r.randrange(256)}.{r.randrange(256)}.1 "
+                         f"took {r.random():.4f}s status {r.choice([200, 200, 304, 404, 500])}\n")
+        b = "".join(lines).encode()[: size - done]
+        f.write(b)
+        done += len(b)
+PY
+qemu-img convert -f raw -O qcow2 "$raw" "$img"
+rm -f "$raw"
+alloc=$(du -B1 "$img" | cut -f1)
+echo "image: $(du -h "$img" | cut -f1) allocated, $alloc bytes"
+
+cat >"$W/vv.conf" <<CONF
+[repository]
+url = file://$W/vvrepo
+CONF
+chmod 600 "$W/vv.conf"
+export VIRTVAULT_PASSWORD=bench-password RESTIC_PASSWORD=bench-password
+"$VV" -q -c "$W/vv.conf" init >/dev/null
+
+echo "== baselines"
+measure cp cp --sparse=always "$img" "$W/copy.qcow2"
+rm -f "$W/copy.qcow2"
+measure sha openssl dgst -sha256 "$img"
+measure zstd sh -c "zstd -1 -T2 -c '$img' >/dev/null"
+
+echo "== virtvault full backup and restore"
+measure vv_full "$VV" -q -c "$W/vv.conf" backup --image "$img" --name bench --json
+R_STORED[vv_full]=$(tail -n1 "$W/vv_full.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
+mkdir -p "$W/restore"
+measure vv_restore "$VV" -q -c "$W/vv.conf" restore bench@latest --to "$W/restore"
+cmp "$img" "$W/restore/disk.qcow2" || { echo "bench: restored image differs" >&2; exit 1; }
+rm -rf "$W/restore"
+
+echo "== restic full backup"
+restic init -q -r "$W/resticrepo" >/dev/null
+b0=$(du -sb "$W/resticrepo" | cut -f1)
+measure restic_full restic -q -r "$W/resticrepo" backup "$img"
+b1=$(du -sb "$W/resticrepo" | cut -f1)
+R_STORED[restic_full]=$((b1 - b0))
+
+echo "== nightly change: 320 random 64 KiB writes inside the data"
+head -c $((64 * 1024 * 320)) /dev/urandom >"$W/fresh.bin"
+cmds=()
+for i in $(seq 0 319); do
+	if [ $((RANDOM % 2)) -eq 0 ]; then base=0; else base=$((1024 * MiB)); fi
+	off=$((base + (RANDOM * 32768 + RANDOM) % (700 * 16) * 65536))
+	dd if="$W/fresh.bin" of="$W/fresh.$i" bs=64K skip="$i" count=1 status=none
+	cmds+=(-c "write -s $W/fresh.$i $off 64k")
+done
+qemu-io "${cmds[@]}" "$img" >/dev/null
+rm -f "$W"/fresh.*
+
+measure vv_nightly "$VV" -q -c "$W/vv.conf" backup --image "$img" --name bench --json
+R_STORED[vv_nightly]=$(tail -n1 "$W/vv_nightly.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
+b0=$(du -sb "$W/resticrepo" | cut -f1)
+measure restic_nightly restic -q -r "$W/resticrepo" backup "$img"
+b1=$(du -sb "$W/resticrepo" | cut -f1)
+R_STORED[restic_nightly]=$((b1 - b0))
+
+echo "== peak memory with an 8 GiB image (2 GiB allocated)"
+big=$W/big.raw
+truncate -s 8G "$big"
+for o in 0 3 5 7; do
+	head -c $((512 * MiB)) /dev/urandom | dd of="$big" bs=1M seek=$((o * 1024)) conv=notrunc status=none
+done
+measure vv_8g "$VV" -q -c "$W/vv.conf" backup --image "$big" --name big --json
+rm -f "$big"
+
+rate() { python3 -c "print(f'{$alloc / 1e6 / max($1, 0.001):8.1f}')"; }
+mb() { python3 -c "print(f'{$1 / 1e6:10.1f}')"; }
+printf '\n%-26s %9s %10s %10s %12s\n' "run" "wall s" "MB/s" "peak RSS" "stored MB"
+for n in cp sha zstd vv_full vv_restore restic_full vv_nightly restic_nightly vv_8g; do
+	printf '%-26s %9s %10s %8s MiB %12s\n' "$n" "${R_T[$n]}" "$(rate "${R_T[$n]}")" \
+		"$((R_RSS[$n] / 1024))" "$([ -n "${R_STORED[$n]:-}" ] && mb "${R_STORED[$n]}" || echo -)"
+done
+
+python3 - <<PY
+t = {k: float(v) for k, v in dict(cp=${R_T[cp]}, sha=${R_T[sha]}, zstd=${R_T[zstd]},
+     vv_full=${R_T[vv_full]}, vv_restore=${R_T[vv_restore]}, restic_full=${R_T[restic_full]},
+     vv_nightly=${R_T[vv_nightly]}, restic_nightly=${R_T[restic_nightly]}).items()}
+rss = {"vv_full": ${R_RSS[vv_full]} / 1024, "vv_8g": ${R_RSS[vv_8g]} / 1024,
+       "vv_restore": ${R_RSS[vv_restore]} / 1024}
+st = {"vv_nightly": ${R_STORED[vv_nightly]}, "restic_nightly": ${R_STORED[restic_nightly]}}
+goals = [
+    ("full backup >= 0.8 x zstd -1 -T2 rate", t["zstd"] / t["vv_full"], 0.8),
+    ("full backup >= 3 x restic's rate", t["restic_full"] / t["vv_full"], 3.0),
+    ("nightly stored <= restic's increment (ratio)", st["restic_nightly"] / max(st["vv_nightly"], 1), 1.0),
+    ("nightly time <= 0.3 x restic's (restic/vv >= 3.33)", t["restic_nightly"] / t["vv_nightly"], 1 / 0.3),
+    ("restore at least as fast as backup", t["vv_full"] / t["vv_restore"], 1.0),
+    ("peak RSS < 100 MiB (2 GiB image)", 100 / rss["vv_full"], 1.0),
+    ("peak RSS < 100 MiB (8 GiB image)", 100 / rss["vv_8g"], 1.0),
+]
+print()
+for name, ratio, want in goals:
+    print(f"{'met   ' if ratio >= want else 'MISSED'} {name}: {ratio:.2f} (need {want:.2f})")
+PY

@@ -1,0 +1,258 @@
+# The live backup sequence on the real guest, its writer running.
+
+# live_conf QUIESCE: a repository config for the live tests (shared repo).
+live_conf() {
+	LC=$BED_DIR/live.conf
+	if [ ! -f "$LC" ]; then
+		cat >"$LC" <<CONF
+[agent]
+libvirt_uri = $BED_URI
+state_dir = $BED_DIR/state
+commit_timeout = 2m
+[repository]
+url = file://$BED_DIR/live-repo
+password_file = $BED_DIR/live.pw
+[job scratchless]
+domains = vvtest-it*
+exclude_disks = vdb
+quiesce = require
+CONF
+		printf 'live-test-password\n' >"$BED_DIR/live.pw"
+		chmod 600 "$LC" "$BED_DIR/live.pw"
+		"$VV" -q -c "$LC" init >/dev/null
+	fi
+}
+
+# records_in_image QCOW2 OUTFILE: the writer's file out of an image copy.
+records_in_image() {
+	local raw=$BED_DIR/records-check.raw
+	qemu-img convert -U -O raw "$1" "$raw"
+	e2fsck -fn "$raw" >"$BED_DIR/e2fsck.log" 2>&1 || { cat "$BED_DIR/e2fsck.log"; rm -f "$raw"; fail "e2fsck -fn found errors in $1"; return 1; }
+	rm -f "$2"
+	debugfs -R "dump /records.log $2" "$raw" >/dev/null 2>&1
+	rm -f "$raw"
+	[ -s "$2" ] || fail "no records.log in $1"
+}
+
+# live_records_ok DOMDIR MIN: freeze the guest, check its live records, thaw.
+live_records_ok() {
+	virsh -q -c "$BED_URI" domfsfreeze "$DOM" >/dev/null
+	qemu-img convert -U -O qcow2 "$1/data.qcow2" "$BED_DIR/live-copy.qcow2"
+	virsh -q -c "$BED_URI" domfsthaw "$DOM" >/dev/null
+	records_in_image "$BED_DIR/live-copy.qcow2" "$BED_DIR/live-records.log" || return 1
+	rm -f "$BED_DIR/live-copy.qcow2"
+	expect_rc 0 python3 "$BED_TOP/tests/bed/verify-records.py" "$BED_DIR/live-records.log" "$2"
+}
+
+record_count() {
+	guest_exec "$DOM" 'tail -n 1 /data/records.log' | cut -d' ' -f1
+}
+
+test_live_backup_quiesced_restore_consistent() {
+	local before n0 snap out=$BED_DIR/live-out1
+	live_conf
+	"$VV" -c "$LC" disks "$DOM" >"$BED_DIR/chain-before"
+	n0=$(record_count)
+	expect_rc 0 "$VV" -c "$LC" backup "$DOM" --quiesce require --json
+	python3 - "$OUT" <<'PY' || fail "unexpected summary: $OUT"
+import json, sys
+o = json.loads(sys.argv[1].strip().splitlines()[-1])
+d = o["domains"][0]
+assert d["ok"] and d["quiesced"] is True, d
+assert o["total"]["domains_ok"] == 1 and o["total"]["chunks_total"] > 0, o
+PY
+	snap=$(tail -n1 <<<"$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["domains"][0]["snapshot"])')
+	# The chain is exactly as before, nothing left behind; the guest runs and writes on.
+	"$VV" -c "$LC" disks "$DOM" >"$BED_DIR/chain-after"
+	cmp "$BED_DIR/chain-before" "$BED_DIR/chain-after" || fail "the chain changed"
+	expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
+	[ -z "$(ls "$DOMDIR" | grep virtvault)" ] || fail "an overlay is left: $(ls "$DOMDIR")"
+	expect_rc 0 virsh -c "$BED_URI" domstate "$DOM"
+	expect_in "running"
+	wait_for 30 sh -c "[ \$(bash -c '. $BED_TOP/tests/bed/lib.sh; . $BED_TOP/tests/integration/lib.sh; DOM=$DOM; guest_exec $DOM \"tail -n 1 /data/records.log\"' | cut -d' ' -f1) -gt $n0 ]"
+	expect_rc 0 "$VV" -c "$LC" show "$snap"
+	expect_in "(quiesced)"
+	expect_in "from $DOMDIR/data.qcow2, disk vda"
+	# The restored file system is clean and its records consecutive up to the snapshot.
+	mkdir -p "$out"
+	expect_rc 0 "$VV" -c "$LC" restore "$snap" --to "$out"
+	records_in_image "$out/data.qcow2" "$BED_DIR/restored-records.log"
+	expect_rc 0 python3 "$BED_TOP/tests/bed/verify-records.py" "$BED_DIR/restored-records.log" "$n0"
+	cmp <(head -c 1M "$DOMDIR/scratch.raw") <(head -c 1M "$out/scratch.raw") || fail "scratch.raw differs"
+}
+
+test_live_kill9_in_each_phase_then_repair() {
+	local ph pid n0
+	live_conf
+	for ph in copy copy-mid commit cleanup; do
+		n0=$(record_count)
+		VIRTVAULT_TEST_STALL=$ph "$VV" -q -c "$LC" backup "$DOM" >"$BED_DIR/stall.log" 2>&1 &
+		pid=$!
+		wait_for 60 test -f "$BED_DIR/state/stall.$DOM" || { kill -9 $pid; cat "$BED_DIR/stall.log"; return 1; }
+		kill -9 $pid
+		wait $pid 2>/dev/null
+		rm -f "$BED_DIR/state/stall.$DOM"
+		expect_rc 1 "$VV" -c "$LC" check-chain "$DOM"
+		expect_in "needs repair: a backup was interrupted in phase"
+		expect_rc 0 "$VV" -c "$LC" repair "$DOM"
+		expect_in "$DOM: repaired"
+		expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
+		[ -z "$(ls "$DOMDIR" | grep virtvault)" ] || fail "after a kill in $ph an overlay is left: $(ls "$DOMDIR")"
+		# No guest write was lost: the live records have no gap.
+		live_records_ok "$DOMDIR" "$n0"
+	done
+	expect_rc 0 "$VV" -q -c "$LC" backup "$DOM"
+	expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
+}
+
+test_live_next_backup_repairs_first() {
+	local pid
+	live_conf
+	VIRTVAULT_TEST_STALL=copy "$VV" -q -c "$LC" backup "$DOM" >/dev/null 2>&1 &
+	pid=$!
+	wait_for 60 test -f "$BED_DIR/state/stall.$DOM" || { kill -9 $pid; return 1; }
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	rm -f "$BED_DIR/state/stall.$DOM"
+	expect_rc 0 "$VV" -c "$LC" backup "$DOM"
+	expect_in "an earlier backup was interrupted; repairing it first"
+	expect_in "repaired; every disk is back on its own image"
+	expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
+}
+
+test_live_two_runs_at_once() {
+	local pid
+	live_conf
+	VIRTVAULT_TEST_STALL=copy "$VV" -q -c "$LC" backup "$DOM" >/dev/null 2>&1 &
+	pid=$!
+	wait_for 60 test -f "$BED_DIR/state/stall.$DOM" || { kill -9 $pid; return 1; }
+	expect_rc 1 "$VV" -c "$LC" backup "$DOM"
+	expect_in "domain $DOM: another virtvault (pid $pid) is working on it; not touching it"
+	expect_rc 1 "$VV" -c "$LC" repair "$DOM"
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	rm -f "$BED_DIR/state/stall.$DOM"
+	expect_rc 0 "$VV" -c "$LC" repair "$DOM"
+	expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
+}
+
+test_live_restore_define_starts() {
+	local out=$BED_DIR/live-define
+	live_conf
+	expect_rc 0 "$VV" -q -c "$LC" backup "$DOM"
+	mkdir -p "$out"
+	chmod 755 "$out"
+	echo "vvtest-it1-copy" >>"$BED_DIR/domains"
+	expect_rc 0 "$VV" -c "$LC" restore "$DOM@latest" --to "$out" --define --name vvtest-it1-copy
+	expect_in "defined domain vvtest-it1-copy"
+	expect_rc 0 virsh -c "$BED_URI" dumpxml vvtest-it1-copy
+	expect_in "<source file='$out/data.qcow2'/>"
+	expect_not_in "$(virsh -c "$BED_URI" domuuid "$DOM")"
+	expect_rc 0 virsh -c "$BED_URI" start vvtest-it1-copy
+	bed_wait_agent vvtest-it1-copy 60 "$out/vvtest-it1-copy-serial0.log"
+	virsh -q -c "$BED_URI" destroy vvtest-it1-copy >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-it1-copy >/dev/null
+}
+
+test_live_job_excludes_disk_and_paused_domain() {
+	live_conf
+	virsh -q -c "$BED_URI" suspend "$DOM" >/dev/null
+	expect_rc 0 "$VV" -c "$LC" backup --job scratchless --quiesce try --json
+	OUTJ=$OUT
+	expect_rc 0 virsh -c "$BED_URI" domstate "$DOM"
+	virsh -q -c "$BED_URI" resume "$DOM" >/dev/null
+	expect_in "paused"
+	OUT=$OUTJ
+	expect_in '"quiesced":false'
+	expect_rc 0 "$VV" -c "$LC" show "$DOM@latest"
+	expect_in "data.qcow2"
+	expect_not_in "scratch.raw"
+	expect_in "crash-consistent"
+	expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
+}
+
+test_live_no_agent_try_and_require() {
+	live_conf
+	bed_up it2 vv.noagent || return 1
+	"$VV" -c "$LC" disks vvtest-it2 >"$BED_DIR/it2-before"
+	expect_rc 1 "$VV" -c "$LC" backup vvtest-it2 --quiesce require
+	expect_in "the quiesced snapshot failed (quiesce = require)"
+	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it2
+	expect_rc 0 "$VV" -c "$LC" backup vvtest-it2 --quiesce try
+	expect_in "cannot quiesce"
+	expect_in "crash-consistent"
+	expect_rc 0 "$VV" -c "$LC" show vvtest-it2@latest --json
+	expect_in '"quiesced":false'
+	"$VV" -c "$LC" disks vvtest-it2 >"$BED_DIR/it2-after"
+	cmp "$BED_DIR/it2-before" "$BED_DIR/it2-after" || fail "the chain of vvtest-it2 changed"
+	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it2
+	bed_down it2
+}
+
+test_live_shutoff_template_cdrom_network_and_partial_failure() {
+	local d=$BED_DIR/off2 out=$BED_DIR/off2-out
+	live_conf
+	mkdir -p "$d" "$out"
+	qemu-img create -q -f qcow2 "$d/template.qcow2" 32M
+	qemu-io -c "write -P 0x11 0 1M" "$d/template.qcow2" >/dev/null
+	qemu-img create -q -f qcow2 -F qcow2 -b "$d/template.qcow2" "$d/child.qcow2"
+	qemu-io -c "write -P 0x22 4M 1M" "$d/child.qcow2" >/dev/null
+	cat >"$d/off.xml" <<XML
+<domain type='qemu'><name>vvtest-off2</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os><devices>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+<source file='$d/child.qcow2'/><target dev='vda' bus='virtio'/></disk>
+<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><target dev='sda' bus='sata'/><readonly/></disk>
+</devices></domain>
+XML
+	cat >"$d/net.xml" <<XML
+<domain type='qemu'><name>vvtest-net</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os><devices>
+<disk type='network' device='disk'><driver name='qemu' type='raw'/>
+<source protocol='rbd' name='pool/image'><host name='127.0.0.1' port='6789'/></source>
+<target dev='vda' bus='virtio'/></disk>
+</devices></domain>
+XML
+	echo vvtest-off2 >>"$BED_DIR/domains"
+	echo vvtest-net >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$d/off.xml" >/dev/null
+	virsh -q -c "$BED_URI" define "$d/net.xml" >/dev/null
+	# One domain refused, the other backed up: exit 3.
+	expect_rc 3 "$VV" -c "$LC" backup vvtest-net vvtest-off2
+	expect_in "domain vvtest-net, disk vda: a network disk (rbd:pool/image) cannot be backed up by virtvault"
+	expect_in "vvtest-net: FAILED"
+	expect_in "vvtest-off2: snapshot"
+	expect_in "(shut off)"
+	# The whole chain is in the backup, and restores self-contained.
+	expect_rc 0 "$VV" -c "$LC" show vvtest-off2@latest
+	expect_in "child.qcow2"
+	expect_in "template.qcow2"
+	chmod 755 "$out"
+	expect_rc 0 "$VV" -c "$LC" restore vvtest-off2@latest --to "$out" --define
+	expect_in "defined domain vvtest-off2-restored"
+	echo vvtest-off2-restored >>"$BED_DIR/domains"
+	expect_rc 0 qemu-img info -U --backing-chain "$out/child.qcow2"
+	expect_in "backing file: $out/template.qcow2"
+	expect_rc 0 qemu-img compare -U "$d/child.qcow2" "$out/child.qcow2"
+	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-off2
+	virsh -q -c "$BED_URI" undefine vvtest-off2 >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-net >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-off2-restored >/dev/null
+}
+
+test_live_block_job_refused() {
+	local ovl=$DOMDIR/data.someone-else
+	live_conf
+	virsh -q -c "$BED_URI" snapshot-create-as "$DOM" other --disk-only --atomic --no-metadata \
+		--diskspec "vda,file=$ovl" --diskspec vdb,snapshot=no >/dev/null
+	virsh -q -c "$BED_URI" blockcommit "$DOM" vda --active --wait --timeout 120 >/dev/null
+	"$VV" -c "$LC" disks "$DOM" >"$BED_DIR/bj-before"
+	expect_rc 1 "$VV" -c "$LC" backup "$DOM"
+	expect_in "domain $DOM, disk vda: a block job (active commit) is running; nothing touched"
+	"$VV" -c "$LC" disks "$DOM" >"$BED_DIR/bj-after"
+	cmp "$BED_DIR/bj-before" "$BED_DIR/bj-after" || fail "the refused backup changed the chain"
+	virsh -q -c "$BED_URI" blockjob "$DOM" vda --pivot >/dev/null
+	wait_for 30 sh -c "! virsh -c $BED_URI blockjob $DOM vda --info 2>&1 | grep -q 'Block Commit'"
+	rm -f "$ovl"
+	expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
+}
