@@ -30,7 +30,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -I. -D_GNU_SOURCE \
              -DVV_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
-COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c
+COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/flusher.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 SCHED_SRC  := scheduler/cron.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c

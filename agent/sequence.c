@@ -37,8 +37,9 @@ now(void)
 
 /*
  * Test hook: with VIRTVAULT_TEST_STALL=PHASE, the run stops at PHASE (after
- * journaling it), announces it in STATE/stall.DOM and waits to be killed,
- * so that the crash tests can kill it at a known point.
+ * journaling it), announces it in STATE/stall.DOM and waits until that
+ * file is removed, so that tests can kill it, or change the domain under
+ * it, at a known point.
  */
 static void
 stall_point(const struct conf *c, const char *dom, const char *phase)
@@ -55,9 +56,9 @@ stall_point(const struct conf *c, const char *dom, const char *phase)
 		fprintf(f, "%s %d\n", phase, (int)getpid());
 		fclose(f);
 	}
+	while (access(marker, F_OK) == 0)
+		usleep(50000);
 	free(marker);
-	for (;;)
-		pause();
 }
 
 static bool

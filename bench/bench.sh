@@ -28,6 +28,8 @@ declare -A R_T R_RSS R_STORED
 measure() {
 	local name=$1
 	shift
+	# Each run starts with no dirty data of an earlier one being written back.
+	sync
 	/usr/bin/time -f "%e %M" -o "$W/time.out" "$@" >"$W/$name.log" 2>&1 || {
 		echo "bench: '$*' failed:" >&2
 		tail -n 20 "$W/$name.log" >&2
@@ -76,7 +78,6 @@ export VIRTVAULT_PASSWORD=bench-password RESTIC_PASSWORD=bench-password
 
 echo "== baselines"
 measure cp cp --sparse=always "$img" "$W/copy.qcow2"
-rm -f "$W/copy.qcow2"
 measure sha openssl dgst -sha256 "$img"
 measure zstd sh -c "zstd -1 -T2 -c '$img' >/dev/null"
 
@@ -86,7 +87,6 @@ R_STORED[vv_full]=$(tail -n1 "$W/vv_full.log" | python3 -c 'import json,sys; pri
 mkdir -p "$W/restore"
 measure vv_restore "$VV" -q -c "$W/vv.conf" restore bench@latest --to "$W/restore"
 cmp "$img" "$W/restore/disk.qcow2" || { echo "bench: restored image differs" >&2; exit 1; }
-rm -rf "$W/restore"
 
 echo "== restic full backup"
 restic init -q -r "$W/resticrepo" >/dev/null
@@ -105,7 +105,6 @@ for i in $(seq 0 319); do
 	cmds+=(-c "write -s $W/fresh.$i $off 64k")
 done
 qemu-io "${cmds[@]}" "$img" >/dev/null
-rm -f "$W"/fresh.*
 
 measure vv_nightly "$VV" -q -c "$W/vv.conf" backup --image "$img" --name bench --json
 R_STORED[vv_nightly]=$(tail -n1 "$W/vv_nightly.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
@@ -121,7 +120,6 @@ for o in 0 3 5 7; do
 	head -c $((512 * MiB)) /dev/urandom | dd of="$big" bs=1M seek=$((o * 1024)) conv=notrunc status=none
 done
 measure vv_8g "$VV" -q -c "$W/vv.conf" backup --image "$big" --name big --json
-rm -f "$big"
 
 rate() { python3 -c "print(f'{$alloc / 1e6 / max($1, 0.001):8.1f}')"; }
 mb() { python3 -c "print(f'{$1 / 1e6:10.1f}')"; }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/flusher.h"
 #include "common/log.h"
 #include "repo/backup.h"
 #include "repo/index.h"
@@ -27,6 +28,7 @@ struct job {
 	pthread_cond_t cond;
 	struct progress *progress;
 	struct crypto_sha *sha;	/* of the file, in order, by the hasher */
+	struct flusher *flusher;	/* write-back while the restore goes on */
 };
 
 /*
@@ -112,8 +114,8 @@ restore_worker(void *arg)
 			}
 			done += (size_t)n;
 		}
-		/* Write-back starts now; the fsync at the end has less to wait for. */
-		sync_file_range(j->fd, (off_t)(i * cs), (off_t)len, SYNC_FILE_RANGE_WRITE);
+		/* The fsync at the end then has less to wait for. */
+		flusher_add(j->flusher, len);
 		progress_add(j->progress, len);
 		pthread_mutex_lock(&j->lock);
 		j->done[i] = 1;
@@ -250,6 +252,7 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 		log_error("restore of %s: cannot size %s: %s", f->name, tmp, strerror(errno));
 		goto out;
 	}
+	j.flusher = flusher_new(j.fd, FLUSHER_FILE, 64 * 1024 * 1024);
 	hashing = pthread_create(&hth, NULL, hasher, &j) == 0;
 	for (; hashing && started < n && started < 16; started++)
 		if (pthread_create(&th[started], NULL, restore_worker, &j) != 0)
@@ -264,6 +267,8 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 		pthread_join(th[i], NULL);
 	if (hashing)
 		pthread_join(hth, NULL);
+	flusher_free(j.flusher);
+	j.flusher = NULL;
 	if (!hashing || started == 0 || j.failed)
 		goto out;
 	if (fsync(j.fd) < 0) {

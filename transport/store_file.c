@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/flusher.h"
 #include "common/log.h"
 #include "transport/store_backend.h"
 
@@ -24,7 +25,11 @@
 struct fstore {
 	char *root;
 	int rootfd;
+	struct flusher *flusher;	/* write-back in the background */
 };
+
+/* Start write-back each time this much more was put. */
+#define FLUSH_EVERY (64 * 1024 * 1024)
 
 static struct fstore *
 fs_of(struct store *s)
@@ -104,10 +109,8 @@ fs_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
 	what = "write";
 	if (write_all(fd, buf, len) < 0)
 		goto fail;
-	/* Start write-back now, so that the store_sync before the manifest
-	 * finds little left to do; errors surface there or at fsync. */
-	if (!(flags & STORE_DURABLE))
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	/* The store_sync before the manifest then finds little left to do. */
+	flusher_add(f->flusher, len);
 	if ((flags & STORE_DURABLE) && fsync(fd) < 0) {
 		what = "fsync";
 		goto fail;
@@ -302,6 +305,7 @@ fs_close(struct store *s)
 
 	if (f == NULL)
 		return;
+	flusher_free(f->flusher);
 	if (f->rootfd >= 0)
 		close(f->rootfd);
 	free(f->root);
@@ -344,6 +348,7 @@ store_file_open(const char *url, const char *path, int create)
 		free(f);
 		return NULL;
 	}
+	f->flusher = flusher_new(f->rootfd, FLUSHER_SYNCFS, FLUSH_EVERY);
 	s = xcalloc(1, sizeof(*s));
 	s->ops = &file_ops;
 	s->url = xstrdup(url);

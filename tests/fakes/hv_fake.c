@@ -90,6 +90,55 @@ fk_block_job(struct hv *hv, const char *dom, const char *target,
 	return 1;
 }
 
+/* The fake takes no snapshots and runs no jobs: those are tested for real. */
+static int
+fk_snapshot_disks(struct hv *hv, const char *dom, const char *xml, bool quiesce,
+    char *err, size_t errlen)
+{
+	(void)hv, (void)dom, (void)xml, (void)quiesce;
+	snprintf(err, errlen, "the fake hypervisor takes no snapshots");
+	return -1;
+}
+
+static int
+fk_no_job(struct hv *hv, const char *dom, const char *target)
+{
+	(void)hv, (void)dom, (void)target;
+	return -1;
+}
+
+static int
+fk_no_pivot(struct hv *hv, const char *dom, const char *target, char *err, size_t errlen)
+{
+	(void)hv, (void)dom, (void)target;
+	snprintf(err, errlen, "no block job");
+	return -1;
+}
+
+static int
+fk_define(struct hv *hv, const char *xml)
+{
+	(void)hv, (void)xml;
+	return -1;
+}
+
+static int
+fk_snapshot_delete_metadata(struct hv *hv, const char *dom, const char *name)
+{
+	(void)hv, (void)dom, (void)name;
+	return -1;
+}
+
+static int
+fk_list_domains(struct hv *hv, struct strlist *names)
+{
+	struct fake *f = hv->priv;
+
+	for (size_t i = 0; i < f->n; i++)
+		strlist_add(names, f->doms[i].name);
+	return 0;
+}
+
 static void
 fk_close(struct hv *hv)
 {
@@ -110,6 +159,13 @@ static const struct hv_ops fake_ops = {
 	.domain_xml = fk_xml,
 	.snapshots = fk_snapshots,
 	.block_job = fk_block_job,
+	.snapshot_disks = fk_snapshot_disks,
+	.block_commit = fk_no_job,
+	.block_pivot = fk_no_pivot,
+	.block_abort = fk_no_job,
+	.define = fk_define,
+	.snapshot_delete_metadata = fk_snapshot_delete_metadata,
+	.list_domains = fk_list_domains,
 	.close = fk_close,
 };
 

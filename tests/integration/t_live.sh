@@ -256,3 +256,52 @@ test_live_block_job_refused() {
 	rm -f "$ovl"
 	expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
 }
+
+test_live_shutoff_started_during_copy_fails_cleanly() {
+	local pid dir=$BED_DIR/it3
+	live_conf
+	bed_make_disks it3
+	cp "$BED_GUEST/vmlinuz" "$BED_GUEST/initrd.img" "$dir/"
+	: >"$dir/console.log"
+	bed_domain_xml it3 vv.nowriter >"$dir/domain.xml"
+	echo vvtest-it3 >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$dir/domain.xml" >/dev/null
+	"$VV" -c "$LC" disks vvtest-it3 >"$BED_DIR/it3-before"
+	# Stop after the first disk, start the domain, let the run go on.
+	VIRTVAULT_TEST_STALL=copy-mid "$VV" -q -c "$LC" backup vvtest-it3 >"$BED_DIR/it3.log" 2>&1 &
+	pid=$!
+	wait_for 60 test -f "$BED_DIR/state/stall.vvtest-it3" || { kill -9 $pid; cat "$BED_DIR/it3.log"; return 1; }
+	virsh -q -c "$BED_URI" start vvtest-it3 >/dev/null
+	rm -f "$BED_DIR/state/stall.vvtest-it3"
+	wait $pid && fail "the backup of a domain started during the copy succeeded"
+	OUT=$(cat "$BED_DIR/it3.log")
+	expect_in "domain vvtest-it3: started while its disks were being copied; this backup is discarded"
+	expect_rc 0 "$VV" -c "$LC" list vvtest-it3 --json
+	[ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$OUT")" = 0 ] || fail "a manifest was published: $OUT"
+	# Nothing was touched: same chain, no journal, the guest boots on.
+	"$VV" -c "$LC" disks vvtest-it3 >"$BED_DIR/it3-after"
+	cmp "$BED_DIR/it3-before" "$BED_DIR/it3-after" || fail "the chain changed"
+	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it3
+	bed_wait_agent vvtest-it3 60 "$dir/console.log"
+	bed_down it3
+}
+
+test_live_transient_domain() {
+	local dir=$BED_DIR/it4
+	live_conf
+	bed_make_disks it4
+	cp "$BED_GUEST/vmlinuz" "$BED_GUEST/initrd.img" "$dir/"
+	: >"$dir/console.log"
+	bed_domain_xml it4 >"$dir/domain.xml"
+	echo vvtest-it4 >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" create "$dir/domain.xml" >/dev/null
+	bed_wait_agent vvtest-it4 60 "$dir/console.log"
+	expect_rc 0 virsh -c "$BED_URI" dominfo vvtest-it4
+	expect_in "Persistent:     no"
+	expect_rc 0 "$VV" -c "$LC" backup vvtest-it4 --quiesce require
+	expect_in "vvtest-it4: snapshot"
+	expect_in "(quiesced)"
+	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it4
+	expect_rc 0 "$VV" -c "$LC" verify vvtest-it4@latest
+	bed_down it4
+}
