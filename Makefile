@@ -51,7 +51,7 @@ CMD_OBJ    := $(AGENT_CMD_SRC:%.c=$(BUILD)/obj/%.o)
 # Unit tests: one cmocka binary per module.
 UNIT_TESTS := util conf cron domxml qimg overlay chain progress codec index manifest store
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o
+FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 
 .PHONY: all check unit integration asan deps demo bench install clean
 .DELETE_ON_ERROR:

@@ -29,6 +29,12 @@ struct cli {
  */
 int cli_load_conf(struct cli *cli, bool need_repo);
 
+/* cli_print_conf_errors: log every error of C (and how many were dropped). */
+void cli_print_conf_errors(const struct conf *c);
+
+/* cli_help_asked: whether ARGV holds --help or -h. */
+bool cli_help_asked(int argc, char **argv);
+
 /* The commands: each returns an enum cli_exit. ARGV[0] is its name. */
 int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_disks(struct cli *cli, int argc, char **argv);

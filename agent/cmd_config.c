@@ -39,10 +39,7 @@ cmd_config(struct cli *cli, int argc, char **argv)
 	if (c->errors.n == 0)
 		conf_require_repository(c);
 	if (c->errors.n > 0) {
-		for (size_t i = 0; i < c->errors.n; i++)
-			log_error("%s", c->errors.v[i]);
-		if (c->errors_dropped > 0)
-			log_error("... and %zu more errors", c->errors_dropped);
+		cli_print_conf_errors(c);
 		log_error("%s: %zu error%s", c->path ? c->path : CONF_DEFAULT_PATH,
 		    c->errors.n + c->errors_dropped,
 		    c->errors.n + c->errors_dropped == 1 ? "" : "s");

@@ -179,11 +179,10 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 	struct hv *hv;
 	size_t ok = 0, failed = 0;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(use, stdout);
-			return CLI_EXIT_OK;
-		}
+	if (cli_help_asked(argc, argv)) {
+		fputs(use, stdout);
+		return CLI_EXIT_OK;
+	}
 	if (argc < 2 || argv[1][0] == '-') {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;

@@ -12,15 +12,6 @@
 #include "repo/backup.h"
 #include "repo/manifest.h"
 
-static bool
-help_asked(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return true;
-	return false;
-}
-
 int
 cmd_init(struct cli *cli, int argc, char **argv)
 {
@@ -29,7 +20,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	    "its config and a master key wrapped by the password. Refuses to\n"
 	    "overwrite an existing repository.\n";
 
-	if (help_asked(argc, argv)) {
+	if (cli_help_asked(argc, argv)) {
 		fputs(use, stdout);
 		return CLI_EXIT_OK;
 	}

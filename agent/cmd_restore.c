@@ -19,8 +19,7 @@ bytes_of(const struct manifest *m, const struct strlist *only)
 	uint64_t t = 0;
 
 	for (size_t i = 0; i < m->nfiles; i++)
-		if (only->n == 0 || strlist_contains(only, m->files[i].name) ||
-		    (m->files[i].disk && strlist_contains(only, m->files[i].disk)))
+		if (restore_selected(&m->files[i], only))
 			t += m->files[i].size;
 	return t;
 }
@@ -82,8 +81,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	}
 	progress_finish(p);
 	for (size_t i = 0; i < m->nfiles; i++)
-		if (only.n == 0 || strlist_contains(&only, m->files[i].name) ||
-		    (m->files[i].disk && strlist_contains(&only, m->files[i].disk)))
+		if (restore_selected(&m->files[i], &only))
 			printf("restored %s/%s (sha256 %s verified)\n", to, m->files[i].name,
 			    m->files[i].sha256);
 	if (define) {

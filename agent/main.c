@@ -68,6 +68,24 @@ usage(FILE *out)
 	    "  3  partial failure: some domains failed, others succeeded\n");
 }
 
+void
+cli_print_conf_errors(const struct conf *c)
+{
+	for (size_t i = 0; i < c->errors.n; i++)
+		log_error("%s", c->errors.v[i]);
+	if (c->errors_dropped > 0)
+		log_error("... and %zu more errors", c->errors_dropped);
+}
+
+bool
+cli_help_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 int
 cli_load_conf(struct cli *cli, bool need_repo)
 {
@@ -77,10 +95,7 @@ cli_load_conf(struct cli *cli, bool need_repo)
 	if (need_repo)
 		conf_require_repository(c);
 	if (c->errors.n > 0) {
-		for (size_t i = 0; i < c->errors.n; i++)
-			log_error("%s", c->errors.v[i]);
-		if (c->errors_dropped > 0)
-			log_error("... and %zu more errors", c->errors_dropped);
+		cli_print_conf_errors(c);
 		conf_free(c);
 		return -1;
 	}

@@ -85,21 +85,34 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
+/* Decimal digits at *P into *V; advances *P. Returns -1 on none or overflow. */
+static int
+parse_digits(const char **p, uint64_t *v)
+{
+	const char *s = *p;
+
+	*v = 0;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (*v > (UINT64_MAX - 9) / 10)
+			return -1;
+		*v = *v * 10 + (uint64_t)(*s - '0');
+	}
+	*p = s;
+	return 0;
+}
+
 int
 util_parse_size(const char *s, uint64_t *out)
 {
 	static const char units[] = "BKMGTP";
 	const char *p = s, *u;
-	uint64_t v = 0;
+	uint64_t v;
 	int shift = 0;
 
-	if (!isdigit((unsigned char)*p))
+	if (parse_digits(&p, &v) < 0)
 		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
 	while (*p == ' ')
 		p++;
 	if (*p != '\0') {
@@ -133,15 +146,10 @@ util_parse_duration(const char *s, uint64_t *out)
 	if (*p == '\0')
 		return -1;
 	while (*p != '\0') {
-		uint64_t v = 0, mul;
+		uint64_t v, mul;
 
-		if (!isdigit((unsigned char)*p))
+		if (parse_digits(&p, &v) < 0)
 			return -1;
-		for (; isdigit((unsigned char)*p); p++) {
-			if (v > (UINT64_MAX - 9) / 10)
-				return -1;
-			v = v * 10 + (uint64_t)(*p - '0');
-		}
 		switch (*p) {
 		case '\0':
 			/* A bare number is seconds, but only on its own. */

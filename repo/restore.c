@@ -181,8 +181,8 @@ hasher(void *arg)
 	return NULL;
 }
 
-static bool
-selected(const struct manifest_file *f, const struct strlist *only)
+bool
+restore_selected(const struct manifest_file *f, const struct strlist *only)
 {
 	if (only == NULL || only->n == 0)
 		return true;
@@ -329,7 +329,7 @@ restore_files(struct repo *r, const struct manifest *m, const char *dir,
 	for (size_t i = 0; i < m->nfiles; i++) {
 		char *p;
 
-		if (!selected(&m->files[i], only))
+		if (!restore_selected(&m->files[i], only))
 			continue;
 		p = util_path_join(dir, m->files[i].name);
 		if (!force && access(p, F_OK) == 0) {
@@ -344,7 +344,7 @@ restore_files(struct repo *r, const struct manifest *m, const char *dir,
 	for (size_t i = 0, k = 0; i < m->nfiles; i++) {
 		char *tmp;
 
-		if (!selected(&m->files[i], only))
+		if (!restore_selected(&m->files[i], only))
 			continue;
 		tmp = xasprintf("%s.virtvault-partial", finals.v[k]);
 		/* A name "DISK/FILE" gets its folder. */

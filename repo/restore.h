@@ -20,6 +20,9 @@
 int restore_files(struct repo *r, const struct manifest *m, const char *dir,
     const struct strlist *only, bool force, struct progress *progress);
 
+/* restore_selected: whether file F is among ONLY (names or disk targets; all when empty). */
+bool restore_selected(const struct manifest_file *f, const struct strlist *only);
+
 /*
  * verify_snapshots: check the N manifests of L: every index and chunk they
  * reference exists; with DEEP, every chunk is read, authenticated,

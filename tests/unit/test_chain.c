@@ -16,6 +16,7 @@
 #include "agent/chain.h"
 #include "agent/journal.h"
 #include "tests/fakes/hv_fake.h"
+#include "tests/fakes/tmpdir.h"
 
 static char dir[] = "/tmp/vv-test-chain.XXXXXX";
 
@@ -249,13 +250,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf %s", dir);
-	int r;
-
 	(void)state;
-	r = system(cmd);
-	free(cmd);
-	return r == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 int

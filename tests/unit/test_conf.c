@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "conf/conf.h"
 #include "conf/conf_keys.h"
+#include "tests/fakes/tmpdir.h"
 
 static char dir[] = "/tmp/vv-test-conf.XXXXXX";
 
@@ -206,7 +207,8 @@ test_good_file(void **state)
 	    "[job weekly.full]\n"
 	    "schedule = @weekly\n"
 	    "domains = *\n");
-	dump_errors(c);
+	if (c->errors.n != 0)
+		dump_errors(c);
 	assert_int_equal(c->errors.n, 0);
 	assert_string_equal(c->libvirt_uri, "qemu+ssh://root@host/system");
 	assert_string_equal(c->state_dir, "/srv/state");
@@ -271,7 +273,8 @@ test_long_lines(void **state)
 	memset(text + off, 'a', CONF_MAX_LINE - 10 - 1);
 	strcpy(text + off + CONF_MAX_LINE - 11, "\n");
 	c = load_text(text);
-	dump_errors(c);
+	if (c->errors.n != 0)
+		dump_errors(c);
 	assert_int_equal(c->errors.n, 0);
 	assert_int_equal(strlen(c->jobs[0].domains.v[0]), CONF_MAX_LINE - 11);
 	conf_free(c);
@@ -280,7 +283,8 @@ test_long_lines(void **state)
 	memset(text + off, 'x', n);
 	strcpy(text + off + n, "\nlog_level = bad\n");
 	c = load_text(text);
-	dump_errors(c);
+	if (c->errors.n != 2)
+		dump_errors(c);
 	assert_int_equal(c->errors.n, 2);
 	assert_true(has_error(c, "t.conf:2: line too long"));
 	assert_true(has_error(c, "t.conf:3: log_level"));
@@ -296,7 +300,8 @@ test_nul_byte(void **state)
 	struct conf *c = conf_load(path, true);
 
 	(void)state;
-	dump_errors(c);
+	if (c->errors.n != 1)
+		dump_errors(c);
 	assert_int_equal(c->errors.n, 1);
 	assert_true(has_error(c, "nul.conf:2: NUL byte at column 15"));
 	conf_free(c);
@@ -351,7 +356,8 @@ test_secret_permissions(void **state)
 	struct conf *c = conf_load(path, true);
 
 	(void)state;
-	dump_errors(c);
+	if (c->errors.n != 1)
+		dump_errors(c);
 	assert_int_equal(c->errors.n, 1);
 	assert_true(has_error(c, "secret.conf:3: holds secret_key, but the file is readable by group and others (mode 0644); fix it with: chmod 600"));
 	/* The secret itself is never in an error. */
@@ -493,13 +499,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf %s", dir);
-	int r;
-
 	(void)state;
-	r = system(cmd);
-	free(cmd);
-	return r == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 int

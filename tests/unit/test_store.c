@@ -17,6 +17,7 @@
 #include "repo/backup.h"
 #include "repo/restore.h"
 #include "transport/store.h"
+#include "tests/fakes/tmpdir.h"
 
 static char dir[] = "/tmp/vv-test-store.XXXXXX";
 
@@ -197,13 +198,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf %s", dir);
-	int r;
-
 	(void)state;
-	r = system(cmd);
-	free(cmd);
-	return r == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 int
