@@ -25,11 +25,18 @@ struct backup {
 	struct timespec t0;
 };
 
-/* One chunk in flight between the reader and a worker. */
+/* One chunk in flight between the reader, a worker and the hasher. */
 struct slot {
 	uint8_t *data;
 	size_t len;
 	uint64_t index;
+	int refs;		/* the worker and the hasher each hold one */
+};
+
+/* What the hasher takes, in file order: a slot's data, or LEN zeros. */
+struct hashitem {
+	long slot;		/* -1: zeros */
+	size_t len;
 };
 
 struct pipe {
@@ -43,6 +50,11 @@ struct pipe {
 	size_t whead, wtail, wcount;
 	bool done;		/* the reader has queued everything */
 	bool failed;
+	/* The whole file's SHA-256 is computed by its own thread, in order. */
+	struct hashitem *hq;
+	size_t hhead, htail, hcount, hcap;
+	struct crypto_sha *sha;
+	const uint8_t *zeros;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	uint8_t (*ids)[CRYPTO_HASH_LEN];
@@ -136,6 +148,63 @@ all_zero(const uint8_t *p, size_t n)
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
+/* Drop one hold on slot SN; the last one frees it. Lock held. */
+static void
+release_slot(struct pipe *p, size_t sn)
+{
+	if (--p->slots[sn].refs > 0)
+		return;
+	p->freeq[p->ftail] = sn;
+	p->ftail = (p->ftail + 1) % p->nslots;
+	p->fcount++;
+	pthread_cond_broadcast(&p->cond);
+}
+
+/* The hasher: the SHA-256 of the whole file, chunk after chunk. */
+static void *
+hasher(void *arg)
+{
+	struct pipe *p = arg;
+
+	for (;;) {
+		struct hashitem it;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->hcount == 0 && !p->done)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->hcount == 0) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		it = p->hq[p->hhead];
+		p->hhead = (p->hhead + 1) % p->hcap;
+		p->hcount--;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+
+		crypto_sha_update(p->sha, it.slot < 0 ? p->zeros : p->slots[it.slot].data, it.len);
+		if (it.slot >= 0) {
+			pthread_mutex_lock(&p->lock);
+			release_slot(p, (size_t)it.slot);
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	return NULL;
+}
+
+/* Queue LEN bytes (slot SN, or zeros when SN < 0) for the hasher. Lock held. */
+static void
+queue_hash(struct pipe *p, long sn, size_t len)
+{
+	while (p->hcount == p->hcap)
+		pthread_cond_wait(&p->cond, &p->lock);
+	p->hq[p->htail].slot = sn;
+	p->hq[p->htail].len = len;
+	p->htail = (p->htail + 1) % p->hcap;
+	p->hcount++;
+	pthread_cond_broadcast(&p->cond);
+}
+
 /* Worker: hash, look up, encode and store chunks until the reader is done. */
 static void *
 worker(void *arg)
@@ -188,10 +257,7 @@ worker(void *arg)
 			p->st.chunks_new++;
 			p->st.bytes_stored += outlen;
 		}
-		p->freeq[p->ftail] = sn;
-		p->ftail = (p->ftail + 1) % p->nslots;
-		p->fcount++;
-		pthread_cond_broadcast(&p->cond);
+		release_slot(p, sn);
 		pthread_mutex_unlock(&p->lock);
 	}
 	free(out);
@@ -219,10 +285,9 @@ read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* The reader: runs in the calling thread, feeding the workers. */
+/* The reader: runs in the calling thread, feeding the workers and the hasher. */
 static int
-read_file(struct pipe *p, int fd, uint64_t size, struct crypto_sha *sha,
-    const uint8_t *zeros)
+read_file(struct pipe *p, int fd, uint64_t size)
 {
 	uint32_t cs = repo_chunk_size(p->b->repo);
 	uint64_t count = index_count(size, cs);
@@ -252,9 +317,11 @@ read_file(struct pipe *p, int fd, uint64_t size, struct crypto_sha *sha,
 		}
 		if (nodata || (off_t)(off + len) <= data) {
 			/* A hole: zeros, never read. */
-			crypto_sha_update(sha, zeros, len);
 			p->st.chunks_zero++;
 			progress_add(p->progress, len);
+			pthread_mutex_lock(&p->lock);
+			queue_hash(p, -1, len);
+			pthread_mutex_unlock(&p->lock);
 			continue;
 		}
 		pthread_mutex_lock(&p->lock);
@@ -280,28 +347,27 @@ read_file(struct pipe *p, int fd, uint64_t size, struct crypto_sha *sha,
 				    p->path, (unsigned long long)off, (unsigned long long)size);
 			pthread_mutex_lock(&p->lock);
 			p->failed = true;
-			p->freeq[p->ftail] = sn;
-			p->ftail = (p->ftail + 1) % p->nslots;
-			p->fcount++;
-			pthread_cond_broadcast(&p->cond);
+			s->refs = 1;
+			release_slot(p, sn);
 			pthread_mutex_unlock(&p->lock);
 			return -1;
 		}
 		p->st.bytes_read += len;
-		crypto_sha_update(sha, s->data, len);
-		if (all_zero(s->data, len)) {
-			p->st.chunks_zero++;
-			progress_add(p->progress, len);
-			pthread_mutex_lock(&p->lock);
-			p->freeq[p->ftail] = sn;
-			p->ftail = (p->ftail + 1) % p->nslots;
-			p->fcount++;
-			pthread_mutex_unlock(&p->lock);
-			continue;
-		}
 		s->len = len;
 		s->index = i;
 		pthread_mutex_lock(&p->lock);
+		if (all_zero(s->data, len)) {
+			/* Written zeros: hashed as zeros, never stored. */
+			p->st.chunks_zero++;
+			progress_add(p->progress, len);
+			queue_hash(p, -1, len);
+			s->refs = 1;
+			release_slot(p, sn);
+			pthread_mutex_unlock(&p->lock);
+			continue;
+		}
+		s->refs = 2;
+		queue_hash(p, (long)sn, len);
 		p->workq[p->wtail] = sn;
 		p->wtail = (p->wtail + 1) % p->nslots;
 		p->wcount++;
@@ -336,7 +402,8 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	uint32_t cs = repo_chunk_size(r);
 	int nworkers = backup_workers();
 	struct pipe p;
-	pthread_t *threads = NULL;
+	pthread_t *threads = NULL, hth;
+	bool hashing = false;
 	struct crypto_sha *sha = NULL;
 	struct stat st0, st1;
 	uint8_t *zeros = NULL, digest[CRYPTO_HASH_LEN];
@@ -381,22 +448,30 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	pthread_cond_init(&p.cond, NULL);
 	zeros = xcalloc(1, cs);
 	sha = crypto_sha_new();
+	p.sha = sha;
+	p.zeros = zeros;
+	p.hcap = p.nslots * 8;
+	p.hq = xcalloc(p.hcap, sizeof(*p.hq));
 
 	threads = xcalloc((size_t)nworkers, sizeof(*threads));
 	for (; started < nworkers; started++)
 		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
 			break;
-	if (started == 0) {
+	hashing = started > 0 && pthread_create(&hth, NULL, hasher, &p) == 0;
+	if (!hashing) {
 		log_error("image %s: cannot start worker threads", path);
-		goto out;
+		ret = -1;
+	} else {
+		ret = read_file(&p, fd, ix.file_size);
 	}
-	ret = read_file(&p, fd, ix.file_size, sha, zeros);
 	pthread_mutex_lock(&p.lock);
 	p.done = true;
 	pthread_cond_broadcast(&p.cond);
 	pthread_mutex_unlock(&p.lock);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	if (hashing)
+		pthread_join(hth, NULL);
 	if (ret == 0 && p.failed)
 		ret = -1;
 	if (ret < 0) {
@@ -461,6 +536,7 @@ out:
 	free(p.slots);
 	free(p.freeq);
 	free(p.workq);
+	free(p.hq);
 	pthread_mutex_destroy(&p.lock);
 	pthread_cond_destroy(&p.cond);
 	close(fd);
