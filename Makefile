@@ -32,7 +32,7 @@ LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
 COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/flusher.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
-SCHED_SRC  := scheduler/cron.c
+SCHED_SRC  := scheduler/cron.c scheduler/state.c scheduler/daemon.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c
 REPO_SRC   := repo/crypto.c repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
              repo/chunkset.c repo/backup.c repo/restore.c repo/verify.c
@@ -41,7 +41,7 @@ AGENT_LIB_SRC := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/qimg.c \
              agent/commit.c agent/sequence.c agent/repair.c agent/define.c
 AGENT_CMD_SRC := agent/main.c agent/cmd_config.c agent/cmd_disks.c \
              agent/cmd_check_chain.c agent/cmd_repo.c agent/cmd_restore.c \
-             agent/cmd_domain.c
+             agent/cmd_domain.c agent/cmd_sched.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(SCHED_SRC) $(TRANSPORT_SRC) $(REPO_SRC) \
              $(AGENT_LIB_SRC)
@@ -106,10 +106,16 @@ bench:
 	$(MAKE) all
 	bash bench/bench.sh
 
+SYSTEMD_DIR ?= /lib/systemd/system
+
 install: virtvault
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/virtvault
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/virtvault $(DESTDIR)$(SYSTEMD_DIR)
 	install -m 0755 virtvault $(DESTDIR)$(PREFIX)/bin/virtvault
 	install -m 0600 packaging/virtvault.conf.example $(DESTDIR)/etc/virtvault/virtvault.conf.example
+	for u in virtvault.service virtvault-backup@.service virtvault-backup@.timer; do \
+		sed 's|/usr/local/bin/virtvault|$(PREFIX)/bin/virtvault|' packaging/systemd/$$u \
+			>$(DESTDIR)$(SYSTEMD_DIR)/$$u && chmod 0644 $(DESTDIR)$(SYSTEMD_DIR)/$$u; \
+	done
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan virtvault

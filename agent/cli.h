@@ -4,6 +4,7 @@
 #ifndef VV_CLI_H
 #define VV_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "conf/conf.h"
@@ -19,7 +20,16 @@ struct cli {
 	const char *config_path;	/* -c, or NULL */
 	int verbosity;			/* -1 quiet, 0 normal, 1+ verbose */
 	struct conf *conf;		/* loaded by cli_load_conf */
+	/* Non-zero once SIGTERM or SIGINT came (after cli_catch_signals). */
+	const volatile sig_atomic_t *cancel;
 };
+
+/*
+ * cli_catch_signals: from now on SIGTERM and SIGINT only set *cli->cancel,
+ * so that a backup reaches a safe point before it stops; a second signal
+ * does not skip it.
+ */
+void cli_catch_signals(struct cli *cli);
 
 /*
  * cli_load_conf: load the configuration into CLI->conf and set the log
@@ -46,15 +56,19 @@ int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_repair(struct cli *cli, int argc, char **argv);
+int cmd_schedule(struct cli *cli, int argc, char **argv);
+int cmd_daemon(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
 
 /*
  * cli_backup_domains: back up DOMS, or the domains of job JOBNAME, or ALL
  * of them; QUIESCE overrides the job's policy when not negative. Prints a
  * summary per domain (JSON: one object with per-domain results and
- * totals). Returns CLI_EXIT_OK, _FAILURE, _PARTIAL or _USAGE.
+ * totals). DRY_RUN: only print the domains, one a line. Returns CLI_EXIT_OK,
+ * _FAILURE, _PARTIAL or _USAGE.
  */
 int cli_backup_domains(struct cli *cli, struct strlist *doms, const char *jobname,
-    bool all, int quiesce, bool json);
+    bool all, int quiesce, bool json, bool dry_run);
 
 struct repo;
 struct manifest;

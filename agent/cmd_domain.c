@@ -69,7 +69,7 @@ result_json(const char *dom, const struct seq_result *r, bool ok)
 
 int
 cli_backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool all,
-    int quiesce, bool json)
+    int quiesce, bool json, bool dry_run)
 {
 	const struct conf_job *job = NULL;
 	struct conf_job none;
@@ -92,9 +92,12 @@ cli_backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, b
 	}
 	if (job == NULL)
 		job = &none;
-	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) == NULL || (r = repo_open(cli->conf)) == NULL)
+	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) == NULL)
 		goto out;
-	if (all || jobname != NULL) {
+	if (!dry_run && (r = repo_open(cli->conf)) == NULL)
+		goto out;
+	cli_catch_signals(cli);
+	if (all || (jobname != NULL && doms->n == 0)) {
 		if (job_domains(hv, job, all, &sel) < 0)
 			goto out;
 		if (sel.n == 0) {
@@ -107,10 +110,21 @@ cli_backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, b
 				strlist_add(&sel, doms->v[i]);
 	}
 	qsort(sel.v, sel.n, sizeof(*sel.v), cmp_str);
+	if (dry_run) {
+		for (size_t i = 0; i < sel.n; i++)
+			printf("%s\n", sel.v[i]);
+		ret = CLI_EXIT_OK;
+		goto out;
+	}
 	arr = json_object_new_array();
 	for (size_t i = 0; i < sel.n; i++) {
+		if (*cli->cancel) {
+			log_warn("stopping on a signal: %s and the domains after it are not backed up", sel.v[i]);
+			failed += sel.n - i;
+			break;
+		}
 		struct seq_opts o = { quiesce >= 0 ? (enum conf_quiesce)quiesce : job->quiesce,
-			&job->exclude_disks, NULL, cli->verbosity < 0 || json };
+			&job->exclude_disks, NULL, cli->verbosity < 0 || json, cli->cancel };
 		struct seq_result res;
 		int rc = seq_backup_domain(hv, r, cli->conf, sel.v[i], &o, &res);
 

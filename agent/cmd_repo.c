@@ -77,13 +77,14 @@ file_name_for(const struct manifest *m, const char *path, size_t pos)
 int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--json]\n"
+	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--json] [--dry-run]\n"
 	    "       virtvault backup --image PATH... --name NAME [--json]\n\n"
 	    "Backs up running, paused or shut-off domains live and consistently: one\n"
 	    "atomic external snapshot of all disks (quiesced per policy), the bases\n"
 	    "copied into the repository, the overlays committed back and pivoted,\n"
 	    "the chains verified, the manifest published. --job takes the job's\n"
-	    "domains, exclusions and quiesce policy. Exit 3 when some domains failed.\n"
+	    "domains, exclusions and quiesce policy; --dry-run only lists the domains.\n"
+	    "Exit 3 when some domains failed.\n"
 	    "With --image: image files (raw or qcow2, byte for byte), no libvirt.\n";
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, 'i' },
@@ -92,12 +93,13 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "job", required_argument, NULL, 'J' },
 		{ "quiesce", required_argument, NULL, 'Q' },
+		{ "dry-run", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist images = { 0 }, doms = { 0 };
 	const char *jobname = NULL;
-	bool all = false;
+	bool all = false, dry_run = false;
 	int quiesce = -1;
 	const char *name = NULL;
 	struct repo *r = NULL;
@@ -111,6 +113,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'j': json = true; break;
 		case 'a': all = true; break;
+		case 'N': dry_run = true; break;
 		case 'J': jobname = optarg; break;
 		case 'Q':
 			if (strcmp(optarg, "require") == 0)
@@ -129,15 +132,17 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (images.n == 0) {
-		int modes = (optind < argc) + all + (jobname != NULL);
+		/* DOMAIN... with --job: those domains under the job's policy. */
+		bool doms_given = optind < argc;
 
-		if (modes != 1) {
+		if ((doms_given && all) || (!doms_given && !all && jobname == NULL) ||
+		    (all && jobname != NULL)) {
 			fputs(use, stderr);
 			return CLI_EXIT_USAGE;
 		}
 		for (int i = optind; i < argc; i++)
 			strlist_add(&doms, argv[i]);
-		ret = cli_backup_domains(cli, &doms, jobname, all, quiesce, json);
+		ret = cli_backup_domains(cli, &doms, jobname, all, quiesce, json, dry_run);
 		strlist_clear(&doms);
 		return ret;
 	}

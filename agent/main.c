@@ -31,13 +31,12 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "SNAPSHOT [--json]", "one snapshot's manifest" },
 	{ "restore", cmd_restore, "SNAPSHOT --to DIR", "restore files, verified, sparse" },
 	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep]", "check snapshots' indexes and chunks" },
+	{ "daemon", cmd_daemon, "[--pidfile FILE]", "run the jobs at their scheduled times" },
+	{ "status", cmd_status, "[--json]", "last and next runs per job and domain" },
+	{ "schedule", cmd_schedule, "'EXPR' [-n N]", "the next times a cron expression fires" },
 };
 
-/* Commands of the design that this version does not have yet. */
-static const char *const later[] = { "daemon", "status", "schedule" };
-
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-#define NLATER (sizeof(later) / sizeof(later[0]))
 
 static void
 usage(FILE *out)
@@ -51,10 +50,7 @@ usage(FILE *out)
 		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
 		fprintf(out, "  %-28s %s\n", head, commands[i].summary);
 	}
-	fprintf(out, "\nNot yet available in this version (they say so and exit 1):\n ");
-	for (size_t i = 0; i < NLATER; i++)
-		fprintf(out, " %s", later[i]);
-	fprintf(out, "\n\nOptions:\n"
+	fprintf(out, "\nOptions:\n"
 	    "  -c, --config FILE  configuration file (default: $VIRTVAULT_CONFIG,\n"
 	    "                     else " CONF_DEFAULT_PATH ")\n"
 	    "  -v, --verbose      more detail (debug messages)\n"
@@ -66,6 +62,29 @@ usage(FILE *out)
 	    "  1  failure\n"
 	    "  2  usage or configuration error\n"
 	    "  3  partial failure: some domains failed, others succeeded\n");
+}
+
+/* The one flag a signal handler may set: main owns it. */
+static volatile sig_atomic_t cancel_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	cancel_requested = 1;
+}
+
+void
+cli_catch_signals(struct cli *cli)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	cli->cancel = &cancel_requested;
 }
 
 void
@@ -120,7 +139,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { NULL, 0, NULL };
+	struct cli cli = { NULL, 0, NULL, NULL };
 	const char *name;
 	int ch, ret;
 
@@ -166,12 +185,6 @@ main(int argc, char **argv)
 		ret = commands[i].fn(&cli, sub_argc, sub_argv);
 		conf_free(cli.conf);
 		return ret;
-	}
-	for (size_t i = 0; i < NLATER; i++) {
-		if (strcmp(name, later[i]) == 0) {
-			log_error("'%s' is not available yet in virtvault %s", name, VV_VERSION);
-			return CLI_EXIT_FAILURE;
-		}
 	}
 	log_error("unknown command '%s' (see 'virtvault --help')", name);
 	return CLI_EXIT_USAGE;

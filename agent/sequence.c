@@ -42,7 +42,8 @@ now(void)
  * it, at a known point.
  */
 static void
-stall_point(const struct conf *c, const char *dom, const char *phase)
+stall_point(const struct conf *c, const char *dom, const char *phase,
+    const volatile sig_atomic_t *cancel)
 {
 	const char *want = getenv("VIRTVAULT_TEST_STALL");
 	char *marker;
@@ -56,8 +57,9 @@ stall_point(const struct conf *c, const char *dom, const char *phase)
 		fprintf(f, "%s %d\n", phase, (int)getpid());
 		fclose(f);
 	}
-	while (access(marker, F_OK) == 0)
+	while (access(marker, F_OK) == 0 && !(cancel && *cancel))
 		usleep(50000);
+	unlink(marker);
 	free(marker);
 }
 
@@ -176,7 +178,7 @@ file_name(const struct manifest *m, const char *target, const char *path)
 
 static int
 copy_disks(struct backup *b, const struct conf *c, const char *dom,
-    const struct journal *j, bool quiet)
+    const struct journal *j, bool quiet, const volatile sig_atomic_t *cancel)
 {
 	for (size_t i = 0; i < j->ndisks; i++) {
 		const struct journal_disk *d = &j->disks[i];
@@ -199,7 +201,7 @@ copy_disks(struct backup *b, const struct conf *c, const char *dom,
 			}
 		}
 		if (i == 0)
-			stall_point(c, dom, "copy-mid");
+			stall_point(c, dom, "copy-mid", cancel);
 	}
 	return 0;
 }
@@ -227,10 +229,13 @@ int
 seq_verify_chains(struct hv *hv, const char *dom, const struct journal *j)
 {
 	struct domxml_domain *d = NULL;
+	enum hv_state state = HV_STATE_OTHER;
 	int bad = 0;
 
-	if (chain_describe(hv, dom, &d) != 0)
+	if (chain_describe(hv, dom, &d) != 0 || hv_domain_state(hv, dom, &state, NULL) != 0) {
+		domxml_free(d);
 		return -1;
+	}
 	for (size_t i = 0; i < j->ndisks; i++) {
 		const struct journal_disk *jd = &j->disks[i];
 		const struct domxml_disk *k = NULL;
@@ -262,7 +267,8 @@ seq_verify_chains(struct hv *hv, const char *dom, const struct journal *j)
 			    jd->overlay);
 			bad++;
 		}
-		if (hv_block_job(hv, dom, jd->target, &job) == 1) {
+		if ((state == HV_STATE_RUNNING || state == HV_STATE_PAUSED) &&
+		    hv_block_job(hv, dom, jd->target, &job) == 1) {
 			log_error("domain %s, disk %s: a block job (%s) is still running", dom,
 			    jd->target, job.type);
 			bad++;
@@ -421,6 +427,11 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	b = backup_new(r, o->name ? o->name : dom);
 	if (b == NULL)
 		goto fail;
+	backup_set_cancel(b, o->cancel);
+	if (o->cancel && *o->cancel) {
+		log_warn("domain %s: cancelled before its snapshot; nothing touched", dom);
+		goto fail;
+	}
 	t = now();
 	if (state != HV_STATE_SHUTOFF) {
 		if (take_snapshot(hv, c, d, sel, j, o, &res->quiesced) < 0)
@@ -433,10 +444,13 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	}
 	if (journal_set_phase(c->state_dir, j, "copy") < 0)
 		goto fail;
-	stall_point(c, dom, "copy");
+	stall_point(c, dom, "copy", o->cancel);
 	t = now();
-	if (copy_disks(b, c, dom, j, o->quiet) < 0)
+	if (copy_disks(b, c, dom, j, o->quiet, o->cancel) < 0) {
+		if (o->cancel && *o->cancel)
+			log_warn("domain %s: stopping on a signal: putting its disks back first", dom);
 		goto fail;
+	}
 	res->seconds_copy = now() - t;
 
 	if (state == HV_STATE_SHUTOFF) {
@@ -457,7 +471,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 			    strcmp(getenv("VIRTVAULT_TEST_STALL"), "commit") == 0) {
 				/* Test hook: start the commit, then stall before the pivot. */
 				hv_block_commit(hv, dom, j->disks[i].target);
-				stall_point(c, dom, "commit");
+				stall_point(c, dom, "commit", o->cancel);
 			}
 			if (commit_disk(hv, dom, j->disks[i].target, (unsigned long)c->commit_timeout,
 			    false, o->quiet) < 0)
@@ -467,7 +481,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 		res->seconds_on_overlay = now() - t_overlay;
 		if (journal_set_phase(c->state_dir, j, "cleanup") < 0)
 			goto fail;
-		stall_point(c, dom, "cleanup");
+		stall_point(c, dom, "cleanup", o->cancel);
 		for (size_t i = 0; i < j->ndisks; i++) {
 			if (unlink(j->disks[i].overlay) < 0 && errno != ENOENT) {
 				log_error("domain %s, disk %s: cannot delete overlay %s: %s", dom,

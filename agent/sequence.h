@@ -4,6 +4,7 @@
 #ifndef VV_SEQUENCE_H
 #define VV_SEQUENCE_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "agent/hv.h"
@@ -17,6 +18,8 @@ struct seq_opts {
 	const struct strlist *exclude_disks;	/* targets or DOM:TARGET globs */
 	const char *name;			/* backup name; NULL: the domain's */
 	bool quiet;				/* no progress lines */
+	/* Set by SIGTERM/SIGINT: reach a safe point and stop. */
+	const volatile sig_atomic_t *cancel;
 };
 
 struct seq_result {

@@ -138,6 +138,8 @@ enter_section(struct parse *p, const char *s, size_t n)
 		p->c->jobs[p->c->njobs].name = jname;
 		p->c->jobs[p->c->njobs].line = p->line;
 		p->c->jobs[p->c->njobs].quiesce = CONF_QUIESCE_TRY;
+		p->c->jobs[p->c->njobs].retry_delay = 300;
+		p->c->jobs[p->c->njobs].hook_timeout = 60;
 		p->job = p->c->njobs++;
 		p->sec = CONF_SEC_JOB;
 		return;
@@ -323,6 +325,7 @@ set_defaults(struct conf *c)
 	c->overlay_dir = xstrdup("");
 	c->log_level = LOG_LVL_INFO;
 	c->commit_timeout = 600;
+	c->max_parallel = 1;
 	c->encryption = CONF_CIPHER_AES256GCM;
 	c->compression = CONF_COMP_ZSTD;
 	c->zstd_level = 1;
@@ -527,6 +530,7 @@ conf_free(struct conf *c)
 	free(c->libvirt_uri);
 	free(c->state_dir);
 	free(c->overlay_dir);
+	free(c->metrics_file);
 	free(c->url);
 	free(c->endpoint);
 	free(c->region);
@@ -537,6 +541,9 @@ conf_free(struct conf *c)
 	for (size_t i = 0; i < c->njobs; i++) {
 		free(c->jobs[i].name);
 		free(c->jobs[i].schedule);
+		free(c->jobs[i].timezone);
+		free(c->jobs[i].on_success);
+		free(c->jobs[i].on_failure);
 		strlist_clear(&c->jobs[i].domains);
 		strlist_clear(&c->jobs[i].exclude_domains);
 		strlist_clear(&c->jobs[i].exclude_disks);

@@ -51,6 +51,14 @@ struct conf_job {
 	struct strlist exclude_domains;
 	struct strlist exclude_disks;	/* targets (vda) or globs */
 	enum conf_quiesce quiesce;
+	char *timezone;			/* IANA zone of the schedule, or NULL: local */
+	uint64_t randomized_delay;	/* seconds, at most, added to each run */
+	bool catch_up;			/* run once at start-up what was missed */
+	int retries;			/* more attempts of a failed domain */
+	uint64_t retry_delay;		/* seconds before the first retry; doubles */
+	char *on_success;		/* shell command, or NULL */
+	char *on_failure;
+	uint64_t hook_timeout;		/* seconds a hook may run */
 };
 
 struct conf {
@@ -63,6 +71,8 @@ struct conf {
 	int log_level;			/* enum log_level */
 	bool syslog;
 	uint64_t commit_timeout;	/* seconds an active block commit may take */
+	int max_parallel;		/* domains backed up at once by the daemon */
+	char *metrics_file;		/* Prometheus textfile, or NULL */
 
 	/* [repository] */
 	char *url;			/* NULL until set */

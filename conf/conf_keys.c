@@ -52,6 +52,26 @@ static const struct conf_key keys[] = {
 	  "disk targets (vdb) or DOMAIN:TARGET, globs allowed" },
 	{ CONF_SEC_JOB, "quiesce", CONF_T_QUIESCE, J(quiesce), 18,
 	  "require, try or off" },
+	{ CONF_SEC_AGENT, "max_parallel", CONF_T_INT, C(max_parallel), 20,
+	  "domains the daemon backs up at once" },
+	{ CONF_SEC_AGENT, "metrics_file", CONF_T_PATH, C(metrics_file), 21,
+	  "Prometheus textfile written after each run" },
+	{ CONF_SEC_JOB, "timezone", CONF_T_ZONE, J(timezone), 22,
+	  "time zone of the schedule, e.g. Europe/Berlin; default: local" },
+	{ CONF_SEC_JOB, "randomized_delay", CONF_T_DURATION, J(randomized_delay), 23,
+	  "a random delay up to this added to each run, e.g. 30m" },
+	{ CONF_SEC_JOB, "catch_up", CONF_T_BOOL, J(catch_up), 24,
+	  "run once at start-up a run missed while the daemon was down" },
+	{ CONF_SEC_JOB, "retries", CONF_T_INT, J(retries), 25,
+	  "more attempts for a domain that failed, within the run" },
+	{ CONF_SEC_JOB, "retry_delay", CONF_T_DURATION, J(retry_delay), 26,
+	  "wait before the first retry (doubles each time)" },
+	{ CONF_SEC_JOB, "on_success", CONF_T_COMMAND, J(on_success), 27,
+	  "command run after each domain backed up" },
+	{ CONF_SEC_JOB, "on_failure", CONF_T_COMMAND, J(on_failure), 28,
+	  "command run after each domain that failed" },
+	{ CONF_SEC_JOB, "hook_timeout", CONF_T_DURATION, J(hook_timeout), 29,
+	  "how long a hook may run before it is killed" },
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CONF_NKEYS, "CONF_NKEYS too small");
@@ -289,11 +309,32 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 
 		if (util_parse_duration(v, &secs) < 0)
 			return fail(err, errlen, "is not a duration such as 90s, 10m or 1h30m", v);
-		if (secs == 0)
+		/* A delay may be zero; a timeout may not. */
+		if (secs == 0 && strstr(k->name, "delay") == NULL)
 			return fail(err, errlen, "must be longer than zero", v);
 		*(uint64_t *)(void *)slot = secs;
 		return 0;
 	}
+	case CONF_T_INT: {
+		char *end;
+		long n = strtol(v, &end, 10);
+		long lo = strcmp(k->name, "max_parallel") == 0 ? 1 : 0;
+
+		if (*v == '\0' || *end != '\0' || n < lo || n > 64) {
+			snprintf(err, errlen, "'%.64s' is not a whole number from %ld to 64", v, lo);
+			return -1;
+		}
+		*(int *)(void *)slot = (int)n;
+		return 0;
+	}
+	case CONF_T_ZONE:
+		if (!cron_zone_valid(v))
+			return fail(err, errlen, "is not a time zone of /usr/share/zoneinfo (e.g. Europe/Berlin, UTC)", v);
+		return set_string((char **)slot, v);
+	case CONF_T_COMMAND:
+		if (*v == '\0')
+			return fail(err, errlen, "must not be empty", NULL);
+		return set_string((char **)slot, v);
 	case CONF_T_CIPHER:
 		if (strcasecmp(v, "aes-256-gcm") == 0)
 			*(enum conf_cipher *)(void *)slot = CONF_CIPHER_AES256GCM;
@@ -395,6 +436,8 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 	case CONF_T_HTTP_URL:
 	case CONF_T_REGION:
 	case CONF_T_CRON:
+	case CONF_T_ZONE:
+	case CONF_T_COMMAND:
 		s = *(char *const *)(const void *)slot;
 		fprintf(out, "%s", s ? s : "");
 		if (k->type == CONF_T_PATH_OR_EMPTY && s != NULL && *s == '\0')
@@ -418,6 +461,9 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 		break;
 	case CONF_T_DURATION:
 		fprintf(out, "%llus", (unsigned long long)*(const uint64_t *)(const void *)slot);
+		break;
+	case CONF_T_INT:
+		fprintf(out, "%d", *(const int *)(const void *)slot);
 		break;
 	case CONF_T_CIPHER:
 		fprintf(out, "%s", c->encryption == CONF_CIPHER_NONE ? "none" : "aes-256-gcm");

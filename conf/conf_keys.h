@@ -35,9 +35,12 @@ enum conf_type {
 	CONF_T_LIST,		/* names or globs */
 	CONF_T_CRON,
 	CONF_T_QUIESCE,
+	CONF_T_INT,		/* a whole number from 0 (or 1 for max_parallel) to 64 */
+	CONF_T_ZONE,		/* an IANA time zone */
+	CONF_T_COMMAND,		/* a shell command line */
 };
 
-#define CONF_NKEYS 24
+#define CONF_NKEYS 40
 
 struct conf_key {
 	enum conf_section section;

@@ -19,6 +19,7 @@
 #endif
 
 struct backup {
+	const volatile sig_atomic_t *cancel;
 	struct repo *repo;
 	struct chunkset *known;
 	struct manifest *m;
@@ -118,6 +119,12 @@ fail:
 	strlist_clear(&keys);
 	backup_free(b);
 	return NULL;
+}
+
+void
+backup_set_cancel(struct backup *b, const volatile sig_atomic_t *flag)
+{
+	b->cancel = flag;
 }
 
 struct manifest *
@@ -301,6 +308,14 @@ read_file(struct pipe *p, int fd, uint64_t size)
 		size_t sn;
 		int r;
 
+		if (p->b->cancel != NULL && *p->b->cancel) {
+			log_warn("image %s: copy cancelled at offset %llu", p->path, (unsigned long long)off);
+			pthread_mutex_lock(&p->lock);
+			p->failed = true;
+			pthread_cond_broadcast(&p->cond);
+			pthread_mutex_unlock(&p->lock);
+			return -1;
+		}
 		/* Find the next data extent once past the current one. */
 		if (!nodata && (off_t)off >= hole) {
 			data = lseek(fd, (off_t)off, SEEK_DATA);

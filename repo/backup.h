@@ -6,6 +6,8 @@
 #ifndef VV_BACKUP_H
 #define VV_BACKUP_H
 
+#include <signal.h>
+
 #include "common/progress.h"
 #include "repo/manifest.h"
 #include "repo/repo.h"
@@ -26,6 +28,12 @@ struct backup *backup_new(struct repo *r, const char *name);
  */
 int backup_add_file(struct backup *b, const char *path, const char *name,
     const char *disk, struct progress *progress);
+
+/*
+ * backup_set_cancel: stop reading (the file fails, "cancelled") as soon as
+ * *FLAG becomes non-zero; set from a signal handler.
+ */
+void backup_set_cancel(struct backup *b, const volatile sig_atomic_t *flag);
 
 /* backup_manifest: the manifest being built (to add source details). */
 struct manifest *backup_manifest(struct backup *b);

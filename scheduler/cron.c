@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 struct field_def {
 	const char *name;
@@ -221,4 +223,162 @@ cron_parse(const char *expr, struct cron *out, char *err, size_t errlen)
 	out->mday_star = start[2][0] == '*';
 	out->wday_star = start[4][0] == '*';
 	return 0;
+}
+
+/* Days in MONTH (1-12) of YEAR. */
+static int
+days_in(int year, int month)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+		return 29;
+	return d[month - 1];
+}
+
+/* Weekday (0 = Sunday) of a date, by Sakamoto's method. */
+static int
+weekday(int y, int m, int d)
+{
+	static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+
+	if (m < 3)
+		y -= 1;
+	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
+}
+
+static bool
+day_matches(const struct cron *c, int y, int m, int d)
+{
+	bool dom = (c->mday >> d) & 1, dow = (c->wday >> weekday(y, m, d)) & 1;
+
+	if (!((c->month >> m) & 1))
+		return false;
+	/* Both restricted: either matches; otherwise both must. */
+	if (!c->mday_star && !c->wday_star)
+		return dom || dow;
+	return dom && dow;
+}
+
+/*
+ * The UTC time of the first occurrence of wall time (y-m-d h:mi) in the
+ * current zone, or, when the wall time does not exist (skipped by a jump),
+ * of the first wall minute after it that does.
+ */
+static time_t
+wall_to_utc(int y, int m, int d, int h, int mi)
+{
+	for (int shift = 0; shift <= 24 * 60; shift++) {
+		struct tm tm = { 0 };
+		time_t t;
+		int mm = mi + shift;
+
+		tm.tm_year = y - 1900;
+		tm.tm_mon = m - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h + mm / 60;
+		tm.tm_min = mm % 60;
+		/* The earlier of two occurrences is the one in summer time. */
+		for (int dst = 1; dst >= 0; dst--) {
+			struct tm want = tm, back;
+
+			want.tm_isdst = dst;
+			t = mktime(&want);
+			if (t == (time_t)-1)
+				continue;
+			localtime_r(&t, &back);
+			if (back.tm_isdst == dst && back.tm_year == want.tm_year &&
+			    back.tm_mon == want.tm_mon && back.tm_mday == want.tm_mday &&
+			    back.tm_hour == want.tm_hour && back.tm_min == want.tm_min)
+				return t;
+		}
+	}
+	return (time_t)-1;
+}
+
+static int
+next_in_zone(const struct cron *c, time_t after, time_t *out)
+{
+	struct tm now;
+	int y, m, d, h, mi;
+
+	localtime_r(&after, &now);
+	y = now.tm_year + 1900;
+	m = now.tm_mon + 1;
+	d = now.tm_mday;
+	h = now.tm_hour;
+	/* Start at the wall minute of AFTER: a skipped time maps forward. */
+	mi = now.tm_min;
+	for (int guard = 0; y <= now.tm_year + 1900 + 8; guard++) {
+		if (!day_matches(c, y, m, d)) {
+			h = 0;
+			mi = 0;
+			goto next_day;
+		}
+		for (; h < 24; h++, mi = 0) {
+			if (!((c->hour >> h) & 1))
+				continue;
+			for (; mi < 60; mi++) {
+				time_t t;
+
+				if (!((c->minute >> mi) & 1))
+					continue;
+				t = wall_to_utc(y, m, d, h, mi);
+				if (t != (time_t)-1 && t > after) {
+					*out = t;
+					return 0;
+				}
+			}
+		}
+		h = 0;
+		mi = 0;
+next_day:
+		if (++d > days_in(y, m)) {
+			d = 1;
+			if (++m > 12) {
+				m = 1;
+				y++;
+			}
+		}
+		(void)guard;
+	}
+	return -1;
+}
+
+/* Run FN with TZ set to ZONE, then put TZ back. */
+int
+cron_next(const struct cron *c, time_t after, const char *tz, time_t *out)
+{
+	char *old = NULL;
+	const char *o;
+	int r;
+
+	if (tz == NULL || *tz == '\0')
+		return next_in_zone(c, after, out);
+	o = getenv("TZ");
+	if (o != NULL)
+		old = strdup(o);
+	setenv("TZ", tz, 1);
+	tzset();
+	r = next_in_zone(c, after, out);
+	if (old != NULL) {
+		setenv("TZ", old, 1);
+		free(old);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+	return r;
+}
+
+bool
+cron_zone_valid(const char *tz)
+{
+	char path[512];
+
+	if (tz == NULL || *tz == '\0' || tz[0] == '/' || strstr(tz, "..") != NULL ||
+	    strlen(tz) > 200)
+		return false;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	return access(path, R_OK) == 0;
 }

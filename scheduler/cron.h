@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct cron {
 	uint64_t minute;	/* bit N: minute N, 0-59 */
@@ -30,5 +31,22 @@ struct cron {
  * the field and what is wrong in ERR (ERRLEN bytes, always terminated).
  */
 int cron_parse(const char *expr, struct cron *out, char *err, size_t errlen);
+
+/*
+ * cron_next: the first time after AFTER (exclusive) at which C fires, in
+ * the local time of TZ (an IANA zone name such as "Europe/Berlin", or NULL
+ * for the process's zone). Daylight saving time is handled like cronie: a
+ * wall time skipped by a spring-forward jump fires once, right after the
+ * jump; a wall time that occurs twice in autumn fires once, the first
+ * time. Returns 0 with *OUT set, or -1 when C never fires within eight
+ * years (an impossible date such as 31 February).
+ *
+ * Looking up TZ sets the TZ environment variable for the duration of the
+ * call: call it from one thread only.
+ */
+int cron_next(const struct cron *c, time_t after, const char *tz, time_t *out);
+
+/* cron_zone_valid: whether TZ names a zone in the system's zone database. */
+bool cron_zone_valid(const char *tz);
 
 #endif

@@ -46,6 +46,20 @@ test_config_from_environment_and_missing_file() {
 	expect_in "$BED_DIR/nonexistent.conf: cannot open: No such file or directory"
 }
 
+test_config_example_is_valid() {
+	local f=$BED_DIR/example.conf
+	printf 'pw\n' >"$BED_DIR/example.pw"
+	chmod 600 "$BED_DIR/example.pw"
+	sed "s|^password_file = .*|password_file = $BED_DIR/example.pw|" \
+		"$BED_TOP/packaging/virtvault.conf.example" >"$f"
+	# Every commented key, uncommented, must be valid too.
+	sed -i 's/^;\([a-z_]* = \)/\1/' "$f"
+	chmod 600 "$f"
+	expect_rc 0 "$VV" -c "$f" config check
+	expect_in "retry_delay = 300s"
+	expect_in "timezone = Europe/Berlin"
+}
+
 test_cli_usage_and_exit_codes() {
 	expect_rc 0 "$VV" --help
 	expect_in "Exit codes:"
@@ -59,8 +73,10 @@ test_cli_usage_and_exit_codes() {
 	expect_rc 0 "$VV" disks --help
 	expect_in "usage: virtvault disks DOMAIN"
 	expect_rc 2 "$VV" -c "$CONF" disks
-	expect_rc 1 "$VV" daemon
-	expect_in "'daemon' is not available yet"
+	expect_rc 0 "$VV" schedule '0 2 * * mon-fri' -n 2 --timezone UTC
+	expect_in "02:00:00 UTC"
+	expect_rc 2 "$VV" schedule '0 2 * *'
+	expect_in "expected 5 fields"
 	expect_rc 2 "$VV" -c "$CONF" backup
 	expect_rc 2 "$VV" -c "$CONF" backup "$DOM" --all
 }

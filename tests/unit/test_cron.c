@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "scheduler/cron.h"
+#include "scheduler/daemon.h"
 
 static void
 test_good(void **state)
@@ -108,6 +109,97 @@ test_bad(void **state)
 	}
 }
 
+static void
+test_next(void **state)
+{
+	static const struct {
+		const char *expr;
+		const char *tz;
+		time_t after;
+		time_t want;
+	} cases[] = {
+		{ "0 0 * * *", "UTC", 1769860800, 1769904000 },	/* 2026-01-31T12:00:00Z -> 2026-02-01T00:00:00Z */
+		{ "0 0 31 * *", "UTC", 1769904000, 1774915200 },	/* month ends: -> 2026-03-31T00:00:00Z */
+		{ "0 0 29 2 *", "UTC", 1772323200, 1835395200 },	/* leap day: 2026-03-01 -> 2028-02-29T00:00:00Z */
+		/* Berlin, spring forward 2026-03-29 02:00 -> 03:00: 02:30 runs at 03:00. */
+		{ "30 2 * * *", "Europe/Berlin", 1774738800, 1774746000 },
+		/* Berlin, fall back 2026-10-25 03:00 -> 02:00: 02:30 runs once, the first time. */
+		{ "30 2 * * *", "Europe/Berlin", 1792882800, 1792888200 },
+		{ "30 2 * * *", "Europe/Berlin", 1792888200, 1792978200 },
+		{ "0,30 * * * *", "Europe/Berlin", 1792888200, 1792893600 },
+		/* New York, spring forward 2026-03-08 and fall back 2026-11-01. */
+		{ "30 2 * * *", "America/New_York", 1772946000, 1772953200 },
+		{ "30 1 * * *", "America/New_York", 1793505600, 1793511000 },
+		{ "30 1 * * *", "America/New_York", 1793511000, 1793601000 },
+		/* Day of month or day of week when both are restricted. */
+		{ "0 0 13 * 5", "UTC", 1795564800, 1795737600 },
+		{ "0 0 13 * 5", "UTC", 1795737600, 1796342400 },
+		{ "15 10 * * mon-fri", "UTC", 1795777200, 1796033700 },
+		{ "*/20 9-10 1 jan,jul *", "UTC", 1767264000, 1782896400 },
+		{ "@hourly", "UTC", 1798761599, 1798761600 },
+		{ "@monthly", "Europe/Berlin", 1795564800, 1796079600 },
+		{ "0 12 * * 0", "UTC", 1795564800, 1795953600 },
+		{ "0 12 * * 7", "UTC", 1795564800, 1795953600 },
+		{ "59 23 31 12 *", "UTC", 1798761540, 1830297540 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cron c;
+		char err[160];
+		time_t got = 0;
+
+		assert_int_equal(cron_parse(cases[i].expr, &c, err, sizeof(err)), 0);
+		assert_int_equal(cron_next(&c, cases[i].after, cases[i].tz, &got), 0);
+		if (got != cases[i].want)
+			fail_msg("case %zu '%s' in %s after %lld: got %lld, want %lld", i,
+			    cases[i].expr, cases[i].tz, (long long)cases[i].after,
+			    (long long)got, (long long)cases[i].want);
+	}
+}
+
+static void
+test_never_and_zones(void **state)
+{
+	struct cron c;
+	char err[160];
+	time_t got;
+
+	(void)state;
+	assert_int_equal(cron_parse("0 0 30 2 *", &c, err, sizeof(err)), 0);
+	assert_int_equal(cron_next(&c, 1795564800, "UTC", &got), -1);
+	assert_true(cron_zone_valid("Europe/Berlin"));
+	assert_true(cron_zone_valid("UTC"));
+	assert_false(cron_zone_valid("Mars/Olympus"));
+	assert_false(cron_zone_valid("../etc/passwd"));
+	assert_false(cron_zone_valid(""));
+}
+
+static void
+test_retry_and_catch_up_decisions(void **state)
+{
+	struct cron c;
+	char err[160];
+	const time_t now = 1795564800;	/* 2026-11-25T00:00:00Z */
+
+	(void)state;
+	/* Retries: delay doubling, bounded by the count and the next run. */
+	assert_int_equal(sched_retry_at(now, 300, 1, 2, now + 86400), now + 300);
+	assert_int_equal(sched_retry_at(now, 300, 2, 2, now + 86400), now + 600);
+	assert_int_equal(sched_retry_at(now, 300, 3, 2, now + 86400), 0);
+	assert_int_equal(sched_retry_at(now, 300, 1, 0, now + 86400), 0);
+	assert_int_equal(sched_retry_at(now, 300, 1, 3, now + 300), 0);
+	assert_int_equal(sched_retry_at(now, 300, 1, 3, now + 301), now + 300);
+	assert_int_equal(sched_retry_at(now, 0, 1, 3, 0), now);
+	/* Catch-up: a 03:00 run fell between the last run and now. */
+	assert_int_equal(cron_parse("0 3 * * *", &c, err, sizeof(err)), 0);
+	assert_true(sched_missed(&c, "UTC", now - 2 * 86400, now));
+	assert_false(sched_missed(&c, "UTC", now - 3600, now));	/* last 23:00, next 03:00 */
+	assert_true(sched_missed(&c, "UTC", now - 22 * 3600, now));	/* last 02:00 */
+	assert_false(sched_missed(&c, "UTC", 0, now));	/* never ran: nothing missed */
+	assert_true(sched_missed(&c, "Europe/Berlin", now - 86400, now));
+}
+
 int
 main(void)
 {
@@ -115,6 +207,9 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_every_other_day),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_next),
+		cmocka_unit_test(test_never_and_zones),
+		cmocka_unit_test(test_retry_and_catch_up_decisions),
 	};
 
 	return cmocka_run_group_tests_name("cron", tests, NULL, NULL);

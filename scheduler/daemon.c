@@ -1,0 +1,742 @@
+#include "scheduler/daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/run.h"
+#include "scheduler/cron.h"
+#include "scheduler/state.h"
+
+#define MAX_KIDS 64
+#define MAX_TASKS 1024
+#define OUT_CAP (256 * 1024)
+
+struct djob {
+	char *name;
+	struct cron cron;
+	bool scheduled;
+	time_t next;		/* the next run, with its random delay */
+	time_t base;		/* the schedule's time of that run */
+};
+
+struct task {
+	char job[128];
+	char domain[256];
+	int attempt;		/* 0: first */
+	time_t not_before;
+	time_t window_end;	/* the job's next run: retries stop there */
+};
+
+struct kid {
+	pid_t pid;
+	int out, err;		/* pipes, -1 once closed */
+	struct task t;
+	time_t started;
+	char *obuf;
+	size_t olen;
+	char lasterr[512];
+	char ebuf[1024];
+	size_t elen;
+};
+
+struct daemon {
+	const struct daemon_opts *o;
+	struct conf *c;
+	struct djob *jobs;
+	size_t njobs;
+	struct task tasks[MAX_TASKS];
+	size_t ntasks;
+	struct kid kids[MAX_KIDS];
+	size_t nkids;
+	bool stopping;
+	int sigfd;
+	sigset_t oldmask;
+};
+
+/* The test clock: parsed once from the environment. */
+static double
+mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+double
+sched_speed(void)
+{
+	const char *e = getenv("VIRTVAULT_TEST_CLOCK");
+	double speed = 1;
+	long long start;
+
+	if (e != NULL && sscanf(e, "%lld %lf", &start, &speed) == 2 && speed > 0)
+		return speed;
+	return 1;
+}
+
+time_t
+sched_now(void)
+{
+	const char *e = getenv("VIRTVAULT_TEST_CLOCK");
+	const char *m0 = getenv("VIRTVAULT_TEST_CLOCK_T0");
+	long long start;
+	double speed, t0;
+
+	if (e == NULL || sscanf(e, "%lld %lf", &start, &speed) != 2 || speed <= 0)
+		return time(NULL);
+	/* The daemon pins its real start in VIRTVAULT_TEST_CLOCK_T0 (inherited). */
+	if (m0 == NULL) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%.6f", mono());
+		setenv("VIRTVAULT_TEST_CLOCK_T0", buf, 1);
+		m0 = getenv("VIRTVAULT_TEST_CLOCK_T0");
+	}
+	t0 = strtod(m0, NULL);
+	return (time_t)start + (time_t)((mono() - t0) * speed);
+}
+
+time_t
+sched_retry_at(time_t now, unsigned long delay, int attempt, int retries,
+    time_t window_end)
+{
+	time_t at;
+
+	if (attempt > retries || attempt < 1)
+		return 0;
+	at = now + (time_t)(delay << (attempt - 1 < 16 ? attempt - 1 : 16));
+	if (window_end > 0 && at >= window_end)
+		return 0;
+	return at;
+}
+
+bool
+sched_missed(const struct cron *c, const char *tz, time_t last, time_t now)
+{
+	time_t t;
+
+	return last > 0 && cron_next(c, last, tz, &t) == 0 && t <= now;
+}
+
+static const struct conf_job *
+job_conf(struct daemon *d, const char *name)
+{
+	return conf_find_job(d->c, name);
+}
+
+/* A random delay in [0, max] seconds. */
+static time_t
+random_delay(uint64_t max)
+{
+	unsigned int r = 0;
+	int fd;
+
+	if (max == 0)
+		return 0;
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+			r = (unsigned int)getpid();
+		close(fd);
+	}
+	return (time_t)(r % (max + 1));
+}
+
+static void
+plan_next(struct djob *j, const struct conf_job *cj, time_t after)
+{
+	time_t t;
+
+	if (!j->scheduled || cron_next(&j->cron, after, cj->timezone, &t) < 0) {
+		j->next = j->base = 0;
+		return;
+	}
+	j->base = t;
+	j->next = t + random_delay(cj->randomized_delay);
+}
+
+static void
+free_jobs(struct daemon *d)
+{
+	for (size_t i = 0; i < d->njobs; i++)
+		free(d->jobs[i].name);
+	free(d->jobs);
+	d->jobs = NULL;
+	d->njobs = 0;
+}
+
+/* (Re)build the job table from the configuration; logs each job's next run. */
+static void
+load_jobs(struct daemon *d, time_t now)
+{
+	free_jobs(d);
+	d->jobs = xcalloc(d->c->njobs + 1, sizeof(*d->jobs));
+	for (size_t i = 0; i < d->c->njobs; i++) {
+		const struct conf_job *cj = &d->c->jobs[i];
+		struct djob *j = &d->jobs[d->njobs++];
+		char err[160], when[64];
+
+		j->name = xstrdup(cj->name);
+		j->scheduled = cj->schedule != NULL &&
+		    cron_parse(cj->schedule, &j->cron, err, sizeof(err)) == 0;
+		plan_next(j, cj, now);
+		if (j->next) {
+			struct tm tm;
+
+			localtime_r(&j->next, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+			log_info("job %s: next run at %s", j->name, when);
+		} else {
+			log_info("job %s: no schedule; run it with 'virtvault backup --job %s'",
+			    j->name, j->name);
+		}
+	}
+}
+
+/* The domains of JOB, from `virtvault backup --job JOB --dry-run`. */
+static int
+job_domains(struct daemon *d, const char *job, struct strlist *out)
+{
+	char *argv[10];
+	struct run_result r;
+	int i = 0, ret = -1;
+
+	argv[i++] = (char *)d->o->self;
+	if (d->o->config_path) {
+		argv[i++] = "-c";
+		argv[i++] = (char *)d->o->config_path;
+	}
+	argv[i++] = "-q";
+	argv[i++] = "backup";
+	argv[i++] = "--job";
+	argv[i++] = (char *)job;
+	argv[i++] = "--dry-run";
+	argv[i] = NULL;
+	if (run_capture(argv, OUT_CAP, &r) < 0)
+		return -1;
+	if (r.status != 0)
+		log_error("job %s: cannot list its domains: %s", job, r.err);
+	else {
+		strlist_split(out, r.out);
+		ret = 0;
+	}
+	run_result_clear(&r);
+	return ret;
+}
+
+static void
+enqueue(struct daemon *d, const char *job, const char *dom, int attempt, time_t not_before,
+    time_t window_end)
+{
+	struct task *t;
+
+	for (size_t i = 0; i < d->ntasks; i++)
+		if (strcmp(d->tasks[i].domain, dom) == 0 && strcmp(d->tasks[i].job, job) == 0 &&
+		    d->tasks[i].attempt == attempt)
+			return;
+	if (d->ntasks == MAX_TASKS) {
+		log_error("job %s, domain %s: too many queued runs; skipped", job, dom);
+		return;
+	}
+	t = &d->tasks[d->ntasks++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->job, sizeof(t->job), "%s", job);
+	snprintf(t->domain, sizeof(t->domain), "%s", dom);
+	t->attempt = attempt;
+	t->not_before = not_before;
+	t->window_end = window_end;
+}
+
+static void
+fire(struct daemon *d, struct djob *j, time_t now, const char *why)
+{
+	struct strlist doms = { 0 };
+
+	log_info("job %s: %s", j->name, why);
+	state_job_set_last_fire(d->c->state_dir, j->name, now);
+	if (job_domains(d, j->name, &doms) == 0) {
+		for (size_t i = 0; i < doms.n; i++)
+			enqueue(d, j->name, doms.v[i], 0, now, j->next);
+		if (doms.n == 0)
+			log_warn("job %s selects no domain", j->name);
+	}
+	strlist_clear(&doms);
+}
+
+static bool
+domain_running(struct daemon *d, const char *dom)
+{
+	for (size_t i = 0; i < d->nkids; i++)
+		if (strcmp(d->kids[i].t.domain, dom) == 0)
+			return true;
+	return false;
+}
+
+static void
+start_kid(struct daemon *d, const struct task *t, time_t now)
+{
+	int op[2], ep[2];
+	pid_t pid;
+	struct kid *k;
+
+	if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+		log_error("domain %s: cannot start its backup: %s", t->domain, strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("domain %s: cannot start its backup: %s", t->domain, strerror(errno));
+		close(op[0]), close(op[1]), close(ep[0]), close(ep[1]);
+		return;
+	}
+	if (pid == 0) {
+		char *argv[12];
+		int i = 0;
+
+		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
+		dup2(op[1], 1);
+		dup2(ep[1], 2);
+		argv[i++] = (char *)d->o->self;
+		if (d->o->config_path) {
+			argv[i++] = "-c";
+			argv[i++] = (char *)d->o->config_path;
+		}
+		argv[i++] = "-q";
+		argv[i++] = "backup";
+		argv[i++] = (char *)t->domain;
+		argv[i++] = "--job";
+		argv[i++] = (char *)t->job;
+		argv[i++] = "--json";
+		argv[i] = NULL;
+		execv(d->o->self, argv);
+		_exit(127);
+	}
+	close(op[1]);
+	close(ep[1]);
+	k = &d->kids[d->nkids++];
+	memset(k, 0, sizeof(*k));
+	k->pid = pid;
+	k->out = op[0];
+	k->err = ep[0];
+	k->t = *t;
+	k->started = now;
+	k->obuf = xmalloc(OUT_CAP + 1);
+	state_running_set(d->c->state_dir, t->domain, pid);
+	log_info("job %s: backing up %s%s (pid %d)", t->job, t->domain,
+	    t->attempt ? " again" : "", (int)pid);
+}
+
+/* Run HOOK with the run's details in the environment, for at most TIMEOUT s. */
+static void
+run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_t timeout,
+    const char *what)
+{
+	pid_t pid;
+	double end;
+	int st;
+
+	pid = fork();
+	if (pid < 0) {
+		log_error("job %s: cannot run its %s hook: %s", r->job, what, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
+		dup2(nul, 0);
+		setenv("VIRTVAULT_JOB", r->job, 1);
+		setenv("VIRTVAULT_DOMAIN", r->domain, 1);
+		setenv("VIRTVAULT_RESULT", r->ok ? "success" : "failure", 1);
+		setenv("VIRTVAULT_SNAPSHOT", r->snapshot, 1);
+		setenv("VIRTVAULT_ERROR", r->error, 1);
+		setpgid(0, 0);
+		execl("/bin/sh", "sh", "-c", hook, (char *)NULL);
+		_exit(127);
+	}
+	end = mono() + (double)timeout;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (mono() > end) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			log_error("job %s, domain %s: the %s hook ran over %llus and was killed", r->job,
+			    r->domain, what, (unsigned long long)timeout);
+			return;
+		}
+		usleep(20000);
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		log_error("job %s, domain %s: the %s hook failed (%s %d)", r->job, r->domain, what,
+		    WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+/* Fill R from the child's JSON summary (its last line of output). */
+static void
+parse_summary(struct kid *k, struct run_record *r)
+{
+	char *line;
+	json_object *o, *doms, *dd, *v;
+
+	k->obuf[k->olen] = '\0';
+	while (k->olen > 0 && (k->obuf[k->olen - 1] == '\n'))
+		k->obuf[--k->olen] = '\0';
+	line = strrchr(k->obuf, '\n');
+	line = line ? line + 1 : k->obuf;
+	o = json_tokener_parse(line);
+	if (o == NULL || !json_object_object_get_ex(o, "domains", &doms) ||
+	    json_object_array_length(doms) < 1) {
+		json_object_put(o);
+		return;
+	}
+	dd = json_object_array_get_idx(doms, 0);
+	if (json_object_object_get_ex(dd, "snapshot", &v))
+		snprintf(r->snapshot, sizeof(r->snapshot), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(dd, "quiesced", &v))
+		r->quiesced = json_object_get_boolean(v);
+	if (json_object_object_get_ex(dd, "bytes_read", &v))
+		r->bytes_read = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(dd, "bytes_stored", &v))
+		r->bytes_stored = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(dd, "chunks_new", &v))
+		r->chunks_new = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(dd, "chunks_reused", &v))
+		r->chunks_reused = (uint64_t)json_object_get_int64(v);
+	json_object_put(o);
+}
+
+static void
+finish_kid(struct daemon *d, size_t idx, int status, time_t now)
+{
+	struct kid *k = &d->kids[idx];
+	const struct conf_job *cj = job_conf(d, k->t.job);
+	struct run_record prev, r;
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+	state_run_read(d->c->state_dir, k->t.domain, &prev);
+	memset(&r, 0, sizeof(r));
+	r.quiesced = -1;
+	snprintf(r.job, sizeof(r.job), "%s", k->t.job);
+	snprintf(r.domain, sizeof(r.domain), "%s", k->t.domain);
+	r.ok = ok;
+	r.started = k->started;
+	r.finished = now;
+	r.last_success = ok ? now : prev.last_success;
+	r.failures_total = prev.failures_total + (ok ? 0 : 1);
+	parse_summary(k, &r);
+	if (!ok)
+		snprintf(r.error, sizeof(r.error), "%s", k->lasterr[0] ? k->lasterr :
+		    "the backup failed (see the log)");
+	state_run_write(d->c->state_dir, &r);
+	state_running_clear(d->c->state_dir, k->t.domain);
+	if (d->c->metrics_file)
+		state_write_metrics(d->c->state_dir, d->c->metrics_file);
+	if (ok)
+		log_info("job %s: %s backed up: snapshot %s", r.job, r.domain, r.snapshot);
+	else
+		log_error("job %s: %s failed: %s", r.job, r.domain, r.error);
+
+	if (!ok && cj != NULL && !d->stopping) {
+		time_t at = sched_retry_at(now, (unsigned long)cj->retry_delay, k->t.attempt + 1,
+		    cj->retries, k->t.window_end);
+
+		if (at > 0) {
+			log_info("job %s: %s will be tried again in %llds (attempt %d of %d)", r.job,
+			    r.domain, (long long)(at - now), k->t.attempt + 2, cj->retries + 1);
+			enqueue(d, r.job, r.domain, k->t.attempt + 1, at, k->t.window_end);
+		} else if (cj->retries > 0) {
+			log_warn("job %s: %s: no retry left in this run window", r.job, r.domain);
+		}
+	}
+	if (cj != NULL && ok && cj->on_success)
+		run_hook(d, cj->on_success, &r, cj->hook_timeout, "on_success");
+	if (cj != NULL && !ok && cj->on_failure)
+		run_hook(d, cj->on_failure, &r, cj->hook_timeout, "on_failure");
+	if (k->out >= 0)
+		close(k->out);
+	if (k->err >= 0)
+		close(k->err);
+	free(k->obuf);
+	d->kids[idx] = d->kids[--d->nkids];
+}
+
+/* Relay a child's standard error line by line; keep its last error. */
+static void
+relay_err(struct kid *k, bool flush)
+{
+	char *nl;
+
+	while ((nl = memchr(k->ebuf, '\n', k->elen)) != NULL || (flush && k->elen > 0)) {
+		size_t n = nl ? (size_t)(nl - k->ebuf) : k->elen;
+
+		fprintf(stderr, "%.*s\n", (int)n, k->ebuf);
+		if (memmem(k->ebuf, n, "error: ", 7) != NULL) {
+			const char *e = memmem(k->ebuf, n, "error: ", 7) + 7;
+
+			snprintf(k->lasterr, sizeof(k->lasterr), "%.*s", (int)(n - (size_t)(e - k->ebuf)), e);
+		}
+		n = nl ? n + 1 : n;
+		memmove(k->ebuf, k->ebuf + n, k->elen - n);
+		k->elen -= n;
+	}
+}
+
+static void
+read_kid(struct kid *k, int fd)
+{
+	char tmp[4096];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n <= 0) {
+		if (fd == k->err)
+			relay_err(k, true);
+		close(fd);
+		if (fd == k->out)
+			k->out = -1;
+		else
+			k->err = -1;
+		return;
+	}
+	if (fd == k->out) {
+		size_t take = k->olen + (size_t)n > OUT_CAP ? OUT_CAP - k->olen : (size_t)n;
+
+		memcpy(k->obuf + k->olen, tmp, take);
+		k->olen += take;
+	} else {
+		size_t take = k->elen + (size_t)n > sizeof(k->ebuf) ? sizeof(k->ebuf) - k->elen : (size_t)n;
+
+		memcpy(k->ebuf + k->elen, tmp, take);
+		k->elen += take;
+		relay_err(k, k->elen == sizeof(k->ebuf));
+	}
+}
+
+/* At start-up: repair every domain a journal names. */
+static void
+repair_leftovers(struct daemon *d)
+{
+	char *dir = xasprintf("%s/journal", d->c->state_dir);
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+
+	while (dh != NULL && (e = readdir(dh)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char *argv[8], *dom;
+		struct run_result r;
+		int i = 0;
+
+		if (n <= 5 || strcmp(e->d_name + n - 5, ".json") != 0)
+			continue;
+		dom = xstrndup(e->d_name, n - 5);
+		log_warn("domain %s: a backup was interrupted; repairing it before scheduling", dom);
+		argv[i++] = (char *)d->o->self;
+		if (d->o->config_path) {
+			argv[i++] = "-c";
+			argv[i++] = (char *)d->o->config_path;
+		}
+		argv[i++] = "repair";
+		argv[i++] = dom;
+		argv[i] = NULL;
+		if (run_capture(argv, OUT_CAP, &r) == 0) {
+			fputs(r.err, stderr);
+			if (r.status == 0)
+				log_info("domain %s: %s", dom, "repaired");
+			else
+				log_error("domain %s: repair failed; its backups will fail until it is repaired", dom);
+			run_result_clear(&r);
+		}
+		free(dom);
+	}
+	if (dh != NULL)
+		closedir(dh);
+	free(dir);
+}
+
+static void
+reload(struct daemon *d, time_t now)
+{
+	struct conf *n = conf_load(d->o->config_path, true);
+
+	if (n->errors.n > 0) {
+		for (size_t i = 0; i < n->errors.n; i++)
+			log_error("reload: %s", n->errors.v[i]);
+		log_error("reload: the new configuration has %zu error%s; still running on the old one",
+		    n->errors.n, n->errors.n == 1 ? "" : "s");
+		conf_free(n);
+		return;
+	}
+	conf_free(d->c);
+	d->c = n;
+	log_setup("virtvault", (enum log_level)n->log_level, n->syslog);
+	log_info("reload: configuration reloaded from %s", n->path);
+	load_jobs(d, now);
+}
+
+static void
+handle_signal(struct daemon *d, int sig, time_t now)
+{
+	if (sig == SIGHUP) {
+		reload(d, now);
+		return;
+	}
+	if (sig == SIGCHLD)
+		return;
+	if (d->stopping) {
+		log_warn("already stopping: waiting for %zu backup%s to reach a safe point", d->nkids,
+		    d->nkids == 1 ? "" : "s");
+		return;
+	}
+	d->stopping = true;
+	d->ntasks = 0;
+	log_info("stopping (%s): no new runs; %zu backup%s brought to a safe point first",
+	    strsignal(sig), d->nkids, d->nkids == 1 ? "" : "s");
+	for (size_t i = 0; i < d->nkids; i++)
+		kill(d->kids[i].pid, SIGTERM);
+}
+
+int
+daemon_run(const struct daemon_opts *o, struct conf *c)
+{
+	struct daemon d;
+	sigset_t mask;
+	double speed = sched_speed();
+	time_t now;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	d.c = c;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &d.oldmask);
+	d.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d.sigfd < 0) {
+		log_error("cannot receive signals: %s", strerror(errno));
+		return -1;
+	}
+	if (o->pidfile) {
+		FILE *f = fopen(o->pidfile, "w");
+
+		if (f == NULL) {
+			log_error("pidfile %s: %s", o->pidfile, strerror(errno));
+			return -1;
+		}
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	now = sched_now();
+	log_info("daemon started (pid %d%s)", (int)getpid(), speed != 1 ? ", test clock" : "");
+	repair_leftovers(&d);
+	load_jobs(&d, now);
+	for (size_t i = 0; i < d.njobs; i++) {
+		const struct conf_job *cj = job_conf(&d, d.jobs[i].name);
+		time_t last = state_job_last_fire(c->state_dir, d.jobs[i].name);
+
+		if (cj->catch_up && d.jobs[i].scheduled && sched_missed(&d.jobs[i].cron, cj->timezone, last, now))
+			fire(&d, &d.jobs[i], now, "catching up a run missed while the daemon was down");
+		else if (last == 0 && d.jobs[i].scheduled)
+			state_job_set_last_fire(c->state_dir, d.jobs[i].name, now);
+	}
+
+	while (!d.stopping || d.nkids > 0) {
+		struct pollfd pf[1 + 2 * MAX_KIDS];
+		size_t np = 0;
+		time_t wake;
+		int timeout;
+
+		now = sched_now();
+		for (size_t i = 0; !d.stopping && i < d.njobs; i++) {
+			if (d.jobs[i].next != 0 && d.jobs[i].next <= now) {
+				struct djob *j = &d.jobs[i];
+				time_t base = j->base;
+
+				plan_next(j, job_conf(&d, j->name), base);
+				fire(&d, j, now, "scheduled run");
+			}
+		}
+		/* Start what may start: max_parallel, one run per domain. */
+		for (size_t i = 0; !d.stopping && i < d.ntasks && d.nkids < (size_t)d.c->max_parallel &&
+		    d.nkids < MAX_KIDS;) {
+			struct task t = d.tasks[i];
+
+			if (t.not_before > now || domain_running(&d, t.domain)) {
+				i++;
+				continue;
+			}
+			memmove(&d.tasks[i], &d.tasks[i + 1], (d.ntasks - i - 1) * sizeof(t));
+			d.ntasks--;
+			start_kid(&d, &t, now);
+		}
+		/* Sleep until the next run or retry, a signal or child output. */
+		wake = 0;
+		for (size_t i = 0; i < d.njobs; i++)
+			if (d.jobs[i].next && (wake == 0 || d.jobs[i].next < wake))
+				wake = d.jobs[i].next;
+		for (size_t i = 0; i < d.ntasks; i++)
+			if (wake == 0 || d.tasks[i].not_before < wake)
+				wake = d.tasks[i].not_before;
+		timeout = 1000;
+		if (wake != 0 && wake > now && (double)(wake - now) / speed < 1.0)
+			timeout = (int)((double)(wake - now) * 1000 / speed);
+		pf[np++] = (struct pollfd){ d.sigfd, POLLIN, 0 };
+		for (size_t i = 0; i < d.nkids; i++) {
+			if (d.kids[i].out >= 0)
+				pf[np++] = (struct pollfd){ d.kids[i].out, POLLIN, 0 };
+			if (d.kids[i].err >= 0)
+				pf[np++] = (struct pollfd){ d.kids[i].err, POLLIN, 0 };
+		}
+		if (poll(pf, np, timeout) < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			break;
+		}
+		for (size_t p = 1; p < np; p++) {
+			if (!(pf[p].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			for (size_t i = 0; i < d.nkids; i++)
+				if (d.kids[i].out == pf[p].fd || d.kids[i].err == pf[p].fd)
+					read_kid(&d.kids[i], pf[p].fd);
+		}
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(d.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				handle_signal(&d, (int)si.ssi_signo, sched_now());
+		}
+		/* Reap the children whose output has ended. */
+		for (size_t i = 0; i < d.nkids;) {
+			int st;
+
+			if (d.kids[i].out < 0 && d.kids[i].err < 0 &&
+			    waitpid(d.kids[i].pid, &st, 0) == d.kids[i].pid) {
+				finish_kid(&d, i, st, sched_now());
+				continue;
+			}
+			i++;
+		}
+	}
+	log_info("daemon stopped");
+	free_jobs(&d);
+	conf_free(d.c);
+	close(d.sigfd);
+	if (o->pidfile)
+		unlink(o->pidfile);
+	return 0;
+}

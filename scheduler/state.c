@@ -1,0 +1,271 @@
+#include "scheduler/state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+static void
+ensure_dir(const char *state_dir, const char *sub)
+{
+	char *d = xasprintf("%s/%s", state_dir, sub);
+
+	mkdir(state_dir, 0700);
+	mkdir(d, 0700);
+	free(d);
+}
+
+/* Write TEXT to PATH atomically: temporary file, fsync, rename. */
+static int
+write_atomic(const char *path, const char *text)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	size_t len = strlen(text);
+	int fd, ret = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0 &&
+	    close(fd) == 0) {
+		fd = -1;
+		ret = rename(tmp, path);
+	}
+	if (ret < 0) {
+		log_error("%s: cannot write: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
+}
+
+time_t
+state_job_last_fire(const char *state_dir, const char *job)
+{
+	char *p = xasprintf("%s/jobs/%s.json", state_dir, job);
+	json_object *o = json_object_from_file(p), *v;
+	time_t t = 0;
+
+	if (o != NULL && json_object_object_get_ex(o, "last_fire", &v))
+		t = (time_t)json_object_get_int64(v);
+	json_object_put(o);
+	free(p);
+	return t;
+}
+
+int
+state_job_set_last_fire(const char *state_dir, const char *job, time_t t)
+{
+	char *p = xasprintf("%s/jobs/%s.json", state_dir, job);
+	char *text = xasprintf("{\"last_fire\": %lld}\n", (long long)t);
+	int r;
+
+	ensure_dir(state_dir, "jobs");
+	r = write_atomic(p, text);
+	free(p);
+	free(text);
+	return r;
+}
+
+static void
+copy_str(char *dst, size_t n, json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string))
+		snprintf(dst, n, "%s", json_object_get_string(v));
+}
+
+static int64_t
+get_i64(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
+}
+
+int
+state_run_read(const char *state_dir, const char *domain, struct run_record *r)
+{
+	char *p = xasprintf("%s/runs/%s.json", state_dir, domain);
+	json_object *o = json_object_from_file(p), *v;
+
+	free(p);
+	memset(r, 0, sizeof(*r));
+	r->quiesced = -1;
+	if (o == NULL)
+		return 1;
+	copy_str(r->job, sizeof(r->job), o, "job");
+	copy_str(r->domain, sizeof(r->domain), o, "domain");
+	copy_str(r->snapshot, sizeof(r->snapshot), o, "snapshot");
+	copy_str(r->error, sizeof(r->error), o, "error");
+	r->ok = json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
+	r->started = (time_t)get_i64(o, "started");
+	r->finished = (time_t)get_i64(o, "finished");
+	r->last_success = (time_t)get_i64(o, "last_success");
+	r->failures_total = (uint64_t)get_i64(o, "failures_total");
+	r->bytes_read = (uint64_t)get_i64(o, "bytes_read");
+	r->bytes_stored = (uint64_t)get_i64(o, "bytes_stored");
+	r->chunks_new = (uint64_t)get_i64(o, "chunks_new");
+	r->chunks_reused = (uint64_t)get_i64(o, "chunks_reused");
+	if (json_object_object_get_ex(o, "quiesced", &v))
+		r->quiesced = json_object_get_boolean(v);
+	json_object_put(o);
+	return 0;
+}
+
+int
+state_run_write(const char *state_dir, const struct run_record *r)
+{
+	json_object *o = json_object_new_object();
+	char *p = xasprintf("%s/runs/%s.json", state_dir, r->domain);
+	int ret;
+
+	json_object_object_add(o, "job", json_object_new_string(r->job));
+	json_object_object_add(o, "domain", json_object_new_string(r->domain));
+	json_object_object_add(o, "ok", json_object_new_boolean(r->ok));
+	json_object_object_add(o, "started", json_object_new_int64(r->started));
+	json_object_object_add(o, "finished", json_object_new_int64(r->finished));
+	json_object_object_add(o, "last_success", json_object_new_int64(r->last_success));
+	json_object_object_add(o, "failures_total", json_object_new_int64((int64_t)r->failures_total));
+	json_object_object_add(o, "bytes_read", json_object_new_int64((int64_t)r->bytes_read));
+	json_object_object_add(o, "bytes_stored", json_object_new_int64((int64_t)r->bytes_stored));
+	json_object_object_add(o, "chunks_new", json_object_new_int64((int64_t)r->chunks_new));
+	json_object_object_add(o, "chunks_reused", json_object_new_int64((int64_t)r->chunks_reused));
+	json_object_object_add(o, "snapshot", json_object_new_string(r->snapshot));
+	if (r->quiesced >= 0)
+		json_object_object_add(o, "quiesced", json_object_new_boolean(r->quiesced));
+	json_object_object_add(o, "error", json_object_new_string(r->error));
+	ensure_dir(state_dir, "runs");
+	ret = write_atomic(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	json_object_put(o);
+	free(p);
+	return ret;
+}
+
+static void
+list_dir(const char *dir, const char *suffix, struct strlist *names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t sl = strlen(suffix);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || n <= sl || strcmp(e->d_name + n - sl, suffix) != 0)
+			continue;
+		{
+			char *name = xstrndup(e->d_name, n - sl);
+
+			strlist_add(names, name);
+			free(name);
+		}
+	}
+	closedir(d);
+}
+
+void
+state_run_list(const char *state_dir, struct strlist *names)
+{
+	char *d = xasprintf("%s/runs", state_dir);
+
+	list_dir(d, ".json", names);
+	free(d);
+}
+
+void
+state_running_set(const char *state_dir, const char *domain, int pid)
+{
+	char *p = xasprintf("%s/running/%s", state_dir, domain);
+	char *text = xasprintf("%d\n", pid);
+
+	ensure_dir(state_dir, "running");
+	write_atomic(p, text);
+	free(p);
+	free(text);
+}
+
+void
+state_running_clear(const char *state_dir, const char *domain)
+{
+	char *p = xasprintf("%s/running/%s", state_dir, domain);
+
+	unlink(p);
+	free(p);
+}
+
+int
+state_running_pid(const char *state_dir, const char *domain)
+{
+	char *p = xasprintf("%s/running/%s", state_dir, domain);
+	FILE *f = fopen(p, "r");
+	int pid = 0;
+
+	free(p);
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%d", &pid) != 1 || pid <= 0 || kill(pid, 0) < 0)
+		pid = 0;
+	fclose(f);
+	return pid;
+}
+
+int
+state_write_metrics(const char *state_dir, const char *path)
+{
+	static const struct {
+		const char *name;
+		const char *help;
+	} m[] = {
+		{ "virtvault_last_success_timestamp_seconds", "Time of the last successful backup." },
+		{ "virtvault_last_run_duration_seconds", "Duration of the last run." },
+		{ "virtvault_last_run_success", "1 when the last run succeeded." },
+		{ "virtvault_bytes_read", "Bytes read by the last run." },
+		{ "virtvault_bytes_stored", "Bytes stored by the last run." },
+		{ "virtvault_chunks_new", "New chunks of the last run." },
+		{ "virtvault_chunks_reused", "Chunks the last run found stored already." },
+		{ "virtvault_failures_total", "Failed runs since the first." },
+	};
+	struct strlist names = { 0 };
+	struct run_record *r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int ret;
+
+	state_run_list(state_dir, &names);
+	r = xcalloc(names.n + 1, sizeof(*r));
+	for (size_t i = 0; i < names.n; i++)
+		state_run_read(state_dir, names.v[i], &r[i]);
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name,
+		    k == 7 ? "counter" : "gauge");
+		for (size_t i = 0; i < names.n; i++) {
+			double v[] = { (double)r[i].last_success,
+				(double)(r[i].finished - r[i].started), r[i].ok ? 1.0 : 0.0,
+				(double)r[i].bytes_read, (double)r[i].bytes_stored,
+				(double)r[i].chunks_new, (double)r[i].chunks_reused,
+				(double)r[i].failures_total };
+
+			fprintf(out, "%s{domain=\"%s\",job=\"%s\"} %.17g\n", m[k].name, r[i].domain,
+			    r[i].job, v[k]);
+		}
+	}
+	fclose(out);
+	ret = write_atomic(path, buf);
+	free(buf);
+	free(r);
+	strlist_clear(&names);
+	return ret;
+}

@@ -1,0 +1,228 @@
+# The daemon: schedules on an accelerated clock, parallelism, signals,
+# crash recovery, status, metrics, hooks, catch-up and retries.
+
+# off_domain NAME MB: a shut-off domain with a qcow2 disk of MB random MiB.
+off_domain() {
+	local d=$BED_DIR/$1
+	mkdir -p "$d"
+	qemu-img create -q -f qcow2 "$d/disk.qcow2" 256M
+	head -c "${2}M" /dev/urandom >"$d/fill"
+	qemu-io -c "write -s $d/fill 0 ${2}M" "$d/disk.qcow2" >/dev/null
+	rm -f "$d/fill"
+	cat >"$d/dom.xml" <<XML
+<domain type='qemu'><name>vvtest-$1</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os><devices>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+<source file='$d/disk.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+XML
+	echo "vvtest-$1" >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$d/dom.xml" >/dev/null
+}
+
+# daemon_conf NAME EXTRA...: a config DC with a shared unencrypted repository;
+# EXTRA lines are appended (the jobs).
+daemon_conf() {
+	DC=$BED_DIR/$1.conf
+	DS=$BED_DIR/$1-state
+	{
+		printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s\nmetrics_file = %s/%s.prom\nmax_parallel = %s\n' \
+			"$BED_URI" "$DS" "$BED_DIR" "$1" "${MAXP:-1}"
+		printf '[repository]\nurl = file://%s/%s-repo\nencryption = none\n' "$BED_DIR" "$1"
+		shift
+		printf '%s\n' "$@"
+	} >"$DC"
+	chmod 600 "$DC"
+	[ -d "$BED_DIR/${DC##*/}" ] || true
+	"$VV" -q -c "$DC" init >/dev/null 2>&1 || true
+}
+
+# start_daemon LOG [ENV=VALUE...]: the daemon of $DC in the background, DPID.
+start_daemon() {
+	local log=$1
+	shift
+	env "$@" "$VV" -c "$DC" daemon >"$log" 2>&1 &
+	DPID=$!
+	echo "$DPID virtvault-daemon" >>"$BED_DIR/pids"
+	wait_for 20 grep -q "daemon started" "$log"
+}
+
+# stop_daemon: SIGTERM, and its exit code must be 0.
+stop_daemon() {
+	kill -TERM "$DPID"
+	wait "$DPID" || fail "the daemon exited $?"
+}
+
+snapshots_of() {
+	"$VV" -c "$DC" list "$1" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+test_daemon_runs_jobs_on_schedule_status_metrics_hooks() {
+	local log=$BED_DIR/d1.log
+	off_domain dm1 2
+	daemon_conf d1 '[job often]' 'schedule = */2 * * * *' 'domains = vvtest-dm1' \
+		"on_success = echo \"ok \$VIRTVAULT_JOB \$VIRTVAULT_DOMAIN \$VIRTVAULT_RESULT \$VIRTVAULT_SNAPSHOT\" >>$BED_DIR/d1-hooks.log" \
+		'[job manual]' 'domains = vvtest-none'
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564800 120"
+	expect_rc 0 cat "$log"
+	expect_in "job often: next run at 2026-11-25 00:02:00"
+	expect_in "job manual: no schedule"
+	# Two virtual minutes a second: a run each second or so.
+	wait_for 30 sh -c "[ \$('$VV' -c '$DC' list vvtest-dm1 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') -ge 3 ]"
+	stop_daemon
+	expect_rc 0 cat "$log"
+	expect_in "job often: vvtest-dm1 backed up: snapshot"
+	expect_in "daemon stopped"
+	expect_rc 0 "$VV" -c "$DC" status
+	expect_in "often"
+	expect_in "vvtest-dm1           success"
+	expect_rc 0 "$VV" -c "$DC" status --json
+	python3 - "$OUT" <<'PY' || fail "status: $OUT"
+import json, sys
+o = json.loads(sys.argv[1])
+d = {x["domain"]: x for x in o["domains"]}["vvtest-dm1"]
+assert d["result"] == "success" and len(d["snapshot"]) == 16 and not d["running"], d
+assert {j["job"] for j in o["jobs"]} == {"often", "manual"}, o
+PY
+	expect_rc 0 cat "$BED_DIR/d1.prom"
+	expect_in 'virtvault_last_success_timestamp_seconds{domain="vvtest-dm1",job="often"}'
+	expect_in 'virtvault_failures_total{domain="vvtest-dm1",job="often"} 0'
+	expect_rc 0 cat "$BED_DIR/d1-hooks.log"
+	expect_in "ok often vvtest-dm1 success "
+}
+
+test_daemon_max_parallel() {
+	local log=$BED_DIR/d2.log
+	off_domain dm2 48
+	off_domain dm3 48
+	# One at a time: every start follows the end of the run before.
+	MAXP=1 daemon_conf d2 '[job both]' 'schedule = 0 * * * *' 'domains = vvtest-dm2 vvtest-dm3'
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795568395 60"
+	wait_for 60 sh -c "grep -c 'backed up: snapshot' '$log' | grep -q 2"
+	stop_daemon
+	python3 - "$log" 1 <<'PY' || { cat "$log"; fail "max_parallel was not respected"; }
+import sys
+running = peak = 0
+for line in open(sys.argv[1]):
+    if ": backing up " in line: running += 1
+    if "backed up: snapshot" in line or " failed: " in line: running -= 1
+    peak = max(peak, running)
+assert peak == int(sys.argv[2]), peak
+PY
+	# Two at once.
+	MAXP=2 daemon_conf d3 '[job both]' 'schedule = 0 * * * *' 'domains = vvtest-dm2 vvtest-dm3'
+	log=$BED_DIR/d3.log
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795568395 60"
+	wait_for 60 sh -c "grep -c 'backed up: snapshot' '$log' | grep -q 2"
+	stop_daemon
+	python3 - "$log" 2 <<'PY' || { cat "$log"; fail "max_parallel = 2 did not run two at once"; }
+import sys
+running = peak = 0
+for line in open(sys.argv[1]):
+    if ": backing up " in line: running += 1
+    if "backed up: snapshot" in line or " failed: " in line: running -= 1
+    peak = max(peak, running)
+assert peak == int(sys.argv[2]), peak
+PY
+}
+
+test_daemon_sighup_bad_then_good_config() {
+	local log=$BED_DIR/d4.log
+	daemon_conf d4 '[job a]' 'schedule = 0 4 * * *' 'domains = vvtest-none'
+	start_daemon "$log"
+	cp "$DC" "$DC.good"
+	printf '[job a]\nschedule = 0 25 * * *\ndomains = x\nbogus_key = 1\n' >>"$DC"
+	kill -HUP "$DPID"
+	wait_for 20 grep -q "still running on the old one" "$log"
+	expect_rc 0 cat "$log"
+	expect_in "reload: $DC:"
+	expect_in "schedule: '0 25 * * *' is not a valid schedule"
+	expect_in "unknown key 'bogus_key'"
+	kill -0 "$DPID" || fail "the daemon died on a bad reload"
+	sed 's/schedule = 0 4 \* \* \*/schedule = 30 5 * * */' "$DC.good" >"$DC"
+	kill -HUP "$DPID"
+	wait_for 20 grep -q "configuration reloaded" "$log"
+	wait_for 20 grep -q "job a: next run at .* 05:30:00" "$log"
+	stop_daemon
+}
+
+test_daemon_sigterm_during_copy_leaves_chain_intact() {
+	local log=$BED_DIR/d5.log
+	daemon_conf d5 '[job live]' 'schedule = * * * * *' "domains = $DOM" 'quiesce = try'
+	"$VV" -c "$DC" disks "$DOM" >"$BED_DIR/d5-before"
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564790 10" VIRTVAULT_TEST_STALL=copy
+	wait_for 60 test -f "$DS/stall.$DOM"
+	expect_rc 1 "$VV" -c "$DC" check-chain "$DOM"
+	expect_in "runs on"
+	kill -TERM "$DPID"
+	kill -TERM "$DPID"	# a second signal must not skip the safe point
+	wait "$DPID" || fail "the daemon exited $?"
+	expect_rc 0 cat "$log"
+	expect_in "stopping (Terminated)"
+	expect_in "already stopping"
+	expect_in "putting its disks back"
+	expect_in "daemon stopped"
+	expect_rc 0 "$VV" -c "$DC" check-chain "$DOM"
+	"$VV" -c "$DC" disks "$DOM" >"$BED_DIR/d5-after"
+	cmp "$BED_DIR/d5-before" "$BED_DIR/d5-after" || fail "the chain changed"
+	[ -z "$(ls "$DOMDIR" | grep virtvault)" ] || fail "an overlay is left"
+}
+
+test_daemon_killed_restarted_repairs_and_goes_on() {
+	local log=$BED_DIR/d6.log kid
+	daemon_conf d6 '[job live]' 'schedule = * * * * *' "domains = $DOM" 'quiesce = try'
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564790 10" VIRTVAULT_TEST_STALL=copy
+	wait_for 60 test -f "$DS/stall.$DOM"
+	kid=$(cat "$DS/running/$DOM")
+	# A manual backup meanwhile does not interleave.
+	expect_rc 1 "$VV" -c "$DC" backup "$DOM"
+	expect_in "another virtvault (pid $kid) is working on it"
+	kill -9 "$DPID" "$kid"
+	wait "$DPID" 2>/dev/null
+	rm -f "$DS/stall.$DOM"
+	expect_rc 1 "$VV" -c "$DC" check-chain "$DOM"
+	log=$BED_DIR/d6b.log
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564790 10"
+	wait_for 60 grep -q "backed up: snapshot" "$log"
+	stop_daemon
+	expect_rc 0 cat "$log"
+	expect_in "a backup was interrupted; repairing it before scheduling"
+	expect_in "domain $DOM: repaired"
+	expect_rc 0 "$VV" -c "$DC" check-chain "$DOM"
+}
+
+test_daemon_catch_up_and_retries() {
+	local log=$BED_DIR/d7.log
+	off_domain dm7 1
+	daemon_conf d7 '[job nightly]' 'schedule = 0 3 * * *' 'domains = vvtest-dm7' 'catch_up = yes' \
+		'[job lazy]' 'schedule = 0 3 * * *' 'domains = vvtest-dm7' \
+		'[job flaky]' 'schedule = 0 4 * * *' 'domains = vvtest-dm7-gone' 'retries = 2' 'retry_delay = 10m'
+	mkdir -p "$DS/jobs"
+	# Both last ran two days before the clock's start (2026-11-25 12:00Z).
+	echo '{"last_fire": 1795392000}' >"$DS/jobs/nightly.json"
+	echo '{"last_fire": 1795392000}' >"$DS/jobs/lazy.json"
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795608000 600"
+	wait_for 30 grep -q "job nightly: vvtest-dm7 backed up" "$log"
+	expect_rc 0 cat "$log"
+	expect_in "job nightly: catching up a run missed while the daemon was down"
+	expect_not_in "job lazy: catching up"
+	stop_daemon
+	# A job that fails is retried with backoff, then gives up.
+	expect_rc 0 "$VV" -c "$DC" backup --job flaky --dry-run
+	echo '[job flaky2]' >>"$DC"
+	printf 'schedule = 0 13 * * *\ndomains = vvtest-dm7\nretries = 2\nretry_delay = 10m\n' >>"$DC"
+	virsh -q -c "$BED_URI" undefine vvtest-dm7 >/dev/null
+	virsh -q -c "$BED_URI" define "$BED_DIR/dm7/dom.xml" >/dev/null
+	mv "$BED_DIR/dm7/disk.qcow2" "$BED_DIR/dm7/disk.moved"
+	log=$BED_DIR/d7b.log
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795611540 600"
+	wait_for 60 grep -q "no retry left" "$log"
+	stop_daemon
+	mv "$BED_DIR/dm7/disk.moved" "$BED_DIR/dm7/disk.qcow2"
+	expect_rc 0 cat "$log"
+	expect_in "job flaky2: vvtest-dm7 failed"
+	expect_in "will be tried again in 600s (attempt 2 of 3)"
+	expect_in "will be tried again in 1200s (attempt 3 of 3)"
+	expect_rc 0 "$VV" -c "$DC" status --json
+	expect_in '"result":"failure"'
+	expect_in '"failures_total":3'
+}
