@@ -210,6 +210,9 @@ test_daemon_catch_up_and_retries() {
 	expect_rc 0 "$VV" -c "$DC" backup --job flaky --dry-run
 	echo '[job flaky2]' >>"$DC"
 	printf 'schedule = 0 13 * * *\ndomains = vvtest-dm7\nretries = 2\nretry_delay = 10m\n' >>"$DC"
+	# A hook that hangs is killed at its timeout; one that fails is logged.
+	printf 'on_failure = sleep 30\nhook_timeout = 1s\n' >>"$DC"
+	printf 'on_success = exit 3\n' >>"$DC"
 	virsh -q -c "$BED_URI" undefine vvtest-dm7 >/dev/null
 	virsh -q -c "$BED_URI" define "$BED_DIR/dm7/dom.xml" >/dev/null
 	mv "$BED_DIR/dm7/disk.qcow2" "$BED_DIR/dm7/disk.moved"
@@ -222,6 +225,7 @@ test_daemon_catch_up_and_retries() {
 	expect_in "job flaky2: vvtest-dm7 failed"
 	expect_in "will be tried again in 600s (attempt 2 of 3)"
 	expect_in "will be tried again in 1200s (attempt 3 of 3)"
+	expect_in "job flaky2, domain vvtest-dm7: the on_failure hook ran over 1s and was killed"
 	expect_rc 0 "$VV" -c "$DC" status --json
 	expect_in '"result":"failure"'
 	expect_in '"failures_total":3'
