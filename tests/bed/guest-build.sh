@@ -14,8 +14,16 @@ out=${1:?usage: guest-build.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 
-kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-	awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+kernel_pkg() {
+	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
+}
+kpkg=$(kernel_pkg)
+if [ -z "$kpkg" ] && [ "$(id -u)" -eq 0 ]; then
+	# No package lists yet on this machine.
+	apt-get update -q >/dev/null 2>&1 || true
+	kpkg=$(kernel_pkg)
+fi
 if [ -z "$kpkg" ]; then
 	echo "guest-build: cannot find the versioned kernel package of linux-image-cloud-amd64 (run apt-get update)" >&2
 	exit 1
