@@ -30,11 +30,12 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -I. -D_GNU_SOURCE \
              -DVV_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
-COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/flusher.c
+COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/flusher.c \
+             common/crypto.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 SCHED_SRC  := scheduler/cron.c scheduler/state.c scheduler/daemon.c
-TRANSPORT_SRC := transport/store.c transport/store_file.c
-REPO_SRC   := repo/crypto.c repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
+TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_sign.c
+REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
              repo/chunkset.c repo/backup.c repo/restore.c repo/verify.c
 AGENT_LIB_SRC := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/qimg.c \
              agent/overlay.c agent/journal.c agent/chain.c agent/lock.c \
@@ -49,7 +50,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CMD_OBJ    := $(AGENT_CMD_SRC:%.c=$(BUILD)/obj/%.o)
 
 # Unit tests: one cmocka binary per module.
-UNIT_TESTS := util conf cron domxml qimg overlay chain progress codec index manifest store
+UNIT_TESTS := util conf cron domxml qimg overlay chain progress codec index manifest store s3
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "repo/crypto.h"
+#include "common/crypto.h"
 
 struct chunkset;
 

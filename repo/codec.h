@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "repo/crypto.h"
+#include "common/crypto.h"
 
 #define CODEC_HEADER_LEN 28
 #define CODEC_OVERHEAD (CODEC_HEADER_LEN + CRYPTO_TAG_LEN)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "repo/crypto.h"
+#include "common/crypto.h"
 
 #define INDEX_HEADER_LEN 24
 

@@ -1,4 +1,4 @@
-#include "repo/crypto.h"
+#include "common/crypto.h"
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -82,6 +82,16 @@ crypto_hmac(const uint8_t key[CRYPTO_KEY_LEN], const void *data, size_t len,
 	unsigned int n = CRYPTO_HASH_LEN;
 
 	if (HMAC(EVP_sha256(), key, CRYPTO_KEY_LEN, data, len, out, &n) == NULL)
+		abort();
+}
+
+void
+crypto_hmac_any(const uint8_t *key, size_t keylen, const void *data, size_t len,
+    uint8_t out[CRYPTO_HASH_LEN])
+{
+	unsigned int n = CRYPTO_HASH_LEN;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n) == NULL)
 		abort();
 }
 

@@ -31,6 +31,10 @@ void crypto_sha_final(struct crypto_sha *h, uint8_t out[CRYPTO_HASH_LEN]);
 void crypto_hmac(const uint8_t key[CRYPTO_KEY_LEN], const void *data, size_t len,
     uint8_t out[CRYPTO_HASH_LEN]);
 
+/* crypto_hmac_any: HMAC-SHA-256 of DATA under a key of any length. */
+void crypto_hmac_any(const uint8_t *key, size_t keylen, const void *data, size_t len,
+    uint8_t out[CRYPTO_HASH_LEN]);
+
 /* crypto_hkdf: a 32-byte subkey of MASTER for the purpose INFO. */
 int crypto_hkdf(const uint8_t master[CRYPTO_KEY_LEN], const char *info,
     uint8_t out[CRYPTO_KEY_LEN]);

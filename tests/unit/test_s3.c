@@ -1,0 +1,117 @@
+/*
+ * SigV4 against AWS's published S3 examples, and the canonical forms.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transport/s3_sign.h"
+
+#define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define AK "AKIAIOSFODNN7EXAMPLE"
+#define SK "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+static void
+test_get_object_example(void **state)
+{
+	const struct s3_header h[] = {
+		{ "host", "examplebucket.s3.amazonaws.com" },
+		{ "range", "bytes=0-9" },
+		{ "x-amz-content-sha256", EMPTY_SHA },
+		{ "x-amz-date", "20130524T000000Z" },
+	};
+	struct s3_sign_req r = { "GET", "/test.txt", "", h, 4, EMPTY_SHA, AK, SK, "us-east-1",
+		"20130524T000000Z" };
+	char auth[512];
+
+	(void)state;
+	assert_int_equal(s3_sign(&r, auth, sizeof(auth)), 0);
+	assert_string_equal(auth, "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+	    "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
+	    "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+	assert_int_equal(s3_sign(&r, auth, 40), -1);
+}
+
+static void
+test_list_objects_example(void **state)
+{
+	static const char *const names[] = { "prefix", "max-keys" };
+	static const char *const values[] = { "J", "2" };
+	char *q = s3_query(names, values, 2);
+	const struct s3_header h[] = {
+		{ "host", "examplebucket.s3.amazonaws.com" },
+		{ "x-amz-content-sha256", EMPTY_SHA },
+		{ "x-amz-date", "20130524T000000Z" },
+	};
+	struct s3_sign_req r = { "GET", "/", q, h, 3, EMPTY_SHA, AK, SK, "us-east-1",
+		"20130524T000000Z" };
+	char auth[512];
+
+	(void)state;
+	assert_string_equal(q, "max-keys=2&prefix=J");
+	assert_int_equal(s3_sign(&r, auth, sizeof(auth)), 0);
+	assert_non_null(strstr(auth, "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"));
+	free(q);
+}
+
+static void
+test_lifecycle_example(void **state)
+{
+	static const char *const names[] = { "lifecycle" };
+	static const char *const values[] = { "" };
+	char *q = s3_query(names, values, 1);
+	const struct s3_header h[] = {
+		{ "host", "examplebucket.s3.amazonaws.com" },
+		{ "x-amz-content-sha256", EMPTY_SHA },
+		{ "x-amz-date", "20130524T000000Z" },
+	};
+	struct s3_sign_req r = { "GET", "/", q, h, 3, EMPTY_SHA, AK, SK, "us-east-1",
+		"20130524T000000Z" };
+	char auth[512];
+
+	(void)state;
+	/* An empty value keeps its '='. */
+	assert_string_equal(q, "lifecycle=");
+	assert_int_equal(s3_sign(&r, auth, sizeof(auth)), 0);
+	assert_non_null(strstr(auth, "Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"));
+	free(q);
+}
+
+static void
+test_encoding(void **state)
+{
+	static const char *const names[] = { "uploadId", "partNumber", "uploads", "prefix" };
+	static const char *const values[] = { "2~abc/+=", "10", "", "chunks/a b" };
+	char *s;
+
+	(void)state;
+	s = s3_uri_encode("/chunks/ab/AB-_.~ x+y=z", 0);
+	assert_string_equal(s, "/chunks/ab/AB-_.~%20x%2By%3Dz");
+	free(s);
+	s = s3_uri_encode("a/b", 1);
+	assert_string_equal(s, "a%2Fb");
+	free(s);
+	s = s3_uri_encode("\xc3\xa9", 0);
+	assert_string_equal(s, "%C3%A9");
+	free(s);
+	s = s3_query(names, values, 4);
+	assert_string_equal(s, "partNumber=10&prefix=chunks%2Fa%20b&uploadId=2~abc%2F%2B%3D&uploads=");
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_object_example),
+		cmocka_unit_test(test_list_objects_example),
+		cmocka_unit_test(test_lifecycle_example),
+		cmocka_unit_test(test_encoding),
+	};
+
+	return cmocka_run_group_tests_name("s3", tests, NULL, NULL);
+}
