@@ -330,6 +330,10 @@ set_defaults(struct conf *c)
 	c->compression = CONF_COMP_ZSTD;
 	c->zstd_level = 1;
 	c->chunk_size = 1024 * 1024;
+	c->tls_verify = true;
+	c->upload_parallel = 8;
+	c->request_timeout = 60;
+	c->multipart_threshold = 64ULL * 1024 * 1024;
 }
 
 /* Secrets the file left out come from the environment. */
@@ -531,6 +535,8 @@ conf_free(struct conf *c)
 	free(c->state_dir);
 	free(c->overlay_dir);
 	free(c->metrics_file);
+	free(c->s3_addressing);
+	free(c->ca_file);
 	free(c->url);
 	free(c->endpoint);
 	free(c->region);

@@ -89,6 +89,13 @@ struct conf {
 	enum conf_compression compression;
 	int zstd_level;
 	uint64_t chunk_size;
+	char *s3_addressing;		/* "path", "virtual", or NULL: by endpoint */
+	char *ca_file;
+	bool tls_verify;
+	int upload_parallel;
+	uint64_t bandwidth_limit;	/* bytes per second in all, 0: none */
+	uint64_t request_timeout;	/* seconds a request may stall */
+	uint64_t multipart_threshold;
 
 	struct conf_job *jobs;
 	size_t njobs;

@@ -56,6 +56,20 @@ static const struct conf_key keys[] = {
 	  "domains the daemon backs up at once" },
 	{ CONF_SEC_AGENT, "metrics_file", CONF_T_PATH, C(metrics_file), 21,
 	  "Prometheus textfile written after each run" },
+	{ CONF_SEC_REPOSITORY, "s3_addressing", CONF_T_ADDRESSING, C(s3_addressing), 30,
+	  "path or virtual; default: path for a custom endpoint" },
+	{ CONF_SEC_REPOSITORY, "ca_file", CONF_T_PATH, C(ca_file), 31,
+	  "CA certificates to verify the endpoint with" },
+	{ CONF_SEC_REPOSITORY, "tls_verify", CONF_T_BOOL, C(tls_verify), 32,
+	  "verify the endpoint's TLS certificate (turning it off warns loudly)" },
+	{ CONF_SEC_REPOSITORY, "upload_parallel", CONF_T_INT, C(upload_parallel), 33,
+	  "S3 requests at once" },
+	{ CONF_SEC_REPOSITORY, "bandwidth_limit", CONF_T_SIZE, C(bandwidth_limit), 34,
+	  "bytes per second to and from S3 in all, e.g. 50M; 0: no limit" },
+	{ CONF_SEC_REPOSITORY, "request_timeout", CONF_T_DURATION, C(request_timeout), 35,
+	  "how long an S3 request may stall before it is retried" },
+	{ CONF_SEC_REPOSITORY, "multipart_threshold", CONF_T_SIZE, C(multipart_threshold), 36,
+	  "objects above this size are uploaded in parts (at least 5M)" },
 	{ CONF_SEC_JOB, "timezone", CONF_T_ZONE, J(timezone), 22,
 	  "time zone of the schedule, e.g. Europe/Berlin; default: local" },
 	{ CONF_SEC_JOB, "randomized_delay", CONF_T_DURATION, J(randomized_delay), 23,
@@ -318,7 +332,7 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 	case CONF_T_INT: {
 		char *end;
 		long n = strtol(v, &end, 10);
-		long lo = strcmp(k->name, "max_parallel") == 0 ? 1 : 0;
+		long lo = strcmp(k->name, "max_parallel") == 0 || strcmp(k->name, "upload_parallel") == 0 ? 1 : 0;
 
 		if (*v == '\0' || *end != '\0' || n < lo || n > 64) {
 			snprintf(err, errlen, "'%.64s' is not a whole number from %ld to 64", v, lo);
@@ -335,6 +349,20 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 		if (*v == '\0')
 			return fail(err, errlen, "must not be empty", NULL);
 		return set_string((char **)slot, v);
+	case CONF_T_ADDRESSING:
+		if (strcmp(v, "path") != 0 && strcmp(v, "virtual") != 0)
+			return fail(err, errlen, "is not path or virtual", v);
+		return set_string((char **)slot, v);
+	case CONF_T_SIZE: {
+		uint64_t n;
+
+		if (util_parse_size(v, &n) < 0)
+			return fail(err, errlen, "is not a size such as 50M", v);
+		if (strcmp(k->name, "multipart_threshold") == 0 && n < 5 * 1024 * 1024)
+			return fail(err, errlen, "is below S3's 5M part minimum", v);
+		*(uint64_t *)(void *)slot = n;
+		return 0;
+	}
 	case CONF_T_CIPHER:
 		if (strcasecmp(v, "aes-256-gcm") == 0)
 			*(enum conf_cipher *)(void *)slot = CONF_CIPHER_AES256GCM;
@@ -438,6 +466,7 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 	case CONF_T_CRON:
 	case CONF_T_ZONE:
 	case CONF_T_COMMAND:
+	case CONF_T_ADDRESSING:
 		s = *(char *const *)(const void *)slot;
 		fprintf(out, "%s", s ? s : "");
 		if (k->type == CONF_T_PATH_OR_EMPTY && s != NULL && *s == '\0')
@@ -464,6 +493,9 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 		break;
 	case CONF_T_INT:
 		fprintf(out, "%d", *(const int *)(const void *)slot);
+		break;
+	case CONF_T_SIZE:
+		fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)(const void *)slot);
 		break;
 	case CONF_T_CIPHER:
 		fprintf(out, "%s", c->encryption == CONF_CIPHER_NONE ? "none" : "aes-256-gcm");

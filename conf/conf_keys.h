@@ -38,6 +38,8 @@ enum conf_type {
 	CONF_T_INT,		/* a whole number from 0 (or 1 for max_parallel) to 64 */
 	CONF_T_ZONE,		/* an IANA time zone */
 	CONF_T_COMMAND,		/* a shell command line */
+	CONF_T_ADDRESSING,	/* path or virtual */
+	CONF_T_SIZE,		/* a size such as 50M */
 };
 
 #define CONF_NKEYS 40

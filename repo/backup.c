@@ -64,10 +64,13 @@ struct pipe {
 };
 
 int
-backup_workers(void)
+backup_workers(struct repo *r)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = store_parallelism(repo_store(r));
 
+	if (want > n)
+		n = want;
 	return n < 2 ? 2 : n > 16 ? 16 : (int)n;
 }
 
@@ -415,7 +418,7 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 {
 	struct repo *r = b->repo;
 	uint32_t cs = repo_chunk_size(r);
-	int nworkers = backup_workers();
+	int nworkers = backup_workers(r);
 	struct pipe p;
 	pthread_t *threads = NULL, hth;
 	bool hashing = false;

@@ -173,7 +173,7 @@ repo_init(const struct conf *c)
 
 	if (encrypt && (password = repo_read_password(c)) == NULL)
 		return -1;
-	s = store_open(c->url, 1);
+	s = store_open(c->url, 1, c);
 	if (s == NULL)
 		goto out;
 	r = store_exists(s, "config");
@@ -226,6 +226,8 @@ get_json(struct store *s, const char *key, int *notfound)
 	r = store_get(s, key, &buf, &len, REPO_MAX_META);
 	if (r == STORE_NOT_FOUND)
 		*notfound = 1;
+	else if (r != 0)
+		*notfound = 2;	/* could not be read: the store said why */
 	if (r != 0)
 		return NULL;
 	tok = json_tokener_new_ex(32);
@@ -319,15 +321,15 @@ repo_open(const struct conf *c)
 	int64_t version, chunk;
 	int nf, unwrapped = 0;
 
-	s = store_open(c->url, 0);
+	s = store_open(c->url, 0, c);
 	if (s == NULL)
 		return NULL;
 	cfg = get_json(s, "config", &nf);
 	if (cfg == NULL) {
-		if (nf)
+		if (nf == 1)
 			log_error("no repository at %s (no config object): create one with 'virtvault init'",
 			    c->url);
-		else
+		else if (nf == 0)
 			log_error("repository %s: the config object is corrupt (not valid JSON)", c->url);
 		goto fail;
 	}

@@ -225,7 +225,7 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 	struct index ix = { 0 };
 	struct job j;
 	pthread_t th[16], hth;
-	int n = backup_workers(), started = 0, ret = -1;
+	int n = backup_workers(r), started = 0, ret = -1;
 	bool hashing = false;
 	uint8_t digest[CRYPTO_HASH_LEN];
 	char hex[65];

@@ -17,15 +17,12 @@ valid_key(const char *key)
 }
 
 struct store *
-store_open(const char *url, int create)
+store_open(const char *url, int create, const struct conf *c)
 {
 	if (strncmp(url, "file://", 7) == 0)
 		return store_file_open(url, url + 7, create);
-	if (strncmp(url, "s3://", 5) == 0) {
-		log_error("repository %s: the S3 backend is not available yet in this version",
-		    url);
-		return NULL;
-	}
+	if (strncmp(url, "s3://", 5) == 0)
+		return store_s3_open(url, c, create);
 	log_error("repository %s: unknown URL scheme (file:// or s3://)", url);
 	return NULL;
 }
@@ -80,6 +77,12 @@ store_delete(struct store *s, const char *key)
 		return -1;
 	}
 	return s->ops->del(s, key);
+}
+
+int
+store_parallelism(struct store *s)
+{
+	return s->ops->parallel ? s->ops->parallel(s) : 0;
 }
 
 int

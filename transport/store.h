@@ -20,11 +20,17 @@ struct store;
 #define STORE_EXCL 0x2		/* fail with STORE_EXISTS if the key exists */
 #define STORE_EXISTS 2
 
+struct conf;
+
 /*
- * store_open: the store at URL. CREATE: make its root when missing.
- * Returns NULL after logging why (naming URL).
+ * store_open: the store at URL, with the S3 settings of C (may be NULL for
+ * file://). CREATE: make its root (folder, bucket) when missing. Returns
+ * NULL after logging why (naming URL).
  */
-struct store *store_open(const char *url, int create);
+struct store *store_open(const char *url, int create, const struct conf *c);
+
+/* store_parallelism: how many requests are worth running at once (0: no preference). */
+int store_parallelism(struct store *s);
 
 /* store_url: the URL it was opened with. */
 const char *store_url(const struct store *s);

@@ -2,6 +2,7 @@
 #ifndef VV_STORE_BACKEND_H
 #define VV_STORE_BACKEND_H
 
+#include "conf/conf.h"
 #include "transport/store.h"
 
 struct store_ops {
@@ -13,6 +14,7 @@ struct store_ops {
 	int (*list)(struct store *s, const char *prefix, struct strlist *keys);
 	int (*del)(struct store *s, const char *key);
 	int (*sync)(struct store *s);
+	int (*parallel)(struct store *s);	/* requests worth running at once, or 0 */
 	void (*close)(struct store *s);
 };
 
@@ -24,5 +26,8 @@ struct store {
 
 /* store_file_open: the file:// backend at PATH. */
 struct store *store_file_open(const char *url, const char *path, int create);
+
+/* store_s3_open: the s3:// backend; C gives endpoint, credentials, limits. */
+struct store *store_s3_open(const char *url, const struct conf *c, int create);
 
 #endif

@@ -180,10 +180,24 @@ bed_down() {
 	return 0
 }
 
+# bed_start_rgw PORT: a one-node Ceph RGW on 127.0.0.1:PORT under the bed;
+# sets RGW_ENDPOINT, RGW_ACCESS, RGW_SECRET. Stopped by bed_teardown.
+bed_start_rgw() {
+	local out
+	out=$(bash "$BED_TOP/tests/bed/rgw.sh" start "$BED_DIR/rgw" "$1" 2>"$BED_DIR/rgw-start.log") || {
+		bed_log "Ceph RGW did not start:"
+		cat "$BED_DIR/rgw-start.log" >&2
+		return 1
+	}
+	read -r RGW_ENDPOINT RGW_ACCESS RGW_SECRET <<<"$out"
+	export RGW_ENDPOINT RGW_ACCESS RGW_SECRET
+}
+
 # bed_teardown: stop every domain and process of this bed, remove its files.
 bed_teardown() {
 	local d pid name
 	[ -n "${BED_DIR:-}" ] && [ -d "$BED_DIR" ] || return 0
+	[ -d "$BED_DIR/rgw" ] && bash "$BED_TOP/tests/bed/rgw.sh" stop "$BED_DIR/rgw"
 	while read -r d; do
 		[ -n "$d" ] && bed_down "${d#vvtest-}"
 	done <"$BED_DIR/domains"

@@ -26,6 +26,12 @@ bed_up it1 || exit 1
 t2=$(date +%s.%N)
 printf 'bed: guest built in %.1fs; cold start to guest agent answering: %.1fs\n' \
 	"$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
+# The object store, when tests of it run.
+if [ -z "$filter" ] || [[ "s3_" == *"$filter"* ]] || [[ "$filter" == s3* ]]; then
+	t3=$(date +%s.%N)
+	bed_start_rgw 7480 || exit 1
+	printf 'bed: Ceph RGW answering at %s after %.1fs\n' "$RGW_ENDPOINT" "$(echo "$(date +%s.%N) - $t3" | bc)"
+fi
 
 # The domain every test may use; tests that change it put it back.
 DOM=vvtest-it1

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "transport/s3_policy.h"
 #include "transport/s3_sign.h"
 
 #define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -103,6 +104,65 @@ test_encoding(void **state)
 	free(s);
 }
 
+static void
+test_retry_policy(void **state)
+{
+	static const struct {
+		bool net;
+		long http;
+		const char *body;
+		bool retry;
+	} cases[] = {
+		{ true, 0, NULL, true }, { false, 500, NULL, true }, { false, 502, NULL, true },
+		{ false, 503, "<Error><Code>SlowDown</Code></Error>", true }, { false, 504, NULL, true },
+		{ false, 429, NULL, true }, { false, 400, NULL, false }, { false, 403, NULL, false },
+		{ false, 404, "<Code>NoSuchKey</Code>", false }, { false, 200, NULL, false },
+		{ false, 200, "<Error><Code>SlowDown</Code></Error>", true }, { false, 409, NULL, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(s3_should_retry(cases[i].net, cases[i].http, cases[i].body), cases[i].retry);
+	assert_int_equal(s3_backoff_ms(1, 0), 100);
+	assert_int_equal(s3_backoff_ms(1, 1), 200);
+	assert_int_equal(s3_backoff_ms(3, 0), 400);
+	assert_int_equal(s3_backoff_ms(30, 1), 10000);
+	assert_int_equal(s3_backoff_ms(30, 0), 5000);
+}
+
+static void
+test_part_sizes(void **state)
+{
+	const uint64_t mib = 1024 * 1024;
+	static const struct {
+		uint64_t size, part, count;
+	} cases[] = {
+		{ 1, 5 * 1024 * 1024, 1 },
+		{ 0, 5 * 1024 * 1024, 1 },
+		{ 5 * 1024 * 1024, 5 * 1024 * 1024, 1 },
+		{ 5 * 1024 * 1024 + 1, 5 * 1024 * 1024, 2 },
+		{ 16 * 1024 * 1024, 5 * 1024 * 1024, 4 },
+		{ 50000ULL * 1024 * 1024, 5 * 1024 * 1024, 10000 },
+		{ 50000ULL * 1024 * 1024 + 1, 6 * 1024 * 1024, 8334 },
+		{ 1ULL << 40, 105 * 1024 * 1024, 9987 },
+		{ 5ULL << 40, 525 * 1024 * 1024, 9987 },
+	};
+	uint64_t part, count;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(s3_part_size(cases[i].size, &part, &count), 0);
+		if (part != cases[i].part || count != cases[i].count)
+			fail_msg("size %llu: part %llu x %llu, want %llu x %llu",
+			    (unsigned long long)cases[i].size, (unsigned long long)part,
+			    (unsigned long long)count, (unsigned long long)cases[i].part,
+			    (unsigned long long)cases[i].count);
+		assert_true(count <= S3_PARTS_MAX && part >= S3_PART_MIN && part % mib == 0);
+		assert_true(part * count >= cases[i].size);
+	}
+	assert_int_equal(s3_part_size((5ULL << 40) + 1, &part, &count), -1);
+}
+
 int
 main(void)
 {
@@ -111,6 +171,8 @@ main(void)
 		cmocka_unit_test(test_list_objects_example),
 		cmocka_unit_test(test_lifecycle_example),
 		cmocka_unit_test(test_encoding),
+		cmocka_unit_test(test_retry_policy),
+		cmocka_unit_test(test_part_sizes),
 	};
 
 	return cmocka_run_group_tests_name("s3", tests, NULL, NULL);

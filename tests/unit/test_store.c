@@ -25,7 +25,7 @@ static void
 test_put_get_list(void **state)
 {
 	char *url = xasprintf("file://%s/s1", dir);
-	struct store *s = store_open(url, 1);
+	struct store *s = store_open(url, 1, NULL);
 	struct strlist keys = { 0 };
 	void *buf = NULL;
 	size_t len = 0;
@@ -62,8 +62,8 @@ test_put_get_list(void **state)
 	assert_int_equal(store_put(s, "/abs", "x", 1, 0), -1);
 	assert_int_equal(store_sync(s), 0);
 	store_close(s);
-	assert_null(store_open("file://relative/path", 1));
-	assert_null(store_open("ftp://x", 1));
+	assert_null(store_open("file://relative/path", 1, NULL));
+	assert_null(store_open("ftp://x", 1, NULL));
 	free(url);
 }
 
@@ -73,7 +73,7 @@ test_tmp_files_invisible(void **state)
 	char *url = xasprintf("file://%s/s2", dir);
 	char *tmp = xasprintf("%s/s2/chunks/aa/aaaa.tmp-XYZ123", dir);
 	char *d = xasprintf("%s/s2/chunks/aa", dir);
-	struct store *s = store_open(url, 1);
+	struct store *s = store_open(url, 1, NULL);
 	struct strlist keys = { 0 };
 	FILE *f;
 

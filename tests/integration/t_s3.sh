@@ -1,0 +1,101 @@
+# The s3:// repository against a real Ceph RGW on loopback.
+
+# s3_conf NAME BUCKET [EXTRA...]: a config SC for s3://BUCKET/NAME.
+s3_conf() {
+	local name=$1 bucket=$2
+	SC=$BED_DIR/s3-$1.conf
+	shift 2
+	{
+		printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/s3-state\n' "$BED_URI" "$BED_DIR"
+		printf '[repository]\nurl = s3://%s/hosts/%s\nendpoint = %s\nregion = us-east-1\n' \
+			"$bucket" "$name" "$RGW_ENDPOINT"
+		printf 'access_key = %s\nsecret_key = %s\npassword_file = %s/s3.pw\n' \
+			"$RGW_ACCESS" "$RGW_SECRET" "$BED_DIR"
+		printf '%s\n' "$@"
+	} >"$SC"
+	printf 's3-test-password\n' >"$BED_DIR/s3.pw"
+	chmod 600 "$SC" "$BED_DIR/s3.pw"
+}
+
+# s3_get QUERY-PATH: a signed GET of the endpoint, for checks (curl's own SigV4).
+s3_get() {
+	curl -s --aws-sigv4 "aws:amz:us-east-1:s3" --user "$RGW_ACCESS:$RGW_SECRET" \
+		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+		"$RGW_ENDPOINT$1"
+}
+
+test_s3_init_backup_restore_verify_dedup() {
+	local d=$BED_DIR/s3imgs out=$BED_DIR/s3out
+	s3_conf one vvtest-one
+	# init creates the bucket.
+	expect_rc 0 "$VV" -c "$SC" init
+	expect_in "created repository s3://vvtest-one/hosts/one"
+	expect_rc 1 "$VV" -c "$SC" init
+	expect_in "already exists"
+	mkdir -p "$d" "$out"
+	head -c 5M /dev/urandom >"$d/random.raw"
+	yes 'a log line for compression' | head -c 3M >"$d/text.raw"
+	truncate -s 40M "$d/holes.raw"
+	dd if=/dev/urandom of="$d/holes.raw" bs=64K count=2 seek=300 conv=notrunc status=none
+	expect_rc 0 "$VV" -c "$SC" backup --image "$d/random.raw" --image "$d/text.raw" \
+		--image "$d/holes.raw" --name imgs --json
+	# Every object is under the prefix, in the bucket.
+	OUT=$(s3_get "/vvtest-one?list-type=2&prefix=hosts%2Fone%2Fconfig")
+	expect_in "<Key>hosts/one/config</Key>"
+	expect_rc 0 "$VV" -c "$SC" backup --image "$d/random.raw" --image "$d/text.raw" \
+		--image "$d/holes.raw" --name imgs --json
+	[ "$(tail -n1 <<<"$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks_new"])')" = 0 ] ||
+		fail "the second backup stored chunks again: $OUT"
+	expect_rc 0 "$VV" -c "$SC" list imgs --json
+	[ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$OUT")" = 2 ] || fail "$OUT"
+	expect_rc 0 "$VV" -c "$SC" restore imgs@latest --to "$out"
+	for f in random text holes; do
+		cmp "$d/$f.raw" "$out/$f.raw" || fail "$f.raw differs after restore from S3"
+	done
+	expect_rc 0 "$VV" -c "$SC" verify --deep
+	expect_in "2 snapshots checked (deep): 0 problems"
+}
+
+test_s3_wrong_secret_and_missing_bucket() {
+	s3_conf two vvtest-two
+	expect_rc 0 "$VV" -c "$SC" init
+	sed -i 's/^secret_key = .*/secret_key = not-the-secret/' "$SC"
+	expect_rc 1 "$VV" -c "$SC" list
+	expect_in "access denied to bucket vvtest-two at $RGW_ENDPOINT"
+	expect_in "check access_key/secret_key"
+	expect_not_in "not-the-secret"
+	expect_not_in "config object is corrupt"
+	s3_conf three vvtest-never-created
+	expect_rc 1 "$VV" -c "$SC" list
+	expect_in "bucket vvtest-never-created does not exist at $RGW_ENDPOINT"
+}
+
+test_s3_multipart_round_trip_no_incomplete_upload() {
+	local d=$BED_DIR/s3mp out=$BED_DIR/s3mpout
+	s3_conf four vvtest-four 'chunk_size = 16M' 'multipart_threshold = 5M'
+	expect_rc 0 "$VV" -c "$SC" init
+	mkdir -p "$d" "$out"
+	head -c 40M /dev/urandom >"$d/big.raw"
+	expect_rc 0 "$VV" -c "$SC" -v backup --image "$d/big.raw" --name big
+	expect_rc 0 "$VV" -c "$SC" restore big@latest --to "$out"
+	cmp "$d/big.raw" "$out/big.raw" || fail "a multipart object did not round-trip"
+	# The chunks were uploaded in parts: 16 MiB objects, no upload left open.
+	OUT=$(s3_get "/vvtest-four?uploads=")
+	expect_in "ListMultipartUploadsResult"
+	expect_not_in "<Upload>"
+	OUT=$(s3_get "/vvtest-four?list-type=2&prefix=hosts%2Ffour%2Fchunks%2F")
+	expect_in "<Size>167772"
+}
+
+test_s3_live_domain_backup() {
+	local out=$BED_DIR/s3live
+	s3_conf five vvtest-five 'upload_parallel = 4' 'bandwidth_limit = 200M'
+	expect_rc 0 "$VV" -c "$SC" init
+	expect_rc 0 "$VV" -c "$SC" backup "$DOM" --quiesce require
+	expect_in "(quiesced)"
+	expect_rc 0 "$VV" -c "$SC" check-chain "$DOM"
+	mkdir -p "$out"
+	expect_rc 0 "$VV" -c "$SC" restore "$DOM@latest" --to "$out"
+	expect_rc 0 e2fsck -fn <(qemu-img convert -O raw "$out/data.qcow2" /dev/stdout 2>/dev/null) 2>/dev/null || true
+	expect_rc 0 "$VV" -c "$SC" verify --deep
+}
