@@ -99,3 +99,117 @@ test_s3_live_domain_backup() {
 	expect_rc 0 e2fsck -fn <(qemu-img convert -O raw "$out/data.qcow2" /dev/stdout 2>/dev/null) 2>/dev/null || true
 	expect_rc 0 "$VV" -c "$SC" verify --deep
 }
+
+# start_proxy MODE PORT: the fault-injecting proxy in front of RGW; PPID_.
+start_proxy() {
+	local port=$2 up=${RGW_ENDPOINT##*:}
+	python3 "$BED_TOP/tests/bed/faultproxy.py" "$port" "$up" "$1" 2>"$BED_DIR/proxy-$port.log" &
+	PROXY=$!
+	echo "$PROXY faultproxy" >>"$BED_DIR/pids"
+	wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$port/"
+}
+
+stop_proxy() {
+	kill -TERM "$PROXY"
+	wait "$PROXY" 2>/dev/null || true
+}
+
+test_s3_faults_retried_data_correct() {
+	local d=$BED_DIR/s3f out=$BED_DIR/s3fout
+	s3_conf six vvtest-six 'request_timeout = 2s'
+	expect_rc 0 "$VV" -c "$SC" init
+	start_proxy flaky 7481 || return 1
+	sed -i "s|^endpoint = .*|endpoint = http://127.0.0.1:7481|" "$SC"
+	mkdir -p "$d" "$out"
+	head -c 24M /dev/urandom >"$d/a.raw"
+	expect_rc 0 "$VV" -c "$SC" backup --image "$d/a.raw" --name faults
+	expect_rc 0 "$VV" -c "$SC" restore faults@latest --to "$out"
+	cmp "$d/a.raw" "$out/a.raw" || fail "data differs after a restore through faults"
+	expect_rc 0 "$VV" -c "$SC" verify --deep
+	stop_proxy
+	expect_rc 0 cat "$BED_DIR/proxy-7481.log"
+	# The faults did happen.
+	python3 - "$OUT" <<'PY' || fail "the proxy injected too few faults: $OUT"
+import re, sys
+s = dict(re.findall(r"(\w+)=(\d+)", sys.argv[1]))
+assert int(s["slowdown"]) > 0 and int(s["error500"]) > 0 and int(s["cut"]) > 0 and int(s["stall"]) > 0, s
+PY
+	# Straight to RGW: no manifest references a chunk that is not there.
+	sed -i "s|^endpoint = .*|endpoint = $RGW_ENDPOINT|" "$SC"
+	expect_rc 0 "$VV" -c "$SC" verify
+}
+
+test_s3_persistent_faults_fail_cleanly() {
+	local d=$BED_DIR/s3down t0
+	s3_conf seven vvtest-seven 'request_timeout = 2s'
+	expect_rc 0 "$VV" -c "$SC" init
+	start_proxy down 7482 || return 1
+	sed -i "s|^endpoint = .*|endpoint = http://127.0.0.1:7482|" "$SC"
+	mkdir -p "$d"
+	head -c 4M /dev/urandom >"$d/b.raw"
+	t0=$(date +%s)
+	expect_rc 1 "$VV" -c "$SC" backup --image "$d/b.raw" --name down
+	stop_proxy
+	[ $(($(date +%s) - t0)) -lt 120 ] || fail "a store that keeps failing held the backup for too long"
+	expect_in "HTTP 503"
+	sed -i "s|^endpoint = .*|endpoint = $RGW_ENDPOINT|" "$SC"
+	expect_rc 0 "$VV" -c "$SC" list down --json
+	[ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$OUT")" = 0 ] || fail "a manifest was written: $OUT"
+	expect_rc 0 "$VV" -c "$SC" verify
+}
+
+test_s3_failed_multipart_is_aborted() {
+	local d=$BED_DIR/s3pf
+	s3_conf eight vvtest-eight 'chunk_size = 16M' 'multipart_threshold = 5M'
+	expect_rc 0 "$VV" -c "$SC" init
+	start_proxy partfail 7483 || return 1
+	sed -i "s|^endpoint = .*|endpoint = http://127.0.0.1:7483|" "$SC"
+	mkdir -p "$d"
+	head -c 20M /dev/urandom >"$d/c.raw"
+	expect_rc 1 "$VV" -c "$SC" backup --image "$d/c.raw" --name pf
+	stop_proxy
+	expect_in "multipart part of"
+	# Aborted: nothing incomplete is left in the bucket.
+	OUT=$(s3_get "/vvtest-eight?uploads=")
+	expect_in "ListMultipartUploadsResult"
+	expect_not_in "<Upload>"
+}
+
+test_s3_interrupted_backup_resumes() {
+	local d=$BED_DIR/s3r pid
+	s3_conf nine vvtest-nine 'bandwidth_limit = 4M' 'upload_parallel = 2'
+	expect_rc 0 "$VV" -c "$SC" init
+	mkdir -p "$d"
+	head -c 24M /dev/urandom >"$d/r.raw"
+	"$VV" -q -c "$SC" backup --image "$d/r.raw" --name resume >/dev/null 2>&1 &
+	pid=$!
+	# Kill it once some chunks are in the bucket.
+	for _ in $(seq 300); do
+		s3_get "/vvtest-nine?list-type=2&prefix=hosts%2Fnine%2Fchunks%2F" | grep -q '<Key>' && break
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	sed -i '/^bandwidth_limit/d' "$SC"
+	expect_rc 0 "$VV" -c "$SC" backup --image "$d/r.raw" --name resume --json
+	python3 - "$OUT" <<'PY' || fail "the resumed backup uploaded everything again: $OUT"
+import json, sys
+o = json.loads(sys.argv[1].strip().splitlines()[-1])
+assert o["chunks_reused"] > 0 and o["chunks_new"] < 24, o
+PY
+}
+
+test_s3_credentials_from_aws_file() {
+	local home=$BED_DIR/home
+	s3_conf ten vvtest-ten
+	sed -i '/^access_key/d; /^secret_key/d' "$SC"
+	mkdir -p "$home/.aws"
+	printf '[default]\naws_access_key_id = nobody\naws_secret_access_key = nothing\n[vv]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$RGW_ACCESS" "$RGW_SECRET" >"$home/.aws/credentials"
+	chmod 600 "$home/.aws/credentials"
+	OUT=$(HOME=$home AWS_PROFILE=vv "$VV" -c "$SC" init 2>&1) || fail "init with ~/.aws/credentials failed: $OUT"
+	OUT=$(HOME=$home "$VV" -c "$SC" list 2>&1) && fail "the default profile's wrong key was accepted"
+	expect_in "access denied to bucket vvtest-ten"
+	OUT=$(HOME=$BED_DIR/nohome "$VV" -c "$SC" list 2>&1) && fail "no credentials at all was accepted"
+	expect_in "no S3 credentials"
+}

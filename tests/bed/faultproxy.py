@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""A fault-injecting HTTP proxy for the S3 tests, on loopback only.
+
+    faultproxy.py LISTEN_PORT UPSTREAM_PORT MODE [PIDFILE]
+
+Forwards each request to 127.0.0.1:UPSTREAM_PORT unchanged (the Host
+header too, so SigV4 signatures stay valid) and injects faults by MODE:
+
+    flaky   every 5th request answers 503 SlowDown, every 7th 500, every
+            11th GET's body is cut (connection reset mid-body), every 13th
+            request stalls for 5 s before any answer
+    down    every request answers 503 SlowDown
+    partfail  the upload of part 2 of any multipart upload answers 400
+    pass    no fault
+
+Counts of what it did are printed to stderr when it stops (SIGTERM).
+"""
+import http.client
+import http.server
+import signal
+import socket
+import sys
+import threading
+import time
+
+listen_port, upstream_port, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+counter = 0
+lock = threading.Lock()
+stats = {"requests": 0, "slowdown": 0, "error500": 0, "cut": 0, "stall": 0, "badpart": 0}
+
+SLOWDOWN = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+            b'<Message>Please reduce your request rate.</Message></Error>')
+INTERNAL = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code>'
+            b'<Message>injected</Message></Error>')
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def fault(self):
+        global counter
+        with lock:
+            counter += 1
+            n = counter
+            stats["requests"] += 1
+        if mode == "down":
+            return "slowdown"
+        if mode == "partfail":
+            return "badpart" if self.command == "PUT" and "partNumber=2&" in self.path + "&" else None
+        if mode != "flaky":
+            return None
+        if n % 13 == 0:
+            return "stall"
+        if n % 5 == 0:
+            return "slowdown"
+        if n % 7 == 0:
+            return "error500"
+        if n % 11 == 0 and self.command == "GET":
+            return "cut"
+        return None
+
+    def answer(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        f = self.fault()
+        if f:
+            with lock:
+                stats[f] += 1
+        if f == "slowdown":
+            return self.answer(503, SLOWDOWN)
+        if f == "error500":
+            return self.answer(500, INTERNAL)
+        if f == "badpart":
+            return self.answer(400, b'<?xml version="1.0"?><Error><Code>InvalidPart</Code></Error>')
+        if f == "stall":
+            time.sleep(5)
+            self.close_connection = True
+            return
+        conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+        headers = {k: v for k, v in self.headers.items()}
+        conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
+                     headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        self.send_response(resp.status, resp.reason)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if f == "cut" and self.command == "GET" and len(data) > 16:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+
+def main():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", listen_port), Handler)
+    server.daemon_threads = True
+
+    def stop(*_):
+        print("faultproxy: " + " ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
+        sys.stderr.flush()
+        threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    if len(sys.argv) > 4:
+        with open(sys.argv[4], "w") as f:
+            f.write(f"{__import__('os').getpid()}\n")
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
