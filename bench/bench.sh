@@ -121,10 +121,46 @@ for o in 0 3 5 7; do
 done
 measure vv_8g "$VV" -q -c "$W/vv.conf" backup --image "$big" --name big --json
 
+echo "== S3: the same image through Ceph RGW on loopback"
+bash "$top/tests/bed/rgw.sh" start "$W/rgw" 7490 >"$W/rgw.out" 2>"$W/rgw.log"
+trap 'bash "$top/tests/bed/rgw.sh" stop "$W/rgw"; rm -rf "$W"' EXIT
+read -r S3EP S3AK S3SK <"$W/rgw.out"
+cat >"$W/s3.conf" <<CONF
+[repository]
+url = s3://vvbench/repo
+endpoint = $S3EP
+access_key = $S3AK
+secret_key = $S3SK
+CONF
+chmod 600 "$W/s3.conf"
+"$VV" -q -c "$W/s3.conf" init >/dev/null
+measure s3_curl curl -s -f --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3AK:$S3SK" \
+	-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$img" "$S3EP/vvbench/curl-upload.qcow2"
+measure s3_vv_full "$VV" -q -c "$W/s3.conf" backup --image "$img" --name bench --json
+R_STORED[s3_vv_full]=$(tail -n1 "$W/s3_vv_full.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
+mkdir -p "$W/s3restore"
+measure s3_vv_restore "$VV" -q -c "$W/s3.conf" restore bench@latest --to "$W/s3restore"
+cmp "$img" "$W/s3restore/disk.qcow2" || { echo "bench: image restored from S3 differs" >&2; exit 1; }
+export AWS_ACCESS_KEY_ID=$S3AK AWS_SECRET_ACCESS_KEY=$S3SK
+restic init -q -r "s3:$S3EP/restic" >/dev/null
+measure s3_restic_full restic -q -r "s3:$S3EP/restic" backup "$img"
+# The same kind of nightly change again, then both nightly backups.
+cmds=()
+for i in $(seq 0 319); do
+	if [ $((RANDOM % 2)) -eq 0 ]; then base=0; else base=$((1024 * MiB)); fi
+	off=$((base + (RANDOM * 32768 + RANDOM) % (700 * 16) * 65536))
+	cmds+=(-c "write -s $W/fresh.$i $off 64k")
+done
+qemu-io "${cmds[@]}" "$img" >/dev/null
+measure s3_vv_nightly "$VV" -q -c "$W/s3.conf" backup --image "$img" --name bench --json
+R_STORED[s3_vv_nightly]=$(tail -n1 "$W/s3_vv_nightly.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
+measure s3_restic_nightly restic -q -r "s3:$S3EP/restic" backup "$img"
+
 rate() { python3 -c "print(f'{$alloc / 1e6 / max($1, 0.001):8.1f}')"; }
 mb() { python3 -c "print(f'{$1 / 1e6:10.1f}')"; }
 printf '\n%-26s %9s %10s %10s %12s\n' "run" "wall s" "MB/s" "peak RSS" "stored MB"
-for n in cp sha zstd vv_full vv_restore restic_full vv_nightly restic_nightly vv_8g; do
+for n in cp sha zstd vv_full vv_restore restic_full vv_nightly restic_nightly vv_8g \
+	s3_curl s3_vv_full s3_vv_restore s3_restic_full s3_vv_nightly s3_restic_nightly; do
 	printf '%-26s %9s %10s %8s MiB %12s\n' "$n" "${R_T[$n]}" "$(rate "${R_T[$n]}")" \
 		"$((R_RSS[$n] / 1024))" "$([ -n "${R_STORED[$n]:-}" ] && mb "${R_STORED[$n]}" || echo -)"
 done
@@ -144,7 +180,10 @@ goals = [
     ("restore at least as fast as backup", t["vv_full"] / t["vv_restore"], 1.0),
     ("peak RSS < 100 MiB (2 GiB image)", 100 / rss["vv_full"], 1.0),
     ("peak RSS < 100 MiB (8 GiB image)", 100 / rss["vv_8g"], 1.0),
+    ("S3: full backup >= 1.5 x restic's rate", ${R_T[s3_restic_full]} / ${R_T[s3_vv_full]}, 1.5),
+    ("S3: nightly time <= 0.3 x restic's", ${R_T[s3_restic_nightly]} / ${R_T[s3_vv_nightly]}, 1 / 0.3),
 ]
+print(f"S3: curl -T (one PUT, the transport's ceiling here) {${R_T[s3_curl]}:.2f}s; virtvault full {${R_T[s3_vv_full]}:.2f}s")
 print()
 for name, ratio, want in goals:
     print(f"{'met   ' if ratio >= want else 'MISSED'} {name}: {ratio:.2f} (need {want:.2f})")

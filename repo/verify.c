@@ -1,22 +1,180 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "repo/backup.h"
 #include "repo/chunkset.h"
 #include "repo/index.h"
 #include "repo/restore.h"
+
+/*
+ * Deep verify downloads in parallel: fetcher threads get, authenticate,
+ * decompress and re-hash the chunks of a file ahead of the reader, within
+ * a window of slots; the reader takes them in order for the file's SHA-256.
+ */
+struct pslot {
+	uint64_t index;
+	int state;		/* 0 empty, 1 done */
+	int rc;
+	uint8_t *data;
+	size_t len;
+	char err[256];
+};
+
+struct prefetch {
+	struct repo *r;
+	const struct index *ix;
+	struct pslot *slots;
+	size_t k;
+	uint64_t next;		/* next chunk to fetch */
+	uint64_t consumed;	/* chunks the reader is done with */
+	bool stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t th[16];
+	int nth;
+};
+
+static void
+fetch_one(struct prefetch *p, struct codec_work *w, uint64_t i, struct pslot *sl)
+{
+	const uint8_t *id = p->ix->ids[i];
+	uint32_t cs = p->ix->chunk_size;
+	size_t len = (size_t)(p->ix->file_size - i * cs < cs ? p->ix->file_size - i * cs : cs);
+	uint8_t check[CRYPTO_HASH_LEN];
+	void *raw = NULL;
+	size_t rawlen = 0, plain = 0;
+	char key[96];
+
+	sl->rc = 0;
+	sl->err[0] = '\0';
+	sl->len = len;
+	if (repo_id_is_zero(id))
+		return;
+	repo_chunk_key(id, key, sizeof(key));
+	sl->rc = store_get(repo_store(p->r), key, &raw, &rawlen, codec_bound(cs));
+	if (sl->rc == 0)
+		sl->rc = codec_decode(repo_codec(p->r), w, CODEC_KIND_CHUNK, key, raw, rawlen,
+		    sl->data, cs, &plain, sl->err, sizeof(sl->err));
+	else
+		snprintf(sl->err, sizeof(sl->err), "cannot be read");
+	free(raw);
+	if (sl->rc == 0) {
+		codec_id(repo_codec(p->r), sl->data, plain, check);
+		if (memcmp(check, id, CRYPTO_HASH_LEN) != 0 || plain != len) {
+			sl->rc = -1;
+			snprintf(sl->err, sizeof(sl->err), "does not hash to its ID");
+		}
+	}
+}
+
+static void *
+fetcher(void *arg)
+{
+	struct prefetch *p = arg;
+	struct codec_work *w = codec_work_new(p->ix->chunk_size);
+
+	for (;;) {
+		uint64_t i;
+		struct pslot *sl;
+
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && p->next < p->ix->count && p->next - p->consumed >= p->k)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->stop || p->next >= p->ix->count) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		i = p->next++;
+		sl = &p->slots[i % p->k];
+		pthread_mutex_unlock(&p->lock);
+		fetch_one(p, w, i, sl);
+		pthread_mutex_lock(&p->lock);
+		sl->index = i;
+		sl->state = 1;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+	codec_work_free(w);
+	return NULL;
+}
+
+static struct prefetch *
+prefetch_start(struct repo *r, const struct index *ix)
+{
+	struct prefetch *p = xcalloc(1, sizeof(*p));
+	int n = backup_workers(r);
+
+	p->r = r;
+	p->ix = ix;
+	p->k = (size_t)n * 2;
+	p->slots = xcalloc(p->k, sizeof(*p->slots));
+	for (size_t i = 0; i < p->k; i++)
+		p->slots[i].data = xmalloc(ix->chunk_size);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	for (; p->nth < n && p->nth < 16; p->nth++)
+		if (pthread_create(&p->th[p->nth], NULL, fetcher, p) != 0)
+			break;
+	return p;
+}
+
+/* The result for chunk I (in order); hand it back with prefetch_done. */
+static struct pslot *
+prefetch_get(struct prefetch *p, uint64_t i)
+{
+	struct pslot *sl = &p->slots[i % p->k];
+
+	pthread_mutex_lock(&p->lock);
+	while (!(sl->state == 1 && sl->index == i))
+		pthread_cond_wait(&p->cond, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	return sl;
+}
+
+static void
+prefetch_done(struct prefetch *p, struct pslot *sl)
+{
+	pthread_mutex_lock(&p->lock);
+	sl->state = 0;
+	p->consumed++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void
+prefetch_stop(struct prefetch *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < p->nth; i++)
+		pthread_join(p->th[i], NULL);
+	for (size_t i = 0; i < p->k; i++)
+		free(p->slots[i].data);
+	free(p->slots);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}
 
 /* Checks of one file; returns its problems. */
 static long
 verify_file(struct repo *r, const struct manifest *m, const struct manifest_file *f,
     struct chunkset *have, struct chunkset *good, struct chunkset *bad, bool deep,
-    struct codec_work *w, uint8_t *buf, struct progress *progress)
+    uint8_t *buf, struct progress *progress)
 {
 	uint8_t *ixbuf = NULL;
 	size_t ixlen = 0;
 	struct index ix = { 0 };
 	struct crypto_sha *sha = NULL;
+	struct prefetch *pf = NULL;
+	struct pslot *pf_slot = NULL;
 	long problems = 0;
 	char err[256];
 	int rc;
@@ -35,14 +193,23 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 		log_error("snapshot %s, file %s: index %s is invalid: %s", m->id, f->name, f->index, err);
 		return 1;
 	}
-	if (deep)
+	if (deep) {
 		sha = crypto_sha_new();
+		pf = prefetch_start(r, &ix);
+	}
 	for (uint64_t i = 0; i < ix.count; i++) {
 		uint64_t off = i * ix.chunk_size;
 		size_t len = (size_t)(f->size - off < ix.chunk_size ? f->size - off : ix.chunk_size);
 		const uint8_t *id = ix.ids[i];
 		char key[96];
 
+		/* The previous chunk's slot goes back to the fetchers. */
+		if (pf_slot != NULL) {
+			prefetch_done(pf, pf_slot);
+			pf_slot = NULL;
+		}
+		if (pf != NULL)
+			pf_slot = prefetch_get(pf, i);
 		progress_add(progress, len);
 		if (repo_id_is_zero(id)) {
 			if (sha) {
@@ -74,30 +241,13 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 			}
 			continue;
 		}
-		if (sha == NULL && chunkset_has(good, id))
-			continue;
 		{
-			void *raw = NULL;
-			size_t rawlen = 0, plain = 0;
 			uint8_t check[CRYPTO_HASH_LEN];
 
-			rc = store_get(repo_store(r), key, &raw, &rawlen, codec_bound(ix.chunk_size));
-			if (rc == 0)
-				rc = codec_decode(repo_codec(r), w, CODEC_KIND_CHUNK, key, raw, rawlen,
-				    buf, ix.chunk_size, &plain, err, sizeof(err));
-			else
-				snprintf(err, sizeof(err), "cannot be read");
-			free(raw);
-			if (rc == 0) {
-				codec_id(repo_codec(r), buf, plain, check);
-				if (memcmp(check, id, CRYPTO_HASH_LEN) != 0 || plain != len) {
-					rc = -1;
-					snprintf(err, sizeof(err), "does not hash to its ID");
-				}
-			}
+			rc = pf_slot->rc;
 			if (rc != 0) {
 				log_error("snapshot %s, file %s, offset %llu: chunk %s: %s", m->id,
-				    f->name, (unsigned long long)off, key, err);
+				    f->name, (unsigned long long)off, key, pf_slot->err);
 				chunkset_add(bad, id);
 				problems++;
 				if (sha) {
@@ -108,7 +258,7 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 			}
 			chunkset_add(good, id);
 			if (sha)
-				crypto_sha_update(sha, buf, len);
+				crypto_sha_update(sha, pf_slot->data, len);
 		}
 	}
 	if (sha != NULL) {
@@ -123,6 +273,9 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 			problems++;
 		}
 	}
+	if (pf_slot != NULL)
+		prefetch_done(pf, pf_slot);
+	prefetch_stop(pf);
 	index_clear(&ix);
 	return problems;
 }
@@ -133,7 +286,6 @@ verify_snapshots(struct repo *r, struct manifest *const *l, size_t n, bool deep,
 {
 	struct chunkset *have = chunkset_new(), *good = chunkset_new(), *bad = chunkset_new();
 	struct strlist keys = { 0 };
-	struct codec_work *w = NULL;
 	uint8_t *buf = NULL;
 	long problems = 0;
 
@@ -147,7 +299,6 @@ verify_snapshots(struct repo *r, struct manifest *const *l, size_t n, bool deep,
 		if (crypto_unhex(util_basename(keys.v[i]), id, sizeof(id)) == 0)
 			chunkset_add(have, id);
 	}
-	w = codec_work_new(repo_chunk_size(r));
 	buf = xmalloc(repo_chunk_size(r) > (1u << 20) ? repo_chunk_size(r) : (1u << 20));
 	for (size_t k = 0; k < n; k++) {
 		for (size_t i = 0; i < l[k]->nfiles; i++) {
@@ -157,14 +308,13 @@ verify_snapshots(struct repo *r, struct manifest *const *l, size_t n, bool deep,
 				problems++;
 				break;
 			}
-			problems += verify_file(r, l[k], &l[k]->files[i], have, good, bad, deep, w,
+			problems += verify_file(r, l[k], &l[k]->files[i], have, good, bad, deep,
 			    buf, progress);
 		}
 	}
 out:
 	strlist_clear(&keys);
 	free(buf);
-	codec_work_free(w);
 	chunkset_free(have);
 	chunkset_free(good);
 	chunkset_free(bad);
