@@ -194,6 +194,8 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 
 			json_object_object_add(o, "snapshot", json_object_new_string(m->id));
 			json_object_object_add(o, "name", json_object_new_string(m->name));
+			json_object_object_add(o, "requests",
+			    json_object_new_int64((int64_t)store_requests(repo_store(r))));
 			json_object_object_add(o, "time", json_object_new_string(m->time));
 			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			json_object_put(o);

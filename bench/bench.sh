@@ -138,6 +138,7 @@ measure s3_curl curl -s -f --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3AK:$S3S
 	-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$img" "$S3EP/vvbench/curl-upload.qcow2"
 measure s3_vv_full "$VV" -q -c "$W/s3.conf" backup --image "$img" --name bench --json
 R_STORED[s3_vv_full]=$(tail -n1 "$W/s3_vv_full.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
+REQ_FULL=$(tail -n1 "$W/s3_vv_full.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 mkdir -p "$W/s3restore"
 measure s3_vv_restore "$VV" -q -c "$W/s3.conf" restore bench@latest --to "$W/s3restore"
 cmp "$img" "$W/s3restore/disk.qcow2" || { echo "bench: image restored from S3 differs" >&2; exit 1; }
@@ -154,6 +155,7 @@ done
 qemu-io "${cmds[@]}" "$img" >/dev/null
 measure s3_vv_nightly "$VV" -q -c "$W/s3.conf" backup --image "$img" --name bench --json
 R_STORED[s3_vv_nightly]=$(tail -n1 "$W/s3_vv_nightly.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
+REQ_NIGHTLY=$(tail -n1 "$W/s3_vv_nightly.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 measure s3_restic_nightly restic -q -r "s3:$S3EP/restic" backup "$img"
 
 rate() { python3 -c "print(f'{$alloc / 1e6 / max($1, 0.001):8.1f}')"; }
@@ -184,6 +186,7 @@ goals = [
     ("S3: nightly time <= 0.3 x restic's", ${R_T[s3_restic_nightly]} / ${R_T[s3_vv_nightly]}, 1 / 0.3),
 ]
 print(f"S3: curl -T (one PUT, the transport's ceiling here) {${R_T[s3_curl]}:.2f}s; virtvault full {${R_T[s3_vv_full]}:.2f}s")
+print(f"S3 requests made by virtvault: full backup {$REQ_FULL}, nightly {$REQ_NIGHTLY}")
 print()
 for name, ratio, want in goals:
     print(f"{'met   ' if ratio >= want else 'MISSED'} {name}: {ratio:.2f} (need {want:.2f})")

@@ -79,6 +79,12 @@ store_delete(struct store *s, const char *key)
 	return s->ops->del(s, key);
 }
 
+uint64_t
+store_requests(struct store *s)
+{
+	return s->ops->requests ? s->ops->requests(s) : 0;
+}
+
 int
 store_parallelism(struct store *s)
 {

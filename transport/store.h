@@ -29,6 +29,9 @@ struct conf;
  */
 struct store *store_open(const char *url, int create, const struct conf *c);
 
+/* store_requests: the network requests made so far (0 for local stores). */
+uint64_t store_requests(struct store *s);
+
 /* store_parallelism: how many requests are worth running at once (0: no preference). */
 int store_parallelism(struct store *s);
 

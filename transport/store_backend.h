@@ -15,6 +15,7 @@ struct store_ops {
 	int (*del)(struct store *s, const char *key);
 	int (*sync)(struct store *s);
 	int (*parallel)(struct store *s);	/* requests worth running at once, or 0 */
+	uint64_t (*requests)(struct store *s);	/* network requests made, retries included */
 	void (*close)(struct store *s);
 };
 

@@ -43,6 +43,7 @@ struct s3 {
 	curl_off_t bw_each;
 	uint64_t multipart_threshold;
 	int parallel;
+	uint64_t requests;	/* under lock */
 	pthread_mutex_t lock;
 	CURL *pool[S3_POOL];
 	int npool;
@@ -117,6 +118,7 @@ take_handle(struct s3 *s)
 	pthread_mutex_lock(&s->lock);
 	if (s->npool > 0)
 		c = s->pool[--s->npool];
+	s->requests++;
 	pthread_mutex_unlock(&s->lock);
 	if (c == NULL)
 		c = curl_easy_init();
@@ -588,6 +590,18 @@ s3_sync(struct store *st)
 	return 0;
 }
 
+static uint64_t
+s3_requests(struct store *st)
+{
+	struct s3 *s = s3_of(st);
+	uint64_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->requests;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 static int
 s3_parallel(struct store *st)
 {
@@ -627,6 +641,7 @@ static const struct store_ops s3_ops = {
 	.del = s3_delete,
 	.sync = s3_sync,
 	.parallel = s3_parallel,
+	.requests = s3_requests,
 	.close = s3_close,
 };
 

@@ -39,6 +39,8 @@ test_s3_init_backup_restore_verify_dedup() {
 	dd if=/dev/urandom of="$d/holes.raw" bs=64K count=2 seek=300 conv=notrunc status=none
 	expect_rc 0 "$VV" -c "$SC" backup --image "$d/random.raw" --image "$d/text.raw" \
 		--image "$d/holes.raw" --name imgs --json
+	[ "$(tail -n1 <<<"$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"] > 0)')" = True ] ||
+		fail "no S3 request was counted: $OUT"
 	# Every object is under the prefix, in the bucket.
 	OUT=$(s3_get "/vvtest-one?list-type=2&prefix=hosts%2Fone%2Fconfig")
 	expect_in "<Key>hosts/one/config</Key>"
