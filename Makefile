@@ -35,7 +35,7 @@ COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/f
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 SCHED_SRC  := scheduler/cron.c scheduler/state.c scheduler/daemon.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_sign.c transport/s3_policy.c \
-             transport/store_s3.c
+             transport/store_s3.c transport/s3_request.c transport/s3_multipart.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
              repo/chunkset.c repo/backup.c repo/restore.c repo/verify.c
 AGENT_LIB_SRC := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/qimg.c \

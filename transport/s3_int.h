@@ -1,0 +1,72 @@
+/*
+ * Internals of the s3:// backend, shared by its files: the connection
+ * state, one signed request with retries, and error reports.
+ */
+#ifndef VV_S3_INT_H
+#define VV_S3_INT_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define S3_POOL 32
+#define S3_ATTEMPTS 6
+#define S3_SMALL_CAP (8 * 1024 * 1024)	/* listings and error bodies */
+
+struct s3 {
+	char *base;		/* scheme://host[:port] requests go to */
+	char *host;		/* the Host header */
+	char *endpoint;		/* as configured, for messages */
+	char *bucket;
+	char *prefix;		/* "" or "a/b/" */
+	bool path_style;
+	char *region;
+	char *access;
+	char *secret;
+	char *ca_file;
+	bool verify;
+	long timeout;
+	curl_off_t bw_each;
+	uint64_t multipart_threshold;
+	int parallel;
+	uint64_t requests;	/* under lock */
+	pthread_mutex_t lock;
+	CURL *pool[S3_POOL];
+	int npool;
+};
+
+struct resp {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool over;
+	char etag[128];
+};
+
+struct body {
+	const char *p;
+	size_t len;
+	size_t off;
+};
+
+/*
+ * s3_request: one signed request, METHOD on PATH (not encoded, from '/')
+ * with the canonical QUERY and body DATA, retried while that may help.
+ * *HTTP is the final status. Returns 0 when a response came, -1 after a
+ * network failure (reason in ERR).
+ */
+int s3_request(struct s3 *s, const char *method, const char *path, const char *query,
+    const void *data, size_t dlen, struct resp *r, long *http, char *err, size_t errlen);
+
+/* s3_object_path: the request path of object KEY, a new string. */
+char *s3_object_path(struct s3 *s, const char *key);
+
+/* s3_report: log a failed response to WHAT of KEY in an operator's words. */
+void s3_report(struct s3 *s, const char *what, const char *key, long http, const char *body);
+
+/* s3_put_multipart: KEY of LEN bytes in parts; aborted on failure. 0 or -1. */
+int s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len);
+
+#endif

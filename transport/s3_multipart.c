@@ -1,0 +1,113 @@
+/*
+ * Multipart uploads: start, parts (each retried), complete; abort on any
+ * failure so that no incomplete upload is left to be billed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "transport/s3_int.h"
+#include "transport/s3_policy.h"
+#include "transport/s3_sign.h"
+
+int
+s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
+{
+	char *path = s3_object_path(s, key), *q = NULL, upload[256] = "", err[256];
+	struct resp r = { xmalloc(S3_SMALL_CAP + 1), 0, S3_SMALL_CAP, false, "" };
+	struct strlist etags = { 0 };
+	uint64_t part, count;
+	long http;
+	int ret = -1;
+	const char *a, *b;
+
+	s3_part_size(len, &part, &count);
+	{
+		static const char *const n[] = { "uploads" };
+		static const char *const v[] = { "" };
+
+		q = s3_query(n, v, 1);
+	}
+	if (s3_request(s, "POST", path, q, "", 0, &r, &http, err, sizeof(err)) < 0 || http != 200) {
+		if (http)
+			s3_report(s, "multipart start of", key, http, r.buf);
+		else
+			log_error("S3 multipart start of %s at %s: %s", key, s->endpoint, err);
+		goto out;
+	}
+	a = strstr(r.buf, "<UploadId>");
+	b = a ? strstr(a, "</UploadId>") : NULL;
+	if (b == NULL || b - a - 10 >= (long)sizeof(upload)) {
+		log_error("S3 multipart start of %s at %s: no upload ID in the answer", key, s->endpoint);
+		goto out;
+	}
+	snprintf(upload, sizeof(upload), "%.*s", (int)(b - a - 10), a + 10);
+	for (uint64_t i = 0; i < count; i++) {
+		const char *n[] = { "partNumber", "uploadId" };
+		char num[24];
+		const char *v[] = { num, upload };
+		size_t off = (size_t)(i * part), plen = len - off < part ? len - off : (size_t)part;
+
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)i + 1);
+		free(q);
+		q = s3_query(n, v, 2);
+		if (s3_request(s, "PUT", path, q, buf + off, plen, &r, &http, err, sizeof(err)) < 0 ||
+		    http != 200) {
+			if (http)
+				s3_report(s, "multipart part of", key, http, r.buf);
+			else
+				log_error("S3 part %llu of %s at %s: %s", (unsigned long long)i + 1, key,
+				    s->endpoint, err);
+			goto abort;
+		}
+		strlist_add(&etags, r.etag);
+	}
+	{
+		const char *n[] = { "uploadId" };
+		const char *v[] = { upload };
+		size_t cap = 128 + count * 200;
+		char *xml = xmalloc(cap), *p = xml;
+
+		p += sprintf(p, "<CompleteMultipartUpload>");
+		for (size_t i = 0; i < etags.n; i++)
+			p += snprintf(p, 200, "<Part><PartNumber>%zu</PartNumber><ETag>%s</ETag></Part>",
+			    i + 1, etags.v[i]);
+		p += sprintf(p, "</CompleteMultipartUpload>");
+		free(q);
+		q = s3_query(n, v, 1);
+		/* Success can come as 200 with an <Error> body; the ETag may be empty (RGW). */
+		if (s3_request(s, "POST", path, q, xml, (size_t)(p - xml), &r, &http, err, sizeof(err)) < 0 ||
+		    http != 200 || strstr(r.buf, "<Error>") != NULL) {
+			if (http)
+				s3_report(s, "multipart completion of", key, http, r.buf);
+			else
+				log_error("S3 multipart completion of %s at %s: %s", key, s->endpoint, err);
+			free(xml);
+			goto abort;
+		}
+		free(xml);
+	}
+	ret = 0;
+	goto out;
+abort:
+	{
+		const char *n[] = { "uploadId" };
+		const char *v[] = { upload };
+
+		free(q);
+		q = s3_query(n, v, 1);
+		/* No incomplete upload is left to be billed. */
+		if (s3_request(s, "DELETE", path, q, NULL, 0, &r, &http, err, sizeof(err)) < 0 ||
+		    (http != 204 && http != 200))
+			log_error("S3: cannot abort the multipart upload of %s (upload %s)", key, upload);
+	}
+out:
+	strlist_clear(&etags);
+	free(r.buf);
+	free(q);
+	free(path);
+	return ret;
+}
+

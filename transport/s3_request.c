@@ -1,0 +1,249 @@
+/*
+ * One signed S3 request over a pooled curl handle, with retries.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "transport/s3_int.h"
+#include "transport/s3_policy.h"
+#include "transport/s3_sign.h"
+
+#define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+static size_t
+on_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	size_t len = size * n;
+
+	if (r->len + len > r->cap) {
+		r->over = true;
+		return 0;
+	}
+	memcpy(r->buf + r->len, data, len);
+	r->len += len;
+	return len;
+}
+
+static size_t
+on_read(char *dst, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	size_t len = size * n;
+
+	if (len > b->len - b->off)
+		len = b->len - b->off;
+	memcpy(dst, b->p + b->off, len);
+	b->off += len;
+	return len;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	size_t len = size * n;
+
+	if (len > 5 && strncasecmp(data, "etag:", 5) == 0) {
+		const char *v = data + 5;
+		size_t vl = len - 5;
+
+		while (vl > 0 && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+			vl--;
+		snprintf(r->etag, sizeof(r->etag), "%.*s", (int)vl, v);
+	}
+	return len;
+}
+
+static CURL *
+take_handle(struct s3 *s)
+{
+	CURL *c = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->npool > 0)
+		c = s->pool[--s->npool];
+	s->requests++;
+	pthread_mutex_unlock(&s->lock);
+	if (c == NULL)
+		c = curl_easy_init();
+	else
+		curl_easy_reset(c);
+	return c;
+}
+
+static void
+give_handle(struct s3 *s, CURL *c)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->npool < S3_POOL) {
+		s->pool[s->npool++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (c != NULL)
+		curl_easy_cleanup(c);
+}
+
+/* The S3 error code in BODY ("NoSuchKey"), or "". */
+static void
+error_code(const char *body, char *out, size_t len)
+{
+	const char *a = body ? strstr(body, "<Code>") : NULL, *b;
+
+	out[0] = '\0';
+	if (a && (b = strstr(a, "</Code>")) != NULL)
+		snprintf(out, len, "%.*s", (int)(b - a - 6), a + 6);
+}
+
+/*
+ * One signed request: METHOD on PATH (not encoded, from '/') with the
+ * canonical QUERY. Retries what may succeed later. *HTTP is the final
+ * status (0 on a network failure). R receives the body (at most its cap).
+ * Returns 0 when a response came, -1 on a network failure after retries
+ * (reason in ERR).
+ */
+int
+s3_request(struct s3 *s, const char *method, const char *path, const char *query,
+    const void *data, size_t dlen, struct resp *r, long *http, char *err, size_t errlen)
+{
+	uint8_t h[CRYPTO_HASH_LEN];
+	char payload[65], amz[32], auth[1024], *canon, *url;
+	int ret = -1;
+
+	crypto_sha256(data ? data : "", data ? dlen : 0, h);
+	crypto_hex(h, sizeof(h), payload);
+	canon = s3_uri_encode(path, 0);
+	url = xasprintf("%s%s%s%s", s->base, canon, query && *query ? "?" : "", query ? query : "");
+	for (int attempt = 0; attempt < S3_ATTEMPTS; attempt++) {
+		struct s3_header hd[3] = { { "host", s->host }, { "x-amz-content-sha256", payload },
+			{ "x-amz-date", amz } };
+		struct s3_sign_req sr = { method, canon, query ? query : "", hd, 3, payload, s->access,
+			s->secret, s->region, amz };
+		struct curl_slist *hl = NULL;
+		struct body b = { data, dlen, 0 };
+		char line[1200];
+		time_t now = time(NULL);
+		struct tm tm;
+		CURLcode cc;
+		CURL *c;
+
+		if (attempt > 0) {
+			unsigned int rnd = 0;
+
+			crypto_random(&rnd, sizeof(rnd));
+			usleep((useconds_t)s3_backoff_ms(attempt, (double)rnd / 4294967296.0) * 1000);
+		}
+		gmtime_r(&now, &tm);
+		strftime(amz, sizeof(amz), "%Y%m%dT%H%M%SZ", &tm);
+		if (s3_sign(&sr, auth, sizeof(auth)) < 0) {
+			snprintf(err, errlen, "cannot sign the request");
+			break;
+		}
+		snprintf(line, sizeof(line), "Authorization: %s", auth);
+		hl = curl_slist_append(hl, line);
+		snprintf(line, sizeof(line), "x-amz-date: %s", amz);
+		hl = curl_slist_append(hl, line);
+		snprintf(line, sizeof(line), "x-amz-content-sha256: %s", payload);
+		hl = curl_slist_append(hl, line);
+		hl = curl_slist_append(hl, "Expect:");
+		r->len = 0;
+		r->over = false;
+		r->etag[0] = '\0';
+		c = take_handle(s);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+		/* A response that stalls fails within the request timeout. */
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, s->timeout);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s->verify ? 1L : 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s->verify ? 2L : 0L);
+		if (s->ca_file)
+			curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+		if (s->bw_each > 0) {
+			curl_easy_setopt(c, CURLOPT_MAX_SEND_SPEED_LARGE, s->bw_each);
+			curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, s->bw_each);
+		}
+		if (strcmp(method, "HEAD") == 0) {
+			curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		} else if (strcmp(method, "PUT") == 0) {
+			curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(c, CURLOPT_READDATA, &b);
+			curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)dlen);
+		} else if (strcmp(method, "POST") == 0) {
+			curl_easy_setopt(c, CURLOPT_POST, 1L);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, data ? data : "");
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)dlen);
+		} else if (strcmp(method, "GET") != 0) {
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		}
+		cc = curl_easy_perform(c);
+		*http = 0;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http);
+		give_handle(s, c);
+		curl_slist_free_all(hl);
+		if (r->over) {
+			snprintf(err, errlen, "the response is larger than %zu bytes", r->cap);
+			break;
+		}
+		r->buf[r->len] = '\0';
+		if (cc != CURLE_OK) {
+			snprintf(err, errlen, "%s", curl_easy_strerror(cc));
+			log_debug("S3 %s %s: %s (attempt %d)", method, path, err, attempt + 1);
+			continue;
+		}
+		if (s3_should_retry(false, *http, r->buf)) {
+			snprintf(err, errlen, "HTTP %ld", *http);
+			log_debug("S3 %s %s: HTTP %ld (attempt %d)", method, path, *http, attempt + 1);
+			continue;
+		}
+		ret = 0;
+		break;
+	}
+	free(canon);
+	free(url);
+	return ret;
+}
+
+/* The path of object KEY. */
+char *
+s3_object_path(struct s3 *s, const char *key)
+{
+	if (s->path_style)
+		return xasprintf("/%s/%s%s", s->bucket, s->prefix, key);
+	return xasprintf("/%s%s", s->prefix, key);
+}
+
+/* Log a failed response of a request on KEY, in the words an operator needs. */
+void
+s3_report(struct s3 *s, const char *what, const char *key, long http, const char *body)
+{
+	char code[64];
+
+	error_code(body, code, sizeof(code));
+	if (http == 403)
+		log_error("access denied to bucket %s at %s (%s %s): check access_key/secret_key%s%s",
+		    s->bucket, s->endpoint, what, key, code[0] ? ": " : "", code);
+	else if (strcmp(code, "NoSuchBucket") == 0)
+		log_error("bucket %s does not exist at %s (run 'virtvault init')", s->bucket, s->endpoint);
+	else
+		log_error("S3 %s %s in bucket %s at %s failed: HTTP %ld%s%s", what, key, s->bucket,
+		    s->endpoint, http, code[0] ? " " : "", code);
+}
+
