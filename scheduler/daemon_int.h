@@ -1,0 +1,86 @@
+/*
+ * Internals of the daemon, shared by daemon.c (scheduling, signals) and
+ * daemon_kids.c (the backup children, their outcomes and hooks).
+ */
+#ifndef VV_DAEMON_INT_H
+#define VV_DAEMON_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "scheduler/cron.h"
+#include "scheduler/daemon.h"
+
+#define MAX_KIDS 64
+#define MAX_TASKS 1024
+#define OUT_CAP (256 * 1024)
+
+struct djob {
+	char *name;
+	struct cron cron;
+	bool scheduled;
+	time_t next;		/* the next run, with its random delay */
+	time_t base;		/* the schedule's time of that run */
+};
+
+struct task {
+	char job[128];
+	char domain[256];
+	int attempt;		/* 0: first */
+	time_t not_before;
+	time_t window_end;	/* the job's next run: retries stop there */
+};
+
+struct kid {
+	pid_t pid;
+	int out, err;		/* pipes, -1 once closed */
+	struct task t;
+	time_t started;
+	char *obuf;
+	size_t olen;
+	char lasterr[512];
+	char ebuf[1024];
+	size_t elen;
+};
+
+struct daemon {
+	const struct daemon_opts *o;
+	struct conf *c;
+	struct djob *jobs;
+	size_t njobs;
+	struct task tasks[MAX_TASKS];
+	size_t ntasks;
+	struct kid kids[MAX_KIDS];
+	size_t nkids;
+	bool stopping;
+	int sigfd;
+	sigset_t oldmask;
+};
+
+/* The test clock: parsed once from the environment. */
+/* daemon_mono: a monotonic clock in seconds. */
+double daemon_mono(void);
+
+/* daemon_job_conf: the configuration of job NAME, or NULL. */
+const struct conf_job *daemon_job_conf(struct daemon *d, const char *name);
+
+/* daemon_enqueue: queue a run of DOM for JOB (deduplicated). */
+void daemon_enqueue(struct daemon *d, const char *job, const char *dom, int attempt,
+    time_t not_before, time_t window_end);
+
+/* daemon_start_kid: start the backup child of task T. */
+void daemon_start_kid(struct daemon *d, const struct task *t, time_t now);
+
+/* daemon_read_kid: take what the child K wrote on FD (its stdout or stderr). */
+void daemon_read_kid(struct kid *k, int fd);
+
+/*
+ * daemon_finish_kid: record the outcome of child IDX (STATUS from
+ * waitpid), write metrics, queue a retry, run the hook; removes the child.
+ */
+void daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now);
+
+#endif

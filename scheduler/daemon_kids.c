@@ -1,0 +1,261 @@
+/*
+ * The backup children of the daemon: starting them, relaying their
+ * output, recording their outcomes, retries, metrics and hooks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "scheduler/daemon_int.h"
+#include "scheduler/state.h"
+
+void
+daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
+{
+	int op[2], ep[2];
+	pid_t pid;
+	struct kid *k;
+
+	if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+		log_error("domain %s: cannot start its backup: %s", t->domain, strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("domain %s: cannot start its backup: %s", t->domain, strerror(errno));
+		close(op[0]), close(op[1]), close(ep[0]), close(ep[1]);
+		return;
+	}
+	if (pid == 0) {
+		char *argv[12];
+		int i = 0;
+
+		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
+		dup2(op[1], 1);
+		dup2(ep[1], 2);
+		argv[i++] = (char *)d->o->self;
+		if (d->o->config_path) {
+			argv[i++] = "-c";
+			argv[i++] = (char *)d->o->config_path;
+		}
+		argv[i++] = "-q";
+		argv[i++] = "backup";
+		argv[i++] = (char *)t->domain;
+		argv[i++] = "--job";
+		argv[i++] = (char *)t->job;
+		argv[i++] = "--json";
+		argv[i] = NULL;
+		execv(d->o->self, argv);
+		_exit(127);
+	}
+	close(op[1]);
+	close(ep[1]);
+	k = &d->kids[d->nkids++];
+	memset(k, 0, sizeof(*k));
+	k->pid = pid;
+	k->out = op[0];
+	k->err = ep[0];
+	k->t = *t;
+	k->started = now;
+	k->obuf = xmalloc(OUT_CAP + 1);
+	state_running_set(d->c->state_dir, t->domain, pid);
+	log_info("job %s: backing up %s%s (pid %d)", t->job, t->domain,
+	    t->attempt ? " again" : "", (int)pid);
+}
+
+/* Run HOOK with the run's details in the environment, for at most TIMEOUT s. */
+static void
+run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_t timeout,
+    const char *what)
+{
+	pid_t pid;
+	double end;
+	int st;
+
+	pid = fork();
+	if (pid < 0) {
+		log_error("job %s: cannot run its %s hook: %s", r->job, what, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
+		dup2(nul, 0);
+		setenv("VIRTVAULT_JOB", r->job, 1);
+		setenv("VIRTVAULT_DOMAIN", r->domain, 1);
+		setenv("VIRTVAULT_RESULT", r->ok ? "success" : "failure", 1);
+		setenv("VIRTVAULT_SNAPSHOT", r->snapshot, 1);
+		setenv("VIRTVAULT_ERROR", r->error, 1);
+		setpgid(0, 0);
+		execl("/bin/sh", "sh", "-c", hook, (char *)NULL);
+		_exit(127);
+	}
+	end = daemon_mono() + (double)timeout;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (daemon_mono() > end) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			log_error("job %s, domain %s: the %s hook ran over %llus and was killed", r->job,
+			    r->domain, what, (unsigned long long)timeout);
+			return;
+		}
+		usleep(20000);
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		log_error("job %s, domain %s: the %s hook failed (%s %d)", r->job, r->domain, what,
+		    WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+/* Fill R from the child's JSON summary (its last line of output). */
+static void
+parse_summary(struct kid *k, struct run_record *r)
+{
+	char *line;
+	json_object *o, *doms, *dd, *v;
+
+	k->obuf[k->olen] = '\0';
+	while (k->olen > 0 && (k->obuf[k->olen - 1] == '\n'))
+		k->obuf[--k->olen] = '\0';
+	line = strrchr(k->obuf, '\n');
+	line = line ? line + 1 : k->obuf;
+	o = json_tokener_parse(line);
+	if (o == NULL || !json_object_object_get_ex(o, "domains", &doms) ||
+	    json_object_array_length(doms) < 1) {
+		json_object_put(o);
+		return;
+	}
+	dd = json_object_array_get_idx(doms, 0);
+	if (json_object_object_get_ex(dd, "snapshot", &v))
+		snprintf(r->snapshot, sizeof(r->snapshot), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(dd, "quiesced", &v))
+		r->quiesced = json_object_get_boolean(v);
+	if (json_object_object_get_ex(dd, "bytes_read", &v))
+		r->bytes_read = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(dd, "bytes_stored", &v))
+		r->bytes_stored = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(dd, "chunks_new", &v))
+		r->chunks_new = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(dd, "chunks_reused", &v))
+		r->chunks_reused = (uint64_t)json_object_get_int64(v);
+	json_object_put(o);
+}
+
+void
+daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
+{
+	struct kid *k = &d->kids[idx];
+	const struct conf_job *cj = daemon_job_conf(d, k->t.job);
+	struct run_record prev, r;
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+	state_run_read(d->c->state_dir, k->t.domain, &prev);
+	memset(&r, 0, sizeof(r));
+	r.quiesced = -1;
+	snprintf(r.job, sizeof(r.job), "%s", k->t.job);
+	snprintf(r.domain, sizeof(r.domain), "%s", k->t.domain);
+	r.ok = ok;
+	r.started = k->started;
+	r.finished = now;
+	r.last_success = ok ? now : prev.last_success;
+	r.failures_total = prev.failures_total + (ok ? 0 : 1);
+	parse_summary(k, &r);
+	if (!ok)
+		snprintf(r.error, sizeof(r.error), "%s", k->lasterr[0] ? k->lasterr :
+		    "the backup failed (see the log)");
+	state_run_write(d->c->state_dir, &r);
+	state_running_clear(d->c->state_dir, k->t.domain);
+	if (d->c->metrics_file)
+		state_write_metrics(d->c->state_dir, d->c->metrics_file);
+	if (ok)
+		log_info("job %s: %s backed up: snapshot %s", r.job, r.domain, r.snapshot);
+	else
+		log_error("job %s: %s failed: %s", r.job, r.domain, r.error);
+
+	if (!ok && cj != NULL && !d->stopping) {
+		time_t at = sched_retry_at(now, (unsigned long)cj->retry_delay, k->t.attempt + 1,
+		    cj->retries, k->t.window_end);
+
+		if (at > 0) {
+			log_info("job %s: %s will be tried again in %llds (attempt %d of %d)", r.job,
+			    r.domain, (long long)(at - now), k->t.attempt + 2, cj->retries + 1);
+			daemon_enqueue(d, r.job, r.domain, k->t.attempt + 1, at, k->t.window_end);
+		} else if (cj->retries > 0) {
+			log_warn("job %s: %s: no retry left in this run window", r.job, r.domain);
+		}
+	}
+	if (cj != NULL && ok && cj->on_success)
+		run_hook(d, cj->on_success, &r, cj->hook_timeout, "on_success");
+	if (cj != NULL && !ok && cj->on_failure)
+		run_hook(d, cj->on_failure, &r, cj->hook_timeout, "on_failure");
+	if (k->out >= 0)
+		close(k->out);
+	if (k->err >= 0)
+		close(k->err);
+	free(k->obuf);
+	d->kids[idx] = d->kids[--d->nkids];
+}
+
+/* Relay a child's standard error line by line; keep its last error. */
+static void
+relay_err(struct kid *k, bool flush)
+{
+	char *nl;
+
+	while ((nl = memchr(k->ebuf, '\n', k->elen)) != NULL || (flush && k->elen > 0)) {
+		size_t n = nl ? (size_t)(nl - k->ebuf) : k->elen;
+
+		fprintf(stderr, "%.*s\n", (int)n, k->ebuf);
+		if (memmem(k->ebuf, n, "error: ", 7) != NULL) {
+			const char *e = memmem(k->ebuf, n, "error: ", 7) + 7;
+
+			snprintf(k->lasterr, sizeof(k->lasterr), "%.*s", (int)(n - (size_t)(e - k->ebuf)), e);
+		}
+		n = nl ? n + 1 : n;
+		memmove(k->ebuf, k->ebuf + n, k->elen - n);
+		k->elen -= n;
+	}
+}
+
+void
+daemon_read_kid(struct kid *k, int fd)
+{
+	char tmp[4096];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n <= 0) {
+		if (fd == k->err)
+			relay_err(k, true);
+		close(fd);
+		if (fd == k->out)
+			k->out = -1;
+		else
+			k->err = -1;
+		return;
+	}
+	if (fd == k->out) {
+		size_t take = k->olen + (size_t)n > OUT_CAP ? OUT_CAP - k->olen : (size_t)n;
+
+		memcpy(k->obuf + k->olen, tmp, take);
+		k->olen += take;
+	} else {
+		size_t take = k->elen + (size_t)n > sizeof(k->ebuf) ? sizeof(k->ebuf) - k->elen : (size_t)n;
+
+		memcpy(k->ebuf + k->elen, tmp, take);
+		k->elen += take;
+		relay_err(k, k->elen == sizeof(k->ebuf));
+	}
+}
+
+/* At start-up: repair every domain a journal names. */
