@@ -10,6 +10,8 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 filter=${1:-}
+# Times in the tests' expectations are UTC, whatever the host says.
+export TZ=UTC
 VV=$top/virtvault
 export VV
 [ -x "$VV" ] || { echo "run.sh: build virtvault first (make)" >&2; exit 1; }
