@@ -29,7 +29,9 @@ struct fstore {
 };
 
 /* Start write-back each time this much more was put. */
-#define FLUSH_EVERY (64 * 1024 * 1024)
+#ifndef FLUSH_EVERY
+#define FLUSH_EVERY (256 * 1024 * 1024)
+#endif
 
 static struct fstore *
 fs_of(struct store *s)
