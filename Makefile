@@ -31,7 +31,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -I. -D_GNU_SOURCE \
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
 COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/flusher.c \
-             common/crypto.c
+             common/crypto.c common/fsutil.c common/jsonx.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 SCHED_SRC  := scheduler/cron.c scheduler/state.c scheduler/daemon.c scheduler/daemon_kids.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_sign.c transport/s3_policy.c \

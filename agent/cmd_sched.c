@@ -18,22 +18,9 @@ static void
 fmt_time(time_t t, const char *tz, char *buf, size_t len)
 {
 	struct tm tm;
-	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
 
-	if (tz) {
-		setenv("TZ", tz, 1);
-		tzset();
-	}
-	localtime_r(&t, &tm);
+	cron_localtime(t, tz, &tm);
 	strftime(buf, len, "%a %Y-%m-%d %H:%M:%S %Z", &tm);
-	if (tz) {
-		if (old)
-			setenv("TZ", old, 1);
-		else
-			unsetenv("TZ");
-		tzset();
-	}
-	free(old);
 }
 
 int

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
+#include "common/jsonx.h"
 #include "common/log.h"
 
 char *
@@ -30,50 +32,13 @@ journal_peek(const char *state_dir, const char *dom, char **phase)
 	return 1;
 }
 
-static int
-mkdir_p(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int ret = 0;
-
-	for (char *s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-				ret = -1;
-				break;
-			}
-			*s = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(p);
-	return ret;
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 int
 journal_write(const char *state_dir, const struct journal *j)
 {
 	char *dir = xasprintf("%s/journal", state_dir), *path = journal_path(state_dir, j->domain);
-	char *tmp = xasprintf("%s.tmp", path);
 	json_object *o = json_object_new_object(), *disks = json_object_new_array();
 	const char *text;
-	int fd = -1, ret = -1;
+	int ret = -1;
 	size_t len;
 
 	json_object_object_add(o, "domain", json_object_new_string(j->domain));
@@ -97,31 +62,17 @@ journal_write(const char *state_dir, const struct journal *j)
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	len = strlen(text);
 
-	if (mkdir_p(dir) < 0) {
+	if (fs_mkdir_p(dir, 0700) < 0) {
 		log_error("journal folder %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
-		log_error("journal %s: cannot write: %s", tmp, strerror(errno));
+	if (fs_write_atomic(path, text, len, 0600) < 0)
 		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, path) < 0 || fsync_dir(dir) < 0) {
-		log_error("journal %s: cannot write: %s", path, strerror(errno));
-		goto out;
-	}
 	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0)
-		unlink(tmp);
 	json_object_put(o);
 	free(dir);
 	free(path);
-	free(tmp);
 	return ret;
 }
 
@@ -131,16 +82,6 @@ journal_set_phase(const char *state_dir, struct journal *j, const char *phase)
 	free(j->phase);
 	j->phase = xstrdup(phase);
 	return journal_write(state_dir, j);
-}
-
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 struct journal_disk *
@@ -163,7 +104,7 @@ journal_read(const char *state_dir, const char *dom, struct journal **out)
 		return 1;
 	}
 	o = json_object_from_file(path);
-	if (o == NULL || jstr(o, "domain") == NULL || jstr(o, "phase") == NULL ||
+	if (o == NULL || jx_str(o, "domain") == NULL || jx_str(o, "phase") == NULL ||
 	    !json_object_object_get_ex(o, "disks", &disks) ||
 	    !json_object_is_type(disks, json_type_array)) {
 		log_error("journal %s is unreadable or incomplete", path);
@@ -172,17 +113,17 @@ journal_read(const char *state_dir, const char *dom, struct journal **out)
 		return -1;
 	}
 	j = xcalloc(1, sizeof(*j));
-	j->domain = xstrdup(jstr(o, "domain"));
-	j->phase = xstrdup(jstr(o, "phase"));
-	j->snapshot = jstr(o, "snapshot") ? xstrdup(jstr(o, "snapshot")) : NULL;
+	j->domain = xstrdup(jx_str(o, "domain"));
+	j->phase = xstrdup(jx_str(o, "phase"));
+	j->snapshot = jx_str(o, "snapshot") ? xstrdup(jx_str(o, "snapshot")) : NULL;
 	j->running = json_object_object_get_ex(o, "running", &v) && json_object_get_boolean(v);
 	for (size_t i = 0; i < json_object_array_length(disks); i++) {
 		json_object *dd = json_object_array_get_idx(disks, i), *chain;
 		struct journal_disk *d = journal_add_disk(j);
 
-		d->target = xstrdup(jstr(dd, "target") ? jstr(dd, "target") : "?");
-		d->format = xstrdup(jstr(dd, "format") ? jstr(dd, "format") : "raw");
-		d->overlay = xstrdup(jstr(dd, "overlay") ? jstr(dd, "overlay") : "");
+		d->target = xstrdup(jx_str(dd, "target") ? jx_str(dd, "target") : "?");
+		d->format = xstrdup(jx_str(dd, "format") ? jx_str(dd, "format") : "raw");
+		d->overlay = xstrdup(jx_str(dd, "overlay") ? jx_str(dd, "overlay") : "");
 		if (json_object_object_get_ex(dd, "chain", &chain) &&
 		    json_object_is_type(chain, json_type_array))
 			for (size_t k = 0; k < json_object_array_length(chain); k++)
@@ -205,7 +146,7 @@ journal_remove(const char *state_dir, const char *dom)
 		log_error("journal %s: cannot remove: %s", path, strerror(errno));
 		ret = -1;
 	} else {
-		fsync_dir(dir);
+		fs_fsync_dir(dir);
 	}
 	free(path);
 	free(dir);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -19,8 +20,7 @@ lock_domain(const char *state_dir, const char *dom)
 	char buf[32];
 	int fd;
 
-	mkdir(state_dir, 0700);
-	mkdir(dir, 0700);
+	fs_mkdir_p(dir, 0700);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		log_error("domain %s: cannot open its lock %s: %s", dom, path, strerror(errno));

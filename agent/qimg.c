@@ -5,22 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonx.h"
 #include "common/log.h"
 #include "common/run.h"
 #include "common/util.h"
 
 /* A chain's JSON is a few KiB a link; this leaves room for long chains. */
 #define QIMG_OUT_MAX (4 * 1024 * 1024)
-
-static const char *
-str_of(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 int
 qimg_chain_parse(const char *text, struct domxml_image **chain, size_t *n,
@@ -59,8 +50,8 @@ qimg_chain_parse(const char *text, struct domxml_image **chain, size_t *n,
 	c = xcalloc(count, sizeof(*c));
 	for (size_t i = 0; i < count; i++) {
 		json_object *o = json_object_array_get_idx(root, i);
-		const char *fn = str_of(o, "filename");
-		const char *fmt = str_of(o, "format");
+		const char *fn = jx_str(o, "filename");
+		const char *fmt = jx_str(o, "format");
 
 		if (fn == NULL) {
 			snprintf(err, errlen, "qemu-img listed an image without a filename");

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonx.h"
 #include "common/log.h"
 
 static void
@@ -69,21 +70,10 @@ manifest_to_json(const struct manifest *m)
 	return text;
 }
 
-static const char *
-gstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static char *
 dstr(json_object *o, const char *k)
 {
-	const char *s = gstr(o, k);
+	const char *s = jx_str(o, k);
 
 	return s ? xstrdup(s) : NULL;
 }
@@ -147,9 +137,9 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown manifest version");
 		goto fail;
 	}
-	id = gstr(o, "id");
-	tm = gstr(o, "time");
-	if (!is_hex(id, 16) || tm == NULL || strlen(tm) >= 32 || gstr(o, "name") == NULL ||
+	id = jx_str(o, "id");
+	tm = jx_str(o, "time");
+	if (!is_hex(id, 16) || tm == NULL || strlen(tm) >= 32 || jx_str(o, "name") == NULL ||
 	    gu64(o, "chunk_size", &cs) < 0 || cs == 0 || cs > (1U << 30)) {
 		snprintf(err, errlen, "missing or invalid name, id, time or chunk_size");
 		goto fail;
@@ -179,7 +169,7 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 	for (size_t i = 0; i < m->nfiles; i++) {
 		json_object *fo = json_object_array_get_idx(files, i);
 		struct manifest_file *f = &m->files[i];
-		const char *sha = gstr(fo, "sha256");
+		const char *sha = jx_str(fo, "sha256");
 
 		f->name = dstr(fo, "name");
 		f->path = dstr(fo, "path");

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/jsonx.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -245,26 +246,6 @@ get_json(struct store *s, const char *key, int *notfound)
 	return o;
 }
 
-static const char *
-jget_str(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int64_t
-jget_int(json_object *o, const char *k, int64_t dflt)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
-		return dflt;
-	return json_object_get_int64(v);
-}
-
 /* Try to unwrap the master key of keys/KEY with PASSWORD: 0, 1 wrong, -1. */
 static int
 try_key(struct store *s, const char *key, const char *repo_id, const char *password,
@@ -283,12 +264,12 @@ try_key(struct store *s, const char *key, const char *repo_id, const char *passw
 		log_error("repository %s: key object %s is missing or not valid JSON", store_url(s), key);
 		return -1;
 	}
-	ss = jget_str(o, "salt");
-	ns = jget_str(o, "nonce");
-	ws = jget_str(o, "wrapped");
-	n = jget_int(o, "n", 0);
-	r = jget_int(o, "r", 0);
-	p = jget_int(o, "p", 0);
+	ss = jx_str(o, "salt");
+	ns = jx_str(o, "nonce");
+	ws = jx_str(o, "wrapped");
+	n = jx_int(o, "n", 0);
+	r = jx_int(o, "r", 0);
+	p = jx_int(o, "p", 0);
 	if (ss == NULL || ns == NULL || ws == NULL || crypto_unhex(ss, salt, sizeof(salt)) < 0 ||
 	    crypto_unhex(ns, nonce, sizeof(nonce)) < 0 ||
 	    crypto_unhex(ws, wrapped, sizeof(wrapped)) < 0 ||
@@ -333,11 +314,11 @@ repo_open(const struct conf *c)
 			log_error("repository %s: the config object is corrupt (not valid JSON)", c->url);
 		goto fail;
 	}
-	fmt = jget_str(cfg, "format");
-	cipher = jget_str(cfg, "cipher");
-	id = jget_str(cfg, "id");
-	version = jget_int(cfg, "version", -1);
-	chunk = jget_int(cfg, "chunk_size", -1);
+	fmt = jx_str(cfg, "format");
+	cipher = jx_str(cfg, "cipher");
+	id = jx_str(cfg, "id");
+	version = jx_int(cfg, "version", -1);
+	chunk = jx_int(cfg, "chunk_size", -1);
 	if (fmt == NULL || strcmp(fmt, "virtvault") != 0 || cipher == NULL || id == NULL ||
 	    strlen(id) != 32 || chunk < 4096 || chunk > 64 * 1024 * 1024) {
 		log_error("repository %s: the config object is corrupt (missing or invalid fields)", c->url);

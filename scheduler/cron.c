@@ -345,30 +345,53 @@ next_day:
 	return -1;
 }
 
-/* Run FN with TZ set to ZONE, then put TZ back. */
+/* Switch the process to zone TZ (NULL or "": stay); returns the old TZ to restore. */
+static char *
+zone_enter(const char *tz, bool *switched)
+{
+	const char *o = getenv("TZ");
+	char *old = o ? strdup(o) : NULL;
+
+	*switched = tz != NULL && *tz != '\0';
+	if (*switched) {
+		setenv("TZ", tz, 1);
+		tzset();
+	}
+	return old;
+}
+
+static void
+zone_leave(char *old, bool switched)
+{
+	if (switched) {
+		if (old != NULL)
+			setenv("TZ", old, 1);
+		else
+			unsetenv("TZ");
+		tzset();
+	}
+	free(old);
+}
+
 int
 cron_next(const struct cron *c, time_t after, const char *tz, time_t *out)
 {
-	char *old = NULL;
-	const char *o;
-	int r;
+	bool sw;
+	char *old = zone_enter(tz, &sw);
+	int r = next_in_zone(c, after, out);
 
-	if (tz == NULL || *tz == '\0')
-		return next_in_zone(c, after, out);
-	o = getenv("TZ");
-	if (o != NULL)
-		old = strdup(o);
-	setenv("TZ", tz, 1);
-	tzset();
-	r = next_in_zone(c, after, out);
-	if (old != NULL) {
-		setenv("TZ", old, 1);
-		free(old);
-	} else {
-		unsetenv("TZ");
-	}
-	tzset();
+	zone_leave(old, sw);
 	return r;
+}
+
+void
+cron_localtime(time_t t, const char *tz, struct tm *out)
+{
+	bool sw;
+	char *old = zone_enter(tz, &sw);
+
+	localtime_r(&t, out);
+	zone_leave(old, sw);
 }
 
 bool

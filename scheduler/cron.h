@@ -46,6 +46,12 @@ int cron_parse(const char *expr, struct cron *out, char *err, size_t errlen);
  */
 int cron_next(const struct cron *c, time_t after, const char *tz, time_t *out);
 
+/*
+ * cron_localtime: T broken down in the local time of TZ (NULL: the
+ * process's zone); the same TZ caveat as cron_next.
+ */
+void cron_localtime(time_t t, const char *tz, struct tm *out);
+
 /* cron_zone_valid: whether TZ names a zone in the system's zone database. */
 bool cron_zone_valid(const char *tz);
 

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
+#include "common/jsonx.h"
 #include "common/log.h"
 
 static void
@@ -18,33 +20,14 @@ ensure_dir(const char *state_dir, const char *sub)
 {
 	char *d = xasprintf("%s/%s", state_dir, sub);
 
-	mkdir(state_dir, 0700);
-	mkdir(d, 0700);
+	fs_mkdir_p(d, 0700);
 	free(d);
 }
 
-/* Write TEXT to PATH atomically: temporary file, fsync, rename. */
 static int
 write_atomic(const char *path, const char *text)
 {
-	char *tmp = xasprintf("%s.tmp", path);
-	size_t len = strlen(text);
-	int fd, ret = -1;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0 &&
-	    close(fd) == 0) {
-		fd = -1;
-		ret = rename(tmp, path);
-	}
-	if (ret < 0) {
-		log_error("%s: cannot write: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	return ret;
+	return fs_write_atomic(path, text, strlen(text), 0644);
 }
 
 time_t
@@ -78,18 +61,10 @@ state_job_set_last_fire(const char *state_dir, const char *job, time_t t)
 static void
 copy_str(char *dst, size_t n, json_object *o, const char *k)
 {
-	json_object *v;
+	const char *v = jx_str(o, k);
 
-	if (json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string))
-		snprintf(dst, n, "%s", json_object_get_string(v));
-}
-
-static int64_t
-get_i64(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
+	if (v != NULL)
+		snprintf(dst, n, "%s", v);
 }
 
 int
@@ -108,14 +83,14 @@ state_run_read(const char *state_dir, const char *domain, struct run_record *r)
 	copy_str(r->snapshot, sizeof(r->snapshot), o, "snapshot");
 	copy_str(r->error, sizeof(r->error), o, "error");
 	r->ok = json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
-	r->started = (time_t)get_i64(o, "started");
-	r->finished = (time_t)get_i64(o, "finished");
-	r->last_success = (time_t)get_i64(o, "last_success");
-	r->failures_total = (uint64_t)get_i64(o, "failures_total");
-	r->bytes_read = (uint64_t)get_i64(o, "bytes_read");
-	r->bytes_stored = (uint64_t)get_i64(o, "bytes_stored");
-	r->chunks_new = (uint64_t)get_i64(o, "chunks_new");
-	r->chunks_reused = (uint64_t)get_i64(o, "chunks_reused");
+	r->started = (time_t)jx_int(o, "started", 0);
+	r->finished = (time_t)jx_int(o, "finished", 0);
+	r->last_success = (time_t)jx_int(o, "last_success", 0);
+	r->failures_total = (uint64_t)jx_int(o, "failures_total", 0);
+	r->bytes_read = (uint64_t)jx_int(o, "bytes_read", 0);
+	r->bytes_stored = (uint64_t)jx_int(o, "bytes_stored", 0);
+	r->chunks_new = (uint64_t)jx_int(o, "chunks_new", 0);
+	r->chunks_reused = (uint64_t)jx_int(o, "chunks_reused", 0);
 	if (json_object_object_get_ex(o, "quiesced", &v))
 		r->quiesced = json_object_get_boolean(v);
 	json_object_put(o);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/flusher.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "transport/store_backend.h"
 
@@ -56,21 +57,6 @@ make_parents(const char *path, size_t rootlen)
 		*p = '/';
 	}
 	return 0;
-}
-
-static int
-fsync_dir_of(const char *path)
-{
-	char *dir = xstrndup(path, (size_t)(util_basename(path) - path));
-	int fd = open(*dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = -1;
-
-	if (fd >= 0) {
-		r = fsync(fd);
-		close(fd);
-	}
-	free(dir);
-	return r;
 }
 
 static int
@@ -138,7 +124,7 @@ fs_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
 	} else if (rename(tmp, path) < 0) {
 		goto fail;
 	}
-	if ((flags & STORE_DURABLE) && fsync_dir_of(path) < 0) {
+	if ((flags & STORE_DURABLE) && fs_fsync_parent(path) < 0) {
 		what = "fsync the folder of";
 		goto fail;
 	}

@@ -1,0 +1,25 @@
+#include "common/jsonx.h"
+
+#include <stddef.h>
+
+const char *
+jx_str(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int64_t
+jx_int(json_object *o, const char *k, int64_t dflt)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return dflt;
+	return json_object_get_int64(v);
+}

@@ -1,0 +1,14 @@
+/* Reading fields of JSON objects (json-c) we wrote or were given. */
+#ifndef VV_JSONX_H
+#define VV_JSONX_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+/* jx_str: string field K of O, or NULL (O may be NULL; not a string: NULL). */
+const char *jx_str(json_object *o, const char *k);
+
+/* jx_int: integer field K of O, or DFLT when absent or not an integer. */
+int64_t jx_int(json_object *o, const char *k, int64_t dflt);
+
+#endif
