@@ -254,6 +254,19 @@ strlist_clear(struct strlist *l)
 	l->n = 0;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+strlist_sort(struct strlist *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+}
+
 bool
 strlist_contains(const struct strlist *l, const char *s)
 {

@@ -56,6 +56,8 @@ struct strlist {
 void strlist_add(struct strlist *l, const char *s);
 /* strlist_clear: free every string and the array; the list is empty. */
 void strlist_clear(struct strlist *l);
+/* strlist_sort: sort L's strings in strcmp order. */
+void strlist_sort(struct strlist *l);
 /* strlist_contains: whether S is in L. */
 bool strlist_contains(const struct strlist *l, const char *s);
 /*

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "common/endian.h"
 
 struct codec {
 	bool encrypt;
@@ -89,6 +90,15 @@ codec_id(const struct codec *c, const void *data, size_t len,
 		crypto_sha256(data, len, id);
 }
 
+int
+codec_declared_len(const uint8_t *in, size_t len, uint64_t *plain)
+{
+	if (len < CODEC_HEADER_LEN)
+		return -1;
+	*plain = le_load(in + 8, 8);
+	return 0;
+}
+
 size_t
 codec_bound(size_t len)
 {
@@ -113,23 +123,6 @@ worth_compressing(const struct codec *c, struct codec_work *w, const uint8_t *in
 	z = ZSTD_compressCCtx(w->cctx, w->buf, w->cap, in + len / 2 - SAMPLE_LEN / 2,
 	    SAMPLE_LEN, c->zstd_level);
 	return ZSTD_isError(z) || z < SAMPLE_LEN - SAMPLE_LEN / 32;
-}
-
-static void
-put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t
-get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
 }
 
 /* The checksum of an unencrypted object: SHA-256(header || key || payload). */
@@ -187,7 +180,7 @@ codec_encode(const struct codec *c, struct codec_work *w, char kind,
 	hdr[4] = (uint8_t)kind;
 	hdr[5] = flags | (c->encrypt ? CODEC_FLAG_AES : 0);
 	hdr[6] = hdr[7] = 0;
-	put_le64(hdr + 8, len);
+	le_store(hdr + 8, len, 8);
 	if (c->encrypt) {
 		size_t aadlen;
 		uint8_t *aad;
@@ -237,7 +230,7 @@ codec_decode(const struct codec *c, struct codec_work *w, char kind,
 		snprintf(err, errlen, "unexpected flags 0x%02x in the header", flags);
 		return -1;
 	}
-	plain = get_le64(in + 8);
+	plain = le_load(in + 8, 8);
 	if (plain > maxplain) {
 		snprintf(err, errlen, "declares %llu bytes, more than %zu",
 		    (unsigned long long)plain, maxplain);

@@ -57,6 +57,13 @@ bool codec_encrypted(const struct codec *c);
 void codec_id(const struct codec *c, const void *data, size_t len,
     uint8_t id[CRYPTO_HASH_LEN]);
 
+/*
+ * codec_declared_len: the plaintext length the header of the encoded
+ * object IN (LEN bytes) declares, into *PLAIN (not yet authenticated: a
+ * bound for the buffer only). Returns 0, or -1 when IN is too short.
+ */
+int codec_declared_len(const uint8_t *in, size_t len, uint64_t *plain);
+
 /* codec_bound: the largest encoding of LEN bytes. */
 size_t codec_bound(size_t len);
 

@@ -5,28 +5,12 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "common/endian.h"
 
 uint64_t
 index_count(uint64_t size, uint32_t chunk_size)
 {
 	return size / chunk_size + (size % chunk_size != 0);
-}
-
-static void
-le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t
-unle(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
 }
 
 uint8_t *
@@ -36,9 +20,9 @@ index_encode(const struct index *ix, size_t *len)
 	uint8_t *b = xmalloc(n);
 
 	memcpy(b, "VVI1", 4);
-	le(b + 4, ix->chunk_size, 4);
-	le(b + 8, ix->file_size, 8);
-	le(b + 16, ix->count, 8);
+	le_store(b + 4, ix->chunk_size, 4);
+	le_store(b + 8, ix->file_size, 8);
+	le_store(b + 16, ix->count, 8);
 	if (ix->count > 0)
 		memcpy(b + INDEX_HEADER_LEN, ix->ids, (size_t)ix->count * CRYPTO_HASH_LEN);
 	*len = n;
@@ -54,9 +38,9 @@ index_decode(const uint8_t *buf, size_t len, struct index *ix, char *err,
 		snprintf(err, errlen, "not an index (bad header)");
 		return -1;
 	}
-	ix->chunk_size = (uint32_t)unle(buf + 4, 4);
-	ix->file_size = unle(buf + 8, 8);
-	ix->count = unle(buf + 16, 8);
+	ix->chunk_size = (uint32_t)le_load(buf + 4, 4);
+	ix->file_size = le_load(buf + 8, 8);
+	ix->count = le_load(buf + 16, 8);
 	if (ix->chunk_size == 0 || (ix->chunk_size & (ix->chunk_size - 1)) != 0) {
 		snprintf(err, errlen, "invalid chunk size %u", ix->chunk_size);
 		return -1;

@@ -5,7 +5,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "scheduler/cron.h"
+#include "common/cron.h"
 #include "scheduler/daemon.h"
 
 static void

@@ -103,6 +103,30 @@ test_strlist(void **state)
 	assert_int_equal(l.n, 0);
 }
 
+/* Sorted by the strings, not by where they happen to be in memory. */
+static void
+test_strlist_sort(void **state)
+{
+	static const char *in[] = { "web2", "db1", "mail", "Web1", "db10", "a" };
+	static const char *want[] = { "Web1", "a", "db1", "db10", "mail", "web2" };
+	struct strlist l = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++)
+		strlist_add(&l, in[i]);
+	/* Put the strings at addresses in the reverse of their order. */
+	for (size_t i = 0; i < l.n / 2; i++) {
+		char *t = l.v[i];
+
+		l.v[i] = l.v[l.n - 1 - i];
+		l.v[l.n - 1 - i] = t;
+	}
+	strlist_sort(&l);
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(l.v[i], want[i]);
+	strlist_clear(&l);
+}
+
 static void
 test_format_and_paths(void **state)
 {
@@ -128,6 +152,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_strlist_sort),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_strlist),

@@ -1,4 +1,4 @@
-#include "agent/journal.h"
+#include "state/journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,12 @@
 #include "common/fsutil.h"
 #include "common/jsonx.h"
 #include "common/log.h"
+#include "state/layout.h"
 
 char *
 journal_path(const char *state_dir, const char *dom)
 {
-	return xasprintf("%s/journal/%s.json", state_dir, dom);
+	return state_file_path(state_dir, STATE_JOURNAL, dom);
 }
 
 int
@@ -33,9 +34,15 @@ journal_peek(const char *state_dir, const char *dom, char **phase)
 }
 
 int
+journal_list(const char *state_dir, struct strlist *doms)
+{
+	return state_list_names(state_dir, STATE_JOURNAL, doms);
+}
+
+int
 journal_write(const char *state_dir, const struct journal *j)
 {
-	char *dir = xasprintf("%s/journal", state_dir), *path = journal_path(state_dir, j->domain);
+	char *dir = state_dir_path(state_dir, STATE_JOURNAL), *path = journal_path(state_dir, j->domain);
 	json_object *o = json_object_new_object(), *disks = json_object_new_array();
 	const char *text;
 	int ret = -1;
@@ -139,7 +146,7 @@ journal_read(const char *state_dir, const char *dom, struct journal **out)
 int
 journal_remove(const char *state_dir, const char *dom)
 {
-	char *path = journal_path(state_dir, dom), *dir = xasprintf("%s/journal", state_dir);
+	char *path = journal_path(state_dir, dom), *dir = state_dir_path(state_dir, STATE_JOURNAL);
 	int ret = 0;
 
 	if (unlink(path) < 0 && errno != ENOENT) {

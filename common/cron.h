@@ -2,7 +2,7 @@
  * Cron expressions: five fields (minute hour day-of-month month
  * day-of-week) with '*', lists, ranges, steps, month and weekday names, 0
  * or 7 for Sunday, and the macros @hourly @daily @weekly @monthly @yearly
- * (@annually, @midnight). Pure code: no clock, no allocation.
+ * (@annually, @midnight). Pure code: no clock of its own.
  */
 #ifndef VV_CRON_H
 #define VV_CRON_H

@@ -1,4 +1,4 @@
-#include "agent/lock.h"
+#include "state/lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,13 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "state/layout.h"
 
 int
 lock_domain(const char *state_dir, const char *dom)
 {
-	char *dir = xasprintf("%s/locks", state_dir), *path = xasprintf("%s/%s.lock", dir, dom);
+	char *dir = state_dir_path(state_dir, STATE_LOCKS);
+	char *path = state_file_path(state_dir, STATE_LOCKS, dom);
 	char buf[32];
 	int fd;
 

@@ -33,10 +33,16 @@ char *journal_path(const char *state_dir, const char *dom);
 
 /*
  * journal_peek: whether DOM has a journal. Returns 1 with the phase it
- * records in *PHASE (a new string, "unknown" when unreadable), 0 when there
- * is none, -1 when the journal folder cannot be read (logged).
+ * records in *PHASE (a new string, "unknown" when the journal is unreadable:
+ * it still asks for repair), or 0 when there is none.
  */
 int journal_peek(const char *state_dir, const char *dom, char **phase);
+
+/*
+ * journal_list: the domains that have a journal, sorted, appended to
+ * DOMS. Returns 0 or -1 (logged).
+ */
+int journal_list(const char *state_dir, struct strlist *doms);
 
 /* journal_write: write J durably. Returns 0 or -1 (logged). */
 int journal_write(const char *state_dir, const struct journal *j);

@@ -1,4 +1,4 @@
-#include "scheduler/cron.h"
+#include "common/cron.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "scheduler/state.h"
+#include "state/runs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,15 +14,7 @@
 #include "common/fsutil.h"
 #include "common/jsonx.h"
 #include "common/log.h"
-
-static void
-ensure_dir(const char *state_dir, const char *sub)
-{
-	char *d = xasprintf("%s/%s", state_dir, sub);
-
-	fs_mkdir_p(d, 0700);
-	free(d);
-}
+#include "state/layout.h"
 
 static int
 write_atomic(const char *path, const char *text)
@@ -33,7 +25,7 @@ write_atomic(const char *path, const char *text)
 time_t
 state_job_last_fire(const char *state_dir, const char *job)
 {
-	char *p = xasprintf("%s/jobs/%s.json", state_dir, job);
+	char *p = state_file_path(state_dir, STATE_JOBS, job);
 	json_object *o = json_object_from_file(p), *v;
 	time_t t = 0;
 
@@ -47,11 +39,11 @@ state_job_last_fire(const char *state_dir, const char *job)
 int
 state_job_set_last_fire(const char *state_dir, const char *job, time_t t)
 {
-	char *p = xasprintf("%s/jobs/%s.json", state_dir, job);
+	char *p = state_file_path(state_dir, STATE_JOBS, job);
 	char *text = xasprintf("{\"last_fire\": %lld}\n", (long long)t);
 	int r;
 
-	ensure_dir(state_dir, "jobs");
+	state_ensure_dir(state_dir, STATE_JOBS);
 	r = write_atomic(p, text);
 	free(p);
 	free(text);
@@ -70,7 +62,7 @@ copy_str(char *dst, size_t n, json_object *o, const char *k)
 int
 state_run_read(const char *state_dir, const char *domain, struct run_record *r)
 {
-	char *p = xasprintf("%s/runs/%s.json", state_dir, domain);
+	char *p = state_file_path(state_dir, STATE_RUNS, domain);
 	json_object *o = json_object_from_file(p), *v;
 
 	free(p);
@@ -101,7 +93,7 @@ int
 state_run_write(const char *state_dir, const struct run_record *r)
 {
 	json_object *o = json_object_new_object();
-	char *p = xasprintf("%s/runs/%s.json", state_dir, r->domain);
+	char *p = state_file_path(state_dir, STATE_RUNS, r->domain);
 	int ret;
 
 	json_object_object_add(o, "job", json_object_new_string(r->job));
@@ -119,53 +111,26 @@ state_run_write(const char *state_dir, const struct run_record *r)
 	if (r->quiesced >= 0)
 		json_object_object_add(o, "quiesced", json_object_new_boolean(r->quiesced));
 	json_object_object_add(o, "error", json_object_new_string(r->error));
-	ensure_dir(state_dir, "runs");
+	state_ensure_dir(state_dir, STATE_RUNS);
 	ret = write_atomic(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 	json_object_put(o);
 	free(p);
 	return ret;
 }
 
-static void
-list_dir(const char *dir, const char *suffix, struct strlist *names)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t sl = strlen(suffix);
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-
-		if (e->d_name[0] == '.' || n <= sl || strcmp(e->d_name + n - sl, suffix) != 0)
-			continue;
-		{
-			char *name = xstrndup(e->d_name, n - sl);
-
-			strlist_add(names, name);
-			free(name);
-		}
-	}
-	closedir(d);
-}
-
 void
 state_run_list(const char *state_dir, struct strlist *names)
 {
-	char *d = xasprintf("%s/runs", state_dir);
-
-	list_dir(d, ".json", names);
-	free(d);
+	state_list_names(state_dir, STATE_RUNS, names);
 }
 
 void
 state_running_set(const char *state_dir, const char *domain, int pid)
 {
-	char *p = xasprintf("%s/running/%s", state_dir, domain);
+	char *p = state_file_path(state_dir, STATE_RUNNING, domain);
 	char *text = xasprintf("%d\n", pid);
 
-	ensure_dir(state_dir, "running");
+	state_ensure_dir(state_dir, STATE_RUNNING);
 	write_atomic(p, text);
 	free(p);
 	free(text);
@@ -174,7 +139,7 @@ state_running_set(const char *state_dir, const char *domain, int pid)
 void
 state_running_clear(const char *state_dir, const char *domain)
 {
-	char *p = xasprintf("%s/running/%s", state_dir, domain);
+	char *p = state_file_path(state_dir, STATE_RUNNING, domain);
 
 	unlink(p);
 	free(p);
@@ -183,7 +148,7 @@ state_running_clear(const char *state_dir, const char *domain)
 int
 state_running_pid(const char *state_dir, const char *domain)
 {
-	char *p = xasprintf("%s/running/%s", state_dir, domain);
+	char *p = state_file_path(state_dir, STATE_RUNNING, domain);
 	FILE *f = fopen(p, "r");
 	int pid = 0;
 

@@ -1,0 +1,85 @@
+#include "state/layout.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fsutil.h"
+#include "common/log.h"
+
+static const struct {
+	const char *dir;
+	const char *suffix;
+} areas[] = {
+	[STATE_JOURNAL] = { "journal", ".json" },
+	[STATE_LOCKS] = { "locks", ".lock" },
+	[STATE_RUNS] = { "runs", ".json" },
+	[STATE_RUNNING] = { "running", "" },
+	[STATE_JOBS] = { "jobs", ".json" },
+};
+
+char *
+state_dir_path(const char *state_dir, enum state_area area)
+{
+	return xasprintf("%s/%s", state_dir, areas[area].dir);
+}
+
+char *
+state_file_path(const char *state_dir, enum state_area area, const char *name)
+{
+	return xasprintf("%s/%s/%s%s", state_dir, areas[area].dir, name, areas[area].suffix);
+}
+
+int
+state_ensure_dir(const char *state_dir, enum state_area area)
+{
+	char *d = state_dir_path(state_dir, area);
+	int r = fs_mkdir_p(d, 0700);
+
+	if (r < 0)
+		log_error("state folder %s: cannot create: %s", d, strerror(errno));
+	free(d);
+	return r;
+}
+
+int
+state_list_names(const char *state_dir, enum state_area area, struct strlist *names)
+{
+	char *d = state_dir_path(state_dir, area);
+	const char *suffix = areas[area].suffix;
+	size_t slen = strlen(suffix);
+	struct strlist found = { 0 };
+	DIR *dh = opendir(d);
+	struct dirent *e;
+
+	if (dh == NULL) {
+		int err = errno;
+
+		free(d);
+		if (err == ENOENT)
+			return 0;
+		log_error("state folder %s/%s: cannot read: %s", state_dir, areas[area].dir,
+		    strerror(err));
+		return -1;
+	}
+	while ((e = readdir(dh)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || n <= slen || strcmp(e->d_name + n - slen, suffix) != 0)
+			continue;
+		{
+			char *name = xstrndup(e->d_name, n - slen);
+
+			strlist_add(&found, name);
+			free(name);
+		}
+	}
+	closedir(dh);
+	free(d);
+	strlist_sort(&found);
+	for (size_t i = 0; i < found.n; i++)
+		strlist_add(names, found.v[i]);
+	strlist_clear(&found);
+	return 0;
+}

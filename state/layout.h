@@ -1,0 +1,45 @@
+/*
+ * The layout of state_dir, in one place. Nobody else spells these folders.
+ *
+ *   STATE/journal/DOMAIN.json   the journal of a backup in progress
+ *   STATE/locks/DOMAIN.lock     the per-domain lock (flock)
+ *   STATE/runs/DOMAIN.json      the last run of DOMAIN
+ *   STATE/running/DOMAIN        the pid of the run in progress
+ *   STATE/jobs/JOB.json         the last fire time of JOB
+ */
+#ifndef VV_STATE_LAYOUT_H
+#define VV_STATE_LAYOUT_H
+
+#include "common/util.h"
+
+enum state_area {
+	STATE_JOURNAL,
+	STATE_LOCKS,
+	STATE_RUNS,
+	STATE_RUNNING,
+	STATE_JOBS,
+};
+
+/* state_dir_path: the folder of AREA under STATE_DIR, a new string. */
+char *state_dir_path(const char *state_dir, enum state_area area);
+
+/*
+ * state_file_path: the file of NAME (a domain or job) in AREA, with the
+ * area's suffix, a new string.
+ */
+char *state_file_path(const char *state_dir, enum state_area area, const char *name);
+
+/*
+ * state_ensure_dir: create AREA's folder (mode 0700) when missing.
+ * Returns 0 or -1 (logged).
+ */
+int state_ensure_dir(const char *state_dir, enum state_area area);
+
+/*
+ * state_list_names: the names (suffix removed) of the files in AREA,
+ * sorted, appended to NAMES. A missing folder holds none. Returns 0, or -1
+ * when the folder cannot be read (logged).
+ */
+int state_list_names(const char *state_dir, enum state_area area, struct strlist *names);
+
+#endif
