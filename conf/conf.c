@@ -19,7 +19,7 @@
 
 #include "common/log.h"
 #include "conf/conf_keys.h"
-#include "scheduler/cron.h"
+#include "common/cron.h"
 
 enum { SEC_NONE = -1, SEC_UNKNOWN = -2 };
 
@@ -285,10 +285,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 		return 1;
 	}
 	if (p->sec == CONF_SEC_JOB) {
-		seen = &p->job_seen[p->job][k->index];
+		seen = &p->job_seen[p->job][conf_keys_index(k)];
 		base = &p->c->jobs[p->job];
 	} else {
-		seen = &p->seen[p->sec][k->index];
+		seen = &p->seen[p->sec][conf_keys_index(k)];
 		base = p->c;
 	}
 	if (*seen != 0) {
@@ -558,15 +558,4 @@ conf_free(struct conf *c)
 	strlist_clear(&c->errors);
 	strlist_clear(&c->set_keys);
 	free(c);
-}
-
-const char *
-conf_quiesce_name(enum conf_quiesce q)
-{
-	switch (q) {
-	case CONF_QUIESCE_REQUIRE: return "require";
-	case CONF_QUIESCE_OFF: return "off";
-	case CONF_QUIESCE_TRY: break;
-	}
-	return "try";
 }

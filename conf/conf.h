@@ -135,7 +135,14 @@ void conf_print(const struct conf *c, FILE *out);
 /* conf_free: free C; NULL is a no-op. */
 void conf_free(struct conf *c);
 
-/* conf_quiesce_name etc.: the configuration spelling of a value. */
+/*
+ * conf_quiesce_parse, conf_cipher_parse: the value spelled S (any case)
+ * into *OUT. Return 0, or -1 when S spells none.
+ * conf_quiesce_name, conf_cipher_name: the configuration spelling.
+ */
+int conf_quiesce_parse(const char *s, enum conf_quiesce *out);
 const char *conf_quiesce_name(enum conf_quiesce q);
+int conf_cipher_parse(const char *s, enum conf_cipher *out);
+const char *conf_cipher_name(enum conf_cipher c);
 
 #endif

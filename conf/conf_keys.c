@@ -6,85 +6,85 @@
 #include <strings.h>
 
 #include "common/log.h"
-#include "scheduler/cron.h"
+#include "common/cron.h"
 
 #define C(field) offsetof(struct conf, field)
 #define J(field) offsetof(struct conf_job, field)
 
 static const struct conf_key keys[] = {
-	{ CONF_SEC_AGENT, "libvirt_uri", CONF_T_URI, C(libvirt_uri), 0,
+	{ CONF_SEC_AGENT, "libvirt_uri", CONF_T_URI, C(libvirt_uri),
 	  "libvirt connection URI" },
-	{ CONF_SEC_AGENT, "state_dir", CONF_T_PATH, C(state_dir), 1,
+	{ CONF_SEC_AGENT, "state_dir", CONF_T_PATH, C(state_dir),
 	  "journals, locks and run records" },
-	{ CONF_SEC_AGENT, "log_level", CONF_T_LOG_LEVEL, C(log_level), 2,
+	{ CONF_SEC_AGENT, "log_level", CONF_T_LOG_LEVEL, C(log_level),
 	  "error, warn, info or debug" },
-	{ CONF_SEC_AGENT, "overlay_dir", CONF_T_PATH_OR_EMPTY, C(overlay_dir), 3,
+	{ CONF_SEC_AGENT, "overlay_dir", CONF_T_PATH_OR_EMPTY, C(overlay_dir),
 	  "where snapshot overlays go; empty: next to each image" },
-	{ CONF_SEC_AGENT, "syslog", CONF_T_BOOL, C(syslog), 4,
+	{ CONF_SEC_AGENT, "syslog", CONF_T_BOOL, C(syslog),
 	  "also log to syslog" },
-	{ CONF_SEC_AGENT, "commit_timeout", CONF_T_DURATION, C(commit_timeout), 19,
+	{ CONF_SEC_AGENT, "commit_timeout", CONF_T_DURATION, C(commit_timeout),
 	  "how long the block commit after a backup may take, e.g. 10m" },
-	{ CONF_SEC_REPOSITORY, "url", CONF_T_REPO_URL, C(url), 5,
+	{ CONF_SEC_REPOSITORY, "url", CONF_T_REPO_URL, C(url),
 	  "file:///PATH or s3://BUCKET/PREFIX" },
-	{ CONF_SEC_REPOSITORY, "endpoint", CONF_T_HTTP_URL, C(endpoint), 6,
+	{ CONF_SEC_REPOSITORY, "endpoint", CONF_T_HTTP_URL, C(endpoint),
 	  "S3 endpoint, https://HOST[:PORT]" },
-	{ CONF_SEC_REPOSITORY, "region", CONF_T_REGION, C(region), 7,
+	{ CONF_SEC_REPOSITORY, "region", CONF_T_REGION, C(region),
 	  "S3 region" },
-	{ CONF_SEC_REPOSITORY, "access_key", CONF_T_ACCESS_KEY, C(access_key), 8,
+	{ CONF_SEC_REPOSITORY, "access_key", CONF_T_ACCESS_KEY, C(access_key),
 	  "S3 access key id (or AWS_ACCESS_KEY_ID)" },
-	{ CONF_SEC_REPOSITORY, "secret_key", CONF_T_SECRET, C(secret_key), 9,
+	{ CONF_SEC_REPOSITORY, "secret_key", CONF_T_SECRET, C(secret_key),
 	  "S3 secret key (or AWS_SECRET_ACCESS_KEY)" },
-	{ CONF_SEC_REPOSITORY, "password_file", CONF_T_PATH, C(password_file), 10,
+	{ CONF_SEC_REPOSITORY, "password_file", CONF_T_PATH, C(password_file),
 	  "file holding the repository password (or VIRTVAULT_PASSWORD)" },
-	{ CONF_SEC_REPOSITORY, "encryption", CONF_T_CIPHER, C(encryption), 11,
+	{ CONF_SEC_REPOSITORY, "encryption", CONF_T_CIPHER, C(encryption),
 	  "aes-256-gcm or none" },
-	{ CONF_SEC_REPOSITORY, "compression", CONF_T_COMPRESSION, C(compression), 12,
+	{ CONF_SEC_REPOSITORY, "compression", CONF_T_COMPRESSION, C(compression),
 	  "zstd, zstd:LEVEL (1-19) or none" },
-	{ CONF_SEC_REPOSITORY, "chunk_size", CONF_T_CHUNK_SIZE, C(chunk_size), 13,
+	{ CONF_SEC_REPOSITORY, "chunk_size", CONF_T_CHUNK_SIZE, C(chunk_size),
 	  "power of two from 256K to 16M" },
-	{ CONF_SEC_JOB, "schedule", CONF_T_CRON, J(schedule), 14,
+	{ CONF_SEC_JOB, "schedule", CONF_T_CRON, J(schedule),
 	  "cron expression or @daily etc." },
-	{ CONF_SEC_JOB, "domains", CONF_T_LIST, J(domains), 15,
+	{ CONF_SEC_JOB, "domains", CONF_T_LIST, J(domains),
 	  "domain names or globs, '*' for all" },
-	{ CONF_SEC_JOB, "exclude_domains", CONF_T_LIST, J(exclude_domains), 16,
+	{ CONF_SEC_JOB, "exclude_domains", CONF_T_LIST, J(exclude_domains),
 	  "domain names or globs to leave out" },
-	{ CONF_SEC_JOB, "exclude_disks", CONF_T_LIST, J(exclude_disks), 17,
+	{ CONF_SEC_JOB, "exclude_disks", CONF_T_LIST, J(exclude_disks),
 	  "disk targets (vdb) or DOMAIN:TARGET, globs allowed" },
-	{ CONF_SEC_JOB, "quiesce", CONF_T_QUIESCE, J(quiesce), 18,
+	{ CONF_SEC_JOB, "quiesce", CONF_T_QUIESCE, J(quiesce),
 	  "require, try or off" },
-	{ CONF_SEC_AGENT, "max_parallel", CONF_T_INT, C(max_parallel), 20,
+	{ CONF_SEC_AGENT, "max_parallel", CONF_T_INT, C(max_parallel),
 	  "domains the daemon backs up at once" },
-	{ CONF_SEC_AGENT, "metrics_file", CONF_T_PATH, C(metrics_file), 21,
+	{ CONF_SEC_AGENT, "metrics_file", CONF_T_PATH, C(metrics_file),
 	  "Prometheus textfile written after each run" },
-	{ CONF_SEC_REPOSITORY, "s3_addressing", CONF_T_ADDRESSING, C(s3_addressing), 30,
+	{ CONF_SEC_REPOSITORY, "s3_addressing", CONF_T_ADDRESSING, C(s3_addressing),
 	  "path or virtual; default: path for a custom endpoint" },
-	{ CONF_SEC_REPOSITORY, "ca_file", CONF_T_PATH, C(ca_file), 31,
+	{ CONF_SEC_REPOSITORY, "ca_file", CONF_T_PATH, C(ca_file),
 	  "CA certificates to verify the endpoint with" },
-	{ CONF_SEC_REPOSITORY, "tls_verify", CONF_T_BOOL, C(tls_verify), 32,
+	{ CONF_SEC_REPOSITORY, "tls_verify", CONF_T_BOOL, C(tls_verify),
 	  "verify the endpoint's TLS certificate (turning it off warns loudly)" },
-	{ CONF_SEC_REPOSITORY, "upload_parallel", CONF_T_INT, C(upload_parallel), 33,
+	{ CONF_SEC_REPOSITORY, "upload_parallel", CONF_T_INT, C(upload_parallel),
 	  "S3 requests at once" },
-	{ CONF_SEC_REPOSITORY, "bandwidth_limit", CONF_T_SIZE, C(bandwidth_limit), 34,
+	{ CONF_SEC_REPOSITORY, "bandwidth_limit", CONF_T_SIZE, C(bandwidth_limit),
 	  "bytes per second to and from S3 in all, e.g. 50M; 0: no limit" },
-	{ CONF_SEC_REPOSITORY, "request_timeout", CONF_T_DURATION, C(request_timeout), 35,
+	{ CONF_SEC_REPOSITORY, "request_timeout", CONF_T_DURATION, C(request_timeout),
 	  "how long an S3 request may stall before it is retried" },
-	{ CONF_SEC_REPOSITORY, "multipart_threshold", CONF_T_SIZE, C(multipart_threshold), 36,
+	{ CONF_SEC_REPOSITORY, "multipart_threshold", CONF_T_SIZE, C(multipart_threshold),
 	  "objects above this size are uploaded in parts (at least 5M)" },
-	{ CONF_SEC_JOB, "timezone", CONF_T_ZONE, J(timezone), 22,
+	{ CONF_SEC_JOB, "timezone", CONF_T_ZONE, J(timezone),
 	  "time zone of the schedule, e.g. Europe/Berlin; default: local" },
-	{ CONF_SEC_JOB, "randomized_delay", CONF_T_DURATION, J(randomized_delay), 23,
+	{ CONF_SEC_JOB, "randomized_delay", CONF_T_DURATION, J(randomized_delay),
 	  "a random delay up to this added to each run, e.g. 30m" },
-	{ CONF_SEC_JOB, "catch_up", CONF_T_BOOL, J(catch_up), 24,
+	{ CONF_SEC_JOB, "catch_up", CONF_T_BOOL, J(catch_up),
 	  "run once at start-up a run missed while the daemon was down" },
-	{ CONF_SEC_JOB, "retries", CONF_T_INT, J(retries), 25,
+	{ CONF_SEC_JOB, "retries", CONF_T_INT, J(retries),
 	  "more attempts for a domain that failed, within the run" },
-	{ CONF_SEC_JOB, "retry_delay", CONF_T_DURATION, J(retry_delay), 26,
+	{ CONF_SEC_JOB, "retry_delay", CONF_T_DURATION, J(retry_delay),
 	  "wait before the first retry (doubles each time)" },
-	{ CONF_SEC_JOB, "on_success", CONF_T_COMMAND, J(on_success), 27,
+	{ CONF_SEC_JOB, "on_success", CONF_T_COMMAND, J(on_success),
 	  "command run after each domain backed up" },
-	{ CONF_SEC_JOB, "on_failure", CONF_T_COMMAND, J(on_failure), 28,
+	{ CONF_SEC_JOB, "on_failure", CONF_T_COMMAND, J(on_failure),
 	  "command run after each domain that failed" },
-	{ CONF_SEC_JOB, "hook_timeout", CONF_T_DURATION, J(hook_timeout), 29,
+	{ CONF_SEC_JOB, "hook_timeout", CONF_T_DURATION, J(hook_timeout),
 	  "how long a hook may run before it is killed" },
 };
 
@@ -100,6 +100,74 @@ const struct conf_key *
 conf_keys_at(size_t i)
 {
 	return i < conf_keys_count() ? &keys[i] : NULL;
+}
+
+size_t
+conf_keys_index(const struct conf_key *k)
+{
+	return (size_t)(k - keys);
+}
+
+/* The spellings of each enum, shared by parsing, printing and the CLI. */
+static const struct {
+	const char *name;
+	enum conf_quiesce value;
+} quiesce_names[] = {
+	{ "require", CONF_QUIESCE_REQUIRE },
+	{ "try", CONF_QUIESCE_TRY },
+	{ "off", CONF_QUIESCE_OFF },
+};
+
+static const struct {
+	const char *name;
+	enum conf_cipher value;
+} cipher_names[] = {
+	{ "aes-256-gcm", CONF_CIPHER_AES256GCM },
+	{ "none", CONF_CIPHER_NONE },
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+int
+conf_quiesce_parse(const char *s, enum conf_quiesce *out)
+{
+	for (size_t i = 0; i < NELEM(quiesce_names); i++) {
+		if (strcasecmp(s, quiesce_names[i].name) == 0) {
+			*out = quiesce_names[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+conf_quiesce_name(enum conf_quiesce q)
+{
+	for (size_t i = 0; i < NELEM(quiesce_names); i++)
+		if (quiesce_names[i].value == q)
+			return quiesce_names[i].name;
+	return "try";
+}
+
+int
+conf_cipher_parse(const char *s, enum conf_cipher *out)
+{
+	for (size_t i = 0; i < NELEM(cipher_names); i++) {
+		if (strcasecmp(s, cipher_names[i].name) == 0) {
+			*out = cipher_names[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+conf_cipher_name(enum conf_cipher c)
+{
+	for (size_t i = 0; i < NELEM(cipher_names); i++)
+		if (cipher_names[i].value == c)
+			return cipher_names[i].name;
+	return "aes-256-gcm";
 }
 
 const struct conf_key *
@@ -364,11 +432,7 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 		return 0;
 	}
 	case CONF_T_CIPHER:
-		if (strcasecmp(v, "aes-256-gcm") == 0)
-			*(enum conf_cipher *)(void *)slot = CONF_CIPHER_AES256GCM;
-		else if (strcasecmp(v, "none") == 0)
-			*(enum conf_cipher *)(void *)slot = CONF_CIPHER_NONE;
-		else
+		if (conf_cipher_parse(v, (enum conf_cipher *)(void *)slot) < 0)
 			return fail(err, errlen, "is not aes-256-gcm or none", v);
 		return 0;
 	case CONF_T_COMPRESSION:
@@ -420,13 +484,7 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 		return set_string((char **)slot, v);
 	}
 	case CONF_T_QUIESCE:
-		if (strcasecmp(v, "require") == 0)
-			*(enum conf_quiesce *)(void *)slot = CONF_QUIESCE_REQUIRE;
-		else if (strcasecmp(v, "try") == 0)
-			*(enum conf_quiesce *)(void *)slot = CONF_QUIESCE_TRY;
-		else if (strcasecmp(v, "off") == 0)
-			*(enum conf_quiesce *)(void *)slot = CONF_QUIESCE_OFF;
-		else
+		if (conf_quiesce_parse(v, (enum conf_quiesce *)(void *)slot) < 0)
 			return fail(err, errlen, "is not require, try or off", v);
 		return 0;
 	}
@@ -498,7 +556,7 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 		fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)(const void *)slot);
 		break;
 	case CONF_T_CIPHER:
-		fprintf(out, "%s", c->encryption == CONF_CIPHER_NONE ? "none" : "aes-256-gcm");
+		fprintf(out, "%s", conf_cipher_name(c->encryption));
 		break;
 	case CONF_T_COMPRESSION:
 		if (c->compression == CONF_COMP_NONE)

@@ -49,9 +49,11 @@ struct conf_key {
 	const char *name;
 	enum conf_type type;
 	size_t offset;		/* in struct conf, or struct conf_job for jobs */
-	unsigned index;		/* position in the table */
 	const char *help;	/* one line, for the example file and errors */
 };
+
+/* conf_keys_index: K's position in the table, below CONF_NKEYS. */
+size_t conf_keys_index(const struct conf_key *k);
 
 /* conf_keys_find: the key NAME of SECTION, or NULL. */
 const struct conf_key *conf_keys_find(int section, const char *name);

@@ -37,13 +37,18 @@ struct s3 {
 	int npool;
 };
 
+/* A response body: grown as it arrives, up to CAP bytes (never allocated
+ * ahead: most answers are a few hundred bytes). */
 struct resp {
-	char *buf;
+	char *buf;		/* NUL-terminated once a request returned */
 	size_t len;
+	size_t alloc;
 	size_t cap;
 	bool over;
 	char etag[128];
 };
+
+#define RESP_INIT(capacity) { NULL, 0, 0, (capacity), false, "" }
 
 struct body {
 	const char *p;

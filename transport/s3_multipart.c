@@ -16,7 +16,7 @@ int
 s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 {
 	char *path = s3_object_path(s, key), *q = NULL, upload[256] = "", err[256];
-	struct resp r = { xmalloc(S3_SMALL_CAP + 1), 0, S3_SMALL_CAP, false, "" };
+	struct resp r = RESP_INIT(S3_SMALL_CAP);
 	struct strlist etags = { 0 };
 	uint64_t part, count;
 	long http;

@@ -27,6 +27,16 @@ on_write(char *data, size_t size, size_t n, void *arg)
 		r->over = true;
 		return 0;
 	}
+	if (r->len + len + 1 > r->alloc) {
+		size_t want = r->alloc ? r->alloc : 4096;
+
+		while (want < r->len + len + 1)
+			want *= 2;
+		if (want > r->cap + 1)
+			want = r->cap + 1;
+		r->buf = xrealloc(r->buf, want);
+		r->alloc = want;
+	}
 	memcpy(r->buf + r->len, data, len);
 	r->len += len;
 	return len;
@@ -201,6 +211,10 @@ s3_request(struct s3 *s, const char *method, const char *path, const char *query
 		if (r->over) {
 			snprintf(err, errlen, "the response is larger than %zu bytes", r->cap);
 			break;
+		}
+		if (r->buf == NULL) {
+			r->buf = xmalloc(1);
+			r->alloc = 1;
 		}
 		r->buf[r->len] = '\0';
 		if (cc != CURLE_OK) {

@@ -17,12 +17,17 @@ valid_key(const char *key)
 }
 
 struct store *
-store_open(const char *url, int create, const struct conf *c)
+store_open(const char *url, int create, const struct store_opts *o)
 {
 	if (strncmp(url, "file://", 7) == 0)
 		return store_file_open(url, url + 7, create);
-	if (strncmp(url, "s3://", 5) == 0)
-		return store_s3_open(url, c, create);
+	if (strncmp(url, "s3://", 5) == 0) {
+		if (o == NULL) {
+			log_error("repository %s: an s3:// store needs its options", url);
+			return NULL;
+		}
+		return store_s3_open(url, &o->s3, create);
+	}
 	log_error("repository %s: unknown URL scheme (file:// or s3://)", url);
 	return NULL;
 }

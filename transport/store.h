@@ -1,12 +1,16 @@
 /*
  * The object store: a flat namespace of immutable objects under a
  * repository URL. One interface, one backend per URL scheme
- * (store_file.c for file://; S3 later), behind a table of functions.
+ * (store_file.c for file://, store_s3.c for s3://), behind a table of
+ * functions. The transport knows nothing of the configuration: the caller
+ * fills the options.
  */
 #ifndef VV_STORE_H
 #define VV_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/util.h"
 
@@ -20,14 +24,31 @@ struct store;
 #define STORE_EXCL 0x2		/* fail with STORE_EXISTS if the key exists */
 #define STORE_EXISTS 2
 
-struct conf;
+/* How to reach an s3:// store; every field is the caller's choice. */
+struct store_s3_opts {
+	const char *endpoint;		/* https://HOST[:PORT], or NULL: AWS */
+	const char *region;		/* NULL: us-east-1 */
+	const char *addressing;		/* "path", "virtual", or NULL: path for an endpoint */
+	const char *access_key;		/* NULL: environment, then ~/.aws/credentials */
+	const char *secret_key;
+	const char *ca_file;		/* or NULL */
+	bool tls_verify;
+	long request_timeout;		/* seconds a request may stall */
+	int parallel;			/* requests at once, at least 1 */
+	uint64_t multipart_threshold;	/* bytes */
+	uint64_t bandwidth_limit;	/* bytes per second in all; 0: none */
+};
+
+struct store_opts {
+	struct store_s3_opts s3;
+};
 
 /*
- * store_open: the store at URL, with the S3 settings of C (may be NULL for
- * file://). CREATE: make its root (folder, bucket) when missing. Returns
- * NULL after logging why (naming URL).
+ * store_open: the store at URL with options O (may be NULL for file://).
+ * CREATE: make its root (folder, bucket) when missing. Returns NULL after
+ * logging why (naming URL).
  */
-struct store *store_open(const char *url, int create, const struct conf *c);
+struct store *store_open(const char *url, int create, const struct store_opts *o);
 
 /* store_requests: the network requests made so far (0 for local stores). */
 uint64_t store_requests(struct store *s);

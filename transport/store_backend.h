@@ -2,7 +2,6 @@
 #ifndef VV_STORE_BACKEND_H
 #define VV_STORE_BACKEND_H
 
-#include "conf/conf.h"
 #include "transport/store.h"
 
 struct store_ops {
@@ -28,7 +27,7 @@ struct store {
 /* store_file_open: the file:// backend at PATH. */
 struct store *store_file_open(const char *url, const char *path, int create);
 
-/* store_s3_open: the s3:// backend; C gives endpoint, credentials, limits. */
-struct store *store_s3_open(const char *url, const struct conf *c, int create);
+/* store_s3_open: the s3:// backend with options O. */
+struct store *store_s3_open(const char *url, const struct store_s3_opts *o, int create);
 
 #endif

@@ -28,7 +28,7 @@ static int
 s3_put(struct store *st, const char *key, const void *buf, size_t len, int flags)
 {
 	struct s3 *s = s3_of(st);
-	struct resp r = { xmalloc(S3_SMALL_CAP + 1), 0, S3_SMALL_CAP, false, "" };
+	struct resp r = RESP_INIT(S3_SMALL_CAP);
 	char *path = s3_object_path(s, key), err[256];
 	long http;
 	int ret = -1;
@@ -63,7 +63,7 @@ static int
 s3_get(struct store *st, const char *key, void **out, size_t *outlen, size_t cap)
 {
 	struct s3 *s = s3_of(st);
-	struct resp r = { xmalloc(cap + 1), 0, cap, false, "" };
+	struct resp r = RESP_INIT(cap);
 	char *path = s3_object_path(s, key), err[256];
 	long http;
 	int ret = -1;
@@ -89,7 +89,7 @@ static int
 s3_exists(struct store *st, const char *key)
 {
 	struct s3 *s = s3_of(st);
-	struct resp r = { xmalloc(S3_SMALL_CAP + 1), 0, S3_SMALL_CAP, false, "" };
+	struct resp r = RESP_INIT(S3_SMALL_CAP);
 	char *path = s3_object_path(s, key), err[256];
 	long http;
 	int ret = -1;
@@ -111,7 +111,7 @@ static int
 s3_delete(struct store *st, const char *key)
 {
 	struct s3 *s = s3_of(st);
-	struct resp r = { xmalloc(S3_SMALL_CAP + 1), 0, S3_SMALL_CAP, false, "" };
+	struct resp r = RESP_INIT(S3_SMALL_CAP);
 	char *path = s3_object_path(s, key), err[256];
 	long http;
 	int ret = -1;
@@ -172,7 +172,7 @@ static int
 s3_list(struct store *st, const char *prefix, struct strlist *keys)
 {
 	struct s3 *s = s3_of(st);
-	struct resp r = { xmalloc(S3_SMALL_CAP + 1), 0, S3_SMALL_CAP, false, "" };
+	struct resp r = RESP_INIT(S3_SMALL_CAP);
 	char *full = xasprintf("%s%s", s->prefix, prefix), *path;
 	char token[1024] = "", err[256];
 	int ret = -1;
@@ -314,8 +314,17 @@ aws_credentials(char **access, char **secret)
 	fclose(f);
 }
 
+/* libcurl's global set-up, once per process (it is not thread-safe). */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void
+curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 struct store *
-store_s3_open(const char *url, const struct conf *c, int create)
+store_s3_open(const char *url, const struct store_s3_opts *o, int create)
 {
 	struct s3 *s = xcalloc(1, sizeof(*s));
 	const char *b = url + 5, *slash = strchr(b, '/');
@@ -323,7 +332,7 @@ store_s3_open(const char *url, const struct conf *c, int create)
 	const char *ep;
 	char *scheme_end;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pthread_once(&curl_once, curl_init_once);
 	pthread_mutex_init(&s->lock, NULL);
 	s->bucket = slash ? xstrndup(b, (size_t)(slash - b)) : xstrdup(b);
 	if (slash && slash[1]) {
@@ -335,11 +344,11 @@ store_s3_open(const char *url, const struct conf *c, int create)
 	} else {
 		s->prefix = xstrdup("");
 	}
-	s->region = xstrdup(c && c->region ? c->region : "us-east-1");
-	ep = c ? c->endpoint : NULL;
+	s->region = xstrdup(o->region ? o->region : "us-east-1");
+	ep = o->endpoint;
 	s->endpoint = ep ? xstrdup(ep) : xasprintf("https://s3.%s.amazonaws.com", s->region);
 	/* Path style for custom endpoints, virtual-hosted for AWS, unless said. */
-	s->path_style = c && c->s3_addressing ? strcmp(c->s3_addressing, "path") == 0 : ep != NULL;
+	s->path_style = o->addressing ? strcmp(o->addressing, "path") == 0 : ep != NULL;
 	scheme_end = strstr(s->endpoint, "://");
 	{
 		const char *hst = scheme_end + 3;
@@ -354,17 +363,17 @@ store_s3_open(const char *url, const struct conf *c, int create)
 		s->base = xasprintf("%s://%s", scheme, s->host);
 		free(scheme);
 	}
-	s->access = c && c->access_key ? xstrdup(c->access_key) : NULL;
-	s->secret = c && c->secret_key ? xstrdup(c->secret_key) : NULL;
+	s->access = o->access_key ? xstrdup(o->access_key) : NULL;
+	s->secret = o->secret_key ? xstrdup(o->secret_key) : NULL;
 	if (s->access == NULL || s->secret == NULL)
 		aws_credentials(&s->access, &s->secret);
-	s->verify = c ? c->tls_verify : true;
-	s->ca_file = c && c->ca_file ? xstrdup(c->ca_file) : NULL;
-	s->timeout = c && c->request_timeout ? (long)c->request_timeout : 60;
-	s->parallel = c && c->upload_parallel ? c->upload_parallel : 8;
-	s->multipart_threshold = c && c->multipart_threshold ? c->multipart_threshold : 64ULL << 20;
-	if (c && c->bandwidth_limit)
-		s->bw_each = (curl_off_t)(c->bandwidth_limit / (uint64_t)s->parallel);
+	s->verify = o->tls_verify;
+	s->ca_file = o->ca_file ? xstrdup(o->ca_file) : NULL;
+	s->timeout = o->request_timeout;
+	s->parallel = o->parallel > 0 ? o->parallel : 1;
+	s->multipart_threshold = o->multipart_threshold;
+	if (o->bandwidth_limit)
+		s->bw_each = (curl_off_t)(o->bandwidth_limit / (uint64_t)s->parallel);
 	if (!s->verify)
 		log_warn("repository %s: TLS certificate verification is OFF (tls_verify = no): anyone on the path can read and change what is sent",
 		    url);
@@ -379,7 +388,7 @@ store_s3_open(const char *url, const struct conf *c, int create)
 		return NULL;
 	}
 	if (create) {
-		struct resp r = { xmalloc(S3_SMALL_CAP + 1), 0, S3_SMALL_CAP, false, "" };
+		struct resp r = RESP_INIT(S3_SMALL_CAP);
 		char *bp = xasprintf("/%s", s->bucket), err[256];
 		long http = 0;
 		int rc;

@@ -489,12 +489,38 @@ static void
 test_key_table(void **state)
 {
 	(void)state;
-	/* Each key's index is its own slot for duplicate detection. */
+	/* Each key's index is its own slot for duplicate detection, and no
+	 * key is in the table twice. */
 	for (size_t i = 0; i < conf_keys_count(); i++) {
-		assert_true(conf_keys_at(i)->index < CONF_NKEYS);
+		const struct conf_key *k = conf_keys_at(i);
+
+		assert_int_equal(conf_keys_index(k), i);
+		assert_true(conf_keys_index(k) < CONF_NKEYS);
 		for (size_t j = 0; j < i; j++)
-			assert_int_not_equal(conf_keys_at(i)->index, conf_keys_at(j)->index);
+			assert_false(conf_keys_at(j)->section == k->section &&
+			    strcmp(conf_keys_at(j)->name, k->name) == 0);
 	}
+}
+
+/* One spelling table per enum: parse and name agree, any case. */
+static void
+test_enum_spellings(void **state)
+{
+	enum conf_quiesce q;
+	enum conf_cipher c;
+
+	(void)state;
+	assert_int_equal(conf_quiesce_parse("Require", &q), 0);
+	assert_int_equal(q, CONF_QUIESCE_REQUIRE);
+	assert_string_equal(conf_quiesce_name(q), "require");
+	assert_int_equal(conf_quiesce_parse("off", &q), 0);
+	assert_string_equal(conf_quiesce_name(q), "off");
+	assert_int_equal(conf_quiesce_parse("sometimes", &q), -1);
+	assert_int_equal(conf_cipher_parse("none", &c), 0);
+	assert_string_equal(conf_cipher_name(c), "none");
+	assert_int_equal(conf_cipher_parse("AES-256-GCM", &c), 0);
+	assert_int_equal(c, CONF_CIPHER_AES256GCM);
+	assert_int_equal(conf_cipher_parse("rot13", &c), -1);
 }
 
 static int
@@ -528,6 +554,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_print_redacts),
 		cmocka_unit_test(test_key_table),
+		cmocka_unit_test(test_enum_spellings),
 	};
 
 	unsetenv("VIRTVAULT_CONFIG");
