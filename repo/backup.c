@@ -10,20 +10,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/version.h"
 #include "common/log.h"
 #include "repo/chunkset.h"
+#include "repo/fetch.h"
+#include "repo/layout.h"
 #include "repo/index.h"
-
-#ifndef VV_VERSION
-#define VV_VERSION "0.0.0"
-#endif
 
 struct backup {
 	const volatile sig_atomic_t *cancel;
 	struct repo *repo;
 	struct chunkset *known;
 	struct manifest *m;
-	struct timespec t0;
+	double t0;		/* clock_mono() at the start */
 };
 
 /* One chunk in flight between the reader, a worker and the hasher. */
@@ -63,48 +63,24 @@ struct pipe {
 	struct progress *progress;
 };
 
-int
-backup_workers(struct repo *r)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	int want = store_parallelism(repo_store(r));
-
-	if (want > n)
-		n = want;
-	return n < 2 ? 2 : n > 16 ? 16 : (int)n;
-}
-
-static double
-since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 struct backup *
 backup_new(struct repo *r, const char *name)
 {
 	struct backup *b = xcalloc(1, sizeof(*b));
-	struct strlist keys = { 0 };
 	uint8_t rid[8];
 	char host[256] = "";
 	time_t now = time(NULL);
 
-	clock_gettime(CLOCK_MONOTONIC, &b->t0);
+	if (!layout_name_valid(name)) {
+		log_error("backup name '%s' is invalid: use " LAYOUT_NAME_RULE, name);
+		free(b);
+		return NULL;
+	}
+	b->t0 = clock_mono();
 	b->repo = r;
 	b->known = chunkset_new();
-	if (store_list(repo_store(r), "chunks/", &keys) < 0)
+	if (fetch_chunk_ids(r, b->known) < 0)
 		goto fail;
-	for (size_t i = 0; i < keys.n; i++) {
-		const char *hex = util_basename(keys.v[i]);
-		uint8_t id[CRYPTO_HASH_LEN];
-
-		if (crypto_unhex(hex, id, sizeof(id)) == 0)
-			chunkset_add(b->known, id);
-	}
-	strlist_clear(&keys);
 	if (crypto_random(rid, sizeof(rid)) < 0)
 		goto fail;
 	b->m = xcalloc(1, sizeof(*b->m));
@@ -119,7 +95,6 @@ backup_new(struct repo *r, const char *name)
 	b->m->chunk_size = repo_chunk_size(r);
 	return b;
 fail:
-	strlist_clear(&keys);
 	backup_free(b);
 	return NULL;
 }
@@ -250,7 +225,7 @@ worker(void *arg)
 			codec_id(c, s->data, s->len, id);
 			had = chunkset_add(p->b->known, id);
 			if (!had) {
-				repo_chunk_key(id, key, sizeof(key));
+				layout_chunk_key(id, key, sizeof(key));
 				ok = codec_encode(c, w, CODEC_KIND_CHUNK, key, s->data, s->len,
 				    out, &outlen) == 0 &&
 				    store_put(repo_store(r), key, out, outlen, 0) == 0;
@@ -418,7 +393,7 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 {
 	struct repo *r = b->repo;
 	uint32_t cs = repo_chunk_size(r);
-	int nworkers = backup_workers(r);
+	int nworkers = repo_workers(r);
 	struct pipe p;
 	pthread_t *threads = NULL, hth;
 	bool hashing = false;
@@ -429,7 +404,7 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	uint8_t *ixbuf = NULL;
 	size_t ixlen = 0;
 	int fd, started = 0, ret = -1;
-	char ixkey[96], hex[65];
+	char ixkey[LAYOUT_KEY_MAX];
 
 	memset(&p, 0, sizeof(p));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -512,8 +487,7 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 		uint8_t iid[CRYPTO_HASH_LEN];
 
 		codec_id(repo_codec(r), ixbuf, ixlen, iid);
-		crypto_hex(iid, sizeof(iid), hex);
-		snprintf(ixkey, sizeof(ixkey), "indexes/%.2s/%s", hex, hex);
+		layout_index_key(iid, ixkey, sizeof(ixkey));
 	}
 	if (repo_put_object(r, CODEC_KIND_INDEX, ixkey, ixbuf, ixlen, 0) < 0)
 		goto out;
@@ -566,16 +540,13 @@ backup_commit(struct backup *b)
 {
 	struct manifest *m = b->m;
 	char *json, *key;
-	char stamp[32];
 	int ret;
 
-	m->stats.seconds = since(&b->t0);
+	m->stats.seconds = clock_mono() - b->t0;
 	/* Everything the manifest references is durable before it exists. */
 	if (store_sync(repo_store(b->repo)) < 0)
 		return -1;
-	snprintf(stamp, sizeof(stamp), "%.4s%.2s%.2sT%.2s%.2s%.2sZ", m->time, m->time + 5,
-	    m->time + 8, m->time + 11, m->time + 14, m->time + 17);
-	key = xasprintf("snapshots/%s/%s-%s", m->name, stamp, m->id);
+	key = layout_snapshot_key(m->name, m->time, m->id);
 	json = manifest_to_json(m);
 	ret = repo_put_object(b->repo, CODEC_KIND_MANIFEST, key, json, strlen(json),
 	    STORE_DURABLE | STORE_EXCL);

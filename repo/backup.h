@@ -51,8 +51,4 @@ const struct backup_stats *backup_stats(const struct backup *b);
  * chunks and indexes, which a later backup reuses). */
 void backup_free(struct backup *b);
 
-/* backup_workers: how many worker threads a pipeline into R uses: the
- * cores, or more for a store that wants parallel requests (S3). */
-int backup_workers(struct repo *r);
-
 #endif

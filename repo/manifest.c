@@ -6,6 +6,7 @@
 
 #include "common/jsonx.h"
 #include "common/log.h"
+#include "repo/layout.h"
 
 static void
 add_str(json_object *o, const char *k, const char *v)
@@ -177,7 +178,7 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		f->format = dstr(fo, "format");
 		f->index = dstr(fo, "index");
 		if (!safe_name(f->name) || f->index == NULL ||
-		    strncmp(f->index, "indexes/", 8) != 0 || !is_hex(sha, 64) ||
+		    strncmp(f->index, LAYOUT_INDEXES, strlen(LAYOUT_INDEXES)) != 0 || !is_hex(sha, 64) ||
 		    gu64(fo, "size", &f->size) < 0 || gu64(fo, "chunks", &f->chunks) < 0) {
 			snprintf(err, errlen, "file %zu has a missing or invalid name, index, sha256, size or chunks", i + 1);
 			goto fail;
@@ -249,7 +250,7 @@ manifest_load_all(struct repo *r, const char *name, struct manifest ***out,
 {
 	struct strlist keys = { 0 };
 	struct manifest **l = NULL;
-	char *prefix = name ? xasprintf("snapshots/%s/", name) : xstrdup("snapshots/");
+	char *prefix = layout_snapshot_prefix(name);
 	size_t k = 0;
 
 	*bad = 0;

@@ -13,6 +13,7 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "repo/layout.h"
 
 /* scrypt cost: 32 MiB and about 0.1 s on a server core. */
 #define KDF_N 32768
@@ -34,14 +35,32 @@ uint32_t repo_chunk_size(const struct repo *r) { return r->chunk_size; }
 const char *repo_url(const struct repo *r) { return store_url(r->store); }
 const struct conf *repo_conf(const struct repo *r) { return r->conf; }
 
-char *
-repo_chunk_key(const uint8_t id[CRYPTO_HASH_LEN], char *buf, size_t len)
+void
+repo_store_opts(const struct conf *c, struct store_opts *o)
 {
-	char hex[2 * CRYPTO_HASH_LEN + 1];
+	memset(o, 0, sizeof(*o));
+	o->s3.endpoint = c->endpoint;
+	o->s3.region = c->region;
+	o->s3.addressing = c->s3_addressing;
+	o->s3.access_key = c->access_key;
+	o->s3.secret_key = c->secret_key;
+	o->s3.ca_file = c->ca_file;
+	o->s3.tls_verify = c->tls_verify;
+	o->s3.request_timeout = (long)c->request_timeout;
+	o->s3.parallel = c->upload_parallel;
+	o->s3.multipart_threshold = c->multipart_threshold;
+	o->s3.bandwidth_limit = c->bandwidth_limit;
+}
 
-	crypto_hex(id, CRYPTO_HASH_LEN, hex);
-	snprintf(buf, len, "chunks/%.2s/%s", hex, hex);
-	return buf;
+int
+repo_workers(struct repo *r)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = store_parallelism(r->store);
+
+	if (want > n)
+		n = want;
+	return n < 2 ? 2 : n > 16 ? 16 : (int)n;
 }
 
 bool
@@ -151,7 +170,7 @@ write_key(struct store *s, const char *repo_id, const char *password,
 	json_object_object_add(o, "nonce", jhex(nonce, sizeof(nonce)));
 	json_object_object_add(o, "wrapped", jhex(wrapped, sizeof(wrapped)));
 	crypto_hex(kid, sizeof(kid), kidhex);
-	key = xasprintf("keys/%s", kidhex);
+	key = layout_key_key(kidhex);
 	ret = put_json(s, key, o, STORE_DURABLE | STORE_EXCL) == 0 ? 0 : -1;
 out:
 	explicit_bzero(kek, sizeof(kek));
@@ -164,6 +183,7 @@ int
 repo_init(const struct conf *c)
 {
 	struct store *s = NULL;
+	struct store_opts so;
 	uint8_t master[CRYPTO_KEY_LEN], rid[16];
 	char *password = NULL, idhex[33];
 	json_object *cfg = NULL;
@@ -174,10 +194,11 @@ repo_init(const struct conf *c)
 
 	if (encrypt && (password = repo_read_password(c)) == NULL)
 		return -1;
-	s = store_open(c->url, 1, c);
+	repo_store_opts(c, &so);
+	s = store_open(c->url, 1, &so);
 	if (s == NULL)
 		goto out;
-	r = store_exists(s, "config");
+	r = store_exists(s, LAYOUT_CONFIG);
 	if (r != 0) {
 		if (r == 1)
 			log_error("repository %s already exists: refusing to overwrite it", c->url);
@@ -198,7 +219,7 @@ repo_init(const struct conf *c)
 	json_object_object_add(cfg, "cipher", json_object_new_string(encrypt ? "aes-256-gcm" : "none"));
 	json_object_object_add(cfg, "id_hash", json_object_new_string(encrypt ? "hmac-sha256" : "sha256"));
 	json_object_object_add(cfg, "created", json_object_new_string(when));
-	r = put_json(s, "config", cfg, STORE_DURABLE | STORE_EXCL);
+	r = put_json(s, LAYOUT_CONFIG, cfg, STORE_DURABLE | STORE_EXCL);
 	if (r == STORE_EXISTS)
 		log_error("repository %s already exists: refusing to overwrite it", c->url);
 	else if (r == 0)
@@ -294,6 +315,7 @@ repo_open(const struct conf *c)
 {
 	struct repo *rp = NULL;
 	struct store *s;
+	struct store_opts so;
 	json_object *cfg = NULL;
 	struct strlist keys = { 0 };
 	uint8_t master[CRYPTO_KEY_LEN];
@@ -302,10 +324,11 @@ repo_open(const struct conf *c)
 	int64_t version, chunk;
 	int nf, unwrapped = 0;
 
-	s = store_open(c->url, 0, c);
+	repo_store_opts(c, &so);
+	s = store_open(c->url, 0, &so);
 	if (s == NULL)
 		return NULL;
-	cfg = get_json(s, "config", &nf);
+	cfg = get_json(s, LAYOUT_CONFIG, &nf);
 	if (cfg == NULL) {
 		if (nf == 1)
 			log_error("no repository at %s (no config object): create one with 'virtvault init'",
@@ -320,7 +343,8 @@ repo_open(const struct conf *c)
 	version = jx_int(cfg, "version", -1);
 	chunk = jx_int(cfg, "chunk_size", -1);
 	if (fmt == NULL || strcmp(fmt, "virtvault") != 0 || cipher == NULL || id == NULL ||
-	    strlen(id) != 32 || chunk < 4096 || chunk > 64 * 1024 * 1024) {
+	    strlen(id) != 32 || chunk < 4096 || chunk > 64 * 1024 * 1024 ||
+	    (chunk & (chunk - 1)) != 0) {
 		log_error("repository %s: the config object is corrupt (missing or invalid fields)", c->url);
 		goto fail;
 	}
@@ -340,7 +364,7 @@ repo_open(const struct conf *c)
 		password = repo_read_password(c);
 		if (password == NULL)
 			goto fail;
-		if (store_list(s, "keys/", &keys) < 0)
+		if (store_list(s, LAYOUT_KEYS, &keys) < 0)
 			goto fail;
 		if (keys.n == 0) {
 			log_error("repository %s: no key object under keys/ (the repository is damaged)", c->url);
@@ -423,6 +447,7 @@ repo_get_object(struct repo *r, char kind, const char *key, uint8_t **out,
 	size_t rawlen = 0, plain = 0;
 	struct codec_work *w = NULL;
 	uint8_t *buf = NULL;
+	uint64_t declared = 0;
 	char err[160];
 	int ret;
 
@@ -430,11 +455,7 @@ repo_get_object(struct repo *r, char kind, const char *key, uint8_t **out,
 	if (ret != 0)
 		return ret;
 	ret = -1;
-	if (rawlen >= CODEC_HEADER_LEN) {
-		uint64_t declared = 0;
-
-		for (int i = 7; i >= 0; i--)
-			declared = (declared << 8) | ((uint8_t *)raw)[8 + i];
+	if (codec_declared_len(raw, rawlen, &declared) == 0) {
 		if (declared <= max) {
 			w = codec_work_new(declared > rawlen ? declared : rawlen);
 			buf = xmalloc(declared + 1);

@@ -1,12 +1,7 @@
 /*
  * A repository: immutable objects under one store URL (DESIGN.md,
- * "Repository"; docs/FORMAT.md for the bytes).
- *
- *   config            format version, ID, chunk size, cipher (JSON, plain)
- *   keys/ID           the master key wrapped under a scrypt-derived key
- *   chunks/XX/ID      chunks of image bytes (codec kind 'C')
- *   indexes/XX/ID     per image file, the ordered chunk IDs (kind 'I')
- *   snapshots/NAME/TIME-ID   manifests (kind 'M', JSON inside)
+ * "Repository"; docs/FORMAT.md for the bytes; repo/layout.h for the
+ * object names).
  */
 #ifndef VV_REPO_H
 #define VV_REPO_H
@@ -47,8 +42,13 @@ uint32_t repo_chunk_size(const struct repo *r);
 const char *repo_url(const struct repo *r);
 const struct conf *repo_conf(const struct repo *r);
 
-/* repo_chunk_key: "chunks/XX/HEX" of ID into BUF (at least 80 bytes). */
-char *repo_chunk_key(const uint8_t id[CRYPTO_HASH_LEN], char *buf, size_t len);
+/* repo_store_opts: the store options of configuration C into O (borrowed
+ * pointers into C). */
+void repo_store_opts(const struct conf *c, struct store_opts *o);
+
+/* repo_workers: how many worker threads a pipeline into or out of R
+ * uses: the cores, or more for a store that wants parallel requests (S3). */
+int repo_workers(struct repo *r);
 
 /* repo_id_is_zero: whether ID stands for an all-zero chunk. */
 bool repo_id_is_zero(const uint8_t id[CRYPTO_HASH_LEN]);

@@ -11,8 +11,7 @@
 
 #include "common/flusher.h"
 #include "common/log.h"
-#include "repo/backup.h"
-#include "repo/index.h"
+#include "repo/fetch.h"
 
 /* Shared state of the workers restoring one file. */
 struct job {
@@ -30,44 +29,6 @@ struct job {
 	struct crypto_sha *sha;	/* of the file, in order, by the hasher */
 	struct flusher *flusher;	/* write-back while the restore goes on */
 };
-
-/*
- * fetch_chunk: chunk ID into BUF (LEN bytes expected), authenticated by
- * the codec under its key (which holds the ID); the whole file's SHA-256
- * is checked at the end. Returns 0 or -1 with the reason in ERR.
- */
-static int
-fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t *id, uint8_t *buf,
-    size_t len, char *err, size_t errlen)
-{
-	char key[96];
-	void *raw = NULL;
-	size_t rawlen = 0, plain = 0;
-	int rc;
-
-	repo_chunk_key(id, key, sizeof(key));
-	rc = store_get(repo_store(r), key, &raw, &rawlen, codec_bound(repo_chunk_size(r)));
-	if (rc != 0) {
-		snprintf(err, errlen, "chunk %s is %s", key, rc == STORE_NOT_FOUND ? "missing" : "unreadable");
-		return -1;
-	}
-	rc = codec_decode(repo_codec(r), w, CODEC_KIND_CHUNK, key, raw, rawlen, buf, len,
-	    &plain, err, errlen);
-	free(raw);
-	if (rc < 0) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "chunk %s: %s", key, why);
-		return -1;
-	}
-	if (plain != len) {
-		snprintf(err, errlen, "chunk %s holds %zu bytes where %zu were expected", key,
-		    plain, len);
-		return -1;
-	}
-	return 0;
-}
 
 static void *
 restore_worker(void *arg)
@@ -190,47 +151,18 @@ restore_selected(const struct manifest_file *f, const struct strlist *only)
 }
 
 static int
-load_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,
-    struct index *ix)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	char err[160];
-	int rc;
-
-	rc = repo_get_object(r, CODEC_KIND_INDEX, f->index, &buf, &len, REPO_MAX_INDEX);
-	if (rc != 0) {
-		if (rc == STORE_NOT_FOUND)
-			log_error("snapshot %s, file %s: index %s is missing", m->id, f->name, f->index);
-		return -1;
-	}
-	rc = index_decode(buf, len, ix, err, sizeof(err));
-	free(buf);
-	if (rc == 0 && (ix->file_size != f->size || ix->count != f->chunks)) {
-		snprintf(err, sizeof(err), "describes %llu bytes, the manifest %llu",
-		    (unsigned long long)ix->file_size, (unsigned long long)f->size);
-		index_clear(ix);
-		rc = -1;
-	}
-	if (rc < 0)
-		log_error("snapshot %s, file %s: index %s is invalid: %s", m->id, f->name,
-		    f->index, err);
-	return rc;
-}
-
-static int
 restore_one(struct repo *r, const struct manifest *m, const struct manifest_file *f,
     const char *tmp, struct progress *progress)
 {
 	struct index ix = { 0 };
 	struct job j;
 	pthread_t th[16], hth;
-	int n = backup_workers(r), started = 0, ret = -1;
+	int n = repo_workers(r), started = 0, ret = -1;
 	bool hashing = false;
 	uint8_t digest[CRYPTO_HASH_LEN];
 	char hex[65];
 
-	if (load_index(r, m, f, &ix) < 0)
+	if (fetch_index(r, m, f, &ix) < 0)
 		return -1;
 	memset(&j, 0, sizeof(j));
 	j.r = r;

@@ -1,5 +1,5 @@
 /*
- * Restoring and verifying backups.
+ * Restoring backups.
  */
 #ifndef VV_RESTORE_H
 #define VV_RESTORE_H
@@ -22,15 +22,5 @@ int restore_files(struct repo *r, const struct manifest *m, const char *dir,
 
 /* restore_selected: whether file F is among ONLY (names or disk targets; all when empty). */
 bool restore_selected(const struct manifest_file *f, const struct strlist *only);
-
-/*
- * verify_snapshots: check the N manifests of L: every index and chunk they
- * reference exists; with DEEP, every chunk is read, authenticated,
- * decompressed and re-hashed, and each file's SHA-256 recomputed. Each
- * problem is logged with snapshot, file and byte offset. Returns the
- * number of problems, or -1 when the check itself could not run.
- */
-long verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
-    bool deep, struct progress *progress);
 
 #endif

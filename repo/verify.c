@@ -1,13 +1,15 @@
+#include "repo/verify.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "repo/backup.h"
 #include "repo/chunkset.h"
-#include "repo/index.h"
-#include "repo/restore.h"
+#include "repo/fetch.h"
+#include "repo/layout.h"
+
 
 /*
  * Deep verify downloads in parallel: fetcher threads get, authenticate,
@@ -42,32 +44,13 @@ fetch_one(struct prefetch *p, struct codec_work *w, uint64_t i, struct pslot *sl
 {
 	const uint8_t *id = p->ix->ids[i];
 	uint32_t cs = p->ix->chunk_size;
-	size_t len = (size_t)(p->ix->file_size - i * cs < cs ? p->ix->file_size - i * cs : cs);
-	uint8_t check[CRYPTO_HASH_LEN];
-	void *raw = NULL;
-	size_t rawlen = 0, plain = 0;
-	char key[96];
 
 	sl->rc = 0;
 	sl->err[0] = '\0';
-	sl->len = len;
+	sl->len = (size_t)(p->ix->file_size - i * cs < cs ? p->ix->file_size - i * cs : cs);
 	if (repo_id_is_zero(id))
 		return;
-	repo_chunk_key(id, key, sizeof(key));
-	sl->rc = store_get(repo_store(p->r), key, &raw, &rawlen, codec_bound(cs));
-	if (sl->rc == 0)
-		sl->rc = codec_decode(repo_codec(p->r), w, CODEC_KIND_CHUNK, key, raw, rawlen,
-		    sl->data, cs, &plain, sl->err, sizeof(sl->err));
-	else
-		snprintf(sl->err, sizeof(sl->err), "cannot be read");
-	free(raw);
-	if (sl->rc == 0) {
-		codec_id(repo_codec(p->r), sl->data, plain, check);
-		if (memcmp(check, id, CRYPTO_HASH_LEN) != 0 || plain != len) {
-			sl->rc = -1;
-			snprintf(sl->err, sizeof(sl->err), "does not hash to its ID");
-		}
-	}
+	sl->rc = fetch_chunk(p->r, w, id, sl->data, sl->len, sl->err, sizeof(sl->err));
 }
 
 static void *
@@ -105,7 +88,7 @@ static struct prefetch *
 prefetch_start(struct repo *r, const struct index *ix)
 {
 	struct prefetch *p = xcalloc(1, sizeof(*p));
-	int n = backup_workers(r);
+	int n = repo_workers(r);
 
 	p->r = r;
 	p->ix = ix;
@@ -166,33 +149,18 @@ prefetch_stop(struct prefetch *p)
 /* Checks of one file; returns its problems. */
 static long
 verify_file(struct repo *r, const struct manifest *m, const struct manifest_file *f,
-    struct chunkset *have, struct chunkset *good, struct chunkset *bad, bool deep,
+    struct chunkset *have, struct chunkset *bad, bool deep,
     uint8_t *buf, struct progress *progress)
 {
-	uint8_t *ixbuf = NULL;
-	size_t ixlen = 0;
 	struct index ix = { 0 };
 	struct crypto_sha *sha = NULL;
 	struct prefetch *pf = NULL;
 	struct pslot *pf_slot = NULL;
 	long problems = 0;
-	char err[256];
 	int rc;
 
-	rc = repo_get_object(r, CODEC_KIND_INDEX, f->index, &ixbuf, &ixlen, REPO_MAX_INDEX);
-	if (rc != 0) {
-		log_error("snapshot %s, file %s: index %s is %s", m->id, f->name, f->index,
-		    rc == STORE_NOT_FOUND ? "missing" : "unreadable (see above)");
+	if (fetch_index(r, m, f, &ix) < 0)
 		return 1;
-	}
-	rc = index_decode(ixbuf, ixlen, &ix, err, sizeof(err));
-	free(ixbuf);
-	if (rc == 0 && (ix.file_size != f->size || ix.count != f->chunks))
-		rc = -1, snprintf(err, sizeof(err), "does not match the manifest's size");
-	if (rc < 0) {
-		log_error("snapshot %s, file %s: index %s is invalid: %s", m->id, f->name, f->index, err);
-		return 1;
-	}
 	if (deep) {
 		sha = crypto_sha_new();
 		pf = prefetch_start(r, &ix);
@@ -201,7 +169,7 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 		uint64_t off = i * ix.chunk_size;
 		size_t len = (size_t)(f->size - off < ix.chunk_size ? f->size - off : ix.chunk_size);
 		const uint8_t *id = ix.ids[i];
-		char key[96];
+		char key[LAYOUT_KEY_MAX];
 
 		/* The previous chunk's slot goes back to the fetchers. */
 		if (pf_slot != NULL) {
@@ -218,7 +186,7 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 			}
 			continue;
 		}
-		repo_chunk_key(id, key, sizeof(key));
+		layout_chunk_key(id, key, sizeof(key));
 		if (!chunkset_has(have, id)) {
 			log_error("snapshot %s, file %s, offset %llu: chunk %s is missing", m->id,
 			    f->name, (unsigned long long)off, key);
@@ -246,8 +214,9 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 
 			rc = pf_slot->rc;
 			if (rc != 0) {
-				log_error("snapshot %s, file %s, offset %llu: chunk %s: %s", m->id,
-				    f->name, (unsigned long long)off, key, pf_slot->err);
+				/* The reason names the chunk. */
+				log_error("snapshot %s, file %s, offset %llu: %s", m->id, f->name,
+				    (unsigned long long)off, pf_slot->err);
 				chunkset_add(bad, id);
 				problems++;
 				if (sha) {
@@ -256,7 +225,6 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 				}
 				continue;
 			}
-			chunkset_add(good, id);
 			if (sha)
 				crypto_sha_update(sha, pf_slot->data, len);
 		}
@@ -284,20 +252,13 @@ long
 verify_snapshots(struct repo *r, struct manifest *const *l, size_t n, bool deep,
     struct progress *progress)
 {
-	struct chunkset *have = chunkset_new(), *good = chunkset_new(), *bad = chunkset_new();
-	struct strlist keys = { 0 };
+	struct chunkset *have = chunkset_new(), *bad = chunkset_new();
 	uint8_t *buf = NULL;
 	long problems = 0;
 
-	if (store_list(repo_store(r), "chunks/", &keys) < 0) {
+	if (fetch_chunk_ids(r, have) < 0) {
 		problems = -1;
 		goto out;
-	}
-	for (size_t i = 0; i < keys.n; i++) {
-		uint8_t id[CRYPTO_HASH_LEN];
-
-		if (crypto_unhex(util_basename(keys.v[i]), id, sizeof(id)) == 0)
-			chunkset_add(have, id);
 	}
 	buf = xmalloc(repo_chunk_size(r) > (1u << 20) ? repo_chunk_size(r) : (1u << 20));
 	for (size_t k = 0; k < n; k++) {
@@ -308,15 +269,13 @@ verify_snapshots(struct repo *r, struct manifest *const *l, size_t n, bool deep,
 				problems++;
 				break;
 			}
-			problems += verify_file(r, l[k], &l[k]->files[i], have, good, bad, deep,
+			problems += verify_file(r, l[k], &l[k]->files[i], have, bad, deep,
 			    buf, progress);
 		}
 	}
 out:
-	strlist_clear(&keys);
 	free(buf);
 	chunkset_free(have);
-	chunkset_free(good);
 	chunkset_free(bad);
 	return problems;
 }

@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #include "repo/backup.h"
+#include "repo/fetch.h"
+#include "repo/layout.h"
 #include "repo/restore.h"
+#include "repo/verify.h"
 #include "transport/store.h"
 #include "tests/fakes/tmpdir.h"
 
@@ -188,6 +191,61 @@ test_backup_restore(void **state)
 	free(out);
 }
 
+/*
+ * In an unencrypted repository anyone can write a well-formed chunk: one
+ * whose content is not what its ID says must be refused as it is read,
+ * naming the chunk, not only by the file's SHA-256 at the end.
+ */
+static void
+test_restore_checks_chunk_ids(void **state)
+{
+	struct conf c;
+	char *url = xasprintf("file://%s/plain", dir);
+	char *out = xasprintf("%s/out-plain", dir);
+	char *img;
+	struct repo *r;
+	struct backup *b;
+	struct strlist none = { 0 };
+	struct index ix = { 0 };
+	char key[LAYOUT_KEY_MAX];
+	uint8_t forged[1 << 16];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.url = url;
+	c.encryption = CONF_CIPHER_NONE;
+	c.compression = CONF_COMP_NONE;
+	c.chunk_size = 1 << 16;
+	assert_int_equal(repo_init(&c), 0);
+	r = repo_open(&c);
+	assert_non_null(r);
+	img = make_image((1 << 20) + 12345);
+	b = backup_new(r, "plain");
+	assert_non_null(b);
+	assert_int_equal(backup_add_file(b, img, "image.raw", NULL, NULL), 0);
+	assert_int_equal(backup_commit(b), 0);
+	{
+		const struct manifest *m = backup_manifest(b);
+
+		assert_int_equal(fetch_index(r, m, &m->files[0], &ix), 0);
+		/* Chunk 0 rewritten, validly encoded, with other bytes. */
+		memset(forged, 'F', sizeof(forged));
+		layout_chunk_key(ix.ids[0], key, sizeof(key));
+		assert_int_equal(store_delete(repo_store(r), key), 0);
+		assert_int_equal(repo_put_object(r, CODEC_KIND_CHUNK, key, forged, sizeof(forged), 0), 0);
+		mkdir(out, 0700);
+		assert_int_equal(restore_files(r, m, out, &none, false, NULL), -1);
+		/* The forged chunk stands at offsets 0 and 2 MiB of the image. */
+		assert_int_equal(verify_snapshots(r, (struct manifest *const *)&m, 1, true, NULL), 2);
+		index_clear(&ix);
+	}
+	backup_free(b);
+	repo_close(r);
+	free(img);
+	free(url);
+	free(out);
+}
+
 static int
 setup(void **state)
 {
@@ -209,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_put_get_list),
 		cmocka_unit_test(test_tmp_files_invisible),
 		cmocka_unit_test(test_backup_restore),
+		cmocka_unit_test(test_restore_checks_chunk_ids),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);

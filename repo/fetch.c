@@ -1,0 +1,93 @@
+#include "repo/fetch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "repo/layout.h"
+
+int
+fetch_chunk_ids(struct repo *r, struct chunkset *set)
+{
+	struct strlist keys = { 0 };
+
+	if (store_list(repo_store(r), LAYOUT_CHUNKS, &keys) < 0)
+		return -1;
+	for (size_t i = 0; i < keys.n; i++) {
+		uint8_t id[CRYPTO_HASH_LEN];
+
+		if (layout_id_of_key(keys.v[i], id) == 0)
+			chunkset_add(set, id);
+	}
+	strlist_clear(&keys);
+	return 0;
+}
+
+int
+fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_LEN],
+    uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	char key[LAYOUT_KEY_MAX], why[160];
+	uint8_t check[CRYPTO_HASH_LEN];
+	void *raw = NULL;
+	size_t rawlen = 0, plain = 0;
+	int rc;
+
+	layout_chunk_key(id, key, sizeof(key));
+	rc = store_get(repo_store(r), key, &raw, &rawlen, codec_bound(repo_chunk_size(r)));
+	if (rc != 0) {
+		snprintf(err, errlen, "chunk %s is %s", key,
+		    rc == STORE_NOT_FOUND ? "missing" : "unreadable");
+		return -1;
+	}
+	rc = codec_decode(repo_codec(r), w, CODEC_KIND_CHUNK, key, raw, rawlen, buf, len,
+	    &plain, why, sizeof(why));
+	free(raw);
+	if (rc < 0) {
+		snprintf(err, errlen, "chunk %s: %s", key, why);
+		return -1;
+	}
+	if (plain != len) {
+		snprintf(err, errlen, "chunk %s holds %zu bytes where %zu were expected", key,
+		    plain, len);
+		return -1;
+	}
+	codec_id(repo_codec(r), buf, len, check);
+	if (memcmp(check, id, CRYPTO_HASH_LEN) != 0) {
+		snprintf(err, errlen, "chunk %s does not hash to its ID (swapped or forged)", key);
+		return -1;
+	}
+	return 0;
+}
+
+int
+fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,
+    struct index *ix)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char err[160];
+	int rc;
+
+	rc = repo_get_object(r, CODEC_KIND_INDEX, f->index, &buf, &len, REPO_MAX_INDEX);
+	if (rc != 0) {
+		/* The reason of an unreadable index was logged where it was
+		 * found; this adds which snapshot and file it breaks. */
+		log_error("snapshot %s, file %s: index %s is %s", m->id, f->name, f->index,
+		    rc == STORE_NOT_FOUND ? "missing" : "unreadable (see above)");
+		return -1;
+	}
+	rc = index_decode(buf, len, ix, err, sizeof(err));
+	free(buf);
+	if (rc == 0 && (ix->file_size != f->size || ix->count != f->chunks)) {
+		snprintf(err, sizeof(err), "describes %llu bytes, the manifest %llu",
+		    (unsigned long long)ix->file_size, (unsigned long long)f->size);
+		index_clear(ix);
+		rc = -1;
+	}
+	if (rc < 0)
+		log_error("snapshot %s, file %s: index %s is invalid: %s", m->id, f->name,
+		    f->index, err);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/*
+ * Reading a repository's data back, shared by backup, restore and verify:
+ * the set of stored chunks, one chunk fetched, decoded and checked, one
+ * index loaded and checked against its manifest.
+ */
+#ifndef VV_REPO_FETCH_H
+#define VV_REPO_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repo/chunkset.h"
+#include "repo/codec.h"
+#include "repo/index.h"
+#include "repo/manifest.h"
+#include "repo/repo.h"
+
+/*
+ * fetch_chunk_ids: the ID of every chunk in R added to SET (one listing of
+ * the store). Returns 0 or -1 (logged by the store).
+ */
+int fetch_chunk_ids(struct repo *r, struct chunkset *set);
+
+/*
+ * fetch_chunk: chunk ID into BUF, which holds LEN bytes: fetched,
+ * authenticated and decompressed by the codec, then checked to be LEN
+ * bytes whose keyed hash is ID (docs/FORMAT.md: a reader must). W is the
+ * caller's codec work area. Returns 0, or -1 with the reason in ERR
+ * (naming the chunk; not logged: the caller adds file and offset).
+ */
+int fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_LEN],
+    uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * fetch_index: the index of file F of snapshot M into IX, checked against
+ * the manifest's size and chunk count. Returns 0, or -1 (logged, naming
+ * snapshot, file and index).
+ */
+int fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,
+    struct index *ix);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The object names of a repository, in one place (docs/FORMAT.md). Nobody
+ * else spells them.
+ *
+ *   config                      format version, ID, chunk size, cipher
+ *   keys/KID                    the master key wrapped under a password
+ *   chunks/XX/ID                chunks of image bytes
+ *   indexes/XX/ID               per image file, the ordered chunk IDs
+ *   snapshots/NAME/TIME-ID      manifests
+ */
+#ifndef VV_REPO_LAYOUT_H
+#define VV_REPO_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/crypto.h"
+
+#define LAYOUT_CONFIG "config"
+#define LAYOUT_KEYS "keys/"
+#define LAYOUT_CHUNKS "chunks/"
+#define LAYOUT_INDEXES "indexes/"
+#define LAYOUT_SNAPSHOTS "snapshots/"
+
+/* Room for any key this file makes but a snapshot's. */
+#define LAYOUT_KEY_MAX 96
+
+/* layout_chunk_key: "chunks/XX/HEX" of ID into BUF (LAYOUT_KEY_MAX bytes). */
+char *layout_chunk_key(const uint8_t id[CRYPTO_HASH_LEN], char *buf, size_t len);
+
+/* layout_index_key: "indexes/XX/HEX" of ID into BUF (LAYOUT_KEY_MAX bytes). */
+char *layout_index_key(const uint8_t id[CRYPTO_HASH_LEN], char *buf, size_t len);
+
+/* layout_key_key: "keys/KIDHEX", a new string. */
+char *layout_key_key(const char *kidhex);
+
+/*
+ * layout_snapshot_key: "snapshots/NAME/STAMP-ID" of a manifest made at
+ * TIME ("2026-11-26T02:00:00Z"), a new string.
+ */
+char *layout_snapshot_key(const char *name, const char *time, const char *id);
+
+/* layout_snapshot_prefix: "snapshots/NAME/", or "snapshots/" for NULL; new. */
+char *layout_snapshot_prefix(const char *name);
+
+/*
+ * layout_id_of_key: the ID at the end of a chunks/ or indexes/ key into ID.
+ * Returns 0, or -1 when KEY does not end in one.
+ */
+int layout_id_of_key(const char *key, uint8_t id[CRYPTO_HASH_LEN]);
+
+/*
+ * layout_name_valid: whether NAME (a backup or domain name) can be part of
+ * an object name: 1 to 128 of [A-Za-z0-9_.-], not starting with '.'.
+ */
+bool layout_name_valid(const char *name);
+
+/* What layout_name_valid accepts, for messages. */
+#define LAYOUT_NAME_RULE "1 to 128 letters, digits, '_', '.' or '-', not starting with '.'"
+
+#endif
