@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "agent/journal.h"
+#include "state/journal.h"
 #include "agent/overlay.h"
 #include "agent/qimg.h"
 #include "common/log.h"
@@ -190,8 +191,11 @@ chain_check(struct hv *hv, const char *state_dir, const char *overlay_dir,
 	if (r < 0)
 		goto fail;
 	if (r == 1) {
-		problem(problems, "needs repair: a backup was interrupted in phase '%s' (journal %s/journal/%s.json); run: virtvault repair %s",
-		    phase, state_dir, dom, dom);
+		char *jp = journal_path(state_dir, dom);
+
+		problem(problems, "needs repair: a backup was interrupted in phase '%s' (journal %s); run: virtvault repair %s",
+		    phase, jp, dom);
+		free(jp);
 		free(phase);
 	}
 	for (size_t i = 0; i < d->ndisks; i++) {
@@ -220,3 +224,61 @@ fail:
 	domxml_free(d);
 	return -1;
 }
+
+int
+chain_verify(struct hv *hv, const char *dom, const struct journal *j)
+{
+	struct domxml_domain *d = NULL;
+	enum hv_state state = HV_STATE_OTHER;
+	int bad = 0;
+
+	if (chain_describe(hv, dom, &d) != 0 || hv_domain_state(hv, dom, &state, NULL) != 0) {
+		domxml_free(d);
+		return -1;
+	}
+	for (size_t i = 0; i < j->ndisks; i++) {
+		const struct journal_disk *jd = &j->disks[i];
+		const struct domxml_disk *k = NULL;
+		struct hv_block_job job;
+
+		for (size_t n = 0; n < d->ndisks; n++)
+			if (strcmp(d->disks[n].target, jd->target) == 0)
+				k = &d->disks[n];
+		if (k == NULL) {
+			log_error("domain %s, disk %s: gone from the domain", dom, jd->target);
+			bad++;
+			continue;
+		}
+		if (k->nchain != jd->chain.n) {
+			log_error("domain %s, disk %s: the backing chain has %zu images, %zu before the backup (active image now %s)",
+			    dom, jd->target, k->nchain, jd->chain.n, k->nchain ? k->chain[0].path : "none");
+			bad++;
+			continue;
+		}
+		for (size_t n = 0; n < k->nchain; n++) {
+			if (strcmp(k->chain[n].path, jd->chain.v[n]) != 0) {
+				log_error("domain %s, disk %s: image %zu of the chain is %s, was %s", dom,
+				    jd->target, n, k->chain[n].path, jd->chain.v[n]);
+				bad++;
+			}
+		}
+		if (access(jd->overlay, F_OK) == 0) {
+			log_error("domain %s, disk %s: overlay %s is still on disk", dom, jd->target,
+			    jd->overlay);
+			bad++;
+		}
+		if ((state == HV_STATE_RUNNING || state == HV_STATE_PAUSED) &&
+		    hv_block_job(hv, dom, jd->target, &job) == 1) {
+			log_error("domain %s, disk %s: a block job (%s) is still running", dom,
+			    jd->target, job.type);
+			bad++;
+		}
+		for (size_t n = 0; n < k->nchain; n++)
+			if (k->chain[n].format && strcmp(k->chain[n].format, "qcow2") == 0 &&
+			    qimg_check(k->chain[n].path) < 0)
+				bad++;
+	}
+	domxml_free(d);
+	return bad ? -1 : 0;
+}
+

@@ -28,4 +28,12 @@ int chain_describe(struct hv *hv, const char *dom, struct domxml_domain **out);
 int chain_check(struct hv *hv, const char *state_dir, const char *overlay_dir,
     const char *dom, struct strlist *problems);
 
+/*
+ * chain_verify: each disk of J has again the chain J recorded, no overlay
+ * of J is on disk, no block job runs, and qemu-img check passes on its
+ * qcow2 images. Returns 0, or -1 with each difference logged.
+ */
+struct journal;
+int chain_verify(struct hv *hv, const char *dom, const struct journal *j);
+
 #endif

@@ -6,15 +6,7 @@
 
 #include "common/log.h"
 #include "common/progress.h"
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "common/clock.h"
 
 /* How many times a commit that does not converge is started again. */
 #define COMMIT_ATTEMPTS 3
@@ -23,7 +15,7 @@ int
 commit_disk(struct hv *hv, const char *dom, const char *target,
     unsigned long timeout, bool join, bool quiet)
 {
-	double deadline = now() + (double)timeout;
+	double deadline = clock_mono() + (double)timeout;
 	double per_try = (double)timeout / COMMIT_ATTEMPTS;
 	struct hv_block_job job;
 	char label[96], err[256];
@@ -38,7 +30,7 @@ commit_disk(struct hv *hv, const char *dom, const char *target,
 		return -1;
 	}
 	for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-		double try_end = now() + per_try;
+		double try_end = clock_mono() + per_try;
 		struct progress *p;
 
 		if (r != 1 && hv_block_commit(hv, dom, target) < 0)
@@ -73,12 +65,12 @@ commit_disk(struct hv *hv, const char *dom, const char *target,
 					return -1;
 				}
 			}
-			if (now() > try_end || now() > deadline)
+			if (clock_mono() > try_end || clock_mono() > deadline)
 				break;
 			usleep(50000);
 		}
 		progress_free(p);
-		if (now() > deadline || attempt == COMMIT_ATTEMPTS)
+		if (clock_mono() > deadline || attempt == COMMIT_ATTEMPTS)
 			break;
 		/* Not converging: the guest outwrites the mirror. Start over. */
 		log_warn("domain %s, disk %s: the block commit did not become ready in %.0fs; starting it again (attempt %d of %d)",

@@ -7,42 +7,8 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "common/run.h"
-
-static bool
-is(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0;
-}
-
-static xmlNode *
-child(xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n->children; c != NULL; c = c->next)
-		if (is(c, name))
-			return c;
-	return NULL;
-}
-
-static void
-drop(xmlNode *n)
-{
-	xmlUnlinkNode(n);
-	xmlFreeNode(n);
-}
-
-/* Remove every child of N named NAME. */
-static void
-drop_all(xmlNode *n, const char *name)
-{
-	xmlNode *c, *next;
-
-	for (c = n->children; c != NULL; c = next) {
-		next = c->next;
-		if (is(c, name))
-			drop(c);
-	}
-}
+#include "agent/qimg.h"
+#include "agent/xmlnode.h"
 
 /* The files of disk TARGET in M, in chain order. */
 static size_t
@@ -63,17 +29,8 @@ rebase_chain(const char *dir, const struct manifest_file **f, size_t n)
 	for (size_t k = 0; k + 1 < n; k++) {
 		char *path = xasprintf("%s/%s", dir, f[k]->name);
 		char *back = xasprintf("%s/%s", dir, f[k + 1]->name);
-		char *argv[] = { "qemu-img", "rebase", "-u", "-f", f[k]->format, "-F",
-			f[k + 1]->format, "-b", back, path, NULL };
-		struct run_result r;
-		int rc = run_capture(argv, 64 * 1024, &r);
+		int rc = qimg_rebase_unsafe(path, f[k]->format, back, f[k + 1]->format);
 
-		if (rc == 0 && r.status != 0) {
-			log_error("restored %s: qemu-img rebase onto %s failed: %s", path, back, r.err);
-			rc = -1;
-		}
-		if (rc == 0)
-			run_result_clear(&r);
 		free(path);
 		free(back);
 		if (rc < 0)
@@ -94,27 +51,27 @@ fix_disks(xmlNode *devs, const struct manifest *m, const char *dir)
 		size_t n;
 
 		next = c->next;
-		if (!is(c, "disk"))
+		if (!xmlnode_is(c, "disk"))
 			continue;
-		target = child(c, "target");
+		target = xmlnode_child(c, "target");
 		dev = target ? xmlGetProp(target, BAD_CAST "dev") : NULL;
 		device = xmlGetProp(c, BAD_CAST "device");
 		n = dev ? files_of(m, (const char *)dev, f, 64) : 0;
 		if (n == 0) {
 			/* Not backed up: never share the original's disk. */
 			if (device == NULL || xmlStrcmp(device, BAD_CAST "disk") == 0)
-				drop(c);
+				xmlnode_drop(c);
 		} else {
 			char *path = xasprintf("%s/%s", dir, f[0]->name);
 
 			xmlSetProp(c, BAD_CAST "type", BAD_CAST "file");
-			drop_all(c, "backingStore");
-			src = child(c, "source");
+			xmlnode_drop_all(c, "backingStore");
+			src = xmlnode_child(c, "source");
 			if (src != NULL)
-				drop(src);
+				xmlnode_drop(src);
 			src = xmlNewChild(c, NULL, BAD_CAST "source", NULL);
 			xmlSetProp(src, BAD_CAST "file", BAD_CAST path);
-			drv = child(c, "driver");
+			drv = xmlnode_child(c, "driver");
 			if (drv != NULL)
 				xmlSetProp(drv, BAD_CAST "type", BAD_CAST f[0]->format);
 			free(path);
@@ -147,25 +104,25 @@ define_restored(struct hv *hv, const struct manifest *m, const char *dir,
 	}
 	doc = xmlReadMemory(src, (int)strlen(src), NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL || !is(root, "domain")) {
+	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL || !xmlnode_is(root, "domain")) {
 		log_error("snapshot %s: its domain XML is malformed", m->id);
 		goto out;
 	}
 	xmlSetProp(root, BAD_CAST "id", NULL);
 	xmlUnsetProp(root, BAD_CAST "id");
-	if ((n = child(root, "name")) != NULL)
+	if ((n = xmlnode_child(root, "name")) != NULL)
 		xmlNodeSetContent(n, BAD_CAST newname);
 	/* libvirt makes a new UUID and new MAC addresses for what is missing. */
-	if ((n = child(root, "uuid")) != NULL)
-		drop(n);
-	devs = child(root, "devices");
+	if ((n = xmlnode_child(root, "uuid")) != NULL)
+		xmlnode_drop(n);
+	devs = xmlnode_child(root, "devices");
 	if (devs != NULL) {
 		for (n = devs->children; n != NULL; n = n->next) {
-			if (is(n, "interface"))
-				drop_all(n, "mac");
-			if ((is(n, "serial") || is(n, "console")) && n->properties != NULL) {
+			if (xmlnode_is(n, "interface"))
+				xmlnode_drop_all(n, "mac");
+			if ((xmlnode_is(n, "serial") || xmlnode_is(n, "console")) && n->properties != NULL) {
 				xmlChar *t = xmlGetProp(n, BAD_CAST "type");
-				xmlNode *s = child(n, "source");
+				xmlNode *s = xmlnode_child(n, "source");
 
 				if (t && xmlStrcmp(t, BAD_CAST "file") == 0 && s != NULL) {
 					char *p = xasprintf("%s/%s-serial%d.log", dir, newname, serial++);

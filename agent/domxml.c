@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/xmlnode.h"
 #include "common/util.h"
-
-/* Domain XML from libvirt is small; anything larger is not one. */
-#define DOMXML_MAX (16 * 1024 * 1024)
 
 static const char *const type_names[] = { "file", "block", "network", "volume",
 	"dir", "nvme", "other" };
@@ -29,54 +27,6 @@ type_of(const char *s)
 	return s == NULL ? DOMXML_FILE : DOMXML_OTHER;
 }
 
-static bool
-is(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0;
-}
-
-static const xmlNode *
-child(const xmlNode *n, const char *name)
-{
-	for (const xmlNode *c = n->children; c != NULL; c = c->next)
-		if (is(c, name))
-			return c;
-	return NULL;
-}
-
-/* A new copy of attribute NAME of N, or NULL. */
-static char *
-attr(const xmlNode *n, const char *name)
-{
-	xmlChar *v;
-	char *s;
-
-	if (n == NULL)
-		return NULL;
-	v = xmlGetProp(n, BAD_CAST name);
-	if (v == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
-
-static char *
-text_of(const xmlNode *n)
-{
-	xmlChar *v;
-	char *s;
-
-	if (n == NULL)
-		return NULL;
-	v = xmlNodeGetContent(n);
-	if (v == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
-
 /* The path of a <source> of TYPE; NULL when it has none (empty cdrom). */
 static char *
 source_path(const xmlNode *src, enum domxml_type type)
@@ -87,21 +37,21 @@ source_path(const xmlNode *src, enum domxml_type type)
 		return NULL;
 	switch (type) {
 	case DOMXML_FILE:
-		return attr(src, "file");
+		return xmlnode_attr(src, "file");
 	case DOMXML_BLOCK:
-		return attr(src, "dev");
+		return xmlnode_attr(src, "dev");
 	case DOMXML_DIR:
-		return attr(src, "dir");
+		return xmlnode_attr(src, "dir");
 	case DOMXML_NETWORK:
-		a = attr(src, "protocol");
-		b = attr(src, "name");
+		a = xmlnode_attr(src, "protocol");
+		b = xmlnode_attr(src, "name");
 		s = xasprintf("%s:%s", a ? a : "?", b ? b : "");
 		free(a);
 		free(b);
 		return s;
 	case DOMXML_VOLUME:
-		a = attr(src, "pool");
-		b = attr(src, "volume");
+		a = xmlnode_attr(src, "pool");
+		b = xmlnode_attr(src, "volume");
 		s = xasprintf("%s/%s", a ? a : "?", b ? b : "");
 		free(a);
 		free(b);
@@ -126,79 +76,46 @@ push_image(struct domxml_disk *d, enum domxml_type type, char *path, char *forma
 static void
 parse_disk(const xmlNode *n, struct domxml_disk *d)
 {
-	const xmlNode *src = child(n, "source"), *bs;
-	char *t = attr(n, "type");
+	const xmlNode *src = xmlnode_child(n, "source"), *bs;
+	char *t = xmlnode_attr(n, "type");
 	enum domxml_type type = type_of(t);
 	char *path;
 
 	free(t);
-	d->device = attr(n, "device");
+	d->device = xmlnode_attr(n, "device");
 	if (d->device == NULL)
 		d->device = xstrdup("disk");
-	d->target = attr(child(n, "target"), "dev");
-	d->bus = attr(child(n, "target"), "bus");
-	d->readonly = child(n, "readonly") != NULL;
-	d->transient = child(n, "transient") != NULL;
-	d->shareable = child(n, "shareable") != NULL;
+	d->target = xmlnode_attr(xmlnode_child(n, "target"), "dev");
+	d->bus = xmlnode_attr(xmlnode_child(n, "target"), "bus");
+	d->readonly = xmlnode_child(n, "readonly") != NULL;
+	d->transient = xmlnode_child(n, "transient") != NULL;
+	d->shareable = xmlnode_child(n, "shareable") != NULL;
 	path = source_path(src, type);
 	d->has_source = path != NULL;
 	if (path == NULL)
 		return;
-	push_image(d, type, path, attr(child(n, "driver"), "type"));
+	push_image(d, type, path, xmlnode_attr(xmlnode_child(n, "driver"), "type"));
 
 	/* <backingStore type=..><format type=../><source ../><backingStore ..>. */
-	for (bs = child(n, "backingStore"); bs != NULL; bs = child(bs, "backingStore")) {
+	for (bs = xmlnode_child(n, "backingStore"); bs != NULL; bs = xmlnode_child(bs, "backingStore")) {
 		if (bs->children == NULL && !xmlHasProp(bs, BAD_CAST "type")) {
 			d->chain_complete = true;
 			return;
 		}
-		t = attr(bs, "type");
+		t = xmlnode_attr(bs, "type");
 		type = type_of(t);
 		free(t);
-		path = source_path(child(bs, "source"), type);
+		path = source_path(xmlnode_child(bs, "source"), type);
 		push_image(d, type, path ? path : xstrdup("?"),
-		    attr(child(bs, "format"), "type"));
+		    xmlnode_attr(xmlnode_child(bs, "format"), "type"));
 	}
 	/* No <backingStore> at all: the XML did not say (inactive XML). */
-}
-
-static xmlDoc *
-read_doc(const char *xml, const char *root, char *err, size_t errlen)
-{
-	size_t len = strlen(xml);
-	xmlDoc *doc;
-	xmlNode *r;
-
-	if (len > DOMXML_MAX) {
-		snprintf(err, errlen, "XML too large (%zu bytes)", len);
-		return NULL;
-	}
-	doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL) {
-		const xmlError *e = xmlGetLastError();
-
-		snprintf(err, errlen, "malformed XML%s%s", e ? ": " : "",
-		    e && e->message ? e->message : "");
-		/* libxml2 messages end with a newline. */
-		len = strlen(err);
-		if (len > 0 && err[len - 1] == '\n')
-			err[len - 1] = '\0';
-		return NULL;
-	}
-	r = xmlDocGetRootElement(doc);
-	if (r == NULL || !is(r, root)) {
-		snprintf(err, errlen, "not a <%s> document", root);
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
 }
 
 struct domxml_domain *
 domxml_parse(const char *xml, char *err, size_t errlen)
 {
-	xmlDoc *doc = read_doc(xml, "domain", err, errlen);
+	xmlDoc *doc = xmlnode_read(xml, "domain", err, errlen);
 	const xmlNode *root, *devs;
 	struct domxml_domain *d;
 
@@ -206,11 +123,11 @@ domxml_parse(const char *xml, char *err, size_t errlen)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
 	d = xcalloc(1, sizeof(*d));
-	d->name = text_of(child(root, "name"));
-	d->uuid = text_of(child(root, "uuid"));
-	devs = child(root, "devices");
+	d->name = xmlnode_text(xmlnode_child(root, "name"));
+	d->uuid = xmlnode_text(xmlnode_child(root, "uuid"));
+	devs = xmlnode_child(root, "devices");
 	for (const xmlNode *c = devs ? devs->children : NULL; c != NULL; c = c->next) {
-		if (!is(c, "disk"))
+		if (!xmlnode_is(c, "disk"))
 			continue;
 		d->disks = xrealloc(d->disks, (d->ndisks + 1) * sizeof(*d->disks));
 		memset(&d->disks[d->ndisks], 0, sizeof(d->disks[0]));
@@ -275,7 +192,7 @@ domxml_free(struct domxml_domain *d)
 struct domxml_snapshot *
 domxml_snapshot_parse(const char *xml, char *err, size_t errlen)
 {
-	xmlDoc *doc = read_doc(xml, "domainsnapshot", err, errlen);
+	xmlDoc *doc = xmlnode_read(xml, "domainsnapshot", err, errlen);
 	const xmlNode *root, *disks;
 	struct domxml_snapshot *s;
 
@@ -283,18 +200,18 @@ domxml_snapshot_parse(const char *xml, char *err, size_t errlen)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
 	s = xcalloc(1, sizeof(*s));
-	s->name = text_of(child(root, "name"));
-	disks = child(root, "disks");
+	s->name = xmlnode_text(xmlnode_child(root, "name"));
+	disks = xmlnode_child(root, "disks");
 	for (const xmlNode *c = disks ? disks->children : NULL; c != NULL; c = c->next) {
 		struct domxml_snapdisk *sd;
 
-		if (!is(c, "disk"))
+		if (!xmlnode_is(c, "disk"))
 			continue;
 		s->disks = xrealloc(s->disks, (s->ndisks + 1) * sizeof(*s->disks));
 		sd = &s->disks[s->ndisks++];
-		sd->target = attr(c, "name");
-		sd->snapshot = attr(c, "snapshot");
-		sd->source = attr(child(c, "source"), "file");
+		sd->target = xmlnode_attr(c, "name");
+		sd->snapshot = xmlnode_attr(c, "snapshot");
+		sd->source = xmlnode_attr(xmlnode_child(c, "source"), "file");
 	}
 	xmlFreeDoc(doc);
 	if (s->name == NULL) {
@@ -318,4 +235,77 @@ domxml_snapshot_free(struct domxml_snapshot *s)
 	free(s->disks);
 	free(s->name);
 	free(s);
+}
+
+bool
+domxml_references(const struct domxml_domain *d, const char *path)
+{
+	for (size_t i = 0; i < d->ndisks; i++)
+		for (size_t k = 0; k < d->disks[i].nchain; k++)
+			if (d->disks[i].chain[k].path != NULL &&
+			    strcmp(d->disks[i].chain[k].path, path) == 0)
+				return true;
+	return false;
+}
+
+int
+domxml_replace_source(const char *xml, const char *target, const char *from,
+    const char *to, char **out, char *err, size_t errlen)
+{
+	xmlDoc *doc = xmlnode_read(xml, "domain", err, errlen);
+	xmlNode *devs;
+	int ret = 1;
+
+	if (doc == NULL)
+		return -1;
+	devs = xmlnode_child(xmlDocGetRootElement(doc), "devices");
+	for (xmlNode *n = devs ? devs->children : NULL; n != NULL && ret == 1; n = n->next) {
+		xmlNode *src = xmlnode_is(n, "disk") ? xmlnode_child(n, "source") : NULL;
+		char *dev = src ? xmlnode_attr(xmlnode_child(n, "target"), "dev") : NULL;
+		char *file = src ? xmlnode_attr(src, "file") : NULL;
+
+		if (dev != NULL && file != NULL && strcmp(dev, target) == 0 &&
+		    strcmp(file, from) == 0) {
+			xmlSetProp(src, BAD_CAST "file", BAD_CAST to);
+			xmlnode_drop_all(n, "backingStore");
+			ret = 0;
+		}
+		free(dev);
+		free(file);
+	}
+	if (ret == 0)
+		*out = xmlnode_dump(doc);
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+char *
+domxml_snapshot_request(const char *name, const struct domxml_snapreq *req, size_t n)
+{
+	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNode *root = xmlNewNode(NULL, BAD_CAST "domainsnapshot"), *disks;
+	char *xml;
+
+	xmlDocSetRootElement(doc, root);
+	xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST name);
+	xmlNewTextChild(root, NULL, BAD_CAST "description", BAD_CAST "virtvault backup");
+	disks = xmlNewChild(root, NULL, BAD_CAST "disks", NULL);
+	for (size_t i = 0; i < n; i++) {
+		xmlNode *d = xmlNewChild(disks, NULL, BAD_CAST "disk", NULL);
+
+		xmlSetProp(d, BAD_CAST "name", BAD_CAST req[i].target);
+		if (req[i].overlay == NULL) {
+			xmlSetProp(d, BAD_CAST "snapshot", BAD_CAST "no");
+			continue;
+		}
+		xmlSetProp(d, BAD_CAST "snapshot", BAD_CAST "external");
+		xmlSetProp(d, BAD_CAST "type", BAD_CAST "file");
+		xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "driver", NULL), BAD_CAST "type",
+		    BAD_CAST "qcow2");
+		xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "source", NULL), BAD_CAST "file",
+		    BAD_CAST req[i].overlay);
+	}
+	xml = xmlnode_dump(doc);
+	xmlFreeDoc(doc);
+	return xml;
 }

@@ -64,6 +64,31 @@ void domxml_disk_chain_set(struct domxml_disk *disk, struct domxml_image *chain,
 /* domxml_type_name: "file", "block", "network", ... */
 const char *domxml_type_name(enum domxml_type t);
 
+/* domxml_references: whether any disk of D has PATH in its chain. */
+bool domxml_references(const struct domxml_domain *d, const char *path);
+
+/*
+ * domxml_replace_source: in domain XML, point disk TARGET whose file
+ * source is FROM at file TO instead (its <backingStore> dropped: libvirt
+ * probes it again). Returns 0 with a new document in *OUT, 1 when no disk
+ * TARGET has source FROM, or -1 with the reason in ERR.
+ */
+int domxml_replace_source(const char *xml, const char *target, const char *from,
+    const char *to, char **out, char *err, size_t errlen);
+
+/* One disk of a snapshot request: an external qcow2 overlay, or none. */
+struct domxml_snapreq {
+	const char *target;
+	const char *overlay;	/* NULL: snapshot='no' */
+};
+
+/*
+ * domxml_snapshot_request: the <domainsnapshot> XML asking for snapshot
+ * NAME of the N disks of REQ. A new string.
+ */
+char *domxml_snapshot_request(const char *name, const struct domxml_snapreq *req,
+    size_t n);
+
 /* One disk of an external snapshot: the overlay it created. */
 struct domxml_snapdisk {
 	char *target;

@@ -124,3 +124,51 @@ out:
 	run_result_clear(&r);
 	return ret;
 }
+
+/* Run qemu-img with ARGV; a non-zero exit is logged as WHAT of PATH. */
+static int
+qimg_run(char *const argv[], const char *what, const char *path)
+{
+	struct run_result r;
+	int ret = 0;
+
+	if (run_capture(argv, 64 * 1024, &r) < 0)
+		return -1;
+	if (r.status != 0) {
+		size_t l = strlen(r.err);
+
+		while (l > 0 && (r.err[l - 1] == '\n' || r.err[l - 1] == ' '))
+			r.err[--l] = '\0';
+		log_error("image %s: qemu-img %s failed (exit %d): %s", path, what, r.status,
+		    r.err[0] ? r.err : r.out);
+		ret = -1;
+	}
+	run_result_clear(&r);
+	return ret;
+}
+
+int
+qimg_check(const char *path)
+{
+	char *argv[] = { "qemu-img", "check", "-U", "-q", "-f", "qcow2", (char *)path, NULL };
+
+	return qimg_run(argv, "check", path);
+}
+
+int
+qimg_commit(const char *overlay)
+{
+	char *argv[] = { "qemu-img", "commit", "-q", "-f", "qcow2", (char *)overlay, NULL };
+
+	return qimg_run(argv, "commit", overlay);
+}
+
+int
+qimg_rebase_unsafe(const char *path, const char *format, const char *backing,
+    const char *backing_format)
+{
+	char *argv[] = { "qemu-img", "rebase", "-u", "-f", (char *)format, "-F",
+		(char *)backing_format, "-b", (char *)backing, (char *)path, NULL };
+
+	return qimg_run(argv, "rebase", path);
+}

@@ -25,4 +25,25 @@ int qimg_chain(const char *path, const char *format, struct domxml_image **chain
 int qimg_chain_parse(const char *text, struct domxml_image **chain, size_t *n,
     char *err, size_t errlen);
 
+/*
+ * qimg_check: `qemu-img check` of the qcow2 image PATH, in use or not (-U:
+ * shared, read-only). Returns 0, or -1 when it fails (logged with what
+ * qemu-img said, naming PATH).
+ */
+int qimg_check(const char *path);
+
+/*
+ * qimg_commit: commit the qcow2 OVERLAY into its backing file (offline).
+ * Returns 0 or -1 (logged, naming OVERLAY).
+ */
+int qimg_commit(const char *overlay);
+
+/*
+ * qimg_rebase_unsafe: make PATH (of FORMAT) name BACKING (of
+ * BACKING_FORMAT) as its backing file, data untouched. Returns 0 or -1
+ * (logged, naming PATH).
+ */
+int qimg_rebase_unsafe(const char *path, const char *format, const char *backing,
+    const char *backing_format);
+
 #endif

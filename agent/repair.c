@@ -8,10 +8,10 @@
 
 #include "agent/chain.h"
 #include "agent/commit.h"
-#include "agent/journal.h"
-#include "agent/sequence.h"
+#include "state/journal.h"
+#include "agent/domxml.h"
+#include "agent/qimg.h"
 #include "common/log.h"
-#include "common/run.h"
 
 /* The active image of disk TARGET now, or NULL. */
 static char *
@@ -25,45 +25,60 @@ active_of(const struct domxml_domain *d, const char *target)
 
 /*
  * A shut-off domain left on an overlay: commit it offline into its base
- * with qemu-img, then point the definition back at the base.
+ * with qemu-img, then point the definition back at the base (edited with
+ * libxml2: paths may hold any character). Returns 0 or -1 (logged; the
+ * overlay stays).
  */
 static int
 offline_commit(struct hv *hv, const char *dom, const struct journal_disk *jd)
 {
-	char *argv[] = { "qemu-img", "commit", "-q", "-f", "qcow2", jd->overlay, NULL };
-	struct run_result r;
-	char *xml = NULL, *at, *fixed = NULL, *needle;
-	int ret = -1;
+	char *xml = NULL, *fixed = NULL, err[256];
+	int rc, ret = -1;
 
-	if (run_capture(argv, 64 * 1024, &r) < 0)
+	if (qimg_commit(jd->overlay) < 0)
 		return -1;
-	if (r.status != 0) {
-		log_error("domain %s, disk %s: qemu-img commit of %s failed: %s", dom, jd->target,
-		    jd->overlay, r.err);
-		run_result_clear(&r);
-		return -1;
-	}
-	run_result_clear(&r);
 	if (hv_domain_xml(hv, dom, true, &xml) != 0)
 		return -1;
-	needle = xasprintf("'%s'", jd->overlay);
-	at = strstr(xml, needle);
-	if (at == NULL) {
-		free(needle);
-		needle = xasprintf("\"%s\"", jd->overlay);
-		at = strstr(xml, needle);
-	}
-	if (at != NULL) {
-		fixed = xasprintf("%.*s'%s'%s", (int)(at - xml), xml, jd->chain.v[0],
-		    at + strlen(needle));
+	rc = domxml_replace_source(xml, jd->target, jd->overlay, jd->chain.v[0], &fixed, err,
+	    sizeof(err));
+	if (rc < 0)
+		log_error("domain %s: its definition cannot be read: %s", dom, err);
+	else if (rc == 1)
+		log_error("domain %s, disk %s: the definition does not name overlay %s; not redefined",
+		    dom, jd->target, jd->overlay);
+	else
 		ret = hv_define(hv, fixed);
-	} else {
-		ret = 0;
-	}
-	free(needle);
 	free(fixed);
 	free(xml);
 	return ret;
+}
+
+/*
+ * Whether DOM still uses PATH: in its live XML or its persistent
+ * definition. Returns 1, 0, or -1 (logged).
+ */
+static int
+still_uses(struct hv *hv, const char *dom, bool persistent, const char *path)
+{
+	for (int inactive = 0; inactive <= (persistent ? 1 : 0); inactive++) {
+		struct domxml_domain *d;
+		char *xml = NULL, err[256];
+		bool uses;
+
+		if (hv_domain_xml(hv, dom, inactive, &xml) != 0)
+			return -1;
+		d = domxml_parse(xml, err, sizeof(err));
+		free(xml);
+		if (d == NULL) {
+			log_error("domain %s: its XML cannot be read: %s", dom, err);
+			return -1;
+		}
+		uses = domxml_references(d, path);
+		domxml_free(d);
+		if (uses)
+			return 1;
+	}
+	return 0;
 }
 
 int
@@ -72,6 +87,7 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 	struct journal *j = NULL;
 	struct domxml_domain *d = NULL;
 	enum hv_state state;
+	bool persistent = false;
 	int rc, ret = -1;
 
 	*did = false;
@@ -84,7 +100,7 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 		return -1;
 	*did = true;
 	log_info("domain %s: repairing the backup interrupted in phase '%s'", dom, j->phase);
-	rc = hv_domain_state(hv, dom, &state, NULL);
+	rc = hv_domain_state(hv, dom, &state, &persistent);
 	if (rc != 0) {
 		if (rc == HV_NOT_FOUND)
 			log_error("domain %s: not found at %s; its journal stays", dom, hv_uri(hv));
@@ -114,6 +130,14 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 		}
 		free(active);
 		if (jd->overlay[0] != '\0' && access(jd->overlay, F_OK) == 0) {
+			/* Never delete what the domain still points at. */
+			rc = still_uses(hv, dom, persistent, jd->overlay);
+			if (rc != 0) {
+				if (rc == 1)
+					log_error("domain %s, disk %s: still refers to overlay %s; it stays, and so does the journal",
+					    dom, jd->target, jd->overlay);
+				goto out;
+			}
 			if (unlink(jd->overlay) < 0) {
 				log_error("domain %s, disk %s: cannot delete overlay %s: %s", dom,
 				    jd->target, jd->overlay, strerror(errno));
@@ -122,7 +146,7 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 			log_info("domain %s, disk %s: deleted overlay %s", dom, jd->target, jd->overlay);
 		}
 	}
-	if (seq_verify_chains(hv, dom, j) < 0) {
+	if (chain_verify(hv, dom, j) < 0) {
 		log_error("domain %s: the chains differ from the journal's after repair; the journal stays",
 		    dom);
 		goto out;

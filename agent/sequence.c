@@ -18,38 +18,39 @@
 
 #include "agent/chain.h"
 #include "agent/commit.h"
-#include "agent/journal.h"
-#include "agent/lock.h"
+#include "state/journal.h"
+#include "state/lock.h"
 #include "agent/overlay.h"
 #include "agent/repair.h"
 #include "common/log.h"
 #include "common/run.h"
 #include "repo/backup.h"
+#include "common/clock.h"
 
-static double
-now(void)
+#ifdef VV_FAULT_HOOKS
+/*
+ * Fault hook of the test build only (build/virtvault-faults; the shipped
+ * binary has none): with VIRTVAULT_TEST_STALL=PHASE, the run stops at
+ * PHASE (after journaling it), announces it in STATE/stall.DOM and waits
+ * until that file is removed, so that tests can kill it, or change the
+ * domain under it, at a known point.
+ */
+static bool
+stall_wanted(const char *phase)
 {
-	struct timespec t;
+	const char *want = getenv("VIRTVAULT_TEST_STALL");
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	return want != NULL && strcmp(want, phase) == 0;
 }
 
-/*
- * Test hook: with VIRTVAULT_TEST_STALL=PHASE, the run stops at PHASE (after
- * journaling it), announces it in STATE/stall.DOM and waits until that
- * file is removed, so that tests can kill it, or change the domain under
- * it, at a known point.
- */
 static void
 stall_point(const struct conf *c, const char *dom, const char *phase,
     const volatile sig_atomic_t *cancel)
 {
-	const char *want = getenv("VIRTVAULT_TEST_STALL");
 	char *marker;
 	FILE *f;
 
-	if (want == NULL || strcmp(want, phase) != 0)
+	if (!stall_wanted(phase))
 		return;
 	marker = xasprintf("%s/stall.%s", c->state_dir, dom);
 	f = fopen(marker, "w");
@@ -62,6 +63,21 @@ stall_point(const struct conf *c, const char *dom, const char *phase,
 	unlink(marker);
 	free(marker);
 }
+#else
+static bool
+stall_wanted(const char *phase)
+{
+	(void)phase;
+	return false;
+}
+
+static void
+stall_point(const struct conf *c, const char *dom, const char *phase,
+    const volatile sig_atomic_t *cancel)
+{
+	(void)c, (void)dom, (void)phase, (void)cancel;
+}
+#endif
 
 static bool
 disk_excluded(const struct strlist *ex, const char *dom, const char *target)
@@ -134,33 +150,16 @@ select_disks(const struct domxml_domain *d, const struct seq_opts *o, bool *sel)
 static char *
 snapshot_xml(const struct domxml_domain *d, const bool *sel, const struct journal *j)
 {
-	struct strlist parts = { 0 };
-	size_t k = 0, len = 0;
-	char *xml, *p;
+	struct domxml_snapreq *req = xcalloc(d->ndisks + 1, sizeof(*req));
+	size_t k = 0;
+	char *xml;
 
-	strlist_add(&parts, "<domainsnapshot><name>");
-	strlist_add(&parts, j->snapshot);
-	strlist_add(&parts, "</name><description>virtvault backup</description><disks>");
 	for (size_t i = 0; i < d->ndisks; i++) {
-		char *s;
-
-		if (sel[i]) {
-			s = xasprintf("<disk name='%s' snapshot='external' type='file'>"
-			    "<driver type='qcow2'/><source file='%s'/></disk>",
-			    d->disks[i].target, j->disks[k++].overlay);
-		} else {
-			s = xasprintf("<disk name='%s' snapshot='no'/>", d->disks[i].target);
-		}
-		strlist_add(&parts, s);
-		free(s);
+		req[i].target = d->disks[i].target;
+		req[i].overlay = sel[i] ? j->disks[k++].overlay : NULL;
 	}
-	strlist_add(&parts, "</disks></domainsnapshot>");
-	for (size_t i = 0; i < parts.n; i++)
-		len += strlen(parts.v[i]);
-	xml = p = xmalloc(len + 1);
-	for (size_t i = 0; i < parts.n; i++)
-		p = stpcpy(p, parts.v[i]);
-	strlist_clear(&parts);
+	xml = domxml_snapshot_request(j->snapshot, req, d->ndisks);
+	free(req);
 	return xml;
 }
 
@@ -204,82 +203,6 @@ copy_disks(struct backup *b, const struct conf *c, const char *dom,
 			stall_point(c, dom, "copy-mid", cancel);
 	}
 	return 0;
-}
-
-/* qemu-img check of a qcow2 image in use (-U: shared, read-only). */
-static int
-qcow2_check(const char *dom, const char *target, const char *path)
-{
-	char *argv[] = { "qemu-img", "check", "-U", "-q", "-f", "qcow2", (char *)path, NULL };
-	struct run_result r;
-	int ret = 0;
-
-	if (run_capture(argv, 64 * 1024, &r) < 0)
-		return -1;
-	if (r.status != 0) {
-		log_error("domain %s, disk %s: qemu-img check of %s failed (exit %d): %s", dom,
-		    target, path, r.status, r.err[0] ? r.err : r.out);
-		ret = -1;
-	}
-	run_result_clear(&r);
-	return ret;
-}
-
-int
-seq_verify_chains(struct hv *hv, const char *dom, const struct journal *j)
-{
-	struct domxml_domain *d = NULL;
-	enum hv_state state = HV_STATE_OTHER;
-	int bad = 0;
-
-	if (chain_describe(hv, dom, &d) != 0 || hv_domain_state(hv, dom, &state, NULL) != 0) {
-		domxml_free(d);
-		return -1;
-	}
-	for (size_t i = 0; i < j->ndisks; i++) {
-		const struct journal_disk *jd = &j->disks[i];
-		const struct domxml_disk *k = NULL;
-		struct hv_block_job job;
-
-		for (size_t n = 0; n < d->ndisks; n++)
-			if (strcmp(d->disks[n].target, jd->target) == 0)
-				k = &d->disks[n];
-		if (k == NULL) {
-			log_error("domain %s, disk %s: gone from the domain", dom, jd->target);
-			bad++;
-			continue;
-		}
-		if (k->nchain != jd->chain.n) {
-			log_error("domain %s, disk %s: the backing chain has %zu images, %zu before the backup (active image now %s)",
-			    dom, jd->target, k->nchain, jd->chain.n, k->nchain ? k->chain[0].path : "none");
-			bad++;
-			continue;
-		}
-		for (size_t n = 0; n < k->nchain; n++) {
-			if (strcmp(k->chain[n].path, jd->chain.v[n]) != 0) {
-				log_error("domain %s, disk %s: image %zu of the chain is %s, was %s", dom,
-				    jd->target, n, k->chain[n].path, jd->chain.v[n]);
-				bad++;
-			}
-		}
-		if (access(jd->overlay, F_OK) == 0) {
-			log_error("domain %s, disk %s: overlay %s is still on disk", dom, jd->target,
-			    jd->overlay);
-			bad++;
-		}
-		if ((state == HV_STATE_RUNNING || state == HV_STATE_PAUSED) &&
-		    hv_block_job(hv, dom, jd->target, &job) == 1) {
-			log_error("domain %s, disk %s: a block job (%s) is still running", dom,
-			    jd->target, job.type);
-			bad++;
-		}
-		for (size_t n = 0; n < k->nchain; n++)
-			if (k->chain[n].format && strcmp(k->chain[n].format, "qcow2") == 0 &&
-			    qcow2_check(dom, jd->target, k->chain[n].path) < 0)
-				bad++;
-	}
-	domxml_free(d);
-	return bad ? -1 : 0;
 }
 
 /* Journal the plan: the disks, their chains, the overlays to create. */
@@ -374,7 +297,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	lock = lock_domain(c->state_dir, dom);
 	if (lock < 0)
 		return -1;
-	t = now();
+	t = clock_mono();
 	/* A crashed run first: its overlay must go before a new one. */
 	rc = journal_read(c->state_dir, dom, &j);
 	if (rc < 0)
@@ -422,7 +345,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	j = plan(c, d, sel, state != HV_STATE_SHUTOFF);
 	if (journal_write(c->state_dir, j) < 0)
 		goto out;
-	res->seconds_describe = now() - t;
+	res->seconds_describe = clock_mono() - t;
 
 	b = backup_new(r, o->name ? o->name : dom);
 	if (b == NULL)
@@ -432,12 +355,12 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 		log_warn("domain %s: cancelled before its snapshot; nothing touched", dom);
 		goto fail;
 	}
-	t = now();
+	t = clock_mono();
 	if (state != HV_STATE_SHUTOFF) {
 		if (take_snapshot(hv, c, d, sel, j, o, &res->quiesced) < 0)
 			goto fail;
 		snapped = true;
-		t_overlay = now();
+		t_overlay = clock_mono();
 		res->seconds_snapshot = t_overlay - t;
 		log_info("domain %s: snapshot %s taken (%s)", dom, j->snapshot,
 		    res->quiesced ? "quiesced" : "crash-consistent");
@@ -445,13 +368,13 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	if (journal_set_phase(c->state_dir, j, "copy") < 0)
 		goto fail;
 	stall_point(c, dom, "copy", o->cancel);
-	t = now();
+	t = clock_mono();
 	if (copy_disks(b, c, dom, j, o->quiet, o->cancel) < 0) {
 		if (o->cancel && *o->cancel)
 			log_warn("domain %s: stopping on a signal: putting its disks back first", dom);
 		goto fail;
 	}
-	res->seconds_copy = now() - t;
+	res->seconds_copy = clock_mono() - t;
 
 	if (state == HV_STATE_SHUTOFF) {
 		/* Nothing guards a shut-off domain from being started meanwhile:
@@ -463,13 +386,12 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 			goto fail;
 		}
 	} else {
-		t = now();
+		t = clock_mono();
 		if (journal_set_phase(c->state_dir, j, "commit") < 0)
 			goto fail;
 		for (size_t i = 0; i < j->ndisks; i++) {
-			if (i == 0 && getenv("VIRTVAULT_TEST_STALL") &&
-			    strcmp(getenv("VIRTVAULT_TEST_STALL"), "commit") == 0) {
-				/* Test hook: start the commit, then stall before the pivot. */
+			if (i == 0 && stall_wanted("commit")) {
+				/* Fault hook: start the commit, then stall before the pivot. */
 				hv_block_commit(hv, dom, j->disks[i].target);
 				stall_point(c, dom, "commit", o->cancel);
 			}
@@ -477,8 +399,8 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 			    false, o->quiet) < 0)
 				goto fail;
 		}
-		res->seconds_commit = now() - t;
-		res->seconds_on_overlay = now() - t_overlay;
+		res->seconds_commit = clock_mono() - t;
+		res->seconds_on_overlay = clock_mono() - t_overlay;
 		if (journal_set_phase(c->state_dir, j, "cleanup") < 0)
 			goto fail;
 		stall_point(c, dom, "cleanup", o->cancel);
@@ -491,10 +413,10 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 		}
 		snapped = false;
 	}
-	t = now();
-	if (journal_set_phase(c->state_dir, j, "verify") < 0 || seq_verify_chains(hv, dom, j) < 0)
+	t = clock_mono();
+	if (journal_set_phase(c->state_dir, j, "verify") < 0 || chain_verify(hv, dom, j) < 0)
 		goto fail;
-	res->seconds_verify = now() - t;
+	res->seconds_verify = clock_mono() - t;
 
 	{
 		struct manifest *m = backup_manifest(b);
@@ -506,11 +428,11 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 		xml_live = xml_inactive = NULL;
 		m->quiesced = res->quiesced;
 	}
-	t = now();
+	t = clock_mono();
 	if (journal_set_phase(c->state_dir, j, "publish") < 0 || backup_commit(b) < 0)
 		goto fail;
 	journal_remove(c->state_dir, dom);
-	res->seconds_publish = now() - t;
+	res->seconds_publish = clock_mono() - t;
 	snprintf(res->snapshot, sizeof(res->snapshot), "%s", backup_manifest(b)->id);
 	res->stats = *backup_stats(b);
 	ret = 0;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "agent/hv.h"
-#include "agent/journal.h"
+#include "state/journal.h"
 #include "conf/conf.h"
 #include "repo/manifest.h"
 #include "repo/repo.h"
@@ -43,12 +43,5 @@ struct seq_result {
  */
 int seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const char *dom,
     const struct seq_opts *o, struct seq_result *res);
-
-/*
- * seq_verify_chains: each disk of J has again the chain J recorded, no
- * overlay of J is on disk, no block job runs, and qemu-img check passes on
- * its qcow2 images. Returns 0, or -1 with each difference logged.
- */
-int seq_verify_chains(struct hv *hv, const char *dom, const struct journal *j);
 
 #endif
