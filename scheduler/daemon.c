@@ -15,17 +15,16 @@
 
 #include "common/log.h"
 #include "common/run.h"
-#include "scheduler/cron.h"
+#include "common/cron.h"
 #include "scheduler/daemon_int.h"
-#include "scheduler/state.h"
+#include "state/journal.h"
+#include "state/runs.h"
+#include "common/clock.h"
 
 double
 daemon_mono(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	return clock_mono();
 }
 
 double
@@ -241,19 +240,15 @@ domain_running(struct daemon *d, const char *dom)
 static void
 repair_leftovers(struct daemon *d)
 {
-	char *dir = xasprintf("%s/journal", d->c->state_dir);
-	DIR *dh = opendir(dir);
-	struct dirent *e;
+	struct strlist doms = { 0 };
 
-	while (dh != NULL && (e = readdir(dh)) != NULL) {
-		size_t n = strlen(e->d_name);
-		char *argv[8], *dom;
+	journal_list(d->c->state_dir, &doms);
+	for (size_t k = 0; k < doms.n; k++) {
+		const char *dom = doms.v[k];
+		char *argv[8];
 		struct run_result r;
 		int i = 0;
 
-		if (n <= 5 || strcmp(e->d_name + n - 5, ".json") != 0)
-			continue;
-		dom = xstrndup(e->d_name, n - 5);
 		log_warn("domain %s: a backup was interrupted; repairing it before scheduling", dom);
 		argv[i++] = (char *)d->o->self;
 		if (d->o->config_path) {
@@ -261,7 +256,8 @@ repair_leftovers(struct daemon *d)
 			argv[i++] = (char *)d->o->config_path;
 		}
 		argv[i++] = "repair";
-		argv[i++] = dom;
+		argv[i++] = "--";
+		argv[i++] = (char *)dom;
 		argv[i] = NULL;
 		if (run_capture(argv, OUT_CAP, &r) == 0) {
 			fputs(r.err, stderr);
@@ -271,11 +267,8 @@ repair_leftovers(struct daemon *d)
 				log_error("domain %s: repair failed; its backups will fail until it is repaired", dom);
 			run_result_clear(&r);
 		}
-		free(dom);
 	}
-	if (dh != NULL)
-		closedir(dh);
-	free(dir);
+	strlist_clear(&doms);
 }
 
 static void
@@ -366,7 +359,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 			state_job_set_last_fire(c->state_dir, d.jobs[i].name, now);
 	}
 
-	while (!d.stopping || d.nkids > 0) {
+	while (!d.stopping || d.nkids > 0 || d.nhooks > 0) {
 		struct pollfd pf[1 + 2 * MAX_KIDS];
 		size_t np = 0;
 		time_t wake;
@@ -430,6 +423,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 			while (read(d.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				handle_signal(&d, (int)si.ssi_signo, sched_now());
 		}
+		daemon_reap_hooks(&d);
 		/* Reap the children whose output has ended. */
 		for (size_t i = 0; i < d.nkids;) {
 			int st;

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "scheduler/cron.h"
+#include "common/cron.h"
 #include "scheduler/daemon.h"
 
 #define MAX_KIDS 64
@@ -46,6 +46,18 @@ struct kid {
 	size_t elen;
 };
 
+/* A hook running in the background, killed at its deadline. */
+struct hook {
+	pid_t pid;
+	double deadline;	/* daemon_mono() */
+	unsigned long long timeout;
+	char job[128];
+	char domain[256];
+	char what[16];		/* "on_success", "on_failure" */
+};
+
+#define MAX_HOOKS 64
+
 struct daemon {
 	const struct daemon_opts *o;
 	struct conf *c;
@@ -55,6 +67,8 @@ struct daemon {
 	size_t ntasks;
 	struct kid kids[MAX_KIDS];
 	size_t nkids;
+	struct hook hooks[MAX_HOOKS];
+	size_t nhooks;
 	bool stopping;
 	int sigfd;
 	sigset_t oldmask;
@@ -82,5 +96,11 @@ void daemon_read_kid(struct kid *k, int fd);
  * waitpid), write metrics, queue a retry, run the hook; removes the child.
  */
 void daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now);
+
+/*
+ * daemon_reap_hooks: collect the hooks that ended (logging a failure) and
+ * kill those past their deadline; never blocks.
+ */
+void daemon_reap_hooks(struct daemon *d);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "common/log.h"
 #include "scheduler/daemon_int.h"
-#include "scheduler/state.h"
+#include "state/runs.h"
 
 void
 daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
@@ -69,15 +69,23 @@ daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
 	    t->attempt ? " again" : "", (int)pid);
 }
 
-/* Run HOOK with the run's details in the environment, for at most TIMEOUT s. */
+/*
+ * Start HOOK with the run's details in the environment; the event loop
+ * reaps it (daemon_reap_hooks) and kills it after TIMEOUT seconds, so that
+ * child output and signals are answered meanwhile.
+ */
 static void
 run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_t timeout,
     const char *what)
 {
+	struct hook *h;
 	pid_t pid;
-	double end;
-	int st;
 
+	if (d->nhooks >= MAX_HOOKS) {
+		log_error("job %s, domain %s: %zu hooks run already; the %s hook is skipped", r->job,
+		    r->domain, d->nhooks, what);
+		return;
+	}
 	pid = fork();
 	if (pid < 0) {
 		log_error("job %s: cannot run its %s hook: %s", r->job, what, strerror(errno));
@@ -97,25 +105,44 @@ run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_
 		execl("/bin/sh", "sh", "-c", hook, (char *)NULL);
 		_exit(127);
 	}
-	end = daemon_mono() + (double)timeout;
-	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
+	h = &d->hooks[d->nhooks++];
+	memset(h, 0, sizeof(*h));
+	h->pid = pid;
+	h->timeout = (unsigned long long)timeout;
+	h->deadline = daemon_mono() + (double)timeout;
+	snprintf(h->job, sizeof(h->job), "%s", r->job);
+	snprintf(h->domain, sizeof(h->domain), "%s", r->domain);
+	snprintf(h->what, sizeof(h->what), "%s", what);
+}
 
-		if (w == pid)
-			break;
-		if (daemon_mono() > end) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			log_error("job %s, domain %s: the %s hook ran over %llus and was killed", r->job,
-			    r->domain, what, (unsigned long long)timeout);
-			return;
+void
+daemon_reap_hooks(struct daemon *d)
+{
+	double now = daemon_mono();
+
+	for (size_t i = 0; i < d->nhooks;) {
+		struct hook *h = &d->hooks[i];
+		int st;
+		pid_t w = waitpid(h->pid, &st, WNOHANG);
+
+		if (w == 0 && now > h->deadline) {
+			kill(-h->pid, SIGKILL);
+			kill(h->pid, SIGKILL);
+			waitpid(h->pid, &st, 0);
+			log_error("job %s, domain %s: the %s hook ran over %llus and was killed", h->job,
+			    h->domain, h->what, h->timeout);
+		} else if (w == h->pid) {
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				log_error("job %s, domain %s: the %s hook failed (%s %d)", h->job,
+				    h->domain, h->what, WIFEXITED(st) ? "exit" : "signal",
+				    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		} else if (w == 0) {
+			i++;
+			continue;
 		}
-		usleep(20000);
+		/* Ended (or lost: waitpid failed); the slot is free. */
+		*h = d->hooks[--d->nhooks];
 	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		log_error("job %s, domain %s: the %s hook failed (%s %d)", r->job, r->domain, what,
-		    WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 /* Fill R from the child's JSON summary (its last line of output). */
