@@ -14,7 +14,8 @@ BUILD     ?= build
 CC        ?= cc
 # V=1 shows the compiler's command lines.
 Q         := $(if $(V),,@)
-PKGS      := libvirt libcurl libarchive openssl inih libzstd libxml-2.0 json-c
+# libarchive joins when a file uses it (export/import).
+PKGS      := libvirt libcurl openssl inih libzstd libxml-2.0 json-c
 
 # Lazily expanded: pkg-config runs only when a recipe needs it, so that
 # 'make deps' can install the libraries first.
@@ -30,25 +31,34 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -I. -D_GNU_SOURCE \
              -DVV_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
+# The layers, lowest first (DESIGN.md "Folders"); tests/layers.sh checks
+# that no file includes a header of a higher layer.
 COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/flusher.c \
-             common/crypto.c common/fsutil.c common/jsonx.c
+             common/crypto.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
-SCHED_SRC  := scheduler/cron.c scheduler/state.c scheduler/daemon.c scheduler/daemon_kids.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
-             repo/chunkset.c repo/backup.c repo/restore.c repo/verify.c
-AGENT_LIB_SRC := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/qimg.c \
-             agent/overlay.c agent/journal.c agent/chain.c agent/lock.c \
-             agent/commit.c agent/sequence.c agent/repair.c agent/define.c
-AGENT_CMD_SRC := agent/main.c agent/cmd_config.c agent/cmd_disks.c \
-             agent/cmd_check_chain.c agent/cmd_repo.c agent/cmd_restore.c \
-             agent/cmd_domain.c agent/cmd_sched.c
+             repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c
+STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c
+AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c \
+             agent/overlay.c agent/chain.c agent/commit.c \
+             agent/sequence.c agent/repair.c agent/define.c
+SCHED_SRC  := scheduler/daemon.c scheduler/daemon_kids.c
+CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
+             cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
+             cli/cmd_verify.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c \
+             cli/cmd_schedule.c
 
-LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(SCHED_SRC) $(TRANSPORT_SRC) $(REPO_SRC) \
-             $(AGENT_LIB_SRC)
+LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(TRANSPORT_SRC) $(REPO_SRC) $(STATE_SRC) \
+             $(AGENT_SRC) $(SCHED_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-CMD_OBJ    := $(AGENT_CMD_SRC:%.c=$(BUILD)/obj/%.o)
+CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+
+# The integration tests' build: the same program with the fault hooks of
+# the sequence compiled in (VIRTVAULT_TEST_STALL); never installed.
+FAULT_OBJ  := $(BUILD)/obj-faults/agent/sequence.o
+FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
 UNIT_TESTS := util conf cron domxml qimg overlay chain progress codec index manifest store s3
@@ -67,6 +77,21 @@ virtvault: $(LIB_OBJ) $(CMD_OBJ)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj-faults/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fault hooks)"
+	$(Q)$(CC) $(ALL_CFLAGS) -DVV_FAULT_HOOKS -MMD -MP -c -o $@ $<
+
+$(FAULTS_BIN): $(filter-out $(BUILD)/obj/agent/sequence.o,$(LIB_OBJ)) $(FAULT_OBJ) $(CMD_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# Only the tests see cmocka's flags.
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB_OBJ) $(FAKE_OBJ)
@@ -79,8 +104,9 @@ unit: $(UNIT_BINS)
 		echo "== $$t"; $$t || failed=1; \
 	done; exit $$failed
 
-integration: virtvault
-	bash tests/integration/run.sh
+integration: virtvault $(FAULTS_BIN)
+	bash tests/layers.sh
+	VV_FAULTS=$(abspath $(FAULTS_BIN)) bash tests/integration/run.sh
 
 # check: everything, from a fresh machine.
 check:
@@ -120,6 +146,6 @@ install: virtvault
 	done
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan virtvault
+	rm -rf $(BUILD)/obj $(BUILD)/obj-faults $(BUILD)/tests $(BUILD)/asan $(FAULTS_BIN) virtvault
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-faults -name '*.d' 2>/dev/null)

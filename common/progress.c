@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "common/clock.h"
 
 struct progress {
 	char *label;
@@ -27,12 +28,9 @@ struct progress {
 static double
 now_of(struct progress *p)
 {
-	struct timespec ts;
-
 	if (p->clock != NULL)
 		return p->clock(p->clock_arg);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_mono();
 }
 
 struct progress *

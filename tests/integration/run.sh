@@ -15,6 +15,11 @@ export TZ=UTC
 VV=$top/virtvault
 export VV
 [ -x "$VV" ] || { echo "run.sh: build virtvault first (make)" >&2; exit 1; }
+# The same program with the sequence's fault hooks, for tests that stop a
+# backup at a known phase (make integration builds it).
+VV_FAULTS=${VV_FAULTS:-$top/build/virtvault-faults}
+export VV_FAULTS
+[ -x "$VV_FAULTS" ] || { echo "run.sh: build $VV_FAULTS first (make integration)" >&2; exit 1; }
 
 bed_init
 trap 'bed_teardown' EXIT

@@ -80,3 +80,11 @@ test_cli_usage_and_exit_codes() {
 	expect_rc 2 "$VV" -c "$CONF" backup
 	expect_rc 2 "$VV" -c "$CONF" backup "$DOM" --all
 }
+
+# Test-only fault hooks are compiled into build/virtvault-faults only.
+test_config_shipped_binary_has_no_fault_hooks() {
+	if grep -q VIRTVAULT_TEST_STALL "$VV"; then
+		fail "$VV holds the VIRTVAULT_TEST_STALL fault hook"
+	fi
+	grep -q VIRTVAULT_TEST_STALL "$VV_FAULTS" || fail "$VV_FAULTS lacks its fault hook"
+}

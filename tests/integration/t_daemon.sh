@@ -39,7 +39,7 @@ daemon_conf() {
 start_daemon() {
 	local log=$1
 	shift
-	env "$@" "$VV" -c "$DC" daemon >"$log" 2>&1 &
+	env "$@" "$VV_FAULTS" -c "$DC" daemon >"$log" 2>&1 &
 	DPID=$!
 	echo "$DPID virtvault-daemon" >>"$BED_DIR/pids"
 	wait_for 20 grep -q "daemon started" "$log"
@@ -213,4 +213,24 @@ test_daemon_catch_up_and_retries() {
 	expect_rc 0 "$VV" -c "$DC" status --json
 	expect_in '"result":"failure"'
 	expect_in '"failures_total":3'
+}
+
+# Hooks run in the background: while one runs, SIGTERM is answered at once
+# (the daemon lets the hook finish within hook_timeout before it exits).
+test_daemon_hook_does_not_block_signals() {
+	local log=$BED_DIR/d9.log
+	off_domain dm9 1
+	daemon_conf d9 '[job hooked]' 'schedule = * * * * *' 'domains = vvtest-dm9' \
+		"on_success = touch $BED_DIR/d9-hook-start; sleep 4; touch $BED_DIR/d9-hook-end" \
+		'hook_timeout = 60s'
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564790 10"
+	wait_for 60 test -f "$BED_DIR/d9-hook-start"
+	kill -TERM "$DPID"
+	wait_for 2 grep -q "stopping (Terminated)" "$log"
+	[ ! -f "$BED_DIR/d9-hook-end" ] || fail "SIGTERM was answered only after the hook ended"
+	wait "$DPID" || fail "the daemon exited $?"
+	[ -f "$BED_DIR/d9-hook-end" ] || fail "the hook was cut short"
+	expect_rc 0 cat "$log"
+	expect_in "daemon stopped"
+	virsh -q -c "$BED_URI" undefine vvtest-dm9 >/dev/null
 }

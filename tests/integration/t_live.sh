@@ -86,7 +86,7 @@ test_live_kill9_in_each_phase_then_repair() {
 	live_conf
 	for ph in copy copy-mid commit cleanup; do
 		n0=$(record_count)
-		VIRTVAULT_TEST_STALL=$ph "$VV" -q -c "$LC" backup "$DOM" >"$BED_DIR/stall.log" 2>&1 &
+		VIRTVAULT_TEST_STALL=$ph "$VV_FAULTS" -q -c "$LC" backup "$DOM" >"$BED_DIR/stall.log" 2>&1 &
 		pid=$!
 		wait_for 60 test -f "$BED_DIR/state/stall.$DOM" || { kill -9 $pid; cat "$BED_DIR/stall.log"; return 1; }
 		kill -9 $pid
@@ -108,7 +108,7 @@ test_live_kill9_in_each_phase_then_repair() {
 test_live_next_backup_repairs_first() {
 	local pid
 	live_conf
-	VIRTVAULT_TEST_STALL=copy "$VV" -q -c "$LC" backup "$DOM" >/dev/null 2>&1 &
+	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$LC" backup "$DOM" >/dev/null 2>&1 &
 	pid=$!
 	wait_for 60 test -f "$BED_DIR/state/stall.$DOM" || { kill -9 $pid; return 1; }
 	kill -9 $pid
@@ -123,7 +123,7 @@ test_live_next_backup_repairs_first() {
 test_live_two_runs_at_once() {
 	local pid
 	live_conf
-	VIRTVAULT_TEST_STALL=copy "$VV" -q -c "$LC" backup "$DOM" >/dev/null 2>&1 &
+	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$LC" backup "$DOM" >/dev/null 2>&1 &
 	pid=$!
 	wait_for 60 test -f "$BED_DIR/state/stall.$DOM" || { kill -9 $pid; return 1; }
 	expect_rc 1 "$VV" -c "$LC" backup "$DOM"
@@ -268,7 +268,7 @@ test_live_shutoff_started_during_copy_fails_cleanly() {
 	virsh -q -c "$BED_URI" define "$dir/domain.xml" >/dev/null
 	"$VV" -c "$LC" disks vvtest-it3 >"$BED_DIR/it3-before"
 	# Stop after the first disk, start the domain, let the run go on.
-	VIRTVAULT_TEST_STALL=copy-mid "$VV" -q -c "$LC" backup vvtest-it3 >"$BED_DIR/it3.log" 2>&1 &
+	VIRTVAULT_TEST_STALL=copy-mid "$VV_FAULTS" -q -c "$LC" backup vvtest-it3 >"$BED_DIR/it3.log" 2>&1 &
 	pid=$!
 	wait_for 60 test -f "$BED_DIR/state/stall.vvtest-it3" || { kill -9 $pid; cat "$BED_DIR/it3.log"; return 1; }
 	virsh -q -c "$BED_URI" start vvtest-it3 >/dev/null
@@ -304,4 +304,81 @@ test_live_transient_domain() {
 	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it4
 	expect_rc 0 "$VV" -c "$LC" verify vvtest-it4@latest
 	bed_down it4
+}
+
+# A domain whose disks live in a folder named with ', ", & and a space:
+# backed up live, repaired after a kill while running and while shut off
+# (the offline commit rewrites the definition), restored with --define.
+test_live_odd_paths() {
+	local dir=$BED_DIR/it5 odd pid ovl
+	odd="$BED_DIR/it5/R&D's \"odd\" disks"
+	live_conf
+	bed_make_disks it5
+	mkdir -p "$odd"
+	mv "$dir/data.qcow2" "$dir/scratch.raw" "$odd/"
+	cp "$BED_GUEST/vmlinuz" "$BED_GUEST/initrd.img" "$dir/"
+	: >"$dir/console.log"
+	bed_domain_xml it5 vv.nowriter | ODD="$odd" DIR="$dir" python3 -c '
+import os, sys
+from xml.sax.saxutils import quoteattr
+x = sys.stdin.read()
+for f in ("data.qcow2", "scratch.raw"):
+    x = x.replace("'"'"'%s/%s'"'"'" % (os.environ["DIR"], f), quoteattr(os.environ["ODD"] + "/" + f))
+sys.stdout.write(x)' >"$dir/domain.xml"
+	grep -q "&amp;" "$dir/domain.xml" || fail "the domain XML does not hold the odd path"
+	echo vvtest-it5 >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$dir/domain.xml" >/dev/null
+	virsh -q -c "$BED_URI" start vvtest-it5 >/dev/null
+	bed_wait_agent vvtest-it5 60 "$dir/console.log"
+	"$VV" -c "$LC" disks vvtest-it5 >"$BED_DIR/it5-before"
+	grep -qF "$odd/data.qcow2" "$BED_DIR/it5-before" || fail "disks does not show the odd path"
+
+	expect_rc 0 "$VV" -c "$LC" backup vvtest-it5 --quiesce require
+	expect_in "vvtest-it5: snapshot"
+	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it5
+
+	# Killed during the copy while running: repair commits and pivots.
+	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$LC" backup vvtest-it5 >"$BED_DIR/it5.log" 2>&1 &
+	pid=$!
+	wait_for 60 test -f "$BED_DIR/state/stall.vvtest-it5" || { kill -9 $pid; cat "$BED_DIR/it5.log"; return 1; }
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	rm -f "$BED_DIR/state/stall.vvtest-it5"
+	expect_rc 0 "$VV" -c "$LC" repair vvtest-it5
+	expect_in "vvtest-it5: repaired"
+	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it5
+
+	# Killed during the copy, then shut off: repair commits offline and
+	# points the definition back at the base before deleting the overlay.
+	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$LC" backup vvtest-it5 >"$BED_DIR/it5.log" 2>&1 &
+	pid=$!
+	wait_for 60 test -f "$BED_DIR/state/stall.vvtest-it5" || { kill -9 $pid; cat "$BED_DIR/it5.log"; return 1; }
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	rm -f "$BED_DIR/state/stall.vvtest-it5"
+	virsh -q -c "$BED_URI" destroy vvtest-it5 >/dev/null
+	ovl=$(ls "$odd" | grep virtvault-overlay) || fail "no overlay after the kill"
+	virsh -c "$BED_URI" dumpxml --inactive vvtest-it5 | grep -q virtvault-overlay ||
+		fail "the shut-off definition is not on the overlay (the test would prove nothing)"
+	expect_rc 0 "$VV" -c "$LC" repair vvtest-it5
+	expect_in "committing it offline"
+	expect_in "vvtest-it5: repaired"
+	[ -z "$(ls "$odd" | grep virtvault)" ] || fail "an overlay is left: $(ls "$odd")"
+	virsh -c "$BED_URI" dumpxml --inactive vvtest-it5 | grep -q virtvault-overlay &&
+		fail "the definition still names the overlay"
+	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it5
+	"$VV" -c "$LC" disks vvtest-it5 >"$BED_DIR/it5-after"
+	cmp "$BED_DIR/it5-before" "$BED_DIR/it5-after" || fail "the chain changed"
+	virsh -q -c "$BED_URI" start vvtest-it5 >/dev/null || fail "the repaired domain does not start"
+
+	# Restored as a new domain from the latest snapshot.
+	mkdir -p "$dir/restored" && chmod 755 "$dir/restored"
+	echo vvtest-it5-restored >>"$BED_DIR/domains"
+	expect_rc 0 "$VV" -c "$LC" restore vvtest-it5@latest --to "$dir/restored" --define
+	expect_rc 0 "$VV" -c "$LC" disks vvtest-it5-restored
+	expect_in "$dir/restored/data.qcow2"
+	cmp <(head -c 1M "$dir/restored/scratch.raw") <(head -c 1M "$odd/scratch.raw") ||
+		fail "the restored scratch disk differs"
+	virsh -q -c "$BED_URI" undefine vvtest-it5-restored >/dev/null
+	bed_down it5
 }

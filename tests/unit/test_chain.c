@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "agent/chain.h"
-#include "agent/journal.h"
+#include "state/journal.h"
 #include "tests/fakes/hv_fake.h"
 #include "tests/fakes/tmpdir.h"
 

@@ -1,0 +1,78 @@
+/*
+ * What every command receives from main, and the exit codes.
+ */
+#ifndef VV_CLI_H
+#define VV_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "conf/conf.h"
+
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,
+	CLI_EXIT_USAGE = 2,		/* usage or configuration error */
+	CLI_EXIT_PARTIAL = 3,		/* some domains failed, others not */
+};
+
+struct cli {
+	const char *config_path;	/* -c, or NULL */
+	int verbosity;			/* -1 quiet, 0 normal, 1+ verbose */
+	struct conf *conf;		/* loaded by cli_load_conf */
+	/* Non-zero once SIGTERM or SIGINT came (after cli_catch_signals). */
+	const volatile sig_atomic_t *cancel;
+};
+
+/*
+ * cli_catch_signals: from now on SIGTERM and SIGINT only set *cli->cancel,
+ * so that a backup reaches a safe point before it stops; a second signal
+ * does not skip it.
+ */
+void cli_catch_signals(struct cli *cli);
+
+/*
+ * cli_load_conf: load the configuration into CLI->conf and set the log
+ * level from it (unless -v or -q said otherwise). NEED_REPO: the command
+ * uses the repository, whose settings must then be complete. Returns 0,
+ * or -1 after printing every error (the command exits CLI_EXIT_USAGE).
+ */
+int cli_load_conf(struct cli *cli, bool need_repo);
+
+/* cli_print_conf_errors: log every error of C (and how many were dropped). */
+void cli_print_conf_errors(const struct conf *c);
+
+/* cli_help_asked: whether ARGV holds --help or -h. */
+bool cli_help_asked(int argc, char **argv);
+
+/* The commands: each returns an enum cli_exit. ARGV[0] is its name. */
+int cmd_config(struct cli *cli, int argc, char **argv);
+int cmd_disks(struct cli *cli, int argc, char **argv);
+int cmd_check_chain(struct cli *cli, int argc, char **argv);
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_repair(struct cli *cli, int argc, char **argv);
+int cmd_schedule(struct cli *cli, int argc, char **argv);
+int cmd_daemon(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+
+struct repo;
+struct manifest;
+struct backup_stats;
+
+/* cli_find_snapshot: the manifest REF names in R, or NULL (logged). */
+struct manifest *cli_find_snapshot(struct repo *r, const char *ref);
+
+/* cli_format_time: T as "Mon 2026-11-26 02:00:00 CET" in zone TZ (NULL: local). */
+void cli_format_time(time_t t, const char *tz, char *buf, size_t len);
+
+/* cli_stats_json: a new JSON object of ST's counters (the caller puts it). */
+struct json_object *cli_stats_json(const struct backup_stats *st);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * virtvault backup: domains, live (DOMAIN... | --all | --job NAME), or
+ * image files (--image PATH... --name NAME).
+ */
+#include <fnmatch.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/sequence.h"
+#include "cli/cli.h"
+#include "common/log.h"
+#include "repo/backup.h"
+#include "repo/layout.h"
+#include "repo/manifest.h"
+
+/* The domains a job selects: its globs, less its exclusions, sorted. */
+static int
+job_domains(struct hv *hv, const struct conf_job *job, bool all, struct strlist *out)
+{
+	struct strlist names = { 0 };
+
+	if (hv_list_domains(hv, &names) < 0)
+		return -1;
+	for (size_t i = 0; i < names.n; i++) {
+		if (!all && !strlist_glob_any(&job->domains, names.v[i]))
+			continue;
+		if (!all && strlist_glob_any(&job->exclude_domains, names.v[i]))
+			continue;
+		strlist_add(out, names.v[i]);
+	}
+	strlist_clear(&names);
+	strlist_sort(out);
+	return 0;
+}
+
+static json_object *
+result_json(const char *dom, const struct seq_result *r, bool ok)
+{
+	json_object *o;
+
+	if (!ok) {
+		o = json_object_new_object();
+		json_object_object_add(o, "domain", json_object_new_string(dom));
+		json_object_object_add(o, "ok", json_object_new_boolean(false));
+		return o;
+	}
+	o = cli_stats_json(&r->stats);
+	json_object_object_add(o, "domain", json_object_new_string(dom));
+	json_object_object_add(o, "ok", json_object_new_boolean(true));
+	json_object_object_add(o, "snapshot", json_object_new_string(r->snapshot));
+	if (r->quiesced >= 0)
+		json_object_object_add(o, "quiesced", json_object_new_boolean(r->quiesced));
+	json_object_object_add(o, "seconds_snapshot", json_object_new_double(r->seconds_snapshot));
+	json_object_object_add(o, "seconds_copy", json_object_new_double(r->seconds_copy));
+	json_object_object_add(o, "seconds_commit", json_object_new_double(r->seconds_commit));
+	json_object_object_add(o, "seconds_verify", json_object_new_double(r->seconds_verify));
+	json_object_object_add(o, "seconds_publish", json_object_new_double(r->seconds_publish));
+	json_object_object_add(o, "seconds_on_overlay", json_object_new_double(r->seconds_on_overlay));
+	return o;
+}
+
+static int
+backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool all,
+    int quiesce, bool json, bool dry_run)
+{
+	const struct conf_job *job = NULL;
+	struct conf_job none;
+	struct hv *hv = NULL;
+	struct repo *r = NULL;
+	struct strlist sel = { 0 };
+	struct backup_stats total;
+	json_object *arr = NULL;
+	size_t ok = 0, failed = 0;
+	int ret = CLI_EXIT_FAILURE;
+
+	memset(&none, 0, sizeof(none));
+	memset(&total, 0, sizeof(total));
+	none.quiesce = CONF_QUIESCE_TRY;
+	if (cli_load_conf(cli, true) < 0)
+		return CLI_EXIT_USAGE;
+	if (jobname != NULL && (job = conf_find_job(cli->conf, jobname)) == NULL) {
+		log_error("no [job %s] in %s", jobname, cli->conf->path ? cli->conf->path : CONF_DEFAULT_PATH);
+		return CLI_EXIT_USAGE;
+	}
+	if (job == NULL)
+		job = &none;
+	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) == NULL)
+		goto out;
+	if (!dry_run && (r = repo_open(cli->conf)) == NULL)
+		goto out;
+	cli_catch_signals(cli);
+	if (all || (jobname != NULL && doms->n == 0)) {
+		if (job_domains(hv, job, all, &sel) < 0)
+			goto out;
+		if (sel.n == 0) {
+			log_error("%s selects no domain at %s", all ? "--all" : jobname, hv_uri(hv));
+			goto out;
+		}
+	} else {
+		for (size_t i = 0; i < doms->n; i++)
+			if (!strlist_contains(&sel, doms->v[i]))
+				strlist_add(&sel, doms->v[i]);
+	}
+	strlist_sort(&sel);
+	if (dry_run) {
+		for (size_t i = 0; i < sel.n; i++)
+			printf("%s\n", sel.v[i]);
+		ret = CLI_EXIT_OK;
+		goto out;
+	}
+	/* A name the repository cannot hold fails at once, before any work. */
+	for (size_t i = 0; i < sel.n; i++) {
+		if (!layout_name_valid(sel.v[i])) {
+			log_error("domain %s: its name cannot name a backup (" LAYOUT_NAME_RULE "); nothing done",
+			    sel.v[i]);
+			ret = CLI_EXIT_USAGE;
+			goto out;
+		}
+	}
+	arr = json_object_new_array();
+	for (size_t i = 0; i < sel.n; i++) {
+		if (*cli->cancel) {
+			log_warn("stopping on a signal: %s and the domains after it are not backed up", sel.v[i]);
+			failed += sel.n - i;
+			break;
+		}
+		struct seq_opts o = { quiesce >= 0 ? (enum conf_quiesce)quiesce : job->quiesce,
+			&job->exclude_disks, NULL, cli->verbosity < 0 || json, cli->cancel };
+		struct seq_result res;
+		int rc = seq_backup_domain(hv, r, cli->conf, sel.v[i], &o, &res);
+
+		json_object_array_add(arr, result_json(sel.v[i], &res, rc == 0));
+		if (rc < 0) {
+			failed++;
+			if (!json)
+				printf("%s: FAILED (see the errors above)\n", sel.v[i]);
+			continue;
+		}
+		ok++;
+		total.bytes_read += res.stats.bytes_read;
+		total.chunks_total += res.stats.chunks_total;
+		total.chunks_new += res.stats.chunks_new;
+		total.chunks_reused += res.stats.chunks_reused;
+		total.chunks_zero += res.stats.chunks_zero;
+		total.bytes_stored += res.stats.bytes_stored;
+		total.seconds += res.stats.seconds;
+		if (!json) {
+			char a[32], b[32];
+
+			printf("%s: snapshot %s (%s), read %s, %llu chunks: %llu new, %llu reused, %llu zero; stored %s; %.1fs (snapshot %.1fs, copy %.1fs, commit %.1fs, verify %.1fs; %.1fs on the overlay)\n",
+			    sel.v[i], res.snapshot, res.quiesced < 0 ? "shut off" :
+			    res.quiesced ? "quiesced" : "crash-consistent",
+			    util_format_size(res.stats.bytes_read, a, sizeof(a)),
+			    (unsigned long long)res.stats.chunks_total, (unsigned long long)res.stats.chunks_new,
+			    (unsigned long long)res.stats.chunks_reused, (unsigned long long)res.stats.chunks_zero,
+			    util_format_size(res.stats.bytes_stored, b, sizeof(b)), res.stats.seconds,
+			    res.seconds_snapshot, res.seconds_copy, res.seconds_commit, res.seconds_verify,
+			    res.seconds_on_overlay);
+		}
+	}
+	if (json) {
+		json_object *o = json_object_new_object(), *t = cli_stats_json(&total);
+
+		json_object_object_add(t, "domains_ok", json_object_new_int((int)ok));
+		json_object_object_add(t, "domains_failed", json_object_new_int((int)failed));
+		json_object_object_add(o, "domains", json_object_get(arr));
+		json_object_object_add(o, "total", t);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	}
+	ret = failed == 0 ? CLI_EXIT_OK : ok == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_PARTIAL;
+out:
+	json_object_put(arr);
+	strlist_clear(&sel);
+	repo_close(r);
+	hv_close(hv);
+	return ret;
+}
+
+/* The restore name of PATH: its base name, in a folder of its own on a clash. */
+static char *
+file_name_for(const struct manifest *m, const char *path, size_t pos)
+{
+	const char *base = util_basename(path);
+
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (strcmp(m->files[i].name, base) == 0)
+			return xasprintf("file%zu.%s", pos + 1, base);
+	return xstrdup(base);
+}
+
+int
+cmd_backup(struct cli *cli, int argc, char **argv)
+{
+	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--json] [--dry-run]\n"
+	    "       virtvault backup --image PATH... --name NAME [--json]\n\n"
+	    "Backs up running, paused or shut-off domains live and consistently: one\n"
+	    "atomic external snapshot of all disks (quiesced per policy), the bases\n"
+	    "copied into the repository, the overlays committed back and pivoted,\n"
+	    "the chains verified, the manifest published. --job takes the job's\n"
+	    "domains, exclusions and quiesce policy; --dry-run only lists the domains.\n"
+	    "Exit 3 when some domains failed.\n"
+	    "With --image: image files (raw or qcow2, byte for byte), no libvirt.\n";
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, 'i' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "job", required_argument, NULL, 'J' },
+		{ "quiesce", required_argument, NULL, 'Q' },
+		{ "dry-run", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strlist images = { 0 }, doms = { 0 };
+	const char *jobname = NULL;
+	bool all = false, dry_run = false;
+	int quiesce = -1;
+	const char *name = NULL;
+	struct repo *r = NULL;
+	struct backup *b = NULL;
+	bool json = false;
+	int ch, ret = CLI_EXIT_FAILURE;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': strlist_add(&images, optarg); break;
+		case 'n': name = optarg; break;
+		case 'j': json = true; break;
+		case 'a': all = true; break;
+		case 'N': dry_run = true; break;
+		case 'J': jobname = optarg; break;
+		case 'Q': {
+			enum conf_quiesce q;
+
+			if (conf_quiesce_parse(optarg, &q) < 0) {
+				log_error("--quiesce '%s': expected require, try or off", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			quiesce = (int)q;
+			break;
+		}
+		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
+		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (images.n == 0) {
+		/* DOMAIN... with --job: those domains under the job's policy. */
+		bool doms_given = optind < argc;
+
+		if ((doms_given && all) || (!doms_given && !all && jobname == NULL) ||
+		    (all && jobname != NULL)) {
+			fputs(use, stderr);
+			return CLI_EXIT_USAGE;
+		}
+		for (int i = optind; i < argc; i++)
+			strlist_add(&doms, argv[i]);
+		ret = backup_domains(cli, &doms, jobname, all, quiesce, json, dry_run);
+		strlist_clear(&doms);
+		return ret;
+	}
+	if (optind < argc || all || jobname) {
+		fputs(use, stderr);
+		strlist_clear(&images);
+		return CLI_EXIT_USAGE;
+	}
+	if (images.n == 0 || name == NULL) {
+		fputs(use, stderr);
+		strlist_clear(&images);
+		return CLI_EXIT_USAGE;
+	}
+	if (!layout_name_valid(name)) {
+		log_error("backup name '%s' is invalid: use " LAYOUT_NAME_RULE, name);
+		strlist_clear(&images);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_load_conf(cli, true) < 0) {
+		strlist_clear(&images);
+		return CLI_EXIT_USAGE;
+	}
+	r = repo_open(cli->conf);
+	if (r == NULL || (b = backup_new(r, name)) == NULL)
+		goto out;
+	for (size_t i = 0; i < images.n; i++) {
+		char *label = xasprintf("backup %s", util_basename(images.v[i]));
+		struct progress *p = progress_new(label, 0, stderr, -1, cli->verbosity < 0);
+		char *fname = file_name_for(backup_manifest(b), images.v[i], i);
+		int rc = backup_add_file(b, images.v[i], fname, NULL, p);
+
+		if (rc == 0)
+			progress_finish(p);
+		progress_free(p);
+		free(label);
+		free(fname);
+		if (rc < 0)
+			goto out;
+	}
+	if (backup_commit(b) < 0)
+		goto out;
+	{
+		const struct manifest *m = backup_manifest(b);
+		const struct backup_stats *st = backup_stats(b);
+		char rd[32], sd[32];
+
+		if (json) {
+			json_object *o = cli_stats_json(st);
+
+			json_object_object_add(o, "snapshot", json_object_new_string(m->id));
+			json_object_object_add(o, "name", json_object_new_string(m->name));
+			json_object_object_add(o, "requests",
+			    json_object_new_int64((int64_t)store_requests(repo_store(r))));
+			json_object_object_add(o, "time", json_object_new_string(m->time));
+			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			json_object_put(o);
+		} else {
+			printf("snapshot %s (%s@%s): read %s in %.1fs; %llu chunks: %llu new, %llu reused, %llu zero; stored %s\n",
+			    m->id, m->name, m->time, util_format_size(st->bytes_read, rd, sizeof(rd)),
+			    st->seconds, (unsigned long long)st->chunks_total,
+			    (unsigned long long)st->chunks_new, (unsigned long long)st->chunks_reused,
+			    (unsigned long long)st->chunks_zero,
+			    util_format_size(st->bytes_stored, sd, sizeof(sd)));
+		}
+	}
+	ret = CLI_EXIT_OK;
+out:
+	backup_free(b);
+	repo_close(r);
+	strlist_clear(&images);
+	return ret;
+}

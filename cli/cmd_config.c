@@ -1,0 +1,52 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+
+static void
+config_usage(FILE *out)
+{
+	fprintf(out, "usage: virtvault [-c FILE] config check\n\n"
+	    "Reads the configuration file, reports every error with FILE:LINE, and\n"
+	    "prints the effective configuration with secrets redacted.\n"
+	    "Exit 0 when valid, 2 when not.\n");
+}
+
+int
+cmd_config(struct cli *cli, int argc, char **argv)
+{
+	struct conf *c;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		config_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc < 2 || strcmp(argv[1], "check") != 0) {
+		config_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		config_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc > 2) {
+		config_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	c = conf_load(cli->config_path, true);
+	if (c->errors.n == 0)
+		conf_require_repository(c);
+	if (c->errors.n > 0) {
+		cli_print_conf_errors(c);
+		log_error("%s: %zu error%s", c->path ? c->path : CONF_DEFAULT_PATH,
+		    c->errors.n + c->errors_dropped,
+		    c->errors.n + c->errors_dropped == 1 ? "" : "s");
+		conf_free(c);
+		return CLI_EXIT_USAGE;
+	}
+	conf_print(c, stdout);
+	conf_free(c);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,139 @@
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/chain.h"
+#include "cli/cli.h"
+#include "common/log.h"
+
+static void
+disks_usage(FILE *out)
+{
+	fprintf(out, "usage: virtvault disks DOMAIN [--json]\n\n"
+	    "Lists the disks of DOMAIN: target, device, type, format, active image\n"
+	    "and the whole backing chain (from libvirt's live XML, else qemu-img).\n");
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+static void
+print_text(const struct domxml_domain *d, FILE *out)
+{
+	fprintf(out, "%-8s %-7s %-8s %-7s %s\n", "TARGET", "DEVICE", "TYPE", "FORMAT", "IMAGE");
+	for (size_t i = 0; i < d->ndisks; i++) {
+		const struct domxml_disk *k = &d->disks[i];
+
+		if (k->nchain == 0) {
+			fprintf(out, "%-8s %-7s %-8s %-7s %s\n", k->target, k->device,
+			    "-", "-", "(no medium)");
+			continue;
+		}
+		fprintf(out, "%-8s %-7s %-8s %-7s %s%s\n", k->target, k->device,
+		    domxml_type_name(k->chain[0].type), or_dash(k->chain[0].format),
+		    k->chain[0].path, k->readonly ? "  (read-only)" : "");
+		for (size_t j = 1; j < k->nchain; j++)
+			fprintf(out, "%-8s %-7s %-8s %-7s %*s`- %s\n", "", "",
+			    domxml_type_name(k->chain[j].type), or_dash(k->chain[j].format),
+			    (int)(2 * (j - 1)), "", k->chain[j].path);
+	}
+}
+
+static json_object *
+jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static void
+print_json(const struct domxml_domain *d, FILE *out)
+{
+	json_object *root = json_object_new_object(), *disks = json_object_new_array();
+
+	json_object_object_add(root, "domain", jstr(d->name));
+	json_object_object_add(root, "uuid", jstr(d->uuid));
+	for (size_t i = 0; i < d->ndisks; i++) {
+		const struct domxml_disk *k = &d->disks[i];
+		json_object *o = json_object_new_object(), *chain = json_object_new_array();
+
+		json_object_object_add(o, "target", jstr(k->target));
+		json_object_object_add(o, "device", jstr(k->device));
+		json_object_object_add(o, "bus", jstr(k->bus));
+		json_object_object_add(o, "type", k->nchain ? jstr(domxml_type_name(k->chain[0].type)) : NULL);
+		json_object_object_add(o, "format", k->nchain ? jstr(k->chain[0].format) : NULL);
+		json_object_object_add(o, "image", k->nchain ? jstr(k->chain[0].path) : NULL);
+		json_object_object_add(o, "readonly", json_object_new_boolean(k->readonly));
+		json_object_object_add(o, "transient", json_object_new_boolean(k->transient));
+		for (size_t j = 0; j < k->nchain; j++) {
+			json_object *im = json_object_new_object();
+
+			json_object_object_add(im, "path", jstr(k->chain[j].path));
+			json_object_object_add(im, "type", jstr(domxml_type_name(k->chain[j].type)));
+			json_object_object_add(im, "format", jstr(k->chain[j].format));
+			json_object_array_add(chain, im);
+		}
+		json_object_object_add(o, "chain", chain);
+		json_object_array_add(disks, o);
+	}
+	json_object_object_add(root, "disks", disks);
+	fprintf(out, "%s\n", json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+int
+cmd_disks(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct domxml_domain *d = NULL;
+	struct hv *hv = NULL;
+	bool json = false;
+	int ch, r, ret = CLI_EXIT_FAILURE;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			disks_usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			disks_usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		disks_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_load_conf(cli, false) < 0)
+		return CLI_EXIT_USAGE;
+	hv = hv_open_libvirt(cli->conf->libvirt_uri);
+	if (hv == NULL)
+		goto out;
+	r = chain_describe(hv, argv[optind], &d);
+	if (r == HV_NOT_FOUND) {
+		log_error("domain %s: not found at %s", argv[optind], hv_uri(hv));
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	if (json)
+		print_json(d, stdout);
+	else
+		print_text(d, stdout);
+	ret = CLI_EXIT_OK;
+out:
+	domxml_free(d);
+	hv_close(hv);
+	return ret;
+}

@@ -1,0 +1,109 @@
+/*
+ * virtvault restore: files back, verified and sparse; --define a new domain.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/define.h"
+#include "cli/cli.h"
+#include "common/log.h"
+#include "repo/restore.h"
+
+static uint64_t
+bytes_of(const struct manifest *m, const struct strlist *only)
+{
+	uint64_t t = 0;
+
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (restore_selected(&m->files[i], only))
+			t += m->files[i].size;
+	return t;
+}
+
+int
+cmd_restore(struct cli *cli, int argc, char **argv)
+{
+	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force] [--define [--name NEW]]\n\n"
+	    "Writes the files of SNAPSHOT (an ID, a unique prefix, or NAME@latest)\n"
+	    "into DIR, sparse, each checked against its SHA-256. --disk restores\n"
+	    "only the named file or disk. Existing files are refused without --force;\n"
+	    "on failure no partial file is left. --define also defines a new domain\n"
+	    "(NEW, default NAME-restored) from the saved XML, with a new UUID, new MAC\n"
+	    "addresses and its disks on the restored files, to start next to the original.\n";
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "define", no_argument, NULL, 'D' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strlist only = { 0 };
+	const char *to = NULL, *newname = NULL;
+	bool define = false;
+	struct manifest *m = NULL;
+	struct repo *r = NULL;
+	struct progress *p = NULL;
+	bool force = false;
+	int ch, ret = CLI_EXIT_FAILURE;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't': to = optarg; break;
+		case 'd': strlist_add(&only, optarg); break;
+		case 'f': force = true; break;
+		case 'D': define = true; break;
+		case 'n': newname = optarg; break;
+		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
+		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || to == NULL || (newname && !define)) {
+		fputs(use, stderr);
+		strlist_clear(&only);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_load_conf(cli, true) < 0) {
+		strlist_clear(&only);
+		return CLI_EXIT_USAGE;
+	}
+	if ((r = repo_open(cli->conf)) == NULL || (m = cli_find_snapshot(r, argv[optind])) == NULL)
+		goto out;
+	p = progress_new("restore", bytes_of(m, &only), stderr, -1, cli->verbosity < 0);
+	if (restore_files(r, m, to, &only, force, p) < 0) {
+		log_error("restore of snapshot %s into %s failed; no partial file was left", m->id, to);
+		goto out;
+	}
+	progress_finish(p);
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (restore_selected(&m->files[i], &only))
+			printf("restored %s/%s (sha256 %s verified)\n", to, m->files[i].name,
+			    m->files[i].sha256);
+	if (define) {
+		char abs[PATH_MAX], *name = newname ? xstrdup(newname) : xasprintf("%s-restored", m->name);
+		struct hv *hv = NULL;
+		int rc = -1;
+
+		if (realpath(to, abs) == NULL)
+			log_error("restore target %s: cannot resolve it", to);
+		else if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) != NULL)
+			rc = define_restored(hv, m, abs, name);
+		if (rc == 0)
+			printf("defined domain %s\n", name);
+		hv_close(hv);
+		free(name);
+		if (rc < 0)
+			goto out;
+	}
+	ret = CLI_EXIT_OK;
+out:
+	progress_free(p);
+	manifest_free(m);
+	repo_close(r);
+	strlist_clear(&only);
+	return ret;
+}

@@ -1,0 +1,59 @@
+/*
+ * virtvault show: one manifest.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+#include "repo/manifest.h"
+
+int
+cmd_show(struct cli *cli, int argc, char **argv)
+{
+	static const char use[] = "usage: virtvault show SNAPSHOT [--json]\n\n"
+	    "Shows one manifest. SNAPSHOT is an ID (or a unique prefix of one) or NAME@latest.\n";
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct manifest *m;
+	struct repo *r;
+	bool json = false;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = true; break;
+		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
+		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fputs(use, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_load_conf(cli, true) < 0)
+		return CLI_EXIT_USAGE;
+	if ((r = repo_open(cli->conf)) == NULL)
+		return CLI_EXIT_FAILURE;
+	m = cli_find_snapshot(r, argv[optind]);
+	if (m == NULL) {
+		repo_close(r);
+		return CLI_EXIT_FAILURE;
+	}
+	if (json) {
+		char *text = manifest_to_json(m);
+
+		printf("%s\n", text);
+		free(text);
+	} else {
+		manifest_print(m, stdout);
+	}
+	manifest_free(m);
+	repo_close(r);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,124 @@
+/*
+ * virtvault: the command line. Global options, then one command.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/version.h"
+#include "common/log.h"
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *args;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "config", cmd_config, "check", "check the configuration, print it with secrets redacted" },
+	{ "disks", cmd_disks, "DOMAIN [--json]", "a domain's disks and their backing chains" },
+	{ "check-chain", cmd_check_chain, "DOMAIN...", "look for leftover overlays, snapshots, block jobs, missing images" },
+	{ "init", cmd_init, "", "create the repository of the configuration" },
+	{ "backup", cmd_backup, "DOMAIN...|--all|--job NAME", "back up domains live (or --image PATH... --name NAME)" },
+	{ "repair", cmd_repair, "DOMAIN...", "bring back domains whose backup was interrupted" },
+	{ "list", cmd_list, "[NAME] [--json]", "snapshots, newest first" },
+	{ "show", cmd_show, "SNAPSHOT [--json]", "one snapshot's manifest" },
+	{ "restore", cmd_restore, "SNAPSHOT --to DIR", "restore files, verified, sparse" },
+	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep]", "check snapshots' indexes and chunks" },
+	{ "daemon", cmd_daemon, "[--pidfile FILE]", "run the jobs at their scheduled times" },
+	{ "status", cmd_status, "[--json]", "last and next runs per job and domain" },
+	{ "schedule", cmd_schedule, "'EXPR' [-n N]", "the next times a cron expression fires" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: virtvault [-c FILE] [-v|-q] COMMAND [ARGS]\n\n"
+	    "Backs up running libvirt/KVM virtual machines into a deduplicated,\n"
+	    "encrypted repository, and restores them.\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
+		fprintf(out, "  %-28s %s\n", head, commands[i].summary);
+	}
+	fprintf(out, "\nOptions:\n"
+	    "  -c, --config FILE  configuration file (default: $VIRTVAULT_CONFIG,\n"
+	    "                     else " CONF_DEFAULT_PATH ")\n"
+	    "  -v, --verbose      more detail (debug messages)\n"
+	    "  -q, --quiet        errors only, no progress\n"
+	    "  -h, --help         this help; 'virtvault COMMAND --help' for a command\n"
+	    "  -V, --version      print the version\n\n"
+	    "Exit codes:\n"
+	    "  0  success\n"
+	    "  1  failure\n"
+	    "  2  usage or configuration error\n"
+	    "  3  partial failure: some domains failed, others succeeded\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { NULL, 0, NULL, NULL };
+	const char *name;
+	int ch, ret;
+
+	log_setup("virtvault", LOG_LVL_INFO, false);
+	/* '+': stop at the command; its options are its own. */
+	while ((ch = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cli.config_path = optarg;
+			break;
+		case 'v':
+			cli.verbosity = 1;
+			break;
+		case 'q':
+			cli.verbosity = -1;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("virtvault %s\n", VV_VERSION);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	name = argv[optind];
+	if (cli.verbosity != 0)
+		log_setup("virtvault", cli.verbosity > 0 ? LOG_LVL_DEBUG : LOG_LVL_ERROR, false);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		int sub_argc = argc - optind;
+		char **sub_argv = argv + optind;
+
+		if (strcmp(name, commands[i].name) != 0)
+			continue;
+		/* Commands parse their own options from a fresh getopt state. */
+		optind = 0;
+		ret = commands[i].fn(&cli, sub_argc, sub_argv);
+		conf_free(cli.conf);
+		return ret;
+	}
+	log_error("unknown command '%s' (see 'virtvault --help')", name);
+	return CLI_EXIT_USAGE;
+}
