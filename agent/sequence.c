@@ -418,16 +418,8 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 		goto fail;
 	res->seconds_verify = clock_mono() - t;
 
-	{
-		struct manifest *m = backup_manifest(b);
-
-		free(m->source_type);
-		m->source_type = xstrdup("domain");
-		m->domain_xml = xml_live;
-		m->domain_xml_inactive = xml_inactive;
-		xml_live = xml_inactive = NULL;
-		m->quiesced = res->quiesced;
-	}
+	backup_set_domain(b, xml_live, xml_inactive, res->quiesced);
+	xml_live = xml_inactive = NULL;
 	t = clock_mono();
 	if (journal_set_phase(c->state_dir, j, "publish") < 0 || backup_commit(b) < 0)
 		goto fail;

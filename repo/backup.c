@@ -118,6 +118,20 @@ backup_stats(const struct backup *b)
 }
 
 void
+backup_set_domain(struct backup *b, char *xml_live, char *xml_inactive, int quiesced)
+{
+	struct manifest *m = b->m;
+
+	free(m->source_type);
+	m->source_type = xstrdup("domain");
+	free(m->domain_xml);
+	free(m->domain_xml_inactive);
+	m->domain_xml = xml_live;
+	m->domain_xml_inactive = xml_inactive;
+	m->quiesced = quiesced;
+}
+
+void
 backup_free(struct backup *b)
 {
 	if (b == NULL)

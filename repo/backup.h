@@ -47,6 +47,14 @@ int backup_commit(struct backup *b);
 /* backup_stats: the figures so far. */
 const struct backup_stats *backup_stats(const struct backup *b);
 
+/*
+ * backup_set_domain: record that B is a backup of a libvirt domain: its
+ * live XML, its persistent XML (NULL for a transient domain) and whether
+ * the guest was quiesced (1, 0, or -1 for a shut-off domain). Takes
+ * ownership of both strings.
+ */
+void backup_set_domain(struct backup *b, char *xml_live, char *xml_inactive, int quiesced);
+
 /* backup_free: free B (an uncommitted backup leaves only unreferenced
  * chunks and indexes, which a later backup reuses). */
 void backup_free(struct backup *b);
