@@ -306,11 +306,22 @@ test_live_transient_domain() {
 	bed_down it4
 }
 
+# kill9_during_copy DOM: a backup of DOM killed -9 while it copies.
+kill9_during_copy() {
+	local pid
+	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$LC" backup "$1" >"$BED_DIR/kill9.log" 2>&1 &
+	pid=$!
+	wait_for 60 test -f "$BED_DIR/state/stall.$1" || { kill -9 $pid; cat "$BED_DIR/kill9.log"; return 1; }
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	rm -f "$BED_DIR/state/stall.$1"
+}
+
 # A domain whose disks live in a folder named with ', ", & and a space:
 # backed up live, repaired after a kill while running and while shut off
 # (the offline commit rewrites the definition), restored with --define.
 test_live_odd_paths() {
-	local dir=$BED_DIR/it5 odd pid ovl
+	local dir=$BED_DIR/it5 odd ovl
 	odd="$BED_DIR/it5/R&D's \"odd\" disks"
 	live_conf
 	bed_make_disks it5
@@ -338,24 +349,14 @@ sys.stdout.write(x)' >"$dir/domain.xml"
 	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it5
 
 	# Killed during the copy while running: repair commits and pivots.
-	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$LC" backup vvtest-it5 >"$BED_DIR/it5.log" 2>&1 &
-	pid=$!
-	wait_for 60 test -f "$BED_DIR/state/stall.vvtest-it5" || { kill -9 $pid; cat "$BED_DIR/it5.log"; return 1; }
-	kill -9 $pid
-	wait $pid 2>/dev/null
-	rm -f "$BED_DIR/state/stall.vvtest-it5"
+	kill9_during_copy vvtest-it5 || return 1
 	expect_rc 0 "$VV" -c "$LC" repair vvtest-it5
 	expect_in "vvtest-it5: repaired"
 	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it5
 
 	# Killed during the copy, then shut off: repair commits offline and
 	# points the definition back at the base before deleting the overlay.
-	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$LC" backup vvtest-it5 >"$BED_DIR/it5.log" 2>&1 &
-	pid=$!
-	wait_for 60 test -f "$BED_DIR/state/stall.vvtest-it5" || { kill -9 $pid; cat "$BED_DIR/it5.log"; return 1; }
-	kill -9 $pid
-	wait $pid 2>/dev/null
-	rm -f "$BED_DIR/state/stall.vvtest-it5"
+	kill9_during_copy vvtest-it5 || return 1
 	virsh -q -c "$BED_URI" destroy vvtest-it5 >/dev/null
 	ovl=$(ls "$odd" | grep virtvault-overlay) || fail "no overlay after the kill"
 	virsh -c "$BED_URI" dumpxml --inactive vvtest-it5 | grep -q virtvault-overlay ||
