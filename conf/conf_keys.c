@@ -109,65 +109,79 @@ conf_keys_index(const struct conf_key *k)
 }
 
 /* The spellings of each enum, shared by parsing, printing and the CLI. */
-static const struct {
+struct spelling {
 	const char *name;
-	enum conf_quiesce value;
-} quiesce_names[] = {
-	{ "require", CONF_QUIESCE_REQUIRE },
-	{ "try", CONF_QUIESCE_TRY },
-	{ "off", CONF_QUIESCE_OFF },
+	int value;
 };
 
-static const struct {
-	const char *name;
-	enum conf_cipher value;
-} cipher_names[] = {
+static const struct spelling quiesce_names[] = {
+	{ "try", CONF_QUIESCE_TRY },
+	{ "require", CONF_QUIESCE_REQUIRE },
+	{ "off", CONF_QUIESCE_OFF },
+	{ NULL, 0 },
+};
+
+static const struct spelling cipher_names[] = {
 	{ "aes-256-gcm", CONF_CIPHER_AES256GCM },
 	{ "none", CONF_CIPHER_NONE },
+	{ NULL, 0 },
 };
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-int
-conf_quiesce_parse(const char *s, enum conf_quiesce *out)
+/* The value TABLE spells S (any case) into *OUT; 0, or -1 when none. */
+static int
+spelling_parse(const struct spelling *table, const char *s, int *out)
 {
-	for (size_t i = 0; i < NELEM(quiesce_names); i++) {
-		if (strcasecmp(s, quiesce_names[i].name) == 0) {
-			*out = quiesce_names[i].value;
+	for (; table->name != NULL; table++) {
+		if (strcasecmp(s, table->name) == 0) {
+			*out = table->value;
 			return 0;
 		}
 	}
 	return -1;
+}
+
+/* The spelling of V in TABLE; the first entry's for an unknown value. */
+static const char *
+spelling_name(const struct spelling *table, int v)
+{
+	for (const struct spelling *t = table; t->name != NULL; t++)
+		if (t->value == v)
+			return t->name;
+	return table->name;
+}
+
+int
+conf_quiesce_parse(const char *s, enum conf_quiesce *out)
+{
+	int v;
+
+	if (spelling_parse(quiesce_names, s, &v) < 0)
+		return -1;
+	*out = (enum conf_quiesce)v;
+	return 0;
 }
 
 const char *
 conf_quiesce_name(enum conf_quiesce q)
 {
-	for (size_t i = 0; i < NELEM(quiesce_names); i++)
-		if (quiesce_names[i].value == q)
-			return quiesce_names[i].name;
-	return "try";
+	return spelling_name(quiesce_names, (int)q);
 }
 
 int
 conf_cipher_parse(const char *s, enum conf_cipher *out)
 {
-	for (size_t i = 0; i < NELEM(cipher_names); i++) {
-		if (strcasecmp(s, cipher_names[i].name) == 0) {
-			*out = cipher_names[i].value;
-			return 0;
-		}
-	}
-	return -1;
+	int v;
+
+	if (spelling_parse(cipher_names, s, &v) < 0)
+		return -1;
+	*out = (enum conf_cipher)v;
+	return 0;
 }
 
 const char *
 conf_cipher_name(enum conf_cipher c)
 {
-	for (size_t i = 0; i < NELEM(cipher_names); i++)
-		if (cipher_names[i].value == c)
-			return cipher_names[i].name;
-	return "aes-256-gcm";
+	return spelling_name(cipher_names, (int)c);
 }
 
 const struct conf_key *
