@@ -238,12 +238,9 @@ chain_verify(struct hv *hv, const char *dom, const struct journal *j)
 	}
 	for (size_t i = 0; i < j->ndisks; i++) {
 		const struct journal_disk *jd = &j->disks[i];
-		const struct domxml_disk *k = NULL;
+		const struct domxml_disk *k = domxml_find_disk(d, jd->target);
 		struct hv_block_job job;
 
-		for (size_t n = 0; n < d->ndisks; n++)
-			if (strcmp(d->disks[n].target, jd->target) == 0)
-				k = &d->disks[n];
 		if (k == NULL) {
 			log_error("domain %s, disk %s: gone from the domain", dom, jd->target);
 			bad++;
@@ -275,8 +272,11 @@ chain_verify(struct hv *hv, const char *dom, const struct journal *j)
 		}
 		for (size_t n = 0; n < k->nchain; n++)
 			if (k->chain[n].format && strcmp(k->chain[n].format, "qcow2") == 0 &&
-			    qimg_check(k->chain[n].path) < 0)
+			    qimg_check(k->chain[n].path) < 0) {
+				log_error("domain %s, disk %s: image %zu of its chain fails qemu-img check (see above)",
+				    dom, jd->target, n);
 				bad++;
+			}
 	}
 	domxml_free(d);
 	return bad ? -1 : 0;

@@ -237,6 +237,15 @@ domxml_snapshot_free(struct domxml_snapshot *s)
 	free(s);
 }
 
+const struct domxml_disk *
+domxml_find_disk(const struct domxml_domain *d, const char *target)
+{
+	for (size_t i = 0; i < d->ndisks; i++)
+		if (strcmp(d->disks[i].target, target) == 0)
+			return &d->disks[i];
+	return NULL;
+}
+
 bool
 domxml_references(const struct domxml_domain *d, const char *path)
 {

@@ -64,6 +64,9 @@ void domxml_disk_chain_set(struct domxml_disk *disk, struct domxml_image *chain,
 /* domxml_type_name: "file", "block", "network", ... */
 const char *domxml_type_name(enum domxml_type t);
 
+/* domxml_find_disk: the disk of D with target TARGET, or NULL. */
+const struct domxml_disk *domxml_find_disk(const struct domxml_domain *d, const char *target);
+
 /* domxml_references: whether any disk of D has PATH in its chain. */
 bool domxml_references(const struct domxml_domain *d, const char *path);
 

@@ -13,16 +13,6 @@
 #include "agent/qimg.h"
 #include "common/log.h"
 
-/* The active image of disk TARGET now, or NULL. */
-static char *
-active_of(const struct domxml_domain *d, const char *target)
-{
-	for (size_t i = 0; i < d->ndisks; i++)
-		if (strcmp(d->disks[i].target, target) == 0 && d->disks[i].nchain > 0)
-			return xstrdup(d->disks[i].chain[0].path);
-	return NULL;
-}
-
 /*
  * A shut-off domain left on an overlay: commit it offline into its base
  * with qemu-img, then point the definition back at the base (edited with
@@ -110,9 +100,9 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 		goto out;
 	for (size_t i = 0; i < j->ndisks; i++) {
 		const struct journal_disk *jd = &j->disks[i];
-		char *active = active_of(d, jd->target);
+		const struct domxml_disk *k = domxml_find_disk(d, jd->target);
 
-		if (active != NULL && strcmp(active, jd->overlay) == 0) {
+		if (k != NULL && k->nchain > 0 && strcmp(k->chain[0].path, jd->overlay) == 0) {
 			if (state == HV_STATE_SHUTOFF) {
 				log_info("domain %s, disk %s: shut off on overlay %s: committing it offline",
 				    dom, jd->target, jd->overlay);
@@ -123,12 +113,9 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 				rc = commit_disk(hv, dom, jd->target, (unsigned long)c->commit_timeout,
 				    true, quiet);
 			}
-			if (rc < 0) {
-				free(active);
+			if (rc < 0)
 				goto out;
-			}
 		}
-		free(active);
 		if (jd->overlay[0] != '\0' && access(jd->overlay, F_OK) == 0) {
 			/* Never delete what the domain still points at. */
 			rc = still_uses(hv, dom, persistent, jd->overlay);

@@ -2,6 +2,7 @@
  * What the commands share: signals, the configuration, help, snapshot
  * selection, time and statistics output.
  */
+#include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +54,26 @@ cli_help_asked(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return true;
 	return false;
+}
+
+int
+cli_json_opts(int argc, char **argv, const char *use, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': *json = true; break;
+		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
+		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	return -1;
 }
 
 int

@@ -44,6 +44,14 @@ int cli_load_conf(struct cli *cli, bool need_repo);
 /* cli_print_conf_errors: log every error of C (and how many were dropped). */
 void cli_print_conf_errors(const struct conf *c);
 
+/*
+ * cli_json_opts: parse the options of a command that takes only --json
+ * and --help (USE is its usage text). Returns -1 to go on (*JSON set,
+ * optind at the first operand), or the exit code to return at once (help
+ * printed, or a usage error).
+ */
+int cli_json_opts(int argc, char **argv, const char *use, bool *json);
+
 /* cli_help_asked: whether ARGV holds --help or -h. */
 bool cli_help_asked(int argc, char **argv);
 

@@ -27,24 +27,14 @@ cmd_list(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault list [NAME] [--json]\n\n"
 	    "Lists snapshots (of NAME, or all), newest first.\n";
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct manifest **l = NULL;
 	size_t n = 0, bad = 0;
 	struct repo *r;
 	bool json = false;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
-		default: fputs(use, stderr); return CLI_EXIT_USAGE;
-		}
-	}
+	if ((ch = cli_json_opts(argc, argv, use, &json)) >= 0)
+		return ch;
 	if (argc - optind > 1 || (optind < argc && !layout_name_valid(argv[optind]))) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;

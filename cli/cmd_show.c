@@ -15,23 +15,13 @@ cmd_show(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault show SNAPSHOT [--json]\n\n"
 	    "Shows one manifest. SNAPSHOT is an ID (or a unique prefix of one) or NAME@latest.\n";
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct manifest *m;
 	struct repo *r;
 	bool json = false;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
-		default: fputs(use, stderr); return CLI_EXIT_USAGE;
-		}
-	}
+	if ((ch = cli_json_opts(argc, argv, use, &json)) >= 0)
+		return ch;
 	if (argc - optind != 1) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;

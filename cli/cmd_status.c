@@ -21,24 +21,14 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    "Per job: the next scheduled run; per domain: the last run (time, result,\n"
 	    "duration, bytes stored, snapshot, quiesced), and whether it runs now.\n"
 	    "Works whether or not the daemon runs.\n";
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist doms = { 0 };
 	json_object *root, *jobs, *runs;
 	bool json = false;
 	time_t now;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
-		default: fputs(use, stderr); return CLI_EXIT_USAGE;
-		}
-	}
+	if ((ch = cli_json_opts(argc, argv, use, &json)) >= 0)
+		return ch;
 	if (optind != argc) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;

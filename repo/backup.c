@@ -295,7 +295,7 @@ read_file(struct pipe *p, int fd, uint64_t size)
 
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t off = i * cs;
-		size_t len = (size_t)(size - off < cs ? size - off : cs);
+		size_t len = index_chunk_len(size, cs, i);
 		struct slot *s;
 		size_t sn;
 		int r;

@@ -13,6 +13,14 @@ index_count(uint64_t size, uint32_t chunk_size)
 	return size / chunk_size + (size % chunk_size != 0);
 }
 
+size_t
+index_chunk_len(uint64_t size, uint32_t chunk_size, uint64_t i)
+{
+	uint64_t off = i * chunk_size;
+
+	return (size_t)(size - off < chunk_size ? size - off : chunk_size);
+}
+
 uint8_t *
 index_encode(const struct index *ix, size_t *len)
 {

@@ -24,6 +24,10 @@ struct index {
 /* index_count: chunks of a file of SIZE bytes. */
 uint64_t index_count(uint64_t size, uint32_t chunk_size);
 
+/* index_chunk_len: the bytes of chunk I of a file of SIZE bytes (the last
+ * one may be short). */
+size_t index_chunk_len(uint64_t size, uint32_t chunk_size, uint64_t i);
+
 /* index_encode: the plain bytes of IX, a new buffer of *LEN bytes. */
 uint8_t *index_encode(const struct index *ix, size_t *len);
 

@@ -35,8 +35,9 @@ uint32_t repo_chunk_size(const struct repo *r) { return r->chunk_size; }
 const char *repo_url(const struct repo *r) { return store_url(r->store); }
 const struct conf *repo_conf(const struct repo *r) { return r->conf; }
 
-void
-repo_store_opts(const struct conf *c, struct store_opts *o)
+/* The store options of configuration C into O (borrowed pointers into C). */
+static void
+store_opts_of(const struct conf *c, struct store_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->s3.endpoint = c->endpoint;
@@ -50,6 +51,16 @@ repo_store_opts(const struct conf *c, struct store_opts *o)
 	o->s3.parallel = c->upload_parallel;
 	o->s3.multipart_threshold = c->multipart_threshold;
 	o->s3.bandwidth_limit = c->bandwidth_limit;
+}
+
+/* The store of C's url with C's options; NULL (logged). */
+static struct store *
+open_store(const struct conf *c, int create)
+{
+	struct store_opts so;
+
+	store_opts_of(c, &so);
+	return store_open(c->url, create, &so);
 }
 
 int
@@ -183,7 +194,6 @@ int
 repo_init(const struct conf *c)
 {
 	struct store *s = NULL;
-	struct store_opts so;
 	uint8_t master[CRYPTO_KEY_LEN], rid[16];
 	char *password = NULL, idhex[33];
 	json_object *cfg = NULL;
@@ -194,8 +204,7 @@ repo_init(const struct conf *c)
 
 	if (encrypt && (password = repo_read_password(c)) == NULL)
 		return -1;
-	repo_store_opts(c, &so);
-	s = store_open(c->url, 1, &so);
+	s = open_store(c, 1);
 	if (s == NULL)
 		goto out;
 	r = store_exists(s, LAYOUT_CONFIG);
@@ -315,7 +324,6 @@ repo_open(const struct conf *c)
 {
 	struct repo *rp = NULL;
 	struct store *s;
-	struct store_opts so;
 	json_object *cfg = NULL;
 	struct strlist keys = { 0 };
 	uint8_t master[CRYPTO_KEY_LEN];
@@ -324,8 +332,7 @@ repo_open(const struct conf *c)
 	int64_t version, chunk;
 	int nf, unwrapped = 0;
 
-	repo_store_opts(c, &so);
-	s = store_open(c->url, 0, &so);
+	s = open_store(c, 0);
 	if (s == NULL)
 		return NULL;
 	cfg = get_json(s, LAYOUT_CONFIG, &nf);

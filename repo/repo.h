@@ -42,10 +42,6 @@ uint32_t repo_chunk_size(const struct repo *r);
 const char *repo_url(const struct repo *r);
 const struct conf *repo_conf(const struct repo *r);
 
-/* repo_store_opts: the store options of configuration C into O (borrowed
- * pointers into C). */
-void repo_store_opts(const struct conf *c, struct store_opts *o);
-
 /* repo_workers: how many worker threads a pipeline into or out of R
  * uses: the cores, or more for a store that wants parallel requests (S3). */
 int repo_workers(struct repo *r);

@@ -45,7 +45,7 @@ restore_worker(void *arg)
 
 		pthread_mutex_lock(&j->lock);
 		while (j->next < j->ix->count && repo_id_is_zero(j->ix->ids[j->next])) {
-			len = (size_t)(j->f->size - j->next * cs < cs ? j->f->size - j->next * cs : cs);
+			len = index_chunk_len(j->f->size, cs, j->next);
 			progress_add(j->progress, len);
 			j->done[j->next++] = 1;
 			pthread_cond_broadcast(&j->cond);
@@ -57,7 +57,7 @@ restore_worker(void *arg)
 		i = j->next++;
 		pthread_mutex_unlock(&j->lock);
 
-		len = (size_t)(j->f->size - i * cs < cs ? j->f->size - i * cs : cs);
+		len = index_chunk_len(j->f->size, cs, i);
 		if (fetch_chunk(j->r, w, j->ix->ids[i], buf, len, err, sizeof(err)) < 0) {
 			log_error("snapshot %s, file %s, offset %llu: %s", j->m->id, j->f->name,
 			    (unsigned long long)(i * cs), err);
@@ -107,7 +107,7 @@ hasher(void *arg)
 	uint8_t *buf = xmalloc(cs);
 
 	for (uint64_t i = 0; i < j->ix->count; i++) {
-		size_t len = (size_t)(j->f->size - i * cs < cs ? j->f->size - i * cs : cs);
+		size_t len = index_chunk_len(j->f->size, cs, i);
 		size_t got = 0;
 
 		pthread_mutex_lock(&j->lock);

@@ -47,7 +47,7 @@ fetch_one(struct prefetch *p, struct codec_work *w, uint64_t i, struct pslot *sl
 
 	sl->rc = 0;
 	sl->err[0] = '\0';
-	sl->len = (size_t)(p->ix->file_size - i * cs < cs ? p->ix->file_size - i * cs : cs);
+	sl->len = index_chunk_len(p->ix->file_size, cs, i);
 	if (repo_id_is_zero(id))
 		return;
 	sl->rc = fetch_chunk(p->r, w, id, sl->data, sl->len, sl->err, sizeof(sl->err));
@@ -167,7 +167,7 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 	}
 	for (uint64_t i = 0; i < ix.count; i++) {
 		uint64_t off = i * ix.chunk_size;
-		size_t len = (size_t)(f->size - off < ix.chunk_size ? f->size - off : ix.chunk_size);
+		size_t len = index_chunk_len(f->size, ix.chunk_size, i);
 		const uint8_t *id = ix.ids[i];
 		char key[LAYOUT_KEY_MAX];
 
