@@ -61,7 +61,7 @@ FAULT_OBJ  := $(BUILD)/obj-faults/agent/sequence.o
 FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
-UNIT_TESTS := util conf cron domxml qimg overlay chain progress codec index manifest store s3
+UNIT_TESTS := util conf cron domxml qimg overlay chain sequence progress codec index manifest store s3
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 

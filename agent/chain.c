@@ -264,11 +264,13 @@ chain_verify(struct hv *hv, const char *dom, const struct journal *j)
 			    jd->overlay);
 			bad++;
 		}
-		if ((state == HV_STATE_RUNNING || state == HV_STATE_PAUSED) &&
-		    hv_block_job(hv, dom, jd->target, &job) == 1) {
-			log_error("domain %s, disk %s: a block job (%s) is still running", dom,
-			    jd->target, job.type);
-			bad++;
+		if (state == HV_STATE_RUNNING || state == HV_STATE_PAUSED) {
+			int r = hv_block_job(hv, dom, jd->target, &job);
+
+			if (r == 1)
+				log_error("domain %s, disk %s: a block job (%s) is still running", dom,
+				    jd->target, job.type);
+			bad += r != 0;
 		}
 		for (size_t n = 0; n < k->nchain; n++)
 			if (k->chain[n].format && strcmp(k->chain[n].format, "qcow2") == 0 &&

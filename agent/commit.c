@@ -80,6 +80,8 @@ commit_disk(struct hv *hv, const char *dom, const char *target,
 		for (int i = 0; i < 100 && hv_block_job(hv, dom, target, &job) == 1; i++)
 			usleep(50000);
 	}
+	/* Give up without leaving a mirror running under the guest. */
+	hv_block_abort(hv, dom, target);
 	log_error("domain %s, disk %s: the block commit did not complete within %lus (commit_timeout); the disk stays on its overlay until 'virtvault repair %s'",
 	    dom, target, timeout, dom);
 	return -1;

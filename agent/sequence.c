@@ -235,6 +235,56 @@ plan(const struct conf *c, const struct domxml_domain *d, const bool *sel, bool 
 	return j;
 }
 
+/*
+ * How many disks of J run on their overlay now: after a snapshot call that
+ * reported an error, the snapshot may still have been taken (the guest
+ * agent failed to thaw, the reply was lost). Returns the count or -1.
+ */
+static int
+disks_on_overlay(struct hv *hv, const char *dom, const struct journal *j)
+{
+	struct domxml_domain *d = NULL;
+	int n = 0;
+
+	if (chain_describe(hv, dom, &d) != 0)
+		return -1;
+	for (size_t i = 0; i < j->ndisks; i++) {
+		const struct domxml_disk *k = domxml_find_disk(d, j->disks[i].target);
+
+		if (k != NULL && k->nchain > 0 && strcmp(k->chain[0].path, j->disks[i].overlay) == 0)
+			n++;
+	}
+	domxml_free(d);
+	return n;
+}
+
+/*
+ * One snapshot attempt; on an error, whether it was taken all the same.
+ * Returns 0 (taken), 1 (not taken: ERR says why) or -1 (taken on some
+ * disks only, or the domain cannot be looked at: logged).
+ */
+static int
+snapshot_attempt(struct hv *hv, const char *dom, const char *xml, const struct journal *j,
+    bool quiesce, char *err, size_t errlen)
+{
+	int n;
+
+	if (hv_snapshot_disks(hv, dom, xml, quiesce, err, errlen) == 0)
+		return 0;
+	n = disks_on_overlay(hv, dom, j);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return 1;
+	if ((size_t)n < j->ndisks) {
+		log_error("domain %s: the snapshot failed (%s) with %d of %zu disks on their overlays",
+		    dom, err, n, j->ndisks);
+		return -1;
+	}
+	log_warn("domain %s: the snapshot reported an error (%s) but was taken; going on", dom, err);
+	return 0;
+}
+
 static int
 take_snapshot(struct hv *hv, const struct conf *c, const struct domxml_domain *d,
     const bool *sel, struct journal *j, const struct seq_opts *o, int *quiesced)
@@ -247,25 +297,26 @@ take_snapshot(struct hv *hv, const struct conf *c, const struct domxml_domain *d
 		goto out;
 	*quiesced = 0;
 	if (o->quiesce != CONF_QUIESCE_OFF) {
-		r = hv_snapshot_disks(hv, d->name, xml, true, err, sizeof(err));
-		if (r == 0) {
-			*quiesced = 1;
+		r = snapshot_attempt(hv, d->name, xml, j, true, err, sizeof(err));
+		if (r <= 0) {
+			*quiesced = r == 0;
 			goto out;
 		}
 		if (o->quiesce == CONF_QUIESCE_REQUIRE) {
 			log_error("domain %s: the quiesced snapshot failed (quiesce = require): %s",
 			    d->name, err);
+			r = -1;
 			goto out;
 		}
 		log_warn("domain %s: cannot quiesce (%s); taking a crash-consistent snapshot instead",
 		    d->name, err);
 	}
-	r = hv_snapshot_disks(hv, d->name, xml, false, err, sizeof(err));
-	if (r < 0)
+	r = snapshot_attempt(hv, d->name, xml, j, false, err, sizeof(err));
+	if (r == 1)
 		log_error("domain %s: the snapshot failed: %s", d->name, err);
 out:
 	free(xml);
-	return r;
+	return r == 0 ? 0 : -1;
 }
 
 /* After a failure past the snapshot: bring the disks back now if we can. */
@@ -357,9 +408,11 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	}
 	t = clock_mono();
 	if (state != HV_STATE_SHUTOFF) {
+		/* From here a failure puts the disks back: repair finds out
+		 * whether the snapshot was taken, even when it said it failed. */
+		snapped = true;
 		if (take_snapshot(hv, c, d, sel, j, o, &res->quiesced) < 0)
 			goto fail;
-		snapped = true;
 		t_overlay = clock_mono();
 		res->seconds_snapshot = t_overlay - t;
 		log_info("domain %s: snapshot %s taken (%s)", dom, j->snapshot,

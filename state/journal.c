@@ -28,7 +28,8 @@ journal_peek(const char *state_dir, const char *dom, char **phase)
 
 	if (r == 1)
 		return 0;
-	*phase = xstrdup(r == 0 && j->phase ? j->phase : "unknown");
+	if (phase != NULL)
+		*phase = xstrdup(r == 0 && j->phase ? j->phase : "unknown");
 	journal_free(j);
 	return 1;
 }

@@ -33,8 +33,8 @@ char *journal_path(const char *state_dir, const char *dom);
 
 /*
  * journal_peek: whether DOM has a journal. Returns 1 with the phase it
- * records in *PHASE (a new string, "unknown" when the journal is unreadable:
- * it still asks for repair), or 0 when there is none.
+ * records in *PHASE unless PHASE is NULL (a new string, "unknown" when the
+ * journal is unreadable: it still asks for repair), or 0 when there is none.
  */
 int journal_peek(const char *state_dir, const char *dom, char **phase);
 
