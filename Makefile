@@ -44,7 +44,7 @@ STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/sequence.c agent/repair.c agent/define.c
-SCHED_SRC  := scheduler/daemon.c scheduler/daemon_kids.c
+SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c \

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "common/cron.h"
 #include "common/log.h"
-#include "scheduler/daemon.h"
+#include "scheduler/plan.h"
 
 int
 cmd_schedule(struct cli *cli, int argc, char **argv)

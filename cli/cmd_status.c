@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "common/cron.h"
 #include "common/log.h"
-#include "scheduler/daemon.h"
+#include "scheduler/plan.h"
 #include "state/runs.h"
 
 int

@@ -17,71 +17,10 @@
 #include "common/run.h"
 #include "common/cron.h"
 #include "scheduler/daemon_int.h"
+#include "scheduler/plan.h"
 #include "state/journal.h"
 #include "state/runs.h"
 #include "common/clock.h"
-
-double
-daemon_mono(void)
-{
-	return clock_mono();
-}
-
-double
-sched_speed(void)
-{
-	const char *e = getenv("VIRTVAULT_TEST_CLOCK");
-	double speed = 1;
-	long long start;
-
-	if (e != NULL && sscanf(e, "%lld %lf", &start, &speed) == 2 && speed > 0)
-		return speed;
-	return 1;
-}
-
-time_t
-sched_now(void)
-{
-	const char *e = getenv("VIRTVAULT_TEST_CLOCK");
-	const char *m0 = getenv("VIRTVAULT_TEST_CLOCK_T0");
-	long long start;
-	double speed, t0;
-
-	if (e == NULL || sscanf(e, "%lld %lf", &start, &speed) != 2 || speed <= 0)
-		return time(NULL);
-	/* The daemon pins its real start in VIRTVAULT_TEST_CLOCK_T0 (inherited). */
-	if (m0 == NULL) {
-		char buf[64];
-
-		snprintf(buf, sizeof(buf), "%.6f", daemon_mono());
-		setenv("VIRTVAULT_TEST_CLOCK_T0", buf, 1);
-		m0 = getenv("VIRTVAULT_TEST_CLOCK_T0");
-	}
-	t0 = strtod(m0, NULL);
-	return (time_t)start + (time_t)((daemon_mono() - t0) * speed);
-}
-
-time_t
-sched_retry_at(time_t now, unsigned long delay, int attempt, int retries,
-    time_t window_end)
-{
-	time_t at;
-
-	if (attempt > retries || attempt < 1)
-		return 0;
-	at = now + (time_t)(delay << (attempt - 1 < 16 ? attempt - 1 : 16));
-	if (window_end > 0 && at >= window_end)
-		return 0;
-	return at;
-}
-
-bool
-sched_missed(const struct cron *c, const char *tz, time_t last, time_t now)
-{
-	time_t t;
-
-	return last > 0 && cron_next(c, last, tz, &t) == 0 && t <= now;
-}
 
 const struct conf_job *
 daemon_job_conf(struct daemon *d, const char *name)
@@ -89,35 +28,12 @@ daemon_job_conf(struct daemon *d, const char *name)
 	return conf_find_job(d->c, name);
 }
 
-/* A random delay in [0, max] seconds. */
-static time_t
-random_delay(uint64_t max)
-{
-	unsigned int r = 0;
-	int fd;
-
-	if (max == 0)
-		return 0;
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
-			r = (unsigned int)getpid();
-		close(fd);
-	}
-	return (time_t)(r % (max + 1));
-}
-
 static void
 plan_next(struct djob *j, const struct conf_job *cj, time_t after)
 {
-	time_t t;
-
-	if (!j->scheduled || cron_next(&j->cron, after, cj->timezone, &t) < 0) {
+	if (!j->scheduled ||
+	    sched_next(&j->cron, cj->timezone, cj->randomized_delay, after, &j->base, &j->next) < 0)
 		j->next = j->base = 0;
-		return;
-	}
-	j->base = t;
-	j->next = t + random_delay(cj->randomized_delay);
 }
 
 static void

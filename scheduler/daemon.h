@@ -7,9 +7,6 @@
 #ifndef VV_DAEMON_H
 #define VV_DAEMON_H
 
-#include <stdbool.h>
-#include <time.h>
-
 #include "conf/conf.h"
 
 struct daemon_opts {
@@ -25,30 +22,5 @@ struct daemon_opts {
  * when it could not start (logged).
  */
 int daemon_run(const struct daemon_opts *o, struct conf *c);
-
-/*
- * sched_now: the scheduler's clock. VIRTVAULT_TEST_CLOCK="EPOCH SPEED"
- * starts it at EPOCH and runs it SPEED times faster than real time (for
- * tests); otherwise it is the real time.
- */
-time_t sched_now(void);
-
-/* sched_speed: how much faster than real time the clock runs (1 normally). */
-double sched_speed(void);
-
-/*
- * sched_retry_at: when attempt ATTEMPT (1 for the first retry) of a failed
- * domain may start: NOW + DELAY * 2^(ATTEMPT-1); 0 when that is not before
- * WINDOW_END (the job's next run) or RETRIES are used up.
- */
-time_t sched_retry_at(time_t now, unsigned long delay, int attempt, int retries,
-    time_t window_end);
-
-/*
- * sched_missed: whether a run of the schedule C (in zone TZ) fell in
- * (LAST, NOW]: what catch_up runs once at start-up.
- */
-struct cron;
-bool sched_missed(const struct cron *c, const char *tz, time_t last, time_t now);
 
 #endif

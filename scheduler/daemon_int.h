@@ -49,7 +49,7 @@ struct kid {
 /* A hook running in the background, killed at its deadline. */
 struct hook {
 	pid_t pid;
-	double deadline;	/* daemon_mono() */
+	double deadline;	/* clock_mono() */
 	unsigned long long timeout;
 	char job[128];
 	char domain[256];
@@ -73,10 +73,6 @@ struct daemon {
 	int sigfd;
 	sigset_t oldmask;
 };
-
-/* The test clock: parsed once from the environment. */
-/* daemon_mono: a monotonic clock in seconds. */
-double daemon_mono(void);
 
 /* daemon_job_conf: the configuration of job NAME, or NULL. */
 const struct conf_job *daemon_job_conf(struct daemon *d, const char *name);

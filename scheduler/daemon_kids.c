@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/clock.h"
 #include "scheduler/daemon_int.h"
+#include "scheduler/plan.h"
 #include "state/runs.h"
 
 void
@@ -109,7 +111,7 @@ run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_
 	memset(h, 0, sizeof(*h));
 	h->pid = pid;
 	h->timeout = (unsigned long long)timeout;
-	h->deadline = daemon_mono() + (double)timeout;
+	h->deadline = clock_mono() + (double)timeout;
 	snprintf(h->job, sizeof(h->job), "%s", r->job);
 	snprintf(h->domain, sizeof(h->domain), "%s", r->domain);
 	snprintf(h->what, sizeof(h->what), "%s", what);
@@ -118,7 +120,7 @@ run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_
 void
 daemon_reap_hooks(struct daemon *d)
 {
-	double now = daemon_mono();
+	double now = clock_mono();
 
 	for (size_t i = 0; i < d->nhooks;) {
 		struct hook *h = &d->hooks[i];

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/cron.h"
-#include "scheduler/daemon.h"
+#include "scheduler/plan.h"
 
 static void
 test_good(void **state)
@@ -200,6 +200,32 @@ test_retry_and_catch_up_decisions(void **state)
 	assert_true(sched_missed(&c, "Europe/Berlin", now - 86400, now));
 }
 
+static void
+test_next_run_with_random_delay(void **state)
+{
+	struct cron c;
+	char err[160];
+	const time_t now = 1795564800;	/* 2026-11-25T00:00:00Z */
+	time_t base, next;
+	bool spread = false;
+
+	(void)state;
+	assert_int_equal(cron_parse("0 3 * * *", &c, err, sizeof(err)), 0);
+	assert_int_equal(sched_next(&c, "UTC", 0, now, &base, &next), 0);
+	assert_int_equal(base, now + 3 * 3600);
+	assert_int_equal(next, base);
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(sched_next(&c, "UTC", 600, now, &base, &next), 0);
+		assert_int_equal(base, now + 3 * 3600);
+		assert_true(next >= base && next <= base + 600);
+		spread |= next != base;
+	}
+	assert_true(spread);
+	/* February 30th never comes. */
+	assert_int_equal(cron_parse("0 0 30 2 *", &c, err, sizeof(err)), 0);
+	assert_int_equal(sched_next(&c, "UTC", 0, now, &base, &next), -1);
+}
+
 int
 main(void)
 {
@@ -210,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_never_and_zones),
 		cmocka_unit_test(test_retry_and_catch_up_decisions),
+		cmocka_unit_test(test_next_run_with_random_delay),
 	};
 
 	return cmocka_run_group_tests_name("cron", tests, NULL, NULL);
