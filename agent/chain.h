@@ -12,7 +12,7 @@
  * chain_describe: DOM's disks with complete backing chains: from libvirt's
  * XML (live when the domain runs), completed by qemu-img for file disks
  * whose chain the XML does not give. Returns 0 with a new domain in *OUT
- * (free with domxml_free), HV_NOT_FOUND, or -1 (logged).
+ * (free with domxml_free), VV_NOT_FOUND, or -1 (logged).
  */
 int chain_describe(struct hv *hv, const char *dom, struct domxml_domain **out);
 
@@ -23,7 +23,7 @@ int chain_describe(struct hv *hv, const char *dom, struct domxml_domain **out);
  * job, an image missing on disk, a journal of an interrupted backup
  * (STATE_DIR/journal). Each problem is appended to PROBLEMS as one
  * sentence naming the disk and file. Returns 0 when DOM was checked (healthy
- * when no problem was added), HV_NOT_FOUND, or -1 (logged).
+ * when no problem was added), VV_NOT_FOUND, or -1 (logged).
  */
 int chain_check(struct hv *hv, const char *state_dir, const char *overlay_dir,
     const char *dom, struct strlist *problems);

@@ -263,7 +263,7 @@ domxml_replace_source(const char *xml, const char *target, const char *from,
 {
 	xmlDoc *doc = xmlnode_read(xml, "domain", err, errlen);
 	xmlNode *devs;
-	int ret = 1;
+	int ret = VV_NOT_FOUND;
 
 	if (doc == NULL)
 		return -1;

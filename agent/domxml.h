@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/outcome.h"
+
 enum domxml_type {
 	DOMXML_FILE,
 	DOMXML_BLOCK,
@@ -73,8 +75,8 @@ bool domxml_references(const struct domxml_domain *d, const char *path);
 /*
  * domxml_replace_source: in domain XML, point disk TARGET whose file
  * source is FROM at file TO instead (its <backingStore> dropped: libvirt
- * probes it again). Returns 0 with a new document in *OUT, 1 when no disk
- * TARGET has source FROM, or -1 with the reason in ERR.
+ * probes it again). Returns 0 with a new document in *OUT, VV_NOT_FOUND
+ * when no disk TARGET has source FROM, or -1 with the reason in ERR.
  */
 int domxml_replace_source(const char *xml, const char *target, const char *from,
     const char *to, char **out, char *err, size_t errlen);

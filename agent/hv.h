@@ -9,12 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/outcome.h"
 #include "common/util.h"
 
 struct hv;
-
-/* Extra return of lookups: the domain does not exist. */
-#define HV_NOT_FOUND 1
 
 enum hv_state {
 	HV_STATE_RUNNING,
@@ -38,7 +36,7 @@ const char *hv_uri(const struct hv *hv);
 /*
  * hv_domain_state: the state of DOM into *STATE and whether it is
  * persistent into *PERSISTENT (either may be NULL). Returns 0,
- * HV_NOT_FOUND (logged by nobody: the caller decides), or -1 (logged).
+ * VV_NOT_FOUND (logged by nobody: the caller decides), or -1 (logged).
  */
 int hv_domain_state(struct hv *hv, const char *dom, enum hv_state *state,
     bool *persistent);
@@ -46,13 +44,13 @@ int hv_domain_state(struct hv *hv, const char *dom, enum hv_state *state,
 /*
  * hv_domain_xml: DOM's XML, live when it runs (INACTIVE: the persistent
  * definition instead) into *XML, a new string the caller frees. Returns 0,
- * HV_NOT_FOUND, or -1 (logged).
+ * VV_NOT_FOUND, or -1 (logged).
  */
 int hv_domain_xml(struct hv *hv, const char *dom, bool inactive, char **xml);
 
 /*
  * hv_snapshots: the XML of every snapshot (with metadata) of DOM appended
- * to XMLS. Returns 0, HV_NOT_FOUND or -1 (logged).
+ * to XMLS. Returns 0, VV_NOT_FOUND or -1 (logged).
  */
 int hv_snapshots(struct hv *hv, const char *dom, struct strlist *xmls);
 
@@ -81,8 +79,8 @@ int hv_snapshot_disks(struct hv *hv, const char *dom, const char *xml, bool quie
 int hv_block_commit(struct hv *hv, const char *dom, const char *target);
 
 /*
- * hv_block_pivot: pivot the ready active commit of TARGET. Returns 0, 1
- * when the job is not ready yet, or -1 (reason in ERR, not logged).
+ * hv_block_pivot: pivot the ready active commit of TARGET. Returns 0,
+ * VV_BUSY when the job is not ready yet, or -1 (reason in ERR, not logged).
  */
 int hv_block_pivot(struct hv *hv, const char *dom, const char *target, char *err,
     size_t errlen);

@@ -26,7 +26,7 @@ conn_of(struct hv *hv)
 	return hv->priv;
 }
 
-/* Look DOM up; HV_NOT_FOUND when libvirt says it does not exist. */
+/* Look DOM up; VV_NOT_FOUND when libvirt says it does not exist. */
 static int
 lookup(struct hv *hv, const char *dom, virDomainPtr *out)
 {
@@ -37,7 +37,7 @@ lookup(struct hv *hv, const char *dom, virDomainPtr *out)
 		return 0;
 	e = virGetLastError();
 	if (e != NULL && e->code == VIR_ERR_NO_DOMAIN)
-		return HV_NOT_FOUND;
+		return VV_NOT_FOUND;
 	log_error("domain %s: lookup at %s failed: %s", dom, hv->uri,
 	    virGetLastErrorMessage());
 	return -1;
@@ -138,7 +138,7 @@ lv_block_job(struct hv *hv, const char *dom, const char *target,
 	int r;
 
 	if ((r = lookup(hv, dom, &d)) != 0) {
-		if (r == HV_NOT_FOUND)
+		if (r == VV_NOT_FOUND)
 			log_error("domain %s: not found at %s", dom, hv->uri);
 		return -1;
 	}
@@ -217,7 +217,7 @@ lv_block_pivot(struct hv *hv, const char *dom, const char *target, char *err,
 	if (r < 0) {
 		e = virGetLastError();
 		snprintf(err, errlen, "%s", virGetLastErrorMessage());
-		r = e != NULL && e->code == VIR_ERR_BLOCK_COPY_ACTIVE ? 1 : -1;
+		r = e != NULL && e->code == VIR_ERR_BLOCK_COPY_ACTIVE ? VV_BUSY : -1;
 	}
 	virDomainFree(d);
 	return r;

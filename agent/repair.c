@@ -33,7 +33,7 @@ offline_commit(struct hv *hv, const char *dom, const struct journal_disk *jd)
 	    sizeof(err));
 	if (rc < 0)
 		log_error("domain %s: its definition cannot be read: %s", dom, err);
-	else if (rc == 1)
+	else if (rc == VV_NOT_FOUND)
 		log_error("domain %s, disk %s: the definition does not name overlay %s; not redefined",
 		    dom, jd->target, jd->overlay);
 	else
@@ -82,7 +82,7 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 
 	*did = false;
 	rc = journal_read(c->state_dir, dom, &j);
-	if (rc == 1) {
+	if (rc == VV_NOT_FOUND) {
 		log_info("domain %s: no interrupted backup to repair", dom);
 		return 0;
 	}
@@ -92,7 +92,7 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 	log_info("domain %s: repairing the backup interrupted in phase '%s'", dom, j->phase);
 	rc = hv_domain_state(hv, dom, &state, &persistent);
 	if (rc != 0) {
-		if (rc == HV_NOT_FOUND)
+		if (rc == VV_NOT_FOUND)
 			log_error("domain %s: not found at %s; its journal stays", dom, hv_uri(hv));
 		goto out;
 	}

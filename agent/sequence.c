@@ -260,28 +260,30 @@ disks_on_overlay(struct hv *hv, const char *dom, const struct journal *j)
 
 /*
  * One snapshot attempt; on an error, whether it was taken all the same.
- * Returns 0 (taken), 1 (not taken: ERR says why) or -1 (taken on some
+ * Returns 0 with *TAKEN (when false, ERR says why), or -1 (taken on some
  * disks only, or the domain cannot be looked at: logged).
  */
 static int
 snapshot_attempt(struct hv *hv, const char *dom, const char *xml, const struct journal *j,
-    bool quiesce, char *err, size_t errlen)
+    bool quiesce, bool *taken, char *err, size_t errlen)
 {
 	int n;
 
-	if (hv_snapshot_disks(hv, dom, xml, quiesce, err, errlen) == 0)
+	*taken = hv_snapshot_disks(hv, dom, xml, quiesce, err, errlen) == 0;
+	if (*taken)
 		return 0;
 	n = disks_on_overlay(hv, dom, j);
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return 1;
+		return 0;
 	if ((size_t)n < j->ndisks) {
 		log_error("domain %s: the snapshot failed (%s) with %d of %zu disks on their overlays",
 		    dom, err, n, j->ndisks);
 		return -1;
 	}
 	log_warn("domain %s: the snapshot reported an error (%s) but was taken; going on", dom, err);
+	*taken = true;
 	return 0;
 }
 
@@ -291,32 +293,32 @@ take_snapshot(struct hv *hv, const struct conf *c, const struct domxml_domain *d
 {
 	char *xml = snapshot_xml(d, sel, j);
 	char err[512];
+	bool taken = false;
 	int r = -1;
 
 	if (journal_set_phase(c->state_dir, j, "snapshot") < 0)
 		goto out;
 	*quiesced = 0;
 	if (o->quiesce != CONF_QUIESCE_OFF) {
-		r = snapshot_attempt(hv, d->name, xml, j, true, err, sizeof(err));
-		if (r <= 0) {
-			*quiesced = r == 0;
+		r = snapshot_attempt(hv, d->name, xml, j, true, &taken, err, sizeof(err));
+		if (r < 0 || taken) {
+			*quiesced = taken;
 			goto out;
 		}
 		if (o->quiesce == CONF_QUIESCE_REQUIRE) {
 			log_error("domain %s: the quiesced snapshot failed (quiesce = require): %s",
 			    d->name, err);
-			r = -1;
 			goto out;
 		}
 		log_warn("domain %s: cannot quiesce (%s); taking a crash-consistent snapshot instead",
 		    d->name, err);
 	}
-	r = snapshot_attempt(hv, d->name, xml, j, false, err, sizeof(err));
-	if (r == 1)
+	r = snapshot_attempt(hv, d->name, xml, j, false, &taken, err, sizeof(err));
+	if (r == 0 && !taken)
 		log_error("domain %s: the snapshot failed: %s", d->name, err);
 out:
 	free(xml);
-	return r == 0 ? 0 : -1;
+	return r == 0 && taken ? 0 : -1;
 }
 
 /* After a failure past the snapshot: bring the disks back now if we can. */
@@ -345,8 +347,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 
 	memset(res, 0, sizeof(*res));
 	res->quiesced = -1;
-	lock = lock_domain(c->state_dir, dom);
-	if (lock < 0)
+	if (lock_domain(c->state_dir, dom, &lock) != 0)
 		return -1;
 	t = clock_mono();
 	/* A crashed run first: its overlay must go before a new one. */
@@ -361,7 +362,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 			goto out;
 	}
 	rc = hv_domain_state(hv, dom, &state, &persistent);
-	if (rc == HV_NOT_FOUND) {
+	if (rc == VV_NOT_FOUND) {
 		log_error("domain %s: not found at %s", dom, hv_uri(hv));
 		goto out;
 	}

@@ -53,7 +53,7 @@ cmd_check_chain(struct cli *cli, int argc, char **argv)
 
 		r = chain_check(hv, cli->conf->state_dir, cli->conf->overlay_dir,
 		    dom, &problems);
-		if (r == HV_NOT_FOUND) {
+		if (r == VV_NOT_FOUND) {
 			printf("%s: not found at %s\n", dom, hv_uri(hv));
 			ret = CLI_EXIT_FAILURE;
 		} else if (r < 0) {

@@ -121,7 +121,7 @@ cmd_disks(struct cli *cli, int argc, char **argv)
 	if (hv == NULL)
 		goto out;
 	r = chain_describe(hv, argv[optind], &d);
-	if (r == HV_NOT_FOUND) {
+	if (r == VV_NOT_FOUND) {
 		log_error("domain %s: not found at %s", argv[optind], hv_uri(hv));
 		goto out;
 	}

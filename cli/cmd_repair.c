@@ -33,10 +33,10 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) == NULL)
 		return CLI_EXIT_FAILURE;
 	for (int i = 1; i < argc; i++) {
-		int lock = lock_domain(cli->conf->state_dir, argv[i]);
+		int lock;
 		bool did = false;
 
-		if (lock < 0 || repair_domain(hv, cli->conf, argv[i], &did, cli->verbosity < 0) < 0) {
+		if (lock_domain(cli->conf->state_dir, argv[i], &lock) != 0 || repair_domain(hv, cli->conf, argv[i], &did, cli->verbosity < 0) < 0) {
 			printf("%s: repair FAILED (see the errors above)\n", argv[i]);
 			failed++;
 		} else {

@@ -564,7 +564,7 @@ backup_commit(struct backup *b)
 	json = manifest_to_json(m);
 	ret = repo_put_object(b->repo, CODEC_KIND_MANIFEST, key, json, strlen(json),
 	    STORE_DURABLE | STORE_EXCL);
-	if (ret == STORE_EXISTS) {
+	if (ret == VV_EXISTS) {
 		log_error("repository %s: manifest %s exists already", repo_url(b->repo), key);
 		ret = -1;
 	}

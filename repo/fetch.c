@@ -38,7 +38,7 @@ fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_L
 	rc = store_get(repo_store(r), key, &raw, &rawlen, codec_bound(repo_chunk_size(r)));
 	if (rc != 0) {
 		snprintf(err, errlen, "chunk %s is %s", key,
-		    rc == STORE_NOT_FOUND ? "missing" : "unreadable");
+		    rc == VV_NOT_FOUND ? "missing" : "unreadable");
 		return -1;
 	}
 	rc = codec_decode(repo_codec(r), w, CODEC_KIND_CHUNK, key, raw, rawlen, buf, len,
@@ -75,7 +75,7 @@ fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file
 		/* The reason of an unreadable index was logged where it was
 		 * found; this adds which snapshot and file it breaks. */
 		log_error("snapshot %s, file %s: index %s is %s", m->id, f->name, f->index,
-		    rc == STORE_NOT_FOUND ? "missing" : "unreadable (see above)");
+		    rc == VV_NOT_FOUND ? "missing" : "unreadable (see above)");
 		return -1;
 	}
 	rc = index_decode(buf, len, ix, err, sizeof(err));

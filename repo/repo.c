@@ -229,7 +229,7 @@ repo_init(const struct conf *c)
 	json_object_object_add(cfg, "id_hash", json_object_new_string(encrypt ? "hmac-sha256" : "sha256"));
 	json_object_object_add(cfg, "created", json_object_new_string(when));
 	r = put_json(s, LAYOUT_CONFIG, cfg, STORE_DURABLE | STORE_EXCL);
-	if (r == STORE_EXISTS)
+	if (r == VV_EXISTS)
 		log_error("repository %s already exists: refusing to overwrite it", c->url);
 	else if (r == 0)
 		ret = 0;
@@ -255,7 +255,7 @@ get_json(struct store *s, const char *key, int *notfound)
 
 	*notfound = 0;
 	r = store_get(s, key, &buf, &len, REPO_MAX_META);
-	if (r == STORE_NOT_FOUND)
+	if (r == VV_NOT_FOUND)
 		*notfound = 1;
 	else if (r != 0)
 		*notfound = 2;	/* could not be read: the store said why */

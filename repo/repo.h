@@ -52,7 +52,7 @@ bool repo_id_is_zero(const uint8_t id[CRYPTO_HASH_LEN]);
 /*
  * repo_put_object / repo_get_object: encode/decode and store/load object
  * KEY of KIND. get: *OUT is a new buffer of *LEN bytes, at most MAX.
- * Return 0, STORE_NOT_FOUND (get; not logged), or -1 (logged, naming KEY).
+ * Return 0, VV_NOT_FOUND (get; not logged), or -1 (logged, naming KEY).
  */
 int repo_put_object(struct repo *r, char kind, const char *key, const void *data,
     size_t len, int flags);

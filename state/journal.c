@@ -26,7 +26,7 @@ journal_peek(const char *state_dir, const char *dom, char **phase)
 	struct journal *j = NULL;
 	int r = journal_read(state_dir, dom, &j);
 
-	if (r == 1)
+	if (r == VV_NOT_FOUND)
 		return 0;
 	if (phase != NULL)
 		*phase = xstrdup(r == 0 && j->phase ? j->phase : "unknown");
@@ -109,7 +109,7 @@ journal_read(const char *state_dir, const char *dom, struct journal **out)
 
 	if (access(path, F_OK) < 0 && errno == ENOENT) {
 		free(path);
-		return 1;
+		return VV_NOT_FOUND;
 	}
 	o = json_object_from_file(path);
 	if (o == NULL || jx_str(o, "domain") == NULL || jx_str(o, "phase") == NULL ||

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/outcome.h"
 #include "common/util.h"
 
 struct journal_disk {
@@ -51,8 +52,8 @@ int journal_write(const char *state_dir, const struct journal *j);
 int journal_set_phase(const char *state_dir, struct journal *j, const char *phase);
 
 /*
- * journal_read: DOM's journal into a new *J. Returns 0, 1 when there is
- * none, -1 when it is unreadable (logged).
+ * journal_read: DOM's journal into a new *J. Returns 0, VV_NOT_FOUND when
+ * there is none, -1 when it is unreadable (logged).
  */
 int journal_read(const char *state_dir, const char *dom, struct journal **j);
 

@@ -15,12 +15,12 @@
 #include "state/layout.h"
 
 int
-lock_domain(const char *state_dir, const char *dom)
+lock_domain(const char *state_dir, const char *dom, int *out)
 {
 	char *dir = state_dir_path(state_dir, STATE_LOCKS);
 	char *path = state_file_path(state_dir, STATE_LOCKS, dom);
 	char buf[32];
-	int fd;
+	int fd, ret = -1;
 
 	fs_mkdir_p(dir, 0700);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -36,22 +36,23 @@ lock_domain(const char *state_dir, const char *dom)
 			buf[strcspn(buf, "\n")] = '\0';
 			log_error("domain %s: another virtvault (pid %s) is working on it; not touching it",
 			    dom, *buf ? buf : "unknown");
-			close(fd);
-			fd = -2;
+			ret = VV_BUSY;
 		} else {
 			log_error("domain %s: cannot lock %s: %s", dom, path, strerror(errno));
-			close(fd);
-			fd = -1;
 		}
+		close(fd);
+		fd = -1;
 		goto out;
 	}
 	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, strlen(buf), 0) < 0)
 		log_debug("domain %s: cannot record the pid in %s", dom, path);
+	ret = 0;
 out:
+	*out = fd;
 	free(dir);
 	free(path);
-	return fd;
+	return ret;
 }
 
 void

@@ -6,12 +6,14 @@
 #ifndef VV_LOCK_H
 #define VV_LOCK_H
 
+#include "common/outcome.h"
+
 /*
- * lock_domain: take DOM's lock. Returns a descriptor to pass to
- * unlock_domain, -2 when another process holds it (logged, with its pid),
- * or -1 on error (logged).
+ * lock_domain: take DOM's lock into *FD (a descriptor to pass to
+ * unlock_domain; -1 unless 0 is returned). Returns 0, VV_BUSY when
+ * another process holds it (logged, with its pid), or -1 (logged).
  */
-int lock_domain(const char *state_dir, const char *dom);
+int lock_domain(const char *state_dir, const char *dom, int *fd);
 
 /* unlock_domain: release the lock FD (negative: no-op). */
 void unlock_domain(int fd);

@@ -12,17 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/outcome.h"
 #include "common/util.h"
 
 struct store;
 
-/* Extra return: the object does not exist. */
-#define STORE_NOT_FOUND 1
-
 /* Flags of store_put. */
 #define STORE_DURABLE 0x1	/* on stable storage before put returns */
-#define STORE_EXCL 0x2		/* fail with STORE_EXISTS if the key exists */
-#define STORE_EXISTS 2
+#define STORE_EXCL 0x2		/* fail with VV_EXISTS if the key exists */
 
 /* How to reach an s3:// store; every field is the caller's choice. */
 struct store_s3_opts {
@@ -61,7 +58,7 @@ const char *store_url(const struct store *s);
 
 /*
  * store_put: write LEN bytes at BUF as object KEY, atomically: a reader
- * sees the whole object or none. Returns 0, STORE_EXISTS (with
+ * sees the whole object or none. Returns 0, VV_EXISTS (with
  * STORE_EXCL), or -1 (logged, naming KEY).
  */
 int store_put(struct store *s, const char *key, const void *buf, size_t len,
@@ -70,7 +67,7 @@ int store_put(struct store *s, const char *key, const void *buf, size_t len,
 /*
  * store_get: object KEY into *BUF (a new buffer the caller frees) of *LEN
  * bytes. An object larger than CAP is an error. Returns 0,
- * STORE_NOT_FOUND (not logged), or -1 (logged).
+ * VV_NOT_FOUND (not logged), or -1 (logged).
  */
 int store_get(struct store *s, const char *key, void **buf, size_t *len,
     size_t cap);
@@ -84,7 +81,7 @@ int store_exists(struct store *s, const char *key);
  */
 int store_list(struct store *s, const char *prefix, struct strlist *keys);
 
-/* store_delete: remove KEY. Returns 0, STORE_NOT_FOUND, or -1 (logged). */
+/* store_delete: remove KEY. Returns 0, VV_NOT_FOUND, or -1 (logged). */
 int store_delete(struct store *s, const char *key);
 
 /*

@@ -115,7 +115,7 @@ fs_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
 		if (link(tmp, path) < 0) {
 			if (errno == EEXIST) {
 				unlink(tmp);
-				ret = STORE_EXISTS;
+				ret = VV_EXISTS;
 				goto out;
 			}
 			goto fail;
@@ -154,7 +154,7 @@ fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			ret = STORE_NOT_FOUND;
+			ret = VV_NOT_FOUND;
 		else
 			log_error("repository %s: cannot open %s: %s", s->url, key, strerror(errno));
 		goto out;
@@ -268,7 +268,7 @@ fs_delete(struct store *s, const char *key)
 	if (unlinkat(f->rootfd, key, 0) == 0)
 		return 0;
 	if (errno == ENOENT)
-		return STORE_NOT_FOUND;
+		return VV_NOT_FOUND;
 	log_error("repository %s: cannot delete %s: %s", s->url, key, strerror(errno));
 	return -1;
 }

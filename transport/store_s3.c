@@ -36,7 +36,7 @@ s3_put(struct store *st, const char *key, const void *buf, size_t len, int flags
 	/* S3 has no exclusive put: look first (a race only between two inits). */
 	if (flags & STORE_EXCL) {
 		if (s3_request(s, "HEAD", path, "", NULL, 0, &r, &http, err, sizeof(err)) == 0 && http == 200) {
-			ret = STORE_EXISTS;
+			ret = VV_EXISTS;
 			goto out;
 		}
 	}
@@ -71,7 +71,7 @@ s3_get(struct store *st, const char *key, void **out, size_t *outlen, size_t cap
 	if (s3_request(s, "GET", path, "", NULL, 0, &r, &http, err, sizeof(err)) < 0) {
 		log_error("S3 GET %s from bucket %s at %s failed: %s", key, s->bucket, s->endpoint, err);
 	} else if (http == 404 && strstr(r.buf, "NoSuchBucket") == NULL) {
-		ret = STORE_NOT_FOUND;
+		ret = VV_NOT_FOUND;
 	} else if (http != 200) {
 		s3_report(s, "GET", key, http, r.buf);
 	} else {
@@ -121,7 +121,7 @@ s3_delete(struct store *st, const char *key)
 	else if (http == 204 || http == 200)
 		ret = 0;
 	else if (http == 404)
-		ret = STORE_NOT_FOUND;
+		ret = VV_NOT_FOUND;
 	else
 		s3_report(s, "DELETE", key, http, r.buf);
 	free(r.buf);

@@ -302,7 +302,7 @@ fk_state(struct hv *hv, const char *dom, enum hv_state *state, bool *persistent)
 	if (enter(hv, "domain_state") != FATE_OK)
 		return -1;
 	if (d == NULL)
-		return HV_NOT_FOUND;
+		return VV_NOT_FOUND;
 	*state = d->state;
 	*persistent = true;
 	return 0;
@@ -316,7 +316,7 @@ fk_xml(struct hv *hv, const char *dom, bool inactive, char **xml)
 	if (enter(hv, "domain_xml") != FATE_OK)
 		return -1;
 	if (d == NULL)
-		return HV_NOT_FOUND;
+		return VV_NOT_FOUND;
 	*xml = xmlnode_dump(inactive || d->live == NULL ? d->def : d->live);
 	return 0;
 }
@@ -329,7 +329,7 @@ fk_snapshots(struct hv *hv, const char *dom, struct strlist *xmls)
 	if (enter(hv, "snapshots") != FATE_OK)
 		return -1;
 	if (d == NULL)
-		return HV_NOT_FOUND;
+		return VV_NOT_FOUND;
 	for (size_t i = 0; i < d->snapshots.n; i++)
 		strlist_add(xmls, d->snapshots.v[i]);
 	return 0;
@@ -484,7 +484,7 @@ fk_block_pivot(struct hv *hv, const char *dom, const char *target, char *err, si
 		return -1;
 	}
 	if (j->cur != j->end || j->endless)
-		return 1;
+		return VV_BUSY;
 	disk = disk_node(d->live, target);
 	overlay = source_file(disk);
 	base = source_file(xmlnode_child(disk, "backingStore"));

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/domxml.h"
@@ -165,6 +166,36 @@ test_snapshot(void **state)
 	assert_non_null(strstr(err, "not a <domainsnapshot> document"));
 }
 
+/* Repair's offline redefinition: any character in a path, and "not named". */
+static void
+test_replace_source(void **state)
+{
+	const char *xml = "<domain><name>d</name><devices>"
+	    "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+	    "<source file='/v/R&amp;D&apos;s &quot;x&quot;.ovl'/>"
+	    "<backingStore type='file'><source file='/v/base'/></backingStore>"
+	    "<target dev='vda'/></disk></devices></domain>";
+	struct domxml_domain *d;
+	char *out = NULL, err[128];
+
+	(void)state;
+	assert_int_equal(domxml_replace_source(xml, "vda", "/v/other", "/v/base", &out, err,
+	    sizeof(err)), VV_NOT_FOUND);
+	assert_null(out);
+	assert_int_equal(domxml_replace_source(xml, "vdb", "/v/R&D's \"x\".ovl", "/v/base",
+	    &out, err, sizeof(err)), VV_NOT_FOUND);
+	assert_int_equal(domxml_replace_source(xml, "vda", "/v/R&D's \"x\".ovl",
+	    "/v/a<b>'c\" d", &out, err, sizeof(err)), 0);
+	d = domxml_parse(out, err, sizeof(err));
+	assert_non_null(d);
+	assert_string_equal(d->disks[0].chain[0].path, "/v/a<b>'c\" d");
+	assert_int_equal(d->disks[0].nchain, 1);	/* <backingStore> dropped */
+	domxml_free(d);
+	free(out);
+	assert_int_equal(domxml_replace_source("<domain", "vda", "a", "b", &out, err,
+	    sizeof(err)), -1);
+}
+
 int
 main(void)
 {
@@ -172,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_replace_source),
 	};
 
 	return cmocka_run_group_tests_name("domxml", tests, NULL, NULL);

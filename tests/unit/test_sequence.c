@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "repo/manifest.h"
 #include "state/journal.h"
+#include "state/lock.h"
 #include "tests/fakes/hv_fake.h"
 #include "tests/fakes/tmpdir.h"
 
@@ -340,6 +341,26 @@ test_not_found_and_busy(void **state)
 	hv_close(hv);
 }
 
+/* Another virtvault works on the domain: nothing is touched. */
+static void
+test_lock_busy(void **state)
+{
+	struct hv *hv = scene(HV_STATE_RUNNING);
+	struct seq_result res;
+	int fd, fd2;
+
+	(void)state;
+	assert_int_equal(lock_domain(c.state_dir, "d1", &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(QUIET(lock_domain(c.state_dir, "d1", &fd2)), VV_BUSY);
+	assert_int_equal(fd2, -1);
+	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), -1);
+	assert_int_equal(hv_fake_calls(hv, NULL), 0);
+	unlock_domain(fd);
+	expect_next_backup_works(hv, "after the lock was released");
+	hv_close(hv);
+}
+
 static volatile sig_atomic_t cancel_flag;
 
 static void
@@ -544,7 +565,7 @@ pivot(struct hv *hv, const char *target)
 	do {
 		assert_int_equal(hv_block_job(hv, "d1", target, &job), 1);
 		r = hv_block_pivot(hv, "d1", target, err, sizeof(err));
-	} while (r == 1);
+	} while (r == VV_BUSY);
 	assert_int_equal(r, 0);
 }
 
@@ -819,6 +840,7 @@ main(void)
 		cmocka_unit_test(test_shutoff_started_during_copy),
 		cmocka_unit_test(test_quiesce),
 		cmocka_unit_test(test_not_found_and_busy),
+		cmocka_unit_test(test_lock_busy),
 		cmocka_unit_test(test_cancel_during_copy),
 		cmocka_unit_test(test_publish_fails),
 		cmocka_unit_test(test_fail_at_every_call),

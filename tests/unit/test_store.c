@@ -38,14 +38,14 @@ test_put_get_list(void **state)
 	assert_int_equal(store_put(s, "chunks/ab/abcd", "hello", 5, 0), 0);
 	assert_int_equal(store_put(s, "chunks/cd/cdef", "world!", 6, STORE_DURABLE), 0);
 	assert_int_equal(store_put(s, "config", "{}", 2, STORE_EXCL), 0);
-	assert_int_equal(store_put(s, "config", "{}", 2, STORE_EXCL), STORE_EXISTS);
+	assert_int_equal(store_put(s, "config", "{}", 2, STORE_EXCL), VV_EXISTS);
 	assert_int_equal(store_get(s, "chunks/ab/abcd", &buf, &len, 100), 0);
 	assert_int_equal(len, 5);
 	assert_memory_equal(buf, "hello", 5);
 	free(buf);
 	/* Larger than the caller's cap: an error, not a huge allocation. */
 	assert_int_equal(store_get(s, "chunks/cd/cdef", &buf, &len, 5), -1);
-	assert_int_equal(store_get(s, "chunks/ef/none", &buf, &len, 100), STORE_NOT_FOUND);
+	assert_int_equal(store_get(s, "chunks/ef/none", &buf, &len, 100), VV_NOT_FOUND);
 	assert_int_equal(store_exists(s, "chunks/ab/abcd"), 1);
 	assert_int_equal(store_exists(s, "chunks/ab/none"), 0);
 	assert_int_equal(store_list(s, "chunks/", &keys), 0);
@@ -59,7 +59,7 @@ test_put_get_list(void **state)
 	assert_int_equal(store_list(s, "snapshots/", &keys), 0);
 	assert_int_equal(keys.n, 0);
 	assert_int_equal(store_delete(s, "chunks/ab/abcd"), 0);
-	assert_int_equal(store_delete(s, "chunks/ab/abcd"), STORE_NOT_FOUND);
+	assert_int_equal(store_delete(s, "chunks/ab/abcd"), VV_NOT_FOUND);
 	/* Keys that would leave the root are refused. */
 	assert_int_equal(store_put(s, "../escape", "x", 1, 0), -1);
 	assert_int_equal(store_put(s, "/abs", "x", 1, 0), -1);
