@@ -193,11 +193,8 @@ copy_disks(struct backup *b, const struct conf *c, const char *dom,
 			progress_free(p);
 			free(label);
 			free(name);
-			if (r < 0) {
-				log_error("domain %s, disk %s: copying %s failed", dom, d->target,
-				    d->chain.v[k]);
-				return -1;
-			}
+			if (r < 0)
+				return -1;	/* logged where it failed, naming the image */
 		}
 		if (i == 0)
 			stall_point(c, dom, "copy-mid", cancel);

@@ -241,8 +241,12 @@ worker(void *arg)
 			if (!had) {
 				layout_chunk_key(id, key, sizeof(key));
 				ok = codec_encode(c, w, CODEC_KIND_CHUNK, key, s->data, s->len,
-				    out, &outlen) == 0 &&
-				    store_put(repo_store(r), key, out, outlen, 0) == 0;
+				    out, &outlen) == 0;
+				if (!ok)
+					log_error("image %s: the chunk at offset %llu cannot be encoded",
+					    p->path, (unsigned long long)(s->index * repo_chunk_size(r)));
+				else
+					ok = store_put(repo_store(r), key, out, outlen, 0) == 0;
 			}
 			memcpy(p->ids[s->index], id, CRYPTO_HASH_LEN);
 			progress_add(p->progress, s->len);
@@ -482,7 +486,8 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	if (ret == 0 && p.failed)
 		ret = -1;
 	if (ret < 0) {
-		log_error("image %s: backup failed; the repository holds no reference to what was written",
+		/* The cause was logged where it was found (read, store, cancel). */
+		log_info("image %s: not stored; the repository holds no reference to what was written",
 		    path);
 		goto out;
 	}
