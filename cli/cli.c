@@ -107,9 +107,9 @@ cli_find_snapshot(struct repo *r, const char *ref)
 	char err[256];
 	long k;
 
-	if (manifest_load_all(r, NULL, &l, &n, &bad) < 0)
+	if (manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0)
 		return NULL;
-	k = manifest_resolve(l, n, ref, err, sizeof(err));
+	k = manifest_resolve(l, n, ref, repo_host(r), err, sizeof(err));
 	if (k < 0) {
 		log_error("snapshot %s: %s", ref, err);
 	} else {

@@ -25,17 +25,33 @@ total_size(const struct manifest *m)
 int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault list [NAME] [--json]\n\n"
-	    "Lists snapshots (of NAME, or all), newest first.\n";
+	static const char use[] = "usage: virtvault list [NAME] [--host HOST] [--json]\n\n"
+	    "Lists snapshots (of NAME, or all; of HOST, or of every host), newest first.\n"
+	    "A snapshot is chosen elsewhere by its ID (or a unique prefix of it), or\n"
+	    "by [HOST/]NAME@latest (HOST: this host, [agent] host, when not given).\n";
+	static const struct option opts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct manifest **l = NULL;
 	size_t n = 0, bad = 0;
+	const char *host = NULL;
 	struct repo *r;
 	bool json = false;
 	int ch;
 
-	if ((ch = cli_json_opts(argc, argv, use, &json)) >= 0)
-		return ch;
-	if (argc - optind > 1 || (optind < argc && !layout_name_valid(argv[optind]))) {
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'H': host = optarg; break;
+		case 'j': json = true; break;
+		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
+		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1 || (optind < argc && !layout_name_valid(argv[optind])) ||
+	    (host != NULL && !layout_name_valid(host))) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -43,7 +59,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if ((r = repo_open(cli->conf)) == NULL)
 		return CLI_EXIT_FAILURE;
-	if (manifest_load_all(r, optind < argc ? argv[optind] : NULL, &l, &n, &bad) < 0) {
+	if (manifest_load_all(r, host, optind < argc ? argv[optind] : NULL, &l, &n, &bad) < 0) {
 		repo_close(r);
 		return CLI_EXIT_FAILURE;
 	}
@@ -54,6 +70,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "snapshot", json_object_new_string(l[i]->id));
+			json_object_object_add(o, "host", json_object_new_string(manifest_host(l[i])));
 			json_object_object_add(o, "name", json_object_new_string(l[i]->name));
 			json_object_object_add(o, "time", json_object_new_string(l[i]->time));
 			json_object_object_add(o, "size", json_object_new_int64((int64_t)total_size(l[i])));
@@ -64,11 +81,13 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
 		json_object_put(arr);
 	} else {
-		printf("%-16s  %-20s  %-24s  %10s  %10s\n", "SNAPSHOT", "TIME", "NAME", "SIZE", "STORED");
+		printf("%-16s  %-20s  %-16s  %-24s  %10s  %10s\n", "SNAPSHOT", "TIME", "HOST", "NAME",
+		    "SIZE", "STORED");
 		for (size_t i = 0; i < n; i++) {
 			char a[32], b[32];
 
-			printf("%-16s  %-20s  %-24s  %10s  %10s\n", l[i]->id, l[i]->time, l[i]->name,
+			printf("%-16s  %-20s  %-16s  %-24s  %10s  %10s\n", l[i]->id, l[i]->time,
+			    *manifest_host(l[i]) ? manifest_host(l[i]) : "-", l[i]->name,
 			    util_format_size(total_size(l[i]), a, sizeof(a)),
 			    util_format_size(l[i]->stats.bytes_stored, b, sizeof(b)));
 		}

@@ -43,7 +43,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if ((r = repo_open(cli->conf)) == NULL)
 		return CLI_EXIT_FAILURE;
-	if (manifest_load_all(r, NULL, &l, &n, &bad) < 0) {
+	if (manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0) {
 		repo_close(r);
 		return CLI_EXIT_FAILURE;
 	}
@@ -53,7 +53,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 
 		for (int i = optind; i < argc; i++) {
 			char err[256];
-			long pos = manifest_resolve(l, n, argv[i], err, sizeof(err));
+			long pos = manifest_resolve(l, n, argv[i], repo_host(r), err, sizeof(err));
 
 			if (pos < 0) {
 				log_error("snapshot %s: %s", argv[i], err);

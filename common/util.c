@@ -324,3 +324,12 @@ util_basename(const char *path)
 
 	return p ? p + 1 : path;
 }
+
+bool
+util_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= 128 && name[0] != '.' &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}

@@ -71,6 +71,16 @@ bool strlist_glob_any(const struct strlist *l, const char *name);
 /* util_path_join: DIR "/" NAME, a new string. */
 char *util_path_join(const char *dir, const char *name);
 
+/*
+ * util_name_valid: whether NAME can be part of a repository object name (a
+ * backup, domain or host name): 1 to 128 of [A-Za-z0-9_.-], not starting
+ * with '.'.
+ */
+bool util_name_valid(const char *name);
+
+/* What util_name_valid accepts, for messages. */
+#define UTIL_NAME_RULE "1 to 128 letters, digits, '_', '.' or '-', not starting with '.'"
+
 /* util_basename: the part of PATH after its last '/', inside PATH. */
 const char *util_basename(const char *path);
 

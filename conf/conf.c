@@ -320,7 +320,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 static void
 set_defaults(struct conf *c)
 {
+	char host[256] = "";
+
 	c->libvirt_uri = xstrdup("qemu:///system");
+	gethostname(host, sizeof(host) - 1);
+	c->host = xstrdup(host);
 	c->state_dir = xstrdup("/var/lib/virtvault");
 	c->overlay_dir = xstrdup("");
 	c->log_level = LOG_LVL_INFO;
@@ -487,6 +491,9 @@ conf_require_repository(struct conf *c)
 	if (c->url == NULL)
 		add_error(c, "%s: [repository] 'url' is required (file:///PATH or s3://BUCKET/PREFIX)",
 		    where);
+	if (!util_name_valid(c->host))
+		add_error(c, "%s: the host name '%s' cannot name snapshots (" UTIL_NAME_RULE "); set [agent] host = NAME",
+		    where, c->host);
 	if (c->encryption == CONF_CIPHER_NONE)
 		return c->errors.n + c->errors_dropped - before;
 	if (c->password_file != NULL) {
@@ -532,6 +539,7 @@ conf_free(struct conf *c)
 		return;
 	free(c->path);
 	free(c->libvirt_uri);
+	free(c->host);
 	free(c->state_dir);
 	free(c->overlay_dir);
 	free(c->metrics_file);

@@ -66,6 +66,7 @@ struct conf {
 
 	/* [agent] */
 	char *libvirt_uri;
+	char *host;			/* names this host's snapshots */
 	char *state_dir;
 	char *overlay_dir;		/* "" means next to each image */
 	int log_level;			/* enum log_level */

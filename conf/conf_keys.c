@@ -86,6 +86,8 @@ static const struct conf_key keys[] = {
 	  "command run after each domain that failed" },
 	{ CONF_SEC_JOB, "hook_timeout", CONF_T_DURATION, J(hook_timeout),
 	  "how long a hook may run before it is killed" },
+	{ CONF_SEC_AGENT, "host", CONF_T_NAME, C(host),
+	  "the name this host's snapshots are grouped under; default: the host name" },
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CONF_NKEYS, "CONF_NKEYS too small");
@@ -384,6 +386,10 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 		if (check_http_url(v, err, errlen) < 0)
 			return -1;
 		return set_string((char **)slot, v);
+	case CONF_T_NAME:
+		if (!util_name_valid(v))
+			return fail(err, errlen, "is not a valid name (" UTIL_NAME_RULE ")", v);
+		return set_string((char **)slot, v);
 	case CONF_T_REGION:
 		if (*v == '\0' || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
 			return fail(err, errlen, "is not a region name (a-z, 0-9, '-')", v);
@@ -535,6 +541,7 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 	case CONF_T_REPO_URL:
 	case CONF_T_HTTP_URL:
 	case CONF_T_REGION:
+	case CONF_T_NAME:
 	case CONF_T_CRON:
 	case CONF_T_ZONE:
 	case CONF_T_COMMAND:

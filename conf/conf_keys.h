@@ -40,6 +40,7 @@ enum conf_type {
 	CONF_T_COMMAND,		/* a shell command line */
 	CONF_T_ADDRESSING,	/* path or virtual */
 	CONF_T_SIZE,		/* a size such as 50M */
+	CONF_T_NAME,		/* a name for object names (util_name_valid) */
 };
 
 #define CONF_NKEYS 40

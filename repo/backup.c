@@ -68,7 +68,6 @@ backup_new(struct repo *r, const char *name)
 {
 	struct backup *b = xcalloc(1, sizeof(*b));
 	uint8_t rid[8];
-	char host[256] = "";
 	time_t now = time(NULL);
 
 	if (!layout_name_valid(name)) {
@@ -84,11 +83,11 @@ backup_new(struct repo *r, const char *name)
 	if (crypto_random(rid, sizeof(rid)) < 0)
 		goto fail;
 	b->m = xcalloc(1, sizeof(*b->m));
+	b->m->format = repo_version(r);
 	b->m->name = xstrdup(name);
 	crypto_hex(rid, sizeof(rid), b->m->id);
 	strftime(b->m->time, sizeof(b->m->time), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	gethostname(host, sizeof(host) - 1);
-	b->m->host = xstrdup(host);
+	b->m->host = xstrdup(repo_host(r));
 	b->m->version = xstrdup(VV_VERSION);
 	b->m->source_type = xstrdup("images");
 	b->m->quiesced = -1;
@@ -565,7 +564,7 @@ backup_commit(struct backup *b)
 	/* Everything the manifest references is durable before it exists. */
 	if (store_sync(repo_store(b->repo)) < 0)
 		return -1;
-	key = layout_snapshot_key(m->name, m->time, m->id);
+	key = layout_snapshot_key(repo_version(b->repo), m->host, m->name, m->time, m->id);
 	json = manifest_to_json(m);
 	ret = repo_put_object(b->repo, CODEC_KIND_MANIFEST, key, json, strlen(json),
 	    STORE_DURABLE | STORE_EXCL);

@@ -1,6 +1,7 @@
 #include "repo/layout.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -34,17 +35,27 @@ layout_key_key(const char *kidhex)
 }
 
 char *
-layout_snapshot_key(const char *name, const char *time, const char *id)
+layout_snapshot_key(int version, const char *host, const char *name, const char *time,
+    const char *id)
 {
+	char *prefix = layout_snapshot_prefix(version, host, name);
 	/* 2026-11-26T02:00:00Z -> 20261126T020000Z */
-	return xasprintf("%s%s/%.4s%.2s%.2sT%.2s%.2s%.2sZ-%s", LAYOUT_SNAPSHOTS, name, time,
-	    time + 5, time + 8, time + 11, time + 14, time + 17, id);
+	char *key = xasprintf("%s%.4s%.2s%.2sT%.2s%.2s%.2sZ-%s", prefix, time, time + 5,
+	    time + 8, time + 11, time + 14, time + 17, id);
+
+	free(prefix);
+	return key;
 }
 
 char *
-layout_snapshot_prefix(const char *name)
+layout_snapshot_prefix(int version, const char *host, const char *name)
 {
-	return name ? xasprintf("%s%s/", LAYOUT_SNAPSHOTS, name) : xstrdup(LAYOUT_SNAPSHOTS);
+	if (version < 2)
+		return name ? xasprintf("%s%s/", LAYOUT_SNAPSHOTS, name) : xstrdup(LAYOUT_SNAPSHOTS);
+	if (host == NULL)
+		return xstrdup(LAYOUT_SNAPSHOTS);
+	return name ? xasprintf("%s%s/%s/", LAYOUT_SNAPSHOTS, host, name) :
+	    xasprintf("%s%s/", LAYOUT_SNAPSHOTS, host);
 }
 
 int
@@ -56,8 +67,5 @@ layout_id_of_key(const char *key, uint8_t id[CRYPTO_HASH_LEN])
 bool
 layout_name_valid(const char *name)
 {
-	size_t n = strlen(name);
-
-	return n > 0 && n <= 128 && name[0] != '.' &&
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+	return util_name_valid(name);
 }

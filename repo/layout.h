@@ -6,7 +6,7 @@
  *   keys/KID                    the master key wrapped under a password
  *   chunks/XX/ID                chunks of image bytes
  *   indexes/XX/ID               per image file, the ordered chunk IDs
- *   snapshots/NAME/TIME-ID      manifests
+ *   snapshots/HOST/NAME/TIME-ID manifests (version 1: snapshots/NAME/TIME-ID)
  */
 #ifndef VV_REPO_LAYOUT_H
 #define VV_REPO_LAYOUT_H
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/crypto.h"
+#include "common/util.h"
 
 #define LAYOUT_CONFIG "config"
 #define LAYOUT_KEYS "keys/"
@@ -36,13 +37,19 @@ char *layout_index_key(const uint8_t id[CRYPTO_HASH_LEN], char *buf, size_t len)
 char *layout_key_key(const char *kidhex);
 
 /*
- * layout_snapshot_key: "snapshots/NAME/STAMP-ID" of a manifest made at
- * TIME ("2026-11-26T02:00:00Z"), a new string.
+ * layout_snapshot_key: "snapshots/HOST/NAME/STAMP-ID" of a manifest made at
+ * TIME ("2026-11-26T02:00:00Z") in a repository of format VERSION (1:
+ * "snapshots/NAME/STAMP-ID"), a new string.
  */
-char *layout_snapshot_key(const char *name, const char *time, const char *id);
+char *layout_snapshot_key(int version, const char *host, const char *name,
+    const char *time, const char *id);
 
-/* layout_snapshot_prefix: "snapshots/NAME/", or "snapshots/" for NULL; new. */
-char *layout_snapshot_prefix(const char *name);
+/*
+ * layout_snapshot_prefix: the longest key prefix holding every manifest of
+ * HOST and NAME (either may be NULL: any) in format VERSION; a new string.
+ * Listing it may return others too (version 1 has no host in the key).
+ */
+char *layout_snapshot_prefix(int version, const char *host, const char *name);
 
 /*
  * layout_id_of_key: the ID at the end of a chunks/ or indexes/ key into ID.
@@ -57,6 +64,6 @@ int layout_id_of_key(const char *key, uint8_t id[CRYPTO_HASH_LEN]);
 bool layout_name_valid(const char *name);
 
 /* What layout_name_valid accepts, for messages. */
-#define LAYOUT_NAME_RULE "1 to 128 letters, digits, '_', '.' or '-', not starting with '.'"
+#define LAYOUT_NAME_RULE UTIL_NAME_RULE
 
 #endif

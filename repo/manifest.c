@@ -28,7 +28,7 @@ manifest_to_json(const struct manifest *m)
 	json_object *files = json_object_new_array(), *st = json_object_new_object();
 	char *text;
 
-	add_u64(o, "version", REPO_FORMAT_VERSION);
+	add_u64(o, "version", m->format ? (uint64_t)m->format : REPO_FORMAT_VERSION);
 	add_str(o, "name", m->name);
 	add_str(o, "id", m->id);
 	add_str(o, "time", m->time);
@@ -134,7 +134,8 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		snprintf(err, errlen, "not valid JSON");
 		goto fail;
 	}
-	if (gu64(o, "version", &version) < 0 || version != REPO_FORMAT_VERSION) {
+	if (gu64(o, "version", &version) < 0 || version < REPO_FORMAT_OLDEST ||
+	    version > REPO_FORMAT_VERSION) {
 		snprintf(err, errlen, "unknown manifest version");
 		goto fail;
 	}
@@ -146,6 +147,7 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		goto fail;
 	}
 	m = xcalloc(1, sizeof(*m));
+	m->format = (int)version;
 	m->key = xstrdup(key);
 	m->name = dstr(o, "name");
 	snprintf(m->id, sizeof(m->id), "%s", id);
@@ -244,13 +246,25 @@ newest_first(const void *a, const void *b)
 	return c ? c : strcmp(y->key, x->key);
 }
 
+const char *
+manifest_host(const struct manifest *m)
+{
+	return m->host ? m->host : "";
+}
+
+bool
+manifest_same_group(const struct manifest *a, const struct manifest *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(manifest_host(a), manifest_host(b)) == 0;
+}
+
 int
-manifest_load_all(struct repo *r, const char *name, struct manifest ***out,
-    size_t *n, size_t *bad)
+manifest_load_all(struct repo *r, const char *host, const char *name,
+    struct manifest ***out, size_t *n, size_t *bad)
 {
 	struct strlist keys = { 0 };
 	struct manifest **l = NULL;
-	char *prefix = layout_snapshot_prefix(name);
+	char *prefix = layout_snapshot_prefix(repo_version(r), host, name);
 	size_t k = 0;
 
 	*bad = 0;
@@ -279,6 +293,11 @@ manifest_load_all(struct repo *r, const char *name, struct manifest ***out,
 			(*bad)++;
 			continue;
 		}
+		if ((host != NULL && strcmp(manifest_host(m), host) != 0) ||
+		    (name != NULL && strcmp(m->name, name) != 0)) {
+			manifest_free(m);
+			continue;
+		}
 		l[k++] = m;
 	}
 	strlist_clear(&keys);
@@ -296,9 +315,39 @@ manifest_list_free(struct manifest **l, size_t n)
 	free(l);
 }
 
+/* [HOST/]NAME@latest: the newest of the group, or -1 with ERR. */
+static long
+resolve_latest(struct manifest *const *l, size_t n, const char *ref, size_t reflen,
+    const char *here, char *err, size_t errlen)
+{
+	const char *slash = memchr(ref, '/', reflen);
+	const char *name = slash ? slash + 1 : ref;
+	size_t namelen = reflen - (size_t)(name - ref);
+	char host[160];
+	const char *elsewhere = NULL;
+
+	snprintf(host, sizeof(host), "%.*s", slash ? (int)(slash - ref) : 0, ref);
+	if (!slash)
+		snprintf(host, sizeof(host), "%s", here ? here : "");
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(l[i]->name) != namelen || strncmp(l[i]->name, name, namelen) != 0)
+			continue;
+		if (strcmp(manifest_host(l[i]), host) == 0)
+			return (long)i;
+		if (elsewhere == NULL)
+			elsewhere = manifest_host(l[i]);
+	}
+	if (elsewhere != NULL && !slash)
+		snprintf(err, errlen, "no snapshot of '%.*s' from host %s (there are some from host %s: %s/%.*s@latest)",
+		    (int)namelen, name, host, elsewhere, elsewhere, (int)namelen, name);
+	else
+		snprintf(err, errlen, "no snapshot of '%.*s' from host %s", (int)namelen, name, host);
+	return -1;
+}
+
 long
-manifest_resolve(struct manifest *const *l, size_t n, const char *ref, char *err,
-    size_t errlen)
+manifest_resolve(struct manifest *const *l, size_t n, const char *ref, const char *here,
+    char *err, size_t errlen)
 {
 	const char *at = strrchr(ref, '@');
 	long found = -1;
@@ -306,19 +355,13 @@ manifest_resolve(struct manifest *const *l, size_t n, const char *ref, char *err
 
 	if (at != NULL) {
 		if (strcmp(at, "@latest") != 0) {
-			snprintf(err, errlen, "'%s': only NAME@latest is understood after '@'", ref);
+			snprintf(err, errlen, "'%s': only [HOST/]NAME@latest is understood after '@'", ref);
 			return -1;
 		}
-		/* The list is newest first. */
-		for (size_t i = 0; i < n; i++)
-			if (strlen(l[i]->name) == (size_t)(at - ref) &&
-			    strncmp(l[i]->name, ref, (size_t)(at - ref)) == 0)
-				return (long)i;
-		snprintf(err, errlen, "no snapshot of '%.*s'", (int)(at - ref), ref);
-		return -1;
+		return resolve_latest(l, n, ref, (size_t)(at - ref), here, err, errlen);
 	}
 	if (rl < 4 || rl > 16 || strspn(ref, "0123456789abcdef") != rl) {
-		snprintf(err, errlen, "'%s' is neither a snapshot ID (4 to 16 hex digits) nor NAME@latest", ref);
+		snprintf(err, errlen, "'%s' is neither a snapshot ID (4 to 16 hex digits) nor [HOST/]NAME@latest", ref);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -35,11 +35,12 @@ struct manifest_file {
 };
 
 struct manifest {
-	char *key;		/* snapshots/NAME/TIME-ID */
+	int format;		/* its repository's format version: 1 or 2 */
+	char *key;		/* snapshots/HOST/NAME/TIME-ID (1: snapshots/NAME/TIME-ID) */
 	char *name;
 	char id[17];
 	char time[32];		/* 2026-11-25T22:45:00Z */
-	char *host;
+	char *host;		/* the [agent] host that made it */
 	char *version;
 	char *source_type;	/* "images" or "domain" */
 	char *domain_xml;	/* or NULL */
@@ -64,22 +65,29 @@ struct manifest *manifest_from_json(const char *text, const char *key, char *err
 void manifest_free(struct manifest *m);
 
 /*
- * manifest_load_all: every manifest (of NAME, or all when NULL), newest
+ * manifest_load_all: every manifest of HOST and NAME (NULL: any), newest
  * first. Unreadable manifests are logged and counted in *BAD. Returns 0 or
  * -1 (the listing failed, logged).
  */
-int manifest_load_all(struct repo *r, const char *name, struct manifest ***out,
-    size_t *n, size_t *bad);
+int manifest_load_all(struct repo *r, const char *host, const char *name,
+    struct manifest ***out, size_t *n, size_t *bad);
+
+/* manifest_host: M's host, "" when it records none. */
+const char *manifest_host(const struct manifest *m);
+
+/* manifest_same_group: whether A and B are snapshots of one (host, name). */
+bool manifest_same_group(const struct manifest *a, const struct manifest *b);
 
 void manifest_list_free(struct manifest **l, size_t n);
 
 /*
- * manifest_resolve: the manifest REF names among L (N of them): an ID or
- * unique ID prefix, or NAME@latest. Returns its position, or -1 with the
- * reason in ERR (none, ambiguous).
+ * manifest_resolve: the manifest REF names among L (N of them, newest
+ * first): an ID or unique ID prefix, or [HOST/]NAME@latest (HOST: this
+ * host, HERE, when not given). Returns its position, or -1 with the reason
+ * in ERR (none, ambiguous; a NAME found only on other hosts is named).
  */
 long manifest_resolve(struct manifest *const *l, size_t n, const char *ref,
-    char *err, size_t errlen);
+    const char *here, char *err, size_t errlen);
 
 /* manifest_print: a readable view of M. */
 void manifest_print(const struct manifest *m, FILE *out);

@@ -26,6 +26,7 @@ struct repo {
 	struct codec *codec;
 	const struct conf *conf;
 	uint32_t chunk_size;
+	int version;
 	char id[33];
 };
 
@@ -34,6 +35,8 @@ const struct codec *repo_codec(struct repo *r) { return r->codec; }
 uint32_t repo_chunk_size(const struct repo *r) { return r->chunk_size; }
 const char *repo_url(const struct repo *r) { return store_url(r->store); }
 const struct conf *repo_conf(const struct repo *r) { return r->conf; }
+int repo_version(const struct repo *r) { return r->version; }
+const char *repo_host(const struct repo *r) { return r->conf->host; }
 
 /* The store options of configuration C into O (borrowed pointers into C). */
 static void
@@ -355,15 +358,16 @@ repo_open(const struct conf *c)
 		log_error("repository %s: the config object is corrupt (missing or invalid fields)", c->url);
 		goto fail;
 	}
-	if (version != REPO_FORMAT_VERSION) {
-		log_error("repository %s: format version %lld, this virtvault reads version %d",
-		    c->url, (long long)version, REPO_FORMAT_VERSION);
+	if (version < REPO_FORMAT_OLDEST || version > REPO_FORMAT_VERSION) {
+		log_error("repository %s: format version %lld, this virtvault reads versions %d to %d",
+		    c->url, (long long)version, REPO_FORMAT_OLDEST, REPO_FORMAT_VERSION);
 		goto fail;
 	}
 	rp = xcalloc(1, sizeof(*rp));
 	rp->store = s;
 	rp->conf = c;
 	rp->chunk_size = (uint32_t)chunk;
+	rp->version = (int)version;
 	snprintf(rp->id, sizeof(rp->id), "%s", id);
 	if (strcmp(cipher, "none") == 0) {
 		rp->codec = codec_new(NULL, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);

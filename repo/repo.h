@@ -13,7 +13,10 @@
 #include "repo/codec.h"
 #include "transport/store.h"
 
-#define REPO_FORMAT_VERSION 1
+/* Written by init; versions from REPO_FORMAT_OLDEST on are read (and
+ * written by their own rules). */
+#define REPO_FORMAT_VERSION 2
+#define REPO_FORMAT_OLDEST 1
 /* Bounds of what is read back. */
 #define REPO_MAX_META (64 * 1024 * 1024)	/* manifests, keys, config */
 #define REPO_MAX_INDEX (1024ULL * 1024 * 1024)	/* 32 bytes a chunk */
@@ -41,6 +44,12 @@ const struct codec *repo_codec(struct repo *r);
 uint32_t repo_chunk_size(const struct repo *r);
 const char *repo_url(const struct repo *r);
 const struct conf *repo_conf(const struct repo *r);
+
+/* repo_version: the repository's format version (docs/FORMAT.md). */
+int repo_version(const struct repo *r);
+
+/* repo_host: the name this host's snapshots go under ([agent] host). */
+const char *repo_host(const struct repo *r);
 
 /* repo_workers: how many worker threads a pipeline into or out of R
  * uses: the cores, or more for a store that wants parallel requests (S3). */

@@ -83,7 +83,8 @@ test_edited(void **state)
 		{ "\"index\":\"indexes/ab/0\"", "\"index\":\"keys/x\"", "invalid name, index" },
 		{ "\"size\":3145728", "\"size\":-1", "invalid name, index" },
 		{ "\"id\":\"0123456789abcdef\"", "\"id\":\"xyz\"", "missing or invalid name, id" },
-		{ "\"version\":1", "\"version\":9", "unknown manifest version" },
+		{ "\"version\":2", "\"version\":9", "unknown manifest version" },
+		{ "\"version\":2", "\"version\":0", "unknown manifest version" },
 		{ "{", "[", "not valid JSON" },
 	};
 	struct manifest *m = make("web", "0123456789abcdef", "2026-11-25T22:00:00Z");
@@ -109,7 +110,7 @@ test_edited(void **state)
 static void
 test_resolve(void **state)
 {
-	struct manifest *l[4];
+	struct manifest *l[6];
 	char err[200];
 
 	(void)state;
@@ -118,23 +119,36 @@ test_resolve(void **state)
 	l[1] = make("db", "aaaa999922223333", "2026-11-25T02:00:00Z");
 	l[2] = make("web", "bbbb111122223333", "2026-11-24T03:00:00Z");
 	l[3] = make("web.old", "cccc111122223333", "2026-11-23T03:00:00Z");
-	assert_int_equal(manifest_resolve(l, 4, "web@latest", err, sizeof(err)), 0);
-	assert_int_equal(manifest_resolve(l, 4, "db@latest", err, sizeof(err)), 1);
-	assert_int_equal(manifest_resolve(l, 4, "web.old@latest", err, sizeof(err)), 3);
-	assert_int_equal(manifest_resolve(l, 4, "bbbb", err, sizeof(err)), 2);
-	assert_int_equal(manifest_resolve(l, 4, "aaaa9", err, sizeof(err)), 1);
-	assert_int_equal(manifest_resolve(l, 4, "cccc111122223333", err, sizeof(err)), 3);
-	assert_int_equal(manifest_resolve(l, 4, "aaaa", err, sizeof(err)), -1);
+	/* Another host's web1, newer than ours, and its mail. */
+	l[4] = make("web", "eeee111122223333", "2026-11-22T03:00:00Z");
+	l[5] = make("mail", "ffff111122223333", "2026-11-21T03:00:00Z");
+	for (int i = 4; i < 6; i++) {
+		free(l[i]->host);
+		l[i]->host = xstrdup("host2");
+	}
+	assert_int_equal(manifest_resolve(l, 6, "web@latest", "host1", err, sizeof(err)), 0);
+	assert_int_equal(manifest_resolve(l, 6, "host1/web@latest", "host2", err, sizeof(err)), 0);
+	assert_int_equal(manifest_resolve(l, 6, "web@latest", "host2", err, sizeof(err)), 4);
+	assert_int_equal(manifest_resolve(l, 6, "host2/web@latest", "host1", err, sizeof(err)), 4);
+	assert_int_equal(manifest_resolve(l, 6, "db@latest", "host1", err, sizeof(err)), 1);
+	assert_int_equal(manifest_resolve(l, 6, "web.old@latest", "host1", err, sizeof(err)), 3);
+	assert_int_equal(manifest_resolve(l, 6, "bbbb", "host1", err, sizeof(err)), 2);
+	assert_int_equal(manifest_resolve(l, 6, "eeee", "host1", err, sizeof(err)), 4);
+	assert_int_equal(manifest_resolve(l, 6, "aaaa9", "host1", err, sizeof(err)), 1);
+	assert_int_equal(manifest_resolve(l, 6, "cccc111122223333", "host1", err, sizeof(err)), 3);
+	assert_int_equal(manifest_resolve(l, 6, "aaaa", "host1", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "ambiguous (2 snapshots)"));
-	assert_int_equal(manifest_resolve(l, 4, "dddd", err, sizeof(err)), -1);
+	assert_int_equal(manifest_resolve(l, 6, "dddd", "host1", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no snapshot with ID dddd"));
-	assert_int_equal(manifest_resolve(l, 4, "mail@latest", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "no snapshot of 'mail'"));
-	assert_int_equal(manifest_resolve(l, 4, "web@first", err, sizeof(err)), -1);
-	assert_int_equal(manifest_resolve(l, 4, "abc", err, sizeof(err)), -1);
-	assert_int_equal(manifest_resolve(l, 4, "web", err, sizeof(err)), -1);
+	assert_int_equal(manifest_resolve(l, 6, "mail@latest", "host1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no snapshot of 'mail' from host host1 (there are some from host host2: host2/mail@latest)"));
+	assert_int_equal(manifest_resolve(l, 6, "host3/web@latest", "host1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no snapshot of 'web' from host host3"));
+	assert_int_equal(manifest_resolve(l, 6, "web@first", "host1", err, sizeof(err)), -1);
+	assert_int_equal(manifest_resolve(l, 6, "abc", "host1", err, sizeof(err)), -1);
+	assert_int_equal(manifest_resolve(l, 6, "web", "host1", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "neither a snapshot ID"));
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		manifest_free(l[i]);
 }
 

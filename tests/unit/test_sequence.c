@@ -128,7 +128,7 @@ count_snapshots(void)
 	struct manifest **l = NULL;
 	size_t n = 0, bad = 0;
 
-	assert_int_equal(manifest_load_all(repo, "d1", &l, &n, &bad), 0);
+	assert_int_equal(manifest_load_all(repo, NULL, "d1", &l, &n, &bad), 0);
 	assert_int_equal(bad, 0);
 	manifest_list_free(l, n);
 	return n;
@@ -807,6 +807,7 @@ setup(void **state)
 	c.url = url;
 	c.state_dir = xasprintf("%s/state", dir);
 	c.overlay_dir = xstrdup("");
+	c.host = xstrdup("unit");
 	c.commit_timeout = 1;
 	c.encryption = CONF_CIPHER_NONE;
 	c.compression = CONF_COMP_NONE;
@@ -825,6 +826,7 @@ teardown(void **state)
 	free(c.url);
 	free(c.state_dir);
 	free(c.overlay_dir);
+	free(c.host);
 	free(vda);
 	free(vdb);
 	return tmpdir_remove(dir);

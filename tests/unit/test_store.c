@@ -137,6 +137,7 @@ test_backup_restore(void **state)
 	(void)state;
 	memset(&c, 0, sizeof(c));
 	c.url = url;
+	c.host = "unit";
 	c.encryption = CONF_CIPHER_AES256GCM;
 	c.compression = CONF_COMP_ZSTD;
 	c.zstd_level = 1;
@@ -213,6 +214,7 @@ test_restore_checks_chunk_ids(void **state)
 	(void)state;
 	memset(&c, 0, sizeof(c));
 	c.url = url;
+	c.host = "unit";
 	c.encryption = CONF_CIPHER_NONE;
 	c.compression = CONF_COMP_NONE;
 	c.chunk_size = 1 << 16;

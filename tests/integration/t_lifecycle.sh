@@ -1,0 +1,80 @@
+# The repository's lifecycle: several hosts in one repository, the format
+# version 1 fixture, retention (forget), prune and its locks.
+
+FIXTURE_V1=$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures/repo-v1" && pwd)
+# What tests/fixtures/repo-v1 holds: legacy.raw of host fixturehost.
+FIXTURE_V1_SHA=4b43dbc04ff8f5ede9b2e1c4d8b771a43e2303e98851b0cdbf979ed44bfe8b7a
+
+# host_conf NAME HOST URL: a config for HOST writing to URL (sets HC).
+host_conf() {
+	HC=$BED_DIR/hosts/$1.conf
+	mkdir -p "$BED_DIR/hosts/$1.state"
+	printf 'correct horse battery staple\n' >"$BED_DIR/hosts/pw"
+	chmod 600 "$BED_DIR/hosts/pw"
+	cat >"$HC" <<CONF
+[agent]
+host = $2
+state_dir = $BED_DIR/hosts/$1.state
+[repository]
+url = $3
+password_file = $BED_DIR/hosts/pw
+CONF
+	chmod 600 "$HC"
+}
+
+test_lifecycle_v1_fixture_restores() {
+	local rd=$BED_DIR/v1repo out=$BED_DIR/v1out
+	cp -a "$FIXTURE_V1" "$rd"
+	mkdir -p "$out"
+	printf 'fixture-password\n' >"$BED_DIR/v1.pw"
+	chmod 600 "$BED_DIR/v1.pw"
+	host_conf v1 newhost "file://$rd"
+	sed -i "s|password_file = .*|password_file = $BED_DIR/v1.pw|" "$HC"
+	expect_rc 0 "$VV" -c "$HC" list
+	expect_in "fixturehost"
+	expect_in "legacy"
+	# This host has no legacy of its own: the message names the other host.
+	expect_rc 1 "$VV" -c "$HC" restore legacy@latest --to "$out"
+	expect_in "there are some from host fixturehost: fixturehost/legacy@latest"
+	expect_rc 0 "$VV" -c "$HC" restore fixturehost/legacy@latest --to "$out"
+	[ "$(sha256sum <"$out/legacy.raw" | cut -d' ' -f1)" = "$FIXTURE_V1_SHA" ] ||
+		fail "the version-1 snapshot did not restore byte-identical"
+	expect_rc 0 "$VV" -c "$HC" verify --deep
+	expect_in "0 problems"
+	# A backup into a version-1 repository keeps its rules: a version-1 key.
+	expect_rc 0 "$VV" -c "$HC" backup --image "$out/legacy.raw" --name legacy --json
+	[ "$(ls "$rd/snapshots/legacy" | wc -l)" = 2 ] || fail "expected 2 manifests under snapshots/legacy: $(ls -R "$rd/snapshots")"
+	expect_rc 0 "$VV" -c "$HC" list legacy --json
+	[ "$(json_len)" = 2 ] || fail "expected 2 snapshots: $OUT"
+	expect_rc 0 "$VV" -c "$HC" list --host newhost --json
+	[ "$(json_len)" = 1 ] || fail "expected 1 snapshot of newhost: $OUT"
+}
+
+test_lifecycle_two_hosts_one_name() {
+	local rd=$BED_DIR/hostsrepo out=$BED_DIR/hostsout a b
+	head -c 3M /dev/urandom >"$BED_DIR/web-a.raw"
+	head -c 3M /dev/urandom >"$BED_DIR/web-b.raw"
+	mkdir -p "$out/a" "$out/b" "$out/ab"
+	host_conf a hosta "file://$rd"
+	a=$HC
+	host_conf b hostb "file://$rd"
+	b=$HC
+	expect_rc 0 "$VV" -c "$a" init
+	expect_rc 0 "$VV" -c "$a" backup --image "$BED_DIR/web-a.raw" --name web1
+	expect_rc 0 "$VV" -c "$b" backup --image "$BED_DIR/web-b.raw" --name web1
+	[ -d "$rd/snapshots/hosta/web1" ] && [ -d "$rd/snapshots/hostb/web1" ] ||
+		fail "manifests are not under snapshots/HOST/NAME: $(ls -R "$rd/snapshots")"
+	expect_rc 0 "$VV" -c "$a" list
+	expect_in "hosta"
+	expect_in "hostb"
+	# Each host's web1@latest is its own.
+	expect_rc 0 "$VV" -c "$a" restore web1@latest --to "$out/a"
+	cmp -s "$out/a/web-a.raw" "$BED_DIR/web-a.raw" || fail "host a restored another host's web1"
+	expect_rc 0 "$VV" -c "$b" restore web1@latest --to "$out/b"
+	cmp -s "$out/b/web-b.raw" "$BED_DIR/web-b.raw" || fail "host b restored another host's web1"
+	expect_rc 0 "$VV" -c "$a" restore hostb/web1@latest --to "$out/ab"
+	cmp -s "$out/ab/web-b.raw" "$BED_DIR/web-b.raw" || fail "hostb/web1@latest is not host b's"
+	expect_rc 0 "$VV" -c "$a" list --host hostb --json
+	[ "$(json_len)" = 1 ] || fail "list --host hostb: $OUT"
+	expect_rc 2 "$VV" -c "$a" list --host 'bad/host'
+}
