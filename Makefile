@@ -39,7 +39,8 @@ CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
-             repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c
+             repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
+             repo/retention.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c \
              agent/overlay.c agent/chain.c agent/commit.c \
@@ -61,7 +62,7 @@ FAULT_OBJ  := $(BUILD)/obj-faults/agent/sequence.o
 FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
-UNIT_TESTS := util conf cron domxml qimg overlay chain sequence progress codec index manifest store s3
+UNIT_TESTS := util conf cron domxml qimg overlay chain sequence progress codec index manifest retention store s3
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 

@@ -43,6 +43,12 @@ enum conf_source {
 	CONF_SRC_ENV,
 };
 
+/* How many snapshots of a group to keep (repo/retention.h); all 0: all. */
+struct keep_policy {
+	unsigned last, hourly, daily, weekly, monthly, yearly;
+	uint64_t within;		/* seconds back from the group's newest */
+};
+
 struct conf_job {
 	char *name;
 	unsigned line;			/* of its [job NAME] header */
@@ -59,6 +65,7 @@ struct conf_job {
 	char *on_success;		/* shell command, or NULL */
 	char *on_failure;
 	uint64_t hook_timeout;		/* seconds a hook may run */
+	struct keep_policy keep;	/* applied to the job's domains after each run */
 };
 
 struct conf {

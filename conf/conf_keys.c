@@ -86,6 +86,20 @@ static const struct conf_key keys[] = {
 	  "command run after each domain that failed" },
 	{ CONF_SEC_JOB, "hook_timeout", CONF_T_DURATION, J(hook_timeout),
 	  "how long a hook may run before it is killed" },
+	{ CONF_SEC_JOB, "keep_last", CONF_T_COUNT, J(keep.last),
+	  "keep the N newest snapshots of each domain" },
+	{ CONF_SEC_JOB, "keep_hourly", CONF_T_COUNT, J(keep.hourly),
+	  "keep the newest snapshot of each of the last N hours that have one" },
+	{ CONF_SEC_JOB, "keep_daily", CONF_T_COUNT, J(keep.daily),
+	  "keep the newest snapshot of each of the last N days that have one" },
+	{ CONF_SEC_JOB, "keep_weekly", CONF_T_COUNT, J(keep.weekly),
+	  "keep the newest snapshot of each of the last N weeks (Monday to Sunday)" },
+	{ CONF_SEC_JOB, "keep_monthly", CONF_T_COUNT, J(keep.monthly),
+	  "keep the newest snapshot of each of the last N months that have one" },
+	{ CONF_SEC_JOB, "keep_yearly", CONF_T_COUNT, J(keep.yearly),
+	  "keep the newest snapshot of each of the last N years that have one" },
+	{ CONF_SEC_JOB, "keep_within", CONF_T_DURATION, J(keep.within),
+	  "keep every snapshot this young (from the newest), e.g. 2d" },
 	{ CONF_SEC_AGENT, "host", CONF_T_NAME, C(host),
 	  "the name this host's snapshots are grouped under; default: the host name" },
 };
@@ -429,6 +443,17 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 		*(int *)(void *)slot = (int)n;
 		return 0;
 	}
+	case CONF_T_COUNT: {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*v == '\0' || *end != '\0' || n < 0 || n > 1000000) {
+			snprintf(err, errlen, "'%.64s' is not a whole number from 0 to 1000000", v);
+			return -1;
+		}
+		*(unsigned *)(void *)slot = (unsigned)n;
+		return 0;
+	}
 	case CONF_T_ZONE:
 		if (!cron_zone_valid(v))
 			return fail(err, errlen, "is not a time zone of /usr/share/zoneinfo (e.g. Europe/Berlin, UTC)", v);
@@ -572,6 +597,9 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 		break;
 	case CONF_T_INT:
 		fprintf(out, "%d", *(const int *)(const void *)slot);
+		break;
+	case CONF_T_COUNT:
+		fprintf(out, "%u", *(const unsigned *)(const void *)slot);
 		break;
 	case CONF_T_SIZE:
 		fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)(const void *)slot);

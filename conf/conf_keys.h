@@ -41,9 +41,10 @@ enum conf_type {
 	CONF_T_ADDRESSING,	/* path or virtual */
 	CONF_T_SIZE,		/* a size such as 50M */
 	CONF_T_NAME,		/* a name for object names (util_name_valid) */
+	CONF_T_COUNT,		/* a whole number from 0 to 1000000 (unsigned) */
 };
 
-#define CONF_NKEYS 40
+#define CONF_NKEYS 64
 
 struct conf_key {
 	enum conf_section section;
