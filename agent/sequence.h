@@ -18,6 +18,7 @@ struct seq_opts {
 	const struct strlist *exclude_disks;	/* targets or DOM:TARGET globs */
 	const char *name;			/* backup name; NULL: the domain's */
 	bool quiet;				/* no progress lines */
+	time_t time;				/* recorded snapshot time; 0: now */
 	/* Set by SIGTERM/SIGINT: reach a safe point and stop. */
 	const volatile sig_atomic_t *cancel;
 };

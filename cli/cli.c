@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "common/cron.h"
 #include "common/log.h"
+#include "repo/forget.h"
 #include "repo/manifest.h"
 
 /* The one flag a signal handler may set. */
@@ -142,4 +143,72 @@ cli_stats_json(const struct backup_stats *st)
 	json_object_object_add(o, "bytes_stored", json_object_new_int64((int64_t)st->bytes_stored));
 	json_object_object_add(o, "seconds", json_object_new_double(st->seconds));
 	return o;
+}
+
+int
+cli_parse_time(const char *s, const char *option, time_t *t)
+{
+	struct tm tm;
+	const char *rest;
+	int sign, hh, mm;
+
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (rest != NULL && strcmp(rest, "Z") == 0) {
+		*t = timegm(&tm);
+		return 0;
+	}
+	if (rest != NULL && (rest[0] == '+' || rest[0] == '-') &&
+	    sscanf(rest + 1, "%2d:%2d", &hh, &mm) == 2 && strlen(rest) == 6 && hh < 24 && mm < 60) {
+		sign = rest[0] == '+' ? 1 : -1;
+		*t = timegm(&tm) - sign * (hh * 3600 + mm * 60);
+		return 0;
+	}
+	log_error("%s '%s': expected an ISO 8601 time such as 2026-11-20T02:00:00Z or 2026-11-20T03:00:00+01:00",
+	    option, s);
+	return -1;
+}
+
+size_t
+cli_forget_apply(struct repo *r, struct forget_plan *plan, bool dry_run, json_object *arr)
+{
+	size_t failed = dry_run ? 0 : forget_remove(r, plan);
+
+	for (size_t g = 0; g < plan->n;) {
+		size_t e = g, removing = 0;
+
+		while (e < plan->n && manifest_same_group(plan->items[g].m, plan->items[e].m))
+			removing += plan->items[e++].rule == KEEP_NOT;
+		if (arr == NULL)
+			printf("%s/%s: %zu snapshots, keeping %zu, %s %zu\n",
+			    manifest_host(plan->items[g].m), plan->items[g].m->name, e - g,
+			    e - g - removing, dry_run ? "would remove" : "removing", removing);
+		for (size_t i = g; i < e; i++) {
+			const struct forget_item *it = &plan->items[i];
+			bool keep = it->rule != KEEP_NOT;
+			const char *action = keep ? "keep" : dry_run ? "would remove" :
+			    it->removed ? "removed" : "FAILED";
+
+			if (arr != NULL) {
+				json_object *o = json_object_new_object();
+
+				json_object_object_add(o, "host", json_object_new_string(manifest_host(it->m)));
+				json_object_object_add(o, "name", json_object_new_string(it->m->name));
+				json_object_object_add(o, "snapshot", json_object_new_string(it->m->id));
+				json_object_object_add(o, "time", json_object_new_string(it->m->time));
+				json_object_object_add(o, "keep", json_object_new_boolean(keep));
+				if (keep)
+					json_object_object_add(o, "rule",
+					    json_object_new_string(retention_rule_name(it->rule)));
+				else
+					json_object_object_add(o, "removed", json_object_new_boolean(it->removed));
+				json_object_array_add(arr, o);
+			} else {
+				printf("  %-12s %s  %s  %s\n", action, it->m->id, it->m->time,
+				    retention_rule_name(it->rule));
+			}
+		}
+		g = e;
+	}
+	return failed;
 }

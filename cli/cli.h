@@ -69,6 +69,7 @@ int cmd_repair(struct cli *cli, int argc, char **argv);
 int cmd_schedule(struct cli *cli, int argc, char **argv);
 int cmd_daemon(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_forget(struct cli *cli, int argc, char **argv);
 
 struct repo;
 struct manifest;
@@ -82,5 +83,22 @@ void cli_format_time(time_t t, const char *tz, char *buf, size_t len);
 
 /* cli_stats_json: a new JSON object of ST's counters (the caller puts it). */
 struct json_object *cli_stats_json(const struct backup_stats *st);
+
+/*
+ * cli_parse_time: an ISO 8601 time, "2026-11-20T02:00:00Z" or with an
+ * offset ("...T03:00:00+01:00"), into *T. Returns 0, or -1 (logged,
+ * naming OPTION).
+ */
+int cli_parse_time(const char *s, const char *option, time_t *t);
+
+/*
+ * cli_forget_apply: remove what PLAN removes (unless DRY_RUN) and print
+ * every snapshot of its groups, kept (with the rule) or removed: as text,
+ * or appended to the JSON array ARR when it is not NULL. Returns the
+ * number of manifests that could not be removed.
+ */
+struct forget_plan;
+size_t cli_forget_apply(struct repo *r, struct forget_plan *plan, bool dry_run,
+    struct json_object *arr);
 
 #endif

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "common/log.h"
 #include "repo/backup.h"
+#include "repo/forget.h"
 #include "repo/layout.h"
 #include "repo/manifest.h"
 
@@ -62,15 +63,43 @@ result_json(const char *dom, const struct seq_result *r, bool ok)
 	return o;
 }
 
+/*
+ * After a job's run: its keep rules applied to this host's snapshots of
+ * the domains it backed up. Returns 0, or -1 (logged).
+ */
+static int
+job_forget(struct repo *r, const struct conf_job *job, const struct strlist *done, bool json)
+{
+	const struct keep_policy *p = &job->keep;
+	struct forget_plan plan;
+	size_t failed;
+
+	if (done->n == 0 || retention_policy_empty(p))
+		return 0;
+	if (forget_select(r, repo_host(r), done, NULL, p, job->timezone, &plan) < 0)
+		return -1;
+	if (json) {
+		failed = forget_remove(r, &plan);
+	} else {
+		printf("job %s: applying its keep rules\n", job->name);
+		failed = cli_forget_apply(r, &plan, false, NULL);
+	}
+	if (plan.nremove > 0)
+		log_info("job %s: %zu snapshots forgotten; 'virtvault prune' frees their data",
+		    job->name, plan.nremove - failed);
+	forget_plan_free(&plan);
+	return failed ? -1 : 0;
+}
+
 static int
 backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool all,
-    int quiesce, bool json, bool dry_run)
+    int quiesce, time_t when, bool json, bool dry_run)
 {
 	const struct conf_job *job = NULL;
 	struct conf_job none;
 	struct hv *hv = NULL;
 	struct repo *r = NULL;
-	struct strlist sel = { 0 };
+	struct strlist sel = { 0 }, done = { 0 };
 	struct backup_stats total;
 	json_object *arr = NULL;
 	size_t ok = 0, failed = 0;
@@ -127,8 +156,13 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			failed += sel.n - i;
 			break;
 		}
-		struct seq_opts o = { quiesce >= 0 ? (enum conf_quiesce)quiesce : job->quiesce,
-			&job->exclude_disks, NULL, cli->verbosity < 0 || json, cli->cancel };
+		struct seq_opts o = {
+			.quiesce = quiesce >= 0 ? (enum conf_quiesce)quiesce : job->quiesce,
+			.exclude_disks = &job->exclude_disks,
+			.quiet = cli->verbosity < 0 || json,
+			.time = when,
+			.cancel = cli->cancel,
+		};
 		struct seq_result res;
 		int rc = seq_backup_domain(hv, r, cli->conf, sel.v[i], &o, &res);
 
@@ -140,6 +174,7 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			continue;
 		}
 		ok++;
+		strlist_add(&done, sel.v[i]);
 		total.bytes_read += res.stats.bytes_read;
 		total.chunks_total += res.stats.chunks_total;
 		total.chunks_new += res.stats.chunks_new;
@@ -172,9 +207,13 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		json_object_put(o);
 	}
 	ret = failed == 0 ? CLI_EXIT_OK : ok == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_PARTIAL;
+	/* Retention only after the job's own run; a failure to forget is a failure. */
+	if (jobname != NULL && job_forget(r, job, &done, json) < 0 && ret == CLI_EXIT_OK)
+		ret = CLI_EXIT_PARTIAL;
 out:
 	json_object_put(arr);
 	strlist_clear(&sel);
+	strlist_clear(&done);
 	repo_close(r);
 	hv_close(hv);
 	return ret;
@@ -195,13 +234,16 @@ file_name_for(const struct manifest *m, const char *path, size_t pos)
 int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--json] [--dry-run]\n"
-	    "       virtvault backup --image PATH... --name NAME [--json]\n\n"
+	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--time ISO-8601] [--json] [--dry-run]\n"
+	    "       virtvault backup --image PATH... --name NAME [--time ISO-8601] [--json]\n\n"
 	    "Backs up running, paused or shut-off domains live and consistently: one\n"
 	    "atomic external snapshot of all disks (quiesced per policy), the bases\n"
 	    "copied into the repository, the overlays committed back and pivoted,\n"
 	    "the chains verified, the manifest published. --job takes the job's\n"
 	    "domains, exclusions and quiesce policy; --dry-run only lists the domains.\n"
+	    "A job with keep_* rules then forgets this host's snapshots of the\n"
+	    "domains it backed up that the rules do not keep (see 'forget').\n"
+	    "--time records another snapshot time (imports, testing retention).\n"
 	    "Exit 3 when some domains failed.\n"
 	    "With --image: image files (raw or qcow2, byte for byte), no libvirt.\n";
 	static const struct option opts[] = {
@@ -212,6 +254,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		{ "job", required_argument, NULL, 'J' },
 		{ "quiesce", required_argument, NULL, 'Q' },
 		{ "dry-run", no_argument, NULL, 'N' },
+		{ "time", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -219,6 +262,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	const char *jobname = NULL;
 	bool all = false, dry_run = false;
 	int quiesce = -1;
+	time_t when = 0;
 	const char *name = NULL;
 	struct repo *r = NULL;
 	struct backup *b = NULL;
@@ -233,6 +277,10 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		case 'a': all = true; break;
 		case 'N': dry_run = true; break;
 		case 'J': jobname = optarg; break;
+		case 'T':
+			if (cli_parse_time(optarg, "--time", &when) < 0)
+				return CLI_EXIT_USAGE;
+			break;
 		case 'Q': {
 			enum conf_quiesce q;
 
@@ -258,7 +306,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		}
 		for (int i = optind; i < argc; i++)
 			strlist_add(&doms, argv[i]);
-		ret = backup_domains(cli, &doms, jobname, all, quiesce, json, dry_run);
+		ret = backup_domains(cli, &doms, jobname, all, quiesce, when, json, dry_run);
 		strlist_clear(&doms);
 		return ret;
 	}
@@ -284,6 +332,8 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	r = repo_open(cli->conf);
 	if (r == NULL || (b = backup_new(r, name)) == NULL)
 		goto out;
+	if (when != 0)
+		backup_set_time(b, when);
 	for (size_t i = 0; i < images.n; i++) {
 		char *label = xasprintf("backup %s", util_basename(images.v[i]));
 		struct progress *p = progress_new(label, 0, stderr, -1, cli->verbosity < 0);

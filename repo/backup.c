@@ -99,6 +99,12 @@ fail:
 }
 
 void
+backup_set_time(struct backup *b, time_t t)
+{
+	strftime(b->m->time, sizeof(b->m->time), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+}
+
+void
 backup_set_cancel(struct backup *b, const volatile sig_atomic_t *flag)
 {
 	b->cancel = flag;

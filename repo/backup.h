@@ -7,6 +7,7 @@
 #define VV_BACKUP_H
 
 #include <signal.h>
+#include <time.h>
 
 #include "common/progress.h"
 #include "repo/manifest.h"
@@ -34,6 +35,10 @@ int backup_add_file(struct backup *b, const char *path, const char *name,
  * *FLAG becomes non-zero; set from a signal handler.
  */
 void backup_set_cancel(struct backup *b, const volatile sig_atomic_t *flag);
+
+/* backup_set_time: record T as the snapshot's time instead of now (imports,
+ * tests of retention). */
+void backup_set_time(struct backup *b, time_t t);
 
 /* backup_manifest: the manifest being built (to add source details). */
 struct manifest *backup_manifest(struct backup *b);

@@ -71,12 +71,11 @@ retention_apply(const struct keep_policy *p, const char *tz, const time_t *times
 		[KEEP_WEEKLY] = p->weekly, [KEEP_MONTHLY] = p->monthly, [KEEP_YEARLY] = p->yearly,
 	};
 	bool *removed = xcalloc(n + 1, sizeof(*removed));
-	bool any = p->within > 0;
+	bool any = !retention_policy_empty(p);
 
 	for (size_t i = 0; i < n; i++)
 		rule[i] = KEEP_NOT;
 	for (enum keep_rule r = KEEP_LAST; r <= KEEP_YEARLY; r++) {
-		any |= counts[r] > 0;
 		apply_rule(r, counts[r], tz, times, n, rule, removed);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -88,6 +87,13 @@ retention_apply(const struct keep_policy *p, const char *tz, const time_t *times
 	if (n > 0 && rule[0] == KEEP_NOT)
 		rule[0] = KEEP_NEWEST;
 	free(removed);
+}
+
+bool
+retention_policy_empty(const struct keep_policy *p)
+{
+	return p->last == 0 && p->hourly == 0 && p->daily == 0 && p->weekly == 0 &&
+	    p->monthly == 0 && p->yearly == 0 && p->within == 0;
 }
 
 const char *

@@ -41,6 +41,9 @@ enum keep_rule {
 void retention_apply(const struct keep_policy *p, const char *tz, const time_t *times,
     size_t n, enum keep_rule *rule);
 
+/* retention_policy_empty: whether P has no rule (everything is kept). */
+bool retention_policy_empty(const struct keep_policy *p);
+
 /* retention_rule_name: "last", "daily", ..., "newest", "no policy", "" for KEEP_NOT. */
 const char *retention_rule_name(enum keep_rule r);
 

@@ -78,3 +78,100 @@ test_lifecycle_two_hosts_one_name() {
 	[ "$(json_len)" = 1 ] || fail "list --host hostb: $OUT"
 	expect_rc 2 "$VV" -c "$a" list --host 'bad/host'
 }
+
+# forget_count JSON_OUT KEEP: how many entries of forget --json have keep=KEEP.
+forget_count() {
+	python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['keep'] == ($1 == 'true')))" <<<"$OUT"
+}
+
+test_lifecycle_forget_policy_and_named() {
+	local rd=$BED_DIR/forgetrepo d id
+	host_conf f hostf "file://$rd"
+	expect_rc 0 "$VV" -c "$HC" init
+	head -c 2M /dev/urandom >"$BED_DIR/hist.raw"
+	# Ten nights, and a second backup on the last day.
+	for d in 17 18 19 20 21 22 23 24 25 26; do
+		expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/hist.raw" --name hist \
+			--time "2026-11-${d}T02:00:00Z"
+	done
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/hist.raw" --name hist \
+		--time "2026-11-26T05:00:00+01:00"
+	expect_rc 0 "$VV" -c "$HC" list hist --json
+	[ "$(json_len)" = 11 ] || fail "expected 11 snapshots: $OUT"
+	expect_in '"time":"2026-11-26T04:00:00Z"'
+	# Dry run: the plan, nothing removed.
+	expect_rc 0 "$VV" -c "$HC" forget --keep-daily 3 --keep-weekly 2 --dry-run
+	expect_in "hostf/hist: 11 snapshots, keeping 4, would remove 7"
+	expect_in "daily"
+	expect_in "weekly"
+	expect_rc 0 "$VV" -c "$HC" list hist --json
+	[ "$(json_len)" = 11 ] || fail "the dry run removed something: $OUT"
+	expect_rc 0 "$VV" -c "$HC" forget --keep-daily 3 --keep-weekly 2 --json
+	[ "$(forget_count true)" = 4 ] && [ "$(forget_count false)" = 7 ] || fail "forget --json: $OUT"
+	expect_rc 0 "$VV" -c "$HC" list hist --json
+	[ "$(json_len)" = 4 ] || fail "expected 4 snapshots left: $OUT"
+	# Kept: the 26th's newest, 25, 24 (daily), 22 (weekly: a Sunday ends the week before).
+	expect_in '"time":"2026-11-26T04:00:00Z"'
+	expect_not_in '"time":"2026-11-26T02:00:00Z"'
+	for d in 25 24 22; do
+		expect_in "\"time\":\"2026-11-${d}T02:00:00Z\""
+	done
+	# Another host's group is not touched by default.
+	host_conf g hostg "file://$rd"
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/hist.raw" --name hist --time 2026-11-01T00:00:00Z
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/hist.raw" --name hist --time 2026-11-02T00:00:00Z
+	host_conf f hostf "file://$rd"
+	expect_rc 0 "$VV" -c "$HC" forget --keep-last 1
+	expect_not_in "hostg"
+	expect_rc 0 "$VV" -c "$HC" list --host hostg --json
+	[ "$(json_len)" = 2 ] || fail "forget touched another host: $OUT"
+	# Named: by ID, and by HOST/NAME@latest.
+	expect_rc 0 "$VV" -c "$HC" forget hostg/hist@latest
+	expect_in "removed"
+	expect_rc 0 "$VV" -c "$HC" list --host hostg --json
+	id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["snapshot"])' <<<"$OUT")
+	[ "$(json_len)" = 1 ] || fail "named forget: $OUT"
+	expect_rc 0 "$VV" -c "$HC" forget "${id:0:8}"
+	expect_rc 0 "$VV" -c "$HC" list --host hostg --json
+	[ "$(json_len)" = 0 ] || fail "forget by ID: $OUT"
+	# Bad input.
+	expect_rc 2 "$VV" -c "$HC" forget
+	expect_rc 2 "$VV" -c "$HC" forget --keep-daily x
+	expect_in "--keep-daily 'x'"
+	expect_rc 2 "$VV" -c "$HC" forget --job nosuch
+	expect_in "no [job nosuch]"
+	expect_rc 1 "$VV" -c "$HC" forget ffffffffffff
+	expect_in "no snapshot with ID ffffffffffff"
+	expect_rc 2 "$VV" -c "$HC" backup --image "$BED_DIR/hist.raw" --name hist --time yesterday
+	expect_in "--time 'yesterday'"
+	# What is left still restores.
+	expect_rc 0 "$VV" -c "$HC" verify --deep
+	expect_in "0 problems"
+}
+
+test_lifecycle_job_forgets_after_its_run() {
+	local c=$BED_DIR/jobkeep.conf
+	cat >"$c" <<CONF
+[agent]
+libvirt_uri = $BED_URI
+state_dir = $BED_DIR/state
+[repository]
+url = file://$BED_DIR/jobkeep-repo
+password_file = $BED_DIR/jobkeep.pw
+[job keep2]
+domains = $DOM
+exclude_disks = vdb
+quiesce = try
+keep_last = 2
+CONF
+	printf 'jobkeep-password\n' >"$BED_DIR/jobkeep.pw"
+	chmod 600 "$c" "$BED_DIR/jobkeep.pw"
+	expect_rc 0 "$VV" -q -c "$c" init
+	for _ in 1 2 3; do
+		expect_rc 0 "$VV" -c "$c" backup --job keep2
+	done
+	expect_in "job keep2: applying its keep rules"
+	expect_rc 0 "$VV" -c "$c" list "$DOM" --json
+	[ "$(json_len)" = 2 ] || fail "keep_last = 2 left: $OUT"
+	expect_rc 0 "$VV" -c "$c" check-chain "$DOM"
+}

@@ -1,0 +1,124 @@
+#include "repo/forget.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "transport/store.h"
+
+/* Host, then name, then newest first. */
+static int
+by_group(const void *a, const void *b)
+{
+	const struct manifest *x = ((const struct forget_item *)a)->m;
+	const struct manifest *y = ((const struct forget_item *)b)->m;
+	int c = strcmp(manifest_host(x), manifest_host(y));
+
+	if (c == 0)
+		c = strcmp(x->name, y->name);
+	if (c == 0)
+		c = strcmp(y->time, x->time);
+	return c ? c : strcmp(y->key, x->key);
+}
+
+static time_t
+manifest_epoch(const struct manifest *m)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(m->time, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return 0;
+	return timegm(&tm);
+}
+
+int
+forget_select(struct repo *r, const char *host, const struct strlist *names,
+    const struct strlist *exclude, const struct keep_policy *p, const char *tz,
+    struct forget_plan *out)
+{
+	struct manifest **l = NULL;
+	size_t n = 0, bad = 0, k = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (manifest_load_all(r, host, NULL, &l, &n, &bad) < 0)
+		return -1;
+	if (bad > 0) {
+		log_error("repository %s: %zu manifests cannot be read; forgetting nothing (verify, or remove them by hand)",
+		    repo_url(r), bad);
+		manifest_list_free(l, n);
+		return -1;
+	}
+	out->items = xcalloc(n + 1, sizeof(*out->items));
+	for (size_t i = 0; i < n; i++) {
+		if ((names != NULL && names->n > 0 && !strlist_glob_any(names, l[i]->name)) ||
+		    (exclude != NULL && strlist_glob_any(exclude, l[i]->name))) {
+			manifest_free(l[i]);
+			continue;
+		}
+		out->items[k++].m = l[i];
+	}
+	free(l);
+	out->n = k;
+	qsort(out->items, k, sizeof(*out->items), by_group);
+	for (size_t g = 0; g < k;) {
+		size_t e = g;
+		time_t *times;
+		enum keep_rule *rules;
+
+		while (e < k && manifest_same_group(out->items[g].m, out->items[e].m))
+			e++;
+		times = xcalloc(e - g + 1, sizeof(*times));
+		rules = xcalloc(e - g + 1, sizeof(*rules));
+		for (size_t i = g; i < e; i++)
+			times[i - g] = manifest_epoch(out->items[i].m);
+		retention_apply(p, tz, times, e - g, rules);
+		for (size_t i = g; i < e; i++) {
+			out->items[i].rule = rules[i - g];
+			out->nremove += rules[i - g] == KEEP_NOT;
+		}
+		free(times);
+		free(rules);
+		g = e;
+	}
+	return 0;
+}
+
+int
+forget_manifest(struct repo *r, const struct manifest *m)
+{
+	int rc = store_delete(repo_store(r), m->key);
+
+	if (rc == VV_NOT_FOUND) {
+		log_warn("repository %s: snapshot %s was already gone", repo_url(r), m->id);
+		return 0;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+size_t
+forget_remove(struct repo *r, struct forget_plan *plan)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		struct forget_item *it = &plan->items[i];
+
+		if (it->rule != KEEP_NOT)
+			continue;
+		if (forget_manifest(r, it->m) == 0)
+			it->removed = true;
+		else
+			failed++;
+	}
+	return failed;
+}
+
+void
+forget_plan_free(struct forget_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		manifest_free(plan->items[i].m);
+	free(plan->items);
+	memset(plan, 0, sizeof(*plan));
+}
