@@ -36,11 +36,11 @@ LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/flusher.c \
              common/crypto.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
-TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_sign.c transport/s3_policy.c \
+TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
-             repo/retention.c repo/forget.c
+             repo/retention.c repo/forget.c repo/lock.c repo/prune.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c \
              agent/overlay.c agent/chain.c agent/commit.c \
@@ -48,7 +48,7 @@ AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent
 SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
-             cli/cmd_verify.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c \
+             cli/cmd_verify.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c \
              cli/cmd_schedule.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(TRANSPORT_SRC) $(REPO_SRC) $(STATE_SRC) \
@@ -58,7 +58,8 @@ CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
 # The integration tests' build: the same program with the fault hooks of
 # the sequence compiled in (VIRTVAULT_TEST_STALL); never installed.
-FAULT_OBJ  := $(BUILD)/obj-faults/agent/sequence.o
+FAULT_SRC  := agent/sequence.c repo/backup.c
+FAULT_OBJ  := $(FAULT_SRC:%.c=$(BUILD)/obj-faults/%.o)
 FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
@@ -85,7 +86,7 @@ $(BUILD)/obj-faults/%.o: %.c
 	@echo "  CC      $< (fault hooks)"
 	$(Q)$(CC) $(ALL_CFLAGS) -DVV_FAULT_HOOKS -MMD -MP -c -o $@ $<
 
-$(FAULTS_BIN): $(filter-out $(BUILD)/obj/agent/sequence.o,$(LIB_OBJ)) $(FAULT_OBJ) $(CMD_OBJ)
+$(FAULTS_BIN): $(filter-out $(FAULT_SRC:%.c=$(BUILD)/obj/%.o),$(LIB_OBJ)) $(FAULT_OBJ) $(CMD_OBJ)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 

@@ -9,6 +9,7 @@
 
 #include "agent/define.h"
 #include "cli/cli.h"
+#include "repo/lock.h"
 #include "common/log.h"
 #include "repo/restore.h"
 
@@ -47,6 +48,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	bool define = false;
 	struct manifest *m = NULL;
 	struct repo *r = NULL;
+	struct repo_lock *lock = NULL;
 	struct progress *p = NULL;
 	bool force = false;
 	int ch, ret = CLI_EXIT_FAILURE;
@@ -71,7 +73,10 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		strlist_clear(&only);
 		return CLI_EXIT_USAGE;
 	}
-	if ((r = repo_open(cli->conf)) == NULL || (m = cli_find_snapshot(r, argv[optind])) == NULL)
+	/* Shared: no prune deletes what the snapshot needs while it is read. */
+	if ((r = repo_open(cli->conf)) == NULL ||
+	    repo_lock_take(r, REPO_LOCK_SHARED, "restore", &lock) != 0 ||
+	    (m = cli_find_snapshot(r, argv[optind])) == NULL)
 		goto out;
 	p = progress_new("restore", bytes_of(m, &only), stderr, -1, cli->verbosity < 0);
 	if (restore_files(r, m, to, &only, force, p) < 0) {
@@ -103,6 +108,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 out:
 	progress_free(p);
 	manifest_free(m);
+	repo_lock_release(lock);
 	repo_close(r);
 	strlist_clear(&only);
 	return ret;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "repo/lock.h"
 #include "common/log.h"
 #include "repo/verify.h"
 
@@ -26,6 +27,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	struct manifest **l = NULL;
 	size_t n = 0, bad = 0;
 	struct repo *r;
+	struct repo_lock *lock = NULL;
 	struct progress *p;
 	bool deep = false;
 	uint64_t total = 0;
@@ -43,7 +45,10 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if ((r = repo_open(cli->conf)) == NULL)
 		return CLI_EXIT_FAILURE;
-	if (manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0) {
+	/* Shared: no prune deletes what the snapshots need while they are read. */
+	if (repo_lock_take(r, REPO_LOCK_SHARED, "verify", &lock) != 0 ||
+	    manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0) {
+		repo_lock_release(lock);
 		repo_close(r);
 		return CLI_EXIT_FAILURE;
 	}
@@ -83,6 +88,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		    deep ? " (deep)" : "", problems + (long)bad, problems + (long)bad == 1 ? "" : "s",
 		    bad ? " (including unreadable manifests or unknown snapshots)" : "");
 	manifest_list_free(l, n);
+	repo_lock_release(lock);
 	repo_close(r);
 	return problems == 0 && bad == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }

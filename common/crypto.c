@@ -220,3 +220,16 @@ crypto_unhex(const char *in, uint8_t *out, size_t len)
 	}
 	return in[2 * len] == '\0' ? 0 : -1;
 }
+
+void
+crypto_md5_base64(const void *data, size_t len, char out[25])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, md, &n, EVP_md5(), NULL) != 1 || n != 16)
+		n = 0;
+	if (n == 0)
+		memset(md, 0, 16);
+	EVP_EncodeBlock((unsigned char *)out, md, 16);
+}

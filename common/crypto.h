@@ -65,6 +65,10 @@ int crypto_open(const uint8_t key[CRYPTO_KEY_LEN], const uint8_t nonce[CRYPTO_NO
 /* crypto_hex: LEN bytes as lower-case hex into OUT (2*LEN+1 bytes). */
 void crypto_hex(const uint8_t *in, size_t len, char *out);
 
+/* crypto_md5_base64: the base64 MD5 of DATA into OUT (25 bytes), for the
+ * Content-MD5 header S3 requires on some requests; not for security. */
+void crypto_md5_base64(const void *data, size_t len, char out[25]);
+
 /* crypto_unhex: 2*LEN hex digits into OUT. Returns 0 or -1. */
 int crypto_unhex(const char *in, uint8_t *out, size_t len);
 

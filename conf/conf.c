@@ -338,6 +338,7 @@ set_defaults(struct conf *c)
 	c->upload_parallel = 8;
 	c->request_timeout = 60;
 	c->multipart_threshold = 64ULL * 1024 * 1024;
+	c->lock_wait = 600;
 }
 
 /* Secrets the file left out come from the environment. */
@@ -540,6 +541,7 @@ conf_free(struct conf *c)
 	free(c->path);
 	free(c->libvirt_uri);
 	free(c->host);
+	free(c->prune_schedule);
 	free(c->state_dir);
 	free(c->overlay_dir);
 	free(c->metrics_file);

@@ -104,6 +104,8 @@ struct conf {
 	uint64_t bandwidth_limit;	/* bytes per second in all, 0: none */
 	uint64_t request_timeout;	/* seconds a request may stall */
 	uint64_t multipart_threshold;
+	uint64_t lock_wait;		/* seconds to wait for a conflicting lock */
+	char *prune_schedule;		/* cron expression of the daemon's prune, or NULL */
 
 	struct conf_job *jobs;
 	size_t njobs;

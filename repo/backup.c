@@ -16,11 +16,13 @@
 #include "repo/chunkset.h"
 #include "repo/fetch.h"
 #include "repo/layout.h"
+#include "repo/lock.h"
 #include "repo/index.h"
 
 struct backup {
 	const volatile sig_atomic_t *cancel;
 	struct repo *repo;
+	struct repo_lock *lock;	/* shared, from before the listing to the manifest */
 	struct chunkset *known;
 	struct manifest *m;
 	double t0;		/* clock_mono() at the start */
@@ -63,12 +65,43 @@ struct pipe {
 	struct progress *progress;
 };
 
+#ifdef VV_FAULT_HOOKS
+/*
+ * Fault hook of the test build only (build/virtvault-faults): with
+ * VIRTVAULT_TEST_STALL=listed, a backup stops after its chunk listing,
+ * creates the file VIRTVAULT_TEST_STALL_MARKER and waits until it is
+ * removed, so that a test can run a prune in that window.
+ */
+static void
+stall_after_listing(void)
+{
+	const char *want = getenv("VIRTVAULT_TEST_STALL");
+	const char *marker = getenv("VIRTVAULT_TEST_STALL_MARKER");
+	FILE *f;
+
+	if (want == NULL || strcmp(want, "listed") != 0 || marker == NULL)
+		return;
+	f = fopen(marker, "w");
+	if (f != NULL)
+		fclose(f);
+	while (access(marker, F_OK) == 0)
+		usleep(50000);
+}
+#else
+static void
+stall_after_listing(void)
+{
+}
+#endif
+
 struct backup *
 backup_new(struct repo *r, const char *name)
 {
 	struct backup *b = xcalloc(1, sizeof(*b));
 	uint8_t rid[8];
 	time_t now = time(NULL);
+	char *what;
+	int rc;
 
 	if (!layout_name_valid(name)) {
 		log_error("backup name '%s' is invalid: use " LAYOUT_NAME_RULE, name);
@@ -78,8 +111,13 @@ backup_new(struct repo *r, const char *name)
 	b->t0 = clock_mono();
 	b->repo = r;
 	b->known = chunkset_new();
-	if (fetch_chunk_ids(r, b->known) < 0)
+	what = xasprintf("backup %s", name);
+	/* Held before the listing: a chunk seen there stays until the manifest. */
+	rc = repo_lock_take(r, REPO_LOCK_SHARED, what, &b->lock);
+	free(what);
+	if (rc != 0 || fetch_chunk_ids(r, b->known) < 0)
 		goto fail;
+	stall_after_listing();
 	if (crypto_random(rid, sizeof(rid)) < 0)
 		goto fail;
 	b->m = xcalloc(1, sizeof(*b->m));
@@ -141,6 +179,7 @@ backup_free(struct backup *b)
 {
 	if (b == NULL)
 		return;
+	repo_lock_release(b->lock);
 	chunkset_free(b->known);
 	manifest_free(b->m);
 	free(b);
@@ -567,8 +606,9 @@ backup_commit(struct backup *b)
 	int ret;
 
 	m->stats.seconds = clock_mono() - b->t0;
-	/* Everything the manifest references is durable before it exists. */
-	if (store_sync(repo_store(b->repo)) < 0)
+	/* Everything the manifest references is durable before it exists, and
+	 * no prune can have taken what this backup found in its listing. */
+	if (store_sync(repo_store(b->repo)) < 0 || repo_lock_check(b->lock) < 0)
 		return -1;
 	key = layout_snapshot_key(repo_version(b->repo), m->host, m->name, m->time, m->id);
 	json = manifest_to_json(m);

@@ -7,6 +7,7 @@
  *   chunks/XX/ID                chunks of image bytes
  *   indexes/XX/ID               per image file, the ordered chunk IDs
  *   snapshots/HOST/NAME/TIME-ID manifests (version 1: snapshots/NAME/TIME-ID)
+ *   locks/ID                    who works on the repository (repo/lock.h)
  */
 #ifndef VV_REPO_LAYOUT_H
 #define VV_REPO_LAYOUT_H
@@ -23,6 +24,7 @@
 #define LAYOUT_CHUNKS "chunks/"
 #define LAYOUT_INDEXES "indexes/"
 #define LAYOUT_SNAPSHOTS "snapshots/"
+#define LAYOUT_LOCKS "locks/"
 
 /* Room for any key this file makes but a snapshot's. */
 #define LAYOUT_KEY_MAX 96

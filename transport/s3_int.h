@@ -71,6 +71,11 @@ char *s3_object_path(struct s3 *s, const char *key);
 /* s3_report: log a failed response to WHAT of KEY in an operator's words. */
 void s3_report(struct s3 *s, const char *what, const char *key, long http, const char *body);
 
+/* s3_delete_many, s3_cleanup: the store operations (s3_batch.c). */
+struct store;
+size_t s3_delete_many(struct store *st, char *const *keys, size_t n);
+int s3_cleanup(struct store *st, time_t before, bool dry_run, size_t *found);
+
 /* s3_put_multipart: KEY of LEN bytes in parts; aborted on failure. 0 or -1. */
 int s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len);
 

@@ -166,6 +166,14 @@ s3_request(struct s3 *s, const char *method, const char *path, const char *query
 		snprintf(line, sizeof(line), "x-amz-content-sha256: %s", payload);
 		hl = curl_slist_append(hl, line);
 		hl = curl_slist_append(hl, "Expect:");
+		if (strcmp(method, "POST") == 0 && data != NULL) {
+			/* DeleteObjects requires it; harmless on the others. */
+			char md5[25];
+
+			crypto_md5_base64(data, dlen, md5);
+			snprintf(line, sizeof(line), "Content-MD5: %s", md5);
+			hl = curl_slist_append(hl, line);
+		}
 		r->len = 0;
 		r->over = false;
 		r->etag[0] = '\0';

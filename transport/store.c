@@ -71,7 +71,39 @@ store_exists(struct store *s, const char *key)
 int
 store_list(struct store *s, const char *prefix, struct strlist *keys)
 {
-	return s->ops->list(s, prefix, keys);
+	return s->ops->list(s, prefix, keys, NULL);
+}
+
+int
+store_list_sizes(struct store *s, const char *prefix, struct strlist *keys, uint64_t **sizes)
+{
+	*sizes = NULL;
+	return s->ops->list(s, prefix, keys, sizes);
+}
+
+size_t
+store_delete_many(struct store *s, char *const *keys, size_t n)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!valid_key(keys[i])) {
+			log_error("repository %s: invalid object key '%s'", s->url, keys[i]);
+			return n;
+		}
+	}
+	if (s->ops->del_many != NULL)
+		return s->ops->del_many(s, keys, n);
+	for (size_t i = 0; i < n; i++)
+		failed += s->ops->del(s, keys[i]) < 0;
+	return failed;
+}
+
+int
+store_cleanup(struct store *s, time_t before, bool dry_run, size_t *found)
+{
+	*found = 0;
+	return s->ops->cleanup(s, before, dry_run, found);
 }
 
 int

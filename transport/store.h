@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/outcome.h"
 #include "common/util.h"
@@ -83,6 +84,28 @@ int store_list(struct store *s, const char *prefix, struct strlist *keys);
 
 /* store_delete: remove KEY. Returns 0, VV_NOT_FOUND, or -1 (logged). */
 int store_delete(struct store *s, const char *key);
+
+/*
+ * store_list_sizes: as store_list, with the size of each key in a new
+ * array *SIZES (free()), in the order of KEYS.
+ */
+int store_list_sizes(struct store *s, const char *prefix, struct strlist *keys,
+    uint64_t **sizes);
+
+/*
+ * store_delete_many: remove the N KEYS (a missing one is no error), in
+ * batches where the store has them (S3 DeleteObjects, 1000 keys each).
+ * Returns the number that could not be removed (each logged).
+ */
+size_t store_delete_many(struct store *s, char *const *keys, size_t n);
+
+/*
+ * store_cleanup: the debris of interrupted writes begun before BEFORE
+ * (epoch seconds): temporary files of file://, incomplete multipart
+ * uploads of s3://. Counts them into *FOUND and removes them unless
+ * DRY_RUN. Returns 0 or -1 (logged).
+ */
+int store_cleanup(struct store *s, time_t before, bool dry_run, size_t *found);
 
 /*
  * store_sync: every object put so far is on stable storage when it

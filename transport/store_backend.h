@@ -2,6 +2,8 @@
 #ifndef VV_STORE_BACKEND_H
 #define VV_STORE_BACKEND_H
 
+#include <time.h>
+
 #include "transport/store.h"
 
 struct store_ops {
@@ -10,8 +12,14 @@ struct store_ops {
 	int (*get)(struct store *s, const char *key, void **buf, size_t *len,
 	    size_t cap);
 	int (*exists)(struct store *s, const char *key);
-	int (*list)(struct store *s, const char *prefix, struct strlist *keys);
+	/* SIZES, when not NULL, grows with KEYS: the size of each key listed. */
+	int (*list)(struct store *s, const char *prefix, struct strlist *keys, uint64_t **sizes);
 	int (*del)(struct store *s, const char *key);
+	/* Delete N keys; the number that could not be (each logged). NULL: one by one. */
+	size_t (*del_many)(struct store *s, char *const *keys, size_t n);
+	/* Debris of interrupted writes begun before BEFORE (epoch seconds): count
+	 * them into *FOUND and remove them unless DRY_RUN. 0 or -1 (logged). */
+	int (*cleanup)(struct store *s, time_t before, bool dry_run, size_t *found);
 	int (*sync)(struct store *s);
 	int (*parallel)(struct store *s);	/* requests worth running at once, or 0 */
 	uint64_t (*requests)(struct store *s);	/* network requests made, retries included */

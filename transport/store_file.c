@@ -209,10 +209,11 @@ fs_exists(struct store *s, const char *key)
 	return -1;
 }
 
-/* Walk DIR (relative REL under the root) appending keys with PREFIX. */
+/* Walk DIR (relative REL under the root) appending keys with PREFIX (and
+ * their sizes to *SIZES when SIZES is not NULL). */
 static int
 walk(struct store *s, const char *rel, const char *prefix, struct strlist *keys,
-    int depth)
+    uint64_t **sizes, int depth)
 {
 	struct fstore *f = fs_of(s);
 	char *path = *rel ? util_path_join(f->root, rel) : xstrdup(f->root);
@@ -238,9 +239,16 @@ walk(struct store *s, const char *rel, const char *prefix, struct strlist *keys,
 			/* Descend only where the prefix can still match. */
 			size_t kl = strlen(k);
 			if (strncmp(k, prefix, kl < strlen(prefix) ? kl : strlen(prefix)) == 0)
-				ret = walk(s, k, prefix, keys, depth + 1);
+				ret = walk(s, k, prefix, keys, sizes, depth + 1);
 		} else if (e->d_type == DT_REG && strncmp(k, prefix, strlen(prefix)) == 0) {
 			strlist_add(keys, k);
+			if (sizes != NULL) {
+				struct stat st;
+
+				*sizes = xrealloc(*sizes, keys->n * sizeof(**sizes));
+				(*sizes)[keys->n - 1] = fstatat(f->rootfd, k, &st, 0) == 0 ?
+				    (uint64_t)st.st_size : 0;
+			}
 		}
 		free(k);
 	}
@@ -250,11 +258,11 @@ walk(struct store *s, const char *rel, const char *prefix, struct strlist *keys,
 }
 
 static int
-fs_list(struct store *s, const char *prefix, struct strlist *keys)
+fs_list(struct store *s, const char *prefix, struct strlist *keys, uint64_t **sizes)
 {
 	const char *slash = strrchr(prefix, '/');
 	char *start = slash ? xstrndup(prefix, (size_t)(slash - prefix)) : xstrdup("");
-	int r = walk(s, start, prefix, keys, 0);
+	int r = walk(s, start, prefix, keys, sizes, 0);
 
 	free(start);
 	return r;
@@ -271,6 +279,51 @@ fs_delete(struct store *s, const char *key)
 		return VV_NOT_FOUND;
 	log_error("repository %s: cannot delete %s: %s", s->url, key, strerror(errno));
 	return -1;
+}
+
+/* Temporary files of interrupted puts under REL, older than BEFORE. */
+static int
+sweep_tmp(struct store *s, const char *rel, time_t before, bool dry_run, size_t *found,
+    int depth)
+{
+	struct fstore *f = fs_of(s);
+	char *path = *rel ? util_path_join(f->root, rel) : xstrdup(f->root);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int ret = 0;
+
+	free(path);
+	if (d == NULL)
+		return 0;
+	while (ret == 0 && (e = readdir(d)) != NULL) {
+		char *k;
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		k = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+		if (e->d_type == DT_DIR && depth < 8) {
+			ret = sweep_tmp(s, k, before, dry_run, found, depth + 1);
+		} else if (strstr(e->d_name, TMP_TAG) != NULL &&
+		    fstatat(f->rootfd, k, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime < before) {
+			(*found)++;
+			if (!dry_run && unlinkat(f->rootfd, k, 0) < 0 && errno != ENOENT) {
+				log_error("repository %s: cannot delete temporary file %s: %s", s->url, k,
+				    strerror(errno));
+				ret = -1;
+			}
+		}
+		free(k);
+	}
+	closedir(d);
+	return ret;
+}
+
+static int
+fs_cleanup(struct store *s, time_t before, bool dry_run, size_t *found)
+{
+	return sweep_tmp(s, "", before, dry_run, found, 0);
 }
 
 static int
@@ -306,6 +359,7 @@ static const struct store_ops file_ops = {
 	.exists = fs_exists,
 	.list = fs_list,
 	.del = fs_delete,
+	.cleanup = fs_cleanup,
 	.sync = fs_sync,
 	.close = fs_close,
 };

@@ -131,8 +131,8 @@ s3_delete(struct store *st, const char *key)
 
 /* Keys from one ListObjectsV2 page; the continuation token, if any. */
 static int
-parse_list(struct s3 *s, const char *xml, size_t len, struct strlist *keys, char *next,
-    size_t nextlen)
+parse_list(struct s3 *s, const char *xml, size_t len, struct strlist *keys, uint64_t **sizes,
+    char *next, size_t nextlen)
 {
 	xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -148,14 +148,27 @@ parse_list(struct s3 *s, const char *xml, size_t len, struct strlist *keys, char
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (xmlStrcmp(c->name, BAD_CAST "Contents") == 0) {
-			for (xmlNode *k = c->children; k; k = k->next) {
-				if (k->type == XML_ELEMENT_NODE && xmlStrcmp(k->name, BAD_CAST "Key") == 0) {
-					xmlChar *v = xmlNodeGetContent(k);
+			uint64_t size = 0;
+			bool added = false;
 
-					if (v && strncmp((const char *)v, s->prefix, pl) == 0)
-						strlist_add(keys, (const char *)v + pl);
-					xmlFree(v);
+			for (xmlNode *k = c->children; k; k = k->next) {
+				xmlChar *v;
+
+				if (k->type != XML_ELEMENT_NODE)
+					continue;
+				v = xmlNodeGetContent(k);
+				if (xmlStrcmp(k->name, BAD_CAST "Key") == 0 && v &&
+				    strncmp((const char *)v, s->prefix, pl) == 0) {
+					strlist_add(keys, (const char *)v + pl);
+					added = true;
+				} else if (xmlStrcmp(k->name, BAD_CAST "Size") == 0 && v) {
+					size = strtoull((const char *)v, NULL, 10);
 				}
+				xmlFree(v);
+			}
+			if (added && sizes != NULL) {
+				*sizes = xrealloc(*sizes, keys->n * sizeof(**sizes));
+				(*sizes)[keys->n - 1] = size;
 			}
 		} else if (xmlStrcmp(c->name, BAD_CAST "NextContinuationToken") == 0) {
 			xmlChar *v = xmlNodeGetContent(c);
@@ -169,7 +182,7 @@ parse_list(struct s3 *s, const char *xml, size_t len, struct strlist *keys, char
 }
 
 static int
-s3_list(struct store *st, const char *prefix, struct strlist *keys)
+s3_list(struct store *st, const char *prefix, struct strlist *keys, uint64_t **sizes)
 {
 	struct s3 *s = s3_of(st);
 	struct resp r = RESP_INIT(S3_SMALL_CAP);
@@ -195,7 +208,7 @@ s3_list(struct store *st, const char *prefix, struct strlist *keys)
 			s3_report(s, "listing of", prefix, http, r.buf);
 			goto out;
 		}
-		if (parse_list(s, r.buf, r.len, keys, token, sizeof(token)) < 0) {
+		if (parse_list(s, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
 			log_error("S3 listing of %s at %s: the answer is not valid XML", prefix, s->endpoint);
 			goto out;
 		}
@@ -265,6 +278,8 @@ static const struct store_ops s3_ops = {
 	.exists = s3_exists,
 	.list = s3_list,
 	.del = s3_delete,
+	.del_many = s3_delete_many,
+	.cleanup = s3_cleanup,
 	.sync = s3_sync,
 	.parallel = s3_parallel,
 	.requests = s3_requests,

@@ -175,3 +175,194 @@ CONF
 	[ "$(json_len)" = 2 ] || fail "keep_last = 2 left: $OUT"
 	expect_rc 0 "$VV" -c "$c" check-chain "$DOM"
 }
+
+# The race: three hosts back up changing images in a loop, a forget+prune
+# loop runs, and a killer sends SIGKILL to any of them at random, for
+# RACE_SECONDS (default: a short slice; 'make race' runs it long). Then
+# every snapshot left must verify and restore to an image some writer had.
+
+race_writer() {
+	local c=$1 img=$2 end=$3 rec=$4
+	while [ "$(date +%s)" -lt "$end" ]; do
+		# One block: most chunks stay those of the last run, killed or not.
+		dd if=/dev/urandom of="$img" bs=64K count=1 seek=$((RANDOM % 384)) \
+			conv=notrunc status=none
+		sha256sum <"$img" | cut -d' ' -f1 >>"$rec"
+		"$VV" -q -c "$c" backup --image "$img" --name vm >/dev/null 2>>"$rec.err" || true
+	done
+}
+
+race_pruner() {
+	local c=$1 end=$2 log=$3
+	while [ "$(date +%s)" -lt "$end" ]; do
+		for h in w1 w2 w3; do
+			"$VV" -q -c "$c" forget --host "$h" --keep-last 2 vm >/dev/null 2>>"$log" || true
+		done
+		"$VV" -q -c "$c" prune >/dev/null 2>>"$log" || true
+		sleep 0.1
+	done
+}
+
+race_killer() {
+	local dir=$1 end=$2 log=$3 pids pick what
+	while [ "$(date +%s)" -lt "$end" ]; do
+		sleep "0.$((RANDOM % 7 + 2))"
+		mapfile -t pids < <(pgrep -f -- "-c $dir/" || true)
+		[ "${#pids[@]}" -gt 0 ] || continue
+		pick=${pids[$((RANDOM % ${#pids[@]}))]}
+		what=$(tr '\0' ' ' </proc/"$pick"/cmdline 2>/dev/null || true)
+		if kill -9 "$pick" 2>/dev/null; then
+			echo "$pick $what" >>"$log"
+		fi
+	done
+}
+
+# race_stop PID...: stop the loops and any virtvault they left running.
+race_stop() {
+	local dir=$1 p
+	shift
+	for p in "$@"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $(pgrep -f -- "-c $dir/" || true); do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	for p in "$@"; do
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# race_run URL: the race on the repository at URL (EXTRA config lines in RACE_EXTRA).
+race_run() {
+	local url=$1 dir=$BED_DIR/race-$RANDOM secs=${RACE_SECONDS:-25} end h loops=() snaps id host sha n=0 k
+	mkdir -p "$dir"
+	printf 'race-password\n' >"$dir/pw"
+	chmod 600 "$dir/pw"
+	for h in w1 w2 w3 pruner check; do
+		cat >"$dir/$h.conf" <<CONF
+[agent]
+host = $h
+state_dir = $dir/$h.state
+[repository]
+url = $url
+password_file = $dir/pw
+lock_wait = 2m
+${RACE_EXTRA:-}
+CONF
+		chmod 600 "$dir/$h.conf"
+	done
+	expect_rc 0 "$VV" -c "$dir/check.conf" init
+	head -c 24M /dev/urandom >"$dir/base.raw"
+	end=$(($(date +%s) + secs))
+	for h in w1 w2 w3; do
+		cp "$dir/base.raw" "$dir/img-$h.raw"
+		race_writer "$dir/$h.conf" "$dir/img-$h.raw" "$end" "$dir/$h.versions" &
+		loops+=($!)
+	done
+	race_pruner "$dir/pruner.conf" "$end" "$dir/pruner.log" &
+	loops+=($!)
+	race_killer "$dir" "$end" "$dir/kills" &
+	loops+=($!)
+	sleep "$secs"
+	race_stop "$dir" "${loops[@]}"
+	k=$(wc -l <"$dir/kills" 2>/dev/null || echo 0)
+	echo "race: $secs s, $k processes killed"
+	[ "$k" -ge 3 ] || fail "the killer killed only $k processes"
+	# What the kills left: a prune collects it; then everything verifies.
+	expect_rc 0 "$VV" -c "$dir/check.conf" prune
+	expect_rc 0 "$VV" -c "$dir/check.conf" verify --deep
+	expect_in "0 problems"
+	expect_rc 0 "$VV" -c "$dir/check.conf" locks --json
+	[ "$(json_len)" = 0 ] || fail "locks left after the final prune: $OUT"
+	expect_rc 0 "$VV" -c "$dir/check.conf" list --json
+	snaps=$(python3 -c 'import json,sys; [print(s["snapshot"], s["host"]) for s in json.load(sys.stdin)]' <<<"$OUT")
+	while read -r id host; do
+		[ -n "$id" ] || continue
+		rm -rf "$dir/out"
+		mkdir -p "$dir/out"
+		expect_rc 0 "$VV" -c "$dir/check.conf" restore "$id" --to "$dir/out"
+		sha=$(sha256sum <"$dir/out/img-$host.raw" | cut -d' ' -f1)
+		grep -qx "$sha" "$dir/$host.versions" ||
+			fail "snapshot $id of $host restored to an image no writer had"
+		n=$((n + 1))
+	done <<<"$snaps"
+	echo "race: $n snapshots restored byte-identical to a version their writer backed up"
+	[ "$n" -ge 3 ] || fail "only $n snapshots survived the race"
+}
+
+test_lifecycle_race_file() {
+	race_run "file://$BED_DIR/race-repo"
+}
+
+# The protocol, step by step: a backup that found chunks of a forgotten
+# snapshot in its listing (and will not upload them again) keeps prune from
+# deleting them until its manifest is published.
+test_lifecycle_prune_waits_for_backup_that_reuses_chunks() {
+	local rd=$BED_DIR/protorepo marker=$BED_DIR/proto.listed bpid rc=0
+	host_conf p hostp "file://$rd"
+	printf 'lock_wait = 2s\n' >>"$HC"
+	expect_rc 0 "$VV" -c "$HC" init
+	head -c 6M /dev/urandom >"$BED_DIR/proto.raw"
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/proto.raw" --name proto
+	expect_rc 0 "$VV" -c "$HC" forget proto@latest
+	# Its chunks are unreferenced now. A backup of the same image lists them...
+	VIRTVAULT_TEST_STALL=listed VIRTVAULT_TEST_STALL_MARKER=$marker \
+		"$VV_FAULTS" -c "$HC" backup --image "$BED_DIR/proto.raw" --name proto --json \
+		>"$BED_DIR/proto.out" 2>&1 &
+	bpid=$!
+	wait_for 20 test -f "$marker" || { kill "$bpid"; wait "$bpid" || true; return 1; }
+	# ...and holds its shared lock: prune may not delete.
+	expect_rc 1 "$VV" -c "$HC" prune || rc=1
+	expect_in "is busy: shared lock" || rc=1
+	expect_in "backup proto" || rc=1
+	expect_rc 0 "$VV" -c "$HC" locks || rc=1
+	expect_in "backup proto" || rc=1
+	# A dry run takes no lock and sees the chunks as unused for now.
+	expect_rc 0 "$VV" -c "$HC" prune --dry-run --json || rc=1
+	[ "$(json_field chunks_unused)" = 6 ] || fail "dry run: $OUT" || rc=1
+	rm -f "$marker"
+	wait "$bpid" || fail "the stalled backup failed: $(cat "$BED_DIR/proto.out")" || rc=1
+	[ "$rc" = 0 ] || return 1
+	grep -q '"chunks_new":0' "$BED_DIR/proto.out" || fail "the backup uploaded again: $(cat "$BED_DIR/proto.out")"
+	# Now the chunks are referenced again: nothing to delete, all restores.
+	expect_rc 0 "$VV" -c "$HC" prune --json
+	[ "$(json_field chunks_unused)" = 0 ] || fail "prune deleted chunks of the new snapshot: $OUT"
+	expect_rc 0 "$VV" -c "$HC" verify --deep
+	expect_in "1 snapshot checked (deep): 0 problems"
+}
+
+# A killed backup leaves a stale lock and orphans; prune (and the next
+# backup) do not wait for it, and prune collects both.
+test_lifecycle_prune_after_kill() {
+	local rd=$BED_DIR/killrepo marker=$BED_DIR/kill.listed bpid
+	host_conf k hostk "file://$rd"
+	printf 'lock_wait = 2s\n' >>"$HC"
+	expect_rc 0 "$VV" -c "$HC" init
+	head -c 4M /dev/urandom >"$BED_DIR/kill.raw"
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/kill.raw" --name kill
+	head -c 4M /dev/urandom >"$BED_DIR/kill2.raw"
+	VIRTVAULT_TEST_STALL=listed VIRTVAULT_TEST_STALL_MARKER=$marker \
+		"$VV_FAULTS" -c "$HC" backup --image "$BED_DIR/kill2.raw" --name kill >/dev/null 2>&1 &
+	bpid=$!
+	wait_for 20 test -f "$marker" || { kill "$bpid"; wait "$bpid" || true; return 1; }
+	kill -9 "$bpid"
+	wait "$bpid" 2>/dev/null || true
+	rm -f "$marker"
+	expect_rc 0 "$VV" -c "$HC" locks
+	expect_in "its process $bpid on this machine is gone"
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/kill.raw" --name kill
+	expect_rc 0 "$VV" -c "$HC" prune --json
+	[ "$(json_field locks_stale)" = 1 ] || fail "the stale lock was not removed: $OUT"
+	expect_rc 0 "$VV" -c "$HC" locks --json
+	[ "$(json_len)" = 0 ] || fail "locks left: $OUT"
+	# A temporary file of an interrupted put, old enough, is debris.
+	mkdir -p "$rd/chunks/ff"
+	: >"$rd/chunks/ff/ffff.tmp-123"
+	touch -d '2 hours ago' "$rd/chunks/ff/ffff.tmp-123"
+	expect_rc 0 "$VV" -c "$HC" prune --json
+	[ "$(json_field debris)" = 1 ] || fail "the temporary file was not collected: $OUT"
+	[ ! -e "$rd/chunks/ff/ffff.tmp-123" ] || fail "the temporary file is still there"
+	# unlock: stale ones only, unless --force.
+	expect_rc 0 "$VV" -c "$HC" unlock
+	expect_in "0 locks removed"
+}

@@ -1,0 +1,85 @@
+/*
+ * virtvault prune: free what no snapshot references any more.
+ */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+#include "repo/prune.h"
+
+int
+cmd_prune(struct cli *cli, int argc, char **argv)
+{
+	static const char use[] = "usage: virtvault prune [--dry-run] [--json]\n\n"
+	    "Deletes the chunks and indexes no snapshot references (after 'forget',\n"
+	    "or left by interrupted backups), stale locks, and temporary files and\n"
+	    "incomplete S3 uploads older than the stale bound. It reads every\n"
+	    "manifest and index without a lock, then takes the exclusive lock (and\n"
+	    "waits up to lock_wait for running backups) only to delete: backups\n"
+	    "wait for that part alone. --dry-run deletes nothing and takes no lock.\n";
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct prune_stats st;
+	bool dry_run = false, json = false;
+	struct repo *r;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': dry_run = true; break;
+		case 'j': json = true; break;
+		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
+		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(use, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_load_conf(cli, true) < 0)
+		return CLI_EXIT_USAGE;
+	if ((r = repo_open(cli->conf)) == NULL)
+		return CLI_EXIT_FAILURE;
+	rc = prune_run(r, dry_run, &st);
+	if (rc == 0 || st.failed > 0) {
+		if (json) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
+			json_object_object_add(o, "snapshots", json_object_new_int64((int64_t)st.snapshots));
+			json_object_object_add(o, "late_snapshots", json_object_new_int64((int64_t)st.late_snapshots));
+			json_object_object_add(o, "chunks", json_object_new_int64((int64_t)st.chunks));
+			json_object_object_add(o, "chunks_unused", json_object_new_int64((int64_t)st.chunks_unused));
+			json_object_object_add(o, "indexes", json_object_new_int64((int64_t)st.indexes));
+			json_object_object_add(o, "indexes_unused", json_object_new_int64((int64_t)st.indexes_unused));
+			json_object_object_add(o, "bytes_total", json_object_new_int64((int64_t)st.bytes_total));
+			json_object_object_add(o, "bytes_unused", json_object_new_int64((int64_t)st.bytes_unused));
+			json_object_object_add(o, "locks_stale", json_object_new_int64((int64_t)st.locks_stale));
+			json_object_object_add(o, "debris", json_object_new_int64((int64_t)st.debris));
+			json_object_object_add(o, "failed", json_object_new_int64((int64_t)st.failed));
+			json_object_object_add(o, "seconds_mark", json_object_new_double(st.seconds_mark));
+			json_object_object_add(o, "seconds_sweep", json_object_new_double(st.seconds_sweep));
+			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			json_object_put(o);
+		} else {
+			char a[32], b[32];
+
+			printf("%zu snapshots (%zu published during the mark); %zu of %zu chunks and %zu of %zu indexes unused: %s of %s %s\n",
+			    st.snapshots, st.late_snapshots, st.chunks_unused, st.chunks, st.indexes_unused,
+			    st.indexes, util_format_size(st.bytes_unused, a, sizeof(a)),
+			    util_format_size(st.bytes_total, b, sizeof(b)),
+			    dry_run ? "would be freed" : st.failed ? "freed in part" : "freed");
+			printf("%zu stale locks, %zu temporary files or incomplete uploads %s; mark %.1fs, sweep %.1fs%s\n",
+			    st.locks_stale, st.debris, dry_run ? "found" : "removed", st.seconds_mark,
+			    st.seconds_sweep, dry_run ? " (dry run: nothing deleted)" : "");
+		}
+	}
+	repo_close(r);
+	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}

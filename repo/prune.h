@@ -1,0 +1,42 @@
+/*
+ * Prune: delete the chunks and indexes no manifest references, and the
+ * debris of interrupted work (docs/FORMAT.md, "Locks and prune").
+ *
+ * Mark, without any lock: list the chunks and indexes, read every
+ * manifest and every index it names once, and note what is referenced.
+ * Sweep, under the exclusive lock (so no backup runs): read the manifests
+ * published since the mark and add what they reference, then delete the
+ * rest, the stale locks, temporary files and incomplete multipart uploads
+ * older than the stale bound. Backups wait only for the sweep.
+ */
+#ifndef VV_PRUNE_H
+#define VV_PRUNE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repo/repo.h"
+
+struct prune_stats {
+	size_t snapshots;		/* manifests read */
+	size_t late_snapshots;		/* of them, published during the mark */
+	size_t indexes, indexes_unused;
+	size_t chunks, chunks_unused;
+	uint64_t bytes_total, bytes_unused;	/* of chunks and indexes */
+	size_t locks_stale;		/* stale lock objects */
+	size_t debris;			/* temporary files, incomplete uploads */
+	size_t failed;			/* deletions that failed */
+	double seconds_mark, seconds_sweep;
+	size_t bytes_per_chunk;		/* memory the mark holds per chunk listed */
+};
+
+/*
+ * prune_run: prune R (with DRY_RUN: find what would go, delete nothing,
+ * take no exclusive lock). Returns 0, VV_BUSY (backups kept the exclusive
+ * lock away for lock_wait; logged), or -1 (logged; nothing is deleted when
+ * a manifest or an index cannot be read).
+ */
+int prune_run(struct repo *r, bool dry_run, struct prune_stats *st);
+
+#endif
