@@ -58,7 +58,7 @@ CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
 # The integration tests' build: the same program with the fault hooks of
 # the sequence compiled in (VIRTVAULT_TEST_STALL); never installed.
-FAULT_SRC  := agent/sequence.c repo/backup.c
+FAULT_SRC  := agent/sequence.c repo/backup.c repo/prune.c
 FAULT_OBJ  := $(FAULT_SRC:%.c=$(BUILD)/obj-faults/%.o)
 FAULTS_BIN := $(BUILD)/virtvault-faults
 
@@ -142,7 +142,8 @@ install: virtvault
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/virtvault $(DESTDIR)$(SYSTEMD_DIR)
 	install -m 0755 virtvault $(DESTDIR)$(PREFIX)/bin/virtvault
 	install -m 0600 packaging/virtvault.conf.example $(DESTDIR)/etc/virtvault/virtvault.conf.example
-	for u in virtvault.service virtvault-backup@.service virtvault-backup@.timer; do \
+	for u in virtvault.service virtvault-backup@.service virtvault-backup@.timer \
+		virtvault-prune.service virtvault-prune.timer; do \
 		sed 's|/usr/local/bin/virtvault|$(PREFIX)/bin/virtvault|' packaging/systemd/$$u \
 			>$(DESTDIR)$(SYSTEMD_DIR)/$$u && chmod 0644 $(DESTDIR)$(SYSTEMD_DIR)/$$u; \
 	done

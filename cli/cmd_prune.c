@@ -65,6 +65,8 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 			json_object_object_add(o, "failed", json_object_new_int64((int64_t)st.failed));
 			json_object_object_add(o, "seconds_mark", json_object_new_double(st.seconds_mark));
 			json_object_object_add(o, "seconds_sweep", json_object_new_double(st.seconds_sweep));
+			json_object_object_add(o, "requests",
+			    json_object_new_int64((int64_t)store_requests(repo_store(r))));
 			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			json_object_put(o);
 		} else {

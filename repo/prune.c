@@ -191,6 +191,22 @@ remove_stale_locks(struct repo *r, bool dry_run, size_t *n)
 	return 0;
 }
 
+/*
+ * Debris older than this is no running writer's: the stale bound. The test
+ * build (build/virtvault-faults) takes VIRTVAULT_TEST_DEBRIS_AGE instead.
+ */
+static time_t
+debris_age(void)
+{
+#ifdef VV_FAULT_HOOKS
+	const char *e = getenv("VIRTVAULT_TEST_DEBRIS_AGE");
+
+	if (e != NULL)
+		return (time_t)atol(e);
+#endif
+	return REPO_LOCK_STALE;
+}
+
 int
 prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 {
@@ -235,7 +251,7 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 		st->failed += store_delete_many(repo_store(r), chunks.keys.v, chunks.keys.n);
 	}
 	if (remove_stale_locks(r, dry_run, &st->locks_stale) < 0 ||
-	    store_cleanup(repo_store(r), time(NULL) - REPO_LOCK_STALE, dry_run, &st->debris) < 0)
+	    store_cleanup(repo_store(r), time(NULL) - debris_age(), dry_run, &st->debris) < 0)
 		goto out;
 	st->seconds_sweep = clock_mono() - t;
 	ret = st->failed ? -1 : 0;

@@ -46,6 +46,26 @@ free_jobs(struct daemon *d)
 	d->njobs = 0;
 }
 
+/* The prune schedule of the configuration, and its next run. */
+static void
+load_prune(struct daemon *d, time_t now)
+{
+	char err[160], when[64];
+	struct tm tm;
+	time_t base;
+
+	d->prune_scheduled = d->c->prune_schedule != NULL &&
+	    cron_parse(d->c->prune_schedule, &d->prune_cron, err, sizeof(err)) == 0;
+	if (!d->prune_scheduled ||
+	    sched_next(&d->prune_cron, NULL, 0, now, &base, &d->prune_next) < 0) {
+		d->prune_next = 0;
+		return;
+	}
+	localtime_r(&d->prune_next, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	log_info("prune: next run at %s", when);
+}
+
 /* (Re)build the job table from the configuration; logs each job's next run. */
 static void
 load_jobs(struct daemon *d, time_t now)
@@ -205,6 +225,7 @@ reload(struct daemon *d, time_t now)
 	log_setup("virtvault", (enum log_level)n->log_level, n->syslog);
 	log_info("reload: configuration reloaded from %s", n->path);
 	load_jobs(d, now);
+	load_prune(d, now);
 }
 
 static void
@@ -227,6 +248,9 @@ handle_signal(struct daemon *d, int sig, time_t now)
 	    strsignal(sig), d->nkids, d->nkids == 1 ? "" : "s");
 	for (size_t i = 0; i < d->nkids; i++)
 		kill(d->kids[i].pid, SIGTERM);
+	/* A prune may stop anywhere: what it did not delete, the next one does. */
+	if (d->prune_pid > 0)
+		kill(d->prune_pid, SIGTERM);
 }
 
 int
@@ -275,7 +299,8 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 			state_job_set_last_fire(c->state_dir, d.jobs[i].name, now);
 	}
 
-	while (!d.stopping || d.nkids > 0 || d.nhooks > 0) {
+	load_prune(&d, now);
+	while (!d.stopping || d.nkids > 0 || d.nhooks > 0 || d.prune_pid > 0) {
 		struct pollfd pf[1 + 2 * MAX_KIDS];
 		size_t np = 0;
 		time_t wake;
@@ -290,6 +315,13 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 				plan_next(j, daemon_job_conf(&d, j->name), base);
 				fire(&d, j, now, "scheduled run");
 			}
+		}
+		if (!d.stopping && d.prune_next != 0 && d.prune_next <= now) {
+			time_t base;
+
+			daemon_start_prune(&d);
+			if (sched_next(&d.prune_cron, NULL, 0, now, &base, &d.prune_next) < 0)
+				d.prune_next = 0;
 		}
 		/* Start what may start: max_parallel, one run per domain. */
 		for (size_t i = 0; !d.stopping && i < d.ntasks && d.nkids < (size_t)d.c->max_parallel &&
@@ -312,6 +344,8 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		for (size_t i = 0; i < d.ntasks; i++)
 			if (wake == 0 || d.tasks[i].not_before < wake)
 				wake = d.tasks[i].not_before;
+		if (d.prune_next && (wake == 0 || d.prune_next < wake))
+			wake = d.prune_next;
 		timeout = 1000;
 		if (wake != 0 && wake > now && (double)(wake - now) / speed < 1.0)
 			timeout = (int)((double)(wake - now) * 1000 / speed);
@@ -340,6 +374,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 				handle_signal(&d, (int)si.ssi_signo, sched_now());
 		}
 		daemon_reap_hooks(&d);
+		daemon_reap_prune(&d);
 		/* Reap the children whose output has ended. */
 		for (size_t i = 0; i < d.nkids;) {
 			int st;

@@ -69,6 +69,11 @@ struct daemon {
 	size_t nkids;
 	struct hook hooks[MAX_HOOKS];
 	size_t nhooks;
+	/* [repository] prune_schedule: one `virtvault prune` child at a time. */
+	struct cron prune_cron;
+	bool prune_scheduled;
+	time_t prune_next;
+	pid_t prune_pid;
 	bool stopping;
 	int sigfd;
 	sigset_t oldmask;
@@ -92,6 +97,12 @@ void daemon_read_kid(struct kid *k, int fd);
  * waitpid), write metrics, queue a retry, run the hook; removes the child.
  */
 void daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now);
+
+/* daemon_start_prune: start the prune child (its output goes to the daemon's). */
+void daemon_start_prune(struct daemon *d);
+
+/* daemon_reap_prune: collect the prune child when it ended, logging how; never blocks. */
+void daemon_reap_prune(struct daemon *d);
 
 /*
  * daemon_reap_hooks: collect the hooks that ended (logging a failure) and

@@ -71,6 +71,57 @@ daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
 	    t->attempt ? " again" : "", (int)pid);
 }
 
+void
+daemon_start_prune(struct daemon *d)
+{
+	pid_t pid;
+
+	if (d->prune_pid > 0) {
+		log_warn("prune: the last one (pid %d) still runs; this run is skipped", (int)d->prune_pid);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("prune: cannot start it: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		char *argv[6];
+		int i = 0;
+
+		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
+		argv[i++] = (char *)d->o->self;
+		if (d->o->config_path) {
+			argv[i++] = "-c";
+			argv[i++] = (char *)d->o->config_path;
+		}
+		argv[i++] = "prune";
+		argv[i] = NULL;
+		execv(d->o->self, argv);
+		_exit(127);
+	}
+	d->prune_pid = pid;
+	log_info("prune: started (pid %d)", (int)pid);
+}
+
+void
+daemon_reap_prune(struct daemon *d)
+{
+	int st;
+
+	if (d->prune_pid <= 0 || waitpid(d->prune_pid, &st, WNOHANG) != d->prune_pid)
+		return;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		log_info("prune: done (pid %d)", (int)d->prune_pid);
+	else if (WIFEXITED(st))
+		log_error("prune: failed (pid %d, exit %d; see its messages above)", (int)d->prune_pid,
+		    WEXITSTATUS(st));
+	else
+		log_error("prune: killed by signal %d (pid %d); the next one collects what it left",
+		    WTERMSIG(st), (int)d->prune_pid);
+	d->prune_pid = 0;
+}
+
 /*
  * Start HOOK with the run's details in the environment; the event loop
  * reaps it (daemon_reap_hooks) and kills it after TIMEOUT seconds, so that

@@ -234,3 +234,23 @@ test_daemon_hook_does_not_block_signals() {
 	expect_in "daemon stopped"
 	virsh -q -c "$BED_URI" undefine vvtest-dm9 >/dev/null
 }
+
+test_daemon_keeps_and_prunes() {
+	local log=$BED_DIR/dk.log
+	off_domain dk1 2
+	daemon_conf dk 'prune_schedule = */3 * * * *' '[job kept]' 'schedule = */2 * * * *' \
+		'domains = vvtest-dk1' 'keep_last = 2'
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564800 120"
+	expect_rc 0 cat "$log"
+	expect_in "prune: next run at 2026-11-25 00:03:00"
+	wait_for 40 grep -q "prune: done" "$log"
+	wait_for 30 sh -c "[ \$(grep -c 'backed up: snapshot' '$log') -ge 4 ]"
+	stop_daemon
+	expect_rc 0 cat "$log"
+	expect_not_in "prune: failed"
+	# Each run kept the newest two; the daemon's prune freed the rest.
+	expect_rc 0 "$VV" -c "$DC" list vvtest-dk1 --json
+	[ "$(json_len)" -le 2 ] || fail "keep_last = 2 left: $OUT"
+	expect_rc 0 "$VV" -c "$DC" verify --deep
+	expect_in "0 problems"
+}

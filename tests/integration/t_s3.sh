@@ -215,3 +215,44 @@ test_s3_credentials_from_aws_file() {
 	OUT=$(HOME=$BED_DIR/nohome "$VV" -c "$SC" list 2>&1) && fail "no credentials at all was accepted"
 	expect_in "no S3 credentials"
 }
+
+test_s3_prune_batches_and_incomplete_uploads() {
+	local d=$BED_DIR/s3prune upload
+	s3_conf prune vvtest-prune 'chunk_size = 256K'
+	expect_rc 0 "$VV" -c "$SC" init
+	mkdir -p "$d"
+	head -c 8M /dev/urandom >"$d/a.raw"
+	head -c 3M /dev/urandom >"$d/b.raw"
+	expect_rc 0 "$VV" -c "$SC" backup --image "$d/a.raw" --name a
+	expect_rc 0 "$VV" -c "$SC" backup --image "$d/b.raw" --name b
+	expect_rc 0 "$VV" -c "$SC" forget a@latest
+	# An upload begun and never finished, as a killed writer leaves it.
+	upload=$(curl -s -X POST --aws-sigv4 "aws:amz:us-east-1:s3" --user "$RGW_ACCESS:$RGW_SECRET" \
+		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+		"$RGW_ENDPOINT/vvtest-prune/hosts/prune/chunks/ab/abandoned?uploads=")
+	grep -q "<UploadId>" <<<"$upload" || fail "could not start a multipart upload: $upload"
+	OUT=$(s3_get "/vvtest-prune?uploads=")
+	expect_in "abandoned"
+	# Too young for the normal bound: left alone. The 32 chunks of 256K go
+	# in one DeleteObjects request, not one request each.
+	expect_rc 0 "$VV" -c "$SC" prune --json
+	[ "$(json_field chunks_unused)" = 32 ] || fail "expected 32 unused chunks of 256K: $OUT"
+	[ "$(json_field debris)" = 0 ] || fail "a young upload was taken for debris: $OUT"
+	[ "$(json_field requests)" -lt 32 ] || fail "prune made a request per object: $OUT"
+	expect_rc 0 "$VV" -c "$SC" prune --json
+	[ "$(json_field chunks_unused)" = 0 ] || fail "chunks left after prune: $OUT"
+	VIRTVAULT_TEST_DEBRIS_AGE=0 expect_rc 0 "$VV_FAULTS" -c "$SC" prune --json
+	[ "$(json_field debris)" = 1 ] || fail "the incomplete upload was not found: $OUT"
+	OUT=$(s3_get "/vvtest-prune?uploads=")
+	expect_not_in "abandoned"
+	expect_rc 0 "$VV" -c "$SC" verify --deep
+	expect_in "1 snapshot checked (deep): 0 problems"
+	expect_rc 0 "$VV" -c "$SC" restore b@latest --to "$d" --force
+	expect_rc 0 "$VV" -c "$SC" list --json
+	[ "$(json_len)" = 1 ] || fail "$OUT"
+}
+
+test_s3_race() {
+	RACE_EXTRA=$(printf 'endpoint = %s\nregion = us-east-1\naccess_key = %s\nsecret_key = %s\n' \
+		"$RGW_ENDPOINT" "$RGW_ACCESS" "$RGW_SECRET") race_run "s3://vvtest-race/r"
+}
