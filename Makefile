@@ -4,6 +4,7 @@
 #   make check      install what is needed, build, run unit then integration tests
 #   make demo       install what is needed, build, show the demo VM's disks and chain health
 #   make asan       sanitizer build running the unit tests
+#   make race       the long race of backups, forget+prune and kill -9 (RACE_SECONDS=600)
 #   make deps       install the Debian packages for build and tests (idempotent)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -67,7 +68,7 @@ UNIT_TESTS := util conf cron domxml qimg overlay chain sequence progress codec i
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 
-.PHONY: all check unit integration asan deps demo bench install clean
+.PHONY: all check unit integration asan deps demo bench install clean race
 .DELETE_ON_ERROR:
 
 all: virtvault
@@ -116,6 +117,13 @@ check:
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+
+# The race of writers, forget+prune and kill -9 on file:// and RGW, long
+# (make check runs a 25 s slice of each). RACE_SECONDS=N to choose.
+race: virtvault $(FAULTS_BIN)
+	$(MAKE) deps
+	RACE_SECONDS=$${RACE_SECONDS:-600} VV_FAULTS=$(abspath $(FAULTS_BIN)) bash tests/integration/run.sh lifecycle_race
+	RACE_SECONDS=$${RACE_SECONDS:-600} VV_FAULTS=$(abspath $(FAULTS_BIN)) bash tests/integration/run.sh s3_race
 
 asan:
 	$(MAKE) deps

@@ -256,3 +256,29 @@ test_s3_race() {
 	RACE_EXTRA=$(printf 'endpoint = %s\nregion = us-east-1\naccess_key = %s\nsecret_key = %s\n' \
 		"$RGW_ENDPOINT" "$RGW_ACCESS" "$RGW_SECRET") race_run "s3://vvtest-race/r"
 }
+
+test_s3_three_hosts_dedup_one_template() {
+	local d=$BED_DIR/s3tmpl h stored read
+	mkdir -p "$d"
+	head -c 20M /dev/urandom >"$d/template.raw"
+	for h in a b c; do
+		s3_conf "tmpl-$h" vvtest-tmpl
+		# One repository for the three hosts; each its own name and state folder.
+		sed -i "s|url = .*|url = s3://vvtest-tmpl/shared|; s|state_dir = .*|state_dir = $BED_DIR/s3tmpl-$h.state\nhost = $h|" "$SC"
+		[ "$h" != a ] || expect_rc 0 "$VV" -c "$SC" init
+		cp "$d/template.raw" "$d/vm-$h.raw"
+		# Each copy gets a little of its own.
+		dd if=/dev/urandom of="$d/vm-$h.raw" bs=4K count=1 seek=100 conv=notrunc status=none
+		expect_rc 0 "$VV" -c "$SC" backup --image "$d/vm-$h.raw" --name vm --json
+		stored=$(json_field bytes_stored)
+		read=$(json_field bytes_read)
+		if [ "$h" != a ]; then
+			python3 -c "import sys; sys.exit(0 if $stored < 0.02 * $read else 1)" ||
+				fail "host $h stored $stored of $read bytes: not deduplicated across hosts"
+		fi
+	done
+	expect_rc 0 "$VV" -c "$SC" list --json
+	[ "$(json_len)" = 3 ] || fail "$OUT"
+	expect_in '"host":"a"'
+	expect_in '"host":"c"'
+}
