@@ -259,7 +259,7 @@ domxml_references(const struct domxml_domain *d, const char *path)
 
 int
 domxml_replace_source(const char *xml, const char *target, const char *from,
-    const char *to, char **out, char *err, size_t errlen)
+    const char *to, const char *to_format, char **out, char *err, size_t errlen)
 {
 	xmlDoc *doc = xmlnode_read(xml, "domain", err, errlen);
 	xmlNode *devs;
@@ -268,14 +268,19 @@ domxml_replace_source(const char *xml, const char *target, const char *from,
 	if (doc == NULL)
 		return -1;
 	devs = xmlnode_child(xmlDocGetRootElement(doc), "devices");
-	for (xmlNode *n = devs ? devs->children : NULL; n != NULL && ret == 1; n = n->next) {
+	for (xmlNode *n = devs ? devs->children : NULL; n != NULL && ret == VV_NOT_FOUND; n = n->next) {
 		xmlNode *src = xmlnode_is(n, "disk") ? xmlnode_child(n, "source") : NULL;
 		char *dev = src ? xmlnode_attr(xmlnode_child(n, "target"), "dev") : NULL;
 		char *file = src ? xmlnode_attr(src, "file") : NULL;
 
 		if (dev != NULL && file != NULL && strcmp(dev, target) == 0 &&
 		    strcmp(file, from) == 0) {
+			xmlNode *drv = xmlnode_child(n, "driver");
+
 			xmlSetProp(src, BAD_CAST "file", BAD_CAST to);
+			/* The overlay was qcow2; the image it goes back to may be raw. */
+			if (drv != NULL && to_format != NULL)
+				xmlSetProp(drv, BAD_CAST "type", BAD_CAST to_format);
 			xmlnode_drop_all(n, "backingStore");
 			ret = 0;
 		}

@@ -74,12 +74,12 @@ bool domxml_references(const struct domxml_domain *d, const char *path);
 
 /*
  * domxml_replace_source: in domain XML, point disk TARGET whose file
- * source is FROM at file TO instead (its <backingStore> dropped: libvirt
- * probes it again). Returns 0 with a new document in *OUT, VV_NOT_FOUND
+ * source is FROM at file TO of format TO_FORMAT instead (NULL: the driver
+ * type stays; its <backingStore> dropped: libvirt probes it again). Returns 0 with a new document in *OUT, VV_NOT_FOUND
  * when no disk TARGET has source FROM, or -1 with the reason in ERR.
  */
 int domxml_replace_source(const char *xml, const char *target, const char *from,
-    const char *to, char **out, char *err, size_t errlen);
+    const char *to, const char *to_format, char **out, char *err, size_t errlen);
 
 /* One disk of a snapshot request: an external qcow2 overlay, or none. */
 struct domxml_snapreq {

@@ -29,7 +29,7 @@ offline_commit(struct hv *hv, const char *dom, const struct journal_disk *jd)
 		return -1;
 	if (hv_domain_xml(hv, dom, true, &xml) != 0)
 		return -1;
-	rc = domxml_replace_source(xml, jd->target, jd->overlay, jd->chain.v[0], &fixed, err,
+	rc = domxml_replace_source(xml, jd->target, jd->overlay, jd->chain.v[0], jd->format, &fixed, err,
 	    sizeof(err));
 	if (rc < 0)
 		log_error("domain %s: its definition cannot be read: %s", dom, err);

@@ -2,13 +2,17 @@
  * What the commands share: signals, the configuration, help, snapshot
  * selection, time and statistics output.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/cron.h"
@@ -211,4 +215,77 @@ cli_forget_apply(struct repo *r, struct forget_plan *plan, bool dry_run, json_ob
 		g = e;
 	}
 	return failed;
+}
+
+/* One line from the terminal without echo, into BUF. */
+static int
+ask(FILE *tty, const char *prompt, char *buf, size_t len)
+{
+	struct termios old, quiet;
+	bool restore;
+	int ret;
+
+	fputs(prompt, tty);
+	fflush(tty);
+	restore = tcgetattr(fileno(tty), &old) == 0;
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	}
+	ret = fgets(buf, (int)len, tty) != NULL ? 0 : -1;
+	if (restore)
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputs("\n", tty);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return ret;
+}
+
+char *
+cli_new_password(const char *file)
+{
+	char a[1024] = "", b[1024] = "", *pw = NULL;
+	const char *env = getenv("VIRTVAULT_NEW_PASSWORD");
+	FILE *f;
+	struct stat st;
+
+	if (file != NULL) {
+		f = fopen(file, "re");
+		if (f == NULL) {
+			log_error("new password file %s: %s", file, strerror(errno));
+			return NULL;
+		}
+		if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0044) != 0) {
+			log_error("new password file %s is readable by group or others (mode %04o); fix it with: chmod 600 %s",
+			    file, (unsigned)(st.st_mode & 07777), file);
+			fclose(f);
+			return NULL;
+		}
+		if (fgets(a, sizeof(a), f) == NULL)
+			a[0] = '\0';
+		fclose(f);
+		a[strcspn(a, "\r\n")] = '\0';
+	} else if (env != NULL) {
+		snprintf(a, sizeof(a), "%s", env);
+	} else if ((f = fopen("/dev/tty", "r+e")) != NULL) {
+		if (ask(f, "New password: ", a, sizeof(a)) < 0 || ask(f, "Again: ", b, sizeof(b)) < 0 ||
+		    strcmp(a, b) != 0) {
+			log_error("the passwords differ");
+			a[0] = '\0';
+			fclose(f);
+			goto out;
+		}
+		fclose(f);
+	} else {
+		log_error("no new password: give --new-password-file FILE or set VIRTVAULT_NEW_PASSWORD");
+		return NULL;
+	}
+	if (a[0] == '\0')
+		log_error("the new password is empty");
+	else
+		pw = xstrdup(a);
+out:
+	explicit_bzero(a, sizeof(a));
+	explicit_bzero(b, sizeof(b));
+	return pw;
 }

@@ -73,6 +73,7 @@ int cmd_forget(struct cli *cli, int argc, char **argv);
 int cmd_prune(struct cli *cli, int argc, char **argv);
 int cmd_locks(struct cli *cli, int argc, char **argv);
 int cmd_unlock(struct cli *cli, int argc, char **argv);
+int cmd_key(struct cli *cli, int argc, char **argv);
 
 struct repo;
 struct manifest;
@@ -100,6 +101,14 @@ int cli_parse_time(const char *s, const char *option, time_t *t);
  * or appended to the JSON array ARR when it is not NULL. Returns the
  * number of manifests that could not be removed.
  */
+/*
+ * cli_new_password: a new password from FILE (its first line; the file
+ * must not be readable by group or others), else $VIRTVAULT_NEW_PASSWORD,
+ * else asked twice on the terminal. Returns a new string (the caller
+ * wipes and frees it), or NULL (logged).
+ */
+char *cli_new_password(const char *file);
+
 struct forget_plan;
 size_t cli_forget_apply(struct repo *r, struct forget_plan *plan, bool dry_run,
     struct json_object *arr);

@@ -32,5 +32,8 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	printf("created repository %s (%s, chunks of %llu KiB)\n", cli->conf->url,
 	    cli->conf->encryption == CONF_CIPHER_NONE ? "not encrypted" : "encrypted with aes-256-gcm",
 	    (unsigned long long)(cli->conf->chunk_size >> 10));
+	if (cli->conf->encryption != CONF_CIPHER_NONE)
+		printf("Without its password nobody, not even you, can read this repository: keep the\n"
+		    "password safe, and keep a copy of the key offline: virtvault key export --to FILE\n");
 	return CLI_EXIT_OK;
 }

@@ -19,12 +19,14 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 	    "overlays, verifies the chains, and says what it did.\n";
 	struct hv *hv;
 	size_t ok = 0, failed = 0;
+	/* "--" ends the options: a domain name may start with '-'. */
+	int first = argc > 1 && strcmp(argv[1], "--") == 0 ? 2 : 1;
 
 	if (cli_help_asked(argc, argv)) {
 		fputs(use, stdout);
 		return CLI_EXIT_OK;
 	}
-	if (argc < 2 || argv[1][0] == '-') {
+	if (argc <= first || (first == 1 && argv[1][0] == '-')) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -32,11 +34,12 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) == NULL)
 		return CLI_EXIT_FAILURE;
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		int lock;
 		bool did = false;
 
-		if (lock_domain(cli->conf->state_dir, argv[i], &lock) != 0 || repair_domain(hv, cli->conf, argv[i], &did, cli->verbosity < 0) < 0) {
+		if (lock_domain(cli->conf->state_dir, argv[i], &lock) != 0 ||
+		    repair_domain(hv, cli->conf, argv[i], &did, cli->verbosity < 0) < 0) {
 			printf("%s: repair FAILED (see the errors above)\n", argv[i]);
 			failed++;
 		} else {

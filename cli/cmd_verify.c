@@ -2,6 +2,7 @@
  * virtvault verify: snapshots' indexes and chunks, --deep their data.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,19 @@
 int
 cmd_verify(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault verify [SNAPSHOT...] [--deep]\n\n"
-	    "Checks snapshots (all when none is named): every index and chunk they\n"
-	    "reference exists; with --deep every chunk is downloaded, authenticated,\n"
-	    "decompressed and re-hashed, and each file's SHA-256 recomputed.\n"
+	static const char use[] = "usage: virtvault verify [SNAPSHOT...] [--deep [--sample PERCENT]] [--json]\n\n"
+	    "Checks snapshots (all when none is named): every index they reference is\n"
+	    "there, authenticates and hashes to its ID, and every chunk exists. With\n"
+	    "--deep each distinct chunk is read once (however many snapshots share\n"
+	    "it), authenticated, decompressed and checked to hash to its ID; with\n"
+	    "--sample PERCENT only a random part of them. A bad chunk is moved to\n"
+	    "quarantine/, so that the next backup of its data stores it again; the\n"
+	    "snapshots still broken are listed with the command that forgets them.\n"
 	    "Exit 0 when all is well, 1 when any problem is found.\n";
 	static const struct option opts[] = {
 		{ "deep", no_argument, NULL, 'd' },
+		{ "sample", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -29,14 +36,25 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	struct repo *r;
 	struct repo_lock *lock = NULL;
 	struct progress *p;
-	bool deep = false;
+	struct verify_opts vo = { false, 1.0 };
+	struct verify_result vr;
+	bool json = false;
+	char *end;
 	uint64_t total = 0;
 	long problems;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': deep = true; break;
+		case 'd': vo.deep = true; break;
+		case 'j': json = true; break;
+		case 's':
+			vo.sample = strtod(optarg, &end) / 100.0;
+			if (*optarg == '\0' || *end != '\0' || !(vo.sample > 0 && vo.sample <= 1)) {
+				log_error("--sample '%s': expected a percentage above 0, at most 100", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
 		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
@@ -78,15 +96,56 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < l[i]->nfiles; j++)
 			total += l[i]->files[j].size;
-	p = progress_new(deep ? "verify --deep" : "verify", total, stderr, -1, cli->verbosity < 0);
-	problems = verify_snapshots(r, l, n, deep, p);
+	p = progress_new(vo.deep ? "verify --deep" : "verify", total, stderr, -1,
+	    cli->verbosity < 0 || json);
+	problems = verify_snapshots(r, l, n, &vo, &vr, p);
 	if (problems == 0)
 		progress_finish(p);
 	progress_free(p);
-	if (problems >= 0)
+	if (problems >= 0 && json) {
+		json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+		json_object_object_add(o, "snapshots", json_object_new_int64((int64_t)n));
+		json_object_object_add(o, "deep", json_object_new_boolean(vo.deep));
+		json_object_object_add(o, "sample_percent", json_object_new_double(vo.sample * 100));
+		json_object_object_add(o, "chunks_read", json_object_new_int64((int64_t)vr.chunks_read));
+		json_object_object_add(o, "bytes_read", json_object_new_int64((int64_t)vr.bytes_read));
+		json_object_object_add(o, "chunks_bad", json_object_new_int64((int64_t)vr.chunks_bad));
+		json_object_object_add(o, "problems", json_object_new_int64(problems + (long)bad));
+		for (size_t i = 0; i < vr.nbroken; i++) {
+			json_object *b = json_object_new_object();
+
+			json_object_object_add(b, "snapshot", json_object_new_string(vr.broken[i]->id));
+			json_object_object_add(b, "host", json_object_new_string(manifest_host(vr.broken[i])));
+			json_object_object_add(b, "name", json_object_new_string(vr.broken[i]->name));
+			json_object_object_add(b, "time", json_object_new_string(vr.broken[i]->time));
+			json_object_array_add(arr, b);
+		}
+		json_object_object_add(o, "broken", arr);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else if (problems >= 0) {
 		printf("%zu snapshot%s checked%s: %ld problem%s%s\n", n, n == 1 ? "" : "s",
-		    deep ? " (deep)" : "", problems + (long)bad, problems + (long)bad == 1 ? "" : "s",
+		    vo.deep ? vo.sample < 1 ? " (deep, sampled)" : " (deep)" : "",
+		    problems + (long)bad, problems + (long)bad == 1 ? "" : "s",
 		    bad ? " (including unreadable manifests or unknown snapshots)" : "");
+		if (vo.deep)
+			printf("%llu distinct chunks read (%s)%s\n", (unsigned long long)vr.chunks_read,
+			    util_format_size(vr.bytes_read, (char[32]){ 0 }, 32),
+			    vr.chunks_bad ? "; the bad ones were moved to quarantine/" : "");
+		if (vr.nbroken > 0) {
+			printf("broken snapshots (a backup of the same data repairs them; or forget them):\n");
+			for (size_t i = 0; i < vr.nbroken; i++)
+				printf("  %s  %s/%s  %s\n", vr.broken[i]->id, manifest_host(vr.broken[i]),
+				    vr.broken[i]->name, vr.broken[i]->time);
+			printf("  virtvault forget");
+			for (size_t i = 0; i < vr.nbroken; i++)
+				printf(" %s", vr.broken[i]->id);
+			printf("\n");
+		}
+	}
+	if (problems >= 0)
+		free(vr.broken);
 	manifest_list_free(l, n);
 	repo_lock_release(lock);
 	repo_close(r);

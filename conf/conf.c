@@ -495,7 +495,7 @@ conf_require_repository(struct conf *c)
 	if (!util_name_valid(c->host))
 		add_error(c, "%s: the host name '%s' cannot name snapshots (" UTIL_NAME_RULE "); set [agent] host = NAME",
 		    where, c->host);
-	if (c->encryption == CONF_CIPHER_NONE)
+	if (c->encryption == CONF_CIPHER_NONE || c->master_key_file != NULL)
 		return c->errors.n + c->errors_dropped - before;
 	if (c->password_file != NULL) {
 		if (stat(c->password_file, &st) < 0)
@@ -542,6 +542,7 @@ conf_free(struct conf *c)
 	free(c->libvirt_uri);
 	free(c->host);
 	free(c->prune_schedule);
+	free(c->master_key_file);
 	free(c->state_dir);
 	free(c->overlay_dir);
 	free(c->metrics_file);

@@ -89,6 +89,7 @@ struct conf {
 	char *access_key;
 	char *secret_key;
 	char *password_file;
+	char *master_key_file;		/* an exported master key instead of a password */
 	char *password;			/* from VIRTVAULT_PASSWORD only */
 	enum conf_source access_key_src;
 	enum conf_source secret_key_src;

@@ -100,6 +100,8 @@ static const struct conf_key keys[] = {
 	  "keep the newest snapshot of each of the last N years that have one" },
 	{ CONF_SEC_JOB, "keep_within", CONF_T_DURATION, J(keep.within),
 	  "keep every snapshot this young (from the newest), e.g. 2d" },
+	{ CONF_SEC_REPOSITORY, "master_key_file", CONF_T_PATH, C(master_key_file),
+	  "a master key exported with 'key export', when every password is lost" },
 	{ CONF_SEC_REPOSITORY, "lock_wait", CONF_T_DURATION, C(lock_wait),
 	  "how long a backup waits for a prune (and a prune for backups) to finish" },
 	{ CONF_SEC_REPOSITORY, "prune_schedule", CONF_T_CRON, C(prune_schedule),

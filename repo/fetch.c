@@ -61,6 +61,25 @@ fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_L
 	return 0;
 }
 
+/* Whether the plaintext BUF of index KEY hashes to the ID its key names. */
+static int
+index_check_id(struct repo *r, const char *key, const uint8_t *buf, size_t len, char *err,
+    size_t errlen)
+{
+	uint8_t want[CRYPTO_HASH_LEN], got[CRYPTO_HASH_LEN];
+
+	if (layout_id_of_key(key, want) < 0) {
+		snprintf(err, errlen, "its name is not an index ID");
+		return -1;
+	}
+	codec_id(repo_codec(r), buf, len, got);
+	if (memcmp(want, got, sizeof(want)) != 0) {
+		snprintf(err, errlen, "does not hash to its ID (swapped or forged)");
+		return -1;
+	}
+	return 0;
+}
+
 int
 fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,
     struct index *ix)
@@ -78,7 +97,9 @@ fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file
 		    rc == VV_NOT_FOUND ? "missing" : "unreadable (see above)");
 		return -1;
 	}
-	rc = index_decode(buf, len, ix, err, sizeof(err));
+	rc = index_check_id(r, f->index, buf, len, err, sizeof(err));
+	if (rc == 0)
+		rc = index_decode(buf, len, ix, err, sizeof(err));
 	free(buf);
 	if (rc == 0 && (ix->file_size != f->size || ix->count != f->chunks)) {
 		snprintf(err, sizeof(err), "describes %llu bytes, the manifest %llu",

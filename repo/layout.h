@@ -8,6 +8,7 @@
  *   indexes/XX/ID               per image file, the ordered chunk IDs
  *   snapshots/HOST/NAME/TIME-ID manifests (version 1: snapshots/NAME/TIME-ID)
  *   locks/ID                    who works on the repository (repo/lock.h)
+ *   quarantine/chunks/XX/ID     chunks verify found bad, moved aside
  */
 #ifndef VV_REPO_LAYOUT_H
 #define VV_REPO_LAYOUT_H
@@ -25,6 +26,7 @@
 #define LAYOUT_INDEXES "indexes/"
 #define LAYOUT_SNAPSHOTS "snapshots/"
 #define LAYOUT_LOCKS "locks/"
+#define LAYOUT_QUARANTINE "quarantine/"
 
 /* Room for any key this file makes but a snapshot's. */
 #define LAYOUT_KEY_MAX 96

@@ -13,22 +13,9 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "repo/keys.h"
 #include "repo/layout.h"
-
-/* scrypt cost: 32 MiB and about 0.1 s on a server core. */
-#define KDF_N 32768
-#define KDF_R 8
-#define KDF_P 1
-#define KEY_AAD "virtvault key v1"
-
-struct repo {
-	struct store *store;
-	struct codec *codec;
-	const struct conf *conf;
-	uint32_t chunk_size;
-	int version;
-	char id[33];
-};
+#include "repo/repo_int.h"
 
 struct store *repo_store(struct repo *r) { return r->store; }
 const struct codec *repo_codec(struct repo *r) { return r->codec; }
@@ -132,65 +119,12 @@ repo_read_password(const struct conf *c)
 	}
 }
 
-static json_object *
-jhex(const uint8_t *b, size_t n)
-{
-	char *h = xmalloc(2 * n + 1);
-	json_object *o;
-
-	crypto_hex(b, n, h);
-	o = json_object_new_string(h);
-	free(h);
-	return o;
-}
-
-static int
-put_json(struct store *s, const char *key, json_object *o, int flags)
+int
+repo_store_put_json(struct store *s, const char *key, json_object *o, int flags)
 {
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 
 	return store_put(s, key, text, strlen(text), flags);
-}
-
-/* Wrap MASTER under PASSWORD into a new keys/ID object. */
-static int
-write_key(struct store *s, const char *repo_id, const char *password,
-    const uint8_t master[CRYPTO_KEY_LEN])
-{
-	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], kek[CRYPTO_KEY_LEN];
-	uint8_t wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN], kid[8];
-	char aad[64], kidhex[17], *key = NULL;
-	json_object *o = NULL;
-	int ret = -1;
-
-	if (crypto_random(salt, sizeof(salt)) < 0 || crypto_random(nonce, sizeof(nonce)) < 0 ||
-	    crypto_random(kid, sizeof(kid)) < 0)
-		return -1;
-	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), KDF_N, KDF_R,
-	    KDF_P, kek) < 0)
-		return -1;
-	snprintf(aad, sizeof(aad), "%s %s", KEY_AAD, repo_id);
-	if (crypto_seal(kek, nonce, aad, strlen(aad), master, CRYPTO_KEY_LEN, wrapped,
-	    wrapped + CRYPTO_KEY_LEN) < 0) {
-		log_error("repository %s: cannot wrap the master key", store_url(s));
-		goto out;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "kdf", json_object_new_string("scrypt"));
-	json_object_object_add(o, "n", json_object_new_int64(KDF_N));
-	json_object_object_add(o, "r", json_object_new_int(KDF_R));
-	json_object_object_add(o, "p", json_object_new_int(KDF_P));
-	json_object_object_add(o, "salt", jhex(salt, sizeof(salt)));
-	json_object_object_add(o, "nonce", jhex(nonce, sizeof(nonce)));
-	json_object_object_add(o, "wrapped", jhex(wrapped, sizeof(wrapped)));
-	crypto_hex(kid, sizeof(kid), kidhex);
-	key = layout_key_key(kidhex);
-	ret = put_json(s, key, o, STORE_DURABLE | STORE_EXCL) == 0 ? 0 : -1;
-out:
-	explicit_bzero(kek, sizeof(kek));
-	json_object_put(o);
-	free(key);
-	return ret;
 }
 
 int
@@ -220,7 +154,7 @@ repo_init(const struct conf *c)
 		goto out;
 	crypto_hex(rid, sizeof(rid), idhex);
 	/* The key first: a config is only ever seen with its key present. */
-	if (encrypt && write_key(s, idhex, password, master) < 0)
+	if (encrypt && keys_write(s, idhex, password, master, c->host, NULL) < 0)
 		goto out;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	cfg = json_object_new_object();
@@ -231,7 +165,7 @@ repo_init(const struct conf *c)
 	json_object_object_add(cfg, "cipher", json_object_new_string(encrypt ? "aes-256-gcm" : "none"));
 	json_object_object_add(cfg, "id_hash", json_object_new_string(encrypt ? "hmac-sha256" : "sha256"));
 	json_object_object_add(cfg, "created", json_object_new_string(when));
-	r = put_json(s, LAYOUT_CONFIG, cfg, STORE_DURABLE | STORE_EXCL);
+	r = repo_store_put_json(s, LAYOUT_CONFIG, cfg, STORE_DURABLE | STORE_EXCL);
 	if (r == VV_EXISTS)
 		log_error("repository %s already exists: refusing to overwrite it", c->url);
 	else if (r == 0)
@@ -247,8 +181,8 @@ out:
 	return ret;
 }
 
-static json_object *
-get_json(struct store *s, const char *key, int *notfound)
+json_object *
+repo_store_json(struct store *s, const char *key, int *notfound)
 {
 	void *buf = NULL;
 	size_t len = 0;
@@ -279,49 +213,6 @@ get_json(struct store *s, const char *key, int *notfound)
 	return o;
 }
 
-/* Try to unwrap the master key of keys/KEY with PASSWORD: 0, 1 wrong, -1. */
-static int
-try_key(struct store *s, const char *key, const char *repo_id, const char *password,
-    uint8_t master[CRYPTO_KEY_LEN])
-{
-	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN];
-	uint8_t kek[CRYPTO_KEY_LEN];
-	const char *ss, *ns, *ws;
-	int64_t n, r, p;
-	char aad[64];
-	json_object *o;
-	int nf, ret = -1;
-
-	o = get_json(s, key, &nf);
-	if (o == NULL) {
-		log_error("repository %s: key object %s is missing or not valid JSON", store_url(s), key);
-		return -1;
-	}
-	ss = jx_str(o, "salt");
-	ns = jx_str(o, "nonce");
-	ws = jx_str(o, "wrapped");
-	n = jx_int(o, "n", 0);
-	r = jx_int(o, "r", 0);
-	p = jx_int(o, "p", 0);
-	if (ss == NULL || ns == NULL || ws == NULL || crypto_unhex(ss, salt, sizeof(salt)) < 0 ||
-	    crypto_unhex(ns, nonce, sizeof(nonce)) < 0 ||
-	    crypto_unhex(ws, wrapped, sizeof(wrapped)) < 0 ||
-	    n < 1024 || n > (1 << 24) || (n & (n - 1)) != 0 || r < 1 || r > 32 || p < 1 || p > 16) {
-		log_error("repository %s: key object %s is corrupt", store_url(s), key);
-		goto out;
-	}
-	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), (uint64_t)n,
-	    (uint32_t)r, (uint32_t)p, kek) < 0)
-		goto out;
-	snprintf(aad, sizeof(aad), "%s %s", KEY_AAD, repo_id);
-	ret = crypto_open(kek, nonce, aad, strlen(aad), wrapped, CRYPTO_KEY_LEN, master,
-	    wrapped + CRYPTO_KEY_LEN) == 0 ? 0 : 1;
-out:
-	explicit_bzero(kek, sizeof(kek));
-	json_object_put(o);
-	return ret;
-}
-
 struct repo *
 repo_open(const struct conf *c)
 {
@@ -338,7 +229,7 @@ repo_open(const struct conf *c)
 	s = open_store(c, 0);
 	if (s == NULL)
 		return NULL;
-	cfg = get_json(s, LAYOUT_CONFIG, &nf);
+	cfg = repo_store_json(s, LAYOUT_CONFIG, &nf);
 	if (cfg == NULL) {
 		if (nf == 1)
 			log_error("no repository at %s (no config object): create one with 'virtvault init'",
@@ -371,6 +262,14 @@ repo_open(const struct conf *c)
 	snprintf(rp->id, sizeof(rp->id), "%s", id);
 	if (strcmp(cipher, "none") == 0) {
 		rp->codec = codec_new(NULL, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
+	} else if (strcmp(cipher, "aes-256-gcm") == 0 && c->master_key_file != NULL) {
+		/* Every password lost: the key exported with 'key export'. */
+		if (keys_read_export(c->master_key_file, id, master) < 0)
+			goto fail;
+		rp->codec = codec_new(master, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
+		memcpy(rp->master, master, sizeof(master));
+		rp->has_master = true;
+		explicit_bzero(master, sizeof(master));
 	} else if (strcmp(cipher, "aes-256-gcm") == 0) {
 		password = repo_read_password(c);
 		if (password == NULL)
@@ -382,16 +281,20 @@ repo_open(const struct conf *c)
 			goto fail;
 		}
 		for (size_t i = 0; i < keys.n && !unwrapped; i++) {
-			int r = try_key(s, keys.v[i], id, password, master);
+			int r = keys_try(s, keys.v[i], id, password, master);
 
-			if (r == 0)
+			if (r == 0) {
 				unwrapped = 1;
+				snprintf(rp->kid, sizeof(rp->kid), "%s", util_basename(keys.v[i]));
+			}
 		}
 		if (!unwrapped) {
 			log_error("wrong password for repository %s (no key under keys/ opens with it)", c->url);
 			goto fail;
 		}
 		rp->codec = codec_new(master, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
+		memcpy(rp->master, master, sizeof(master));
+		rp->has_master = true;
 		explicit_bzero(master, sizeof(master));
 	} else {
 		log_error("repository %s: unknown cipher '%s' in config", c->url, cipher);
@@ -431,6 +334,7 @@ repo_close(struct repo *r)
 		return;
 	codec_free(r->codec);
 	store_close(r->store);
+	explicit_bzero(r->master, sizeof(r->master));
 	free(r);
 }
 

@@ -19,6 +19,7 @@
 struct pslot {
 	uint64_t index;
 	int state;		/* 0 empty, 1 done */
+	bool fetched;		/* read and checked now (else: skipped) */
 	int rc;
 	uint8_t *data;
 	size_t len;
@@ -28,6 +29,7 @@ struct pslot {
 struct prefetch {
 	struct repo *r;
 	const struct index *ix;
+	struct verify_state *vs;
 	struct pslot *slots;
 	size_t k;
 	uint64_t next;		/* next chunk to fetch */
@@ -39,18 +41,76 @@ struct prefetch {
 	int nth;
 };
 
+/* What a verify run knows across snapshots: each distinct chunk is read once. */
+struct verify_state {
+	struct chunkset *have;		/* listed in chunks/ */
+	struct chunkset *checked;	/* read, authenticated, hashed: good */
+	struct chunkset *bad;		/* read and found bad (quarantined) */
+	double sample;			/* fraction of chunks read, 1: all */
+	uint64_t seed;
+	bool deep;
+	struct verify_result *res;
+	pthread_mutex_t lock;
+};
+
+/* Whether chunk ID is in this run's sample (a random subset, fixed per run). */
+static bool
+in_sample(const struct verify_state *vs, const uint8_t *id)
+{
+	uint64_t h;
+
+	if (vs->sample >= 1.0)
+		return true;
+	memcpy(&h, id + 8, sizeof(h));
+	h ^= vs->seed;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return (double)(h >> 11) / 9007199254740992.0 < vs->sample;
+}
+
+/* Move the bad chunk KEY aside, so that a later backup of its data uploads it again. */
+static void
+quarantine(struct repo *r, const char *key)
+{
+	void *raw = NULL;
+	size_t len = 0;
+	char *aside = xasprintf("%s%s", LAYOUT_QUARANTINE, key);
+
+	if (store_get(repo_store(r), key, &raw, &len, codec_bound(repo_chunk_size(r))) == 0 &&
+	    store_put(repo_store(r), aside, raw, len, 0) == 0 &&
+	    store_delete(repo_store(r), key) >= 0)
+		log_warn("repository %s: %s moved aside to %s: the next backup of its data stores it again",
+		    repo_url(r), key, aside);
+	free(raw);
+	free(aside);
+}
+
 static void
 fetch_one(struct prefetch *p, struct codec_work *w, uint64_t i, struct pslot *sl)
 {
 	const uint8_t *id = p->ix->ids[i];
 	uint32_t cs = p->ix->chunk_size;
+	struct verify_state *vs = p->vs;
+	char key[LAYOUT_KEY_MAX];
 
 	sl->rc = 0;
+	sl->fetched = false;
 	sl->err[0] = '\0';
 	sl->len = index_chunk_len(p->ix->file_size, cs, i);
-	if (repo_id_is_zero(id))
+	if (repo_id_is_zero(id) || !chunkset_has(vs->have, id) || chunkset_has(vs->checked, id) ||
+	    chunkset_has(vs->bad, id) || !in_sample(vs, id))
 		return;
+	sl->fetched = true;
 	sl->rc = fetch_chunk(p->r, w, id, sl->data, sl->len, sl->err, sizeof(sl->err));
+	pthread_mutex_lock(&vs->lock);
+	vs->res->chunks_read++;
+	vs->res->bytes_read += sl->len;
+	pthread_mutex_unlock(&vs->lock);
+	if (sl->rc == 0) {
+		chunkset_add(vs->checked, id);
+	} else if (!chunkset_add(vs->bad, id)) {
+		layout_chunk_key(id, key, sizeof(key));
+		quarantine(p->r, key);
+	}
 }
 
 static void *
@@ -85,13 +145,14 @@ fetcher(void *arg)
 }
 
 static struct prefetch *
-prefetch_start(struct repo *r, const struct index *ix)
+prefetch_start(struct repo *r, const struct index *ix, struct verify_state *vs)
 {
 	struct prefetch *p = xcalloc(1, sizeof(*p));
 	int n = repo_workers(r);
 
 	p->r = r;
 	p->ix = ix;
+	p->vs = vs;
 	p->k = (size_t)n * 2;
 	p->slots = xcalloc(p->k, sizeof(*p->slots));
 	for (size_t i = 0; i < p->k; i++)
@@ -149,119 +210,76 @@ prefetch_stop(struct prefetch *p)
 /* Checks of one file; returns its problems. */
 static long
 verify_file(struct repo *r, const struct manifest *m, const struct manifest_file *f,
-    struct chunkset *have, struct chunkset *bad, bool deep,
-    uint8_t *buf, struct progress *progress)
+    struct verify_state *vs, struct progress *progress)
 {
 	struct index ix = { 0 };
-	struct crypto_sha *sha = NULL;
 	struct prefetch *pf = NULL;
-	struct pslot *pf_slot = NULL;
+	struct pslot *sl = NULL;
 	long problems = 0;
-	int rc;
 
 	if (fetch_index(r, m, f, &ix) < 0)
 		return 1;
-	if (deep) {
-		sha = crypto_sha_new();
-		pf = prefetch_start(r, &ix);
-	}
+	if (vs->deep)
+		pf = prefetch_start(r, &ix, vs);
 	for (uint64_t i = 0; i < ix.count; i++) {
 		uint64_t off = i * ix.chunk_size;
-		size_t len = index_chunk_len(f->size, ix.chunk_size, i);
 		const uint8_t *id = ix.ids[i];
 		char key[LAYOUT_KEY_MAX];
 
 		/* The previous chunk's slot goes back to the fetchers. */
-		if (pf_slot != NULL) {
-			prefetch_done(pf, pf_slot);
-			pf_slot = NULL;
+		if (sl != NULL) {
+			prefetch_done(pf, sl);
+			sl = NULL;
 		}
 		if (pf != NULL)
-			pf_slot = prefetch_get(pf, i);
-		progress_add(progress, len);
-		if (repo_id_is_zero(id)) {
-			if (sha) {
-				memset(buf, 0, len);
-				crypto_sha_update(sha, buf, len);
-			}
+			sl = prefetch_get(pf, i);
+		progress_add(progress, index_chunk_len(f->size, ix.chunk_size, i));
+		if (repo_id_is_zero(id))
 			continue;
-		}
 		layout_chunk_key(id, key, sizeof(key));
-		if (!chunkset_has(have, id)) {
+		if (!chunkset_has(vs->have, id)) {
 			log_error("snapshot %s, file %s, offset %llu: chunk %s is missing", m->id,
 			    f->name, (unsigned long long)off, key);
 			problems++;
-			if (sha) {
-				crypto_sha_final(sha, (uint8_t[CRYPTO_HASH_LEN]){ 0 });
-				sha = NULL;
-			}
-			continue;
-		}
-		if (!deep)
-			continue;
-		if (chunkset_has(bad, id)) {
+		} else if (sl != NULL && sl->fetched && sl->rc != 0) {
+			/* The reason names the chunk. */
+			log_error("snapshot %s, file %s, offset %llu: %s", m->id, f->name,
+			    (unsigned long long)off, sl->err);
+			problems++;
+		} else if (vs->deep && chunkset_has(vs->bad, id)) {
 			log_error("snapshot %s, file %s, offset %llu: chunk %s is corrupt (see above)",
 			    m->id, f->name, (unsigned long long)off, key);
 			problems++;
-			if (sha) {
-				crypto_sha_final(sha, (uint8_t[CRYPTO_HASH_LEN]){ 0 });
-				sha = NULL;
-			}
-			continue;
-		}
-		{
-			uint8_t check[CRYPTO_HASH_LEN];
-
-			rc = pf_slot->rc;
-			if (rc != 0) {
-				/* The reason names the chunk. */
-				log_error("snapshot %s, file %s, offset %llu: %s", m->id, f->name,
-				    (unsigned long long)off, pf_slot->err);
-				chunkset_add(bad, id);
-				problems++;
-				if (sha) {
-					crypto_sha_final(sha, check);
-					sha = NULL;
-				}
-				continue;
-			}
-			if (sha)
-				crypto_sha_update(sha, pf_slot->data, len);
 		}
 	}
-	if (sha != NULL) {
-		uint8_t d[CRYPTO_HASH_LEN];
-		char hex[65];
-
-		crypto_sha_final(sha, d);
-		crypto_hex(d, sizeof(d), hex);
-		if (strcmp(hex, f->sha256) != 0) {
-			log_error("snapshot %s, file %s: the chunks give SHA-256 %s, the manifest says %s",
-			    m->id, f->name, hex, f->sha256);
-			problems++;
-		}
-	}
-	if (pf_slot != NULL)
-		prefetch_done(pf, pf_slot);
+	if (sl != NULL)
+		prefetch_done(pf, sl);
 	prefetch_stop(pf);
 	index_clear(&ix);
 	return problems;
 }
 
 long
-verify_snapshots(struct repo *r, struct manifest *const *l, size_t n, bool deep,
-    struct progress *progress)
+verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
+    const struct verify_opts *o, struct verify_result *res, struct progress *progress)
 {
-	struct chunkset *have = chunkset_new(), *bad = chunkset_new();
-	uint8_t *buf = NULL;
+	struct verify_state vs = { chunkset_new(), chunkset_new(), chunkset_new(),
+		o->sample > 0 && o->sample < 1 ? o->sample : 1, 0, o->deep, res,
+		PTHREAD_MUTEX_INITIALIZER };
 	long problems = 0;
 
-	if (fetch_chunk_ids(r, have) < 0) {
+	memset(res, 0, sizeof(*res));
+	crypto_random(&vs.seed, sizeof(vs.seed));
+	res->broken = xcalloc(n + 1, sizeof(*res->broken));
+	if (fetch_chunk_ids(r, vs.have) < 0) {
 		problems = -1;
+		free(res->broken);
+		res->broken = NULL;
 		goto out;
 	}
-	buf = xmalloc(repo_chunk_size(r) > (1u << 20) ? repo_chunk_size(r) : (1u << 20));
 	for (size_t k = 0; k < n; k++) {
+		long before = problems;
+
 		for (size_t i = 0; i < l[k]->nfiles; i++) {
 			if (l[k]->chunk_size != repo_chunk_size(r)) {
 				log_error("snapshot %s: chunk size %u differs from the repository's %u",
@@ -269,13 +287,16 @@ verify_snapshots(struct repo *r, struct manifest *const *l, size_t n, bool deep,
 				problems++;
 				break;
 			}
-			problems += verify_file(r, l[k], &l[k]->files[i], have, bad, deep,
-			    buf, progress);
+			problems += verify_file(r, l[k], &l[k]->files[i], &vs, progress);
 		}
+		if (problems > before)
+			res->broken[res->nbroken++] = l[k];
 	}
+	res->chunks_bad = chunkset_count(vs.bad);
 out:
-	free(buf);
-	chunkset_free(have);
-	chunkset_free(bad);
+	chunkset_free(vs.have);
+	chunkset_free(vs.checked);
+	chunkset_free(vs.bad);
+	pthread_mutex_destroy(&vs.lock);
 	return problems;
 }

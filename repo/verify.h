@@ -5,19 +5,36 @@
 #define VV_VERIFY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/progress.h"
 #include "repo/manifest.h"
 #include "repo/repo.h"
 
+struct verify_opts {
+	bool deep;		/* read every chunk (of the sample) */
+	double sample;		/* fraction of distinct chunks read: (0, 1]; 0 means 1 */
+};
+
+struct verify_result {
+	uint64_t chunks_read;		/* distinct chunks read (deep) */
+	uint64_t bytes_read;
+	uint64_t chunks_bad;		/* found bad, moved to quarantine/ */
+	struct manifest **broken;	/* the snapshots with a problem (borrowed from L) */
+	size_t nbroken;
+};
+
 /*
- * verify_snapshots: check the N manifests of L: every index and chunk they
- * reference exists; with DEEP, every chunk is read, authenticated,
- * decompressed and re-hashed, and each file's SHA-256 recomputed. Each
- * problem is logged with snapshot, file and byte offset. Returns the
- * number of problems, or -1 when the check itself could not run.
+ * verify_snapshots: check the N manifests of L: every index they reference
+ * is there, authenticates and names its own ID, and every chunk exists;
+ * with O->deep, each distinct chunk (of a random O->sample of them) is
+ * read once, however many snapshots share it, authenticated, decompressed
+ * and checked to hash to its ID; a bad one is moved to quarantine/ (the
+ * next backup of its data uploads it again). Each problem is logged with
+ * snapshot, file and byte offset. Fills RES (free RES->broken with free()).
+ * Returns the number of problems, or -1 when the check could not run.
  */
 long verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
-    bool deep, struct progress *progress);
+    const struct verify_opts *o, struct verify_result *res, struct progress *progress);
 
 #endif

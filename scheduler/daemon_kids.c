@@ -46,7 +46,7 @@ daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
 			argv[i++] = "-c";
 			argv[i++] = (char *)d->o->config_path;
 		}
-		argv[i++] = "-q";
+		/* Not -q: its warnings (a failed quiesce, a roll-back) belong in the log. */
 		argv[i++] = "backup";
 		argv[i++] = (char *)t->domain;
 		argv[i++] = "--job";

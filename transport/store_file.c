@@ -385,7 +385,11 @@ store_file_open(const char *url, const char *path, int create)
 	f->root = xstrndup(path, n);
 	f->rootfd = open(f->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->rootfd < 0) {
-		log_error("repository %s: cannot open %s: %s", url, f->root, strerror(errno));
+		if (errno == ENOENT && !create)
+			log_error("no repository at %s (the folder %s does not exist): create one with 'virtvault init'",
+			    url, f->root);
+		else
+			log_error("repository %s: cannot open %s: %s", url, f->root, strerror(errno));
 		free(f->root);
 		free(f);
 		return NULL;

@@ -1,7 +1,13 @@
 # Helpers for integration tests: assertions that say what they expected.
 
+# fail MESSAGE: report a failed check. It also marks the running test as
+# failed (run.sh reads $VV_FAILMARK): errexit does not reach into a test
+# run as a condition, so a check that fails mid-test must still count.
 fail() {
 	echo "FAIL: $*" >&2
+	if [ -n "${VV_FAILMARK:-}" ]; then
+		echo "$*" >>"$VV_FAILMARK"
+	fi
 	return 1
 }
 

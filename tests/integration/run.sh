@@ -68,7 +68,9 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_' ); do
 	case "$t" in *"$filter"*) ;; *) continue ;; esac
 	log=$BED_DIR/$t.log
 	s=$(date +%s.%N)
-	if (set -e; "$t") >"$log" 2>&1; then
+	export VV_FAILMARK=$BED_DIR/$t.failed
+	rm -f "$VV_FAILMARK"
+	if (set -e; "$t") >"$log" 2>&1 && [ ! -e "$VV_FAILMARK" ]; then
 		passed=$((passed + 1))
 		printf 'PASS %-40s %5.1fs\n' "$t" "$(echo "$(date +%s.%N) - $s" | bc)"
 	else

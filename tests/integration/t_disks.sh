@@ -58,10 +58,13 @@ test_disks_unknown_domain() {
 }
 
 test_agent_fsfreeze_thaw_round_trip() {
-	expect_rc 0 virsh -c "$BED_URI" domfsfreeze "$DOM"
-	expect_in "Froze 1 filesystem(s)"
+	# The agent answers fsinfo only while thawed.
 	expect_rc 0 virsh -c "$BED_URI" domfsinfo "$DOM"
 	expect_in "/data"
+	expect_rc 0 virsh -c "$BED_URI" domfsfreeze "$DOM"
+	expect_in "Froze 1 filesystem(s)"
+	expect_rc 1 virsh -c "$BED_URI" domfsinfo "$DOM"
+	expect_in "frozen state"
 	expect_rc 0 virsh -c "$BED_URI" domfsthaw "$DOM"
 	expect_in "Thawed 1 filesystem(s)"
 }

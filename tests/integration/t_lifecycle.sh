@@ -81,7 +81,7 @@ test_lifecycle_two_hosts_one_name() {
 
 # forget_count JSON_OUT KEEP: how many entries of forget --json have keep=KEEP.
 forget_count() {
-	python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['keep'] == ($1 == 'true')))" <<<"$OUT"
+	python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['keep'] == (sys.argv[1] == 'true')))" "$1" <<<"$OUT"
 }
 
 test_lifecycle_forget_policy_and_named() {
@@ -365,4 +365,115 @@ test_lifecycle_prune_after_kill() {
 	# unlock: stale ones only, unless --force.
 	expect_rc 0 "$VV" -c "$HC" unlock
 	expect_in "0 locks removed"
+}
+
+# verify --deep reads each distinct chunk once; a bad chunk is moved aside
+# and the next backup of the same data heals every snapshot that uses it.
+test_lifecycle_verify_once_and_heal() {
+	local rd=$BED_DIR/healrepo out=$BED_DIR/healout chunk snap1 name
+	host_conf h hosth "file://$rd"
+	expect_rc 0 "$VV" -c "$HC" init
+	mkdir -p "$out"
+	head -c 4M /dev/urandom >"$BED_DIR/heal.raw"
+	for _ in 1 2 3; do
+		expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/heal.raw" --name heal --json
+	done
+	snap1=$(json_field snapshot)
+	expect_rc 0 "$VV" -c "$HC" verify --deep --json
+	[ "$(json_field chunks_read)" = 4 ] || fail "3 snapshots of 4 chunks: expected 4 reads: $OUT"
+	expect_rc 2 "$VV" -c "$HC" verify --deep --sample 0
+	expect_rc 2 "$VV" -c "$HC" verify --deep --sample 101
+	# One flipped bit.
+	chunk=$(find "$rd/chunks" -type f | sort | head -n 1)
+	name=${chunk#"$rd"/}
+	python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=4; open(p,'wb').write(b)" "$chunk"
+	expect_rc 1 "$VV" -c "$HC" verify --deep
+	expect_in "$name: authentication failed"
+	expect_in "moved aside to quarantine/$name"
+	expect_in "broken snapshots"
+	expect_in "virtvault forget "
+	expect_in "$snap1"
+	[ -f "$rd/quarantine/$name" ] || fail "the bad chunk is not in quarantine/"
+	[ ! -e "$chunk" ] || fail "the bad chunk is still in chunks/"
+	expect_rc 1 "$VV" -c "$HC" verify --json
+	[ "$(python3 -c 'import json,sys; print(len(json.loads(sys.stdin.read().splitlines()[-1])["broken"]))' <<<"$OUT")" = 3 ] ||
+		fail "expected 3 broken snapshots: $OUT"
+	# The same data again: the chunk is stored anew, and all three heal.
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/heal.raw" --name heal --json
+	[ "$(json_field chunks_new)" = 1 ] || fail "the bad chunk was not stored again: $OUT"
+	expect_rc 0 "$VV" -c "$HC" verify --deep
+	expect_in "4 snapshots checked (deep): 0 problems"
+	expect_rc 0 "$VV" -c "$HC" restore "$snap1" --to "$out"
+	cmp -s "$out/heal.raw" "$BED_DIR/heal.raw" || fail "the healed snapshot does not restore"
+	# A sample reads a random part of the distinct chunks (4 + 40 here).
+	head -c 40M /dev/urandom >"$BED_DIR/sample.raw"
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/sample.raw" --name sample
+	expect_rc 0 "$VV" -c "$HC" verify --deep --sample 50 --json
+	python3 -c "import sys; n=int(sys.argv[1]); sys.exit(0 if 5 <= n <= 39 else 1)" \
+		"$(json_field chunks_read)" || fail "a 50 % sample of 44 chunks read: $OUT"
+}
+
+# key_ids: the KIDs of `key list --json` in $OUT, current first.
+key_ids() {
+	python3 -c 'import json,sys; l=json.load(sys.stdin); l.sort(key=lambda k: not k["current"]); print(" ".join(k["kid"] for k in l))' <<<"$OUT"
+}
+
+test_lifecycle_keys_and_export() {
+	local rd=$BED_DIR/keyrepo out=$BED_DIR/keyout ids first second
+	host_conf key hostkey "file://$rd"
+	mkdir -p "$out"
+	expect_rc 0 "$VV" -c "$HC" init
+	expect_in "virtvault key export --to FILE"
+	head -c 3M /dev/urandom >"$BED_DIR/keyed.raw"
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/keyed.raw" --name keyed
+	expect_rc 0 "$VV" -c "$HC" key list --json
+	[ "$(json_len)" = 1 ] || fail "$OUT"
+	first=$(key_ids)
+	# A second password.
+	printf 'second password\n' >"$BED_DIR/pw2"
+	chmod 644 "$BED_DIR/pw2"
+	expect_rc 1 "$VV" -c "$HC" key add --new-password-file "$BED_DIR/pw2"
+	expect_in "readable by group or others"
+	chmod 600 "$BED_DIR/pw2"
+	expect_rc 0 "$VV" -c "$HC" key add --new-password-file "$BED_DIR/pw2"
+	expect_in "added key"
+	sed -i "s|password_file = .*|password_file = $BED_DIR/pw2|" "$HC"
+	expect_rc 0 "$VV" -c "$HC" key list --json
+	[ "$(json_len)" = 2 ] || fail "$OUT"
+	ids=$(key_ids)
+	second=${ids%% *}
+	[ "$second" != "$first" ] || fail "the second password opened with the first key"
+	expect_rc 1 "$VV" -c "$HC" key remove "$second"
+	expect_in "opened the repository"
+	expect_rc 0 "$VV" -c "$HC" key remove "$first"
+	expect_rc 1 "$VV" -c "$HC" key remove "$second"
+	# passwd: a third password replaces the second.
+	printf 'third password\n' >"$BED_DIR/pw3"
+	chmod 600 "$BED_DIR/pw3"
+	expect_rc 0 "$VV" -c "$HC" key passwd --new-password-file "$BED_DIR/pw3"
+	expect_rc 1 "$VV" -c "$HC" list
+	expect_in "wrong password"
+	sed -i "s|password_file = .*|password_file = $BED_DIR/pw3|" "$HC"
+	expect_rc 0 "$VV" -c "$HC" list
+	# Export, and a restore when every password is lost.
+	expect_rc 0 "$VV" -c "$HC" key export --to "$BED_DIR/master.key"
+	[ "$(stat -c %a "$BED_DIR/master.key")" = 600 ] || fail "the exported key is not mode 0600"
+	expect_rc 1 "$VV" -c "$HC" key export --to "$BED_DIR/master.key"
+	expect_in "never overwritten"
+	grep -q "$(cat "$BED_DIR/pw3")" "$BED_DIR/master.key" && fail "the password is in the export"
+	sed -i "s|password_file = .*|master_key_file = $BED_DIR/master.key|" "$HC"
+	expect_rc 0 "$VV" -c "$HC" restore keyed@latest --to "$out"
+	cmp -s "$out/keyed.raw" "$BED_DIR/keyed.raw" || fail "restore with the exported key differs"
+	printf 'a new start\n' >"$BED_DIR/pw4"
+	chmod 600 "$BED_DIR/pw4"
+	expect_rc 0 "$VV" -c "$HC" key add --new-password-file "$BED_DIR/pw4"
+	sed -i "s|master_key_file = .*|password_file = $BED_DIR/pw4|" "$HC"
+	expect_rc 0 "$VV" -c "$HC" verify
+	# The key of another repository is refused.
+	host_conf other hostother "file://$BED_DIR/otherrepo"
+	expect_rc 0 "$VV" -c "$HC" init
+	printf 'master_key_file = %s\n' "$BED_DIR/master.key" >>"$HC"
+	sed -i "/password_file/d" "$HC"
+	expect_rc 1 "$VV" -c "$HC" list
+	expect_in "is the key of repository"
 }

@@ -124,7 +124,7 @@ test_repo_wrong_password_and_bad_config() {
 	# A missing repository, then a corrupt config object.
 	sed -i "s|url = .*|url = file://$BED_DIR/repos/none|" "$RC"
 	expect_rc 1 "$VV" -c "$RC" list
-	expect_in "no repository at file://$BED_DIR/repos/none (no config object): create one with 'virtvault init'"
+	expect_in "no repository at file://$BED_DIR/repos/none (the folder $BED_DIR/repos/none does not exist): create one with 'virtvault init'"
 	sed -i "s|url = .*|url = file://$RD|" "$RC"
 	echo '{"format": "virtvault", "vers' >"$RD/config"
 	expect_rc 1 "$VV" -c "$RC" list
@@ -152,8 +152,10 @@ test_repo_corrupt_missing_chunk_truncated_index() {
 	expect_rc 1 "$VV" -c "$RC" verify --deep
 	expect_in "snapshot $snap, file a.raw, offset"
 	expect_in "chunks/$(basename "$(dirname "$chunk")")/$(basename "$chunk"): authentication failed"
+	# verify moved it aside: restore finds it missing.
+	expect_in "moved aside to quarantine/"
 	expect_rc 1 "$VV" -c "$RC" restore "$snap" --to "$out"
-	expect_in "authentication failed"
+	expect_in "is missing"
 	expect_in "no partial file was left"
 	[ -z "$(ls -A "$out")" ] || fail "restore left files: $(ls -A "$out")"
 	# The chunk gone altogether.

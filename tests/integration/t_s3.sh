@@ -260,7 +260,7 @@ test_s3_race() {
 test_s3_three_hosts_dedup_one_template() {
 	local d=$BED_DIR/s3tmpl h stored read
 	mkdir -p "$d"
-	head -c 20M /dev/urandom >"$d/template.raw"
+	head -c 80M /dev/urandom >"$d/template.raw"
 	for h in a b c; do
 		s3_conf "tmpl-$h" vvtest-tmpl
 		# One repository for the three hosts; each its own name and state folder.

@@ -179,20 +179,21 @@ test_replace_source(void **state)
 	char *out = NULL, err[128];
 
 	(void)state;
-	assert_int_equal(domxml_replace_source(xml, "vda", "/v/other", "/v/base", &out, err,
+	assert_int_equal(domxml_replace_source(xml, "vda", "/v/other", "/v/base", NULL, &out, err,
 	    sizeof(err)), VV_NOT_FOUND);
 	assert_null(out);
 	assert_int_equal(domxml_replace_source(xml, "vdb", "/v/R&D's \"x\".ovl", "/v/base",
-	    &out, err, sizeof(err)), VV_NOT_FOUND);
+	    NULL, &out, err, sizeof(err)), VV_NOT_FOUND);
 	assert_int_equal(domxml_replace_source(xml, "vda", "/v/R&D's \"x\".ovl",
-	    "/v/a<b>'c\" d", &out, err, sizeof(err)), 0);
+	    "/v/a<b>'c\" d", "raw", &out, err, sizeof(err)), 0);
 	d = domxml_parse(out, err, sizeof(err));
 	assert_non_null(d);
 	assert_string_equal(d->disks[0].chain[0].path, "/v/a<b>'c\" d");
 	assert_int_equal(d->disks[0].nchain, 1);	/* <backingStore> dropped */
+	assert_string_equal(d->disks[0].chain[0].format, "raw");	/* the base's format */
 	domxml_free(d);
 	free(out);
-	assert_int_equal(domxml_replace_source("<domain", "vda", "a", "b", &out, err,
+	assert_int_equal(domxml_replace_source("<domain", "vda", "a", "b", NULL, &out, err,
 	    sizeof(err)), -1);
 }
 

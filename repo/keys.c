@@ -1,0 +1,331 @@
+#include "repo/keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/jsonx.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "repo/layout.h"
+#include "repo/repo_int.h"
+
+/* scrypt cost: 32 MiB and about 0.1 s on a server core. */
+#define KDF_N 32768
+#define KDF_R 8
+#define KDF_P 1
+#define KEY_AAD "virtvault key v1"
+
+
+static json_object *
+jhex(const uint8_t *b, size_t n)
+{
+	char *h = xmalloc(2 * n + 1);
+	json_object *o;
+
+	crypto_hex(b, n, h);
+	o = json_object_new_string(h);
+	free(h);
+	return o;
+}
+
+
+int
+keys_write(struct store *s, const char *repo_id, const char *password,
+    const uint8_t master[CRYPTO_KEY_LEN], const char *host, char kid_out[17])
+{
+	time_t now = time(NULL);
+	char when[32];
+	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], kek[CRYPTO_KEY_LEN];
+	uint8_t wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN], kid[8];
+	char aad[64], kidhex[17], *key = NULL;
+	json_object *o = NULL;
+	int ret = -1;
+
+	if (crypto_random(salt, sizeof(salt)) < 0 || crypto_random(nonce, sizeof(nonce)) < 0 ||
+	    crypto_random(kid, sizeof(kid)) < 0)
+		return -1;
+	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), KDF_N, KDF_R,
+	    KDF_P, kek) < 0)
+		return -1;
+	snprintf(aad, sizeof(aad), "%s %s", KEY_AAD, repo_id);
+	if (crypto_seal(kek, nonce, aad, strlen(aad), master, CRYPTO_KEY_LEN, wrapped,
+	    wrapped + CRYPTO_KEY_LEN) < 0) {
+		log_error("repository %s: cannot wrap the master key", store_url(s));
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "kdf", json_object_new_string("scrypt"));
+	json_object_object_add(o, "n", json_object_new_int64(KDF_N));
+	json_object_object_add(o, "r", json_object_new_int(KDF_R));
+	json_object_object_add(o, "p", json_object_new_int(KDF_P));
+	json_object_object_add(o, "salt", jhex(salt, sizeof(salt)));
+	json_object_object_add(o, "nonce", jhex(nonce, sizeof(nonce)));
+	json_object_object_add(o, "wrapped", jhex(wrapped, sizeof(wrapped)));
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	json_object_object_add(o, "created", json_object_new_string(when));
+	if (host != NULL)
+		json_object_object_add(o, "host", json_object_new_string(host));
+	crypto_hex(kid, sizeof(kid), kidhex);
+	if (kid_out != NULL)
+		memcpy(kid_out, kidhex, sizeof(kidhex));
+	key = layout_key_key(kidhex);
+	ret = repo_store_put_json(s, key, o, STORE_DURABLE | STORE_EXCL) == 0 ? 0 : -1;
+out:
+	explicit_bzero(kek, sizeof(kek));
+	json_object_put(o);
+	free(key);
+	return ret;
+}
+
+/* Try to unwrap the master key of keys/KEY with PASSWORD: 0, 1 wrong, -1. */
+int
+keys_try(struct store *s, const char *key, const char *repo_id, const char *password,
+    uint8_t master[CRYPTO_KEY_LEN])
+{
+	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN];
+	uint8_t kek[CRYPTO_KEY_LEN];
+	const char *ss, *ns, *ws;
+	int64_t n, r, p;
+	char aad[64];
+	json_object *o;
+	int nf, ret = -1;
+
+	o = repo_store_json(s, key, &nf);
+	if (o == NULL) {
+		log_error("repository %s: key object %s is missing or not valid JSON", store_url(s), key);
+		return -1;
+	}
+	ss = jx_str(o, "salt");
+	ns = jx_str(o, "nonce");
+	ws = jx_str(o, "wrapped");
+	n = jx_int(o, "n", 0);
+	r = jx_int(o, "r", 0);
+	p = jx_int(o, "p", 0);
+	if (ss == NULL || ns == NULL || ws == NULL || crypto_unhex(ss, salt, sizeof(salt)) < 0 ||
+	    crypto_unhex(ns, nonce, sizeof(nonce)) < 0 ||
+	    crypto_unhex(ws, wrapped, sizeof(wrapped)) < 0 ||
+	    n < 1024 || n > (1 << 24) || (n & (n - 1)) != 0 || r < 1 || r > 32 || p < 1 || p > 16) {
+		log_error("repository %s: key object %s is corrupt", store_url(s), key);
+		goto out;
+	}
+	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), (uint64_t)n,
+	    (uint32_t)r, (uint32_t)p, kek) < 0)
+		goto out;
+	snprintf(aad, sizeof(aad), "%s %s", KEY_AAD, repo_id);
+	ret = crypto_open(kek, nonce, aad, strlen(aad), wrapped, CRYPTO_KEY_LEN, master,
+	    wrapped + CRYPTO_KEY_LEN) == 0 ? 0 : 1;
+out:
+	explicit_bzero(kek, sizeof(kek));
+	json_object_put(o);
+	return ret;
+}
+
+
+/* The check line of an exported key: binds the key to the repository ID. */
+static void
+export_check(const char *repo_id, const uint8_t master[CRYPTO_KEY_LEN], char out[17])
+{
+	uint8_t h[CRYPTO_HASH_LEN];
+
+	crypto_hmac(master, repo_id, strlen(repo_id), h);
+	crypto_hex(h, 8, out);
+}
+
+int
+keys_read_export(const char *file, const char *repo_id, uint8_t master[CRYPTO_KEY_LEN])
+{
+	char line[256], rid[64] = "", key[80] = "", check[32] = "", want[17];
+	struct stat st;
+	FILE *f = fopen(file, "re");
+	bool head = false;
+
+	if (f == NULL) {
+		log_error("master_key_file %s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0077) != 0) {
+		log_error("master_key_file %s is readable by group or others (mode %04o); fix it with: chmod 600 %s",
+		    file, (unsigned)(st.st_mode & 07777), file);
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strcmp(line, "virtvault master key v1") == 0)
+			head = true;
+		else if (strncmp(line, "repository: ", 12) == 0)
+			snprintf(rid, sizeof(rid), "%s", line + 12);
+		else if (strncmp(line, "key: ", 5) == 0)
+			snprintf(key, sizeof(key), "%s", line + 5);
+		else if (strncmp(line, "check: ", 7) == 0)
+			snprintf(check, sizeof(check), "%s", line + 7);
+	}
+	fclose(f);
+	explicit_bzero(line, sizeof(line));
+	if (!head || crypto_unhex(key, master, CRYPTO_KEY_LEN) < 0) {
+		explicit_bzero(key, sizeof(key));
+		log_error("master_key_file %s is not a key exported by 'virtvault key export'", file);
+		return -1;
+	}
+	explicit_bzero(key, sizeof(key));
+	if (strcmp(rid, repo_id) != 0) {
+		log_error("master_key_file %s is the key of repository %s, not of this one (%s)", file,
+		    rid, repo_id);
+		return -1;
+	}
+	export_check(repo_id, master, want);
+	if (strcmp(check, want) != 0) {
+		log_error("master_key_file %s: its check line does not match (a mistyped key?)", file);
+		return -1;
+	}
+	return 0;
+}
+
+int
+repo_keys_list(struct repo *r, struct repo_key_info **out, size_t *n)
+{
+	struct strlist keys = { 0 };
+
+	*out = NULL;
+	*n = 0;
+	if (store_list(r->store, LAYOUT_KEYS, &keys) < 0)
+		return -1;
+	*out = xcalloc(keys.n + 1, sizeof(**out));
+	for (size_t i = 0; i < keys.n; i++) {
+		struct repo_key_info *k = &(*out)[(*n)++];
+		int nf;
+		json_object *o = repo_store_json(r->store, keys.v[i], &nf);
+
+		snprintf(k->kid, sizeof(k->kid), "%s", util_basename(keys.v[i]));
+		k->current = strcmp(k->kid, r->kid) == 0;
+		if (o == NULL)
+			continue;
+		k->n = (uint64_t)jx_int(o, "n", 0);
+		snprintf(k->created, sizeof(k->created), "%s", jx_str(o, "created") ? jx_str(o, "created") : "");
+		snprintf(k->host, sizeof(k->host), "%s", jx_str(o, "host") ? jx_str(o, "host") : "");
+		json_object_put(o);
+	}
+	strlist_clear(&keys);
+	return 0;
+}
+
+static int
+need_master(struct repo *r)
+{
+	if (!r->has_master) {
+		log_error("repository %s is not encrypted: it has no keys", repo_url(r));
+		return -1;
+	}
+	return 0;
+}
+
+int
+repo_key_add(struct repo *r, const char *password, char kid[17])
+{
+	if (need_master(r) < 0)
+		return -1;
+	return keys_write(r->store, r->id, password, r->master, r->conf->host, kid);
+}
+
+int
+repo_key_passwd(struct repo *r, const char *password, char kid[17])
+{
+	char *key;
+	int rc;
+
+	if (*r->kid == '\0') {
+		log_error("repository %s was opened with an exported key: use 'key add' for a password",
+		    repo_url(r));
+		return -1;
+	}
+	if (repo_key_add(r, password, kid) < 0)
+		return -1;
+	/* The new key is in place: the old password may go. */
+	key = layout_key_key(r->kid);
+	rc = store_delete(r->store, key);
+	free(key);
+	return rc == 0 ? 0 : -1;
+}
+
+const char *
+repo_key_current(const struct repo *r)
+{
+	return r->kid;
+}
+
+int
+repo_key_remove(struct repo *r, const char *kid)
+{
+	struct repo_key_info *l = NULL;
+	size_t n = 0, match = 0, which = 0;
+	char *key;
+	int ret = -1;
+
+	if (need_master(r) < 0 || repo_keys_list(r, &l, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(l[i].kid, kid, strlen(kid)) == 0) {
+			match++;
+			which = i;
+		}
+	}
+	if (*kid == '\0' || match == 0)
+		log_error("repository %s has no key %s (see 'virtvault key list')", repo_url(r), kid);
+	else if (match > 1)
+		log_error("key %s is ambiguous (%zu keys): give more digits", kid, match);
+	else if (n == 1)
+		log_error("key %s is the last one: removing it would lose the repository", l[which].kid);
+	else if (l[which].current)
+		log_error("key %s opened the repository: use another password to remove it", l[which].kid);
+	else {
+		key = layout_key_key(l[which].kid);
+		ret = store_delete(r->store, key) == 0 ? 0 : -1;
+		free(key);
+	}
+	free(l);
+	return ret;
+}
+
+int
+repo_key_export(struct repo *r, const char *file)
+{
+	char hex[2 * CRYPTO_KEY_LEN + 1], check[17], *text;
+	int fd, ret = -1;
+	size_t len;
+
+	if (need_master(r) < 0)
+		return -1;
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		log_error("key export to %s: %s%s", file, strerror(errno),
+		    errno == EEXIST ? " (it is never overwritten)" : "");
+		return -1;
+	}
+	crypto_hex(r->master, CRYPTO_KEY_LEN, hex);
+	export_check(r->id, r->master, check);
+	text = xasprintf("virtvault master key v1\n"
+	    "# Whoever holds this file can read every backup of the repository:\n"
+	    "# keep it offline. Use it with [repository] master_key_file = FILE.\n"
+	    "repository: %s\nkey: %s\ncheck: %s\n", r->id, hex, check);
+	len = strlen(text);
+	if (write(fd, text, len) == (ssize_t)len && fsync(fd) == 0)
+		ret = 0;
+	else
+		log_error("key export to %s: %s", file, strerror(errno));
+	if (close(fd) < 0 && ret == 0) {
+		log_error("key export to %s: %s", file, strerror(errno));
+		ret = -1;
+	}
+	if (ret < 0)
+		unlink(file);
+	explicit_bzero(hex, sizeof(hex));
+	explicit_bzero(text, len);
+	free(text);
+	return ret;
+}
