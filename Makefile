@@ -41,7 +41,7 @@ TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c t
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
-             repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/keys.c
+             repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/keys.c repo/stats.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c \
              agent/overlay.c agent/chain.c agent/commit.c \
@@ -50,6 +50,7 @@ SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
+             cli/cmd_stats.c cli/cmd_diff.c \
              cli/cmd_schedule.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(TRANSPORT_SRC) $(REPO_SRC) $(STATE_SRC) \
@@ -143,6 +144,7 @@ bench:
 	$(MAKE) deps
 	$(MAKE) all
 	bash bench/bench.sh
+	bash bench/prune.sh
 
 SYSTEMD_DIR ?= /lib/systemd/system
 

@@ -22,49 +22,11 @@ for p in restic time zstd openssl qemu-utils; do
 		{ echo "bench: installing $p"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" >/dev/null; }
 done
 
-MiB=$((1024 * 1024))
-# measure NAME CMD...: wall seconds and peak RSS (KiB) of CMD into R_*.
-declare -A R_T R_RSS R_STORED
-measure() {
-	local name=$1
-	shift
-	# Each run starts with no dirty data of an earlier one being written back.
-	sync
-	/usr/bin/time -f "%e %M" -o "$W/time.out" "$@" >"$W/$name.log" 2>&1 || {
-		echo "bench: '$*' failed:" >&2
-		tail -n 20 "$W/$name.log" >&2
-		exit 1
-	}
-	read -r R_T[$name] R_RSS[$name] <"$W/time.out"
-}
+. "$top/bench/lib.sh"
 
 echo "== making the image (2 GiB virtual, ~1.4 GiB allocated)"
-raw=$W/src.raw
 img=$W/disk.qcow2
-truncate -s 2G "$raw"
-head -c $((700 * MiB)) /dev/urandom | dd of="$raw" bs=1M conv=notrunc status=none
-python3 - "$raw" $((1024 * MiB)) $((700 * MiB)) <<'PY'
-import sys, random
-path, off, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-r = random.Random(42)
-hosts = ["web1", "db2", "mail", "kvm07"]
-progs = ["sshd", "nginx", "postgres", "kernel", "cron"]
-with open(path, "r+b") as f:
-    f.seek(off)
-    done = 0
-    while done < size:
-        lines = []
-        for _ in range(2000):
-            lines.append(f"Nov 25 {r.randrange(24):02d}:{r.randrange(60):02d}:{r.randrange(60):02d} "
-                         f"{r.choice(hosts)} {r.choice(progs)}[{r.randrange(99999)}]: request "
-                         f"{r.randrange(10**9)} from 10.{r.randrange(256)}.{r.randrange(256)}.1 "
-                         f"took {r.random():.4f}s status {r.choice([200, 200, 304, 404, 500])}\n")
-        b = "".join(lines).encode()[: size - done]
-        f.write(b)
-        done += len(b)
-PY
-qemu-img convert -f raw -O qcow2 "$raw" "$img"
-rm -f "$raw"
+make_image "$img"
 alloc=$(du -B1 "$img" | cut -f1)
 echo "image: $(du -h "$img" | cut -f1) allocated, $alloc bytes"
 
@@ -96,15 +58,7 @@ b1=$(du -sb "$W/resticrepo" | cut -f1)
 R_STORED[restic_full]=$((b1 - b0))
 
 echo "== nightly change: 320 random 64 KiB writes inside the data"
-head -c $((64 * 1024 * 320)) /dev/urandom >"$W/fresh.bin"
-cmds=()
-for i in $(seq 0 319); do
-	if [ $((RANDOM % 2)) -eq 0 ]; then base=0; else base=$((1024 * MiB)); fi
-	off=$((base + (RANDOM * 32768 + RANDOM) % (700 * 16) * 65536))
-	dd if="$W/fresh.bin" of="$W/fresh.$i" bs=64K skip="$i" count=1 status=none
-	cmds+=(-c "write -s $W/fresh.$i $off 64k")
-done
-qemu-io "${cmds[@]}" "$img" >/dev/null
+nightly_change "$img"
 
 measure vv_nightly "$VV" -q -c "$W/vv.conf" backup --image "$img" --name bench --json
 R_STORED[vv_nightly]=$(tail -n1 "$W/vv_nightly.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
@@ -146,13 +100,7 @@ export AWS_ACCESS_KEY_ID=$S3AK AWS_SECRET_ACCESS_KEY=$S3SK
 restic init -q -r "s3:$S3EP/restic" >/dev/null
 measure s3_restic_full restic -q -r "s3:$S3EP/restic" backup "$img"
 # The same kind of nightly change again, then both nightly backups.
-cmds=()
-for i in $(seq 0 319); do
-	if [ $((RANDOM % 2)) -eq 0 ]; then base=0; else base=$((1024 * MiB)); fi
-	off=$((base + (RANDOM * 32768 + RANDOM) % (700 * 16) * 65536))
-	cmds+=(-c "write -s $W/fresh.$i $off 64k")
-done
-qemu-io "${cmds[@]}" "$img" >/dev/null
+nightly_change "$img"
 measure s3_vv_nightly "$VV" -q -c "$W/s3.conf" backup --image "$img" --name bench --json
 R_STORED[s3_vv_nightly]=$(tail -n1 "$W/s3_vv_nightly.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
 REQ_NIGHTLY=$(tail -n1 "$W/s3_vv_nightly.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')

@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{ "locks", cmd_locks, "[--json]", "the repository's locks, and which are stale" },
 	{ "unlock", cmd_unlock, "[--force] [LOCK...]", "remove stale locks (--force: any)" },
 	{ "key", cmd_key, "list|add|passwd|remove KID|export --to F", "passwords of the repository, and its master key" },
+	{ "stats", cmd_stats, "[SNAPSHOT...|--host H|--all]", "sizes per group, stored bytes, dedup ratio" },
+	{ "diff", cmd_diff, "SNAPSHOT1 SNAPSHOT2", "chunks and bytes changed, per file" },
 	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep] [--sample P]", "check snapshots; --deep reads each chunk once" },
 	{ "daemon", cmd_daemon, "[--pidfile FILE]", "run the jobs at their scheduled times" },
 	{ "status", cmd_status, "[--json]", "last and next runs per job and domain" },

@@ -289,8 +289,14 @@ worker(void *arg)
 				if (!ok)
 					log_error("image %s: the chunk at offset %llu cannot be encoded",
 					    p->path, (unsigned long long)(s->index * repo_chunk_size(r)));
-				else
-					ok = store_put(repo_store(r), key, out, outlen, 0) == 0;
+				else {
+					/* Another backup may have stored it meanwhile: then
+					 * it is not ours to count as stored. */
+					int rc = store_put(repo_store(r), key, out, outlen, STORE_IF_ABSENT);
+
+					ok = rc == 0 || rc == VV_EXISTS;
+					had = rc == VV_EXISTS;
+				}
 			}
 			memcpy(p->ids[s->index], id, CRYPTO_HASH_LEN);
 			progress_add(p->progress, s->len);

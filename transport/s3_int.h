@@ -65,6 +65,11 @@ struct body {
 int s3_request(struct s3 *s, const char *method, const char *path, const char *query,
     const void *data, size_t dlen, struct resp *r, long *http, char *err, size_t errlen);
 
+/* s3_request_hdr: s3_request with one more (unsigned) HEADER line, or NULL. */
+int s3_request_hdr(struct s3 *s, const char *method, const char *path, const char *query,
+    const char *header, const void *data, size_t dlen, struct resp *r, long *http, char *err,
+    size_t errlen);
+
 /* s3_object_path: the request path of object KEY, a new string. */
 char *s3_object_path(struct s3 *s, const char *key);
 

@@ -126,6 +126,14 @@ int
 s3_request(struct s3 *s, const char *method, const char *path, const char *query,
     const void *data, size_t dlen, struct resp *r, long *http, char *err, size_t errlen)
 {
+	return s3_request_hdr(s, method, path, query, NULL, data, dlen, r, http, err, errlen);
+}
+
+int
+s3_request_hdr(struct s3 *s, const char *method, const char *path, const char *query,
+    const char *header, const void *data, size_t dlen, struct resp *r, long *http, char *err,
+    size_t errlen)
+{
 	uint8_t h[CRYPTO_HASH_LEN];
 	char payload[65], amz[32], auth[1024], *canon, *url;
 	int ret = -1;
@@ -166,6 +174,8 @@ s3_request(struct s3 *s, const char *method, const char *path, const char *query
 		snprintf(line, sizeof(line), "x-amz-content-sha256: %s", payload);
 		hl = curl_slist_append(hl, line);
 		hl = curl_slist_append(hl, "Expect:");
+		if (header != NULL)
+			hl = curl_slist_append(hl, header);
 		if (strcmp(method, "POST") == 0 && data != NULL) {
 			/* DeleteObjects requires it; harmless on the others. */
 			char md5[25];

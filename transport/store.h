@@ -21,6 +21,10 @@ struct store;
 /* Flags of store_put. */
 #define STORE_DURABLE 0x1	/* on stable storage before put returns */
 #define STORE_EXCL 0x2		/* fail with VV_EXISTS if the key exists */
+/* Put unless the key exists (VV_EXISTS then), in one request where the
+ * store can tell (file: link; S3: If-None-Match); else it overwrites:
+ * for content-addressed objects, whose content is the same. */
+#define STORE_IF_ABSENT 0x4
 
 /* How to reach an s3:// store; every field is the caller's choice. */
 struct store_s3_opts {

@@ -110,7 +110,7 @@ fs_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
 	}
 	fd = -1;
 	what = "rename";
-	if (flags & STORE_EXCL) {
+	if (flags & (STORE_EXCL | STORE_IF_ABSENT)) {
 		/* link() fails when the name exists: no overwrite race. */
 		if (link(tmp, path) < 0) {
 			if (errno == EEXIST) {

@@ -44,8 +44,13 @@ s3_put(struct store *st, const char *key, const void *buf, size_t len, int flags
 		ret = s3_put_multipart(s, key, buf, len);
 		goto out;
 	}
-	if (s3_request(s, "PUT", path, "", buf, len, &r, &http, err, sizeof(err)) < 0) {
+	if (s3_request_hdr(s, "PUT", path, "", (flags & STORE_IF_ABSENT) ? "If-None-Match: *" : NULL,
+	    buf, len, &r, &http, err, sizeof(err)) < 0) {
 		log_error("S3 PUT %s to bucket %s at %s failed: %s", key, s->bucket, s->endpoint, err);
+		goto out;
+	}
+	if (http == 412 && (flags & STORE_IF_ABSENT)) {
+		ret = VV_EXISTS;	/* another writer stored it first */
 		goto out;
 	}
 	if (http != 200) {

@@ -477,3 +477,51 @@ test_lifecycle_keys_and_export() {
 	expect_rc 1 "$VV" -c "$HC" list
 	expect_in "is the key of repository"
 }
+
+test_lifecycle_stats_diff_and_concurrent_accounting() {
+	local rd=$BED_DIR/statrepo s1 s2 a b sum
+	host_conf st hostst "file://$rd"
+	expect_rc 0 "$VV" -c "$HC" init
+	head -c 8M /dev/urandom >"$BED_DIR/stat.raw"
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/stat.raw" --name stat --json
+	s1=$(json_field snapshot)
+	dd if=/dev/urandom of="$BED_DIR/stat.raw" bs=4K count=1 seek=300 conv=notrunc status=none
+	dd if=/dev/urandom of="$BED_DIR/stat.raw" bs=4K count=1 seek=1300 conv=notrunc status=none
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/stat.raw" --name stat --json
+	s2=$(json_field snapshot)
+	expect_rc 0 "$VV" -c "$HC" diff "$s1" "$s2" --json
+	python3 - "$OUT" <<'PY' || fail "diff: $OUT"
+import json, sys
+d = json.loads(sys.argv[1])
+assert len(d) == 1 and d[0]["status"] == "changed", d
+assert d[0]["chunks_changed"] == 2 and d[0]["bytes_changed"] == 2 << 20, d
+PY
+	expect_rc 0 "$VV" -c "$HC" diff "$s2" "$s2"
+	expect_in "same"
+	expect_rc 0 "$VV" -c "$HC" stats --json
+	python3 - "$OUT" <<'PY' || fail "stats: $OUT"
+import json, sys
+o = json.loads(sys.argv[1])
+g = o["groups"][0]
+assert (g["host"], g["name"], g["snapshots"]) == ("hostst", "stat", 2), g
+assert g["logical_bytes"] == 16 << 20 and g["chunks"] == 10, g
+assert 10 << 20 <= g["stored_bytes"] < 11 << 20, g
+assert 1.4 < g["dedup_ratio"] < 1.7, g
+assert o["repository_chunks"] == 10, o
+PY
+	# Two hosts back up the same new data at once: together they report
+	# what the repository gained, not twice that.
+	head -c 24M /dev/urandom >"$BED_DIR/twice.raw"
+	host_conf st2 hostst2 "file://$rd"
+	"$VV" -c "$HC" backup --image "$BED_DIR/twice.raw" --name twice --json >"$BED_DIR/twice-a" 2>&1 &
+	a=$!
+	host_conf st hostst "file://$rd"
+	"$VV" -c "$HC" backup --image "$BED_DIR/twice.raw" --name twice --json >"$BED_DIR/twice-b" 2>&1 &
+	b=$!
+	wait "$a" || fail "backup a failed: $(cat "$BED_DIR/twice-a")"
+	wait "$b" || fail "backup b failed: $(cat "$BED_DIR/twice-b")"
+	sum=$(python3 -c 'import json,sys; print(sum(json.loads(open(f).read().splitlines()[-1])["bytes_stored"] for f in sys.argv[1:]))' \
+		"$BED_DIR/twice-a" "$BED_DIR/twice-b")
+	python3 -c "import sys; sys.exit(0 if $sum <= 25 * 2**20 else 1)" ||
+		fail "two concurrent backups of 24 MiB report $sum bytes stored together"
+}

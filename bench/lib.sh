@@ -1,0 +1,61 @@
+# Shared by the benchmark scripts: measuring a command, and the benchmark
+# image (2 GiB virtual qcow2, about 1.4 GiB allocated: half random, half
+# log-like text, the rest holes). Expects $W (work folder) to exist.
+
+MiB=$((1024 * 1024))
+# measure NAME CMD...: wall seconds and peak RSS (KiB) of CMD into R_*.
+declare -A R_T R_RSS R_STORED
+measure() {
+	local name=$1
+	shift
+	# Each run starts with no dirty data of an earlier one being written back.
+	sync
+	/usr/bin/time -f "%e %M" -o "$W/time.out" "$@" >"$W/$name.log" 2>&1 || {
+		echo "bench: '$*' failed:" >&2
+		tail -n 20 "$W/$name.log" >&2
+		exit 1
+	}
+	read -r R_T[$name] R_RSS[$name] <"$W/time.out"
+}
+
+# make_image QCOW2: the benchmark image.
+make_image() {
+	local img=$1 raw=$W/src.raw
+	truncate -s 2G "$raw"
+	head -c $((700 * MiB)) /dev/urandom | dd of="$raw" bs=1M conv=notrunc status=none
+	python3 - "$raw" $((1024 * MiB)) $((700 * MiB)) <<'PY'
+import sys, random
+path, off, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(42)
+hosts = ["web1", "db2", "mail", "kvm07"]
+progs = ["sshd", "nginx", "postgres", "kernel", "cron"]
+with open(path, "r+b") as f:
+    f.seek(off)
+    done = 0
+    while done < size:
+        lines = []
+        for _ in range(2000):
+            lines.append(f"Nov 25 {r.randrange(24):02d}:{r.randrange(60):02d}:{r.randrange(60):02d} "
+                         f"{r.choice(hosts)} {r.choice(progs)}[{r.randrange(99999)}]: request "
+                         f"{r.randrange(10**9)} from 10.{r.randrange(256)}.{r.randrange(256)}.1 "
+                         f"took {r.random():.4f}s status {r.choice([200, 200, 304, 404, 500])}\n")
+        b = "".join(lines).encode()[: size - done]
+        f.write(b)
+        done += len(b)
+PY
+	qemu-img convert -f raw -O qcow2 "$raw" "$img"
+	rm -f "$raw"
+}
+
+# nightly_change QCOW2: the nightly change, 320 random 64 KiB writes.
+nightly_change() {
+	local img=$1 cmds=() base off
+	head -c $((320 * 65536)) /dev/urandom >"$W/fresh.bin"
+	for i in $(seq 0 319); do
+		if [ $((RANDOM % 2)) -eq 0 ]; then base=0; else base=$((1024 * MiB)); fi
+		off=$((base + (RANDOM * 32768 + RANDOM) % (700 * 16) * 65536))
+		dd if="$W/fresh.bin" of="$W/fresh.$i" bs=64K skip="$i" count=1 status=none
+		cmds+=(-c "write -s $W/fresh.$i $off 64k")
+	done
+	qemu-io "${cmds[@]}" "$img" >/dev/null
+}
