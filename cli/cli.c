@@ -104,6 +104,21 @@ cli_load_conf(struct cli *cli, bool need_repo)
 	return 0;
 }
 
+struct repo *
+cli_repo(struct cli *cli, int *rc)
+{
+	struct repo *r;
+
+	if (cli_load_conf(cli, true) < 0) {
+		*rc = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	r = repo_open(cli->conf);
+	if (r == NULL)
+		*rc = CLI_EXIT_FAILURE;
+	return r;
+}
+
 struct manifest *
 cli_find_snapshot(struct repo *r, const char *ref)
 {

@@ -81,6 +81,13 @@ struct repo;
 struct manifest;
 struct backup_stats;
 
+/*
+ * cli_repo: load the configuration (a repository required) and open the
+ * repository. Returns it, or NULL with the command's exit code in *RC
+ * (usage for a bad configuration, failure otherwise; logged).
+ */
+struct repo *cli_repo(struct cli *cli, int *rc);
+
 /* cli_find_snapshot: the manifest REF names in R, or NULL (logged). */
 struct manifest *cli_find_snapshot(struct repo *r, const char *ref);
 

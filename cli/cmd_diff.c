@@ -27,10 +27,8 @@ cmd_diff(struct cli *cli, int argc, char **argv)
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_load_conf(cli, true) < 0)
-		return CLI_EXIT_USAGE;
-	if ((r = repo_open(cli->conf)) == NULL)
-		return CLI_EXIT_FAILURE;
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
 	if ((a = cli_find_snapshot(r, argv[optind])) == NULL ||
 	    (b = cli_find_snapshot(r, argv[optind + 1])) == NULL ||
 	    stats_diff(r, a, b, &d, &n) < 0)

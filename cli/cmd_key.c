@@ -96,10 +96,8 @@ cmd_key(struct cli *cli, int argc, char **argv)
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_load_conf(cli, true) < 0)
-		return CLI_EXIT_USAGE;
-	if ((r = repo_open(cli->conf)) == NULL)
-		return CLI_EXIT_FAILURE;
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
 	if (strcmp(sub, "list") == 0) {
 		ret = key_list(r, json);
 	} else if (strcmp(sub, "add") == 0) {

@@ -55,10 +55,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_load_conf(cli, true) < 0)
-		return CLI_EXIT_USAGE;
-	if ((r = repo_open(cli->conf)) == NULL)
-		return CLI_EXIT_FAILURE;
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
 	if (manifest_load_all(r, host, optind < argc ? argv[optind] : NULL, &l, &n, &bad) < 0) {
 		repo_close(r);
 		return CLI_EXIT_FAILURE;

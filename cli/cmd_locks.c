@@ -31,10 +31,8 @@ cmd_locks(struct cli *cli, int argc, char **argv)
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_load_conf(cli, true) < 0)
-		return CLI_EXIT_USAGE;
-	if ((r = repo_open(cli->conf)) == NULL)
-		return CLI_EXIT_FAILURE;
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
 	if (repo_locks_list(r, &l, &n) < 0) {
 		repo_close(r);
 		return CLI_EXIT_FAILURE;
@@ -97,10 +95,8 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (cli_load_conf(cli, true) < 0)
-		return CLI_EXIT_USAGE;
-	if ((r = repo_open(cli->conf)) == NULL)
-		return CLI_EXIT_FAILURE;
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
 	if (repo_locks_list(r, &l, &n) < 0) {
 		repo_close(r);
 		return CLI_EXIT_FAILURE;

@@ -26,10 +26,8 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_load_conf(cli, true) < 0)
-		return CLI_EXIT_USAGE;
-	if ((r = repo_open(cli->conf)) == NULL)
-		return CLI_EXIT_FAILURE;
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
 	m = cli_find_snapshot(r, argv[optind]);
 	if (m == NULL) {
 		repo_close(r);

@@ -76,10 +76,8 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_load_conf(cli, true) < 0)
-		return CLI_EXIT_USAGE;
-	if ((r = repo_open(cli->conf)) == NULL)
-		return CLI_EXIT_FAILURE;
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
 	if (manifest_load_all(r, all || optind < argc ? NULL : host ? host : repo_host(r), NULL,
 	    &l, &n, &bad) < 0)
 		goto out;

@@ -59,10 +59,8 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (cli_load_conf(cli, true) < 0)
-		return CLI_EXIT_USAGE;
-	if ((r = repo_open(cli->conf)) == NULL)
-		return CLI_EXIT_FAILURE;
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
 	/* Shared: no prune deletes what the snapshots need while they are read. */
 	if (repo_lock_take(r, REPO_LOCK_SHARED, "verify", &lock) != 0 ||
 	    manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0) {
