@@ -17,12 +17,9 @@ rm -rf "$W"
 mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
 
-for p in restic time zstd openssl qemu-utils; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-		{ echo "bench: installing $p"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" >/dev/null; }
-done
 
 . "$top/bench/lib.sh"
+bench_deps
 
 echo "== making the image (2 GiB virtual, ~1.4 GiB allocated)"
 img=$W/disk.qcow2

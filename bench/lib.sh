@@ -2,6 +2,14 @@
 # image (2 GiB virtual qcow2, about 1.4 GiB allocated: half random, half
 # log-like text, the rest holes). Expects $W (work folder) to exist.
 
+# bench_deps: the baselines' packages (restic and friends), installed once.
+bench_deps() {
+	for p in restic time zstd openssl qemu-utils; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			{ echo "bench: installing $p"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" >/dev/null; }
+	done
+}
+
 MiB=$((1024 * 1024))
 # measure NAME CMD...: wall seconds and peak RSS (KiB) of CMD into R_*.
 declare -A R_T R_RSS R_STORED

@@ -14,6 +14,7 @@ rm -rf "$W"
 mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
 . "$top/bench/lib.sh"
+bench_deps
 declare -A FREED
 
 echo "== making the image and $NIGHTS nights of history"

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "repo/backup.h"
 #include "repo/fetch.h"
 #include "repo/layout.h"
+#include "repo/lock.h"
 #include "repo/restore.h"
 #include "repo/verify.h"
 #include "transport/store.h"
@@ -275,6 +277,98 @@ teardown(void **state)
 	return tmpdir_remove(dir);
 }
 
+/* Locks: who conflicts with whom, stale ones, and what a lost lock means. */
+static void
+test_locks(void **state)
+{
+	struct conf c;
+	char *url = xasprintf("file://%s/locks", dir);
+	struct repo *r;
+	struct repo_lock *s1 = NULL, *s2 = NULL, *x = NULL;
+	struct repo_lock_info *l = NULL;
+	size_t n = 0;
+	char *dead, *path;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.url = url;
+	c.host = "unit";
+	c.encryption = CONF_CIPHER_NONE;
+	c.compression = CONF_COMP_NONE;
+	c.chunk_size = 1 << 20;
+	c.lock_wait = 0;	/* no waiting: a conflict is at once VV_BUSY */
+	assert_int_equal(repo_init(&c), 0);
+	r = repo_open(&c);
+	assert_non_null(r);
+	/* Shared locks share; the exclusive one waits for them all. */
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_SHARED, "backup a", &s1), 0);
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_SHARED, "backup b", &s2), 0);
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_EXCLUSIVE, "prune", &x), VV_BUSY);
+	assert_null(x);
+	repo_lock_release(s1);
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_EXCLUSIVE, "prune", &x), VV_BUSY);
+	repo_lock_release(s2);
+	assert_int_equal(repo_locks_list(r, &l, &n), 0);
+	assert_int_equal(n, 0);	/* released locks leave nothing */
+	free(l);
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_EXCLUSIVE, "prune", &x), 0);
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_SHARED, "backup c", &s1), VV_BUSY);
+	assert_int_equal(repo_lock_check(x), 0);
+	/* Removed from under its holder: the work must not be published. */
+	assert_int_equal(repo_locks_list(r, &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(l[0].kind, "exclusive");
+	assert_int_equal(l[0].pid, (long)getpid());
+	assert_false(l[0].stale);
+	assert_int_equal(repo_lock_remove(r, l[0].key), 0);
+	free(l);
+	assert_int_equal(repo_lock_check(x), -1);
+	repo_lock_release(x);
+	/* The lock of a process that is gone, on this machine, is stale. */
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_EXCLUSIVE, "prune", &x), 0);
+	assert_int_equal(repo_locks_list(r, &l, &n), 0);
+	path = xasprintf("%s/locks/%s", dir, l[0].key);
+	free(l);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	{
+		char buf[1024] = "", pidstr[32], *at;
+		size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+
+		buf[len] = '\0';
+		snprintf(pidstr, sizeof(pidstr), "\"pid\":%d", (int)getpid());
+		at = strstr(buf, pidstr);
+		assert_non_null(at);
+		dead = xasprintf("%.*s\"pid\":%d%s", (int)(at - buf), buf, (int)pid, at + strlen(pidstr));
+	}
+	fclose(f);
+	repo_lock_release(x);
+	/* Planted as locks/dead: stale, so it blocks nobody. */
+	free(path);
+	path = xasprintf("%s/locks/locks/dead", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(dead, f);
+	fclose(f);
+	assert_int_equal(repo_locks_list(r, &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(l[0].stale);
+	assert_non_null(strstr(l[0].why, "is gone"));
+	free(l);
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_EXCLUSIVE, "prune", &x), 0);
+	repo_lock_release(x);
+	free(dead);
+	free(path);
+	repo_close(r);
+	free(url);
+}
+
 int
 main(void)
 {
@@ -283,6 +377,7 @@ main(void)
 		cmocka_unit_test(test_tmp_files_invisible),
 		cmocka_unit_test(test_backup_restore),
 		cmocka_unit_test(test_restore_checks_chunk_ids),
+		cmocka_unit_test(test_locks),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);
