@@ -47,7 +47,7 @@ mon data = $d/mon/\$cluster-\$id
 osd data = $d/osd/\$cluster-\$id
 osd objectstore = bluestore
 bluestore block create = true
-bluestore block size = 8589934592
+bluestore block size = ${RGW_BLOCK_SIZE:-8589934592}
 osd memory target = 536870912
 bluestore cache size = 134217728
 [client.rgw.vv]
