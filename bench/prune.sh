@@ -46,11 +46,23 @@ done
 echo
 
 used() { du -sb "$1" | cut -f1; }
-rgw_bytes() { # the bucket's size, as RGW counts it
-	curl -s --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3AK:$S3SK" \
-		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
-		"$S3EP/$1?list-type=2&max-keys=1000000" |
-		python3 -c 'import re,sys; print(sum(int(x) for x in re.findall(r"<Size>(\d+)</Size>", sys.stdin.read())))'
+rgw_bytes() { # the bucket's size, every page of the listing (RGW gives 1000 keys a page)
+	python3 - "$S3EP" "$S3AK" "$S3SK" "$1" <<'PY'
+import re, subprocess, sys, urllib.parse
+ep, ak, sk, bucket = sys.argv[1:]
+total, token = 0, None
+while True:
+    q = "list-type=2" + ("&continuation-token=" + urllib.parse.quote(token, safe="") if token else "")
+    out = subprocess.run(["curl", "-s", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", f"{ak}:{sk}",
+        "-H", "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        f"{ep}/{bucket}?{q}"], capture_output=True, text=True, check=True).stdout
+    total += sum(int(x) for x in re.findall(r"<Size>(\d+)</Size>", out))
+    m = re.search(r"<NextContinuationToken>([^<]+)</NextContinuationToken>", out)
+    if not m:
+        break
+    token = m.group(1)
+print(total)
+PY
 }
 
 echo "== forget + prune, file://"
@@ -77,6 +89,9 @@ for k in vv_file restic_file vv_s3 restic_s3; do
 		"$(echo "${FREED[$k]} / 1000000" | bc -l)"
 done
 echo "S3 requests of virtvault's prune: $REQ_VV"
+for k in vv_file vv_s3; do
+	echo "$k: prune says $(tail -n1 "$W/$k.log" | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["bytes_unused"], "bytes freed of", o["bytes_total"], "in", o["chunks_unused"], "chunks")')"
+done
 python3 - <<PY
 t = {"vv_file": ${R_T[vv_file]}, "restic_file": ${R_T[restic_file]}, "vv_s3": ${R_T[vv_s3]}, "restic_s3": ${R_T[restic_s3]}}
 rss = max(${R_RSS[vv_file]}, ${R_RSS[vv_s3]}) / 1024
