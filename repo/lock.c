@@ -118,7 +118,13 @@ lock_read(struct repo *r, const char *key, struct repo_lock_info *info)
 		snprintf(info->why, sizeof(info->why), rc == VV_NOT_FOUND ? "gone" : "unreadable");
 		return -1;
 	}
-	o = json_tokener_parse(buf ? (char *)buf : "");
+	{
+		/* An object is bytes, not a string: terminate it first. */
+		char *text = xstrndup(buf ? (const char *)buf : "", len);
+
+		o = json_tokener_parse(text);
+		free(text);
+	}
 	free(buf);
 	if (o == NULL || jx_str(o, "kind") == NULL) {
 		json_object_put(o);
