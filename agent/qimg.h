@@ -27,8 +27,10 @@ int qimg_chain_parse(const char *text, struct domxml_image **chain, size_t *n,
 
 /*
  * qimg_check: `qemu-img check` of the qcow2 image PATH, in use or not (-U:
- * shared, read-only). Returns 0, or -1 when it fails (logged with what
- * qemu-img said, naming PATH).
+ * shared, read-only). Returns 0 (leaked clusters alone are only a
+ * warning: wasted space, and seen in passing on an image in use), or -1
+ * when it fails or finds corruption (logged with what qemu-img said,
+ * naming PATH).
  */
 int qimg_check(const char *path);
 
