@@ -167,20 +167,15 @@ cli_stats_json(const struct backup_stats *st)
 int
 cli_parse_time(const char *s, const char *option, time_t *t)
 {
-	struct tm tm;
-	const char *rest;
+	const char *rest = util_parse_utc(s, t);
 	int sign, hh, mm;
 
-	memset(&tm, 0, sizeof(tm));
-	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (rest != NULL && strcmp(rest, "Z") == 0) {
-		*t = timegm(&tm);
+	if (rest != NULL && strcmp(rest, "Z") == 0)
 		return 0;
-	}
 	if (rest != NULL && (rest[0] == '+' || rest[0] == '-') &&
 	    sscanf(rest + 1, "%2d:%2d", &hh, &mm) == 2 && strlen(rest) == 6 && hh < 24 && mm < 60) {
 		sign = rest[0] == '+' ? 1 : -1;
-		*t = timegm(&tm) - sign * (hh * 3600 + mm * 60);
+		*t -= sign * (hh * 3600 + mm * 60);
 		return 0;
 	}
 	log_error("%s '%s': expected an ISO 8601 time such as 2026-11-20T02:00:00Z or 2026-11-20T03:00:00+01:00",

@@ -333,3 +333,26 @@ util_name_valid(const char *name)
 	return n > 0 && n <= 128 && name[0] != '.' &&
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
+
+char *
+util_format_utc(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+const char *
+util_parse_utc(const char *s, time_t *t)
+{
+	struct tm tm;
+	const char *rest;
+
+	memset(&tm, 0, sizeof(tm));
+	rest = s != NULL ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (rest != NULL)
+		*t = timegm(&tm);
+	return rest;
+}

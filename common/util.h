@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,19 @@ char *util_path_join(const char *dir, const char *name);
  * with '.'.
  */
 bool util_name_valid(const char *name);
+
+/* UTIL_UTC_LEN: room for util_format_utc's "2026-11-26T02:00:00Z". */
+#define UTIL_UTC_LEN 32
+
+/* util_format_utc: T as "2026-11-26T02:00:00Z" into BUF (UTIL_UTC_LEN bytes). */
+char *util_format_utc(time_t t, char *buf, size_t len);
+
+/*
+ * util_parse_utc: "2026-11-26T02:00:00" at the start of S, as UTC, into
+ * *T. Returns what follows it ("Z", ".000Z", "+01:00", ...) for the
+ * caller to judge, or NULL when S does not start with such a time.
+ */
+const char *util_parse_utc(const char *s, time_t *t);
 
 /* What util_name_valid accepts, for messages. */
 #define UTIL_NAME_RULE "1 to 128 letters, digits, '_', '.' or '-', not starting with '.'"

@@ -124,7 +124,7 @@ backup_new(struct repo *r, const char *name)
 	b->m->format = repo_version(r);
 	b->m->name = xstrdup(name);
 	crypto_hex(rid, sizeof(rid), b->m->id);
-	strftime(b->m->time, sizeof(b->m->time), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	backup_set_time(b, now);
 	b->m->host = xstrdup(repo_host(r));
 	b->m->version = xstrdup(VV_VERSION);
 	b->m->source_type = xstrdup("images");
@@ -139,7 +139,7 @@ fail:
 void
 backup_set_time(struct backup *b, time_t t)
 {
-	strftime(b->m->time, sizeof(b->m->time), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	util_format_utc(t, b->m->time, sizeof(b->m->time));
 }
 
 void

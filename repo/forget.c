@@ -24,12 +24,10 @@ by_group(const void *a, const void *b)
 static time_t
 manifest_epoch(const struct manifest *m)
 {
-	struct tm tm;
+	time_t t = 0;
+	const char *rest = util_parse_utc(m->time, &t);
 
-	memset(&tm, 0, sizeof(tm));
-	if (strptime(m->time, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
-		return 0;
-	return timegm(&tm);
+	return rest != NULL && *rest == 'Z' ? t : 0;
 }
 
 int

@@ -39,8 +39,7 @@ int
 keys_write(struct store *s, const char *repo_id, const char *password,
     const uint8_t master[CRYPTO_KEY_LEN], const char *host, char kid_out[17])
 {
-	time_t now = time(NULL);
-	char when[32];
+	char when[UTIL_UTC_LEN];
 	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], kek[CRYPTO_KEY_LEN];
 	uint8_t wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN], kid[8];
 	char aad[64], kidhex[17], *key = NULL;
@@ -67,8 +66,8 @@ keys_write(struct store *s, const char *repo_id, const char *password,
 	json_object_object_add(o, "salt", jhex(salt, sizeof(salt)));
 	json_object_object_add(o, "nonce", jhex(nonce, sizeof(nonce)));
 	json_object_object_add(o, "wrapped", jhex(wrapped, sizeof(wrapped)));
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	json_object_object_add(o, "created", json_object_new_string(when));
+	json_object_object_add(o, "created",
+	    json_object_new_string(util_format_utc(time(NULL), when, sizeof(when))));
 	if (host != NULL)
 		json_object_object_add(o, "host", json_object_new_string(host));
 	crypto_hex(kid, sizeof(kid), kidhex);

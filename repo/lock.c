@@ -49,24 +49,14 @@ boot_id(char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-static void
-iso(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
+/* A time written by lock_write, or 0. */
 static time_t
 parse_iso(const char *s)
 {
-	struct tm tm;
+	time_t t = 0;
+	const char *rest = util_parse_utc(s, &t);
 
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
-		return 0;
-	return timegm(&tm);
+	return rest != NULL && *rest == 'Z' ? t : 0;
 }
 
 /* Write (or rewrite) L's object with the time now. Returns 0 or -1 (logged). */
@@ -74,13 +64,13 @@ static int
 lock_write(struct repo_lock *l)
 {
 	json_object *o = json_object_new_object();
-	char created[32], now[32], boot[64];
+	char created[UTIL_UTC_LEN], now[UTIL_UTC_LEN], boot[64];
 	const char *text;
 	int rc;
 
 	boot_id(boot, sizeof(boot));
-	iso(l->created, created, sizeof(created));
-	iso(time(NULL), now, sizeof(now));
+	util_format_utc(l->created, created, sizeof(created));
+	util_format_utc(time(NULL), now, sizeof(now));
 	json_object_object_add(o, "kind", json_object_new_string(kind_name(l->kind)));
 	json_object_object_add(o, "host", json_object_new_string(repo_host(l->r)));
 	json_object_object_add(o, "boot_id", json_object_new_string(boot));

@@ -135,8 +135,7 @@ repo_init(const struct conf *c)
 	char *password = NULL, idhex[33];
 	json_object *cfg = NULL;
 	bool encrypt = c->encryption != CONF_CIPHER_NONE;
-	time_t now = time(NULL);
-	char when[32];
+	char when[UTIL_UTC_LEN];
 	int r, ret = -1;
 
 	if (encrypt && (password = repo_read_password(c)) == NULL)
@@ -156,7 +155,7 @@ repo_init(const struct conf *c)
 	/* The key first: a config is only ever seen with its key present. */
 	if (encrypt && keys_write(s, idhex, password, master, c->host, NULL) < 0)
 		goto out;
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	util_format_utc(time(NULL), when, sizeof(when));
 	cfg = json_object_new_object();
 	json_object_object_add(cfg, "format", json_object_new_string("virtvault"));
 	json_object_object_add(cfg, "version", json_object_new_int(REPO_FORMAT_VERSION));

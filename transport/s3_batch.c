@@ -129,15 +129,13 @@ s3_delete_many(struct store *st, char *const *keys, size_t n)
 	return failed;
 }
 
+/* S3's "2026-11-26T02:00:00.000Z", or 0. */
 static time_t
 iso_time(const char *s)
 {
-	struct tm tm;
+	time_t t = 0;
 
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
-		return 0;
-	return timegm(&tm);
+	return util_parse_utc(s, &t) != NULL ? t : 0;
 }
 
 static int

@@ -147,10 +147,28 @@ test_format_and_paths(void **state)
 	assert_string_equal(util_basename("z"), "z");
 }
 
+static void
+test_utc_times(void **state)
+{
+	char buf[UTIL_UTC_LEN];
+	time_t t = 0;
+
+	(void)state;
+	assert_string_equal(util_format_utc(1795564800, buf, sizeof(buf)), "2026-11-25T00:00:00Z");
+	assert_string_equal(util_parse_utc("2026-11-25T00:00:00Z", &t), "Z");
+	assert_int_equal(t, 1795564800);
+	assert_string_equal(util_parse_utc("2024-02-29T12:30:05.000Z", &t), ".000Z");
+	assert_int_equal(t, 1709209805);
+	assert_string_equal(util_parse_utc("2026-11-25T01:00:00+01:00", &t), "+01:00");
+	assert_null(util_parse_utc("yesterday", &t));
+	assert_null(util_parse_utc(NULL, &t));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utc_times),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_strlist_sort),
 		cmocka_unit_test(test_parse_duration),
