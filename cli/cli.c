@@ -150,6 +150,18 @@ cli_format_time(time_t t, const char *tz, char *buf, size_t len)
 }
 
 json_object *
+cli_snapshot_json(const struct manifest *m)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "snapshot", json_object_new_string(m->id));
+	json_object_object_add(o, "host", json_object_new_string(manifest_host(m)));
+	json_object_object_add(o, "name", json_object_new_string(m->name));
+	json_object_object_add(o, "time", json_object_new_string(m->time));
+	return o;
+}
+
+json_object *
 cli_stats_json(const struct backup_stats *st)
 {
 	json_object *o = json_object_new_object();
@@ -204,12 +216,8 @@ cli_forget_apply(struct repo *r, struct forget_plan *plan, bool dry_run, json_ob
 			    it->removed ? "removed" : "FAILED";
 
 			if (arr != NULL) {
-				json_object *o = json_object_new_object();
+				json_object *o = cli_snapshot_json(it->m);
 
-				json_object_object_add(o, "host", json_object_new_string(manifest_host(it->m)));
-				json_object_object_add(o, "name", json_object_new_string(it->m->name));
-				json_object_object_add(o, "snapshot", json_object_new_string(it->m->id));
-				json_object_object_add(o, "time", json_object_new_string(it->m->time));
 				json_object_object_add(o, "keep", json_object_new_boolean(keep));
 				if (keep)
 					json_object_object_add(o, "rule",

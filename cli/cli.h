@@ -94,6 +94,9 @@ struct manifest *cli_find_snapshot(struct repo *r, const char *ref);
 /* cli_format_time: T as "Mon 2026-11-26 02:00:00 CET" in zone TZ (NULL: local). */
 void cli_format_time(time_t t, const char *tz, char *buf, size_t len);
 
+/* cli_snapshot_json: a new JSON object naming M: snapshot, host, name, time. */
+struct json_object *cli_snapshot_json(const struct manifest *m);
+
 /* cli_stats_json: a new JSON object of ST's counters (the caller puts it). */
 struct json_object *cli_stats_json(const struct backup_stats *st);
 

@@ -51,12 +51,8 @@ forget_named(struct repo *r, char **refs, int n, bool dry_run, json_object *arr)
 		ok = dry_run || forget_manifest(r, l[k]) == 0;
 		failed += !ok;
 		if (arr != NULL) {
-			json_object *o = json_object_new_object();
+			json_object *o = cli_snapshot_json(l[k]);
 
-			json_object_object_add(o, "host", json_object_new_string(manifest_host(l[k])));
-			json_object_object_add(o, "name", json_object_new_string(l[k]->name));
-			json_object_object_add(o, "snapshot", json_object_new_string(l[k]->id));
-			json_object_object_add(o, "time", json_object_new_string(l[k]->time));
 			json_object_object_add(o, "keep", json_object_new_boolean(false));
 			json_object_object_add(o, "removed", json_object_new_boolean(ok && !dry_run));
 			json_object_array_add(arr, o);

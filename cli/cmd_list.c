@@ -65,12 +65,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		json_object *arr = json_object_new_array();
 
 		for (size_t i = 0; i < n; i++) {
-			json_object *o = json_object_new_object();
+			json_object *o = cli_snapshot_json(l[i]);
 
-			json_object_object_add(o, "snapshot", json_object_new_string(l[i]->id));
-			json_object_object_add(o, "host", json_object_new_string(manifest_host(l[i])));
-			json_object_object_add(o, "name", json_object_new_string(l[i]->name));
-			json_object_object_add(o, "time", json_object_new_string(l[i]->time));
 			json_object_object_add(o, "size", json_object_new_int64((int64_t)total_size(l[i])));
 			json_object_object_add(o, "stored", json_object_new_int64((int64_t)l[i]->stats.bytes_stored));
 			json_object_object_add(o, "files", json_object_new_int((int)l[i]->nfiles));

@@ -111,13 +111,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		json_object_object_add(o, "chunks_bad", json_object_new_int64((int64_t)vr.chunks_bad));
 		json_object_object_add(o, "problems", json_object_new_int64(problems + (long)bad));
 		for (size_t i = 0; i < vr.nbroken; i++) {
-			json_object *b = json_object_new_object();
-
-			json_object_object_add(b, "snapshot", json_object_new_string(vr.broken[i]->id));
-			json_object_object_add(b, "host", json_object_new_string(manifest_host(vr.broken[i])));
-			json_object_object_add(b, "name", json_object_new_string(vr.broken[i]->name));
-			json_object_object_add(b, "time", json_object_new_string(vr.broken[i]->time));
-			json_object_array_add(arr, b);
+			json_object_array_add(arr, cli_snapshot_json(vr.broken[i]));
 		}
 		json_object_object_add(o, "broken", arr);
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));

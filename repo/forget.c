@@ -12,10 +12,8 @@ by_group(const void *a, const void *b)
 {
 	const struct manifest *x = ((const struct forget_item *)a)->m;
 	const struct manifest *y = ((const struct forget_item *)b)->m;
-	int c = strcmp(manifest_host(x), manifest_host(y));
+	int c = manifest_group_cmp(x, y);
 
-	if (c == 0)
-		c = strcmp(x->name, y->name);
 	if (c == 0)
 		c = strcmp(y->time, x->time);
 	return c ? c : strcmp(y->key, x->key);

@@ -252,10 +252,18 @@ manifest_host(const struct manifest *m)
 	return m->host ? m->host : "";
 }
 
+int
+manifest_group_cmp(const struct manifest *a, const struct manifest *b)
+{
+	int c = strcmp(manifest_host(a), manifest_host(b));
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
 bool
 manifest_same_group(const struct manifest *a, const struct manifest *b)
 {
-	return strcmp(a->name, b->name) == 0 && strcmp(manifest_host(a), manifest_host(b)) == 0;
+	return manifest_group_cmp(a, b) == 0;
 }
 
 int

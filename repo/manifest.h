@@ -75,6 +75,9 @@ int manifest_load_all(struct repo *r, const char *host, const char *name,
 /* manifest_host: M's host, "" when it records none. */
 const char *manifest_host(const struct manifest *m);
 
+/* manifest_group_cmp: A's group (host, then name) against B's, as strcmp. */
+int manifest_group_cmp(const struct manifest *a, const struct manifest *b);
+
 /* manifest_same_group: whether A and B are snapshots of one (host, name). */
 bool manifest_same_group(const struct manifest *a, const struct manifest *b);
 

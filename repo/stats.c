@@ -61,11 +61,7 @@ size_of(const struct sized *s, size_t n, const uint8_t *id)
 static int
 by_group(const void *a, const void *b)
 {
-	const struct manifest *x = *(struct manifest *const *)a;
-	const struct manifest *y = *(struct manifest *const *)b;
-	int c = strcmp(manifest_host(x), manifest_host(y));
-
-	return c ? c : strcmp(x->name, y->name);
+	return manifest_group_cmp(*(struct manifest *const *)a, *(struct manifest *const *)b);
 }
 
 /* Add M's files to G (chunks new to SEEN) and to the total (new to ALL). */
