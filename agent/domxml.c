@@ -247,6 +247,14 @@ domxml_find_disk(const struct domxml_domain *d, const char *target)
 }
 
 bool
+domxml_runs_on(const struct domxml_domain *d, const char *target, const char *path)
+{
+	const struct domxml_disk *k = domxml_find_disk(d, target);
+
+	return k != NULL && k->nchain > 0 && strcmp(k->chain[0].path, path) == 0;
+}
+
+bool
 domxml_references(const struct domxml_domain *d, const char *path)
 {
 	for (size_t i = 0; i < d->ndisks; i++)

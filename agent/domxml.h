@@ -69,6 +69,9 @@ const char *domxml_type_name(enum domxml_type t);
 /* domxml_find_disk: the disk of D with target TARGET, or NULL. */
 const struct domxml_disk *domxml_find_disk(const struct domxml_domain *d, const char *target);
 
+/* domxml_runs_on: whether disk TARGET of D has PATH as its active image. */
+bool domxml_runs_on(const struct domxml_domain *d, const char *target, const char *path);
+
 /* domxml_references: whether any disk of D has PATH in its chain. */
 bool domxml_references(const struct domxml_domain *d, const char *path);
 

@@ -100,9 +100,8 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 		goto out;
 	for (size_t i = 0; i < j->ndisks; i++) {
 		const struct journal_disk *jd = &j->disks[i];
-		const struct domxml_disk *k = domxml_find_disk(d, jd->target);
 
-		if (k != NULL && k->nchain > 0 && strcmp(k->chain[0].path, jd->overlay) == 0) {
+		if (domxml_runs_on(d, jd->target, jd->overlay)) {
 			if (state == HV_STATE_SHUTOFF) {
 				log_info("domain %s, disk %s: shut off on overlay %s: committing it offline",
 				    dom, jd->target, jd->overlay);

@@ -245,12 +245,8 @@ disks_on_overlay(struct hv *hv, const char *dom, const struct journal *j)
 
 	if (chain_describe(hv, dom, &d) != 0)
 		return -1;
-	for (size_t i = 0; i < j->ndisks; i++) {
-		const struct domxml_disk *k = domxml_find_disk(d, j->disks[i].target);
-
-		if (k != NULL && k->nchain > 0 && strcmp(k->chain[0].path, j->disks[i].overlay) == 0)
-			n++;
-	}
+	for (size_t i = 0; i < j->ndisks; i++)
+		n += domxml_runs_on(d, j->disks[i].target, j->disks[i].overlay);
 	domxml_free(d);
 	return n;
 }

@@ -22,6 +22,19 @@
 #include "state/runs.h"
 #include "common/clock.h"
 
+int
+daemon_self_argv(const struct daemon *d, char **argv)
+{
+	int i = 0;
+
+	argv[i++] = (char *)d->o->self;
+	if (d->o->config_path) {
+		argv[i++] = "-c";
+		argv[i++] = (char *)d->o->config_path;
+	}
+	return i;
+}
+
 const struct conf_job *
 daemon_job_conf(struct daemon *d, const char *name)
 {
@@ -100,13 +113,9 @@ job_domains(struct daemon *d, const char *job, struct strlist *out)
 {
 	char *argv[10];
 	struct run_result r;
-	int i = 0, ret = -1;
+	int i, ret = -1;
 
-	argv[i++] = (char *)d->o->self;
-	if (d->o->config_path) {
-		argv[i++] = "-c";
-		argv[i++] = (char *)d->o->config_path;
-	}
+	i = daemon_self_argv(d, argv);
 	argv[i++] = "-q";
 	argv[i++] = "backup";
 	argv[i++] = "--job";
@@ -183,14 +192,10 @@ repair_leftovers(struct daemon *d)
 		const char *dom = doms.v[k];
 		char *argv[8];
 		struct run_result r;
-		int i = 0;
+		int i;
 
 		log_warn("domain %s: a backup was interrupted; repairing it before scheduling", dom);
-		argv[i++] = (char *)d->o->self;
-		if (d->o->config_path) {
-			argv[i++] = "-c";
-			argv[i++] = (char *)d->o->config_path;
-		}
+		i = daemon_self_argv(d, argv);
 		argv[i++] = "repair";
 		argv[i++] = "--";
 		argv[i++] = (char *)dom;

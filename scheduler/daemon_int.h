@@ -98,6 +98,13 @@ void daemon_read_kid(struct kid *k, int fd);
  */
 void daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now);
 
+/*
+ * daemon_self_argv: the start of a child's command line into ARGV: this
+ * virtvault, with -c and the daemon's configuration file when one was
+ * named. Returns how many entries it filled (at most 3).
+ */
+int daemon_self_argv(const struct daemon *d, char **argv);
+
 /* daemon_start_prune: start the prune child (its output goes to the daemon's). */
 void daemon_start_prune(struct daemon *d);
 

@@ -36,16 +36,12 @@ daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
 	}
 	if (pid == 0) {
 		char *argv[12];
-		int i = 0;
+		int i;
 
 		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
 		dup2(op[1], 1);
 		dup2(ep[1], 2);
-		argv[i++] = (char *)d->o->self;
-		if (d->o->config_path) {
-			argv[i++] = "-c";
-			argv[i++] = (char *)d->o->config_path;
-		}
+		i = daemon_self_argv(d, argv);
 		/* Not -q: its warnings (a failed quiesce, a roll-back) belong in the log. */
 		argv[i++] = "backup";
 		argv[i++] = (char *)t->domain;
@@ -87,14 +83,10 @@ daemon_start_prune(struct daemon *d)
 	}
 	if (pid == 0) {
 		char *argv[6];
-		int i = 0;
+		int i;
 
 		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
-		argv[i++] = (char *)d->o->self;
-		if (d->o->config_path) {
-			argv[i++] = "-c";
-			argv[i++] = (char *)d->o->config_path;
-		}
+		i = daemon_self_argv(d, argv);
 		argv[i++] = "prune";
 		argv[i] = NULL;
 		execv(d->o->self, argv);
