@@ -36,8 +36,12 @@ forget_select(struct repo *r, const char *host, const struct strlist *names,
 	struct manifest **l = NULL;
 	size_t n = 0, bad = 0, k = 0;
 
+	/* One plain name (a job's domain after its run): read only its manifests. */
+	const char *only = names != NULL && names->n == 1 && strpbrk(names->v[0], "*?[") == NULL ?
+	    names->v[0] : NULL;
+
 	memset(out, 0, sizeof(*out));
-	if (manifest_load_all(r, host, NULL, &l, &n, &bad) < 0)
+	if (manifest_load_all(r, host, only, &l, &n, &bad) < 0)
 		return -1;
 	if (bad > 0) {
 		log_error("repository %s: %zu manifests cannot be read; forgetting nothing (verify, or remove them by hand)",

@@ -64,19 +64,25 @@ by_group(const void *a, const void *b)
 	return manifest_group_cmp(*(struct manifest *const *)a, *(struct manifest *const *)b);
 }
 
-/* Add M's files to G (chunks new to SEEN) and to the total (new to ALL). */
+/*
+ * Add M's files to G (chunks new to SEEN) and to the total (new to ALL).
+ * An index the group already counted (an unchanged file) is not read again.
+ */
 static int
 count_manifest(struct repo *r, const struct manifest *m, struct stats_group *g,
-    struct chunkset *seen, struct stats_report *rep, struct chunkset *all,
-    const struct sized *sz, size_t nsz)
+    struct chunkset *seen, struct chunkset *seen_idx, struct stats_report *rep,
+    struct chunkset *all, const struct sized *sz, size_t nsz)
 {
 	g->snapshots++;
 	rep->total.snapshots++;
 	for (size_t i = 0; i < m->nfiles; i++) {
+		uint8_t iid[CRYPTO_HASH_LEN];
 		struct index ix;
 
 		g->logical += m->files[i].size;
 		rep->total.logical += m->files[i].size;
+		if (layout_id_of_key(m->files[i].index, iid) == 0 && chunkset_add(seen_idx, iid))
+			continue;
 		if (fetch_index(r, m, &m->files[i], &ix) < 0)
 			return -1;
 		for (uint64_t k = 0; k < ix.count; k++) {
@@ -100,7 +106,7 @@ int
 stats_collect(struct repo *r, struct manifest *const *l, size_t n, struct stats_report *out)
 {
 	struct manifest **sorted = xcalloc(n + 1, sizeof(*sorted));
-	struct chunkset *all = chunkset_new(), *seen = NULL;
+	struct chunkset *all = chunkset_new(), *seen = NULL, *seen_idx = NULL;
 	size_t nsz = 0;
 	struct sized *sz;
 	int ret = -1;
@@ -121,15 +127,18 @@ stats_collect(struct repo *r, struct manifest *const *l, size_t n, struct stats_
 			g->host = xstrdup(manifest_host(sorted[i]));
 			g->name = xstrdup(sorted[i]->name);
 			chunkset_free(seen);
+			chunkset_free(seen_idx);
 			seen = chunkset_new();
+			seen_idx = chunkset_new();
 		}
 		g = &out->groups[out->ngroups - 1];
-		if (count_manifest(r, sorted[i], g, seen, out, all, sz, nsz) < 0)
+		if (count_manifest(r, sorted[i], g, seen, seen_idx, out, all, sz, nsz) < 0)
 			goto out;
 	}
 	ret = 0;
 out:
 	chunkset_free(seen);
+	chunkset_free(seen_idx);
 	chunkset_free(all);
 	free(sz);
 	free(sorted);

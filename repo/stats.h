@@ -29,7 +29,7 @@ struct stats_report {
 
 /*
  * stats_collect: sizes of the N snapshots L (grouped by host and name),
- * reading each index once. Returns 0 or -1 (logged).
+ * reading each index once per group. Returns 0 or -1 (logged).
  */
 int stats_collect(struct repo *r, struct manifest *const *l, size_t n, struct stats_report *out);
 
