@@ -16,7 +16,7 @@ CC        ?= cc
 # V=1 shows the compiler's command lines.
 Q         := $(if $(V),,@)
 # libarchive joins when a file uses it (export/import).
-PKGS      := libvirt libcurl openssl inih libzstd libxml-2.0 json-c
+PKGS      := libvirt libcurl openssl inih libzstd libxml-2.0 json-c libnbd
 
 # Lazily expanded: pkg-config runs only when a recipe needs it, so that
 # 'make deps' can install the libraries first.
@@ -42,10 +42,10 @@ TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c t
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/keys.c repo/stats.c
-STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c
+STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c \
              agent/overlay.c agent/chain.c agent/commit.c \
-             agent/sequence.c agent/repair.c agent/define.c
+             agent/cbtmap.c agent/cbt.c agent/sequence.c agent/repair.c agent/define.c
 SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
@@ -65,7 +65,7 @@ FAULT_OBJ  := $(FAULT_SRC:%.c=$(BUILD)/obj-faults/%.o)
 FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
-UNIT_TESTS := util conf cron domxml qimg overlay chain sequence progress codec index manifest retention store s3
+UNIT_TESTS := util conf cron domxml qimg overlay chain cbtmap sequence progress codec index manifest retention store s3
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 

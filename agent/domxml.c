@@ -302,6 +302,29 @@ domxml_replace_source(const char *xml, const char *target, const char *from,
 }
 
 char *
+domxml_checkpoint_request(const char *name, const char *const *targets, const bool *bitmap,
+    size_t n)
+{
+	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNode *root = xmlNewNode(NULL, BAD_CAST "domaincheckpoint"), *disks;
+	char *xml;
+
+	xmlDocSetRootElement(doc, root);
+	xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST name);
+	xmlNewTextChild(root, NULL, BAD_CAST "description", BAD_CAST "virtvault changed-block tracking");
+	disks = xmlNewChild(root, NULL, BAD_CAST "disks", NULL);
+	for (size_t i = 0; i < n; i++) {
+		xmlNode *d = xmlNewChild(disks, NULL, BAD_CAST "disk", NULL);
+
+		xmlSetProp(d, BAD_CAST "name", BAD_CAST targets[i]);
+		xmlSetProp(d, BAD_CAST "checkpoint", BAD_CAST(bitmap[i] ? "bitmap" : "no"));
+	}
+	xml = xmlnode_dump(doc);
+	xmlFreeDoc(doc);
+	return xml;
+}
+
+char *
 domxml_snapshot_request(const char *name, const struct domxml_snapreq *req, size_t n)
 {
 	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");

@@ -97,6 +97,16 @@ struct domxml_snapreq {
 char *domxml_snapshot_request(const char *name, const struct domxml_snapreq *req,
     size_t n);
 
+/*
+ * domxml_checkpoint_request: the <domaincheckpoint> XML asking for
+ * checkpoint NAME with a bitmap in each of the N disks TARGETS[i] where
+ * BITMAP[i], and none in the others (every disk is named: libvirt gives a
+ * disk left out no bitmap only when another is named, which is easy to get
+ * wrong). A new string.
+ */
+char *domxml_checkpoint_request(const char *name, const char *const *targets,
+    const bool *bitmap, size_t n);
+
 /* One disk of an external snapshot: the overlay it created. */
 struct domxml_snapdisk {
 	char *target;

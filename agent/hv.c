@@ -1,5 +1,7 @@
 #include "agent/hv.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 
 #include "agent/hv_backend.h"
@@ -82,6 +84,28 @@ int
 hv_list_domains(struct hv *hv, struct strlist *names)
 {
 	return hv->ops->list_domains(hv, names);
+}
+
+int
+hv_checkpoint_create(struct hv *hv, const char *dom, const char *xml, char *err, size_t errlen)
+{
+	if (hv->ops->checkpoint_create == NULL) {
+		snprintf(err, errlen, "checkpoints are not supported here");
+		return -1;
+	}
+	return hv->ops->checkpoint_create(hv, dom, xml, err, errlen);
+}
+
+int
+hv_checkpoints(struct hv *hv, const char *dom, struct strlist *names)
+{
+	return hv->ops->checkpoints ? hv->ops->checkpoints(hv, dom, names) : 0;
+}
+
+int
+hv_checkpoint_delete(struct hv *hv, const char *dom, const char *name)
+{
+	return hv->ops->checkpoint_delete ? hv->ops->checkpoint_delete(hv, dom, name) : VV_NOT_FOUND;
 }
 
 void

@@ -100,6 +100,24 @@ int hv_snapshot_delete_metadata(struct hv *hv, const char *dom, const char *name
 /* hv_list_domains: the names of all domains appended to NAMES. Returns 0 or -1. */
 int hv_list_domains(struct hv *hv, struct strlist *names);
 
+/*
+ * hv_checkpoint_create: create the checkpoint XML describes (a
+ * <domaincheckpoint>) for DOM: a persistent dirty bitmap in each disk it
+ * names with checkpoint='bitmap'. Returns 0, or -1 with libvirt's reason in
+ * ERR (not logged: the caller goes on without one).
+ */
+int hv_checkpoint_create(struct hv *hv, const char *dom, const char *xml, char *err,
+    size_t errlen);
+
+/* hv_checkpoints: the names of DOM's checkpoints appended to NAMES. Returns 0 or -1 (logged). */
+int hv_checkpoints(struct hv *hv, const char *dom, struct strlist *names);
+
+/*
+ * hv_checkpoint_delete: delete checkpoint NAME of DOM and its bitmaps.
+ * Returns 0, VV_NOT_FOUND, or -1 (logged).
+ */
+int hv_checkpoint_delete(struct hv *hv, const char *dom, const char *name);
+
 /* hv_close: close HV; NULL is a no-op. */
 void hv_close(struct hv *hv);
 

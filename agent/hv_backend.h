@@ -23,6 +23,10 @@ struct hv_ops {
 	int (*define)(struct hv *hv, const char *xml);
 	int (*snapshot_delete_metadata)(struct hv *hv, const char *dom, const char *name);
 	int (*list_domains)(struct hv *hv, struct strlist *names);
+	int (*checkpoint_create)(struct hv *hv, const char *dom, const char *xml, char *err,
+	    size_t errlen);
+	int (*checkpoints)(struct hv *hv, const char *dom, struct strlist *names);
+	int (*checkpoint_delete)(struct hv *hv, const char *dom, const char *name);
 	void (*close)(struct hv *hv);
 };
 

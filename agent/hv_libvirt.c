@@ -297,6 +297,75 @@ lv_close(struct hv *hv)
 		virConnectClose(hv->priv);
 }
 
+static int
+lv_checkpoint_create(struct hv *hv, const char *dom, const char *xml, char *err, size_t errlen)
+{
+	virDomainPtr d = NULL;
+	virDomainCheckpointPtr cp;
+
+	if (lookup(hv, dom, &d) != 0) {
+		snprintf(err, errlen, "domain not found");
+		return -1;
+	}
+	cp = virDomainCheckpointCreateXML(d, xml, 0);
+	if (cp == NULL)
+		snprintf(err, errlen, "%s", virGetLastErrorMessage());
+	else
+		virDomainCheckpointFree(cp);
+	virDomainFree(d);
+	return cp ? 0 : -1;
+}
+
+static int
+lv_checkpoints(struct hv *hv, const char *dom, struct strlist *names)
+{
+	virDomainPtr d = NULL;
+	virDomainCheckpointPtr *cps = NULL;
+	int n;
+
+	if (lookup(hv, dom, &d) != 0)
+		return -1;
+	n = virDomainListAllCheckpoints(d, &cps, 0);
+	if (n < 0)
+		log_error("domain %s: cannot list its checkpoints: %s", dom, virGetLastErrorMessage());
+	for (int i = 0; i < n; i++) {
+		strlist_add(names, virDomainCheckpointGetName(cps[i]));
+		virDomainCheckpointFree(cps[i]);
+	}
+	free(cps);
+	virDomainFree(d);
+	return n < 0 ? -1 : 0;
+}
+
+static int
+lv_checkpoint_delete(struct hv *hv, const char *dom, const char *name)
+{
+	virDomainPtr d = NULL;
+	virDomainCheckpointPtr cp;
+	int r;
+
+	if (lookup(hv, dom, &d) != 0)
+		return -1;
+	cp = virDomainCheckpointLookupByName(d, name, 0);
+	if (cp == NULL) {
+		virErrorPtr e = virGetLastError();
+
+		r = e && e->code == VIR_ERR_NO_DOMAIN_CHECKPOINT ? VV_NOT_FOUND : -1;
+		if (r < 0)
+			log_error("domain %s: cannot look checkpoint %s up: %s", dom, name,
+			    virGetLastErrorMessage());
+		virDomainFree(d);
+		return r;
+	}
+	r = virDomainCheckpointDelete(cp, 0);
+	if (r < 0)
+		log_error("domain %s: cannot delete checkpoint %s: %s", dom, name,
+		    virGetLastErrorMessage());
+	virDomainCheckpointFree(cp);
+	virDomainFree(d);
+	return r < 0 ? -1 : 0;
+}
+
 static const struct hv_ops libvirt_ops = {
 	.domain_state = lv_domain_state,
 	.domain_xml = lv_domain_xml,
@@ -309,6 +378,9 @@ static const struct hv_ops libvirt_ops = {
 	.define = lv_define,
 	.snapshot_delete_metadata = lv_snapshot_delete_metadata,
 	.list_domains = lv_list_domains,
+	.checkpoint_create = lv_checkpoint_create,
+	.checkpoints = lv_checkpoints,
+	.checkpoint_delete = lv_checkpoint_delete,
 	.close = lv_close,
 };
 

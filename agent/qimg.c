@@ -1,10 +1,14 @@
 #include "agent/qimg.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/cbtmap.h"
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/run.h"
@@ -179,4 +183,131 @@ qimg_rebase_unsafe(const char *path, const char *format, const char *backing,
 		(char *)backing_format, "-b", (char *)backing, (char *)path, NULL };
 
 	return qimg_run(argv, "rebase", path);
+}
+
+int
+qimg_bitmaps_parse(const char *text, uint64_t *virtual_size, struct strlist *names,
+    struct strlist *flags, char *err, size_t errlen)
+{
+	json_tokener *tok = json_tokener_new_ex(16);
+	json_object *root = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
+	json_object *v, *fs = NULL, *data = NULL, *bms = NULL;
+	int ret = -1;
+
+	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(root, json_type_object)) {
+		snprintf(err, errlen, "qemu-img info printed malformed JSON");
+		goto out;
+	}
+	if (!json_object_object_get_ex(root, "virtual-size", &v) ||
+	    json_object_get_int64(v) <= 0) {
+		snprintf(err, errlen, "qemu-img info gave no virtual size");
+		goto out;
+	}
+	*virtual_size = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(root, "format-specific", &fs) &&
+	    json_object_object_get_ex(fs, "data", &data) &&
+	    json_object_object_get_ex(data, "bitmaps", &bms) &&
+	    json_object_is_type(bms, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(bms); i++) {
+			json_object *b = json_object_array_get_idx(bms, i), *fl = NULL;
+			const char *name = jx_str(b, "name");
+			char joined[128] = "";
+
+			if (name == NULL)
+				continue;
+			if (json_object_object_get_ex(b, "flags", &fl) &&
+			    json_object_is_type(fl, json_type_array))
+				for (size_t k = 0; k < json_object_array_length(fl); k++) {
+					const char *f = json_object_get_string(json_object_array_get_idx(fl, k));
+
+					snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined),
+					    "%s%s", k ? "," : "", f ? f : "?");
+				}
+			strlist_add(names, name);
+			strlist_add(flags, joined);
+		}
+	}
+	ret = 0;
+out:
+	json_object_put(root);
+	json_tokener_free(tok);
+	return ret;
+}
+
+/* Run qemu-img ARGV and keep its output in R; a failure is logged naming PATH. */
+static int
+qimg_output(char **argv, const char *what, const char *path, size_t cap, struct run_result *r)
+{
+	if (run_capture(argv, cap, r) < 0)
+		return -1;
+	if (r->status != 0 || r->truncated) {
+		size_t l = strlen(r->err);
+
+		while (l > 0 && (r->err[l - 1] == '\n' || r->err[l - 1] == ' '))
+			r->err[--l] = '\0';
+		if (r->truncated)
+			log_error("image %s: qemu-img %s printed more than %zu bytes", path, what, cap);
+		else
+			log_error("image %s: qemu-img %s failed (exit %d): %s", path, what, r->status,
+			    r->err);
+		run_result_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+int
+qimg_bitmaps(const char *path, uint64_t *virtual_size, struct strlist *names,
+    struct strlist *flags)
+{
+	char *argv[] = { "qemu-img", "info", "-U", "--output=json", "-f", "qcow2", (char *)path, NULL };
+	struct run_result r;
+	char err[256];
+	int ret = 0;
+
+	if (qimg_output(argv, "info", path, QIMG_OUT_MAX, &r) < 0)
+		return -1;
+	if (qimg_bitmaps_parse(r.out, virtual_size, names, flags, err, sizeof(err)) < 0) {
+		log_error("image %s: %s", path, err);
+		ret = -1;
+	}
+	run_result_clear(&r);
+	return ret;
+}
+
+/* A map's JSON is about 130 bytes an extent: room for a million extents. */
+#define QIMG_MAP_MAX (192 * 1024 * 1024)
+
+int
+qimg_map(const char *path, struct cbt_map *map)
+{
+	char *argv[] = { "qemu-img", "map", "-U", "--output=json", "-f", "qcow2", (char *)path, NULL };
+	struct run_result r;
+	struct stat st;
+	char err[256];
+	int ret = 0;
+
+	if (qimg_output(argv, "map", path, QIMG_MAP_MAX, &r) < 0)
+		return -1;
+	if (cbt_map_parse(r.out, map, err, sizeof(err)) < 0) {
+		log_error("image %s: %s", path, err);
+		ret = -1;
+	} else if (stat(path, &st) < 0) {
+		log_error("image %s: %s", path, strerror(errno));
+		cbt_map_clear(map);
+		ret = -1;
+	} else {
+		map->file_size = (uint64_t)st.st_size;
+	}
+	run_result_clear(&r);
+	return ret;
+}
+
+int
+qimg_bitmap_remove(const char *path, const char *name)
+{
+	char *argv[] = { "qemu-img", "bitmap", "--remove", "-f", "qcow2", (char *)path, (char *)name, NULL };
+
+	return qimg_run(argv, "bitmap --remove", path);
 }

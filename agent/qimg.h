@@ -5,6 +5,9 @@
 #define VV_QIMG_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "common/util.h"
 
 #include "agent/domxml.h"
 
@@ -47,5 +50,33 @@ int qimg_commit(const char *overlay);
  */
 int qimg_rebase_unsafe(const char *path, const char *format, const char *backing,
     const char *backing_format);
+
+/*
+ * qimg_bitmaps: the virtual size of the qcow2 image PATH (in use or not:
+ * -U) and its persistent bitmaps: their names appended to NAMES and their
+ * flags, comma-separated ("auto", "in-use,auto"), to FLAGS. Returns 0 or
+ * -1 (logged, naming PATH).
+ */
+int qimg_bitmaps(const char *path, uint64_t *virtual_size, struct strlist *names,
+    struct strlist *flags);
+
+/*
+ * qimg_bitmaps_parse: the same from `qemu-img info --output=json` TEXT.
+ * Returns 0, or -1 with the reason in ERR.
+ */
+int qimg_bitmaps_parse(const char *text, uint64_t *virtual_size, struct strlist *names,
+    struct strlist *flags, char *err, size_t errlen);
+
+/*
+ * qimg_map: `qemu-img map -U --output=json` of the qcow2 image PATH: its
+ * own data clusters into *MAP (file size from stat). Returns 0 or -1
+ * (logged, naming PATH).
+ */
+struct cbt_map;
+int qimg_map(const char *path, struct cbt_map *map);
+
+/* qimg_bitmap_remove: remove bitmap NAME from the qcow2 image PATH (not in
+ * use). Returns 0 or -1 (logged). */
+int qimg_bitmap_remove(const char *path, const char *name);
 
 #endif

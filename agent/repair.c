@@ -11,6 +11,7 @@
 #include "state/journal.h"
 #include "agent/domxml.h"
 #include "agent/qimg.h"
+#include "state/cbt.h"
 #include "common/log.h"
 
 /*
@@ -106,6 +107,11 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 				log_info("domain %s, disk %s: shut off on overlay %s: committing it offline",
 				    dom, jd->target, jd->overlay);
 				rc = offline_commit(hv, dom, jd);
+				/* qemu-img's commit is not libvirt's bitmap merge: the
+				 * next backup reads the disks whole. */
+				if (cbt_ref_forget_domain(c->state_dir, dom) == 0)
+					log_info("domain %s: its next backup reads every disk whole (changed-block tracking starts again after an offline commit)",
+					    dom);
 			} else {
 				log_info("domain %s, disk %s: still on overlay %s: committing and pivoting",
 				    dom, jd->target, jd->overlay);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/cbt.h"
 #include "agent/chain.h"
 #include "agent/commit.h"
 #include "state/journal.h"
@@ -177,8 +178,11 @@ file_name(const struct manifest *m, const char *target, const char *path)
 
 static int
 copy_disks(struct backup *b, const struct conf *c, const char *dom,
-    const struct journal *j, bool quiet, const volatile sig_atomic_t *cancel)
+    const struct journal *j, const struct cbt_run *cbt, bool quiet,
+    const volatile sig_atomic_t *cancel)
 {
+	static const struct backup_reuse backing = { .reason = "a backing file: read whole" };
+
 	for (size_t i = 0; i < j->ndisks; i++) {
 		const struct journal_disk *d = &j->disks[i];
 
@@ -186,8 +190,13 @@ copy_disks(struct backup *b, const struct conf *c, const char *dom,
 			char *name = file_name(backup_manifest(b), d->target, d->chain.v[k]);
 			char *label = xasprintf("copy %s %s", d->target, util_basename(d->chain.v[k]));
 			struct progress *p = progress_new(label, 0, stderr, -1, quiet);
-			int r = backup_add_file(b, d->chain.v[k], name, d->target, p);
+			const struct cbt_disk *cd = k == 0 ? &cbt->disks[i] : NULL;
+			int r = backup_add_file_reuse(b, d->chain.v[k], name, d->target,
+			    cd ? &cd->reuse : &backing, p);
 
+			/* The next run's reference, recorded with this snapshot. */
+			if (r == 0 && cd != NULL && cd->mapped && cbt->checkpoint != NULL)
+				backup_set_cbt(b, name, cbt->checkpoint, cd->map_sha);
 			if (r == 0)
 				progress_finish(p);
 			progress_free(p);
@@ -200,6 +209,29 @@ copy_disks(struct backup *b, const struct conf *c, const char *dom,
 			stall_point(c, dom, "copy-mid", cancel);
 	}
 	return 0;
+}
+
+/* The changed-block tracking of this run: one entry per journaled disk. */
+static void
+cbt_init(struct cbt_run *run, struct repo *r, const struct conf *c, const char *dom,
+    const struct seq_opts *o, const struct journal *j)
+{
+	const char **targets = xcalloc(j->ndisks + 1, sizeof(*targets));
+	const char **paths = xcalloc(j->ndisks + 1, sizeof(*paths));
+	bool *qcow2 = xcalloc(j->ndisks + 1, sizeof(*qcow2));
+
+	for (size_t i = 0; i < j->ndisks; i++) {
+		targets[i] = j->disks[i].target;
+		paths[i] = j->disks[i].chain.v[0];
+		qcow2[i] = strcmp(j->disks[i].format, "qcow2") == 0;
+	}
+	cbt_run_init(run, r, dom, o->name ? o->name : dom,
+	    j->snapshot + strlen(OVERLAY_SNAPSHOT_PREFIX), targets, paths, qcow2, j->ndisks);
+	run->off = o->no_cbt || !c->cbt;
+	run->check = o->check_cbt;
+	free(targets);
+	free(paths);
+	free(qcow2);
 }
 
 /* Journal the plan: the disks, their chains, the overlays to create. */
@@ -336,6 +368,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	bool *sel = NULL, persistent = false, snapped = false, did;
 	enum hv_state state, state2;
 	double t, t_overlay = 0;
+	struct cbt_run cbt = { 0 };
 	int lock, rc, ret = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -390,6 +423,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	j = plan(c, d, sel, state != HV_STATE_SHUTOFF);
 	if (journal_write(c->state_dir, j) < 0)
 		goto out;
+	cbt_init(&cbt, r, c, dom, o, j);
 	res->seconds_describe = clock_mono() - t;
 
 	b = backup_new(r, o->name ? o->name : dom);
@@ -407,18 +441,24 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 		/* From here a failure puts the disks back: repair finds out
 		 * whether the snapshot was taken, even when it said it failed. */
 		snapped = true;
+		cbt_checkpoint(hv, &cbt, d);
 		if (take_snapshot(hv, c, d, sel, j, o, &res->quiesced) < 0)
 			goto fail;
 		t_overlay = clock_mono();
 		res->seconds_snapshot = t_overlay - t;
 		log_info("domain %s: snapshot %s taken (%s)", dom, j->snapshot,
 		    res->quiesced ? "quiesced" : "crash-consistent");
+	} else {
+		snprintf(cbt.why_none, sizeof(cbt.why_none),
+		    "the domain is shut off: no checkpoint is taken, the disks are read whole");
 	}
+	/* In the snapshot window: the bases are read-only backing files. */
+	cbt_plan_disks(hv, r, c, &cbt);
 	if (journal_set_phase(c->state_dir, j, "copy") < 0)
 		goto fail;
 	stall_point(c, dom, "copy", o->cancel);
 	t = clock_mono();
-	if (copy_disks(b, c, dom, j, o->quiet, o->cancel) < 0) {
+	if (copy_disks(b, c, dom, j, &cbt, o->quiet, o->cancel) < 0) {
 		if (o->cancel && *o->cancel)
 			log_warn("domain %s: stopping on a signal: putting its disks back first", dom);
 		goto fail;
@@ -473,9 +513,19 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	if (journal_set_phase(c->state_dir, j, "publish") < 0 || backup_commit(b) < 0)
 		goto fail;
 	journal_remove(c->state_dir, dom);
+	cbt_finish(hv, c, &cbt, backup_manifest(b)->key);
 	res->seconds_publish = clock_mono() - t;
 	snprintf(res->snapshot, sizeof(res->snapshot), "%s", backup_manifest(b)->id);
 	res->stats = *backup_stats(b);
+	for (size_t i = 0; i < backup_manifest(b)->nfiles && res->nreads < SEQ_MAX_READS; i++) {
+		const struct manifest_file *f = &backup_manifest(b)->files[i];
+		struct seq_read *rd = &res->reads[res->nreads++];
+
+		snprintf(rd->file, sizeof(rd->file), "%s", f->name);
+		snprintf(rd->mode, sizeof(rd->mode), "%s", f->read_mode ? f->read_mode : "full");
+		snprintf(rd->reason, sizeof(rd->reason), "%s", f->read_reason ? f->read_reason : "-");
+		rd->bytes_skipped = f->bytes_skipped;
+	}
 	ret = 0;
 	goto out;
 fail:
@@ -484,6 +534,7 @@ fail:
 	else if (j != NULL)
 		journal_remove(c->state_dir, dom);
 out:
+	cbt_run_clear(&cbt);
 	free(xml_live);
 	free(xml_inactive);
 	free(sel);

@@ -19,12 +19,25 @@ struct seq_opts {
 	const char *name;			/* backup name; NULL: the domain's */
 	bool quiet;				/* no progress lines */
 	time_t time;				/* recorded snapshot time; 0: now */
+	bool no_cbt;				/* read every disk whole */
+	bool check_cbt;				/* read whole, compare with the plan */
 	/* Set by SIGTERM/SIGINT: reach a safe point and stop. */
 	const volatile sig_atomic_t *cancel;
 };
 
+/* How one image file was read (the manifest has them all; the summary the first few). */
+struct seq_read {
+	char file[128];
+	char mode[16];			/* "incremental" or "full" */
+	char reason[320];
+	uint64_t bytes_skipped;
+};
+#define SEQ_MAX_READS 16
+
 struct seq_result {
 	char snapshot[17];
+	struct seq_read reads[SEQ_MAX_READS];
+	size_t nreads;
 	int quiesced;			/* 1, 0, or -1 (shut off: not applicable) */
 	struct backup_stats stats;
 	double seconds_describe;

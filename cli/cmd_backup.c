@@ -60,6 +60,21 @@ result_json(const char *dom, const struct seq_result *r, bool ok)
 	json_object_object_add(o, "seconds_verify", json_object_new_double(r->seconds_verify));
 	json_object_object_add(o, "seconds_publish", json_object_new_double(r->seconds_publish));
 	json_object_object_add(o, "seconds_on_overlay", json_object_new_double(r->seconds_on_overlay));
+	{
+		json_object *files = json_object_new_array();
+
+		for (size_t i = 0; i < r->nreads; i++) {
+			json_object *f = json_object_new_object();
+
+			json_object_object_add(f, "file", json_object_new_string(r->reads[i].file));
+			json_object_object_add(f, "read_mode", json_object_new_string(r->reads[i].mode));
+			json_object_object_add(f, "read_reason", json_object_new_string(r->reads[i].reason));
+			json_object_object_add(f, "bytes_skipped",
+			    json_object_new_int64((int64_t)r->reads[i].bytes_skipped));
+			json_object_array_add(files, f);
+		}
+		json_object_object_add(o, "files", files);
+	}
 	return o;
 }
 
@@ -91,9 +106,13 @@ job_forget(struct repo *r, const struct conf_job *job, const struct strlist *don
 	return failed ? -1 : 0;
 }
 
+/* backup_domains' switches. */
+#define BK_NO_CBT 1		/* --no-cbt */
+#define BK_CHECK_CBT 2		/* --check-cbt */
+
 static int
 backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool all,
-    int quiesce, time_t when, bool json, bool dry_run)
+    int quiesce, time_t when, bool json, bool dry_run, unsigned flags)
 {
 	const struct conf_job *job = NULL;
 	struct conf_job none;
@@ -161,6 +180,8 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			.exclude_disks = &job->exclude_disks,
 			.quiet = cli->verbosity < 0 || json,
 			.time = when,
+			.no_cbt = flags & BK_NO_CBT,
+			.check_cbt = flags & BK_CHECK_CBT,
 			.cancel = cli->cancel,
 		};
 		struct seq_result res;
@@ -194,6 +215,10 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			    util_format_size(res.stats.bytes_stored, b, sizeof(b)), res.stats.seconds,
 			    res.seconds_snapshot, res.seconds_copy, res.seconds_commit, res.seconds_verify,
 			    res.seconds_on_overlay);
+			for (size_t k = 0; k < res.nreads; k++)
+				printf("  %s: %s read, %s skipped: %s\n", res.reads[k].file, res.reads[k].mode,
+				    util_format_size(res.reads[k].bytes_skipped, a, sizeof(a)),
+				    res.reads[k].reason);
 		}
 	}
 	if (json) {
@@ -234,7 +259,7 @@ file_name_for(const struct manifest *m, const char *path, size_t pos)
 int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--time ISO-8601] [--json] [--dry-run]\n"
+	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--no-cbt | --check-cbt] [--time ISO-8601] [--json] [--dry-run]\n"
 	    "       virtvault backup --image PATH... --name NAME [--time ISO-8601] [--json]\n\n"
 	    "Backs up running, paused or shut-off domains live and consistently: one\n"
 	    "atomic external snapshot of all disks (quiesced per policy), the bases\n"
@@ -243,6 +268,10 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	    "domains, exclusions and quiesce policy; --dry-run only lists the domains.\n"
 	    "A job with keep_* rules then forgets this host's snapshots of the\n"
 	    "domains it backed up that the rules do not keep (see 'forget').\n"
+	    "qcow2 disks are read incrementally: only what changed since the last\n"
+	    "backup (changed-block tracking, 'cbt' in the configuration); --no-cbt\n"
+	    "reads every disk whole; --check-cbt reads whole and fails when a chunk\n"
+	    "the incremental plan would have skipped has changed.\n"
 	    "--time records another snapshot time (imports, testing retention).\n"
 	    "Exit 3 when some domains failed.\n"
 	    "With --image: image files (raw or qcow2, byte for byte), no libvirt.\n";
@@ -255,12 +284,15 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		{ "quiesce", required_argument, NULL, 'Q' },
 		{ "dry-run", no_argument, NULL, 'N' },
 		{ "time", required_argument, NULL, 'T' },
+		{ "no-cbt", no_argument, NULL, 'C' },
+		{ "check-cbt", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist images = { 0 }, doms = { 0 };
 	const char *jobname = NULL;
 	bool all = false, dry_run = false;
+	unsigned flags = 0;
 	int quiesce = -1;
 	time_t when = 0;
 	const char *name = NULL;
@@ -276,6 +308,8 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		case 'j': json = true; break;
 		case 'a': all = true; break;
 		case 'N': dry_run = true; break;
+		case 'C': flags |= BK_NO_CBT; break;
+		case 'K': flags |= BK_CHECK_CBT; break;
 		case 'J': jobname = optarg; break;
 		case 'T':
 			if (cli_parse_time(optarg, "--time", &when) < 0)
@@ -306,7 +340,11 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		}
 		for (int i = optind; i < argc; i++)
 			strlist_add(&doms, argv[i]);
-		ret = backup_domains(cli, &doms, jobname, all, quiesce, when, json, dry_run);
+		if (flags == (BK_NO_CBT | BK_CHECK_CBT)) {
+			log_error("--no-cbt and --check-cbt exclude each other");
+			return CLI_EXIT_USAGE;
+		}
+		ret = backup_domains(cli, &doms, jobname, all, quiesce, when, json, dry_run, flags);
 		strlist_clear(&doms);
 		return ret;
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/cbt.h"
 #include "agent/define.h"
 #include "cli/cli.h"
 #include "repo/lock.h"
@@ -24,12 +25,38 @@ bytes_of(const struct manifest *m, const struct strlist *only)
 	return t;
 }
 
+/*
+ * The restored qcow2 images of a domain to be defined anew hold the
+ * original's checkpoint bitmaps: remove them, so that the new domain's
+ * changed-block tracking starts clean. Returns 0 or -1 (logged).
+ */
+static int
+strip_bitmaps(const struct manifest *m, const struct strlist *only, const char *to)
+{
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct manifest_file *f = &m->files[i];
+		char *p;
+		int r;
+
+		if (!restore_selected(f, only) || f->format == NULL || strcmp(f->format, "qcow2") != 0)
+			continue;
+		p = util_path_join(to, f->name);
+		r = cbt_strip_bitmaps(p);
+		free(p);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 cmd_restore(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force] [--define [--name NEW]]\n\n"
+	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force] [--sha256] [--define [--name NEW]]\n\n"
 	    "Writes the files of SNAPSHOT (an ID, a unique prefix, or NAME@latest)\n"
-	    "into DIR, sparse, each checked against its SHA-256. --disk restores\n"
+	    "into DIR, sparse, every chunk checked against its ID and every file\n"
+	    "against the snapshot's chunk digest. --sha256 also prints each restored\n"
+	    "file's SHA-256 (to compare with sha256sum). --disk restores\n"
 	    "only the named file or disk. Existing files are refused without --force;\n"
 	    "on failure no partial file is left. --define also defines a new domain\n"
 	    "(NEW, default NAME-restored) from the saved XML, with a new UUID, new MAC\n"
@@ -38,6 +65,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "sha256", no_argument, NULL, 'S' },
 		{ "define", no_argument, NULL, 'D' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -50,7 +78,8 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	struct repo *r = NULL;
 	struct repo_lock *lock = NULL;
 	struct progress *p = NULL;
-	bool force = false;
+	bool force = false, want_sha = false;
+	char (*sha)[65] = NULL;
 	int ch, ret = CLI_EXIT_FAILURE;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -58,6 +87,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		case 't': to = optarg; break;
 		case 'd': strlist_add(&only, optarg); break;
 		case 'f': force = true; break;
+		case 'S': want_sha = true; break;
 		case 'D': define = true; break;
 		case 'n': newname = optarg; break;
 		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
@@ -79,15 +109,27 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	    (m = cli_find_snapshot(r, argv[optind])) == NULL)
 		goto out;
 	p = progress_new("restore", bytes_of(m, &only), stderr, -1, cli->verbosity < 0);
-	if (restore_files(r, m, to, &only, force, p) < 0) {
+	sha = xcalloc(m->nfiles + 1, sizeof(*sha));
+	if (restore_files(r, m, to, &only, force, want_sha ? sha : NULL, p) < 0) {
 		log_error("restore of snapshot %s into %s failed; no partial file was left", m->id, to);
 		goto out;
 	}
 	progress_finish(p);
-	for (size_t i = 0; i < m->nfiles; i++)
-		if (restore_selected(&m->files[i], &only))
-			printf("restored %s/%s (sha256 %s verified)\n", to, m->files[i].name,
-			    m->files[i].sha256);
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct manifest_file *f = &m->files[i];
+
+		if (!restore_selected(f, &only))
+			continue;
+		if (f->sha256[0] != '\0')
+			printf("restored %s/%s (sha256 %s verified)\n", to, f->name, f->sha256);
+		else if (want_sha)
+			printf("restored %s/%s (chunks verified; sha256 %s)\n", to, f->name, sha[i]);
+		else
+			printf("restored %s/%s (chunks verified)\n", to, f->name);
+	}
+	/* Its copy of the checkpoints' bitmaps belongs to the original domain. */
+	if (define && strip_bitmaps(m, &only, to) < 0)
+		goto out;
 	if (define) {
 		char abs[PATH_MAX], *name = newname ? xstrdup(newname) : xasprintf("%s-restored", m->name);
 		struct hv *hv = NULL;
@@ -106,6 +148,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	}
 	ret = CLI_EXIT_OK;
 out:
+	free(sha);
 	progress_free(p);
 	manifest_free(m);
 	repo_lock_release(lock);

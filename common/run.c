@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,4 +130,49 @@ run_result_clear(struct run_result *res)
 	free(res->out);
 	free(res->err);
 	memset(res, 0, sizeof(*res));
+}
+
+pid_t
+run_start(char *const argv[], const char *errfile)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, errfile, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		log_error("cannot run %s: %s", argv[0], strerror(rc));
+		return -1;
+	}
+	return pid;
+}
+
+int
+run_exited(pid_t pid)
+{
+	int st;
+
+	return waitpid(pid, &st, WNOHANG) == pid;
+}
+
+void
+run_stop(pid_t pid, int grace_ms)
+{
+	int st;
+
+	if (pid <= 0 || kill(pid, SIGTERM) < 0)
+		return;
+	for (int waited = 0; waited < grace_ms; waited += 10) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
 }

@@ -6,6 +6,7 @@
 #define VV_RUN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct run_result {
 	int status;		/* exit code, or 128 + signal */
@@ -27,5 +28,26 @@ int run_capture(char *const argv[], size_t cap, struct run_result *res);
 
 /* run_result_clear: free the captured outputs. */
 void run_result_clear(struct run_result *res);
+
+/*
+ * run_start: start ARGV[0] (looked up in PATH) in the background, standard
+ * input and output on /dev/null, standard error appended to ERRFILE (for
+ * the caller to show when the program fails). Returns its pid, or -1
+ * (logged).
+ */
+pid_t run_start(char *const argv[], const char *errfile);
+
+/*
+ * run_exited: whether PID (from run_start) has ended, without waiting; an
+ * ended program is reaped. Returns 1, 0 while it runs.
+ */
+int run_exited(pid_t pid);
+
+/*
+ * run_stop: end PID (from run_start): SIGTERM, then SIGKILL after
+ * GRACE_MS, and reap it. Safe on a pid run_exited already reaped (-1 given:
+ * nothing).
+ */
+void run_stop(pid_t pid, int grace_ms);
 
 #endif

@@ -79,6 +79,8 @@ struct conf {
 	int log_level;			/* enum log_level */
 	bool syslog;
 	uint64_t commit_timeout;	/* seconds an active block commit may take */
+	bool cbt;			/* changed-block tracking of qcow2 disks */
+	unsigned cbt_full_every;	/* read whole and compare every Nth run; 0: never */
 	int max_parallel;		/* domains backed up at once by the daemon */
 	char *metrics_file;		/* Prometheus textfile, or NULL */
 

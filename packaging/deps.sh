@@ -7,7 +7,7 @@ pkgs=(
 	# build
 	gcc make pkg-config
 	libvirt-dev libcurl4-openssl-dev libarchive-dev libssl-dev libinih-dev
-	libcmocka-dev libzstd-dev libxml2-dev libjson-c-dev
+	libcmocka-dev libzstd-dev libxml2-dev libjson-c-dev libnbd-dev
 	# run time
 	qemu-utils
 	# test bed: libvirtd and QEMU, disk tools, the guest's packing

@@ -28,18 +28,11 @@ struct backup {
 	double t0;		/* clock_mono() at the start */
 };
 
-/* One chunk in flight between the reader, a worker and the hasher. */
+/* One chunk in flight between the reader and a worker. */
 struct slot {
 	uint8_t *data;
 	size_t len;
 	uint64_t index;
-	int refs;		/* the worker and the hasher each hold one */
-};
-
-/* What the hasher takes, in file order: a slot's data, or LEN zeros. */
-struct hashitem {
-	long slot;		/* -1: zeros */
-	size_t len;
 };
 
 struct pipe {
@@ -53,15 +46,12 @@ struct pipe {
 	size_t whead, wtail, wcount;
 	bool done;		/* the reader has queued everything */
 	bool failed;
-	/* The whole file's SHA-256 is computed by its own thread, in order. */
-	struct hashitem *hq;
-	size_t hhead, htail, hcount, hcap;
-	struct crypto_sha *sha;
-	const uint8_t *zeros;
+	const struct backup_reuse *reuse;	/* or NULL: read every chunk */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	uint8_t (*ids)[CRYPTO_HASH_LEN];
 	struct backup_stats st;
+	uint64_t bytes_skipped;
 	struct progress *progress;
 };
 
@@ -121,7 +111,7 @@ backup_new(struct repo *r, const char *name)
 	if (crypto_random(rid, sizeof(rid)) < 0)
 		goto fail;
 	b->m = xcalloc(1, sizeof(*b->m));
-	b->m->format = repo_version(r);
+	b->m->format = MANIFEST_VERSION;
 	b->m->name = xstrdup(name);
 	crypto_hex(rid, sizeof(rid), b->m->id);
 	backup_set_time(b, now);
@@ -191,61 +181,35 @@ all_zero(const uint8_t *p, size_t n)
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
-/* Drop one hold on slot SN; the last one frees it. Lock held. */
+/* Give slot SN back to the reader. Lock held. */
 static void
 release_slot(struct pipe *p, size_t sn)
 {
-	if (--p->slots[sn].refs > 0)
-		return;
 	p->freeq[p->ftail] = sn;
 	p->ftail = (p->ftail + 1) % p->nslots;
 	p->fcount++;
 	pthread_cond_broadcast(&p->cond);
 }
 
-/* The hasher: the SHA-256 of the whole file, chunk after chunk. */
-static void *
-hasher(void *arg)
+/*
+ * Under --check-cbt, a chunk changed-block tracking called unchanged must
+ * have the reference's ID; ID is what was read. Returns false (logged) when
+ * it differs.
+ */
+static bool
+reuse_check(struct pipe *p, uint64_t i, const uint8_t id[CRYPTO_HASH_LEN])
 {
-	struct pipe *p = arg;
+	const struct backup_reuse *u = p->reuse;
+	char want[2 * CRYPTO_HASH_LEN + 1], got[2 * CRYPTO_HASH_LEN + 1];
 
-	for (;;) {
-		struct hashitem it;
-
-		pthread_mutex_lock(&p->lock);
-		while (p->hcount == 0 && !p->done)
-			pthread_cond_wait(&p->cond, &p->lock);
-		if (p->hcount == 0) {
-			pthread_mutex_unlock(&p->lock);
-			break;
-		}
-		it = p->hq[p->hhead];
-		p->hhead = (p->hhead + 1) % p->hcap;
-		p->hcount--;
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
-
-		crypto_sha_update(p->sha, it.slot < 0 ? p->zeros : p->slots[it.slot].data, it.len);
-		if (it.slot >= 0) {
-			pthread_mutex_lock(&p->lock);
-			release_slot(p, (size_t)it.slot);
-			pthread_mutex_unlock(&p->lock);
-		}
-	}
-	return NULL;
-}
-
-/* Queue LEN bytes (slot SN, or zeros when SN < 0) for the hasher. Lock held. */
-static void
-queue_hash(struct pipe *p, long sn, size_t len)
-{
-	while (p->hcount == p->hcap)
-		pthread_cond_wait(&p->cond, &p->lock);
-	p->hq[p->htail].slot = sn;
-	p->hq[p->htail].len = len;
-	p->htail = (p->htail + 1) % p->hcap;
-	p->hcount++;
-	pthread_cond_broadcast(&p->cond);
+	if (u == NULL || !u->check || !u->skip[i] ||
+	    memcmp(u->ref->ids[i], id, CRYPTO_HASH_LEN) == 0)
+		return true;
+	crypto_hex(u->ref->ids[i], CRYPTO_HASH_LEN, want);
+	crypto_hex(id, CRYPTO_HASH_LEN, got);
+	log_error("image %s: the chunk at offset %llu changed (%.16s, reference %.16s) although changed-block tracking (%s) marked it unchanged",
+	    p->path, (unsigned long long)(i * p->reuse->ref->chunk_size), got, want, u->reason);
+	return false;
 }
 
 /* Worker: hash, look up, encode and store chunks until the reader is done. */
@@ -281,6 +245,9 @@ worker(void *arg)
 
 		if (ok) {
 			codec_id(c, s->data, s->len, id);
+			ok = reuse_check(p, s->index, id);
+		}
+		if (ok) {
 			had = chunkset_add(p->b->known, id);
 			if (!had) {
 				layout_chunk_key(id, key, sizeof(key));
@@ -338,12 +305,13 @@ read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* The reader: runs in the calling thread, feeding the workers and the hasher. */
+/* The reader: runs in the calling thread, feeding the workers. */
 static int
 read_file(struct pipe *p, int fd, uint64_t size)
 {
 	uint32_t cs = repo_chunk_size(p->b->repo);
 	uint64_t count = index_count(size, cs);
+	const struct backup_reuse *u = p->reuse;
 	off_t data = 0, hole = 0;	/* the current data extent [data, hole) */
 	bool nodata = false;
 
@@ -362,6 +330,29 @@ read_file(struct pipe *p, int fd, uint64_t size)
 			pthread_mutex_unlock(&p->lock);
 			return -1;
 		}
+		/* Unchanged since the reference: its chunk, unread, when the
+		 * repository listed it (so no prune can have taken it). */
+		if (u != NULL && !u->check && u->skip[i]) {
+			const uint8_t *id = u->ref->ids[i];
+
+			if (repo_id_is_zero(id)) {
+				p->st.chunks_zero++;
+				p->bytes_skipped += len;
+				progress_add(p->progress, len);
+				continue;
+			}
+			if (chunkset_has(p->b->known, id)) {
+				memcpy(p->ids[i], id, CRYPTO_HASH_LEN);
+				pthread_mutex_lock(&p->lock);
+				p->st.chunks_reused++;
+				pthread_mutex_unlock(&p->lock);
+				p->bytes_skipped += len;
+				progress_add(p->progress, len);
+				continue;
+			}
+			log_debug("image %s: the reference's chunk at offset %llu is not in the repository: read",
+			    p->path, (unsigned long long)off);
+		}
 		/* Find the next data extent once past the current one. */
 		if (!nodata && (off_t)off >= hole) {
 			data = lseek(fd, (off_t)off, SEEK_DATA);
@@ -378,11 +369,12 @@ read_file(struct pipe *p, int fd, uint64_t size)
 		}
 		if (nodata || (off_t)(off + len) <= data) {
 			/* A hole: zeros, never read. */
+			static const uint8_t zero_id[CRYPTO_HASH_LEN];
+
+			if (!reuse_check(p, i, zero_id))
+				goto failed;
 			p->st.chunks_zero++;
 			progress_add(p->progress, len);
-			pthread_mutex_lock(&p->lock);
-			queue_hash(p, -1, len);
-			pthread_mutex_unlock(&p->lock);
 			continue;
 		}
 		pthread_mutex_lock(&p->lock);
@@ -408,7 +400,6 @@ read_file(struct pipe *p, int fd, uint64_t size)
 				    p->path, (unsigned long long)off, (unsigned long long)size);
 			pthread_mutex_lock(&p->lock);
 			p->failed = true;
-			s->refs = 1;
 			release_slot(p, sn);
 			pthread_mutex_unlock(&p->lock);
 			return -1;
@@ -418,17 +409,17 @@ read_file(struct pipe *p, int fd, uint64_t size)
 		s->index = i;
 		pthread_mutex_lock(&p->lock);
 		if (all_zero(s->data, len)) {
-			/* Written zeros: hashed as zeros, never stored. */
-			p->st.chunks_zero++;
-			progress_add(p->progress, len);
-			queue_hash(p, -1, len);
-			s->refs = 1;
+			static const uint8_t zero_id[CRYPTO_HASH_LEN];
+
+			/* Written zeros: never stored. */
 			release_slot(p, sn);
 			pthread_mutex_unlock(&p->lock);
+			if (!reuse_check(p, i, zero_id))
+				goto failed;
+			p->st.chunks_zero++;
+			progress_add(p->progress, len);
 			continue;
 		}
-		s->refs = 2;
-		queue_hash(p, (long)sn, len);
 		p->workq[p->wtail] = sn;
 		p->wtail = (p->wtail + 1) % p->nslots;
 		p->wcount++;
@@ -436,6 +427,12 @@ read_file(struct pipe *p, int fd, uint64_t size)
 		pthread_mutex_unlock(&p->lock);
 	}
 	return 0;
+failed:
+	pthread_mutex_lock(&p->lock);
+	p->failed = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return -1;
 }
 
 static const char *
@@ -459,15 +456,19 @@ int
 backup_add_file(struct backup *b, const char *path, const char *name,
     const char *disk, struct progress *progress)
 {
+	return backup_add_file_reuse(b, path, name, disk, NULL, progress);
+}
+
+int
+backup_add_file_reuse(struct backup *b, const char *path, const char *name,
+    const char *disk, const struct backup_reuse *reuse, struct progress *progress)
+{
 	struct repo *r = b->repo;
 	uint32_t cs = repo_chunk_size(r);
 	int nworkers = repo_workers(r);
 	struct pipe p;
-	pthread_t *threads = NULL, hth;
-	bool hashing = false;
-	struct crypto_sha *sha = NULL;
+	pthread_t *threads = NULL;
 	struct stat st0, st1;
-	uint8_t *zeros = NULL, digest[CRYPTO_HASH_LEN];
 	struct index ix = { 0 };
 	uint8_t *ixbuf = NULL;
 	size_t ixlen = 0;
@@ -490,6 +491,8 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	p.b = b;
 	p.path = path;
 	p.progress = progress;
+	p.reuse = reuse != NULL && reuse->ref != NULL && reuse->skip != NULL &&
+	    reuse->ref->chunk_size == cs ? reuse : NULL;
 	p.nslots = (size_t)nworkers * 2 + 2;
 	p.slots = xcalloc(p.nslots, sizeof(*p.slots));
 	p.freeq = xcalloc(p.nslots, sizeof(size_t));
@@ -502,24 +505,23 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	ix.chunk_size = cs;
 	ix.file_size = (uint64_t)st0.st_size;
 	ix.count = index_count(ix.file_size, cs);
+	if (p.reuse != NULL && p.reuse->count != ix.count) {
+		log_error("image %s: the incremental plan covers %llu chunks, the file has %llu",
+		    path, (unsigned long long)p.reuse->count, (unsigned long long)ix.count);
+		p.reuse = NULL;
+		goto out;
+	}
 	/* All-zero IDs until a worker fills them: holes stay zero. */
 	ix.ids = xcalloc(ix.count ? ix.count : 1, CRYPTO_HASH_LEN);
 	p.ids = ix.ids;
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.cond, NULL);
-	zeros = xcalloc(1, cs);
-	sha = crypto_sha_new();
-	p.sha = sha;
-	p.zeros = zeros;
-	p.hcap = p.nslots * 8;
-	p.hq = xcalloc(p.hcap, sizeof(*p.hq));
 
 	threads = xcalloc((size_t)nworkers, sizeof(*threads));
 	for (; started < nworkers; started++)
 		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
 			break;
-	hashing = started > 0 && pthread_create(&hth, NULL, hasher, &p) == 0;
-	if (!hashing) {
+	if (started == 0) {
 		log_error("image %s: cannot start worker threads", path);
 		ret = -1;
 	} else {
@@ -531,8 +533,8 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	pthread_mutex_unlock(&p.lock);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
-	if (hashing)
-		pthread_join(hth, NULL);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.cond);
 	if (ret == 0 && p.failed)
 		ret = -1;
 	if (ret < 0) {
@@ -547,8 +549,6 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 		    path);
 		goto out;
 	}
-	crypto_sha_final(sha, digest);
-	sha = NULL;
 
 	/* The index: content-addressed like chunks. */
 	ixbuf = index_encode(&ix, &ixlen);
@@ -573,10 +573,17 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 		f->disk = disk ? xstrdup(disk) : NULL;
 		f->format = xstrdup(detect_format(fd));
 		f->size = ix.file_size;
-		crypto_hex(digest, sizeof(digest), f->sha256);
+		index_digest(&ix, f->digest);
 		f->index = xstrdup(ixkey);
 		f->chunks = ix.count;
 		f->zero_chunks = p.st.chunks_zero;
+		if (reuse != NULL) {
+			f->read_mode = xstrdup(p.reuse != NULL ? "incremental" : "full");
+			f->read_reason = p.reuse != NULL && p.reuse->check ?
+			    xasprintf("%s; --check-cbt: read whole and compared", reuse->reason) :
+			    xstrdup(reuse->reason ? reuse->reason : "-");
+			f->bytes_skipped = p.bytes_skipped;
+		}
 		m->stats.bytes_read += p.st.bytes_read;
 		m->stats.chunks_total += ix.count;
 		m->stats.chunks_new += p.st.chunks_new;
@@ -586,22 +593,32 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	}
 	ret = 0;
 out:
-	if (sha != NULL)
-		crypto_sha_final(sha, digest);
 	free(ixbuf);
 	index_clear(&ix);
 	free(threads);
-	free(zeros);
 	for (size_t i = 0; i < p.nslots; i++)
 		free(p.slots[i].data);
 	free(p.slots);
 	free(p.freeq);
 	free(p.workq);
-	free(p.hq);
-	pthread_mutex_destroy(&p.lock);
-	pthread_cond_destroy(&p.cond);
 	close(fd);
 	return ret;
+}
+
+int
+backup_set_cbt(struct backup *b, const char *name, const char *checkpoint, const char *map_sha)
+{
+	for (size_t i = 0; i < b->m->nfiles; i++) {
+		struct manifest_file *f = &b->m->files[i];
+
+		if (strcmp(f->name, name) != 0)
+			continue;
+		free(f->cbt_checkpoint);
+		f->cbt_checkpoint = xstrdup(checkpoint);
+		snprintf(f->cbt_map, sizeof(f->cbt_map), "%s", map_sha);
+		return 0;
+	}
+	return -1;
 }
 
 int

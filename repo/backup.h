@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/progress.h"
+#include "repo/index.h"
 #include "repo/manifest.h"
 #include "repo/repo.h"
 
@@ -29,6 +30,39 @@ struct backup *backup_new(struct repo *r, const char *name);
  */
 int backup_add_file(struct backup *b, const char *path, const char *name,
     const char *disk, struct progress *progress);
+
+/*
+ * What an incremental read of a file may take from a reference snapshot
+ * instead of reading: chunk I is unchanged since REF (same chunk size)
+ * when SKIP[I] (COUNT entries, the new file's chunk count). With CHECK,
+ * every chunk is read all the same and the file fails when a chunk marked
+ * unchanged differs from REF (a test of the plan). MODE_REASON says why
+ * the plan is what it is; it is recorded with the file.
+ */
+struct backup_reuse {
+	const struct index *ref;	/* NULL: a full read (REASON says why) */
+	const uint8_t *skip;
+	uint64_t count;
+	bool check;
+	const char *reason;
+};
+
+/*
+ * backup_add_file_reuse: backup_add_file, skipping what REUSE marks
+ * unchanged (NULL: read everything). Records the read mode ("incremental"
+ * or "full"), its reason and the bytes skipped with the file when REUSE is
+ * given. Returns 0 or -1 (logged).
+ */
+int backup_add_file_reuse(struct backup *b, const char *path, const char *name,
+    const char *disk, const struct backup_reuse *reuse, struct progress *progress);
+
+/*
+ * backup_set_cbt: record with file NAME the checkpoint taken before the
+ * snapshot and the SHA-256 of its cluster map (the next run's reference).
+ * Returns 0, or -1 when there is no such file.
+ */
+int backup_set_cbt(struct backup *b, const char *name, const char *checkpoint,
+    const char *map_sha);
 
 /*
  * backup_set_cancel: stop reading (the file fails, "cancelled") as soon as

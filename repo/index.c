@@ -37,6 +37,18 @@ index_encode(const struct index *ix, size_t *len)
 	return b;
 }
 
+void
+index_digest(const struct index *ix, char out[65])
+{
+	uint8_t h[CRYPTO_HASH_LEN];
+	size_t n;
+	uint8_t *b = index_encode(ix, &n);
+
+	crypto_sha256(b, n, h);
+	crypto_hex(h, sizeof(h), out);
+	free(b);
+}
+
 int
 index_decode(const uint8_t *buf, size_t len, struct index *ix, char *err,
     size_t errlen)

@@ -38,6 +38,15 @@ uint8_t *index_encode(const struct index *ix, size_t *len);
 int index_decode(const uint8_t *buf, size_t len, struct index *ix, char *err,
     size_t errlen);
 
+/*
+ * index_digest: the chunk digest of a file (manifest version 3): SHA-256
+ * of IX's encoding, that is of its sizes and its ordered chunk IDs, holes
+ * and zero chunks as the all-zero ID. With each chunk checked against its
+ * ID on reading, it stands for the whole file's content, and it is known
+ * without reading the file's unchanged parts. OUT: 65 bytes of hex.
+ */
+void index_digest(const struct index *ix, char out[65]);
+
 /* index_clear: free IX's ids. */
 void index_clear(struct index *ix);
 

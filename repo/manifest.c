@@ -28,7 +28,7 @@ manifest_to_json(const struct manifest *m)
 	json_object *files = json_object_new_array(), *st = json_object_new_object();
 	char *text;
 
-	add_u64(o, "version", m->format ? (uint64_t)m->format : REPO_FORMAT_VERSION);
+	add_u64(o, "version", m->format ? (uint64_t)m->format : MANIFEST_VERSION);
 	add_str(o, "name", m->name);
 	add_str(o, "id", m->id);
 	add_str(o, "time", m->time);
@@ -50,10 +50,25 @@ manifest_to_json(const struct manifest *m)
 		add_str(fo, "disk", f->disk);
 		add_str(fo, "format", f->format);
 		add_u64(fo, "size", f->size);
-		add_str(fo, "sha256", f->sha256);
+		if (f->sha256[0])
+			add_str(fo, "sha256", f->sha256);
+		if (f->digest[0])
+			add_str(fo, "digest", f->digest);
 		add_str(fo, "index", f->index);
 		add_u64(fo, "chunks", f->chunks);
 		add_u64(fo, "zero_chunks", f->zero_chunks);
+		if (f->read_mode != NULL) {
+			add_str(fo, "read_mode", f->read_mode);
+			add_str(fo, "read_reason", f->read_reason);
+			add_u64(fo, "bytes_skipped", f->bytes_skipped);
+		}
+		if (f->cbt_checkpoint != NULL) {
+			json_object *cb = json_object_new_object();
+
+			add_str(cb, "checkpoint", f->cbt_checkpoint);
+			add_str(cb, "map_sha256", f->cbt_map);
+			json_object_object_add(fo, "cbt", cb);
+		}
 		json_object_array_add(files, fo);
 	}
 	json_object_object_add(o, "files", files);
@@ -134,9 +149,10 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		snprintf(err, errlen, "not valid JSON");
 		goto fail;
 	}
-	if (gu64(o, "version", &version) < 0 || version < REPO_FORMAT_OLDEST ||
-	    version > REPO_FORMAT_VERSION) {
-		snprintf(err, errlen, "unknown manifest version");
+	if (gu64(o, "version", &version) < 0 || version < MANIFEST_OLDEST ||
+	    version > MANIFEST_VERSION) {
+		snprintf(err, errlen, "manifest version %llu: this virtvault reads versions %d to %d",
+		    (unsigned long long)version, MANIFEST_OLDEST, MANIFEST_VERSION);
 		goto fail;
 	}
 	id = jx_str(o, "id");
@@ -172,7 +188,8 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 	for (size_t i = 0; i < m->nfiles; i++) {
 		json_object *fo = json_object_array_get_idx(files, i);
 		struct manifest_file *f = &m->files[i];
-		const char *sha = jx_str(fo, "sha256");
+		const char *sha = jx_str(fo, "sha256"), *dig = jx_str(fo, "digest");
+		json_object *cb = NULL;
 
 		f->name = dstr(fo, "name");
 		f->path = dstr(fo, "path");
@@ -180,13 +197,26 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		f->format = dstr(fo, "format");
 		f->index = dstr(fo, "index");
 		if (!safe_name(f->name) || f->index == NULL ||
-		    strncmp(f->index, LAYOUT_INDEXES, strlen(LAYOUT_INDEXES)) != 0 || !is_hex(sha, 64) ||
+		    strncmp(f->index, LAYOUT_INDEXES, strlen(LAYOUT_INDEXES)) != 0 ||
+		    (version < 3 ? !is_hex(sha, 64) : !is_hex(dig, 64)) ||
 		    gu64(fo, "size", &f->size) < 0 || gu64(fo, "chunks", &f->chunks) < 0) {
-			snprintf(err, errlen, "file %zu has a missing or invalid name, index, sha256, size or chunks", i + 1);
+			snprintf(err, errlen, "file %zu has a missing or invalid name, index, %s, size or chunks",
+			    i + 1, version < 3 ? "sha256" : "digest");
 			goto fail;
 		}
 		gu64(fo, "zero_chunks", &f->zero_chunks);
-		memcpy(f->sha256, sha, 65);
+		if (is_hex(sha, 64))
+			memcpy(f->sha256, sha, 65);
+		if (is_hex(dig, 64))
+			memcpy(f->digest, dig, 65);
+		f->read_mode = dstr(fo, "read_mode");
+		f->read_reason = dstr(fo, "read_reason");
+		gu64(fo, "bytes_skipped", &f->bytes_skipped);
+		if (json_object_object_get_ex(fo, "cbt", &cb) && is_hex(jx_str(cb, "map_sha256"), 64) &&
+		    jx_str(cb, "checkpoint") != NULL) {
+			f->cbt_checkpoint = dstr(cb, "checkpoint");
+			memcpy(f->cbt_map, jx_str(cb, "map_sha256"), 65);
+		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(m->files[j].name, f->name) == 0) {
 				snprintf(err, errlen, "two files named '%s'", f->name);
@@ -224,6 +254,9 @@ manifest_free(struct manifest *m)
 		free(m->files[i].disk);
 		free(m->files[i].format);
 		free(m->files[i].index);
+		free(m->files[i].read_mode);
+		free(m->files[i].read_reason);
+		free(m->files[i].cbt_checkpoint);
 	}
 	free(m->files);
 	free(m->key);
@@ -264,6 +297,25 @@ bool
 manifest_same_group(const struct manifest *a, const struct manifest *b)
 {
 	return manifest_group_cmp(a, b) == 0;
+}
+
+int
+manifest_load(struct repo *r, const char *key, struct manifest **out)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	char err[160];
+	int rc = repo_get_object(r, CODEC_KIND_MANIFEST, key, &text, &len, REPO_MAX_META);
+
+	if (rc != 0)
+		return rc;
+	*out = manifest_from_json((const char *)text, key, err, sizeof(err));
+	free(text);
+	if (*out == NULL) {
+		log_error("repository %s: manifest %s: %s", repo_url(r), key, err);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -411,10 +463,14 @@ manifest_print(const struct manifest *m, FILE *out)
 	for (size_t i = 0; i < m->nfiles; i++) {
 		const struct manifest_file *f = &m->files[i];
 
-		fprintf(out, "  %-24s %-6s %10s  sha256 %s\n", f->name,
+		fprintf(out, "  %-24s %-6s %10s  %s %s\n", f->name,
 		    f->format ? f->format : "-", util_format_size(f->size, a, sizeof(a)),
-		    f->sha256);
+		    f->sha256[0] ? "sha256" : "digest", f->sha256[0] ? f->sha256 : f->digest);
 		fprintf(out, "  %-24s from %s%s%s\n", "", f->path ? f->path : "-",
 		    f->disk ? ", disk " : "", f->disk ? f->disk : "");
+		if (f->read_mode != NULL)
+			fprintf(out, "  %-24s read %s (%s)%s%s\n", "", f->read_mode,
+			    f->read_reason ? f->read_reason : "-", f->bytes_skipped ? ", skipped " : "",
+			    f->bytes_skipped ? util_format_size(f->bytes_skipped, a, sizeof(a)) : "");
 	}
 }

@@ -28,14 +28,32 @@ struct manifest_file {
 	char *disk;		/* disk target, or NULL for plain images */
 	char *format;		/* "qcow2" or "raw" */
 	uint64_t size;
-	char sha256[65];
+	char sha256[65];	/* whole-file SHA-256 (manifests 1 and 2), or "" */
+	char digest[65];	/* chunk digest (manifest 3 on): index_digest of its index */
 	char *index;		/* key of its index object */
 	uint64_t chunks;
 	uint64_t zero_chunks;
+	/* How its bytes were read: "incremental" or "full" (and why), or NULL. */
+	char *read_mode;
+	char *read_reason;
+	uint64_t bytes_skipped;	/* not read: unchanged since the reference */
+	/* Changed-block tracking: the checkpoint taken before this snapshot
+	 * and the SHA-256 of the image's cluster map in the snapshot window
+	 * (the next run's reference), or NULL. */
+	char *cbt_checkpoint;
+	char cbt_map[65];
 };
 
+/*
+ * The manifest's own version. 1 and 2 (the repository format they were
+ * written in) record each file's whole SHA-256; 3 records the chunk digest
+ * instead, so that a file need not be read whole.
+ */
+#define MANIFEST_VERSION 3
+#define MANIFEST_OLDEST 1
+
 struct manifest {
-	int format;		/* its repository's format version: 1 or 2 */
+	int format;		/* manifest version (MANIFEST_VERSION when written) */
 	char *key;		/* snapshots/HOST/NAME/TIME-ID (1: snapshots/NAME/TIME-ID) */
 	char *name;
 	char id[17];
@@ -71,6 +89,12 @@ void manifest_free(struct manifest *m);
  */
 int manifest_load_all(struct repo *r, const char *host, const char *name,
     struct manifest ***out, size_t *n, size_t *bad);
+
+/*
+ * manifest_load: the manifest KEY. Returns 0 with *OUT, VV_NOT_FOUND (not
+ * logged), or -1 (logged: unreadable, invalid).
+ */
+int manifest_load(struct repo *r, const char *key, struct manifest **out);
 
 /* manifest_host: M's host, "" when it records none. */
 const char *manifest_host(const struct manifest *m);

@@ -152,18 +152,27 @@ restore_selected(const struct manifest_file *f, const struct strlist *only)
 
 static int
 restore_one(struct repo *r, const struct manifest *m, const struct manifest_file *f,
-    const char *tmp, struct progress *progress)
+    const char *tmp, char *sha_out, struct progress *progress)
 {
 	struct index ix = { 0 };
 	struct job j;
 	pthread_t th[16], hth;
 	int n = repo_workers(r), started = 0, ret = -1;
-	bool hashing = false;
+	bool hashing = false, want_sha = f->sha256[0] != '\0' || sha_out != NULL;
 	uint8_t digest[CRYPTO_HASH_LEN];
 	char hex[65];
 
 	if (fetch_index(r, m, f, &ix) < 0)
 		return -1;
+	if (f->digest[0] != '\0') {
+		index_digest(&ix, hex);
+		if (strcmp(hex, f->digest) != 0) {
+			log_error("snapshot %s, file %s: index %s does not match the manifest's chunk digest",
+			    m->id, f->name, f->index);
+			index_clear(&ix);
+			return -1;
+		}
+	}
 	memset(&j, 0, sizeof(j));
 	j.r = r;
 	j.m = m;
@@ -171,7 +180,7 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 	j.ix = &ix;
 	j.progress = progress;
 	j.done = xcalloc(ix.count ? ix.count : 1, 1);
-	j.sha = crypto_sha_new();
+	j.sha = want_sha ? crypto_sha_new() : NULL;
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.cond, NULL);
 	j.fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -185,7 +194,7 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 		goto out;
 	}
 	j.flusher = flusher_new(j.fd, FLUSHER_FILE, 64 * 1024 * 1024);
-	hashing = pthread_create(&hth, NULL, hasher, &j) == 0;
+	hashing = !want_sha || pthread_create(&hth, NULL, hasher, &j) == 0;
 	for (; hashing && started < n && started < 16; started++)
 		if (pthread_create(&th[started], NULL, restore_worker, &j) != 0)
 			break;
@@ -197,7 +206,7 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	if (hashing)
+	if (hashing && want_sha)
 		pthread_join(hth, NULL);
 	flusher_free(j.flusher);
 	j.flusher = NULL;
@@ -207,13 +216,17 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 		log_error("restore of %s: cannot flush %s: %s", f->name, tmp, strerror(errno));
 		goto out;
 	}
-	crypto_sha_final(j.sha, digest);
-	j.sha = NULL;
-	crypto_hex(digest, sizeof(digest), hex);
-	if (strcmp(hex, f->sha256) != 0) {
-		log_error("restore of %s: the restored file's SHA-256 %s differs from the backup's %s",
-		    f->name, hex, f->sha256);
-		goto out;
+	if (want_sha) {
+		crypto_sha_final(j.sha, digest);
+		j.sha = NULL;
+		crypto_hex(digest, sizeof(digest), hex);
+		if (f->sha256[0] != '\0' && strcmp(hex, f->sha256) != 0) {
+			log_error("restore of %s: the restored file's SHA-256 %s differs from the backup's %s",
+			    f->name, hex, f->sha256);
+			goto out;
+		}
+		if (sha_out != NULL)
+			memcpy(sha_out, hex, 65);
 	}
 	ret = 0;
 out:
@@ -230,7 +243,7 @@ out:
 
 int
 restore_files(struct repo *r, const struct manifest *m, const char *dir,
-    const struct strlist *only, bool force, struct progress *progress)
+    const struct strlist *only, bool force, char (*sha)[65], struct progress *progress)
 {
 	struct strlist finals = { 0 }, tmps = { 0 };
 	struct stat st;
@@ -289,7 +302,7 @@ restore_files(struct repo *r, const struct manifest *m, const char *dir,
 		unlink(tmp);
 		strlist_add(&tmps, tmp);
 		free(tmp);
-		if (restore_one(r, m, &m->files[i], tmps.v[k], progress) < 0)
+		if (restore_one(r, m, &m->files[i], tmps.v[k], sha ? sha[i] : NULL, progress) < 0)
 			goto out;
 		k++;
 	}

@@ -13,12 +13,16 @@
 /*
  * restore_files: write the files of M (those named in ONLY by file name or
  * disk target, or all when ONLY is empty) into DIR, sparse, on worker
- * threads; each is checked against its SHA-256 before it gets its name.
+ * threads. Each chunk is checked against its ID as it is fetched and each
+ * index against the manifest's chunk digest; a file whose manifest records
+ * a whole-file SHA-256 (versions 1 and 2) is also read back and checked
+ * against it, before it gets its name. With SHA non-NULL (M->nfiles
+ * entries), every restored file's SHA-256 is computed into SHA[i] (hex).
  * Existing files are refused unless FORCE. On failure no partial file is
  * left. Returns 0 or -1 (logged, naming the file, chunk and offset).
  */
 int restore_files(struct repo *r, const struct manifest *m, const char *dir,
-    const struct strlist *only, bool force, struct progress *progress);
+    const struct strlist *only, bool force, char (*sha)[65], struct progress *progress);
 
 /* restore_selected: whether file F is among ONLY (names or disk targets; all when empty). */
 bool restore_selected(const struct manifest_file *f, const struct strlist *only);

@@ -17,6 +17,7 @@ static const struct {
 	[STATE_RUNS] = { "runs", ".json" },
 	[STATE_RUNNING] = { "running", "" },
 	[STATE_JOBS] = { "jobs", ".json" },
+	[STATE_CBT] = { "cbt", "" },
 };
 
 char *

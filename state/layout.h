@@ -6,6 +6,9 @@
  *   STATE/runs/DOMAIN.json      the last run of DOMAIN
  *   STATE/running/DOMAIN        the pid of the run in progress
  *   STATE/jobs/JOB.json         the last fire time of JOB
+ *   STATE/cbt/DOMAIN/NAME/DISK.{json,map}
+ *                               changed-block tracking's reference of a disk
+ *                               for the backups NAME of DOMAIN (state/cbt.h)
  */
 #ifndef VV_STATE_LAYOUT_H
 #define VV_STATE_LAYOUT_H
@@ -18,6 +21,7 @@ enum state_area {
 	STATE_RUNS,
 	STATE_RUNNING,
 	STATE_JOBS,
+	STATE_CBT,
 };
 
 /* state_dir_path: the folder of AREA under STATE_DIR, a new string. */

@@ -176,7 +176,7 @@ bed_down() {
 	virsh -q -c "$BED_URI" snapshot-list "$dom" --name 2>/dev/null | while read -r s; do
 		[ -n "$s" ] && virsh -q -c "$BED_URI" snapshot-delete "$dom" "$s" --metadata >/dev/null 2>&1
 	done
-	virsh -q -c "$BED_URI" undefine "$dom" --snapshots-metadata >/dev/null 2>&1
+	virsh -q -c "$BED_URI" undefine "$dom" --snapshots-metadata --checkpoints-metadata >/dev/null 2>&1
 	return 0
 }
 

@@ -203,7 +203,7 @@ test_daemon_catch_up_and_retries() {
 	# A hook that hangs is killed at its timeout; one that fails is logged.
 	printf 'on_failure = sleep 30\nhook_timeout = 1s\n' >>"$DC"
 	printf 'on_success = exit 3\n' >>"$DC"
-	virsh -q -c "$BED_URI" undefine vvtest-dm7 >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-dm7 --checkpoints-metadata >/dev/null
 	virsh -q -c "$BED_URI" define "$BED_DIR/dm7/dom.xml" >/dev/null
 	mv "$BED_DIR/dm7/disk.qcow2" "$BED_DIR/dm7/disk.moved"
 	log=$BED_DIR/d7b.log
@@ -238,7 +238,7 @@ test_daemon_hook_does_not_block_signals() {
 	[ -f "$BED_DIR/d9-hook-end" ] || fail "the hook was cut short"
 	expect_rc 0 cat "$log"
 	expect_in "daemon stopped"
-	virsh -q -c "$BED_URI" undefine vvtest-dm9 >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-dm9 --checkpoints-metadata >/dev/null
 }
 
 test_daemon_keeps_and_prunes() {

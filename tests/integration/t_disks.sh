@@ -46,7 +46,7 @@ XML
 	mv "$d/template.moved" "$d/template.qcow2"
 	rm -f "$d/child.qcow2"
 	expect_rc 1 "$VV" -c "$CONF" check-chain vvtest-off
-	virsh -q -c "$BED_URI" undefine vvtest-off >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-off --checkpoints-metadata >/dev/null
 }
 
 test_disks_unknown_domain() {

@@ -151,7 +151,7 @@ test_live_restore_define_starts() {
 	expect_rc 0 virsh -c "$BED_URI" start vvtest-it1-copy
 	bed_wait_agent vvtest-it1-copy 60 "$out/vvtest-it1-copy-serial0.log"
 	virsh -q -c "$BED_URI" destroy vvtest-it1-copy >/dev/null
-	virsh -q -c "$BED_URI" undefine vvtest-it1-copy >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-it1-copy --checkpoints-metadata >/dev/null
 }
 
 test_live_job_excludes_disk_and_paused_domain() {
@@ -235,9 +235,9 @@ XML
 	expect_in "backing file: $out/template.qcow2"
 	expect_rc 0 qemu-img compare -U "$d/child.qcow2" "$out/child.qcow2"
 	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-off2
-	virsh -q -c "$BED_URI" undefine vvtest-off2 >/dev/null
-	virsh -q -c "$BED_URI" undefine vvtest-net >/dev/null
-	virsh -q -c "$BED_URI" undefine vvtest-off2-restored >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-off2 --checkpoints-metadata >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-net --checkpoints-metadata >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-off2-restored --checkpoints-metadata >/dev/null
 }
 
 test_live_block_job_refused() {
@@ -380,6 +380,6 @@ sys.stdout.write(x)' >"$dir/domain.xml"
 	expect_in "$dir/restored/data.qcow2"
 	cmp <(head -c 1M "$dir/restored/scratch.raw") <(head -c 1M "$odd/scratch.raw") ||
 		fail "the restored scratch disk differs"
-	virsh -q -c "$BED_URI" undefine vvtest-it5-restored >/dev/null
+	virsh -q -c "$BED_URI" undefine vvtest-it5-restored --checkpoints-metadata >/dev/null
 	bed_down it5
 }

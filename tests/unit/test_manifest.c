@@ -31,11 +31,16 @@ make(const char *name, const char *id, const char *time)
 		m->files[i].disk = i ? xstrdup("vdb") : NULL;
 		m->files[i].format = xstrdup("qcow2");
 		m->files[i].size = 3 << 20;
-		memset(m->files[i].sha256, 'a' + (int)i, 64);
+		memset(m->files[i].digest, 'a' + (int)i, 64);
 		m->files[i].index = xasprintf("indexes/ab/%zu", i);
 		m->files[i].chunks = 3;
 		m->files[i].zero_chunks = 1;
 	}
+	m->files[0].read_mode = xstrdup("incremental");
+	m->files[0].read_reason = xstrdup("since snapshot x");
+	m->files[0].bytes_skipped = 7;
+	m->files[0].cbt_checkpoint = xstrdup("virtvault-0011-x");
+	memset(m->files[0].cbt_map, 'c', 64);
 	m->stats.bytes_read = 123;
 	m->stats.chunks_new = 4;
 	m->stats.seconds = 1.5;
@@ -60,7 +65,14 @@ test_round_trip(void **state)
 	assert_int_equal(b->nfiles, 2);
 	assert_string_equal(b->files[1].disk, "vdb");
 	assert_null(b->files[0].disk);
-	assert_string_equal(b->files[1].sha256, m->files[1].sha256);
+	assert_string_equal(b->files[1].digest, m->files[1].digest);
+	assert_string_equal(b->files[1].sha256, "");
+	assert_string_equal(b->files[0].read_mode, "incremental");
+	assert_string_equal(b->files[0].read_reason, "since snapshot x");
+	assert_int_equal(b->files[0].bytes_skipped, 7);
+	assert_string_equal(b->files[0].cbt_checkpoint, "virtvault-0011-x");
+	assert_string_equal(b->files[0].cbt_map, m->files[0].cbt_map);
+	assert_null(b->files[1].cbt_checkpoint);
 	assert_int_equal(b->files[1].size, 3 << 20);
 	assert_int_equal(b->stats.chunks_new, 4);
 	assert_true(b->stats.seconds > 1.4 && b->stats.seconds < 1.6);
@@ -83,8 +95,11 @@ test_edited(void **state)
 		{ "\"index\":\"indexes/ab/0\"", "\"index\":\"keys/x\"", "invalid name, index" },
 		{ "\"size\":3145728", "\"size\":-1", "invalid name, index" },
 		{ "\"id\":\"0123456789abcdef\"", "\"id\":\"xyz\"", "missing or invalid name, id" },
-		{ "\"version\":2", "\"version\":9", "unknown manifest version" },
-		{ "\"version\":2", "\"version\":0", "unknown manifest version" },
+		{ "\"version\":3", "\"version\":9", "manifest version 9: this virtvault reads versions 1 to 3" },
+		{ "\"version\":3", "\"version\":0", "manifest version 0" },
+		/* Version 2 records whole-file SHA-256s, which this one lacks. */
+		{ "\"version\":3", "\"version\":2", "invalid name, index, sha256" },
+		{ "\"digest\":\"aaaa", "\"digest\":\"zzzz", "invalid name, index, digest" },
 		{ "{", "[", "not valid JSON" },
 	};
 	struct manifest *m = make("web", "0123456789abcdef", "2026-11-25T22:00:00Z");

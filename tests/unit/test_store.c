@@ -168,10 +168,10 @@ test_backup_restore(void **state)
 		free(json);
 		assert_non_null(m);
 		mkdir(out, 0700);
-		assert_int_equal(restore_files(r, m, out, &none, false, NULL), 0);
+		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL), 0);
 		/* Refused a second time, accepted with force. */
-		assert_int_equal(restore_files(r, m, out, &none, false, NULL), -1);
-		assert_int_equal(restore_files(r, m, out, &none, true, NULL), 0);
+		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL), -1);
+		assert_int_equal(restore_files(r, m, out, &none, true, NULL, NULL), 0);
 		manifest_free(m);
 	}
 	backup_free(b);
@@ -238,7 +238,7 @@ test_restore_checks_chunk_ids(void **state)
 		assert_int_equal(store_delete(repo_store(r), key), 0);
 		assert_int_equal(repo_put_object(r, CODEC_KIND_CHUNK, key, forged, sizeof(forged), 0), 0);
 		mkdir(out, 0700);
-		assert_int_equal(restore_files(r, m, out, &none, false, NULL), -1);
+		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL), -1);
 		/* The forged chunk stands at offsets 0 and 2 MiB of the image. */
 		{
 			struct verify_opts vo = { .deep = true };
