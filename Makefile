@@ -5,6 +5,7 @@
 #   make demo       install what is needed, build, show the demo VM's disks and chain health
 #   make asan       sanitizer build running the unit tests
 #   make race       the long race of backups, forget+prune and kill -9 (RACE_SECONDS=600)
+#   make cbt-soak   the changed-block tracking property test, 40 cycles (CBT_CYCLES)
 #   make deps       install the Debian packages for build and tests (idempotent)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -69,7 +70,7 @@ UNIT_TESTS := util conf cron domxml qimg overlay chain cbtmap sequence progress 
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 
-.PHONY: all check unit integration asan deps demo bench install clean race
+.PHONY: all check unit integration asan deps demo bench install clean race cbt-soak
 .DELETE_ON_ERROR:
 
 all: virtvault
@@ -145,6 +146,13 @@ bench:
 	$(MAKE) all
 	bash bench/bench.sh
 	bash bench/prune.sh
+	bash bench/cbt.sh
+
+# cbt-soak: the changed-block tracking property test, long (CBT_CYCLES=40);
+# make check runs 6 cycles of it.
+cbt-soak: virtvault $(FAULTS_BIN)
+	$(MAKE) deps
+	CBT_CYCLES=$${CBT_CYCLES:-40} VV_FAULTS=$(abspath $(FAULTS_BIN)) bash tests/integration/run.sh cbt_property
 
 SYSTEMD_DIR ?= /lib/systemd/system
 

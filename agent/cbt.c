@@ -39,6 +39,7 @@ cbt_run_init(struct cbt_run *run, struct repo *r, const char *dom, const char *n
 	run->dom = dom;
 	run->name = name;
 	run->prefix = xasprintf(CBT_PREFIX "%s-", hex);
+	run->flow = xasprintf("%s-%s", hex, name);
 	run->disks = xcalloc(n + 1, sizeof(*run->disks));
 	run->ndisks = n;
 	for (size_t i = 0; i < n; i++) {
@@ -47,7 +48,11 @@ cbt_run_init(struct cbt_run *run, struct repo *r, const char *dom, const char *n
 		run->disks[i].qcow2 = qcow2[i];
 	}
 	snprintf(run->why_none, sizeof(run->why_none), "no checkpoint was taken");
-	run->planned = xasprintf("%s%s", run->prefix, stamp);
+	/* Random too: two runs of one process in one second differ. */
+	if (crypto_random(h, 4) < 0)
+		memset(h, 0, 4);
+	crypto_hex(h, 4, hex);
+	run->planned = xasprintf("%s%s-%s", run->prefix, stamp, hex);
 }
 
 void
@@ -288,7 +293,7 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 	uint64_t count, marked;
 	int rc, ret = -1;
 
-	rc = cbt_ref_read(c->state_dir, run->dom, run->name, k->target, &ref);
+	rc = cbt_ref_read(c->state_dir, run->dom, run->flow, k->target, &ref);
 	if (rc == VV_NOT_FOUND) {
 		snprintf(k->reason, sizeof(k->reason),
 		    "no reference here yet (the first backup of this disk on this host, or the first after a repair)");
@@ -466,7 +471,7 @@ cbt_finish(struct hv *hv, const struct conf *c, struct cbt_run *run, const char 
 		ref.runs = k->runs;
 		ref.map = cbt_map_encode(&k->map, &len);
 		ref.maplen = len;
-		if (cbt_ref_write(c->state_dir, run->dom, run->name, k->target, &ref) < 0)
+		if (cbt_ref_write(c->state_dir, run->dom, run->flow, k->target, &ref) < 0)
 			log_warn("domain %s, disk %s: its changed-block tracking reference cannot be saved",
 			    run->dom, k->target);
 		free(ref.map);
@@ -477,7 +482,7 @@ cbt_finish(struct hv *hv, const struct conf *c, struct cbt_run *run, const char 
 	for (size_t i = 0; i < run->ndisks; i++) {
 		struct cbt_ref ref = { 0 };
 
-		if (cbt_ref_read(c->state_dir, run->dom, run->name, run->disks[i].target, &ref) == 0 &&
+		if (cbt_ref_read(c->state_dir, run->dom, run->flow, run->disks[i].target, &ref) == 0 &&
 		    !strlist_contains(&keep, ref.checkpoint))
 			strlist_add(&keep, ref.checkpoint);
 		cbt_ref_clear(&ref);
@@ -513,6 +518,7 @@ cbt_run_clear(struct cbt_run *run)
 	}
 	free(run->disks);
 	free(run->prefix);
+	free(run->flow);
 	free(run->planned);
 	free(run->checkpoint);
 	memset(run, 0, sizeof(*run));

@@ -47,6 +47,7 @@ struct cbt_run {
 	const char *dom;
 	const char *name;	/* the backups' name */
 	char *prefix;		/* "virtvault-XXXXXXXX-": checkpoints of these backups */
+	char *flow;		/* "XXXXXXXX-NAME": their references in the state folder */
 	char *planned;		/* this run's checkpoint name */
 	char *checkpoint;	/* this run's, or NULL when none was taken */
 	bool check;		/* --check-cbt: read whole, compare with the plan */

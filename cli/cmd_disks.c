@@ -21,6 +21,17 @@ or_dash(const char *s)
 	return s ? s : "-";
 }
 
+/* How a backup reads the disk's top image: changed-block tracking or whole. */
+static const char *
+read_note(const struct domxml_disk *k)
+{
+	if (strcmp(k->device, "disk") != 0 || k->nchain == 0 || k->chain[0].type != DOMXML_FILE)
+		return NULL;
+	if (k->chain[0].format != NULL && strcmp(k->chain[0].format, "qcow2") == 0)
+		return "incremental (changed-block tracking)";
+	return "whole each backup (raw: no persistent bitmap)";
+}
+
 static void
 print_text(const struct domxml_domain *d, FILE *out)
 {
@@ -33,9 +44,11 @@ print_text(const struct domxml_domain *d, FILE *out)
 			    "-", "-", "(no medium)");
 			continue;
 		}
-		fprintf(out, "%-8s %-7s %-8s %-7s %s%s\n", k->target, k->device,
+		fprintf(out, "%-8s %-7s %-8s %-7s %s%s%s%s%s\n", k->target, k->device,
 		    domxml_type_name(k->chain[0].type), or_dash(k->chain[0].format),
-		    k->chain[0].path, k->readonly ? "  (read-only)" : "");
+		    k->chain[0].path, k->readonly ? "  (read-only)" : "",
+		    read_note(k) ? "  (read " : "", read_note(k) ? read_note(k) : "",
+		    read_note(k) ? ")" : "");
 		for (size_t j = 1; j < k->nchain; j++)
 			fprintf(out, "%-8s %-7s %-8s %-7s %*s`- %s\n", "", "",
 			    domxml_type_name(k->chain[j].type), or_dash(k->chain[j].format),
@@ -68,6 +81,7 @@ print_json(const struct domxml_domain *d, FILE *out)
 		json_object_object_add(o, "image", k->nchain ? jstr(k->chain[0].path) : NULL);
 		json_object_object_add(o, "readonly", json_object_new_boolean(k->readonly));
 		json_object_object_add(o, "transient", json_object_new_boolean(k->transient));
+		json_object_object_add(o, "read", jstr(read_note(k)));
 		for (size_t j = 0; j < k->nchain; j++) {
 			json_object *im = json_object_new_object();
 

@@ -22,10 +22,10 @@
 #define REF_MAP_MAX (256 * 1024 * 1024)
 
 static char *
-ref_base(const char *state_dir, const char *dom, const char *name, const char *target)
+ref_base(const char *state_dir, const char *dom, const char *flow, const char *target)
 {
 	char *d = state_dir_path(state_dir, STATE_CBT);
-	char *p = xasprintf("%s/%s/%s/%s", d, dom, name, target);
+	char *p = xasprintf("%s/%s/%s/%s", d, dom, flow, target);
 
 	free(d);
 	return p;
@@ -70,10 +70,10 @@ slurp(const char *path, size_t max, uint8_t **out, size_t *len)
 }
 
 int
-cbt_ref_read(const char *state_dir, const char *dom, const char *name, const char *target,
+cbt_ref_read(const char *state_dir, const char *dom, const char *flow, const char *target,
     struct cbt_ref *ref)
 {
-	char *base = ref_base(state_dir, dom, name, target);
+	char *base = ref_base(state_dir, dom, flow, target);
 	char *jp = xasprintf("%s.json", base), *mp = xasprintf("%s.map", base);
 	uint8_t *text = NULL;
 	size_t len = 0;
@@ -114,10 +114,10 @@ out:
 }
 
 int
-cbt_ref_write(const char *state_dir, const char *dom, const char *name, const char *target,
+cbt_ref_write(const char *state_dir, const char *dom, const char *flow, const char *target,
     const struct cbt_ref *ref)
 {
-	char *base = ref_base(state_dir, dom, name, target);
+	char *base = ref_base(state_dir, dom, flow, target);
 	char *dir = xstrndup(base, (size_t)(strrchr(base, '/') - base));
 	char *jp = xasprintf("%s.json", base), *mp = xasprintf("%s.map", base);
 	json_object *o = json_object_new_object();

@@ -26,14 +26,15 @@ struct cbt_ref {
 };
 
 /*
- * cbt_ref_read: the reference of disk TARGET for the backups NAME of
- * domain DOM. Returns 0, VV_NOT_FOUND, or -1 (logged: unreadable).
+ * cbt_ref_read: the reference of disk TARGET for the backups FLOW (one
+ * repository and backup name: a domain backed up into two repositories
+ * has two) of domain DOM. Returns 0, VV_NOT_FOUND, or -1 (logged: unreadable).
  */
-int cbt_ref_read(const char *state_dir, const char *dom, const char *name,
+int cbt_ref_read(const char *state_dir, const char *dom, const char *flow,
     const char *target, struct cbt_ref *ref);
 
 /* cbt_ref_write: make REF the reference, durably. Returns 0 or -1 (logged). */
-int cbt_ref_write(const char *state_dir, const char *dom, const char *name,
+int cbt_ref_write(const char *state_dir, const char *dom, const char *flow,
     const char *target, const struct cbt_ref *ref);
 
 /*

@@ -6,9 +6,10 @@
  *   STATE/runs/DOMAIN.json      the last run of DOMAIN
  *   STATE/running/DOMAIN        the pid of the run in progress
  *   STATE/jobs/JOB.json         the last fire time of JOB
- *   STATE/cbt/DOMAIN/NAME/DISK.{json,map}
+ *   STATE/cbt/DOMAIN/FLOW/DISK.{json,map}
  *                               changed-block tracking's reference of a disk
- *                               for the backups NAME of DOMAIN (state/cbt.h)
+ *                               for one repository's backups of DOMAIN
+ *                               (state/cbt.h)
  */
 #ifndef VV_STATE_LAYOUT_H
 #define VV_STATE_LAYOUT_H

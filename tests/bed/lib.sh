@@ -97,7 +97,7 @@ bed_domain_xml() {
   <on_crash>destroy</on_crash>
   <devices>
     <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
+      <driver name='qemu' type='qcow2' discard='unmap'/>
       <source file='$dir/data.qcow2'/>
       <target dev='vda' bus='virtio'/>
     </disk>

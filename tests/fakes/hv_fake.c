@@ -30,6 +30,7 @@ struct fk_dom {
 	xmlDoc *live;		/* running or paused only */
 	xmlDoc *def;		/* persistent definition */
 	struct strlist snapshots;
+	struct strlist checkpoints;	/* names */
 	struct fk_job jobs[FK_MAX_JOBS];
 	size_t njobs;
 	unsigned outwrite;
@@ -591,6 +592,72 @@ fk_list_domains(struct hv *hv, struct strlist *names)
 	return 0;
 }
 
+/* Checkpoints: names only (the fake writes no bitmap into the images). */
+static int
+fk_checkpoint_create(struct hv *hv, const char *dom, const char *xml, char *err, size_t errlen)
+{
+	struct fk_dom *d = find(hv, dom);
+	enum fate fate = enter(hv, "checkpoint_create");
+	xmlDoc *doc;
+	xmlNode *n;
+
+	if (fate == FATE_FAIL || d == NULL) {
+		snprintf(err, errlen, "injected failure");
+		return -1;
+	}
+	doc = xmlReadMemory(xml, (int)strlen(xml), "cp.xml", NULL, XML_PARSE_NONET);
+	for (n = doc ? xmlDocGetRootElement(doc)->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST "name") == 0) {
+			xmlChar *name = xmlNodeGetContent(n);
+
+			strlist_add(&d->checkpoints, (const char *)name);
+			xmlFree(name);
+		}
+	xmlFreeDoc(doc);
+	if (fate == FATE_AFTER) {
+		snprintf(err, errlen, "injected failure after the deed");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fk_checkpoints(struct hv *hv, const char *dom, struct strlist *names)
+{
+	struct fk_dom *d = find(hv, dom);
+
+	if (enter(hv, "checkpoints") != FATE_OK || d == NULL)
+		return -1;
+	for (size_t i = 0; i < d->checkpoints.n; i++)
+		strlist_add(names, d->checkpoints.v[i]);
+	return 0;
+}
+
+static int
+fk_checkpoint_delete(struct hv *hv, const char *dom, const char *name)
+{
+	struct fk_dom *d = find(hv, dom);
+	enum fate fate = enter(hv, "checkpoint_delete");
+
+	if (fate == FATE_FAIL || d == NULL)
+		return -1;
+	for (size_t i = 0; i < d->checkpoints.n; i++)
+		if (strcmp(d->checkpoints.v[i], name) == 0) {
+			free(d->checkpoints.v[i]);
+			d->checkpoints.v[i] = d->checkpoints.v[--d->checkpoints.n];
+			return fate == FATE_AFTER ? -1 : 0;
+		}
+	return VV_NOT_FOUND;
+}
+
+size_t
+hv_fake_checkpoints(struct hv *hv, const char *dom)
+{
+	struct fk_dom *d = find(hv, dom);
+
+	return d ? d->checkpoints.n : 0;
+}
+
 static void
 fk_close(struct hv *hv)
 {
@@ -603,6 +670,7 @@ fk_close(struct hv *hv)
 		xmlFreeDoc(d->live);
 		xmlFreeDoc(d->def);
 		strlist_clear(&d->snapshots);
+		strlist_clear(&d->checkpoints);
 		while (d->njobs > 0)
 			job_end(d, &d->jobs[0]);
 	}
@@ -622,6 +690,9 @@ static const struct hv_ops fake_ops = {
 	.define = fk_define,
 	.snapshot_delete_metadata = fk_snapshot_delete_metadata,
 	.list_domains = fk_list_domains,
+	.checkpoint_create = fk_checkpoint_create,
+	.checkpoints = fk_checkpoints,
+	.checkpoint_delete = fk_checkpoint_delete,
 	.close = fk_close,
 };
 

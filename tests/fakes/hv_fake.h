@@ -47,6 +47,9 @@ void hv_fake_outwrite(struct hv *hv, const char *name, unsigned n);
 /* hv_fake_jobs: how many block jobs run on NAME. */
 size_t hv_fake_jobs(struct hv *hv, const char *name);
 
+/* hv_fake_checkpoints: how many checkpoints domain NAME has. */
+size_t hv_fake_checkpoints(struct hv *hv, const char *name);
+
 enum hv_fake_fault {
 	HV_FAKE_FAIL,		/* the call fails, nothing done */
 	HV_FAKE_FAIL_AFTER,	/* the call is carried out, then fails (reply lost) */

@@ -49,14 +49,18 @@ write_image(const char *path, size_t size, unsigned seed)
 	fclose(f);
 }
 
-/* Two raw disks and a cdrom; LIVE: with the chains libvirt's live XML gives. */
+/*
+ * Two disks (vda a qcow2 image, so that a checkpoint is asked for; the
+ * fake puts no bitmap in it: full reads) and a cdrom; LIVE: with the
+ * chains libvirt's live XML gives.
+ */
 static char *
 domain_xml(const char *a, const char *b, bool live)
 {
 	const char *end = live ? "<backingStore/>" : "";
 
 	return xasprintf("<domain type='qemu'><name>d1</name><devices>"
-	    "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+	    "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
 	    "<source file='%s'/>%s<target dev='vda' bus='virtio'/></disk>"
 	    "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
 	    "<source file='%s'/>%s<target dev='vdb' bus='virtio'/></disk>"
@@ -253,6 +257,39 @@ test_running(void **state)
 	hv_close(hv);
 }
 
+/*
+ * Checkpoints: one before each snapshot; the older ones of the same
+ * backups go after a published backup, a failed run deletes none, and a
+ * checkpoint that cannot be created only means full reads.
+ */
+static void
+test_checkpoints(void **state)
+{
+	struct hv *hv = scene(HV_STATE_RUNNING);
+	struct seq_result res;
+
+	(void)state;
+	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), 0);
+	assert_int_equal(hv_fake_calls(hv, "checkpoint_create"), 1);
+	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 1);
+	/* A run failing at its commit: its checkpoint stays, none is deleted. */
+	hv_fake_fault(hv, "block_commit", 1, HV_FAKE_FAIL);
+	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), -1);
+	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 2);
+	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), 0);
+	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 1);
+	/* No checkpoint: the backup goes on, reading whole, and says why. */
+	hv_fake_fault(hv, "checkpoint_create", 1, HV_FAKE_FAIL);
+	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), 0);
+	assert_true(res.nreads >= 1);
+	assert_string_equal(res.reads[0].mode, "full");
+	if (strstr(res.reads[0].reason, "the checkpoint could not be created") == NULL)
+		fail_msg("reason: %s", res.reads[0].reason);
+	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 1);
+	expect_clean(hv, "checkpoints");
+	hv_close(hv);
+}
+
 static void
 test_paused(void **state)
 {
@@ -412,8 +449,10 @@ test_publish_fails(void **state)
 	size_t before = count_snapshots();
 
 	(void)state;
-	/* The manifest cannot be written: after the last call, so disks are back. */
-	hv_fake_on_call(hv, NULL, calls, break_publish, NULL);
+	/* The manifest cannot be written: before the last call ahead of the
+	 * publish, so disks are back (after it come only the checkpoints'
+	 * listing and clean-up, one call on a fresh scene). */
+	hv_fake_on_call(hv, NULL, calls - 1, break_publish, NULL);
 	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), -1);
 	assert_int_equal(unlink(snaps), 0);
 	assert_int_equal(rename(aside, snaps), 0);
@@ -493,7 +532,11 @@ test_disconnect_at_every_call(void **state)
 			    total, via_backup ? ", the next backup repairs" : "");
 			hv_fake_fault(hv, NULL, n, HV_FAKE_DISCONNECT);
 			rc = QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res));
-			if (rc != -1)
+			/* The last call, listing checkpoints to delete old ones, comes
+			 * after the publish: the backup stands, the old ones stay. */
+			if (n == total && rc != 0)
+				fail_msg("%s: the backup failed after its publish", ctx);
+			if (n < total && rc != -1)
 				fail_msg("%s: the backup did not fail", ctx);
 			if (journal_peek(c.state_dir, "d1", &phase) == 1) {
 				if (!strlist_contains(&phases, phase))
@@ -800,7 +843,14 @@ setup(void **state)
 	log_setup("test_sequence", LOG_LVL_INFO, false);
 	vda = xasprintf("%s/vda.img", dir);
 	vdb = xasprintf("%s/disk b.img", dir);
-	write_image(vda, (1 << 20) + 4096, 1);
+	write_image(vdb, (1 << 20) + 4096, 1);
+	{
+		char *cmd = xasprintf("qemu-img convert -f raw -O qcow2 '%s' '%s'", vdb, vda);
+
+		if (system(cmd) != 0)
+			return -1;
+		free(cmd);
+	}
 	write_image(vdb, 300000, 2);
 	url = xasprintf("file://%s/repo", dir);
 	memset(&c, 0, sizeof(c));
@@ -809,6 +859,7 @@ setup(void **state)
 	c.overlay_dir = xstrdup("");
 	c.host = xstrdup("unit");
 	c.commit_timeout = 1;
+	c.cbt = true;
 	c.encryption = CONF_CIPHER_NONE;
 	c.compression = CONF_COMP_NONE;
 	c.chunk_size = 1 << 20;
@@ -845,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_lock_busy),
 		cmocka_unit_test(test_cancel_during_copy),
 		cmocka_unit_test(test_publish_fails),
+		cmocka_unit_test(test_checkpoints),
 		cmocka_unit_test(test_fail_at_every_call),
 		cmocka_unit_test(test_fail_after_at_every_call),
 		cmocka_unit_test(test_disconnect_at_every_call),
