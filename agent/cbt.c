@@ -376,7 +376,7 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 	    "since snapshot %s (checkpoint %s): %llu of %llu bytes unchanged, %zu dirty ranges%s",
 	    m->id, ref.checkpoint, (unsigned long long)marked,
 	    (unsigned long long)k->map.file_size, dirty.n,
-	    k->reuse.check && !run->check ? "; cbt_full_every: read whole and compared" : "");
+	    !k->reuse.check ? "" : run->check ? "; --check-cbt" : "; cbt_full_every");
 	ret = 0;
 out:
 	if (ret < 0)

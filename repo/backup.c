@@ -474,6 +474,7 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 	size_t ixlen = 0;
 	int fd, started = 0, ret = -1;
 	char ixkey[LAYOUT_KEY_MAX];
+	const char *reason = reuse != NULL ? reuse->reason : NULL;
 
 	memset(&p, 0, sizeof(p));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -506,10 +507,10 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 	ix.file_size = (uint64_t)st0.st_size;
 	ix.count = index_count(ix.file_size, cs);
 	if (p.reuse != NULL && p.reuse->count != ix.count) {
-		log_error("image %s: the incremental plan covers %llu chunks, the file has %llu",
+		log_warn("image %s: the incremental plan covers %llu chunks, the file has %llu: read whole",
 		    path, (unsigned long long)p.reuse->count, (unsigned long long)ix.count);
 		p.reuse = NULL;
-		goto out;
+		reason = "the file's size changed after its read was planned";
 	}
 	/* All-zero IDs until a worker fills them: holes stay zero. */
 	ix.ids = xcalloc(ix.count ? ix.count : 1, CRYPTO_HASH_LEN);
@@ -580,8 +581,8 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 		if (reuse != NULL) {
 			f->read_mode = xstrdup(p.reuse != NULL ? "incremental" : "full");
 			f->read_reason = p.reuse != NULL && p.reuse->check ?
-			    xasprintf("%s; --check-cbt: read whole and compared", reuse->reason) :
-			    xstrdup(reuse->reason ? reuse->reason : "-");
+			    xasprintf("%s: read whole and compared with the plan", reason) :
+			    xstrdup(reason ? reason : "-");
 			f->bytes_skipped = p.bytes_skipped;
 		}
 		m->stats.bytes_read += p.st.bytes_read;

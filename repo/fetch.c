@@ -107,6 +107,16 @@ fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file
 		index_clear(ix);
 		rc = -1;
 	}
+	if (rc == 0 && f->digest[0] != '\0') {
+		char hex[65];
+
+		index_digest(ix, hex);
+		if (strcmp(hex, f->digest) != 0) {
+			snprintf(err, sizeof(err), "it does not match the manifest's chunk digest");
+			index_clear(ix);
+			rc = -1;
+		}
+	}
 	if (rc < 0)
 		log_error("snapshot %s, file %s: index %s is invalid: %s", m->id, f->name,
 		    f->index, err);

@@ -33,7 +33,8 @@ int fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HA
 
 /*
  * fetch_index: the index of file F of snapshot M into IX, checked against
- * the manifest's size and chunk count. Returns 0, or -1 (logged, naming
+ * the manifest's size and chunk count and (manifest version 3) its chunk
+ * digest. Returns 0, or -1 (logged, naming
  * snapshot, file and index).
  */
 int fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,

@@ -164,15 +164,6 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 
 	if (fetch_index(r, m, f, &ix) < 0)
 		return -1;
-	if (f->digest[0] != '\0') {
-		index_digest(&ix, hex);
-		if (strcmp(hex, f->digest) != 0) {
-			log_error("snapshot %s, file %s: index %s does not match the manifest's chunk digest",
-			    m->id, f->name, f->index);
-			index_clear(&ix);
-			return -1;
-		}
-	}
 	memset(&j, 0, sizeof(j));
 	j.r = r;
 	j.m = m;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent/chain.h"
+#include "state/cbt.h"
 #include "agent/domxml.h"
 #include "agent/overlay.h"
 #include "agent/repair.h"
@@ -772,8 +773,21 @@ test_repair_shutoff_offline(void **state)
 	assert_int_equal(access(ovl, F_OK), 0);
 	assert_int_equal(journal_peek(c.state_dir, "d2", NULL), 1);
 
+	{
+		/* A changed-block tracking reference of the domain... */
+		struct cbt_ref ref = { .snapshot = "snapshots/x", .checkpoint = "virtvault-x",
+			.path = base, .map = (uint8_t *)"m", .maplen = 1 };
+
+		assert_int_equal(cbt_ref_write(c.state_dir, "d2", "flow-d2", "vda", &ref), 0);
+	}
 	assert_int_equal(QUIET(repair_domain(hv, &c, "d2", &did, true)), 0);
 	assert_true(did);
+	{
+		/* ...is dropped by the offline commit (not libvirt's bitmap merge). */
+		struct cbt_ref ref;
+
+		assert_int_equal(cbt_ref_read(c.state_dir, "d2", "flow-d2", "vda", &ref), VV_NOT_FOUND);
+	}
 	assert_int_equal(access(ovl, F_OK), -1);
 	assert_int_equal(journal_peek(c.state_dir, "d2", NULL), 0);
 	assert_int_equal(hv_domain_xml(hv, "d2", true, &def), 0);

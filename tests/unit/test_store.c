@@ -172,6 +172,26 @@ test_backup_restore(void **state)
 		/* Refused a second time, accepted with force. */
 		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL), -1);
 		assert_int_equal(restore_files(r, m, out, &none, true, NULL, NULL), 0);
+		/* --sha256: the restored file's, as sha256sum says. */
+		{
+			char (*sha)[65] = xcalloc(m->nfiles, sizeof(*sha));
+			char *want = NULL;
+			FILE *p;
+
+			assert_int_equal(restore_files(r, m, out, &none, true, sha, NULL), 0);
+			cmd = xasprintf("sha256sum < %s", img);
+			p = popen(cmd, "r");
+			want = xcalloc(1, 65);
+			assert_int_equal(fread(want, 1, 64, p), 64);
+			pclose(p);
+			assert_string_equal(sha[0], want);
+			free(want);
+			free(cmd);
+			free(sha);
+		}
+		/* A manifest whose chunk digest does not match the index: refused. */
+		m->files[0].digest[0] = m->files[0].digest[0] == 'a' ? 'b' : 'a';
+		assert_int_equal(restore_files(r, m, out, &none, true, NULL, NULL), -1);
 		manifest_free(m);
 	}
 	backup_free(b);
