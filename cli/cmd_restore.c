@@ -110,8 +110,11 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		goto out;
 	p = progress_new("restore", bytes_of(m, &only), stderr, -1, cli->verbosity < 0);
 	sha = xcalloc(m->nfiles + 1, sizeof(*sha));
-	if (restore_files(r, m, to, &only, force, want_sha ? sha : NULL, p) < 0) {
-		log_error("restore of snapshot %s into %s failed; no partial file was left", m->id, to);
+	/* SIGTERM/SIGINT: stop, remove the partial files, exit 1. */
+	cli_catch_signals(cli);
+	if (restore_files(r, m, to, &only, force, want_sha ? sha : NULL, cli->cancel, p) < 0) {
+		log_error("restore of snapshot %s into %s %s; no partial file was left", m->id, to,
+		    *cli->cancel ? "stopped by a signal" : "failed");
 		goto out;
 	}
 	progress_finish(p);

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -14,6 +15,46 @@
 #include "common/util.h"
 
 extern char **environ;
+
+static bool
+passed_on(const char *kv)
+{
+	static const char *const keep[] = { "PATH=", "HOME=", "USER=", "LOGNAME=", "LANG=",
+		"LC_", "TZ=", "TMPDIR=", "TERM=" };
+
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (strncmp(kv, keep[i], strlen(keep[i])) == 0)
+			return true;
+	return false;
+}
+
+char **
+run_child_env(const char *const *extra)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	for (char **e = environ; e && *e; e++)
+		n++;
+	for (const char *const *x = extra; x && *x; x++)
+		n++;
+	env = xcalloc(n + 1, sizeof(*env));
+	for (char **e = environ; e && *e; e++)
+		if (passed_on(*e))
+			env[k++] = xstrdup(*e);
+	for (const char *const *x = extra; x && *x; x++)
+		env[k++] = xstrdup(*x);
+	env[k] = NULL;
+	return env;
+}
+
+void
+run_env_free(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
 
 struct sink {
 	char *buf;
@@ -61,7 +102,12 @@ run_capture(char *const argv[], size_t cap, struct run_result *res)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	{
+		char **env = run_child_env(NULL);
+
+		rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
+		run_env_free(env);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(outp[1]);
 	close(errp[1]);
@@ -143,7 +189,12 @@ run_start(char *const argv[], const char *errfile)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, errfile, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	{
+		char **env = run_child_env(NULL);
+
+		rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
+		run_env_free(env);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
 		log_error("cannot run %s: %s", argv[0], strerror(rc));

@@ -18,8 +18,18 @@ struct run_result {
 };
 
 /*
- * run_capture: run ARGV[0] (looked up in PATH) with ARGV, standard input
- * from /dev/null, and capture at most CAP bytes of each output stream.
+ * run_child_env: the environment every helper program (qemu-img,
+ * qemu-nbd, a hook) gets: only PATH, HOME, USER, LOGNAME, LANG, LC_*, TZ,
+ * TMPDIR and TERM from ours (never a password or a key: they stay with
+ * virtvault), then the "NAME=VALUE" strings of EXTRA (NULL-terminated, or
+ * NULL). A new array; free it with run_env_free.
+ */
+char **run_child_env(const char *const *extra);
+void run_env_free(char **env);
+
+/*
+ * run_capture: run ARGV[0] (looked up in PATH) with ARGV and the
+ * environment of run_child_env, standard input from /dev/null, and capture at most CAP bytes of each output stream.
  * Returns 0 when the program ran (whatever its exit code, in RES->status),
  * -1 when it could not be started or waited for (logged). The caller frees
  * RES with run_result_clear.

@@ -109,8 +109,15 @@ keys_try(struct store *s, const char *key, const char *repo_id, const char *pass
 	if (ss == NULL || ns == NULL || ws == NULL || crypto_unhex(ss, salt, sizeof(salt)) < 0 ||
 	    crypto_unhex(ns, nonce, sizeof(nonce)) < 0 ||
 	    crypto_unhex(ws, wrapped, sizeof(wrapped)) < 0 ||
-	    n < 1024 || n > (1 << 24) || (n & (n - 1)) != 0 || r < 1 || r > 32 || p < 1 || p > 16) {
+	    n < 1024 || (n & (n - 1)) != 0 || r < 1 || p < 1) {
 		log_error("repository %s: key object %s is corrupt", store_url(s), key);
+		goto out;
+	}
+	/* Never more work than virtvault itself asks for: a planted key
+	 * object must not make every command take minutes and gigabytes. */
+	if (n > KDF_N || r > KDF_R || p > KDF_P) {
+		log_error("repository %s: key object %s asks for scrypt N=%lld r=%lld p=%lld, more than virtvault writes (N=%d r=%d p=%d): skipped (planted or damaged)",
+		    store_url(s), key, (long long)n, (long long)r, (long long)p, KDF_N, KDF_R, KDF_P);
 		goto out;
 	}
 	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), (uint64_t)n,

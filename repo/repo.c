@@ -127,6 +127,61 @@ repo_store_put_json(struct store *s, const char *key, json_object *o, int flags)
 	return store_put(s, key, text, strlen(text), flags);
 }
 
+/*
+ * The MAC of a repository's parameters (docs/FORMAT.md, "config"): HMAC-
+ * SHA-256 under a key derived from the master key, over every field that
+ * decides how data is written and read. Whoever can write the store but
+ * has no password cannot change one unnoticed. OUT: 65 bytes of hex.
+ */
+static int
+config_mac(const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg, char out[65])
+{
+	uint8_t k[CRYPTO_KEY_LEN], h[CRYPTO_HASH_LEN];
+	const char *fmt = jx_str(cfg, "format"), *id = jx_str(cfg, "id");
+	const char *cipher = jx_str(cfg, "cipher"), *idh = jx_str(cfg, "id_hash");
+	char *text;
+
+	if (crypto_hkdf(master, "virtvault config v1", k) < 0)
+		return -1;
+	text = xasprintf("format=%s\nversion=%lld\nid=%s\nchunk_size=%lld\ncipher=%s\nid_hash=%s\n",
+	    fmt ? fmt : "", (long long)jx_int(cfg, "version", -1), id ? id : "",
+	    (long long)jx_int(cfg, "chunk_size", -1), cipher ? cipher : "", idh ? idh : "");
+	crypto_hmac(k, text, strlen(text), h);
+	crypto_hex(h, sizeof(h), out);
+	explicit_bzero(k, sizeof(k));
+	free(text);
+	return 0;
+}
+
+/*
+ * Check the parameters of CFG against their MAC under MASTER. A repository
+ * made before they were authenticated gets its MAC now (a warning says
+ * so). Returns 0, or -1 (logged, naming the config object).
+ */
+static int
+config_check(struct store *s, const struct conf *c, const uint8_t master[CRYPTO_KEY_LEN],
+    json_object *cfg)
+{
+	const char *mac = jx_str(cfg, "mac");
+	char want[65];
+
+	if (config_mac(master, cfg, want) < 0)
+		return -1;
+	if (mac == NULL) {
+		json_object_object_add(cfg, "mac", json_object_new_string(want));
+		if (repo_store_put_json(s, LAYOUT_CONFIG, cfg, STORE_DURABLE) == 0)
+			log_warn("repository %s: its parameters were not authenticated (a repository made before virtvault 0.3); the config object now carries their MAC",
+			    c->url);
+		return 0;
+	}
+	if (strcmp(mac, want) != 0) {
+		log_error("repository %s: the config object fails its authentication: its format, version, id, chunk_size, cipher or id_hash was changed by someone without the password; refusing to use the repository",
+		    c->url);
+		return -1;
+	}
+	return 0;
+}
+
 int
 repo_init(const struct conf *c)
 {
@@ -164,6 +219,13 @@ repo_init(const struct conf *c)
 	json_object_object_add(cfg, "cipher", json_object_new_string(encrypt ? "aes-256-gcm" : "none"));
 	json_object_object_add(cfg, "id_hash", json_object_new_string(encrypt ? "hmac-sha256" : "sha256"));
 	json_object_object_add(cfg, "created", json_object_new_string(when));
+	if (encrypt) {
+		char mac[65];
+
+		if (config_mac(master, cfg, mac) < 0)
+			goto out;
+		json_object_object_add(cfg, "mac", json_object_new_string(mac));
+	}
 	r = repo_store_put_json(s, LAYOUT_CONFIG, cfg, STORE_DURABLE | STORE_EXCL);
 	if (r == VV_EXISTS)
 		log_error("repository %s already exists: refusing to overwrite it", c->url);
@@ -253,6 +315,22 @@ repo_open(const struct conf *c)
 		    c->url, (long long)version, REPO_FORMAT_OLDEST, REPO_FORMAT_VERSION);
 		goto fail;
 	}
+	{
+		const char *idh = jx_str(cfg, "id_hash");
+		bool enc = strcmp(cipher, "none") != 0;
+
+		if (idh != NULL && strcmp(idh, enc ? "hmac-sha256" : "sha256") != 0) {
+			log_error("repository %s: the config object is inconsistent (cipher %s with id_hash %s)",
+			    c->url, cipher, idh);
+			goto fail;
+		}
+		/* Never write plaintext where this host asked for encryption. */
+		if (!enc && c->encryption != CONF_CIPHER_NONE) {
+			log_error("repository %s: its config object says it is not encrypted, but this host's configuration asks for encryption = %s: refusing (set encryption = none if it was made unencrypted on purpose; otherwise someone changed the config object)",
+			    c->url, conf_cipher_name(c->encryption));
+			goto fail;
+		}
+	}
 	rp = xcalloc(1, sizeof(*rp));
 	rp->store = s;
 	rp->conf = c;
@@ -263,7 +341,8 @@ repo_open(const struct conf *c)
 		rp->codec = codec_new(NULL, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
 	} else if (strcmp(cipher, "aes-256-gcm") == 0 && c->master_key_file != NULL) {
 		/* Every password lost: the key exported with 'key export'. */
-		if (keys_read_export(c->master_key_file, id, master) < 0)
+		if (keys_read_export(c->master_key_file, id, master) < 0 ||
+		    config_check(s, c, master, cfg) < 0)
 			goto fail;
 		rp->codec = codec_new(master, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
 		memcpy(rp->master, master, sizeof(master));
@@ -291,6 +370,8 @@ repo_open(const struct conf *c)
 			log_error("wrong password for repository %s (no key under keys/ opens with it)", c->url);
 			goto fail;
 		}
+		if (config_check(s, c, master, cfg) < 0)
+			goto fail;
 		rp->codec = codec_new(master, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
 		memcpy(rp->master, master, sizeof(master));
 		rp->has_master = true;

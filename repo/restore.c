@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct job {
 	struct progress *progress;
 	struct crypto_sha *sha;	/* of the file, in order, by the hasher */
 	struct flusher *flusher;	/* write-back while the restore goes on */
+	const volatile sig_atomic_t *cancel;	/* set by SIGTERM/SIGINT */
 };
 
 static void *
@@ -48,6 +50,12 @@ restore_worker(void *arg)
 			len = index_chunk_len(j->f->size, cs, j->next);
 			progress_add(j->progress, len);
 			j->done[j->next++] = 1;
+			pthread_cond_broadcast(&j->cond);
+		}
+		if (!j->failed && j->cancel != NULL && *j->cancel) {
+			j->failed = true;
+			log_warn("restore of %s: stopped by a signal at offset %llu", j->f->name,
+			    (unsigned long long)(j->next * cs));
 			pthread_cond_broadcast(&j->cond);
 		}
 		if (j->failed || j->next >= j->ix->count) {
@@ -152,7 +160,8 @@ restore_selected(const struct manifest_file *f, const struct strlist *only)
 
 static int
 restore_one(struct repo *r, const struct manifest *m, const struct manifest_file *f,
-    const char *tmp, char *sha_out, struct progress *progress)
+    int dfd, const char *tmpname, const char *tmp, char *sha_out,
+    const volatile sig_atomic_t *cancel, struct progress *progress)
 {
 	struct index ix = { 0 };
 	struct job j;
@@ -170,11 +179,12 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 	j.f = f;
 	j.ix = &ix;
 	j.progress = progress;
+	j.cancel = cancel;
 	j.done = xcalloc(ix.count ? ix.count : 1, 1);
 	j.sha = want_sha ? crypto_sha_new() : NULL;
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.cond, NULL);
-	j.fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	j.fd = openat(dfd, tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j.fd < 0) {
 		log_error("restore of %s: cannot create %s: %s", f->name, tmp, strerror(errno));
 		goto out;
@@ -232,24 +242,46 @@ out:
 	return ret;
 }
 
+/*
+ * The folder of restore name NAME below DFD (DIR): DFD itself, or its
+ * subfolder for "DISK/FILE", created (0700) when missing and opened without
+ * following a symbolic link, so that nothing planted there sends the
+ * restore elsewhere. Returns a descriptor (to close when not DFD), or -1
+ * (logged).
+ */
+static int
+name_dir(int dfd, const char *dir, const char *name)
+{
+	const char *slash = strchr(name, '/');
+	char *sub;
+	int fd;
+
+	if (slash == NULL)
+		return dfd;
+	sub = xstrndup(name, (size_t)(slash - name));
+	if (mkdirat(dfd, sub, 0700) < 0 && errno != EEXIST) {
+		log_error("restore target %s/%s: cannot create it: %s", dir, sub, strerror(errno));
+		free(sub);
+		return -1;
+	}
+	fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		log_error("restore target %s/%s: %s", dir, sub, errno == ELOOP || errno == ENOTDIR ?
+		    "is a symbolic link or not a folder: refusing to write through it" : strerror(errno));
+	free(sub);
+	return fd;
+}
+
 int
 restore_files(struct repo *r, const struct manifest *m, const char *dir,
-    const struct strlist *only, bool force, char (*sha)[65], struct progress *progress)
+    const struct strlist *only, bool force, char (*sha)[65],
+    const volatile sig_atomic_t *cancel, struct progress *progress)
 {
 	struct strlist finals = { 0 }, tmps = { 0 };
-	struct stat st;
-	size_t nsel = 0;
+	int *fds = xcalloc(m->nfiles + 1, sizeof(*fds));
+	size_t nsel = 0, nopen = 0;
 	int ret = -1, dfd = -1;
 
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		log_error("restore target %s: %s", dir, stat(dir, &st) < 0 ? strerror(errno) :
-		    "not a directory");
-		return -1;
-	}
-	if (access(dir, W_OK) < 0) {
-		log_error("restore target %s is not writable: %s", dir, strerror(errno));
-		return -1;
-	}
 	for (size_t i = 0; only && i < only->n; i++) {
 		bool hit = false;
 
@@ -258,63 +290,79 @@ restore_files(struct repo *r, const struct manifest *m, const char *dir,
 			    (m->files[k].disk && strcmp(m->files[k].disk, only->v[i]) == 0);
 		if (!hit) {
 			log_error("snapshot %s has no file or disk named '%s'", m->id, only->v[i]);
+			free(fds);
 			return -1;
 		}
 	}
-	/* Refuse before writing anything. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		log_error("restore target %s: %s", dir, strerror(errno));
+		free(fds);
+		return -1;
+	}
+	if (faccessat(dfd, ".", W_OK, 0) < 0) {
+		log_error("restore target %s is not writable: %s", dir, strerror(errno));
+		goto out;
+	}
+	/* Refuse before writing anything; open each folder once, safely. */
 	for (size_t i = 0; i < m->nfiles; i++) {
-		char *p;
+		const char *name = m->files[i].name;
+		const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+		int fd;
 
 		if (!restore_selected(&m->files[i], only))
 			continue;
-		p = util_path_join(dir, m->files[i].name);
-		if (!force && access(p, F_OK) == 0) {
-			log_error("restore target %s exists: refusing to overwrite it (use --force)", p);
-			free(p);
+		fd = name_dir(dfd, dir, name);
+		if (fd < 0)
+			goto out;
+		fds[nopen++] = fd;
+		if (!force && faccessat(fd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			log_error("restore target %s/%s exists: refusing to overwrite it (use --force)", dir,
+			    name);
 			goto out;
 		}
-		strlist_add(&finals, p);
-		free(p);
+		strlist_add(&finals, base);
 		nsel++;
 	}
 	for (size_t i = 0, k = 0; i < m->nfiles; i++) {
-		char *tmp;
+		char *tmp, *shown;
 
 		if (!restore_selected(&m->files[i], only))
 			continue;
 		tmp = xasprintf("%s.virtvault-partial", finals.v[k]);
-		/* A name "DISK/FILE" gets its folder. */
-		if (strchr(m->files[i].name, '/') != NULL) {
-			char *sub = xstrndup(finals.v[k], (size_t)(util_basename(finals.v[k]) - finals.v[k]));
-
-			mkdir(sub, 0700);
-			free(sub);
-		}
-		unlink(tmp);
+		unlinkat(fds[k], tmp, 0);
 		strlist_add(&tmps, tmp);
+		shown = xasprintf("%s/%s.virtvault-partial", dir, m->files[i].name);
 		free(tmp);
-		if (restore_one(r, m, &m->files[i], tmps.v[k], sha ? sha[i] : NULL, progress) < 0)
+		if (restore_one(r, m, &m->files[i], fds[k], tmps.v[k], shown, sha ? sha[i] : NULL,
+		    cancel, progress) < 0) {
+			free(shown);
+			k++;
 			goto out;
+		}
+		free(shown);
 		k++;
 	}
 	for (size_t k = 0; k < nsel; k++) {
-		if (rename(tmps.v[k], finals.v[k]) < 0) {
-			log_error("restore: cannot rename %s to %s: %s", tmps.v[k], finals.v[k],
-			    strerror(errno));
+		if (renameat(fds[k], tmps.v[k], fds[k], finals.v[k]) < 0) {
+			log_error("restore: cannot rename %s to %s in %s: %s", tmps.v[k], finals.v[k],
+			    dir, strerror(errno));
 			goto out;
 		}
+		fsync(fds[k]);
 	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	fsync(dfd);
 	ret = 0;
 out:
 	/* On failure no partial file stays behind. */
 	if (ret < 0)
 		for (size_t k = 0; k < tmps.n; k++)
-			unlink(tmps.v[k]);
+			unlinkat(fds[k], tmps.v[k], 0);
+	for (size_t k = 0; k < nopen; k++)
+		if (fds[k] != dfd)
+			close(fds[k]);
+	close(dfd);
+	free(fds);
 	strlist_clear(&finals);
 	strlist_clear(&tmps);
 	return ret;

@@ -4,6 +4,7 @@
 #ifndef VV_RESTORE_H
 #define VV_RESTORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "common/progress.h"
@@ -18,11 +19,14 @@
  * a whole-file SHA-256 (versions 1 and 2) is also read back and checked
  * against it, before it gets its name. With SHA non-NULL (M->nfiles
  * entries), every restored file's SHA-256 is computed into SHA[i] (hex).
- * Existing files are refused unless FORCE. On failure no partial file is
- * left. Returns 0 or -1 (logged, naming the file, chunk and offset).
+ * Existing files are refused unless FORCE. Each folder below DIR is
+ * opened without following symbolic links. The restore stops as soon as
+ * *CANCEL (may be NULL) becomes non-zero. On failure or cancel no partial
+ * file is left. Returns 0 or -1 (logged, naming the file, chunk and offset).
  */
 int restore_files(struct repo *r, const struct manifest *m, const char *dir,
-    const struct strlist *only, bool force, char (*sha)[65], struct progress *progress);
+    const struct strlist *only, bool force, char (*sha)[65],
+    const volatile sig_atomic_t *cancel, struct progress *progress);
 
 /* restore_selected: whether file F is among ONLY (names or disk targets; all when empty). */
 bool restore_selected(const struct manifest_file *f, const struct strlist *only);

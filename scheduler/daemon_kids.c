@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/run.h"
 #include "common/clock.h"
 #include "scheduler/daemon_int.h"
 #include "scheduler/plan.h"
@@ -44,10 +45,12 @@ daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
 		i = daemon_self_argv(d, argv);
 		/* Not -q: its warnings (a failed quiesce, a roll-back) belong in the log. */
 		argv[i++] = "backup";
-		argv[i++] = (char *)t->domain;
 		argv[i++] = "--job";
 		argv[i++] = (char *)t->job;
 		argv[i++] = "--json";
+		/* Options end here: a domain may be named "-x". */
+		argv[i++] = "--";
+		argv[i++] = (char *)t->domain;
 		argv[i] = NULL;
 		execv(d->o->self, argv);
 		_exit(127);
@@ -141,13 +144,21 @@ run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_
 
 		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
 		dup2(nul, 0);
-		setenv("VIRTVAULT_JOB", r->job, 1);
-		setenv("VIRTVAULT_DOMAIN", r->domain, 1);
-		setenv("VIRTVAULT_RESULT", r->ok ? "success" : "failure", 1);
-		setenv("VIRTVAULT_SNAPSHOT", r->snapshot, 1);
-		setenv("VIRTVAULT_ERROR", r->error, 1);
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", hook, (char *)NULL);
+		/* Only the documented variables: no password or key of ours. */
+		{
+			char *vars[6] = {
+				xasprintf("VIRTVAULT_JOB=%s", r->job),
+				xasprintf("VIRTVAULT_DOMAIN=%s", r->domain),
+				xasprintf("VIRTVAULT_RESULT=%s", r->ok ? "success" : "failure"),
+				xasprintf("VIRTVAULT_SNAPSHOT=%s", r->snapshot),
+				xasprintf("VIRTVAULT_ERROR=%s", r->error),
+				NULL,
+			};
+			char **env = run_child_env((const char *const *)vars);
+
+			setpgid(0, 0);
+			execle("/bin/sh", "sh", "-c", hook, (char *)NULL, env);
+		}
 		_exit(127);
 	}
 	h = &d->hooks[d->nhooks++];

@@ -80,7 +80,7 @@ delete_batch(struct s3 *s, char *const *keys, size_t n)
 		goto out;
 	}
 	if (http != 200) {
-		s3_report(s, "DeleteObjects of", keys[0], http, r.buf);
+		s3_report(s, "DeleteObjects of", keys[0], http, &r);
 		goto out;
 	}
 	/* Quiet: the answer lists only the keys that failed. */
@@ -155,7 +155,7 @@ abort_upload(struct s3 *s, const char *fullkey, const char *upload)
 	else if (http == 204 || http == 200 || http == 404)
 		ret = 0;
 	else
-		s3_report(s, "multipart abort of", fullkey, http, r.buf);
+		s3_report(s, "multipart abort of", fullkey, http, &r);
 	free(q);
 	free(path);
 	free(r.buf);
@@ -186,7 +186,7 @@ s3_cleanup(struct store *st, time_t before, bool dry_run, size_t *found)
 				log_error("S3 listing of incomplete uploads in bucket %s at %s failed: %s",
 				    s->bucket, s->endpoint, err);
 			else
-				s3_report(s, "listing of incomplete uploads under", s->prefix, http, r.buf);
+				s3_report(s, "listing of incomplete uploads under", s->prefix, http, &r);
 			ret = -1;
 			break;
 		}

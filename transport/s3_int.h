@@ -46,9 +46,10 @@ struct resp {
 	size_t cap;
 	bool over;
 	char etag[128];
+	char date[64];		/* the answer's Date header (clock skew) */
 };
 
-#define RESP_INIT(capacity) { NULL, 0, 0, (capacity), false, "" }
+#define RESP_INIT(capacity) { NULL, 0, 0, (capacity), false, "", "" }
 
 struct body {
 	const char *p;
@@ -74,7 +75,7 @@ int s3_request_hdr(struct s3 *s, const char *method, const char *path, const cha
 char *s3_object_path(struct s3 *s, const char *key);
 
 /* s3_report: log a failed response to WHAT of KEY in an operator's words. */
-void s3_report(struct s3 *s, const char *what, const char *key, long http, const char *body);
+void s3_report(struct s3 *s, const char *what, const char *key, long http, const struct resp *r);
 
 /* s3_delete_many, s3_cleanup: the store operations (s3_batch.c). */
 struct store;

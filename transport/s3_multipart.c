@@ -32,7 +32,7 @@ s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 	}
 	if (s3_request(s, "POST", path, q, "", 0, &r, &http, err, sizeof(err)) < 0 || http != 200) {
 		if (http)
-			s3_report(s, "multipart start of", key, http, r.buf);
+			s3_report(s, "multipart start of", key, http, &r);
 		else
 			log_error("S3 multipart start of %s at %s: %s", key, s->endpoint, err);
 		goto out;
@@ -56,7 +56,7 @@ s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 		if (s3_request(s, "PUT", path, q, buf + off, plen, &r, &http, err, sizeof(err)) < 0 ||
 		    http != 200) {
 			if (http)
-				s3_report(s, "multipart part of", key, http, r.buf);
+				s3_report(s, "multipart part of", key, http, &r);
 			else
 				log_error("S3 part %llu of %s at %s: %s", (unsigned long long)i + 1, key,
 				    s->endpoint, err);
@@ -81,7 +81,7 @@ s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 		if (s3_request(s, "POST", path, q, xml, (size_t)(p - xml), &r, &http, err, sizeof(err)) < 0 ||
 		    http != 200 || strstr(r.buf, "<Error>") != NULL) {
 			if (http)
-				s3_report(s, "multipart completion of", key, http, r.buf);
+				s3_report(s, "multipart completion of", key, http, &r);
 			else
 				log_error("S3 multipart completion of %s at %s: %s", key, s->endpoint, err);
 			free(xml);

@@ -71,6 +71,16 @@ on_header(char *data, size_t size, size_t n, void *arg)
 			vl--;
 		snprintf(r->etag, sizeof(r->etag), "%.*s", (int)vl, v);
 	}
+	if (len > 5 && strncasecmp(data, "date:", 5) == 0) {
+		const char *v = data + 5;
+		size_t vl = len - 5;
+
+		while (vl > 0 && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+			vl--;
+		snprintf(r->date, sizeof(r->date), "%.*s", (int)vl, v);
+	}
 	return len;
 }
 
@@ -187,6 +197,7 @@ s3_request_hdr(struct s3 *s, const char *method, const char *path, const char *q
 		r->len = 0;
 		r->over = false;
 		r->etag[0] = '\0';
+		r->date[0] = '\0';
 		c = take_handle(s);
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
@@ -264,11 +275,35 @@ s3_object_path(struct s3 *s, const char *key)
 
 /* Log a failed response of a request on KEY, in the words an operator needs. */
 void
-s3_report(struct s3 *s, const char *what, const char *key, long http, const char *body)
+s3_report(struct s3 *s, const char *what, const char *key, long http, const struct resp *r)
 {
+	const char *body = r->buf ? r->buf : "";
 	char code[64];
 
 	error_code(body, code, sizeof(code));
+	{
+		struct tm tm;
+		const char *end;
+		long long skew = 0;
+
+		memset(&tm, 0, sizeof(tm));
+		end = r->date[0] ? strptime(r->date, "%a, %d %b %Y %H:%M:%S", &tm) : NULL;
+		if (end != NULL)
+			skew = (long long)(time(NULL) - timegm(&tm));
+		/* S3 refuses a request more than 15 minutes off; a HEAD has no
+		 * body to say so, its Date does. */
+		if (http == 403 && (strcmp(code, "RequestTimeTooSkewed") == 0 ||
+		    (code[0] == '\0' && end != NULL && (skew > 900 || skew < -900)))) {
+			if (end != NULL)
+				log_error("S3 %s %s at %s refused: the clocks differ: this host's is %lld s %s the store's (its Date: %s); set the time right (NTP)",
+				    what, key, s->endpoint, skew < 0 ? -skew : skew,
+				    skew < 0 ? "behind" : "ahead of", r->date);
+			else
+				log_error("S3 %s %s at %s refused: the clocks of this host and the store differ too much (RequestTimeTooSkewed); set the time right (NTP)",
+				    what, key, s->endpoint);
+			return;
+		}
+	}
 	if (http == 403)
 		log_error("access denied to bucket %s at %s (%s %s): check access_key/secret_key%s%s",
 		    s->bucket, s->endpoint, what, key, code[0] ? ": " : "", code);

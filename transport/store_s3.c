@@ -54,7 +54,7 @@ s3_put(struct store *st, const char *key, const void *buf, size_t len, int flags
 		goto out;
 	}
 	if (http != 200) {
-		s3_report(s, "PUT", key, http, r.buf);
+		s3_report(s, "PUT", key, http, &r);
 		goto out;
 	}
 	ret = 0;
@@ -78,7 +78,7 @@ s3_get(struct store *st, const char *key, void **out, size_t *outlen, size_t cap
 	} else if (http == 404 && strstr(r.buf, "NoSuchBucket") == NULL) {
 		ret = VV_NOT_FOUND;
 	} else if (http != 200) {
-		s3_report(s, "GET", key, http, r.buf);
+		s3_report(s, "GET", key, http, &r);
 	} else {
 		*out = r.buf;
 		*outlen = r.len;
@@ -106,7 +106,7 @@ s3_exists(struct store *st, const char *key)
 	else if (http == 404)
 		ret = 0;
 	else
-		s3_report(s, "HEAD", key, http, r.buf);
+		s3_report(s, "HEAD", key, http, &r);
 	free(r.buf);
 	free(path);
 	return ret;
@@ -128,7 +128,7 @@ s3_delete(struct store *st, const char *key)
 	else if (http == 404)
 		ret = VV_NOT_FOUND;
 	else
-		s3_report(s, "DELETE", key, http, r.buf);
+		s3_report(s, "DELETE", key, http, &r);
 	free(r.buf);
 	free(path);
 	return ret;
@@ -210,7 +210,7 @@ s3_list(struct store *st, const char *prefix, struct strlist *keys, uint64_t **s
 			goto out;
 		}
 		if (http != 200) {
-			s3_report(s, "listing of", prefix, http, r.buf);
+			s3_report(s, "listing of", prefix, http, &r);
 			goto out;
 		}
 		if (parse_list(s, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
@@ -420,7 +420,7 @@ store_s3_open(const char *url, const struct store_s3_opts *o, int create)
 		if (rc < 0)
 			log_error("repository %s: cannot reach %s: %s", url, s->endpoint, err);
 		else if (http != 200)
-			s3_report(s, "creating the bucket", s->bucket, http, r.buf);
+			s3_report(s, "creating the bucket", s->bucket, http, &r);
 		free(bp);
 		free(r.buf);
 		if (rc < 0 || http != 200) {

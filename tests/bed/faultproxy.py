@@ -11,6 +11,8 @@ header too, so SigV4 signatures stay valid) and injects faults by MODE:
             request stalls for 5 s before any answer
     down    every request answers 503 SlowDown
     partfail  the upload of part 2 of any multipart upload answers 400
+    skewed  every request answers 403 RequestTimeTooSkewed, its Date an
+            hour ahead of this host's clock
     pass    no fault
 
 Counts of what it did are printed to stderr when it stops (SIGTERM).
@@ -26,7 +28,7 @@ import time
 listen_port, upstream_port, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 counter = 0
 lock = threading.Lock()
-stats = {"requests": 0, "slowdown": 0, "error500": 0, "cut": 0, "stall": 0, "badpart": 0}
+stats = {"skewed": 0, "requests": 0, "slowdown": 0, "error500": 0, "cut": 0, "stall": 0, "badpart": 0}
 
 SLOWDOWN = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
             b'<Message>Please reduce your request rate.</Message></Error>')
@@ -48,6 +50,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             stats["requests"] += 1
         if mode == "down":
             return "slowdown"
+        if mode == "skewed":
+            return "skewed"
         if mode == "partfail":
             return "badpart" if self.command == "PUT" and "partNumber=2&" in self.path + "&" else None
         if mode != "flaky":
@@ -80,6 +84,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(503, SLOWDOWN)
         if f == "error500":
             return self.answer(500, INTERNAL)
+        if f == "skewed":
+            body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>RequestTimeTooSkewed</Code>'
+                    b'<Message>The difference between the request time and the current time is too large.</Message></Error>')
+            self.send_response_only(403)
+            self.send_header("Date", time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 3600)))
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if f == "badpart":
             return self.answer(400, b'<?xml version="1.0"?><Error><Code>InvalidPart</Code></Error>')
         if f == "stall":

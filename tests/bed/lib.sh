@@ -169,14 +169,16 @@ bed_wait_agent() {
 	return 1
 }
 
-# bed_down NAME: stop and undefine vvtest-NAME (with any snapshot metadata).
+# bed_down NAME: stop and undefine vvtest-NAME (with any snapshot and
+# checkpoint metadata); =DOMAIN: the domain of that exact name.
 bed_down() {
 	local dom=vvtest-$1
-	virsh -q -c "$BED_URI" destroy "$dom" >/dev/null 2>&1
-	virsh -q -c "$BED_URI" snapshot-list "$dom" --name 2>/dev/null | while read -r s; do
-		[ -n "$s" ] && virsh -q -c "$BED_URI" snapshot-delete "$dom" "$s" --metadata >/dev/null 2>&1
+	case $1 in =*) dom=${1#=} ;; esac
+	virsh -q -c "$BED_URI" destroy -- "$dom" >/dev/null 2>&1
+	virsh -q -c "$BED_URI" snapshot-list --name -- "$dom" 2>/dev/null | while read -r s; do
+		[ -n "$s" ] && virsh -q -c "$BED_URI" snapshot-delete --metadata -- "$dom" "$s" >/dev/null 2>&1
 	done
-	virsh -q -c "$BED_URI" undefine "$dom" --snapshots-metadata --checkpoints-metadata >/dev/null 2>&1
+	virsh -q -c "$BED_URI" undefine --snapshots-metadata --checkpoints-metadata -- "$dom" >/dev/null 2>&1
 	return 0
 }
 
@@ -204,7 +206,11 @@ bed_teardown() {
 	[ -n "${BED_DIR:-}" ] && [ -d "$BED_DIR" ] || return 0
 	[ -d "$BED_DIR/rgw" ] && bash "$BED_TOP/tests/bed/rgw.sh" stop "$BED_DIR/rgw"
 	while read -r d; do
-		[ -n "$d" ] && bed_down "${d#vvtest-}"
+		case $d in
+		'') ;;
+		vvtest-*) bed_down "${d#vvtest-}" ;;
+		*) bed_down "=$d" ;;
+		esac
 	done <"$BED_DIR/domains"
 	# Reverse order: libvirtd before virtlogd.
 	tac "$BED_DIR/pids" | while read -r pid name; do

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "repo/backup.h"
 #include "repo/fetch.h"
 #include "repo/layout.h"
@@ -168,17 +170,17 @@ test_backup_restore(void **state)
 		free(json);
 		assert_non_null(m);
 		mkdir(out, 0700);
-		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL), 0);
+		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL, NULL), 0);
 		/* Refused a second time, accepted with force. */
-		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL), -1);
-		assert_int_equal(restore_files(r, m, out, &none, true, NULL, NULL), 0);
+		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL, NULL), -1);
+		assert_int_equal(restore_files(r, m, out, &none, true, NULL, NULL, NULL), 0);
 		/* --sha256: the restored file's, as sha256sum says. */
 		{
 			char (*sha)[65] = xcalloc(m->nfiles, sizeof(*sha));
 			char *want = NULL;
 			FILE *p;
 
-			assert_int_equal(restore_files(r, m, out, &none, true, sha, NULL), 0);
+			assert_int_equal(restore_files(r, m, out, &none, true, sha, NULL, NULL), 0);
 			cmd = xasprintf("sha256sum < %s", img);
 			p = popen(cmd, "r");
 			want = xcalloc(1, 65);
@@ -191,7 +193,7 @@ test_backup_restore(void **state)
 		}
 		/* A manifest whose chunk digest does not match the index: refused. */
 		m->files[0].digest[0] = m->files[0].digest[0] == 'a' ? 'b' : 'a';
-		assert_int_equal(restore_files(r, m, out, &none, true, NULL, NULL), -1);
+		assert_int_equal(restore_files(r, m, out, &none, true, NULL, NULL, NULL), -1);
 		manifest_free(m);
 	}
 	backup_free(b);
@@ -258,7 +260,7 @@ test_restore_checks_chunk_ids(void **state)
 		assert_int_equal(store_delete(repo_store(r), key), 0);
 		assert_int_equal(repo_put_object(r, CODEC_KIND_CHUNK, key, forged, sizeof(forged), 0), 0);
 		mkdir(out, 0700);
-		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL), -1);
+		assert_int_equal(restore_files(r, m, out, &none, false, NULL, NULL, NULL), -1);
 		/* The forged chunk stands at offsets 0 and 2 MiB of the image. */
 		{
 			struct verify_opts vo = { .deep = true };
@@ -298,6 +300,107 @@ teardown(void **state)
 }
 
 /* Locks: who conflicts with whom, stale ones, and what a lost lock means. */
+/* Set field K of the JSON object in file PATH to V (a JSON text; NULL: drop it). */
+static void
+edit_json(const char *path, const char *k, const char *v)
+{
+	json_object *o = json_object_from_file(path);
+
+	assert_non_null(o);
+	if (v == NULL)
+		json_object_object_del(o, k);
+	else
+		json_object_object_add(o, k, json_tokener_parse(v));
+	assert_int_equal(json_object_to_file(path, o), 0);
+	json_object_put(o);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char *cmd = xasprintf("cp '%s' '%s'", from, to);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/*
+ * Whoever can write the store but has no password changes no parameter
+ * unnoticed: each tampered field of the config object is refused, an
+ * unencrypted config is refused where the host asks for encryption, and a
+ * planted key object with a huge scrypt cost is skipped, not worked on.
+ */
+static void
+test_config_tamper(void **state)
+{
+	static const struct {
+		const char *k, *v;
+	} cases[] = {
+		{ "chunk_size", "2097152" },
+		{ "version", "1" },
+		{ "id_hash", "\"sha256\"" },
+		{ "format", "\"virtvault2\"" },
+		{ "mac", "\"00000000000000000000000000000000000000000000000000000000000000ff\"" },
+	};
+	struct conf c;
+	char *url = xasprintf("file://%s/tamper", dir);
+	char *cfg = xasprintf("%s/tamper/config", dir);
+	char *orig = xasprintf("%s/config.orig", dir);
+	char *planted = xasprintf("%s/tamper/keys/00000000planted", dir);
+	struct repo *r;
+	json_object *o;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.url = url;
+	c.host = "unit";
+	c.encryption = CONF_CIPHER_AES256GCM;
+	c.chunk_size = 1 << 20;
+	c.password = "unit-test-password";
+	assert_int_equal(repo_init(&c), 0);
+	copy_file(cfg, orig);
+	o = json_object_from_file(cfg);
+	assert_non_null(json_object_object_get(o, "mac"));
+	json_object_put(o);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		edit_json(cfg, cases[i].k, cases[i].v);
+		r = repo_open(&c);
+		if (r != NULL)
+			fail_msg("a config with %s = %s was accepted", cases[i].k, cases[i].v);
+		copy_file(orig, cfg);
+	}
+	/* The downgrade: "cipher" none (with its id_hash) where encryption is asked for. */
+	edit_json(cfg, "cipher", "\"none\"");
+	edit_json(cfg, "id_hash", "\"sha256\"");
+	assert_null(repo_open(&c));
+	copy_file(orig, cfg);
+	/* A key object costing N = 2^24 (16 GiB): skipped, the real key opens. */
+	{
+		FILE *f = fopen(planted, "w");
+
+		assert_non_null(f);
+		fprintf(f, "{\"kdf\":\"scrypt\",\"n\":16777216,\"r\":8,\"p\":16,"
+		    "\"salt\":\"%064d\",\"nonce\":\"%024d\",\"wrapped\":\"%096d\"}", 0, 0, 0);
+		fclose(f);
+	}
+	r = repo_open(&c);
+	assert_non_null(r);
+	repo_close(r);
+	/* A repository from before the MAC gets one, once. */
+	edit_json(cfg, "mac", NULL);
+	r = repo_open(&c);
+	assert_non_null(r);
+	repo_close(r);
+	o = json_object_from_file(cfg);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "mac")),
+	    json_object_get_string(json_object_object_get(json_object_from_file(orig), "mac")));
+	json_object_put(o);
+	free(url);
+	free(cfg);
+	free(orig);
+	free(planted);
+}
+
 static void
 test_locks(void **state)
 {
@@ -398,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_backup_restore),
 		cmocka_unit_test(test_restore_checks_chunk_ids),
 		cmocka_unit_test(test_locks),
+		cmocka_unit_test(test_config_tamper),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);
