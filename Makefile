@@ -6,6 +6,8 @@
 #   make asan       sanitizer build running the unit tests
 #   make race       the long race of backups, forget+prune and kill -9 (RACE_SECONDS=600)
 #   make cbt-soak   the changed-block tracking property test, 40 cycles (CBT_CYCLES)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) under ASan+UBSan
+#   make check-asan the unit and integration tests with an ASan+UBSan build
 #   make deps       install the Debian packages for build and tests (idempotent)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -70,12 +72,17 @@ UNIT_TESTS := util conf cron domxml qimg overlay chain cbtmap sequence progress 
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 
-.PHONY: all check unit integration asan deps demo bench install clean race cbt-soak
+.PHONY: all check unit integration asan deps demo bench install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan
 .DELETE_ON_ERROR:
 
 all: virtvault
 
 virtvault: $(LIB_OBJ) $(CMD_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The same program of another build (build/asan/virtvault for check-asan).
+$(BUILD)/virtvault: $(LIB_OBJ) $(CMD_OBJ)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -118,6 +125,7 @@ check:
 	$(MAKE) deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) fuzz FUZZ_SECONDS=3
 	$(MAKE) integration
 
 # The race of writers, forget+prune and kill -9 on file:// and RGW, long
@@ -147,6 +155,50 @@ bench:
 	bash bench/bench.sh
 	bash bench/prune.sh
 	bash bench/cbt.sh
+
+# Fuzzing: libFuzzer targets (tests/fuzz/fuzz_NAME.c) built with clang,
+# ASan and UBSan into build/fuzz; each runs FUZZ_SECONDS from a copy of its
+# seed corpus (tests/fuzz/corpus/NAME, real objects); an input that crashed
+# once is kept there as a regression input. make check runs each for a few
+# seconds (FUZZ_SECONDS=3).
+FUZZ_TARGETS := conf manifest index codec state domxml qimg s3xml cron
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz-build:
+	$(MAKE) deps
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang WARN="-Wall -Wno-unknown-warning-option" \
+		CFLAGS="-g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(LIB_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+$(FUZZ_BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+.PRECIOUS: $(FUZZ_BUILD)/obj/tests/fuzz/%.o
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# check-asan: the unit tests and the integration tests (the real paths:
+# libvirt, qemu-img, qemu-nbd, S3) with virtvault built with ASan + UBSan,
+# leak checking on.
+check-asan:
+	$(MAKE) deps
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+		build/asan/virtvault build/asan/virtvault-faults unit
+	bash tests/layers.sh
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(abspath tests/asan.supp) \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		VV=$(abspath build/asan/virtvault) VV_FAULTS=$(abspath build/asan/virtvault-faults) \
+		bash tests/integration/run.sh
 
 # cbt-soak: the changed-block tracking property test, long (CBT_CYCLES=40);
 # make check runs 6 cycles of it.

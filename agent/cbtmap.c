@@ -278,7 +278,8 @@ cbt_plan(const struct cbt_map *old, const struct cbt_map *new,
 				add_clean(&host, e, dirty, a, b);
 		}
 	}
-	qsort(host.v, host.n, sizeof(*host.v), by_start);
+	if (host.n > 1)
+		qsort(host.v, host.n, sizeof(*host.v), by_start);
 	/* A chunk is unchanged when it lies in one merged run of such bytes
 	 * and had the same length in the reference's file. */
 	for (uint64_t c = 0; c < count; c++) {

@@ -4,6 +4,7 @@
  * AbortMultipartUpload).
  */
 #include <libxml/parser.h>
+#include <limits.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 static xmlDoc *
 read_xml(const char *buf, size_t len)
 {
-	return buf == NULL ? NULL : xmlReadMemory(buf, (int)len, NULL, NULL,
+	return buf == NULL || len > INT_MAX ? NULL : xmlReadMemory(buf, (int)len, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
 
@@ -84,30 +85,7 @@ delete_batch(struct s3 *s, char *const *keys, size_t n)
 		goto out;
 	}
 	/* Quiet: the answer lists only the keys that failed. */
-	failed = 0;
-	ans = read_xml(r.buf, r.len);
-	if (ans == NULL) {
-		log_error("S3 DeleteObjects at %s: the answer is not valid XML", s->endpoint);
-		failed = n;
-		goto out;
-	}
-	for (xmlNode *c = xmlDocGetRootElement(ans)->children; c != NULL; c = c->next) {
-		char *key, *code, *msg;
-
-		if (c->type != XML_ELEMENT_NODE || xmlStrcmp(c->name, BAD_CAST "Error") != 0)
-			continue;
-		key = child_text(c, "Key");
-		code = child_text(c, "Code");
-		msg = child_text(c, "Message");
-		if (code == NULL || strcmp(code, "NoSuchKey") != 0) {
-			log_error("S3 bucket %s at %s: cannot delete %s: %s%s%s", s->bucket, s->endpoint,
-			    key ? key : "?", code ? code : "error", msg ? ": " : "", msg ? msg : "");
-			failed++;
-		}
-		free(key);
-		free(code);
-		free(msg);
-	}
+	failed = s3_parse_delete_answer(s->bucket, s->endpoint, r.buf, r.len, n);
 out:
 	xmlFreeDoc(ans);
 	xmlFree(body);
@@ -116,6 +94,40 @@ out:
 	free(path);
 	free(r.buf);
 	return failed;
+}
+
+size_t
+s3_parse_delete_answer(const char *bucket, const char *endpoint, const char *buf, size_t len,
+    size_t n)
+{
+	xmlDoc *ans = read_xml(buf, len);
+	xmlNode *root = ans ? xmlDocGetRootElement(ans) : NULL;
+	size_t failed = 0;
+
+	if (root == NULL) {
+		log_error("S3 DeleteObjects at %s: the answer is not valid XML", endpoint);
+		xmlFreeDoc(ans);
+		return n;
+	}
+	for (xmlNode *c = root->children; c != NULL; c = c->next) {
+		char *key, *code, *msg;
+
+		if (c->type != XML_ELEMENT_NODE || xmlStrcmp(c->name, BAD_CAST "Error") != 0)
+			continue;
+		key = child_text(c, "Key");
+		code = child_text(c, "Code");
+		msg = child_text(c, "Message");
+		if (code == NULL || strcmp(code, "NoSuchKey") != 0) {
+			log_error("S3 bucket %s at %s: cannot delete %s: %s%s%s", bucket, endpoint,
+			    key ? key : "?", code ? code : "error", msg ? ": " : "", msg ? msg : "");
+			failed++;
+		}
+		free(key);
+		free(code);
+		free(msg);
+	}
+	xmlFreeDoc(ans);
+	return failed > n ? n : failed;
 }
 
 size_t
@@ -163,6 +175,53 @@ abort_upload(struct s3 *s, const char *fullkey, const char *upload)
 }
 
 int
+s3_parse_uploads(const char *buf, size_t len, time_t before, struct strlist *keys,
+    struct strlist *ids, bool *truncated, char *key_marker, size_t kml, char *id_marker,
+    size_t iml)
+{
+	xmlDoc *doc = read_xml(buf, len);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+
+	*truncated = false;
+	if (root == NULL) {
+		xmlFreeDoc(doc);
+		return -1;
+	}
+	for (xmlNode *c = root->children; c != NULL; c = c->next) {
+		char *t;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrcmp(c->name, BAD_CAST "Upload") == 0) {
+			char *key = child_text(c, "Key"), *id = child_text(c, "UploadId");
+			char *init = child_text(c, "Initiated");
+
+			if (key != NULL && id != NULL && iso_time(init) < before) {
+				strlist_add(keys, key);
+				strlist_add(ids, id);
+			}
+			free(key);
+			free(id);
+			free(init);
+		} else if (xmlStrcmp(c->name, BAD_CAST "IsTruncated") == 0) {
+			t = (char *)xmlNodeGetContent(c);
+			*truncated = t != NULL && strcmp(t, "true") == 0;
+			xmlFree(t);
+		} else if (xmlStrcmp(c->name, BAD_CAST "NextKeyMarker") == 0) {
+			t = (char *)xmlNodeGetContent(c);
+			snprintf(key_marker, kml, "%s", t ? t : "");
+			xmlFree(t);
+		} else if (xmlStrcmp(c->name, BAD_CAST "NextUploadIdMarker") == 0) {
+			t = (char *)xmlNodeGetContent(c);
+			snprintf(id_marker, iml, "%s", t ? t : "");
+			xmlFree(t);
+		}
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int
 s3_cleanup(struct store *st, time_t before, bool dry_run, size_t *found)
 {
 	struct s3 *s = st->priv;
@@ -176,7 +235,6 @@ s3_cleanup(struct store *st, time_t before, bool dry_run, size_t *found)
 		const char *n[] = { "key-marker", "prefix", "upload-id-marker", "uploads" };
 		const char *v[] = { key_marker, s->prefix, id_marker, "" };
 		char *q = s3_query(n, v, 4);
-		xmlDoc *doc;
 		long http;
 		int rc = s3_request(s, "GET", path, q, NULL, 0, &r, &http, err, sizeof(err));
 
@@ -190,46 +248,24 @@ s3_cleanup(struct store *st, time_t before, bool dry_run, size_t *found)
 			ret = -1;
 			break;
 		}
-		doc = read_xml(r.buf, r.len);
-		if (doc == NULL) {
-			log_error("S3 listing of incomplete uploads at %s: the answer is not valid XML",
-			    s->endpoint);
-			ret = -1;
-			break;
-		}
-		truncated = false;
-		for (xmlNode *c = xmlDocGetRootElement(doc)->children; c != NULL; c = c->next) {
-			char *t;
+		{
+			struct strlist keys = { 0 }, ids = { 0 };
 
-			if (c->type != XML_ELEMENT_NODE)
-				continue;
-			if (xmlStrcmp(c->name, BAD_CAST "Upload") == 0) {
-				char *key = child_text(c, "Key"), *id = child_text(c, "UploadId");
-				char *init = child_text(c, "Initiated");
-
-				if (key != NULL && id != NULL && iso_time(init) < before) {
-					(*found)++;
-					if (!dry_run && abort_upload(s, key, id) < 0)
-						ret = -1;
-				}
-				free(key);
-				free(id);
-				free(init);
-			} else if (xmlStrcmp(c->name, BAD_CAST "IsTruncated") == 0) {
-				t = (char *)xmlNodeGetContent(c);
-				truncated = t != NULL && strcmp(t, "true") == 0;
-				xmlFree(t);
-			} else if (xmlStrcmp(c->name, BAD_CAST "NextKeyMarker") == 0) {
-				t = (char *)xmlNodeGetContent(c);
-				snprintf(key_marker, sizeof(key_marker), "%s", t ? t : "");
-				xmlFree(t);
-			} else if (xmlStrcmp(c->name, BAD_CAST "NextUploadIdMarker") == 0) {
-				t = (char *)xmlNodeGetContent(c);
-				snprintf(id_marker, sizeof(id_marker), "%s", t ? t : "");
-				xmlFree(t);
+			if (s3_parse_uploads(r.buf, r.len, before, &keys, &ids, &truncated, key_marker,
+			    sizeof(key_marker), id_marker, sizeof(id_marker)) < 0) {
+				log_error("S3 listing of incomplete uploads at %s: the answer is not valid XML",
+				    s->endpoint);
+				ret = -1;
+				break;
 			}
+			for (size_t i = 0; i < keys.n; i++) {
+				(*found)++;
+				if (!dry_run && abort_upload(s, keys.v[i], ids.v[i]) < 0)
+					ret = -1;
+			}
+			strlist_clear(&keys);
+			strlist_clear(&ids);
 		}
-		xmlFreeDoc(doc);
 	} while (truncated && key_marker[0] != '\0');
 	free(path);
 	free(r.buf);

@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#include "common/util.h"
 
 #define S3_POOL 32
 #define S3_ATTEMPTS 6
@@ -73,6 +76,30 @@ int s3_request_hdr(struct s3 *s, const char *method, const char *path, const cha
 
 /* s3_object_path: the request path of object KEY, a new string. */
 char *s3_object_path(struct s3 *s, const char *key);
+
+/*
+ * The parsers of S3's answers, apart so that they can be fuzzed:
+ * s3_error_code: the error code in BODY ("NoSuchKey"), or "".
+ * s3_parse_list: the keys under PREFIX (and their sizes when SIZES) of one
+ *   ListObjectsV2 page, and its continuation token (or ""). 0 or -1.
+ * s3_parse_delete_answer: of N keys deleted, how many a DeleteObjects
+ *   answer says failed (a missing key is no failure; logged), N when the
+ *   answer is not XML.
+ * s3_parse_uploads: the incomplete uploads of a ListMultipartUploads page
+ *   begun before BEFORE (keys and upload IDs), whether more pages follow
+ *   and their markers. 0 or -1 (not XML).
+ * s3_parse_upload_id: the UploadId of an InitiateMultipartUpload answer
+ *   into OUT. 0 or -1.
+ */
+void s3_error_code(const char *body, char *out, size_t len);
+int s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *keys,
+    uint64_t **sizes, char *next, size_t nextlen);
+size_t s3_parse_delete_answer(const char *bucket, const char *endpoint, const char *buf,
+    size_t len, size_t n);
+int s3_parse_uploads(const char *buf, size_t len, time_t before, struct strlist *keys,
+    struct strlist *ids, bool *truncated, char *key_marker, size_t kml, char *id_marker,
+    size_t iml);
+int s3_parse_upload_id(const char *buf, char *out, size_t len);
 
 /* s3_report: log a failed response to WHAT of KEY in an operator's words. */
 void s3_report(struct s3 *s, const char *what, const char *key, long http, const struct resp *r);

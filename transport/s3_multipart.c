@@ -13,6 +13,18 @@
 #include "transport/s3_sign.h"
 
 int
+s3_parse_upload_id(const char *buf, char *out, size_t len)
+{
+	const char *a = buf ? strstr(buf, "<UploadId>") : NULL;
+	const char *b = a ? strstr(a + 10, "</UploadId>") : NULL;
+
+	if (b == NULL || b == a + 10 || (size_t)(b - a - 10) >= len)
+		return -1;
+	snprintf(out, len, "%.*s", (int)(b - a - 10), a + 10);
+	return 0;
+}
+
+int
 s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 {
 	char *path = s3_object_path(s, key), *q = NULL, upload[256] = "", err[256];
@@ -21,7 +33,6 @@ s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 	uint64_t part, count;
 	long http;
 	int ret = -1;
-	const char *a, *b;
 
 	s3_part_size(len, &part, &count);
 	{
@@ -37,13 +48,10 @@ s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 			log_error("S3 multipart start of %s at %s: %s", key, s->endpoint, err);
 		goto out;
 	}
-	a = strstr(r.buf, "<UploadId>");
-	b = a ? strstr(a, "</UploadId>") : NULL;
-	if (b == NULL || b - a - 10 >= (long)sizeof(upload)) {
+	if (s3_parse_upload_id(r.buf, upload, sizeof(upload)) < 0) {
 		log_error("S3 multipart start of %s at %s: no upload ID in the answer", key, s->endpoint);
 		goto out;
 	}
-	snprintf(upload, sizeof(upload), "%.*s", (int)(b - a - 10), a + 10);
 	for (uint64_t i = 0; i < count; i++) {
 		const char *n[] = { "partNumber", "uploadId" };
 		char num[24];

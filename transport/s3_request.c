@@ -114,9 +114,8 @@ give_handle(struct s3 *s, CURL *c)
 		curl_easy_cleanup(c);
 }
 
-/* The S3 error code in BODY ("NoSuchKey"), or "". */
-static void
-error_code(const char *body, char *out, size_t len)
+void
+s3_error_code(const char *body, char *out, size_t len)
 {
 	const char *a = body ? strstr(body, "<Code>") : NULL, *b;
 
@@ -280,7 +279,7 @@ s3_report(struct s3 *s, const char *what, const char *key, long http, const stru
 	const char *body = r->buf ? r->buf : "";
 	char code[64];
 
-	error_code(body, code, sizeof(code));
+	s3_error_code(body, code, sizeof(code));
 	{
 		struct tm tm;
 		const char *end;

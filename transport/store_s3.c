@@ -8,6 +8,7 @@
  */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,15 +135,14 @@ s3_delete(struct store *st, const char *key)
 	return ret;
 }
 
-/* Keys from one ListObjectsV2 page; the continuation token, if any. */
-static int
-parse_list(struct s3 *s, const char *xml, size_t len, struct strlist *keys, uint64_t **sizes,
-    char *next, size_t nextlen)
+int
+s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *keys,
+    uint64_t **sizes, char *next, size_t nextlen)
 {
-	xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, NULL,
+	xmlDoc *doc = len > INT_MAX ? NULL : xmlReadMemory(xml, (int)len, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	xmlNode *root;
-	size_t pl = strlen(s->prefix);
+	size_t pl = strlen(prefix);
 
 	next[0] = '\0';
 	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
@@ -163,7 +163,7 @@ parse_list(struct s3 *s, const char *xml, size_t len, struct strlist *keys, uint
 					continue;
 				v = xmlNodeGetContent(k);
 				if (xmlStrcmp(k->name, BAD_CAST "Key") == 0 && v &&
-				    strncmp((const char *)v, s->prefix, pl) == 0) {
+				    strncmp((const char *)v, prefix, pl) == 0) {
 					strlist_add(keys, (const char *)v + pl);
 					added = true;
 				} else if (xmlStrcmp(k->name, BAD_CAST "Size") == 0 && v) {
@@ -213,7 +213,7 @@ s3_list(struct store *st, const char *prefix, struct strlist *keys, uint64_t **s
 			s3_report(s, "listing of", prefix, http, &r);
 			goto out;
 		}
-		if (parse_list(s, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
+		if (s3_parse_list(s->prefix, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
 			log_error("S3 listing of %s at %s: the answer is not valid XML", prefix, s->endpoint);
 			goto out;
 		}

@@ -12,7 +12,8 @@ top=$(cd "$here/../.." && pwd)
 filter=${1:-}
 # Times in the tests' expectations are UTC, whatever the host says.
 export TZ=UTC
-VV=$top/virtvault
+# VV: the program under test (check-asan gives its sanitizer build).
+VV=${VV:-$top/virtvault}
 export VV
 [ -x "$VV" ] || { echo "run.sh: build virtvault first (make)" >&2; exit 1; }
 # The same program with the sequence's fault hooks, for tests that stop a

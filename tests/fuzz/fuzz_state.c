@@ -1,0 +1,51 @@
+/* The journal and run-record readers, on files holding the input. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state/journal.h"
+#include "state/layout.h"
+#include "state/runs.h"
+#include "tests/fuzz/fuzz.h"
+
+static char dir[] = "/tmp/vv-fuzz-state.XXXXXX";
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	fuzz_quiet();
+	if (mkdtemp(dir) == NULL || state_ensure_dir(dir, STATE_JOURNAL) < 0 ||
+	    state_ensure_dir(dir, STATE_RUNS) < 0)
+		abort();
+	return 0;
+}
+
+static void
+put(enum state_area area, const uint8_t *data, size_t size)
+{
+	char *p = state_file_path(dir, area, "d1");
+	FILE *f = fopen(p, "w");
+
+	if (f != NULL) {
+		fwrite(data, 1, size, f);
+		fclose(f);
+	}
+	free(p);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct journal *j = NULL;
+	struct run_record rr;
+
+	put(STATE_JOURNAL, data, size);
+	if (journal_read(dir, "d1", &j) == 0)
+		journal_free(j);
+	put(STATE_RUNS, data, size);
+	memset(&rr, 0, sizeof(rr));
+	state_run_read(dir, "d1", &rr);
+	return 0;
+}
