@@ -116,9 +116,16 @@ unit: $(UNIT_BINS)
 		echo "== $$t"; $$t || failed=1; \
 	done; exit $$failed
 
-integration: virtvault $(FAULTS_BIN)
+# The fault suite's LD_PRELOAD shim (EIO on reads, ENOSPC on writes).
+SHIM := $(BUILD)/tests/libvvshim.so
+$(SHIM): tests/fault/shim.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (shim)"
+	$(Q)$(CC) -O1 -g -fPIC -shared -Wall -o $@ $< -ldl
+
+integration: virtvault $(FAULTS_BIN) $(SHIM)
 	bash tests/layers.sh
-	VV_FAULTS=$(abspath $(FAULTS_BIN)) bash tests/integration/run.sh
+	VV_FAULTS=$(abspath $(FAULTS_BIN)) VV_SHIM=$(abspath $(SHIM)) bash tests/integration/run.sh
 
 # check: everything, from a fresh machine.
 check:
@@ -194,8 +201,9 @@ check-asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" \
 		build/asan/virtvault build/asan/virtvault-faults unit
+	$(MAKE) $(SHIM)
 	bash tests/layers.sh
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(abspath tests/asan.supp) \
+	VV_SHIM=$(abspath $(SHIM)) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(abspath tests/asan.supp) \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		VV=$(abspath build/asan/virtvault) VV_FAULTS=$(abspath build/asan/virtvault-faults) \
 		bash tests/integration/run.sh

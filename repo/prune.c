@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -207,6 +208,30 @@ debris_age(void)
 	return REPO_LOCK_STALE;
 }
 
+/*
+ * Fault hook of the test build: with VIRTVAULT_TEST_STALL=prune-delete,
+ * prune stops between deleting the indexes and the chunks, creates the
+ * file VIRTVAULT_TEST_STALL_MARKER and waits until it is removed (a test
+ * kills it there).
+ */
+static void
+stall_between_deletes(void)
+{
+#ifdef VV_FAULT_HOOKS
+	const char *want = getenv("VIRTVAULT_TEST_STALL");
+	const char *marker = getenv("VIRTVAULT_TEST_STALL_MARKER");
+	FILE *f;
+
+	if (want == NULL || strcmp(want, "prune-delete") != 0 || marker == NULL)
+		return;
+	f = fopen(marker, "w");
+	if (f != NULL)
+		fclose(f);
+	while (access(marker, F_OK) == 0)
+		usleep(50000);
+#endif
+}
+
 int
 prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 {
@@ -248,6 +273,7 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 			goto out;
 		/* Indexes first: a chunk is never unreferenced while an index names it. */
 		st->failed += store_delete_many(repo_store(r), indexes.keys.v, indexes.keys.n);
+		stall_between_deletes();
 		st->failed += store_delete_many(repo_store(r), chunks.keys.v, chunks.keys.n);
 	}
 	if (remove_stale_locks(r, dry_run, &st->locks_stale) < 0 ||

@@ -1,0 +1,107 @@
+/*
+ * Faults at the system boundary for the fault suite (LD_PRELOAD; never
+ * part of virtvault):
+ *
+ *   VV_SHIM_EIO=SUBSTR:OFFSET   pread() of a file whose path holds SUBSTR
+ *                               fails with EIO from OFFSET on
+ *   VV_SHIM_ENOSPC=SUBSTR[:N]   the Nth (default 1st) write() to a file
+ *                               whose path holds SUBSTR fails with ENOSPC,
+ *                               and every later one too
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static int
+fd_path_has(int fd, const char *want, size_t wl)
+{
+	char link[64], path[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return 0;
+	path[n] = '\0';
+	return memmem(path, (size_t)n, want, wl) != NULL;
+}
+
+/* SPEC "SUBSTR:NUM" (NUM optional): the substring into BUF, the number. */
+static int
+spec(const char *env, char *buf, size_t len, long long *num, long long dflt)
+{
+	const char *v = getenv(env), *colon;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	colon = strrchr(v, ':');
+	*num = dflt;
+	if (colon != NULL) {
+		*num = atoll(colon + 1);
+		snprintf(buf, len, "%.*s", (int)(colon - v), v);
+	} else {
+		snprintf(buf, len, "%s", v);
+	}
+	return 1;
+}
+
+static ssize_t
+eio_check(int fd, off_t off)
+{
+	char want[1024];
+	long long from;
+
+	if (spec("VV_SHIM_EIO", want, sizeof(want), &from, 0) && off >= from &&
+	    fd_path_has(fd, want, strlen(want))) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t
+pread(int fd, void *buf, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, void *, size_t, off_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
+	if (eio_check(fd, off) < 0)
+		return -1;
+	return real(fd, buf, n, off);
+}
+
+ssize_t
+pread64(int fd, void *buf, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, void *, size_t, off_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
+	if (eio_check(fd, off) < 0)
+		return -1;
+	return real(fd, buf, n, off);
+}
+
+ssize_t
+write(int fd, const void *buf, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	static long long seen;
+	char want[1024];
+	long long nth;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	if (fd > 2 && spec("VV_SHIM_ENOSPC", want, sizeof(want), &nth, 1) &&
+	    fd_path_has(fd, want, strlen(want)) && __atomic_add_fetch(&seen, 1, __ATOMIC_SEQ_CST) >= nth) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, buf, n);
+}
