@@ -47,19 +47,22 @@ DOMB=vvtest-bench
 alloc=$(du -B1 "$dir/data.qcow2" | cut -f1)
 echo "image: $alloc bytes allocated"
 
-cat >"$W/vv.conf" <<CONF
-[agent]
-libvirt_uri = $BED_URI
-state_dir = $W/state
-[job bench]
-domains = $DOMB
-exclude_disks = vdb
-[repository]
-url = file://$W/vvrepo
-CONF
-chmod 600 "$W/vv.conf"
+# vv_conf NAME [LINE...]: the job's configuration W/NAME.conf, its own
+# state and repository (LINEs go to [repository]), initialised.
+vv_conf() {
+	local n=$1
+	shift
+	{
+		printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/state-%s\n' "$BED_URI" "$W" "$n"
+		printf '[job bench]\ndomains = %s\nexclude_disks = vdb\n' "$DOMB"
+		printf '[repository]\nurl = file://%s/repo-%s\n' "$W" "$n"
+		printf '%s\n' "$@"
+	} >"$W/$n.conf"
+	chmod 600 "$W/$n.conf"
+	"$VV" -q -c "$W/$n.conf" init >/dev/null
+}
 export VIRTVAULT_PASSWORD=bench-password RESTIC_PASSWORD=bench-password
-"$VV" -q -c "$W/vv.conf" init >/dev/null
+vv_conf vv
 
 # guest_run CMD: CMD in the guest through the agent, waiting up to 10
 # minutes (TCG is slow); its output.
@@ -126,19 +129,7 @@ PHASES=$(jget vv_full '" ".join("%s %.2fs" % (k[8:], d[k]) for k in ("seconds_sn
 mode=$(jget vv_cbt '[f for f in d["files"] if f["file"] == "data.qcow2"][0]["read_mode"]')
 
 echo "== the same with 256 KiB chunks (a change of scattered 64 KiB writes touches 4x fewer bytes)"
-cat >"$W/vv256.conf" <<CONF
-[agent]
-libvirt_uri = $BED_URI
-state_dir = $W/state256
-[job bench]
-domains = $DOMB
-exclude_disks = vdb
-[repository]
-url = file://$W/vvrepo256
-chunk_size = 256K
-CONF
-chmod 600 "$W/vv256.conf"
-"$VV" -q -c "$W/vv256.conf" init >/dev/null
+vv_conf vv256 'chunk_size = 256K'
 measure vv256_full "$VV" -q -c "$W/vv256.conf" backup "$DOMB" --job bench --json
 guest_change
 measure vv256_cbt "$VV" -q -c "$W/vv256.conf" backup "$DOMB" --job bench --json

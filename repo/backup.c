@@ -17,6 +17,7 @@
 #include "repo/fetch.h"
 #include "repo/layout.h"
 #include "repo/lock.h"
+#include "repo/stall.h"
 #include "repo/index.h"
 
 struct backup {
@@ -55,34 +56,6 @@ struct pipe {
 	struct progress *progress;
 };
 
-#ifdef VV_FAULT_HOOKS
-/*
- * Fault hook of the test build only (build/virtvault-faults): with
- * VIRTVAULT_TEST_STALL=listed, a backup stops after its chunk listing,
- * creates the file VIRTVAULT_TEST_STALL_MARKER and waits until it is
- * removed, so that a test can run a prune in that window.
- */
-static void
-stall_after_listing(void)
-{
-	const char *want = getenv("VIRTVAULT_TEST_STALL");
-	const char *marker = getenv("VIRTVAULT_TEST_STALL_MARKER");
-	FILE *f;
-
-	if (want == NULL || strcmp(want, "listed") != 0 || marker == NULL)
-		return;
-	f = fopen(marker, "w");
-	if (f != NULL)
-		fclose(f);
-	while (access(marker, F_OK) == 0)
-		usleep(50000);
-}
-#else
-static void
-stall_after_listing(void)
-{
-}
-#endif
 
 struct backup *
 backup_new(struct repo *r, const char *name)
@@ -107,7 +80,7 @@ backup_new(struct repo *r, const char *name)
 	free(what);
 	if (rc != 0 || fetch_chunk_ids(r, b->known) < 0)
 		goto fail;
-	stall_after_listing();
+	repo_stall_point("listed");
 	if (crypto_random(rid, sizeof(rid)) < 0)
 		goto fail;
 	b->m = xcalloc(1, sizeof(*b->m));

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -13,6 +12,7 @@
 #include "repo/layout.h"
 #include "repo/lock.h"
 #include "repo/manifest.h"
+#include "repo/stall.h"
 
 /* What the manifests reference, and which manifests were read. */
 struct mark {
@@ -208,30 +208,6 @@ debris_age(void)
 	return REPO_LOCK_STALE;
 }
 
-/*
- * Fault hook of the test build: with VIRTVAULT_TEST_STALL=prune-delete,
- * prune stops between deleting the indexes and the chunks, creates the
- * file VIRTVAULT_TEST_STALL_MARKER and waits until it is removed (a test
- * kills it there).
- */
-static void
-stall_between_deletes(void)
-{
-#ifdef VV_FAULT_HOOKS
-	const char *want = getenv("VIRTVAULT_TEST_STALL");
-	const char *marker = getenv("VIRTVAULT_TEST_STALL_MARKER");
-	FILE *f;
-
-	if (want == NULL || strcmp(want, "prune-delete") != 0 || marker == NULL)
-		return;
-	f = fopen(marker, "w");
-	if (f != NULL)
-		fclose(f);
-	while (access(marker, F_OK) == 0)
-		usleep(50000);
-#endif
-}
-
 int
 prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 {
@@ -273,7 +249,7 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 			goto out;
 		/* Indexes first: a chunk is never unreferenced while an index names it. */
 		st->failed += store_delete_many(repo_store(r), indexes.keys.v, indexes.keys.n);
-		stall_between_deletes();
+		repo_stall_point("prune-delete");
 		st->failed += store_delete_many(repo_store(r), chunks.keys.v, chunks.keys.n);
 	}
 	if (remove_stale_locks(r, dry_run, &st->locks_stale) < 0 ||

@@ -55,32 +55,31 @@ on_read(char *dst, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* When header line DATA (LEN bytes) is NAME (with its colon), its value into OUT. */
+static void
+header_value(const char *data, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name);
+	const char *v = data + nl;
+	size_t vl = len - nl;
+
+	if (len <= nl || strncasecmp(data, name, nl) != 0)
+		return;
+	while (vl > 0 && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	snprintf(out, outlen, "%.*s", (int)vl, v);
+}
+
 static size_t
 on_header(char *data, size_t size, size_t n, void *arg)
 {
 	struct resp *r = arg;
 	size_t len = size * n;
 
-	if (len > 5 && strncasecmp(data, "etag:", 5) == 0) {
-		const char *v = data + 5;
-		size_t vl = len - 5;
-
-		while (vl > 0 && (*v == ' ' || *v == '\t'))
-			v++, vl--;
-		while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-			vl--;
-		snprintf(r->etag, sizeof(r->etag), "%.*s", (int)vl, v);
-	}
-	if (len > 5 && strncasecmp(data, "date:", 5) == 0) {
-		const char *v = data + 5;
-		size_t vl = len - 5;
-
-		while (vl > 0 && (*v == ' ' || *v == '\t'))
-			v++, vl--;
-		while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-			vl--;
-		snprintf(r->date, sizeof(r->date), "%.*s", (int)vl, v);
-	}
+	header_value(data, len, "etag:", r->etag, sizeof(r->etag));
+	header_value(data, len, "date:", r->date, sizeof(r->date));
 	return len;
 }
 

@@ -22,6 +22,16 @@ fuzz_quiet(void)
 	log_setup("fuzz", (enum log_level)-1, false);
 }
 
+/* A target whose only set-up is quiet logging. */
+#define FUZZ_QUIET_INIT                                       \
+	int                                                   \
+	LLVMFuzzerInitialize(int *argc, char ***argv)         \
+	{                                                     \
+		(void)argc, (void)argv;                       \
+		fuzz_quiet();                                 \
+		return 0;                                     \
+	}
+
 /* DATA as a new NUL-terminated string (an inner NUL ends it early). */
 static inline char *
 fuzz_text(const uint8_t *data, size_t size)

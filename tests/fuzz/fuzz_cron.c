@@ -4,13 +4,7 @@
 #include "common/cron.h"
 #include "tests/fuzz/fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc, (void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INIT
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

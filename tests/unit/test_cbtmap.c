@@ -46,6 +46,7 @@ test_parse(void **state)
 	cbt_map_digest(&m, a);
 	cbt_map_digest(&d, b);
 	assert_string_equal(a, b);
+	cbt_map_clear(&d);
 	assert_int_equal(cbt_map_decode(buf, len - 1, &d, err, sizeof(err)), -1);
 	free(buf);
 	cbt_map_clear(&d);

@@ -391,10 +391,15 @@ test_config_tamper(void **state)
 	r = repo_open(&c);
 	assert_non_null(r);
 	repo_close(r);
-	o = json_object_from_file(cfg);
-	assert_string_equal(json_object_get_string(json_object_object_get(o, "mac")),
-	    json_object_get_string(json_object_object_get(json_object_from_file(orig), "mac")));
-	json_object_put(o);
+	{
+		json_object *was = json_object_from_file(orig);
+
+		o = json_object_from_file(cfg);
+		assert_string_equal(json_object_get_string(json_object_object_get(o, "mac")),
+		    json_object_get_string(json_object_object_get(was, "mac")));
+		json_object_put(o);
+		json_object_put(was);
+	}
 	free(url);
 	free(cfg);
 	free(orig);
