@@ -301,6 +301,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	bool json = false;
 	int ch, ret = CLI_EXIT_FAILURE;
 
+	/* Options end with the images they named freed, whatever the way out. */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': strlist_add(&images, optarg); break;
@@ -313,20 +314,24 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		case 'J': jobname = optarg; break;
 		case 'T':
 			if (cli_parse_time(optarg, "--time", &when) < 0)
-				return CLI_EXIT_USAGE;
+				goto usage_quiet;
 			break;
 		case 'Q': {
 			enum conf_quiesce q;
 
 			if (conf_quiesce_parse(optarg, &q) < 0) {
 				log_error("--quiesce '%s': expected require, try or off", optarg);
-				return CLI_EXIT_USAGE;
+				goto usage_quiet;
 			}
 			quiesce = (int)q;
 			break;
 		}
-		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
-		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		case 'h':
+			fputs(use, stdout);
+			strlist_clear(&images);
+			return CLI_EXIT_OK;
+		default:
+			goto usage;
 		}
 	}
 	if (images.n == 0) {
@@ -334,16 +339,14 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		bool doms_given = optind < argc;
 
 		if ((doms_given && all) || (!doms_given && !all && jobname == NULL) ||
-		    (all && jobname != NULL)) {
-			fputs(use, stderr);
-			return CLI_EXIT_USAGE;
+		    (all && jobname != NULL))
+			goto usage;
+		if (flags == (BK_NO_CBT | BK_CHECK_CBT)) {
+			log_error("--no-cbt and --check-cbt exclude each other");
+			goto usage_quiet;
 		}
 		for (int i = optind; i < argc; i++)
 			strlist_add(&doms, argv[i]);
-		if (flags == (BK_NO_CBT | BK_CHECK_CBT)) {
-			log_error("--no-cbt and --check-cbt exclude each other");
-			return CLI_EXIT_USAGE;
-		}
 		ret = backup_domains(cli, &doms, jobname, all, quiesce, when, json, dry_run, flags);
 		strlist_clear(&doms);
 		return ret;
@@ -418,4 +421,9 @@ out:
 	repo_close(r);
 	strlist_clear(&images);
 	return ret;
+usage:
+	fputs(use, stderr);
+usage_quiet:
+	strlist_clear(&images);
+	return CLI_EXIT_USAGE;
 }
