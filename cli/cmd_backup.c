@@ -2,12 +2,15 @@
  * virtvault backup: domains, live (DOMAIN... | --all | --job NAME), or
  * image files (--image PATH... --name NAME).
  */
+#include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "agent/sequence.h"
 #include "cli/cli.h"
@@ -260,7 +263,7 @@ int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--no-cbt | --check-cbt] [--time ISO-8601] [--json] [--dry-run]\n"
-	    "       virtvault backup --image PATH... --name NAME [--time ISO-8601] [--json]\n\n"
+	    "       virtvault backup --image PATH... --name NAME [--time ISO-8601] [--json] [--dry-run]\n\n"
 	    "Backs up running, paused or shut-off domains live and consistently: one\n"
 	    "atomic external snapshot of all disks (quiesced per policy), the bases\n"
 	    "copied into the repository, the overlays committed back and pivoted,\n"
@@ -351,11 +354,13 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		strlist_clear(&doms);
 		return ret;
 	}
-	if (optind < argc || all || jobname) {
-		fputs(use, stderr);
-		strlist_clear(&images);
-		return CLI_EXIT_USAGE;
+	if (all || jobname) {
+		log_error("--image backs up image files: --all and --job name domains");
+		goto usage_quiet;
 	}
+	/* --image PATH...: the operands after the options are images too. */
+	for (int i = optind; i < argc; i++)
+		strlist_add(&images, argv[i]);
 	if (images.n == 0 || name == NULL) {
 		fputs(use, stderr);
 		strlist_clear(&images);
@@ -369,6 +374,32 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	if (cli_load_conf(cli, true) < 0) {
 		strlist_clear(&images);
 		return CLI_EXIT_USAGE;
+	}
+	/* Paths as absolute ones: the manifest says where each image was. */
+	for (size_t i = 0; i < images.n; i++) {
+		char *abs = realpath(images.v[i], NULL);
+
+		if (abs == NULL) {
+			log_error("image %s: %s", images.v[i], strerror(errno));
+			goto out;
+		}
+		free(images.v[i]);
+		images.v[i] = abs;
+	}
+	if (dry_run) {
+		for (size_t i = 0; i < images.n; i++) {
+			struct stat st;
+			char sz[32];
+
+			if (stat(images.v[i], &st) < 0 || !S_ISREG(st.st_mode)) {
+				log_error("image %s: not a regular file", images.v[i]);
+				goto out;
+			}
+			printf("would back up %s (%s) as %s\n", images.v[i],
+			    util_format_size((uint64_t)st.st_size, sz, sizeof(sz)), name);
+		}
+		ret = CLI_EXIT_OK;
+		goto out;
 	}
 	r = repo_open(cli->conf);
 	if (r == NULL || (b = backup_new(r, name)) == NULL)

@@ -35,7 +35,12 @@ cmd_config(struct cli *cli, int argc, char **argv)
 		config_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	c = conf_load(cli->config_path, true);
+	/* As every command: a file named (-c, VIRTVAULT_CONFIG) must exist;
+	 * without one the defaults apply, and this says so. */
+	c = conf_load(cli->config_path, false);
+	if (c->path == NULL)
+		log_warn("no configuration file at %s (and no -c or VIRTVAULT_CONFIG): the defaults apply",
+		    CONF_DEFAULT_PATH);
 	if (c->errors.n == 0)
 		conf_require_repository(c);
 	if (c->errors.n > 0) {

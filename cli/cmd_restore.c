@@ -1,15 +1,18 @@
 /*
  * virtvault restore: files back, verified and sparse; --define a new domain.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "agent/cbt.h"
 #include "agent/define.h"
 #include "cli/cli.h"
+#include "common/fsutil.h"
 #include "repo/lock.h"
 #include "common/log.h"
 #include "repo/restore.h"
@@ -46,6 +49,64 @@ strip_bitmaps(const struct manifest *m, const struct strlist *only, const char *
 		if (r < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/*
+ * Refuse a restore that cannot succeed before it starts: a --disk the
+ * snapshot does not have (naming those it has), --define of a snapshot of
+ * image files; create TO (0700) when it does not exist. Returns 0 or -1
+ * (logged).
+ */
+static int
+check_request(const struct manifest *m, const struct strlist *only, const char *to, bool define)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < only->n; i++) {
+		bool hit = false;
+
+		for (size_t k = 0; k < m->nfiles; k++)
+			hit |= strcmp(m->files[k].name, only->v[i]) == 0 ||
+			    (m->files[k].disk && strcmp(m->files[k].disk, only->v[i]) == 0);
+		if (!hit) {
+			char *names = xstrdup("");
+
+			for (size_t k = 0; k < m->nfiles; k++) {
+				char *more = m->files[k].disk ?
+				    xasprintf("%s%s%s (disk %s)", names, k ? ", " : "", m->files[k].name,
+				    m->files[k].disk) :
+				    xasprintf("%s%s%s", names, k ? ", " : "", m->files[k].name);
+
+				free(names);
+				names = more;
+			}
+			log_error("snapshot %s has no file or disk named '%s'; it has: %s", m->id,
+			    only->v[i], names);
+			free(names);
+			return -1;
+		}
+	}
+	if (define && m->domain_xml == NULL) {
+		log_error("snapshot %s holds image files (backup --image), not a domain: --define needs a snapshot of a domain",
+		    m->id);
+		return -1;
+	}
+	if (stat(to, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		log_error("restore target %s: not a folder", to);
+		return -1;
+	}
+	if (errno != ENOENT) {
+		log_error("restore target %s: %s", to, strerror(errno));
+		return -1;
+	}
+	if (fs_mkdir_p(to, 0700) < 0) {
+		log_error("restore target %s: cannot create it: %s", to, strerror(errno));
+		return -1;
+	}
+	log_info("restore target %s created (mode 0700)", to);
 	return 0;
 }
 
@@ -107,6 +168,9 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	if ((r = repo_open(cli->conf)) == NULL ||
 	    repo_lock_take(r, REPO_LOCK_SHARED, "restore", &lock) != 0 ||
 	    (m = cli_find_snapshot(r, argv[optind])) == NULL)
+		goto out;
+	/* Everything that can be refused is refused before any byte is written. */
+	if (check_request(m, &only, to, define) < 0)
 		goto out;
 	p = progress_new("restore", bytes_of(m, &only), stderr, -1, cli->verbosity < 0);
 	sha = xcalloc(m->nfiles + 1, sizeof(*sha));

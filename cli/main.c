@@ -68,6 +68,43 @@ usage(FILE *out)
 	    "  3  partial failure: some domains failed, others succeeded\n");
 }
 
+/*
+ * Take -c FILE, --config FILE, --config=FILE, -v, --verbose, -q and --quiet
+ * from ARGV[FROM..] (up to a "--"), shifting the rest down. Returns 0, or
+ * -1 when -c lacks its FILE.
+ */
+static int
+take_global_options(struct cli *cli, int *argc, char **argv, int from)
+{
+	int out = from;
+
+	for (int i = from; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= *argc)
+				return -1;
+			cli->config_path = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			cli->config_path = a + 9;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			cli->verbosity = 1;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			cli->verbosity = -1;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -112,6 +149,11 @@ main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	name = argv[optind];
+	/* The global options may come after the command too. */
+	if (take_global_options(&cli, &argc, argv, optind + 1) < 0) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
 	if (cli.verbosity != 0)
 		log_setup("virtvault", cli.verbosity > 0 ? LOG_LVL_DEBUG : LOG_LVL_ERROR, false);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
@@ -126,6 +168,23 @@ main(int argc, char **argv)
 		conf_free(cli.conf);
 		return ret;
 	}
-	log_error("unknown command '%s' (see 'virtvault --help')", name);
+	{
+		const char *best = NULL;
+		size_t bestd = 3;
+
+		for (size_t i = 0; i < NCOMMANDS; i++) {
+			size_t d = util_edit_distance(name, commands[i].name);
+
+			if (d < bestd) {
+				bestd = d;
+				best = commands[i].name;
+			}
+		}
+		if (best != NULL)
+			log_error("unknown command '%s' (did you mean '%s'? see 'virtvault --help')", name,
+			    best);
+		else
+			log_error("unknown command '%s' (see 'virtvault --help')", name);
+	}
 	return CLI_EXIT_USAGE;
 }

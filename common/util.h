@@ -98,4 +98,10 @@ const char *util_parse_utc(const char *s, time_t *t);
 /* util_basename: the part of PATH after its last '/', inside PATH. */
 const char *util_basename(const char *path);
 
+/*
+ * util_edit_distance: the Levenshtein distance between A and B (99 when
+ * either is 63 bytes or longer): how "did you mean" suggestions are found.
+ */
+size_t util_edit_distance(const char *a, const char *b);
+
 #endif

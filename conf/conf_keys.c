@@ -219,34 +219,6 @@ conf_keys_find(int section, const char *name)
 	return NULL;
 }
 
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 const char *
 conf_keys_closest(int section, const char *name)
 {
@@ -258,7 +230,7 @@ conf_keys_closest(int section, const char *name)
 
 		if ((int)keys[i].section != section)
 			continue;
-		d = edit_distance(name, keys[i].name);
+		d = util_edit_distance(name, keys[i].name);
 		if (d < bestd) {
 			bestd = d;
 			best = keys[i].name;

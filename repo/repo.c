@@ -382,9 +382,13 @@ repo_open(const struct conf *c)
 	}
 	if (rp->codec == NULL)
 		goto fail;
+	/* The repository's own parameters win; say so when the host's differ. */
 	if (c->chunk_size != rp->chunk_size)
-		log_debug("repository %s uses chunks of %u bytes (chunk_size applies to new repositories)",
-		    c->url, rp->chunk_size);
+		log_warn("repository %s uses chunks of %u bytes, fixed when it was made; chunk_size = %llu in the configuration applies to new repositories only",
+		    c->url, rp->chunk_size, (unsigned long long)c->chunk_size);
+	if (c->encryption == CONF_CIPHER_NONE && rp->has_master)
+		log_warn("repository %s is encrypted (aes-256-gcm), fixed when it was made; encryption = none in the configuration applies to new repositories only",
+		    c->url);
 	strlist_clear(&keys);
 	json_object_put(cfg);
 	if (password) {

@@ -199,8 +199,10 @@ test_repo_restore_target_errors() {
 	new_repo r7
 	head -c 1M /dev/urandom >"$BED_DIR/seven.raw"
 	expect_rc 0 "$VV" -c "$RC" backup --image "$BED_DIR/seven.raw" --name seven
-	expect_rc 1 "$VV" -c "$RC" restore seven@latest --to "$BED_DIR/no/such/dir"
-	expect_in "restore target $BED_DIR/no/such/dir: No such file or directory"
+	# A target that cannot be created (below a file).
+	expect_rc 1 "$VV" -c "$RC" restore seven@latest --to "$BED_DIR/seven.raw/sub"
+	expect_in "restore target $BED_DIR/seven.raw/sub: Not a directory"
+	expect_not_in "partial"
 	mkdir -p "$BED_DIR/ro"
 	mount -t tmpfs -o size=4M,ro tmpfs "$BED_DIR/ro"
 	expect_rc 1 "$VV" -c "$RC" restore seven@latest --to "$BED_DIR/ro"
@@ -269,4 +271,55 @@ test_repo_image_changing_while_read() {
 	grep -qE "shrank while being read|changed while being read" <<<"$OUT" || fail "$OUT"
 	expect_rc 0 "$VV" -c "$RC" list shrinking --json
 	[ "$(json_len)" = 0 ] || fail "a manifest of the shrinking image exists: $OUT"
+}
+
+# What a new user tries first, each with a clear outcome.
+test_repo_rough_edges_new_user() {
+	local d=$BED_DIR/rough out
+	new_repo rough
+	mkdir -p "$d"
+	head -c 1M /dev/urandom >"$d/a.raw"
+	head -c 2M /dev/urandom >"$d/b.raw"
+	# Several paths after one --image, relative ones recorded absolute.
+	expect_rc 0 sh -c "cd '$d' && '$VV' -c '$RC' backup --image a.raw b.raw --name vm --json"
+	expect_rc 0 "$VV" -c "$RC" show vm@latest --json
+	python3 -c 'import json,sys; f=json.loads(sys.argv[1])["files"]; assert [x["path"] for x in f] == [sys.argv[2] + "/a.raw", sys.argv[2] + "/b.raw"], f' "$OUT" "$d" ||
+		fail "the paths recorded are not the absolute ones: $OUT"
+	# --dry-run writes nothing.
+	expect_rc 0 "$VV" -c "$RC" backup --image "$d/a.raw" --name dry --dry-run
+	expect_in "would back up $d/a.raw (1.0 MiB) as dry"
+	expect_rc 0 "$VV" -c "$RC" list dry --json
+	[ "$(json_len)" = 0 ] || fail "--dry-run wrote a snapshot: $OUT"
+	# A missing target folder is created, 0700.
+	out=$d/new/target
+	expect_rc 0 "$VV" -c "$RC" restore vm@latest --to "$out"
+	[ "$(stat -c %a "$out")" = 700 ] || fail "the new target folder is mode $(stat -c %a "$out")"
+	cmp "$d/b.raw" "$out/b.raw" || fail "b.raw differs"
+	# --define of image files: refused before any byte is written.
+	expect_rc 1 "$VV" -c "$RC" restore vm@latest --to "$d/def" --define
+	expect_in "holds image files (backup --image), not a domain: --define needs a snapshot of a domain"
+	[ -z "$(ls -A "$d/def" 2>/dev/null)" ] || fail "--define restored data before refusing"
+	# A disk it does not have: the names it has, no word of partial files.
+	expect_rc 1 "$VV" -c "$RC" restore vm@latest --to "$d/x" --disk vdz
+	expect_in "has no file or disk named 'vdz'; it has: a.raw, b.raw"
+	expect_not_in "partial"
+	# A typo in the command; global options after it.
+	expect_rc 2 "$VV" -c "$RC" backpu
+	expect_in "unknown command 'backpu' (did you mean 'backup'?"
+	expect_rc 0 "$VV" list vm -c "$RC"
+	expect_in "vm"
+	# The repository's chunk size wins over the configuration's, and says so.
+	printf 'chunk_size = 4M\n' >>"$RC"
+	expect_rc 0 "$VV" -c "$RC" list
+	expect_in "uses chunks of 1048576 bytes, fixed when it was made; chunk_size = 4194304 in the configuration applies to new repositories only"
+	# config check behaves as every command: no file at the default place, the defaults.
+	if [ ! -e /etc/virtvault/virtvault.conf ]; then
+		OUT=$(env -u VIRTVAULT_CONFIG "$VV" config check 2>&1)
+		expect_in "no configuration file at /etc/virtvault/virtvault.conf (and no -c or VIRTVAULT_CONFIG): the defaults apply"
+	fi
+	# A repository that is not there says how to make one.
+	sed -i "s|^url = .*|url = file://$d/nothing-here|" "$RC"
+	expect_rc 1 "$VV" -c "$RC" list
+	expect_in "no repository at file://$d/nothing-here"
+	expect_in "create one with 'virtvault init'"
 }
