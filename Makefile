@@ -9,6 +9,7 @@
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) under ASan+UBSan
 #   make check-asan the unit and integration tests with an ASan+UBSan build
 #   make deps       install the Debian packages for build and tests (idempotent)
+#   make deb        the Debian package into build/deb-out (lintian: no error)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -72,7 +73,7 @@ UNIT_TESTS := util conf cron domxml qimg overlay chain cbtmap sequence progress 
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 
-.PHONY: all check unit integration asan deps demo bench install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan
+.PHONY: all check unit integration asan deps demo bench install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan deb
 .DELETE_ON_ERROR:
 
 all: virtvault
@@ -134,6 +135,8 @@ check:
 	$(MAKE) unit
 	$(MAKE) fuzz FUZZ_SECONDS=3
 	$(MAKE) integration
+	$(MAKE) deb
+	bash tests/package.sh
 
 # The race of writers, forget+prune and kill -9 on file:// and RGW, long
 # (make check runs a 25 s slice of each). RACE_SECONDS=N to choose.
@@ -216,9 +219,20 @@ cbt-soak: virtvault $(FAULTS_BIN)
 
 SYSTEMD_DIR ?= /lib/systemd/system
 
-install: virtvault
+# deb: the Debian package (debian/, debhelper), into build/deb-out.
+deb:
+	$(MAKE) deps
+	rm -rf build/deb-out
+	dpkg-buildpackage -us -uc -b
+	mkdir -p build/deb-out
+	mv ../virtvault_$(VERSION)_*.deb ../virtvault_$(VERSION)_*.buildinfo ../virtvault_$(VERSION)_*.changes build/deb-out/
+	lintian --fail-on error build/deb-out/virtvault_$(VERSION)_*.deb
+
+# VV_BIN: the program to install (the Debian build gives its own).
+VV_BIN ?= virtvault
+install: $(VV_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/virtvault $(DESTDIR)$(SYSTEMD_DIR)
-	install -m 0755 virtvault $(DESTDIR)$(PREFIX)/bin/virtvault
+	install -m 0755 $(VV_BIN) $(DESTDIR)$(PREFIX)/bin/virtvault
 	install -m 0600 packaging/virtvault.conf.example $(DESTDIR)/etc/virtvault/virtvault.conf.example
 	for u in virtvault.service virtvault-backup@.service virtvault-backup@.timer \
 		virtvault-prune.service virtvault-prune.timer; do \
