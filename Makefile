@@ -73,7 +73,7 @@ UNIT_TESTS := util conf cron domxml qimg overlay chain cbtmap sequence progress 
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 
-.PHONY: all check unit integration asan deps demo bench install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan deb
+.PHONY: all check unit integration asan deps demo bench install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan deb man
 .DELETE_ON_ERROR:
 
 all: virtvault
@@ -135,6 +135,7 @@ check:
 	$(MAKE) unit
 	$(MAKE) fuzz FUZZ_SECONDS=3
 	$(MAKE) integration
+	bash tests/manpages.sh
 	$(MAKE) deb
 	bash tests/package.sh
 
@@ -228,11 +229,25 @@ deb:
 	mv ../virtvault_$(VERSION)_*.deb ../virtvault_$(VERSION)_*.buildinfo ../virtvault_$(VERSION)_*.changes build/deb-out/
 	lintian --fail-on error build/deb-out/virtvault_$(VERSION)_*.deb
 
+# The man pages: one scdoc source each (docs/*.scd), roff at build time.
+MAN_PAGES := $(BUILD)/man/virtvault.8 $(BUILD)/man/virtvault.conf.5
+$(BUILD)/man/%: docs/%.scd
+	@mkdir -p $(dir $@)
+	@echo "  SCDOC   $<"
+	$(Q)scdoc <$< >$@
+
+man: $(MAN_PAGES)
+
 # VV_BIN: the program to install (the Debian build gives its own).
 VV_BIN ?= virtvault
-install: $(VV_BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/virtvault $(DESTDIR)$(SYSTEMD_DIR)
+install: $(VV_BIN) $(MAN_PAGES)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/virtvault $(DESTDIR)$(SYSTEMD_DIR) \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(VV_BIN) $(DESTDIR)$(PREFIX)/bin/virtvault
+	install -m 0644 $(BUILD)/man/virtvault.8 $(DESTDIR)$(PREFIX)/share/man/man8/virtvault.8
+	install -m 0644 $(BUILD)/man/virtvault.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/virtvault.conf.5
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 packaging/completion/virtvault $(DESTDIR)$(PREFIX)/share/bash-completion/completions/virtvault
 	install -m 0600 packaging/virtvault.conf.example $(DESTDIR)/etc/virtvault/virtvault.conf.example
 	for u in virtvault.service virtvault-backup@.service virtvault-backup@.timer \
 		virtvault-prune.service virtvault-prune.timer; do \

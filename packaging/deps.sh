@@ -9,7 +9,7 @@ pkgs=(
 	libvirt-dev libcurl4-openssl-dev libarchive-dev libssl-dev libinih-dev
 	libcmocka-dev libzstd-dev libxml2-dev libjson-c-dev libnbd-dev
 	# the Debian package (make deb) and the fuzz targets (make fuzz)
-	debhelper dpkg-dev lintian clang libclang-rt-14-dev
+	debhelper dpkg-dev lintian clang libclang-rt-14-dev scdoc man-db
 	# run time
 	qemu-utils
 	# test bed: libvirtd and QEMU, disk tools, the guest's packing

@@ -35,14 +35,20 @@ printf 'package-test-password\n' >/etc/virtvault/password
 chmod 600 /etc/virtvault/password
 out=$(/usr/bin/virtvault config check 2>&1) || fail "config check of the installed example: $out"
 grep -q "url = file:///var/backups/virtvault" <<<"$out" || fail "config check printed: $out"
-# The units, as systemd reads them (offline; the man page check comes with the man pages).
+[ -e /usr/share/bash-completion/completions/virtvault ] || fail "no bash completion installed"
+# The man pages the units name.
+if command -v man >/dev/null; then
+	man -w 8 virtvault >/dev/null 2>&1 || fail "man virtvault(8) does not resolve"
+	man -w 5 virtvault.conf >/dev/null 2>&1 || fail "man virtvault.conf(5) does not resolve"
+fi
+# The units, as systemd reads them (offline).
 if command -v systemd-analyze >/dev/null; then
 	for u in virtvault.service virtvault-backup@.service virtvault-backup@.timer \
 		virtvault-prune.service virtvault-prune.timer; do
 		unit=/lib/systemd/system/$u
 		[ "${u%@*}" != "$u" ] && unit=/lib/systemd/system/${u/@/@nightly}
 		[ -e "$unit" ] || cp "/lib/systemd/system/$u" "$unit"
-		out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "$unit" 2>&1) ||
+		out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "$unit" 2>&1) ||
 			fail "systemd-analyze verify $u: $out"
 		[ "$unit" != "/lib/systemd/system/$u" ] && rm -f "$unit"
 	done

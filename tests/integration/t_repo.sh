@@ -323,3 +323,32 @@ test_repo_rough_edges_new_user() {
 	expect_in "no repository at file://$d/nothing-here"
 	expect_in "create one with 'virtvault init'"
 }
+
+# complete_line WORD...: what bash completion offers for the last WORD.
+complete_line() {
+	PATH="$BED_DIR/compbin:$PATH" bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _virtvault; printf "%s\n" "${COMPREPLY[@]}"' \
+		sh "$BED_TOP/packaging/completion/virtvault" "$@"
+}
+
+test_repo_bash_completion() {
+	local id
+	new_repo comp
+	printf '[job nightly]\ndomains = %s\n' "$DOM" >>"$RC"
+	head -c 1M /dev/urandom >"$BED_DIR/comp.raw"
+	expect_rc 0 "$VV" -c "$RC" backup --image "$BED_DIR/comp.raw" --name comp --json
+	id=$(tail -n1 <<<"$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshot"])')
+	mkdir -p "$BED_DIR/compbin"
+	ln -sf "$VV" "$BED_DIR/compbin/virtvault"
+	OUT=$(complete_line virtvault ba)
+	expect_in "backup"
+	OUT=$(complete_line virtvault -c "$RC" backup --j)
+	expect_in "--job"
+	expect_in "--json"
+	OUT=$(complete_line virtvault -c "$RC" backup --job "")
+	expect_in "nightly"
+	OUT=$(complete_line virtvault -c "$RC" restore "")
+	expect_in "$id"
+	expect_in "comp@latest"
+	OUT=$(complete_line virtvault -c "$RC" disks vvtest-i)
+	expect_in "$DOM"
+}
