@@ -346,6 +346,32 @@ out:
 	return r == 0 && taken ? 0 : -1;
 }
 
+/*
+ * Run the job's HOOK (PHASE "pre" or "post") for DOM on the host. Returns
+ * 0, or -1 (logged) when it failed or outlived its timeout.
+ */
+static int
+run_phase_hook(const struct seq_opts *o, const char *dom, const char *hook, const char *phase)
+{
+	char *vars[4] = {
+		xasprintf("VIRTVAULT_JOB=%s", o->job ? o->job : ""),
+		xasprintf("VIRTVAULT_DOMAIN=%s", dom),
+		xasprintf("VIRTVAULT_PHASE=%s", phase),
+		NULL,
+	};
+	unsigned timeout = o->hook_timeout ? o->hook_timeout : 60;
+	int st = 0, rc = run_shell(hook, (const char *const *)vars, timeout, &st);
+
+	for (int i = 0; i < 3; i++)
+		free(vars[i]);
+	if (rc == 1)
+		log_error("domain %s: the %s_backup hook did not finish within %us (killed)", dom, phase,
+		    timeout);
+	else if (rc == 0 && st != 0)
+		log_error("domain %s: the %s_backup hook failed (exit %d)", dom, phase, st);
+	return rc == 0 && st == 0 ? 0 : -1;
+}
+
 /* After a failure past the snapshot: bring the disks back now if we can. */
 static void
 roll_back(struct hv *hv, const struct conf *c, const char *dom)
@@ -419,6 +445,11 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 				goto out;
 			}
 		}
+	}
+	/* The job's own preparation, before anything is touched. */
+	if (o->pre_hook != NULL && run_phase_hook(o, dom, o->pre_hook, "pre") < 0) {
+		log_error("domain %s: not backed up (its pre_backup hook failed); nothing touched", dom);
+		goto out;
 	}
 	j = plan(c, d, sel, state != HV_STATE_SHUTOFF);
 	if (journal_write(c->state_dir, j) < 0)
@@ -502,6 +533,9 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 		}
 		snapped = false;
 	}
+	/* The disks are back on their bases: the job's follow-up. */
+	if (o->post_hook != NULL && run_phase_hook(o, dom, o->post_hook, "post") < 0)
+		log_warn("domain %s: its post_backup hook failed; the backup goes on", dom);
 	t = clock_mono();
 	if (journal_set_phase(c->state_dir, j, "verify") < 0 || chain_verify(hv, dom, j) < 0)
 		goto fail;

@@ -20,6 +20,10 @@ struct seq_opts {
 	bool quiet;				/* no progress lines */
 	time_t time;				/* recorded snapshot time; 0: now */
 	bool no_cbt;				/* read every disk whole */
+	const char *job;			/* for the hooks' environment, or NULL */
+	const char *pre_hook;			/* before the snapshot, or NULL */
+	const char *post_hook;			/* after the commit, or NULL */
+	unsigned hook_timeout;			/* seconds */
 	bool check_cbt;				/* read whole, compare with the plan */
 	/* Set by SIGTERM/SIGINT: reach a safe point and stop. */
 	const volatile sig_atomic_t *cancel;

@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "agent/sequence.h"
+#include "common/run.h"
+#include "state/runs.h"
 #include "cli/cli.h"
 #include "common/log.h"
 #include "repo/backup.h"
@@ -112,6 +116,64 @@ job_forget(struct repo *r, const struct conf_job *job, const struct strlist *don
 /* backup_domains' switches. */
 #define BK_NO_CBT 1		/* --no-cbt */
 #define BK_CHECK_CBT 2		/* --check-cbt */
+#define BK_DAEMON_CHILD 4	/* run by the daemon, which records it */
+
+/*
+ * Every run leaves its record, as a daemon run does: DOM's run record
+ * (status), and the job's on_success/on_failure hook. The metrics file is
+ * rewritten once the run is over.
+ */
+static void
+record_run(const struct conf *c, const struct conf_job *job, const char *dom, time_t started,
+    bool ok, const struct seq_result *res)
+{
+	struct run_record prev, r;
+	time_t now = time(NULL);
+
+	memset(&prev, 0, sizeof(prev));
+	state_run_read(c->state_dir, dom, &prev);
+	memset(&r, 0, sizeof(r));
+	snprintf(r.job, sizeof(r.job), "%s", job->name ? job->name : "manual");
+	snprintf(r.domain, sizeof(r.domain), "%s", dom);
+	r.ok = ok;
+	r.started = started;
+	r.finished = now;
+	r.last_success = ok ? now : prev.last_success;
+	r.failures_total = prev.failures_total + (ok ? 0 : 1);
+	r.quiesced = ok ? res->quiesced : -1;
+	if (ok) {
+		r.bytes_read = res->stats.bytes_read;
+		r.bytes_stored = res->stats.bytes_stored;
+		r.chunks_new = res->stats.chunks_new;
+		r.chunks_reused = res->stats.chunks_reused;
+		snprintf(r.snapshot, sizeof(r.snapshot), "%s", res->snapshot);
+	} else {
+		log_last_error(r.error, sizeof(r.error), false);
+		if (r.error[0] == '\0')
+			snprintf(r.error, sizeof(r.error), "the backup failed (see the log)");
+	}
+	state_run_write(c->state_dir, &r);
+	if (job->name != NULL && (ok ? job->on_success : job->on_failure) != NULL) {
+		char *vars[6] = {
+			xasprintf("VIRTVAULT_JOB=%s", r.job),
+			xasprintf("VIRTVAULT_DOMAIN=%s", r.domain),
+			xasprintf("VIRTVAULT_RESULT=%s", ok ? "success" : "failure"),
+			xasprintf("VIRTVAULT_SNAPSHOT=%s", r.snapshot),
+			xasprintf("VIRTVAULT_ERROR=%s", r.error),
+			NULL,
+		};
+		const char *hook = ok ? job->on_success : job->on_failure;
+		int st = 0, rc = run_shell(hook, (const char *const *)vars,
+		    job->hook_timeout ? (unsigned)job->hook_timeout : 60, &st);
+
+		if (rc != 0 || st != 0)
+			log_error("job %s, domain %s: the %s hook failed (%s %d)", r.job, r.domain,
+			    ok ? "on_success" : "on_failure", rc == 1 ? "timed out after" : "exit",
+			    rc == 1 ? (int)job->hook_timeout : st);
+		for (int i = 0; i < 5; i++)
+			free(vars[i]);
+	}
+}
 
 static int
 backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool all,
@@ -179,6 +241,10 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			break;
 		}
 		struct seq_opts o = {
+			.job = job->name,
+			.pre_hook = job->pre_backup,
+			.post_hook = job->post_backup,
+			.hook_timeout = (unsigned)job->hook_timeout,
 			.quiesce = quiesce >= 0 ? (enum conf_quiesce)quiesce : job->quiesce,
 			.exclude_disks = &job->exclude_disks,
 			.quiet = cli->verbosity < 0 || json,
@@ -188,7 +254,18 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			.cancel = cli->cancel,
 		};
 		struct seq_result res;
-		int rc = seq_backup_domain(hv, r, cli->conf, sel.v[i], &o, &res);
+		time_t started = time(NULL);
+		char noerr[8];
+		int rc;
+
+		log_last_error(noerr, sizeof(noerr), true);
+		if (!(flags & BK_DAEMON_CHILD))
+			state_running_set(cli->conf->state_dir, sel.v[i], (int)getpid());
+		rc = seq_backup_domain(hv, r, cli->conf, sel.v[i], &o, &res);
+		if (!(flags & BK_DAEMON_CHILD)) {
+			state_running_clear(cli->conf->state_dir, sel.v[i]);
+			record_run(cli->conf, job, sel.v[i], started, rc == 0, &res);
+		}
 
 		json_object_array_add(arr, result_json(sel.v[i], &res, rc == 0));
 		if (rc < 0) {
@@ -234,6 +311,8 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	}
+	if (!(flags & BK_DAEMON_CHILD) && cli->conf->metrics_file != NULL)
+		state_write_metrics(cli->conf->state_dir, cli->conf->metrics_file);
 	ret = failed == 0 ? CLI_EXIT_OK : ok == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_PARTIAL;
 	/* Retention only after the job's own run; a failure to forget is a failure. */
 	if (jobname != NULL && job_forget(r, job, &done, json) < 0 && ret == CLI_EXIT_OK)
@@ -289,6 +368,8 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		{ "time", required_argument, NULL, 'T' },
 		{ "no-cbt", no_argument, NULL, 'C' },
 		{ "check-cbt", no_argument, NULL, 'K' },
+		/* The daemon's children: the daemon records their runs. */
+		{ "daemon-child", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -314,6 +395,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		case 'N': dry_run = true; break;
 		case 'C': flags |= BK_NO_CBT; break;
 		case 'K': flags |= BK_CHECK_CBT; break;
+		case 'D': flags |= BK_DAEMON_CHILD; break;
 		case 'J': jobname = optarg; break;
 		case 'T':
 			if (cli_parse_time(optarg, "--time", &when) < 0)

@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include <pthread.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,20 @@ static struct {
 	enum log_level level;
 	bool syslog;
 } sink = { "virtvault", LOG_LVL_INFO, false };
+
+/* The last error logged (run records and notifications name it). */
+static char last_error[512];
+static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+log_last_error(char *out, size_t len, bool clear)
+{
+	pthread_mutex_lock(&last_lock);
+	snprintf(out, len, "%s", last_error);
+	if (clear)
+		last_error[0] = '\0';
+	pthread_mutex_unlock(&last_lock);
+}
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -40,11 +56,16 @@ log_msg(enum log_level level, const char *fmt, ...)
 	char line[4096];
 	va_list ap;
 
-	if (level > sink.level)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (level == LOG_LVL_ERROR) {
+		pthread_mutex_lock(&last_lock);
+		snprintf(last_error, sizeof(last_error), "%s", line);
+		pthread_mutex_unlock(&last_lock);
+	}
+	if (level > sink.level)
+		return;
 
 	/* One fprintf so that lines of concurrent threads do not mix. */
 	if (level == LOG_LVL_INFO)

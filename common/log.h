@@ -8,6 +8,7 @@
 #define VV_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERROR = 0,
@@ -27,6 +28,12 @@ enum log_level log_level(void);
  * name the object concerned (domain, disk, file:line) in FMT. */
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * log_last_error: the last error message logged (whatever the level shown)
+ * into OUT, "" when none; CLEAR forgets it.
+ */
+void log_last_error(char *out, size_t len, bool clear);
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)

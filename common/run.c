@@ -227,3 +227,47 @@ run_stop(pid_t pid, int grace_ms)
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 }
+
+int
+run_shell(const char *cmd, const char *const *vars, unsigned timeout, int *status)
+{
+	char **env = run_child_env(vars);
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0) {
+		log_error("cannot run '%s': %s", cmd, strerror(errno));
+		run_env_free(env);
+		return -1;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+		setpgid(0, 0);
+		execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
+		_exit(127);
+	}
+	run_env_free(env);
+	for (unsigned long waited = 0;; waited += 50) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			log_error("cannot wait for '%s': %s", cmd, strerror(errno));
+			return -1;
+		}
+		if (waited >= (unsigned long)timeout * 1000) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			return 1;
+		}
+		usleep(50000);
+	}
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}

@@ -60,4 +60,13 @@ int run_exited(pid_t pid);
  */
 void run_stop(pid_t pid, int grace_ms);
 
+/*
+ * run_shell: run CMD with /bin/sh -c, in its own process group, with the
+ * environment of run_child_env(VARS), standard input from /dev/null, and
+ * wait for it at most TIMEOUT seconds (then it is killed, group and all).
+ * Returns 0 with *STATUS (exit code, or 128 + signal), 1 when it was
+ * killed for the timeout, -1 when it could not be started (logged).
+ */
+int run_shell(const char *cmd, const char *const *vars, unsigned timeout, int *status);
+
 #endif

@@ -562,6 +562,8 @@ conf_free(struct conf *c)
 		free(c->jobs[i].timezone);
 		free(c->jobs[i].on_success);
 		free(c->jobs[i].on_failure);
+		free(c->jobs[i].pre_backup);
+		free(c->jobs[i].post_backup);
 		strlist_clear(&c->jobs[i].domains);
 		strlist_clear(&c->jobs[i].exclude_domains);
 		strlist_clear(&c->jobs[i].exclude_disks);

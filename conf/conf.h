@@ -64,6 +64,8 @@ struct conf_job {
 	uint64_t retry_delay;		/* seconds before the first retry; doubles */
 	char *on_success;		/* shell command, or NULL */
 	char *on_failure;
+	char *pre_backup;		/* before each domain's snapshot, or NULL */
+	char *post_backup;		/* after each domain's commit, or NULL */
 	uint64_t hook_timeout;		/* seconds a hook may run */
 	struct keep_policy keep;	/* applied to the job's domains after each run */
 };

@@ -36,7 +36,7 @@ daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
 		return;
 	}
 	if (pid == 0) {
-		char *argv[12];
+		char *argv[14];
 		int i;
 
 		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
@@ -48,6 +48,7 @@ daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
 		argv[i++] = "--job";
 		argv[i++] = (char *)t->job;
 		argv[i++] = "--json";
+		argv[i++] = "--daemon-child";
 		/* Options end here: a domain may be named "-x". */
 		argv[i++] = "--";
 		argv[i++] = (char *)t->domain;

@@ -260,3 +260,46 @@ test_daemon_keeps_and_prunes() {
 	expect_rc 0 "$VV" -c "$DC" verify --deep
 	expect_in "0 problems"
 }
+
+# A manual or timer run leaves the same record as a daemon run: status,
+# metrics, the job's hooks; pre_backup/post_backup around each domain.
+test_daemon_manual_runs_recorded_with_hooks() {
+	local log=$BED_DIR/ops-hooks.log
+	off_domain ops 2
+	daemon_conf ops '[job j]' 'domains = vvtest-ops' \
+		"pre_backup = echo pre \$VIRTVAULT_JOB \$VIRTVAULT_DOMAIN \$VIRTVAULT_PHASE >>$log" \
+		"post_backup = echo post \$VIRTVAULT_DOMAIN \$VIRTVAULT_PHASE >>$log" \
+		"on_success = echo ok \$VIRTVAULT_RESULT \$VIRTVAULT_SNAPSHOT >>$log" \
+		'[job broken]' 'domains = vvtest-ops' 'pre_backup = exit 3' \
+		"on_failure = echo failed \$VIRTVAULT_RESULT \$VIRTVAULT_ERROR >>$log"
+	expect_rc 0 "$VV" -c "$DC" backup --job j
+	expect_rc 0 cat "$log"
+	expect_in "pre j vvtest-ops pre"
+	expect_in "post vvtest-ops post"
+	expect_in "ok success "
+	expect_rc 0 "$VV" -c "$DC" status --json
+	python3 - "$OUT" <<'PY' || fail "status after a manual run: $OUT"
+import json, sys
+d = {x["domain"]: x for x in json.loads(sys.argv[1])["domains"]}["vvtest-ops"]
+assert d["result"] == "success" and d["job"] == "j" and len(d["snapshot"]) == 16, d
+PY
+	expect_rc 0 cat "$BED_DIR/ops.prom"
+	expect_in 'virtvault_last_success_timestamp_seconds{domain="vvtest-ops",job="j"}'
+	# Without a job: recorded as "manual".
+	expect_rc 0 "$VV" -c "$DC" backup vvtest-ops
+	expect_rc 0 "$VV" -c "$DC" status
+	expect_in "manual"
+	# A failing pre_backup: the domain is not backed up, nothing touched.
+	expect_rc 1 "$VV" -c "$DC" backup --job broken
+	expect_in "the pre_backup hook failed (exit 3)"
+	expect_in "nothing touched"
+	expect_rc 0 cat "$log"
+	expect_in "failed failure "
+	expect_rc 0 "$VV" -c "$DC" status --json
+	python3 - "$OUT" <<'PY' || fail "status after a failed pre_backup: $OUT"
+import json, sys
+d = {x["domain"]: x for x in json.loads(sys.argv[1])["domains"]}["vvtest-ops"]
+assert d["result"] == "failure" and "pre_backup" in d["error"], d
+PY
+	expect_rc 0 "$VV" -c "$DC" check-chain vvtest-ops
+}
