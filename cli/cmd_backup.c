@@ -154,14 +154,7 @@ record_run(const struct conf *c, const struct conf_job *job, const char *dom, ti
 	}
 	state_run_write(c->state_dir, &r);
 	if (job->name != NULL && (ok ? job->on_success : job->on_failure) != NULL) {
-		char *vars[6] = {
-			xasprintf("VIRTVAULT_JOB=%s", r.job),
-			xasprintf("VIRTVAULT_DOMAIN=%s", r.domain),
-			xasprintf("VIRTVAULT_RESULT=%s", ok ? "success" : "failure"),
-			xasprintf("VIRTVAULT_SNAPSHOT=%s", r.snapshot),
-			xasprintf("VIRTVAULT_ERROR=%s", r.error),
-			NULL,
-		};
+		char **vars = state_run_hook_vars(&r);
 		const char *hook = ok ? job->on_success : job->on_failure;
 		int st = 0, rc = run_shell(hook, (const char *const *)vars,
 		    job->hook_timeout ? (unsigned)job->hook_timeout : 60, &st);
@@ -170,8 +163,7 @@ record_run(const struct conf *c, const struct conf_job *job, const char *dom, ti
 			log_error("job %s, domain %s: the %s hook failed (%s %d)", r.job, r.domain,
 			    ok ? "on_success" : "on_failure", rc == 1 ? "timed out after" : "exit",
 			    rc == 1 ? (int)job->hook_timeout : st);
-		for (int i = 0; i < 5; i++)
-			free(vars[i]);
+		run_env_free(vars);
 	}
 }
 

@@ -529,6 +529,23 @@ print_source(enum conf_source s, const char *env, FILE *out)
 		fprintf(out, "  ; from %s", env);
 }
 
+/* A size as the configuration spells it: the largest unit that divides it (64M, 512K, 1000). */
+static void
+print_size(uint64_t n, FILE *out)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (n != 0 && u < 3 && n % 1024 == 0) {
+		n /= 1024;
+		u++;
+	}
+	if (u < 0)
+		fprintf(out, "%llu", (unsigned long long)n);
+	else
+		fprintf(out, "%llu%c", (unsigned long long)n, units[u]);
+}
+
 static void
 print_list(const struct strlist *l, FILE *out)
 {
@@ -588,7 +605,7 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 		fprintf(out, "%u", *(const unsigned *)(const void *)slot);
 		break;
 	case CONF_T_SIZE:
-		fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)(const void *)slot);
+		print_size(*(const uint64_t *)(const void *)slot, out);
 		break;
 	case CONF_T_CIPHER:
 		fprintf(out, "%s", conf_cipher_name(c->encryption));
@@ -599,15 +616,9 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 		else
 			fprintf(out, "zstd:%d", c->zstd_level);
 		break;
-	case CONF_T_CHUNK_SIZE: {
-		uint64_t n = c->chunk_size;
-
-		if (n % (1024 * 1024) == 0)
-			fprintf(out, "%lluM", (unsigned long long)(n >> 20));
-		else
-			fprintf(out, "%lluK", (unsigned long long)(n >> 10));
+	case CONF_T_CHUNK_SIZE:
+		print_size(c->chunk_size, out);
 		break;
-	}
 	case CONF_T_LIST:
 		print_list((const struct strlist *)(const void *)slot, out);
 		break;

@@ -147,14 +147,7 @@ run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_
 		dup2(nul, 0);
 		/* Only the documented variables: no password or key of ours. */
 		{
-			char *vars[6] = {
-				xasprintf("VIRTVAULT_JOB=%s", r->job),
-				xasprintf("VIRTVAULT_DOMAIN=%s", r->domain),
-				xasprintf("VIRTVAULT_RESULT=%s", r->ok ? "success" : "failure"),
-				xasprintf("VIRTVAULT_SNAPSHOT=%s", r->snapshot),
-				xasprintf("VIRTVAULT_ERROR=%s", r->error),
-				NULL,
-			};
+			char **vars = state_run_hook_vars(r);
 			char **env = run_child_env((const char *const *)vars);
 
 			setpgid(0, 0);

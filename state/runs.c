@@ -209,3 +209,16 @@ state_write_metrics(const char *state_dir, const char *path)
 	strlist_clear(&names);
 	return ret;
 }
+
+char **
+state_run_hook_vars(const struct run_record *r)
+{
+	char **v = xcalloc(6, sizeof(*v));
+
+	v[0] = xasprintf("VIRTVAULT_JOB=%s", r->job);
+	v[1] = xasprintf("VIRTVAULT_DOMAIN=%s", r->domain);
+	v[2] = xasprintf("VIRTVAULT_RESULT=%s", r->ok ? "success" : "failure");
+	v[3] = xasprintf("VIRTVAULT_SNAPSHOT=%s", r->snapshot);
+	v[4] = xasprintf("VIRTVAULT_ERROR=%s", r->error);
+	return v;
+}

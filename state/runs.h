@@ -42,6 +42,13 @@ int state_job_set_last_fire(const char *state_dir, const char *job, time_t t);
 int state_run_read(const char *state_dir, const char *domain, struct run_record *r);
 /* state_run_write: persist R atomically. Returns 0 or -1 (logged). */
 int state_run_write(const char *state_dir, const struct run_record *r);
+/*
+ * state_run_hook_vars: the documented environment of an on_success or
+ * on_failure hook for run R ("VIRTVAULT_JOB=...", DOMAIN, RESULT,
+ * SNAPSHOT, ERROR), a new NULL-terminated array; free with run_env_free.
+ */
+char **state_run_hook_vars(const struct run_record *r);
+
 /* state_run_list: the domains with a run record, appended to NAMES. */
 void state_run_list(const char *state_dir, struct strlist *names);
 

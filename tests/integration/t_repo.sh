@@ -303,6 +303,12 @@ test_repo_rough_edges_new_user() {
 	expect_rc 1 "$VV" -c "$RC" restore vm@latest --to "$d/x" --disk vdz
 	expect_in "has no file or disk named 'vdz'; it has: a.raw, b.raw"
 	expect_not_in "partial"
+	# A malformed snapshot name is a usage error; sizes print in one style.
+	expect_rc 2 "$VV" -c "$RC" show 'zz!'
+	expect_in "'zz!' is not a snapshot"
+	expect_rc 0 "$VV" -c "$RC" config check
+	expect_in "multipart_threshold = 64M"
+	expect_in "chunk_size = 1M"
 	# A typo in the command; global options after it.
 	expect_rc 2 "$VV" -c "$RC" backpu
 	expect_in "unknown command 'backpu' (did you mean 'backup'?"
