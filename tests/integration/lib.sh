@@ -71,3 +71,16 @@ guest_exec() {
 	done
 	fail "guest-exec of '$cmd' in $dom did not finish"
 }
+
+# kill9_at PHASE CONF STATE DOM: a backup of DOM (configuration CONF, whose
+# state folder is STATE) stopped at PHASE by the fault build, then killed
+# with SIGKILL there.
+kill9_at() {
+	local ph=$1 conf=$2 state=$3 dom=$4 pid log=$BED_DIR/kill9-$4.log
+	VIRTVAULT_TEST_STALL=$ph "$VV_FAULTS" -q -c "$conf" backup "$dom" >"$log" 2>&1 &
+	pid=$!
+	wait_for 60 test -f "$state/stall.$dom" || { kill -9 $pid; cat "$log"; return 1; }
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	rm -f "$state/stall.$dom"
+}

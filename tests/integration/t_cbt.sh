@@ -228,17 +228,12 @@ test_cbt_every_full_read_cause() {
 }
 
 test_cbt_killed_run_and_repair() {
-	local pid n
+	local n
 	cbt_up || return 1
 	cbt_conf killed
 	expect_rc 0 "$VV" -q -c "$CC" backup "$CDOM"
 	cbt_mutate
-	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$CC" backup "$CDOM" >"$BED_DIR/cbt-stall.log" 2>&1 &
-	pid=$!
-	wait_for 60 test -f "$CS/stall.$CDOM" || { kill -9 $pid; cat "$BED_DIR/cbt-stall.log"; return 1; }
-	kill -9 $pid
-	wait $pid 2>/dev/null
-	rm -f "$CS/stall.$CDOM"
+	kill9_at copy "$CC" "$CS" "$CDOM" || return 1
 	expect_rc 0 "$VV" -c "$CC" repair "$CDOM"
 	n=$(cbt_ours | grep -c .)
 	[ "$n" = 2 ] || fail "the killed run's checkpoint is not there: $(cbt_ours)"

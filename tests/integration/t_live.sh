@@ -82,16 +82,11 @@ PY
 }
 
 test_live_kill9_in_each_phase_then_repair() {
-	local ph pid n0
+	local ph n0
 	live_conf
 	for ph in copy copy-mid commit cleanup; do
 		n0=$(record_count)
-		VIRTVAULT_TEST_STALL=$ph "$VV_FAULTS" -q -c "$LC" backup "$DOM" >"$BED_DIR/stall.log" 2>&1 &
-		pid=$!
-		wait_for 60 test -f "$BED_DIR/state/stall.$DOM" || { kill -9 $pid; cat "$BED_DIR/stall.log"; return 1; }
-		kill -9 $pid
-		wait $pid 2>/dev/null
-		rm -f "$BED_DIR/state/stall.$DOM"
+		kill9_at "$ph" "$LC" "$BED_DIR/state" "$DOM" || return 1
 		expect_rc 1 "$VV" -c "$LC" check-chain "$DOM"
 		expect_in "needs repair: a backup was interrupted in phase"
 		expect_rc 0 "$VV" -c "$LC" repair "$DOM"
@@ -308,13 +303,7 @@ test_live_transient_domain() {
 
 # kill9_during_copy DOM: a backup of DOM killed -9 while it copies.
 kill9_during_copy() {
-	local pid
-	VIRTVAULT_TEST_STALL=copy "$VV_FAULTS" -q -c "$LC" backup "$1" >"$BED_DIR/kill9.log" 2>&1 &
-	pid=$!
-	wait_for 60 test -f "$BED_DIR/state/stall.$1" || { kill -9 $pid; cat "$BED_DIR/kill9.log"; return 1; }
-	kill -9 $pid
-	wait $pid 2>/dev/null
-	rm -f "$BED_DIR/state/stall.$1"
+	kill9_at copy "$LC" "$BED_DIR/state" "$1"
 }
 
 # A domain whose disks live in a folder named with ', ", & and a space:
