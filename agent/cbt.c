@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/domxml.h"
+#include "agent/overlay.h"
 #include "agent/qimg.h"
 #include "common/crypto.h"
 #include "common/log.h"
@@ -22,9 +23,7 @@
 #define CBT_PREFIX "virtvault-"
 
 void
-cbt_run_init(struct cbt_run *run, struct repo *r, const char *dom, const char *name,
-    const char *stamp, const char *const *targets, const char *const *paths,
-    const bool *qcow2, size_t n)
+cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const struct journal *j)
 {
 	uint8_t h[CRYPTO_HASH_LEN];
 	char hex[2 * CRYPTO_HASH_LEN + 1];
@@ -36,23 +35,25 @@ cbt_run_init(struct cbt_run *run, struct repo *r, const char *dom, const char *n
 	crypto_sha256(flow, strlen(flow), h);
 	crypto_hex(h, 4, hex);
 	free(flow);
-	run->dom = dom;
-	run->name = name;
+	run->dom = j->domain;
 	run->prefix = xasprintf(CBT_PREFIX "%s-", hex);
 	run->flow = xasprintf("%s-%s", hex, name);
-	run->disks = xcalloc(n + 1, sizeof(*run->disks));
-	run->ndisks = n;
-	for (size_t i = 0; i < n; i++) {
-		run->disks[i].target = xstrdup(targets[i]);
-		run->disks[i].path = xstrdup(paths[i]);
-		run->disks[i].qcow2 = qcow2[i];
+	run->disks = xcalloc(j->ndisks + 1, sizeof(*run->disks));
+	run->ndisks = j->ndisks;
+	for (size_t i = 0; i < j->ndisks; i++) {
+		run->disks[i].target = xstrdup(j->disks[i].target);
+		run->disks[i].path = xstrdup(j->disks[i].chain.v[0]);
+		run->disks[i].qcow2 = strcmp(j->disks[i].format, "qcow2") == 0;
 	}
 	snprintf(run->why_none, sizeof(run->why_none), "no checkpoint was taken");
 	/* Random too: two runs of one process in one second differ. */
 	if (crypto_random(h, 4) < 0)
 		memset(h, 0, 4);
 	crypto_hex(h, 4, hex);
-	run->planned = xasprintf("%s%s-%s", run->prefix, stamp, hex);
+	/* The journal's snapshot stamp: the overlays and the checkpoint of a
+	 * run carry the same one. */
+	run->planned = xasprintf("%s%s-%s", run->prefix,
+	    j->snapshot + strlen(OVERLAY_SNAPSHOT_PREFIX), hex);
 }
 
 void
@@ -81,8 +82,6 @@ cbt_checkpoint(struct hv *hv, struct cbt_run *run, const struct domxml_domain *d
 	xml = domxml_checkpoint_request(run->planned, targets, bitmap, d->ndisks);
 	if (hv_checkpoint_create(hv, run->dom, xml, err, sizeof(err)) == 0) {
 		run->checkpoint = xstrdup(run->planned);
-		for (size_t k = 0; k < run->ndisks; k++)
-			run->disks[k].checkpointed = run->disks[k].qcow2;
 		log_debug("domain %s: checkpoint %s created", run->dom, run->checkpoint);
 	} else {
 		snprintf(run->why_none, sizeof(run->why_none), "the checkpoint could not be created: %s",
@@ -407,7 +406,7 @@ cbt_plan_disks(struct hv *hv, struct repo *r, const struct conf *c, struct cbt_r
 			snprintf(k->reason, sizeof(k->reason), "a raw image has no persistent bitmap");
 			continue;
 		}
-		if (!k->checkpointed) {
+		if (run->checkpoint == NULL) {
 			snprintf(k->reason, sizeof(k->reason), "%s", run->why_none);
 			continue;
 		}
@@ -456,33 +455,32 @@ cbt_finish(struct hv *hv, const struct conf *c, struct cbt_run *run, const char 
 
 	if (run->checkpoint == NULL)
 		return;
-	for (size_t i = 0; i < run->ndisks; i++) {
-		struct cbt_disk *k = &run->disks[i];
-		struct cbt_ref ref = { 0 };
-		size_t len = 0;
-
-		if (!k->mapped)
-			continue;
-		ref.snapshot = (char *)key;
-		ref.checkpoint = run->checkpoint;
-		ref.path = k->path;
-		ref.dev = k->dev;
-		ref.ino = k->ino;
-		ref.runs = k->runs;
-		ref.map = cbt_map_encode(&k->map, &len);
-		ref.maplen = len;
-		if (cbt_ref_write(c->state_dir, run->dom, run->flow, k->target, &ref) < 0)
-			log_warn("domain %s, disk %s: its changed-block tracking reference cannot be saved",
-			    run->dom, k->target);
-		free(ref.map);
-	}
 	/* Older checkpoints of these backups go, but for those a disk's
 	 * reference still names (its new one could not be made). */
 	strlist_add(&keep, run->checkpoint);
 	for (size_t i = 0; i < run->ndisks; i++) {
+		struct cbt_disk *k = &run->disks[i];
 		struct cbt_ref ref = { 0 };
+		size_t len = 0;
+		int rc = -1;
 
-		if (cbt_ref_read(c->state_dir, run->dom, run->flow, run->disks[i].target, &ref) == 0 &&
+		if (k->mapped) {
+			ref.snapshot = (char *)key;
+			ref.checkpoint = run->checkpoint;
+			ref.path = k->path;
+			ref.dev = k->dev;
+			ref.ino = k->ino;
+			ref.runs = k->runs;
+			ref.map = cbt_map_encode(&k->map, &len);
+			ref.maplen = len;
+			rc = cbt_ref_write(c->state_dir, run->dom, run->flow, k->target, &ref);
+			if (rc < 0)
+				log_warn("domain %s, disk %s: its changed-block tracking reference cannot be saved",
+				    run->dom, k->target);
+			free(ref.map);
+			memset(&ref, 0, sizeof(ref));
+		}
+		if (rc < 0 && cbt_ref_read(c->state_dir, run->dom, run->flow, k->target, &ref) == 0 &&
 		    !strlist_contains(&keep, ref.checkpoint))
 			strlist_add(&keep, ref.checkpoint);
 		cbt_ref_clear(&ref);

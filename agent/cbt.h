@@ -21,14 +21,13 @@
 #include "repo/backup.h"
 #include "repo/index.h"
 #include "repo/repo.h"
+#include "state/journal.h"
 
 /* The plan of one disk's top image in one run. */
 struct cbt_disk {
 	char *target;
 	char *path;
-	bool qcow2;
-	/* In: the checkpoint of this run holds a bitmap for this disk. */
-	bool checkpointed;
+	bool qcow2;		/* this run's checkpoint, if taken, holds a bitmap here */
 	/* Out: the plan for the copy. */
 	struct backup_reuse reuse;
 	struct index ref;
@@ -45,7 +44,6 @@ struct cbt_disk {
 /* What one run does, for every disk it backs up. */
 struct cbt_run {
 	const char *dom;
-	const char *name;	/* the backups' name */
 	char *prefix;		/* "virtvault-XXXXXXXX-": checkpoints of these backups */
 	char *flow;		/* "XXXXXXXX-NAME": their references in the state folder */
 	char *planned;		/* this run's checkpoint name */
@@ -58,12 +56,10 @@ struct cbt_run {
 };
 
 /*
- * cbt_run_init: prepare RUN for domain DOM, backups NAME in R, run STAMP:
- * one disk per TARGETS[i] (top image PATHS[i], qcow2 when QCOW2[i]).
+ * cbt_run_init: prepare RUN for the backups NAME in R of the run journal J
+ * plans (its domain, disks and snapshot stamp).
  */
-void cbt_run_init(struct cbt_run *run, struct repo *r, const char *dom, const char *name,
-    const char *stamp, const char *const *targets, const char *const *paths,
-    const bool *qcow2, size_t n);
+void cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const struct journal *j);
 
 /*
  * cbt_checkpoint: before the snapshot of running domain DOM (described by

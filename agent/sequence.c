@@ -211,29 +211,6 @@ copy_disks(struct backup *b, const struct conf *c, const char *dom,
 	return 0;
 }
 
-/* The changed-block tracking of this run: one entry per journaled disk. */
-static void
-cbt_init(struct cbt_run *run, struct repo *r, const struct conf *c, const char *dom,
-    const struct seq_opts *o, const struct journal *j)
-{
-	const char **targets = xcalloc(j->ndisks + 1, sizeof(*targets));
-	const char **paths = xcalloc(j->ndisks + 1, sizeof(*paths));
-	bool *qcow2 = xcalloc(j->ndisks + 1, sizeof(*qcow2));
-
-	for (size_t i = 0; i < j->ndisks; i++) {
-		targets[i] = j->disks[i].target;
-		paths[i] = j->disks[i].chain.v[0];
-		qcow2[i] = strcmp(j->disks[i].format, "qcow2") == 0;
-	}
-	cbt_run_init(run, r, dom, o->name ? o->name : dom,
-	    j->snapshot + strlen(OVERLAY_SNAPSHOT_PREFIX), targets, paths, qcow2, j->ndisks);
-	run->off = o->no_cbt || !c->cbt;
-	run->check = o->check_cbt;
-	free(targets);
-	free(paths);
-	free(qcow2);
-}
-
 /* Journal the plan: the disks, their chains, the overlays to create. */
 static struct journal *
 plan(const struct conf *c, const struct domxml_domain *d, const bool *sel, bool running)
@@ -454,7 +431,10 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	j = plan(c, d, sel, state != HV_STATE_SHUTOFF);
 	if (journal_write(c->state_dir, j) < 0)
 		goto out;
-	cbt_init(&cbt, r, c, dom, o, j);
+	/* The changed-block tracking of this run: one entry per journaled disk. */
+	cbt_run_init(&cbt, r, o->name ? o->name : dom, j);
+	cbt.off = o->no_cbt || !c->cbt;
+	cbt.check = o->check_cbt;
 	res->seconds_describe = clock_mono() - t;
 
 	b = backup_new(r, o->name ? o->name : dom);

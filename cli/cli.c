@@ -18,7 +18,6 @@
 #include "common/cron.h"
 #include "common/log.h"
 #include "repo/forget.h"
-#include "repo/layout.h"
 #include "repo/manifest.h"
 
 /* The one flag a signal handler may set. */
@@ -307,30 +306,4 @@ out:
 	explicit_bzero(a, sizeof(a));
 	explicit_bzero(b, sizeof(b));
 	return pw;
-}
-
-bool
-cli_selector_valid(const char *ref)
-{
-	size_t n = strlen(ref);
-	const char *at = strstr(ref, "@latest"), *slash;
-	bool ok;
-	char *name;
-
-	if (n >= 4 && n <= 16 && strspn(ref, "0123456789abcdef") == n)
-		return true;
-	if (at == NULL || at[7] != '\0' || at == ref)
-		return false;
-	name = xstrndup(ref, (size_t)(at - ref));
-	slash = strchr(name, '/');
-	if (slash != NULL) {
-		char *host = xstrndup(name, (size_t)(slash - name));
-
-		ok = layout_name_valid(host) && layout_name_valid(slash + 1);
-		free(host);
-	} else {
-		ok = layout_name_valid(name);
-	}
-	free(name);
-	return ok;
 }

@@ -125,10 +125,4 @@ struct forget_plan;
 size_t cli_forget_apply(struct repo *r, struct forget_plan *plan, bool dry_run,
     struct json_object *arr);
 
-/*
- * cli_selector_valid: whether REF can name a snapshot at all: 4 to 16
- * lower-case hex digits, or [HOST/]NAME@latest with valid names.
- */
-bool cli_selector_valid(const char *ref);
-
 #endif

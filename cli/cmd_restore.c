@@ -64,12 +64,7 @@ check_request(const struct manifest *m, const struct strlist *only, const char *
 	struct stat st;
 
 	for (size_t i = 0; i < only->n; i++) {
-		bool hit = false;
-
-		for (size_t k = 0; k < m->nfiles; k++)
-			hit |= strcmp(m->files[k].name, only->v[i]) == 0 ||
-			    (m->files[k].disk && strcmp(m->files[k].disk, only->v[i]) == 0);
-		if (!hit) {
+		if (!restore_has(m, only->v[i])) {
 			char *names = xstrdup("");
 
 			for (size_t k = 0; k < m->nfiles; k++) {

@@ -26,7 +26,7 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (!cli_selector_valid(argv[optind])) {
+	if (!manifest_selector_valid(argv[optind])) {
 		log_error("'%s' is not a snapshot: give an ID (4 to 16 hex digits) or [HOST/]NAME@latest",
 		    argv[optind]);
 		return CLI_EXIT_USAGE;

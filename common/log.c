@@ -56,6 +56,10 @@ log_msg(enum log_level level, const char *fmt, ...)
 	char line[4096];
 	va_list ap;
 
+	/* Errors are kept even when not shown; nothing else is formatted
+	 * unless it is shown. */
+	if (level > sink.level && level != LOG_LVL_ERROR)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);

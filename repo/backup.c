@@ -154,6 +154,9 @@ all_zero(const uint8_t *p, size_t n)
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
+/* The ID of an all-zero chunk (never stored). */
+static const uint8_t zero_id[CRYPTO_HASH_LEN];
+
 /* Give slot SN back to the reader. Lock held. */
 static void
 release_slot(struct pipe *p, size_t sn)
@@ -342,8 +345,6 @@ read_file(struct pipe *p, int fd, uint64_t size)
 		}
 		if (nodata || (off_t)(off + len) <= data) {
 			/* A hole: zeros, never read. */
-			static const uint8_t zero_id[CRYPTO_HASH_LEN];
-
 			if (!reuse_check(p, i, zero_id))
 				goto failed;
 			p->st.chunks_zero++;
@@ -382,8 +383,6 @@ read_file(struct pipe *p, int fd, uint64_t size)
 		s->index = i;
 		pthread_mutex_lock(&p->lock);
 		if (all_zero(s->data, len)) {
-			static const uint8_t zero_id[CRYPTO_HASH_LEN];
-
 			/* Written zeros: never stored. */
 			release_slot(p, sn);
 			pthread_mutex_unlock(&p->lock);

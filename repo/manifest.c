@@ -312,7 +312,7 @@ manifest_load(struct repo *r, const char *key, struct manifest **out)
 	*out = manifest_from_json((const char *)text, key, err, sizeof(err));
 	free(text);
 	if (*out == NULL) {
-		log_error("repository %s: manifest %s: %s", repo_url(r), key, err);
+		log_error("repository %s: manifest %s is invalid: %s", repo_url(r), key, err);
 		return -1;
 	}
 	return 0;
@@ -335,21 +335,9 @@ manifest_load_all(struct repo *r, const char *host, const char *name,
 	free(prefix);
 	l = xcalloc(keys.n + 1, sizeof(*l));
 	for (size_t i = 0; i < keys.n; i++) {
-		uint8_t *text = NULL;
-		size_t len = 0;
-		char err[160];
 		struct manifest *m;
 
-		if (repo_get_object(r, CODEC_KIND_MANIFEST, keys.v[i], &text, &len,
-		    REPO_MAX_META) != 0) {
-			(*bad)++;
-			continue;
-		}
-		m = manifest_from_json((const char *)text, keys.v[i], err, sizeof(err));
-		free(text);
-		if (m == NULL) {
-			log_error("repository %s: manifest %s is invalid: %s", repo_url(r),
-			    keys.v[i], err);
+		if (manifest_load(r, keys.v[i], &m) != 0) {
 			(*bad)++;
 			continue;
 		}
@@ -405,6 +393,40 @@ resolve_latest(struct manifest *const *l, size_t n, const char *ref, size_t refl
 	return -1;
 }
 
+/* Whether REF is a snapshot ID or a prefix of one: 4 to 16 hex digits. */
+static bool
+is_id_prefix(const char *ref)
+{
+	size_t rl = strlen(ref);
+
+	return rl >= 4 && rl <= 16 && strspn(ref, "0123456789abcdef") == rl;
+}
+
+bool
+manifest_selector_valid(const char *ref)
+{
+	const char *at = strstr(ref, "@latest"), *slash;
+	bool ok;
+	char *name;
+
+	if (is_id_prefix(ref))
+		return true;
+	if (at == NULL || at[7] != '\0' || at == ref)
+		return false;
+	name = xstrndup(ref, (size_t)(at - ref));
+	slash = strchr(name, '/');
+	if (slash != NULL) {
+		char *host = xstrndup(name, (size_t)(slash - name));
+
+		ok = layout_name_valid(host) && layout_name_valid(slash + 1);
+		free(host);
+	} else {
+		ok = layout_name_valid(name);
+	}
+	free(name);
+	return ok;
+}
+
 long
 manifest_resolve(struct manifest *const *l, size_t n, const char *ref, const char *here,
     char *err, size_t errlen)
@@ -420,7 +442,7 @@ manifest_resolve(struct manifest *const *l, size_t n, const char *ref, const cha
 		}
 		return resolve_latest(l, n, ref, (size_t)(at - ref), here, err, errlen);
 	}
-	if (rl < 4 || rl > 16 || strspn(ref, "0123456789abcdef") != rl) {
+	if (!is_id_prefix(ref)) {
 		snprintf(err, errlen, "'%s' is neither a snapshot ID (4 to 16 hex digits) nor [HOST/]NAME@latest", ref);
 		return -1;
 	}

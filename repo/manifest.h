@@ -116,6 +116,13 @@ void manifest_list_free(struct manifest **l, size_t n);
 long manifest_resolve(struct manifest *const *l, size_t n, const char *ref,
     const char *here, char *err, size_t errlen);
 
+/*
+ * manifest_selector_valid: whether REF can name a snapshot at all (the
+ * grammar manifest_resolve reads): 4 to 16 lower-case hex digits, or
+ * [HOST/]NAME@latest with valid names.
+ */
+bool manifest_selector_valid(const char *ref);
+
 /* manifest_print: a readable view of M. */
 void manifest_print(const struct manifest *m, FILE *out);
 

@@ -63,20 +63,11 @@ mark_index(struct repo *r, struct mark *mk, const char *key, const struct manife
 static int
 mark_manifest(struct repo *r, struct mark *mk, const char *key)
 {
-	uint8_t *text = NULL;
-	size_t len = 0;
 	struct manifest *m;
-	char err[160];
 	int rc = 0;
 
-	if (repo_get_object(r, CODEC_KIND_MANIFEST, key, &text, &len, REPO_MAX_META) != 0)
+	if (manifest_load(r, key, &m) != 0)
 		return -1;
-	m = manifest_from_json((const char *)text, key, err, sizeof(err));
-	free(text);
-	if (m == NULL) {
-		log_error("repository %s: manifest %s is invalid: %s", repo_url(r), key, err);
-		return -1;
-	}
 	for (size_t i = 0; i < m->nfiles && rc == 0; i++)
 		rc = mark_index(r, mk, m->files[i].index, m);
 	manifest_free(m);

@@ -151,6 +151,16 @@ hasher(void *arg)
 }
 
 bool
+restore_has(const struct manifest *m, const char *name)
+{
+	for (size_t k = 0; k < m->nfiles; k++)
+		if (strcmp(m->files[k].name, name) == 0 ||
+		    (m->files[k].disk && strcmp(m->files[k].disk, name) == 0))
+			return true;
+	return false;
+}
+
+bool
 restore_selected(const struct manifest_file *f, const struct strlist *only)
 {
 	if (only == NULL || only->n == 0)
@@ -283,12 +293,7 @@ restore_files(struct repo *r, const struct manifest *m, const char *dir,
 	int ret = -1, dfd = -1;
 
 	for (size_t i = 0; only && i < only->n; i++) {
-		bool hit = false;
-
-		for (size_t k = 0; k < m->nfiles; k++)
-			hit |= strcmp(m->files[k].name, only->v[i]) == 0 ||
-			    (m->files[k].disk && strcmp(m->files[k].disk, only->v[i]) == 0);
-		if (!hit) {
+		if (!restore_has(m, only->v[i])) {
 			log_error("snapshot %s has no file or disk named '%s'", m->id, only->v[i]);
 			free(fds);
 			return -1;

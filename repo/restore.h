@@ -28,6 +28,9 @@ int restore_files(struct repo *r, const struct manifest *m, const char *dir,
     const struct strlist *only, bool force, char (*sha)[65],
     const volatile sig_atomic_t *cancel, struct progress *progress);
 
+/* restore_has: whether M has a file or a disk target named NAME. */
+bool restore_has(const struct manifest *m, const char *name);
+
 /* restore_selected: whether file F is among ONLY (names or disk targets; all when empty). */
 bool restore_selected(const struct manifest_file *f, const struct strlist *only);
 
