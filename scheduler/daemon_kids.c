@@ -250,6 +250,7 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 	parse_summary(k, &r);
 	if (!ok)
 		snprintf(r.error, sizeof(r.error), "%s", k->lasterr[0] ? k->lasterr :
+		    d->stopping ? "interrupted: the daemon was stopped during the run (its disks were put back; nothing published)" :
 		    "the backup failed (see the log)");
 	state_run_write(d->c->state_dir, &r);
 	state_running_clear(d->c->state_dir, k->t.domain);

@@ -59,7 +59,9 @@ peak_runs() {
 test_daemon_runs_jobs_on_schedule_status_metrics_hooks() {
 	local log=$BED_DIR/d1.log
 	off_domain dm1 2
-	daemon_conf d1 '[job often]' 'schedule = */2 * * * *' 'domains = vvtest-dm1' \
+	# Three runs (00:02, 00:04, 00:06), then none until the next day, twelve
+	# minutes away at this clock: the daemon is not stopped in a run.
+	daemon_conf d1 '[job often]' 'schedule = 2-6/2 0 * * *' 'domains = vvtest-dm1' \
 		"on_success = echo \"ok \$VIRTVAULT_JOB \$VIRTVAULT_DOMAIN \$VIRTVAULT_RESULT \$VIRTVAULT_SNAPSHOT\" >>$BED_DIR/d1-hooks.log" \
 		'[job manual]' 'domains = vvtest-none'
 	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564800 120"
@@ -67,8 +69,12 @@ test_daemon_runs_jobs_on_schedule_status_metrics_hooks() {
 	expect_in "job often: next run at 2026-11-25 00:02:00"
 	expect_in "job manual: no schedule"
 	# Two virtual minutes a second: a run each second or so.
-	wait_for 30 sh -c "[ \$('$VV' -c '$DC' list vvtest-dm1 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') -ge 3 ]"
+	wait_for 30 sh -c "[ \$(grep -c 'backed up: snapshot' '$log') -ge 3 ]"
+	wait_for 10 sh -c "[ \$(grep -c '^ok often' '$BED_DIR/d1-hooks.log') -ge 3 ]"
 	stop_daemon
+	expect_rc 0 "$VV" -c "$DC" list vvtest-dm1 --json
+	python3 -c 'import json,sys; assert len(json.loads(sys.argv[1])) == 3, sys.argv[1]' "$OUT" ||
+		fail "three snapshots expected: $OUT"
 	expect_rc 0 cat "$log"
 	expect_in "job often: vvtest-dm1 backed up: snapshot"
 	expect_in "daemon stopped"
@@ -149,6 +155,8 @@ test_daemon_sigterm_during_copy_leaves_chain_intact() {
 		fail "the second signal skipped the safe point"
 	expect_in "putting its disks back"
 	expect_in "daemon stopped"
+	expect_rc 0 "$VV" -c "$DC" status
+	expect_in "interrupted: the daemon was stopped during the run"
 	expect_rc 0 "$VV" -c "$DC" check-chain "$DOM"
 	"$VV" -c "$DC" disks "$DOM" >"$BED_DIR/d5-after"
 	cmp "$BED_DIR/d5-before" "$BED_DIR/d5-after" || fail "the chain changed"
