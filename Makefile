@@ -42,11 +42,11 @@ COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/f
              common/crypto.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
-             transport/store_s3.c transport/s3_request.c transport/s3_multipart.c
+             transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/keys.c repo/stats.c
-STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c
+STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/notify.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/sequence.c agent/repair.c agent/define.c

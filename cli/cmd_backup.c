@@ -16,6 +16,7 @@
 
 #include "agent/sequence.h"
 #include "common/run.h"
+#include "state/notify.h"
 #include "state/runs.h"
 #include "cli/cli.h"
 #include "common/log.h"
@@ -125,7 +126,7 @@ job_forget(struct repo *r, const struct conf_job *job, const struct strlist *don
  */
 static void
 record_run(const struct conf *c, const struct conf_job *job, const char *dom, time_t started,
-    bool ok, const struct seq_result *res)
+    bool ok, const struct seq_result *res, struct run_record *out)
 {
 	struct run_record prev, r;
 	time_t now = time(NULL);
@@ -165,6 +166,42 @@ record_run(const struct conf *c, const struct conf_job *job, const char *dom, ti
 			    rc == 1 ? (int)job->hook_timeout : st);
 		run_env_free(vars);
 	}
+	*out = r;
+}
+
+/*
+ * The run's message ([notify]), once every domain ended: RECS, or when the
+ * run failed before any domain started, one line per domain named (or for
+ * the job) with the error that stopped it.
+ */
+static void
+notify_run(const struct conf *c, const struct conf_job *job, const struct strlist *named,
+    const struct run_record *recs, size_t n, time_t started)
+{
+	const char *jn = job->name ? job->name : "manual";
+	struct run_record *early = NULL;
+
+	if (n == 0) {
+		char err[sizeof(early->error)];
+		size_t k = named->n ? named->n : 1;
+
+		log_last_error(err, sizeof(err), false);
+		early = xcalloc(k, sizeof(*early));
+		for (size_t i = 0; i < k; i++) {
+			struct run_record *r = &early[i];
+
+			snprintf(r->job, sizeof(r->job), "%s", jn);
+			snprintf(r->domain, sizeof(r->domain), "%s", named->n ? named->v[i] : "(every domain of the job)");
+			r->started = started;
+			r->finished = time(NULL);
+			snprintf(r->error, sizeof(r->error), "%s", err[0] ? err : "the run failed before any domain (see the log)");
+		}
+		recs = early;
+		n = k;
+	}
+	if (notify_due(c, recs, n))
+		notify_send(c, jn, recs, n);
+	free(early);
 }
 
 static int
@@ -178,7 +215,10 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 	struct strlist sel = { 0 }, done = { 0 };
 	struct backup_stats total;
 	json_object *arr = NULL;
-	size_t ok = 0, failed = 0;
+	struct run_record *recs = NULL;
+	size_t ok = 0, failed = 0, nrecs = 0;
+	time_t run_started = time(NULL);
+	bool ran = false;
 	int ret = CLI_EXIT_FAILURE;
 
 	memset(&none, 0, sizeof(none));
@@ -216,6 +256,8 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		ret = CLI_EXIT_OK;
 		goto out;
 	}
+	ran = true;
+	recs = xcalloc(sel.n, sizeof(*recs));
 	/* A name the repository cannot hold fails at once, before any work. */
 	for (size_t i = 0; i < sel.n; i++) {
 		if (!layout_name_valid(sel.v[i])) {
@@ -256,7 +298,7 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		rc = seq_backup_domain(hv, r, cli->conf, sel.v[i], &o, &res);
 		if (!(flags & BK_DAEMON_CHILD)) {
 			state_running_clear(cli->conf->state_dir, sel.v[i]);
-			record_run(cli->conf, job, sel.v[i], started, rc == 0, &res);
+			record_run(cli->conf, job, sel.v[i], started, rc == 0, &res, &recs[nrecs++]);
 		}
 
 		json_object_array_add(arr, result_json(sel.v[i], &res, rc == 0));
@@ -310,6 +352,10 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 	if (jobname != NULL && job_forget(r, job, &done, json) < 0 && ret == CLI_EXIT_OK)
 		ret = CLI_EXIT_PARTIAL;
 out:
+	/* The daemon sends its children's message itself, one per job run. */
+	if (!(flags & BK_DAEMON_CHILD) && !dry_run && (ran || ret != CLI_EXIT_OK) && job != NULL)
+		notify_run(cli->conf, job, doms, recs, nrecs, run_started);
+	free(recs);
 	json_object_put(arr);
 	strlist_clear(&sel);
 	strlist_clear(&done);
@@ -333,8 +379,11 @@ file_name_for(const struct manifest *m, const char *path, size_t pos)
 int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME [--quiesce require|try|off] [--no-cbt | --check-cbt] [--time ISO-8601] [--json] [--dry-run]\n"
-	    "       virtvault backup --image PATH... --name NAME [--time ISO-8601] [--json] [--dry-run]\n\n"
+	static const char use[] = "usage: virtvault backup DOMAIN... | --all | --job NAME\n"
+	    "                        [--quiesce require|try|off] [--no-cbt | --check-cbt]\n"
+	    "                        [--time ISO-8601] [--json] [--dry-run]\n"
+	    "       virtvault backup --image PATH... --name NAME [--time ISO-8601] [--json]\n"
+	    "                        [--dry-run]\n\n"
 	    "Backs up running, paused or shut-off domains live and consistently: one\n"
 	    "atomic external snapshot of all disks (quiesced per policy), the bases\n"
 	    "copied into the repository, the overlays committed back and pivoted,\n"

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -226,6 +227,110 @@ run_stop(pid_t pid, int grace_ms)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+}
+
+/* A file of its own, already unlinked, holding LEN bytes of DATA; -1 (errno). */
+static int
+anon_file(const char *data, size_t len)
+{
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = errno;
+
+			close(fd);
+			errno = w < 0 ? e : EIO;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+run_feed(char *const argv[], const char *input, size_t len, unsigned timeout, int *status,
+    char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	int in = anon_file(input, len), efd = anon_file("", 0), nul, rc, st, ret = -1;
+	pid_t pid;
+
+	err[0] = '\0';
+	nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (in < 0 || efd < 0 || nul < 0) {
+		snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
+	posix_spawn_file_actions_adddup2(&fa, nul, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	/* Its own process group, so that the timeout kills what it started too. */
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	{
+		char **env = run_child_env(NULL);
+
+		rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, env);
+		run_env_free(env);
+	}
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
+		goto out;
+	}
+	ret = 0;
+	for (unsigned long waited = 0;; waited += 50) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			snprintf(err, errlen, "cannot wait for %s: %s", argv[0], strerror(errno));
+			ret = -1;
+			goto out;
+		}
+		if (waited >= (unsigned long)timeout * 1000) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			ret = 1;
+			break;
+		}
+		usleep(50000);
+	}
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	{
+		ssize_t n = pread(efd, err, errlen - 1, 0);
+
+		err[n > 0 ? n : 0] = '\0';
+		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+			err[--n] = '\0';
+	}
+out:
+	if (in >= 0)
+		close(in);
+	if (efd >= 0)
+		close(efd);
+	if (nul >= 0)
+		close(nul);
+	return ret;
 }
 
 int

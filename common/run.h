@@ -61,6 +61,17 @@ int run_exited(pid_t pid);
 void run_stop(pid_t pid, int grace_ms);
 
 /*
+ * run_feed: run ARGV[0] (looked up in PATH) with the environment of
+ * run_child_env, INPUT (LEN bytes) on its standard input, its output
+ * discarded and the start of its standard error kept in ERR; it is killed
+ * after TIMEOUT seconds. Returns 0 with *STATUS (exit code, or 128 +
+ * signal), 1 when it was killed for the timeout, -1 when it could not be
+ * started (the reason in ERR).
+ */
+int run_feed(char *const argv[], const char *input, size_t len, unsigned timeout, int *status,
+    char *err, size_t errlen);
+
+/*
  * run_shell: run CMD with /bin/sh -c, in its own process group, with the
  * environment of run_child_env(VARS), standard input from /dev/null, and
  * wait for it at most TIMEOUT seconds (then it is killed, group and all).

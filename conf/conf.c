@@ -32,9 +32,9 @@ struct parse {
 	unsigned line;
 	int sec;			/* enum conf_section, SEC_NONE, SEC_UNKNOWN */
 	size_t job;			/* index in c->jobs when sec is a job */
-	unsigned seen[2][CONF_NKEYS];	/* line where [agent]/[repository] set a key */
+	unsigned seen[3][CONF_NKEYS];	/* line where [agent]/[repository]/[notify] set a key */
 	unsigned (*job_seen)[CONF_NKEYS];
-	unsigned sec_line[2];		/* line of the [agent]/[repository] header */
+	unsigned sec_line[3];		/* line of the [agent]/[repository]/[notify] header */
 	const char *secret_key;		/* a secret the file holds, or NULL */
 	unsigned secret_line;
 };
@@ -92,8 +92,9 @@ enter_section(struct parse *p, const char *s, size_t n)
 	while (nlen > 0 && isspace((unsigned char)name[nlen - 1]))
 		nlen--;
 
-	for (int sec = CONF_SEC_AGENT; sec <= CONF_SEC_REPOSITORY; sec++) {
-		const char *want = sec == CONF_SEC_AGENT ? "agent" : "repository";
+	for (int sec = CONF_SEC_AGENT; sec <= CONF_SEC_NOTIFY; sec++) {
+		const char *want = sec == CONF_SEC_AGENT ? "agent" :
+		    sec == CONF_SEC_REPOSITORY ? "repository" : "notify";
 
 		if (nlen == strlen(want) && strncmp(name, want, nlen) == 0) {
 			if (p->sec_line[sec] != 0)
@@ -144,7 +145,7 @@ enter_section(struct parse *p, const char *s, size_t n)
 		p->sec = CONF_SEC_JOB;
 		return;
 	}
-	PERR(p, "unknown section [%.*s] (expected [agent], [repository] or [job NAME])",
+	PERR(p, "unknown section [%.*s] (expected [agent], [repository], [notify] or [job NAME])",
 	    p->path, p->line, (int)(nlen > 64 ? 64 : nlen), name);
 	p->sec = SEC_UNKNOWN;
 }
@@ -302,7 +303,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 		PERR(p, "%s: %s", p->path, p->line, name, err);
 		return 1;
 	}
-	if (k->type == CONF_T_SECRET && p->secret_key == NULL) {
+	if ((k->type == CONF_T_SECRET || k->type == CONF_T_WEBHOOK) && p->secret_key == NULL) {
 		p->secret_key = k->name;
 		p->secret_line = p->line;
 	}
@@ -338,6 +339,9 @@ set_defaults(struct conf *c)
 	c->tls_verify = true;
 	c->upload_parallel = 8;
 	c->request_timeout = 60;
+	c->notify.timeout = 10;
+	c->notify.retries = 3;
+	c->notify.sendmail = xstrdup("/usr/sbin/sendmail");
 	c->multipart_threshold = 64ULL * 1024 * 1024;
 	c->lock_wait = 600;
 }
@@ -543,6 +547,10 @@ conf_free(struct conf *c)
 	free(c->libvirt_uri);
 	free(c->host);
 	free(c->prune_schedule);
+	free(c->notify.webhook_url);
+	strlist_clear(&c->notify.mail_to);
+	free(c->notify.ca_file);
+	free(c->notify.sendmail);
 	free(c->master_key_file);
 	free(c->state_dir);
 	free(c->overlay_dir);

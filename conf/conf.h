@@ -112,6 +112,17 @@ struct conf {
 	uint64_t lock_wait;		/* seconds to wait for a conflicting lock */
 	char *prune_schedule;		/* cron expression of the daemon's prune, or NULL */
 
+	/* [notify]: one message per run (state/notify.h) */
+	struct conf_notify {
+		char *webhook_url;	/* may hold a token: never logged whole */
+		struct strlist mail_to;
+		bool always;		/* on = always; else only runs with a failure */
+		uint64_t timeout;	/* seconds one delivery attempt may take */
+		int retries;		/* more attempts of a failed delivery */
+		char *ca_file;
+		char *sendmail;
+	} notify;
+
 	struct conf_job *jobs;
 	size_t njobs;
 

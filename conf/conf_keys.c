@@ -116,6 +116,20 @@ static const struct conf_key keys[] = {
 	  "when the daemon prunes the repository (cron); default: never" },
 	{ CONF_SEC_AGENT, "host", CONF_T_NAME, C(host),
 	  "the name this host's snapshots are grouped under; default: the host name" },
+	{ CONF_SEC_NOTIFY, "webhook_url", CONF_T_WEBHOOK, C(notify.webhook_url),
+	  "http(s) URL a JSON message of each run is POSTed to (Slack, Matrix, ntfy, Gotify...)" },
+	{ CONF_SEC_NOTIFY, "mail_to", CONF_T_MAIL_LIST, C(notify.mail_to),
+	  "addresses mailed the message of each run, through sendmail" },
+	{ CONF_SEC_NOTIFY, "on", CONF_T_NOTIFY_ON, C(notify.always),
+	  "failure: only runs in which a domain failed; always: every run" },
+	{ CONF_SEC_NOTIFY, "timeout", CONF_T_DURATION, C(notify.timeout),
+	  "how long one delivery attempt may take" },
+	{ CONF_SEC_NOTIFY, "retries", CONF_T_INT, C(notify.retries),
+	  "more attempts of a delivery that failed" },
+	{ CONF_SEC_NOTIFY, "ca_file", CONF_T_PATH, C(notify.ca_file),
+	  "CA certificates to verify the webhook's server with" },
+	{ CONF_SEC_NOTIFY, "sendmail", CONF_T_PATH, C(notify.sendmail),
+	  "the sendmail program mail goes through" },
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CONF_NKEYS, "CONF_NKEYS too small");
@@ -249,6 +263,7 @@ conf_section_name(int section)
 	switch (section) {
 	case CONF_SEC_AGENT: return "[agent]";
 	case CONF_SEC_REPOSITORY: return "[repository]";
+	case CONF_SEC_NOTIFY: return "[notify]";
 	default: return "[job]";
 	}
 }
@@ -315,6 +330,21 @@ check_http_url(const char *v, char *err, size_t errlen)
 		if (isspace((unsigned char)*p))
 			return fail(err, errlen, "contains white space", v);
 	return 0;
+}
+
+/* LOCAL@DOMAIN of printable ASCII, nothing a mail header would split on. */
+static bool
+valid_address(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strlen(s) > 254)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p <= ' ' || *p > '~' || strchr("<>()[]\\,;:\"", *p) != NULL)
+			return false;
+	return true;
 }
 
 static int
@@ -518,6 +548,33 @@ conf_keys_set(const struct conf_key *k, void *base, const char *v, char *err,
 		if (conf_quiesce_parse(v, (enum conf_quiesce *)(void *)slot) < 0)
 			return fail(err, errlen, "is not require, try or off", v);
 		return 0;
+	case CONF_T_WEBHOOK:
+		/* Never echoed: a webhook's path is often its token. */
+		if (check_http_url(v, err, errlen) < 0) {
+			snprintf(err, errlen, "is not an http:// or https:// URL with a host");
+			return -1;
+		}
+		return set_string((char **)slot, v);
+	case CONF_T_MAIL_LIST: {
+		struct strlist *l = (struct strlist *)(void *)slot;
+
+		strlist_clear(l);
+		if (strlist_split(l, v) == 0)
+			return fail(err, errlen, "must list at least one address", NULL);
+		for (size_t i = 0; i < l->n; i++)
+			if (!valid_address(l->v[i]))
+				return fail(err, errlen, "is not a mail address such as root@example.org",
+				    l->v[i]);
+		return 0;
+	}
+	case CONF_T_NOTIFY_ON:
+		if (strcmp(v, "failure") == 0)
+			*(bool *)(void *)slot = false;
+		else if (strcmp(v, "always") == 0)
+			*(bool *)(void *)slot = true;
+		else
+			return fail(err, errlen, "is not failure or always", v);
+		return 0;
 	}
 	return fail(err, errlen, "has an unknown type", NULL);
 }
@@ -533,17 +590,9 @@ print_source(enum conf_source s, const char *env, FILE *out)
 static void
 print_size(uint64_t n, FILE *out)
 {
-	static const char units[] = "KMGT";
-	int u = -1;
+	char buf[32];
 
-	while (n != 0 && u < 3 && n % 1024 == 0) {
-		n /= 1024;
-		u++;
-	}
-	if (u < 0)
-		fprintf(out, "%llu", (unsigned long long)n);
-	else
-		fprintf(out, "%llu%c", (unsigned long long)n, units[u]);
+	fputs(util_format_size_exact(n, buf, sizeof(buf)), out);
 }
 
 static void
@@ -624,6 +673,20 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 		break;
 	case CONF_T_QUIESCE:
 		fprintf(out, "%s", conf_quiesce_name(*(const enum conf_quiesce *)(const void *)slot));
+		break;
+	case CONF_T_WEBHOOK:
+		s = *(char *const *)(const void *)slot;
+		if (s != NULL) {
+			const char *host = strstr(s, "://") + 3;
+
+			fprintf(out, "%.*s/<redacted>", (int)(strcspn(host, "/?#") + (size_t)(host - s)), s);
+		}
+		break;
+	case CONF_T_MAIL_LIST:
+		print_list((const struct strlist *)(const void *)slot, out);
+		break;
+	case CONF_T_NOTIFY_ON:
+		fprintf(out, "%s", *(const bool *)(const void *)slot ? "always" : "failure");
 		break;
 	}
 	fputc('\n', out);

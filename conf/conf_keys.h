@@ -13,7 +13,8 @@
 enum conf_section {
 	CONF_SEC_AGENT = 0,
 	CONF_SEC_REPOSITORY = 1,
-	CONF_SEC_JOB = 2,
+	CONF_SEC_NOTIFY = 2,
+	CONF_SEC_JOB = 3,
 };
 
 enum conf_type {
@@ -42,6 +43,9 @@ enum conf_type {
 	CONF_T_SIZE,		/* a size such as 50M */
 	CONF_T_NAME,		/* a name for object names (util_name_valid) */
 	CONF_T_COUNT,		/* a whole number from 0 to 1000000 (unsigned) */
+	CONF_T_WEBHOOK,		/* an http(s) URL that may hold a token: printed without its path */
+	CONF_T_MAIL_LIST,	/* mail addresses */
+	CONF_T_NOTIFY_ON,	/* failure or always */
 };
 
 #define CONF_NKEYS 64
@@ -63,7 +67,7 @@ const struct conf_key *conf_keys_find(int section, const char *name);
 /* conf_keys_closest: a key of SECTION within two edits of NAME, or NULL. */
 const char *conf_keys_closest(int section, const char *name);
 
-/* conf_section_name: "[agent]", "[repository]" or "[job]". */
+/* conf_section_name: "[agent]", "[repository]", "[notify]" or "[job]". */
 const char *conf_section_name(int section);
 
 /*

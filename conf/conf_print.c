@@ -28,6 +28,8 @@ conf_print(const struct conf *c, FILE *out)
 	if (c->password != NULL)
 		fprintf(out, "; password = <redacted>  ; from VIRTVAULT_PASSWORD%s\n",
 		    c->password_file ? " (password_file takes precedence)" : "");
+	fprintf(out, "\n[notify]\n");
+	print_section(c, CONF_SEC_NOTIFY, c, out);
 	for (size_t j = 0; j < c->njobs; j++) {
 		fprintf(out, "\n[job %s]\n", c->jobs[j].name);
 		print_section(c, CONF_SEC_JOB, &c->jobs[j], out);

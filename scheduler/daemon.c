@@ -109,7 +109,7 @@ load_jobs(struct daemon *d, time_t now)
 
 /* The domains of JOB, from `virtvault backup --job JOB --dry-run`. */
 static int
-job_domains(struct daemon *d, const char *job, struct strlist *out)
+job_domains(struct daemon *d, const char *job, struct strlist *out, char *err, size_t errlen)
 {
 	char *argv[10];
 	struct run_result r;
@@ -122,11 +122,22 @@ job_domains(struct daemon *d, const char *job, struct strlist *out)
 	argv[i++] = (char *)job;
 	argv[i++] = "--dry-run";
 	argv[i] = NULL;
+	snprintf(err, errlen, "cannot start virtvault to list the job's domains");
 	if (run_capture(argv, OUT_CAP, &r) < 0)
 		return -1;
-	if (r.status != 0)
+	if (r.status != 0) {
+		char *e = r.err;
+
+		/* The child's last line says why: "virtvault: error: ...". */
+		while (r.errlen > 0 && r.err[r.errlen - 1] == '\n')
+			r.err[--r.errlen] = '\0';
+		if (strrchr(e, '\n') != NULL)
+			e = strrchr(e, '\n') + 1;
+		if (strstr(e, "error: ") != NULL)
+			e = strstr(e, "error: ") + 7;
+		snprintf(err, errlen, "cannot list the job's domains: %s", e);
 		log_error("job %s: cannot list its domains: %s", job, r.err);
-	else {
+	} else {
 		strlist_split(out, r.out);
 		ret = 0;
 	}
@@ -134,19 +145,19 @@ job_domains(struct daemon *d, const char *job, struct strlist *out)
 	return ret;
 }
 
-void
+bool
 daemon_enqueue(struct daemon *d, const char *job, const char *dom, int attempt, time_t not_before,
-    time_t window_end)
+    time_t window_end, unsigned batch)
 {
 	struct task *t;
 
 	for (size_t i = 0; i < d->ntasks; i++)
 		if (strcmp(d->tasks[i].domain, dom) == 0 && strcmp(d->tasks[i].job, job) == 0 &&
 		    d->tasks[i].attempt == attempt)
-			return;
+			return false;
 	if (d->ntasks == MAX_TASKS) {
 		log_error("job %s, domain %s: too many queued runs; skipped", job, dom);
-		return;
+		return false;
 	}
 	t = &d->tasks[d->ntasks++];
 	memset(t, 0, sizeof(*t));
@@ -155,20 +166,35 @@ daemon_enqueue(struct daemon *d, const char *job, const char *dom, int attempt, 
 	t->attempt = attempt;
 	t->not_before = not_before;
 	t->window_end = window_end;
+	t->batch = batch;
+	return true;
 }
 
 static void
 fire(struct daemon *d, struct djob *j, time_t now, const char *why)
 {
 	struct strlist doms = { 0 };
+	struct batch *b = daemon_batch_new(d, j->name);
+	struct run_record r;
 
 	log_info("job %s: %s", j->name, why);
 	state_job_set_last_fire(d->c->state_dir, j->name, now);
-	if (job_domains(d, j->name, &doms) == 0) {
+	memset(&r, 0, sizeof(r));
+	if (job_domains(d, j->name, &doms, r.error, sizeof(r.error)) == 0) {
 		for (size_t i = 0; i < doms.n; i++)
-			daemon_enqueue(d, j->name, doms.v[i], 0, now, j->next);
+			if (daemon_enqueue(d, j->name, doms.v[i], 0, now, j->next, b ? b->id : 0) && b)
+				b->pending++;
 		if (doms.n == 0)
 			log_warn("job %s selects no domain", j->name);
+		if (b != NULL && b->pending == 0)
+			daemon_batch_add(d, b->id, NULL);
+	} else if (b != NULL) {
+		/* The run could not start: its message says so. */
+		snprintf(r.job, sizeof(r.job), "%s", j->name);
+		snprintf(r.domain, sizeof(r.domain), "(every domain of the job)");
+		r.started = r.finished = now;
+		b->pending = 1;
+		daemon_batch_add(d, b->id, &r);
 	}
 	strlist_clear(&doms);
 }
@@ -392,6 +418,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 			i++;
 		}
 	}
+	daemon_batch_flush(&d);
 	log_info("daemon stopped");
 	free_jobs(&d);
 	conf_free(d.c);

@@ -13,6 +13,7 @@
 
 #include "common/cron.h"
 #include "scheduler/daemon.h"
+#include "state/runs.h"
 
 #define MAX_KIDS 64
 #define MAX_TASKS 1024
@@ -32,6 +33,7 @@ struct task {
 	int attempt;		/* 0: first */
 	time_t not_before;
 	time_t window_end;	/* the job's next run: retries stop there */
+	unsigned batch;		/* the job run it belongs to (struct batch), 0: none */
 };
 
 struct kid {
@@ -58,6 +60,17 @@ struct hook {
 
 #define MAX_HOOKS 64
 
+/* One run of a job (a firing): its domains' outcomes, for its one message. */
+struct batch {
+	unsigned id;
+	char job[128];
+	size_t pending;		/* domains not ended yet (a queued retry keeps one) */
+	struct run_record *recs;
+	size_t n;
+};
+
+#define MAX_BATCHES 64
+
 struct daemon {
 	const struct daemon_opts *o;
 	struct conf *c;
@@ -69,6 +82,9 @@ struct daemon {
 	size_t nkids;
 	struct hook hooks[MAX_HOOKS];
 	size_t nhooks;
+	struct batch batches[MAX_BATCHES];
+	size_t nbatches;
+	unsigned last_batch;
 	/* [repository] prune_schedule: one `virtvault prune` child at a time. */
 	struct cron prune_cron;
 	bool prune_scheduled;
@@ -82,9 +98,33 @@ struct daemon {
 /* daemon_job_conf: the configuration of job NAME, or NULL. */
 const struct conf_job *daemon_job_conf(struct daemon *d, const char *name);
 
-/* daemon_enqueue: queue a run of DOM for JOB (deduplicated). */
-void daemon_enqueue(struct daemon *d, const char *job, const char *dom, int attempt,
-    time_t not_before, time_t window_end);
+/*
+ * daemon_enqueue: queue a run of DOM for JOB (deduplicated), part of job
+ * run BATCH (0: none). Returns whether it was queued.
+ */
+bool daemon_enqueue(struct daemon *d, const char *job, const char *dom, int attempt,
+    time_t not_before, time_t window_end, unsigned batch);
+
+/*
+ * daemon_batch_new: a new job run of JOB expecting nothing yet, or NULL
+ * when MAX_BATCHES are open (logged); daemon_batch_find: run ID, or NULL.
+ */
+struct batch *daemon_batch_new(struct daemon *d, const char *job);
+struct batch *daemon_batch_find(struct daemon *d, unsigned id);
+
+/*
+ * daemon_batch_add: R is the last word on one domain of job run ID (no
+ * retry follows; NULL: none, only see whether the run ended); once every
+ * expected domain had it, the run's message is sent ([notify], in a child
+ * tracked as a hook) and the run forgotten.
+ */
+void daemon_batch_add(struct daemon *d, unsigned id, const struct run_record *r);
+
+/*
+ * daemon_batch_flush: at the end, the domains still queued count as not
+ * run, and the message of every open job run is sent, waiting for it.
+ */
+void daemon_batch_flush(struct daemon *d);
 
 /* daemon_start_kid: start the backup child of task T. */
 void daemon_start_kid(struct daemon *d, const struct task *t, time_t now);

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "scheduler/daemon_int.h"
 #include "scheduler/plan.h"
+#include "state/notify.h"
 #include "state/runs.h"
 
 void
@@ -182,7 +183,8 @@ daemon_reap_hooks(struct daemon *d)
 			log_error("job %s, domain %s: the %s hook ran over %llus and was killed", h->job,
 			    h->domain, h->what, h->timeout);
 		} else if (w == h->pid) {
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			/* A message not delivered was logged by its sender. */
+			if ((!WIFEXITED(st) || WEXITSTATUS(st) != 0) && strcmp(h->what, "notify") != 0)
 				log_error("job %s, domain %s: the %s hook failed (%s %d)", h->job,
 				    h->domain, h->what, WIFEXITED(st) ? "exit" : "signal",
 				    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
@@ -261,6 +263,8 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 	else
 		log_error("job %s: %s failed: %s", r.job, r.domain, r.error);
 
+	bool again = false;
+
 	if (!ok && cj != NULL && !d->stopping) {
 		time_t at = sched_retry_at(now, (unsigned long)cj->retry_delay, k->t.attempt + 1,
 		    cj->retries, k->t.window_end);
@@ -268,11 +272,15 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 		if (at > 0) {
 			log_info("job %s: %s will be tried again in %llds (attempt %d of %d)", r.job,
 			    r.domain, (long long)(at - now), k->t.attempt + 2, cj->retries + 1);
-			daemon_enqueue(d, r.job, r.domain, k->t.attempt + 1, at, k->t.window_end);
+			again = daemon_enqueue(d, r.job, r.domain, k->t.attempt + 1, at, k->t.window_end,
+			    k->t.batch);
 		} else if (cj->retries > 0) {
 			log_warn("job %s: %s: no retry left in this run window", r.job, r.domain);
 		}
 	}
+	/* The run's message waits for the last attempt of each domain. */
+	if (!again)
+		daemon_batch_add(d, k->t.batch, &r);
 	if (cj != NULL && ok && cj->on_success)
 		run_hook(d, cj->on_success, &r, cj->hook_timeout, "on_success");
 	if (cj != NULL && !ok && cj->on_failure)
@@ -283,6 +291,122 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 		close(k->err);
 	free(k->obuf);
 	d->kids[idx] = d->kids[--d->nkids];
+}
+
+struct batch *
+daemon_batch_new(struct daemon *d, const char *job)
+{
+	struct batch *b;
+
+	if (d->nbatches == MAX_BATCHES) {
+		log_warn("job %s: %d job runs are open; this one sends no message of its own", job,
+		    MAX_BATCHES);
+		return NULL;
+	}
+	b = &d->batches[d->nbatches++];
+	memset(b, 0, sizeof(*b));
+	b->id = ++d->last_batch ? d->last_batch : ++d->last_batch;
+	snprintf(b->job, sizeof(b->job), "%s", job);
+	return b;
+}
+
+struct batch *
+daemon_batch_find(struct daemon *d, unsigned id)
+{
+	for (size_t i = 0; id != 0 && i < d->nbatches; i++)
+		if (d->batches[i].id == id)
+			return &d->batches[i];
+	return NULL;
+}
+
+/* Send B's message in a child of its own, tracked (and bounded) like a hook. */
+static void
+batch_send(struct daemon *d, struct batch *b)
+{
+	const struct conf_notify *n = &d->c->notify;
+	struct hook *h;
+	pid_t pid;
+	double bound;
+
+	if (!notify_due(d->c, b->recs, b->n))
+		return;
+	if (d->stopping || d->nhooks >= MAX_HOOKS) {
+		/* At the end (or no slot): in this process, waiting for it. */
+		notify_send(d->c, b->job, b->recs, b->n);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("job %s: cannot send the run's message: %s", b->job, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
+		_exit(notify_send(d->c, b->job, b->recs, b->n) == 0 ? 0 : 1);
+	}
+	/* Every attempt's time, and the waits between them (1, 2, 4... 32 s). */
+	bound = (double)n->timeout * (n->retries + 1) + 10;
+	for (int a = 0; a < n->retries; a++)
+		bound += a < 5 ? (double)(1 << a) : 32;
+	h = &d->hooks[d->nhooks++];
+	memset(h, 0, sizeof(*h));
+	h->pid = pid;
+	h->timeout = (unsigned long long)bound;
+	h->deadline = clock_mono() + bound;
+	snprintf(h->job, sizeof(h->job), "%s", b->job);
+	snprintf(h->domain, sizeof(h->domain), "(the run)");
+	snprintf(h->what, sizeof(h->what), "notify");
+}
+
+static void
+batch_remove(struct daemon *d, struct batch *b)
+{
+	free(b->recs);
+	*b = d->batches[--d->nbatches];
+}
+
+void
+daemon_batch_add(struct daemon *d, unsigned id, const struct run_record *r)
+{
+	struct batch *b = daemon_batch_find(d, id);
+
+	if (b == NULL)
+		return;
+	if (r != NULL) {
+		b->recs = xrealloc(b->recs, (b->n + 1) * sizeof(*b->recs));
+		b->recs[b->n++] = *r;
+		if (b->pending > 0)
+			b->pending--;
+	}
+	if (b->pending > 0)
+		return;
+	batch_send(d, b);
+	batch_remove(d, b);
+}
+
+void
+daemon_batch_flush(struct daemon *d)
+{
+	for (size_t i = 0; i < d->ntasks; i++) {
+		struct task *t = &d->tasks[i];
+		struct run_record r;
+
+		if (daemon_batch_find(d, t->batch) == NULL)
+			continue;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.job, sizeof(r.job), "%s", t->job);
+		snprintf(r.domain, sizeof(r.domain), "%s", t->domain);
+		r.started = r.finished = sched_now();
+		snprintf(r.error, sizeof(r.error), "not %s: the daemon was stopped first",
+		    t->attempt ? "tried again" : "backed up");
+		daemon_batch_add(d, t->batch, &r);
+	}
+	while (d->nbatches > 0) {
+		struct batch *b = &d->batches[0];
+
+		batch_send(d, b);
+		batch_remove(d, b);
+	}
 }
 
 /* Relay a child's standard error line by line; keep its last error. */

@@ -149,6 +149,14 @@ static const struct {
 	    "t.conf:1: [job a]: 'domains' is required" } },
 	{ "non-UTF-8", "[agent]\n; caf\xe9\nlog_level = info\n", 1,
 	  { "t.conf:2: not valid UTF-8 (byte 0xe9 at column 6)" } },
+	{ "webhook not a URL, never echoed", "[notify]\nwebhook_url = hooks.example.org/T0K3N\n", 1,
+	  { "t.conf:2: webhook_url: is not an http:// or https:// URL with a host" } },
+	{ "mail address that would split a header", "[notify]\nmail_to = a@b.org, x@y.org>Bcc:z@evil\n", 1,
+	  { "t.conf:2: mail_to: 'x@y.org>Bcc:z@evil' is not a mail address" } },
+	{ "notify on", "[notify]\non = sometimes\n", 1,
+	  { "t.conf:2: on: 'sometimes' is not failure or always" } },
+	{ "duplicate notify", "[notify]\n[notify]\n", 1,
+	  { "t.conf:2: duplicate section [notify] (first at line 1)" } },
 	{ "three mistakes at once",
 	  "[agent]\nlog_levle = debug\n[repository]\nchunk_size = 3M\n[job n]\ndomains = *\nquiesce = maybe\n",
 	  3, { "t.conf:2: unknown key 'log_levle'", "t.conf:4: chunk_size:",
@@ -167,6 +175,11 @@ test_bad_files(void **state)
 			fail_msg("%s: %zu errors, want %zu", bad_cases[i].name,
 			    c->errors.n, bad_cases[i].nerrors);
 		}
+		/* A secret is never quoted back. */
+		for (size_t j = 0; j < c->errors.n; j++)
+			if (strstr(c->errors.v[j], "T0K3N") != NULL)
+				fail_msg("%s: the error quotes the webhook's token: %s", bad_cases[i].name,
+				    c->errors.v[j]);
 		for (size_t j = 0; j < 4 && bad_cases[i].errors[j]; j++) {
 			if (!has_error(c, bad_cases[i].errors[j])) {
 				dump_errors(c);
