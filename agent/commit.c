@@ -50,6 +50,8 @@ commit_disk(struct hv *hv, const char *dom, const char *target,
 				progress_free(p);
 				return -1;
 			}
+			if (job.end > 0)
+				progress_set_total(p, job.end);
 			progress_set(p, job.cur);
 			if (job.end > 0 && job.cur == job.end) {
 				int pr = hv_block_pivot(hv, dom, target, err, sizeof(err));

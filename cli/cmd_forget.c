@@ -14,7 +14,8 @@
 #include "repo/layout.h"
 
 static const char use[] =
-    "usage: virtvault forget [--job NAME | --keep-* ...] [--host HOST] [NAME...] [--dry-run] [--json]\n"
+    "usage: virtvault forget [--job NAME | --keep-* ...] [--host HOST] [NAME...]\n"
+    "                        [--dry-run] [--json]\n"
     "       virtvault forget SNAPSHOT... [--dry-run] [--json]\n\n"
     "With a policy (the job's keep_* keys, or --keep-last N, --keep-hourly N,\n"
     "--keep-daily N, --keep-weekly N, --keep-monthly N, --keep-yearly N,\n"

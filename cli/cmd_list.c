@@ -28,7 +28,9 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	static const char use[] = "usage: virtvault list [NAME] [--host HOST] [--json]\n\n"
 	    "Lists snapshots (of NAME, or all; of HOST, or of every host), newest first.\n"
 	    "A snapshot is chosen elsewhere by its ID (or a unique prefix of it), or\n"
-	    "by [HOST/]NAME@latest (HOST: this host, [agent] host, when not given).\n";
+	    "by [HOST/]NAME@latest (HOST: this host, [agent] host, when not given).\n"
+	    "Exit 1 when NAME or HOST was given and no snapshot matches (with --json,\n"
+	    "[] is printed all the same).\n";
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
@@ -88,5 +90,11 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	}
 	manifest_list_free(l, n);
 	repo_close(r);
+	if (n == 0 && (optind < argc || host != NULL)) {
+		/* A filter that matches nothing is an answer a script must see. */
+		log_error("no snapshot of %s%s%s in the repository; 'virtvault list' shows what is there",
+		    optind < argc ? argv[optind] : "any name", host ? " on host " : "", host ? host : "");
+		return CLI_EXIT_FAILURE;
+	}
 	return bad ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }

@@ -42,12 +42,14 @@ cmd_locks(struct cli *cli, int argc, char **argv)
 
 		for (size_t i = 0; i < n; i++) {
 			json_object *o = json_object_new_object();
+			char when[UTIL_UTC_LEN];
 
 			json_object_object_add(o, "lock", json_object_new_string(l[i].key));
 			json_object_object_add(o, "kind", json_object_new_string(l[i].kind));
 			json_object_object_add(o, "host", json_object_new_string(l[i].host));
 			json_object_object_add(o, "pid", json_object_new_int64(l[i].pid));
 			json_object_object_add(o, "what", json_object_new_string(l[i].what));
+			json_object_object_add(o, "created", json_object_new_string(util_format_utc(l[i].created, when, sizeof(when))));
 			json_object_object_add(o, "age", json_object_new_int64((int64_t)(time(NULL) - l[i].created)));
 			json_object_object_add(o, "stale", json_object_new_boolean(l[i].stale));
 			if (l[i].stale)

@@ -108,7 +108,8 @@ check_request(const struct manifest *m, const struct strlist *only, const char *
 int
 cmd_restore(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force] [--sha256] [--define [--name NEW]]\n\n"
+	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force] [--sha256]\n"
+	    "                         [--define [--name NEW]]\n\n"
 	    "Writes the files of SNAPSHOT (an ID, a unique prefix, or NAME@latest)\n"
 	    "into DIR, sparse, every chunk checked against its ID and every file\n"
 	    "against the snapshot's chunk digest. --sha256 also prints each restored\n"

@@ -14,7 +14,8 @@ int
 cmd_show(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault show SNAPSHOT [--json]\n\n"
-	    "Shows one manifest. SNAPSHOT is an ID (or a unique prefix of one) or NAME@latest.\n";
+	    "Shows one manifest. SNAPSHOT is an ID (or a unique prefix of one) or\n"
+	    "[HOST/]NAME@latest.\n";
 	struct manifest *m;
 	struct repo *r;
 	bool json = false;

@@ -14,6 +14,15 @@
 #include "scheduler/plan.h"
 #include "state/runs.h"
 
+/* A time in JSON as everywhere: ISO 8601 in UTC, or null for never. */
+static json_object *
+iso_or_null(time_t t)
+{
+	char buf[UTIL_UTC_LEN];
+
+	return t == 0 ? NULL : json_object_new_string(util_format_utc(t, buf, sizeof(buf)));
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -53,7 +62,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 			cli_format_time(next, j->timezone, when, sizeof(when));
 		json_object_object_add(o, "job", json_object_new_string(j->name));
 		json_object_object_add(o, "schedule", j->schedule ? json_object_new_string(j->schedule) : NULL);
-		json_object_object_add(o, "next_run", json_object_new_int64(next));
+		json_object_object_add(o, "next_run", iso_or_null(next));
 		json_object_array_add(jobs, o);
 		if (!json)
 			printf("%-20s %-28s %s\n", j->name, when, j->schedule ? j->schedule : "(manual)");
@@ -76,8 +85,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		json_object_object_add(o, "domain", json_object_new_string(r.domain));
 		json_object_object_add(o, "job", json_object_new_string(r.job));
 		json_object_object_add(o, "result", json_object_new_string(r.ok ? "success" : "failure"));
-		json_object_object_add(o, "started", json_object_new_int64(r.started));
-		json_object_object_add(o, "finished", json_object_new_int64(r.finished));
+		json_object_object_add(o, "started", iso_or_null(r.started));
+		json_object_object_add(o, "finished", iso_or_null(r.finished));
+		json_object_object_add(o, "last_success", iso_or_null(r.last_success));
 		json_object_object_add(o, "seconds", json_object_new_int64(r.finished - r.started));
 		json_object_object_add(o, "bytes_stored", json_object_new_int64((int64_t)r.bytes_stored));
 		json_object_object_add(o, "snapshot", json_object_new_string(r.snapshot));

@@ -18,16 +18,16 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "config", cmd_config, "check", "check the configuration, print it with secrets redacted" },
+	{ "config", cmd_config, "check", "check the configuration; print it, redacted" },
 	{ "disks", cmd_disks, "DOMAIN [--json]", "a domain's disks and their backing chains" },
-	{ "check-chain", cmd_check_chain, "DOMAIN...", "look for leftover overlays, snapshots, block jobs, missing images" },
+	{ "check-chain", cmd_check_chain, "DOMAIN...", "find leftover overlays, snapshots, block jobs" },
 	{ "init", cmd_init, "", "create the repository of the configuration" },
-	{ "backup", cmd_backup, "DOMAIN...|--all|--job NAME", "back up domains live (or --image PATH... --name NAME)" },
+	{ "backup", cmd_backup, "DOMAIN...|--all|--job NAME", "back up domains live (or --image PATH...)" },
 	{ "repair", cmd_repair, "DOMAIN...", "bring back domains whose backup was interrupted" },
 	{ "list", cmd_list, "[NAME] [--host H] [--json]", "snapshots, newest first" },
 	{ "show", cmd_show, "SNAPSHOT [--json]", "one snapshot's manifest" },
 	{ "restore", cmd_restore, "SNAPSHOT --to DIR", "restore files, verified, sparse" },
-	{ "forget", cmd_forget, "--job NAME|--keep-*|SNAPSHOT...", "remove snapshots by a keep policy, or those named" },
+	{ "forget", cmd_forget, "--job NAME|--keep-*|SNAPSHOT...", "remove snapshots by policy, or those named" },
 	{ "prune", cmd_prune, "[--dry-run] [--json]", "delete data no snapshot references, and debris" },
 	{ "locks", cmd_locks, "[--json]", "the repository's locks, and which are stale" },
 	{ "unlock", cmd_unlock, "[--force] [LOCK...]", "remove stale locks (--force: any)" },
@@ -52,7 +52,11 @@ usage(FILE *out)
 		char head[64];
 
 		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
-		fprintf(out, "  %-28s %s\n", head, commands[i].summary);
+		/* Within 80 columns: a long synopsis puts its summary below it. */
+		if (strlen(head) > 28)
+			fprintf(out, "  %s\n%31s%s\n", head, "", commands[i].summary);
+		else
+			fprintf(out, "  %-28s %s\n", head, commands[i].summary);
 	}
 	fprintf(out, "\nOptions:\n"
 	    "  -c, --config FILE  configuration file (default: $VIRTVAULT_CONFIG,\n"

@@ -128,6 +128,16 @@ maybe_draw(struct progress *p)
 }
 
 void
+progress_set_total(struct progress *p, uint64_t total)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->total = total;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
 progress_add(struct progress *p, uint64_t delta)
 {
 	if (p == NULL)

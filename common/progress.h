@@ -33,6 +33,9 @@ void progress_set_clock(struct progress *p, progress_clock_fn clock, void *arg);
 /* progress_set_interval: seconds between log lines off a terminal. */
 void progress_set_interval(struct progress *p, double seconds);
 
+/* progress_set_total: the work is TOTAL bytes (known only once it started); NULL: no-op. */
+void progress_set_total(struct progress *p, uint64_t total);
+
 /* progress_add: DELTA more bytes done; prints when it is time to. */
 void progress_add(struct progress *p, uint64_t delta);
 

@@ -38,6 +38,13 @@ int util_parse_size(const char *s, uint64_t *out);
  */
 int util_parse_duration(const char *s, uint64_t *out);
 
+/*
+ * util_format_size_exact: N as the configuration spells sizes, exact: the
+ * largest unit that divides it ("64M", "512K", "1000") into BUF (at least
+ * 24 bytes); returns BUF.
+ */
+char *util_format_size_exact(uint64_t n, char *buf, size_t len);
+
 /* util_format_size: "1.5 GiB" into BUF (at least 16 bytes); returns BUF. */
 char *util_format_size(uint64_t bytes, char *buf, size_t len);
 

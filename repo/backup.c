@@ -477,6 +477,8 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 	p.fcount = p.nslots;
 	ix.chunk_size = cs;
 	ix.file_size = (uint64_t)st0.st_size;
+	/* Holes and skipped chunks count as done: the whole file is the work. */
+	progress_set_total(progress, (uint64_t)st0.st_size);
 	ix.count = index_count(ix.file_size, cs);
 	if (p.reuse != NULL && p.reuse->count != ix.count) {
 		log_warn("image %s: the incremental plan covers %llu chunks, the file has %llu: read whole",

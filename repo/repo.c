@@ -383,9 +383,13 @@ repo_open(const struct conf *c)
 	if (rp->codec == NULL)
 		goto fail;
 	/* The repository's own parameters win; say so when the host's differ. */
-	if (c->chunk_size != rp->chunk_size)
-		log_warn("repository %s uses chunks of %u bytes, fixed when it was made; chunk_size = %llu in the configuration applies to new repositories only",
-		    c->url, rp->chunk_size, (unsigned long long)c->chunk_size);
+	if (c->chunk_size != rp->chunk_size) {
+		char have[32], want[32];
+
+		log_warn("repository %s uses chunks of %s, fixed when it was made; chunk_size = %s in the configuration applies to new repositories only",
+		    c->url, util_format_size_exact(rp->chunk_size, have, sizeof(have)),
+		    util_format_size_exact(c->chunk_size, want, sizeof(want)));
+	}
 	if (c->encryption == CONF_CIPHER_NONE && rp->has_master)
 		log_warn("repository %s is encrypted (aes-256-gcm), fixed when it was made; encryption = none in the configuration applies to new repositories only",
 		    c->url);

@@ -7,6 +7,9 @@
  *   VV_SHIM_ENOSPC=SUBSTR[:N]   the Nth (default 1st) write() to a file
  *                               whose path holds SUBSTR fails with ENOSPC,
  *                               and every later one too
+ *   VV_SHIM_SLOW=SUBSTR:MS      pread() and pwrite() of a file whose path
+ *                               holds SUBSTR take MS milliseconds more (a
+ *                               slow disk, for progress lines)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -50,9 +53,21 @@ spec(const char *env, char *buf, size_t len, long long *num, long long dflt)
 	return 1;
 }
 
+static void
+slow_check(int fd)
+{
+	char want[1024];
+	long long ms;
+
+	if (spec("VV_SHIM_SLOW", want, sizeof(want), &ms, 0) && ms > 0 &&
+	    fd_path_has(fd, want, strlen(want)))
+		usleep((useconds_t)(ms * 1000));
+}
+
 static ssize_t
 eio_check(int fd, off_t off)
 {
+	slow_check(fd);
 	char want[1024];
 	long long from;
 
@@ -104,4 +119,26 @@ write(int fd, const void *buf, size_t n)
 		return -1;
 	}
 	return real(fd, buf, n);
+}
+
+ssize_t
+pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+	slow_check(fd);
+	return real(fd, buf, n, off);
+}
+
+ssize_t
+pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64");
+	slow_check(fd);
+	return real(fd, buf, n, off);
 }

@@ -79,6 +79,13 @@ test_cli_usage_and_exit_codes() {
 	expect_in "expected 5 fields"
 	expect_rc 2 "$VV" -c "$CONF" backup
 	expect_rc 2 "$VV" -c "$CONF" backup "$DOM" --all
+	# Every help fits 80 columns.
+	local c
+	for c in "" $("$VV" --help | awk '/^Commands:/ {f = 1; next} /^Options:/ {f = 0} f && /^  [a-z]/ {print $1}'); do
+		expect_rc 0 "$VV" $c --help
+		awk 'length > 80 {bad = 1; print "too wide: " $0} END {exit bad}' <<<"$OUT" ||
+			fail "'virtvault $c --help' is wider than 80 columns"
+	done
 }
 
 # Test-only fault hooks are compiled into build/virtvault-faults only.

@@ -88,6 +88,12 @@ o = json.loads(sys.argv[1])
 d = {x["domain"]: x for x in o["domains"]}["vvtest-dm1"]
 assert d["result"] == "success" and len(d["snapshot"]) == 16 and not d["running"], d
 assert {j["job"] for j in o["jobs"]} == {"often", "manual"}, o
+# Times in ISO 8601, UTC, as in every JSON output; null for never.
+import re
+iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+assert all(iso.match(d[k]) for k in ("started", "finished", "last_success")), d
+jobs = {j["job"]: j for j in o["jobs"]}
+assert iso.match(jobs["often"]["next_run"]) and jobs["manual"]["next_run"] is None, jobs
 PY
 	expect_rc 0 cat "$BED_DIR/d1.prom"
 	expect_in 'virtvault_last_success_timestamp_seconds{domain="vvtest-dm1",job="often"}'

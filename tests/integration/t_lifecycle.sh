@@ -132,8 +132,8 @@ test_lifecycle_forget_policy_and_named() {
 	id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["snapshot"])' <<<"$OUT")
 	[ "$(json_len)" = 1 ] || fail "named forget: $OUT"
 	expect_rc 0 "$VV" -c "$HC" forget "${id:0:8}"
-	expect_rc 0 "$VV" -c "$HC" list --host hostg --json
-	[ "$(json_len)" = 0 ] || fail "forget by ID: $OUT"
+	expect_rc 1 "$VV" -c "$HC" list --host hostg --json
+	expect_in "no snapshot of" || fail "forget by ID: $OUT"
 	# Bad input.
 	expect_rc 2 "$VV" -c "$HC" forget
 	expect_rc 2 "$VV" -c "$HC" forget --keep-daily x

@@ -233,8 +233,8 @@ test_repo_full_filesystem() {
 	# Still consistent: the first snapshot verifies, no manifest of the second.
 	expect_rc 0 "$VV" -c "$RC" verify --deep
 	expect_in "1 snapshot checked (deep): 0 problems"
-	expect_rc 0 "$VV" -c "$RC" list toobig --json
-	[ "$(json_len)" = 0 ] || fail "a manifest of the failed backup exists: $OUT"
+	expect_rc 1 "$VV" -c "$RC" list toobig --json
+	expect_in "no snapshot of" || fail "a manifest of the failed backup exists: $OUT"
 	umount "$small"
 	# Restore onto a full file system removes its partial files.
 	new_repo r8b
@@ -258,8 +258,8 @@ test_repo_image_changing_while_read() {
 	kill $pid
 	wait $pid 2>/dev/null
 	expect_in "changed while being read"
-	expect_rc 0 "$VV" -c "$RC" list changing --json
-	[ "$(json_len)" = 0 ] || fail "a manifest of the changing image exists: $OUT"
+	expect_rc 1 "$VV" -c "$RC" list changing --json
+	expect_in "no snapshot of" || fail "a manifest of the changing image exists: $OUT"
 	# An image that shrinks under the reader: cut it once chunks appear.
 	head -c 1G /dev/zero | tr '\0' 'b' >"$img"
 	"$VV" -c "$RC" backup --image "$img" --name shrinking >"$BED_DIR/shrink.log" 2>&1 &
@@ -269,8 +269,8 @@ test_repo_image_changing_while_read() {
 	wait $pid && fail "backup of a shrinking image succeeded"
 	OUT=$(cat "$BED_DIR/shrink.log")
 	grep -qE "shrank while being read|changed while being read" <<<"$OUT" || fail "$OUT"
-	expect_rc 0 "$VV" -c "$RC" list shrinking --json
-	[ "$(json_len)" = 0 ] || fail "a manifest of the shrinking image exists: $OUT"
+	expect_rc 1 "$VV" -c "$RC" list shrinking --json
+	expect_in "no snapshot of" || fail "a manifest of the shrinking image exists: $OUT"
 }
 
 # What a new user tries first, each with a clear outcome.
@@ -288,8 +288,8 @@ test_repo_rough_edges_new_user() {
 	# --dry-run writes nothing.
 	expect_rc 0 "$VV" -c "$RC" backup --image "$d/a.raw" --name dry --dry-run
 	expect_in "would back up $d/a.raw (1.0 MiB) as dry"
-	expect_rc 0 "$VV" -c "$RC" list dry --json
-	[ "$(json_len)" = 0 ] || fail "--dry-run wrote a snapshot: $OUT"
+	expect_rc 1 "$VV" -c "$RC" list dry --json
+	expect_in "no snapshot of" || fail "--dry-run wrote a snapshot: $OUT"
 	# A missing target folder is created, 0700.
 	out=$d/new/target
 	expect_rc 0 "$VV" -c "$RC" restore vm@latest --to "$out"
@@ -317,12 +317,32 @@ test_repo_rough_edges_new_user() {
 	# The repository's chunk size wins over the configuration's, and says so.
 	printf 'chunk_size = 4M\n' >>"$RC"
 	expect_rc 0 "$VV" -c "$RC" list
-	expect_in "uses chunks of 1048576 bytes, fixed when it was made; chunk_size = 4194304 in the configuration applies to new repositories only"
+	expect_in "uses chunks of 1M, fixed when it was made; chunk_size = 4M in the configuration applies to new repositories only"
 	# config check behaves as every command: no file at the default place, the defaults.
 	if [ ! -e /etc/virtvault/virtvault.conf ]; then
 		OUT=$(env -u VIRTVAULT_CONFIG "$VV" config check 2>&1)
 		expect_in "no configuration file at /etc/virtvault/virtvault.conf (and no -c or VIRTVAULT_CONFIG): the defaults apply"
 	fi
+	# Progress on a terminal: percent and ETA for a backup and a restore.
+	# (a slow disk: the shim makes each read and write of big.raw take 25 ms)
+	head -c 40M /dev/urandom >"$d/big.raw"
+	local slow="env LD_PRELOAD='$VV_SHIM' VV_SHIM_SLOW=big.raw:25 ASAN_OPTIONS=\${ASAN_OPTIONS:-}:verify_asan_link_order=0"
+	OUT=$(script -qfec "$slow '$VV' -c '$RC' backup --image '$d/big.raw' --name eta" /dev/null 2>&1)
+	expect_in "backup big.raw: "
+	expect_in "% "
+	expect_in ", ETA 0:"
+	OUT=$(script -qfec "$slow '$VV' -c '$RC' restore eta@latest --to '$d/eta'" /dev/null 2>&1)
+	expect_in ", ETA 0:"
+	cmp "$d/big.raw" "$d/eta/big.raw" || fail "big.raw differs"
+	rm -rf "$d/big.raw" "$d/eta"
+	# A name or host matching no snapshot is said, exit 1 (JSON: [] all the same).
+	expect_rc 1 "$VV" -c "$RC" list vvtest-nosuch
+	expect_in "no snapshot of vvtest-nosuch in the repository"
+	expect_rc 1 "$VV" -c "$RC" list vvtest-nosuch --json
+	OUT=$("$VV" -c "$RC" list vvtest-nosuch --json 2>/dev/null) || true
+	[ "$(json_len)" = 0 ] || fail "list --json of no snapshot: $OUT"
+	expect_rc 1 "$VV" -c "$RC" list --host nohost --json
+	expect_in "no snapshot of any name on host nohost"
 	# A repository that is not there says how to make one.
 	sed -i "s|^url = .*|url = file://$d/nothing-here|" "$RC"
 	expect_rc 1 "$VV" -c "$RC" list

@@ -44,6 +44,29 @@ test_log_lines(void **state)
 	free(buf);
 }
 
+/* A total learnt once the work started (a copy's file size) gives an ETA. */
+static void
+test_total_set_later(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	double now = 0;
+	struct progress *p = progress_new("copy vda disk.qcow2", 0, out, 0, false);
+
+	(void)state;
+	progress_set_clock(p, fake_clock, &now);
+	progress_set_total(p, 200 << 20);
+	now = 10;
+	progress_add(p, 50 << 20);
+	fflush(out);
+	assert_non_null(strstr(buf, "copy vda disk.qcow2:  25.0% 50.0 MiB / 200.0 MiB, 5.0 MiB/s, ETA 0:30\n"));
+	progress_set_total(NULL, 1);
+	fclose(out);
+	progress_free(p);
+	free(buf);
+}
+
 static void
 test_tty(void **state)
 {
@@ -92,6 +115,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_log_lines),
+		cmocka_unit_test(test_total_set_later),
 		cmocka_unit_test(test_tty),
 		cmocka_unit_test(test_quiet),
 	};

@@ -137,6 +137,10 @@ test_format_and_paths(void **state)
 	assert_string_equal(util_format_size(512, buf, sizeof(buf)), "512 B");
 	assert_string_equal(util_format_size(1536, buf, sizeof(buf)), "1.5 KiB");
 	assert_string_equal(util_format_size(3ULL << 30, buf, sizeof(buf)), "3.0 GiB");
+	assert_string_equal(util_format_size_exact(64ULL << 20, buf, sizeof(buf)), "64M");
+	assert_string_equal(util_format_size_exact(512 * 1024 + 1024, buf, sizeof(buf)), "513K");
+	assert_string_equal(util_format_size_exact(1000, buf, sizeof(buf)), "1000");
+	assert_string_equal(util_format_size_exact(0, buf, sizeof(buf)), "0");
 	p = util_path_join("/a/", "b");
 	assert_string_equal(p, "/a/b");
 	free(p);
