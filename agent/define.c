@@ -1,12 +1,18 @@
 #include "agent/define.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libxml/parser.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
+#include "agent/domxml.h"
 #include "agent/qimg.h"
 #include "agent/xmlnode.h"
 
@@ -87,6 +93,146 @@ fix_disks(xmlNode *devs, const struct manifest *m, const char *dir)
 	return 0;
 }
 
+/* The first file of M of KIND, or NULL. */
+static const struct manifest_file *
+file_of_kind(const struct manifest *m, const char *kind)
+{
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (m->files[i].kind != NULL && strcmp(m->files[i].kind, kind) == 0)
+			return &m->files[i];
+	return NULL;
+}
+
+/*
+ * <os><nvram>: the restored variables file in DIR, or when the snapshot
+ * has none, a path of the new domain's own in DIR that libvirt fills from
+ * the template at the first start. Never the original's file.
+ */
+static void
+fix_nvram(xmlNode *root, const struct manifest *m, const char *dir, const char *newname)
+{
+	xmlNode *nv = xmlnode_child(xmlnode_child(root, "os"), "nvram");
+	const struct manifest_file *f = file_of_kind(m, MANIFEST_KIND_NVRAM);
+	char *path;
+
+	if (nv == NULL)
+		return;
+	path = f ? xasprintf("%s/%s", dir, f->name) : xasprintf("%s/nvram/%s_VARS.fd", dir, newname);
+	if (f == NULL)
+		log_warn("the snapshot holds no UEFI variables: the new domain gets fresh ones at %s", path);
+	/* Either spelling becomes <nvram>PATH</nvram>, its template kept. */
+	xmlNodeSetContent(nv, NULL);
+	xmlUnsetProp(nv, BAD_CAST "type");
+	xmlNodeSetContent(nv, BAD_CAST path);
+	free(path);
+}
+
+/*
+ * An emulated TPM's state folder given in the XML (<backend><source
+ * type='dir' path=...>) becomes DIR/tpm, where the state was restored; the
+ * default place is filled after the definition (define_tpm_state).
+ */
+static void
+fix_tpm(xmlNode *devs, const char *dir)
+{
+	for (xmlNode *c = devs->children; c != NULL; c = c->next) {
+		xmlNode *src = xmlnode_is(c, "tpm") ? xmlnode_child(xmlnode_child(c, "backend"), "source") : NULL;
+
+		if (src != NULL && xmlHasProp(src, BAD_CAST "path")) {
+			char *p = xasprintf("%s/tpm", dir);
+
+			xmlSetProp(src, BAD_CAST "path", BAD_CAST p);
+			free(p);
+		}
+	}
+}
+
+/* Copy FROM into the new file TO (mode 0600, owned by UID:GID). */
+static int
+copy_file(const char *from, const char *to, uid_t uid, gid_t gid)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), out = -1, ret = -1;
+	ssize_t n = 0;
+
+	if (in >= 0)
+		out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (out >= 0 && n == 0 && fsync(out) == 0 && fchown(out, uid, gid) == 0)
+		ret = 0;
+	if (ret < 0)
+		log_error("cannot copy %s to %s: %s", from, to, strerror(errno));
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return ret;
+}
+
+/*
+ * The restored TPM state (DIR/tpm/FILE) where libvirt looks for the new
+ * domain's: DOMXML_SWTPM_DIR/UUID/tpm2 (or tpm1.2), owned by the swtpm
+ * user of Debian's libvirt (tss) when there is one.
+ */
+static int
+define_tpm_state(struct hv *hv, const struct manifest *m, const char *dir, const char *newname)
+{
+	struct domxml_domain *d = NULL;
+	char *xml = NULL, *state = NULL, err[256];
+	struct passwd *pw = getpwnam("tss");
+	uid_t uid = pw ? pw->pw_uid : 0;
+	gid_t gid = pw ? pw->pw_gid : 0;
+	int ret = -1;
+
+	if (file_of_kind(m, MANIFEST_KIND_TPM) == NULL)
+		return 0;
+	if (hv_domain_xml(hv, newname, true, &xml) != 0 || (d = domxml_parse(xml, err, sizeof(err))) == NULL)
+		goto out;
+	if (d->tpm_version == NULL || d->tpm_state_dir != NULL) {
+		ret = 0;	/* no emulated TPM, or its state is read from DIR/tpm */
+		goto out;
+	}
+	state = domxml_tpm_state(d);
+	if (state == NULL || fs_mkdir_p(state, 0700) < 0) {
+		log_error("domain %s: cannot make its TPM state folder %s", newname, state ? state : "-");
+		goto out;
+	}
+	{
+		/* Both levels (UUID and tpm2) belong to the swtpm user. */
+		char *parent = xstrndup(state, (size_t)(strrchr(state, '/') - state));
+
+		if (chown(parent, uid, gid) < 0 || chown(state, uid, gid) < 0)
+			log_warn("domain %s: cannot hand %s to the swtpm user: %s", newname, state, strerror(errno));
+		free(parent);
+	}
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct manifest_file *f = &m->files[i];
+		char *from, *to;
+		int rc;
+
+		if (f->kind == NULL || strcmp(f->kind, MANIFEST_KIND_TPM) != 0)
+			continue;
+		from = xasprintf("%s/%s", dir, f->name);
+		to = xasprintf("%s/%s", state, util_basename(f->name));
+		rc = copy_file(from, to, uid, gid);
+		free(from);
+		free(to);
+		if (rc < 0)
+			goto out;
+	}
+	log_info("domain %s: its TPM state restored into %s", newname, state);
+	ret = 0;
+out:
+	free(state);
+	free(xml);
+	domxml_free(d);
+	return ret;
+}
+
 int
 define_restored(struct hv *hv, const struct manifest *m, const char *dir,
     const char *newname)
@@ -135,11 +281,15 @@ define_restored(struct hv *hv, const struct manifest *m, const char *dir,
 		}
 		if (fix_disks(devs, m, dir) < 0)
 			goto out;
+		fix_tpm(devs, dir);
 	}
+	fix_nvram(root, m, dir, newname);
 	xmlDocDumpMemory(doc, &out, &len);
 	if (out == NULL)
 		goto out;
 	ret = hv_define(hv, (const char *)out);
+	if (ret == 0)
+		ret = define_tpm_state(hv, m, dir, newname);
 out:
 	xmlFree(out);
 	xmlFreeDoc(doc);

@@ -125,7 +125,32 @@ domxml_parse(const char *xml, char *err, size_t errlen)
 	d = xcalloc(1, sizeof(*d));
 	d->name = xmlnode_text(xmlnode_child(root, "name"));
 	d->uuid = xmlnode_text(xmlnode_child(root, "uuid"));
+	{
+		const xmlNode *nv = xmlnode_child(xmlnode_child(root, "os"), "nvram");
+		char *t = xmlnode_text(nv);
+
+		/* <nvram>PATH</nvram>, or (libvirt 8.5 on) <nvram type='file'><source file=PATH/>. */
+		if (t != NULL && t[0] == '/')
+			d->nvram = t;
+		else {
+			free(t);
+			d->nvram = xmlnode_attr(xmlnode_child(nv, "source"), "file");
+		}
+	}
 	devs = xmlnode_child(root, "devices");
+	for (const xmlNode *c = devs ? devs->children : NULL; c != NULL; c = c->next) {
+		const xmlNode *be = xmlnode_is(c, "tpm") ? xmlnode_child(c, "backend") : NULL;
+		char *type = xmlnode_attr(be, "type");
+
+		if (type != NULL && strcmp(type, "emulator") == 0) {
+			free(d->tpm_version);
+			d->tpm_version = xmlnode_attr(be, "version");
+			if (d->tpm_version == NULL)
+				d->tpm_version = xstrdup("2.0");
+			d->tpm_state_dir = xmlnode_attr(xmlnode_child(be, "source"), "path");
+		}
+		free(type);
+	}
 	for (const xmlNode *c = devs ? devs->children : NULL; c != NULL; c = c->next) {
 		if (!xmlnode_is(c, "disk"))
 			continue;
@@ -186,7 +211,23 @@ domxml_free(struct domxml_domain *d)
 	free(d->disks);
 	free(d->name);
 	free(d->uuid);
+	free(d->nvram);
+	free(d->tpm_version);
+	free(d->tpm_state_dir);
 	free(d);
+}
+
+char *
+domxml_tpm_state(const struct domxml_domain *d)
+{
+	if (d->tpm_version == NULL)
+		return NULL;
+	if (d->tpm_state_dir != NULL)
+		return xstrdup(d->tpm_state_dir);
+	if (d->uuid == NULL)
+		return NULL;
+	return xasprintf("%s/%s/%s", DOMXML_SWTPM_DIR, d->uuid,
+	    strcmp(d->tpm_version, "1.2") == 0 ? "tpm1.2" : "tpm2");
 }
 
 struct domxml_snapshot *

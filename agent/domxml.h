@@ -47,7 +47,21 @@ struct domxml_domain {
 	char *uuid;
 	struct domxml_disk *disks;
 	size_t ndisks;
+	/* Firmware and TPM state: the UEFI variables file (<os><nvram>), and
+	 * the emulated TPM's version ("2.0", "1.2") or NULL when none. */
+	char *nvram;
+	char *tpm_version;
+	char *tpm_state_dir;	/* <backend><source type='dir' path=...>, or NULL */
 };
+
+/* Where libvirt keeps an emulated TPM's state by default: DIR/UUID/tpm2. */
+#define DOMXML_SWTPM_DIR "/var/lib/libvirt/swtpm"
+
+/*
+ * domxml_tpm_state: the folder holding D's emulated TPM state (a new
+ * string), or NULL when D has no emulated TPM.
+ */
+char *domxml_tpm_state(const struct domxml_domain *d);
 
 /*
  * domxml_parse: parse a domain XML document. Returns a new domain (the

@@ -7,7 +7,9 @@
  */
 #include "agent/sequence.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +211,84 @@ copy_disks(struct backup *b, const struct conf *c, const char *dom,
 			stall_point(c, dom, "copy-mid", cancel);
 	}
 	return 0;
+}
+
+/* Whether NAME (a d_name) is a regular file in the folder DIRFD. */
+static bool
+regular_in(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+static int
+add_state_file(struct backup *b, const char *dom, const char *path, const char *name,
+    const char *kind)
+{
+	if (backup_add_file(b, path, name, NULL, NULL) < 0) {
+		log_error("domain %s: its %s file %s could not be backed up", dom,
+		    strcmp(kind, MANIFEST_KIND_NVRAM) == 0 ? "NVRAM" : "TPM state", path);
+		return -1;
+	}
+	return backup_set_kind(b, name, kind);
+}
+
+/*
+ * The domain's firmware variables (<nvram>) and its emulated TPM's state
+ * folder, as files of the snapshot: nvram/FILE and tpm/FILE. Neither exists
+ * before the domain's first start: then it is said, and nothing is missed.
+ */
+static int
+copy_state(struct backup *b, const struct domxml_domain *d)
+{
+	char *tpm = domxml_tpm_state(d);
+	int ret = 0;
+
+	if (d->nvram != NULL) {
+		if (access(d->nvram, F_OK) != 0) {
+			log_warn("domain %s: its NVRAM file %s does not exist (libvirt makes it at the first start): not backed up",
+			    d->name, d->nvram);
+		} else {
+			char *name = xasprintf("nvram/%s", util_basename(d->nvram));
+
+			ret = add_state_file(b, d->name, d->nvram, name, MANIFEST_KIND_NVRAM);
+			free(name);
+		}
+	}
+	if (ret == 0 && tpm != NULL) {
+		DIR *dir = opendir(tpm);
+		struct strlist files = { 0 };
+		struct dirent *e;
+
+		if (dir == NULL) {
+			if (errno == ENOENT)
+				log_warn("domain %s: no TPM state in %s (swtpm makes it at the first start): not backed up",
+				    d->name, tpm);
+			else {
+				log_error("domain %s: cannot read its TPM state folder %s: %s", d->name, tpm,
+				    strerror(errno));
+				ret = -1;
+			}
+		} else {
+			while ((e = readdir(dir)) != NULL)
+				if (e->d_name[0] != '.' && regular_in(dirfd(dir), e->d_name))
+					strlist_add(&files, e->d_name);
+			closedir(dir);
+			strlist_sort(&files);
+			for (size_t i = 0; ret == 0 && i < files.n; i++) {
+				char *path = util_path_join(tpm, files.v[i]);
+				char *name = xasprintf("tpm/%s", files.v[i]);
+
+				ret = add_state_file(b, d->name, path, name, MANIFEST_KIND_TPM);
+				free(path);
+				free(name);
+			}
+			strlist_clear(&files);
+		}
+	}
+	free(tpm);
+	return ret;
 }
 
 /* Journal the plan: the disks, their chains, the overlays to create. */
@@ -474,6 +554,8 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 			log_warn("domain %s: stopping on a signal: putting its disks back first", dom);
 		goto fail;
 	}
+	if (copy_state(b, d) < 0)
+		goto fail;
 	res->seconds_copy = clock_mono() - t;
 
 	if (state == HV_STATE_SHUTOFF) {

@@ -19,6 +19,8 @@ xmlnode_is(const xmlNode *n, const char *name)
 xmlNode *
 xmlnode_child(const xmlNode *n, const char *name)
 {
+	if (n == NULL)
+		return NULL;
 	for (xmlNode *c = n->children; c != NULL; c = c->next)
 		if (xmlnode_is(c, name))
 			return c;

@@ -14,7 +14,7 @@
 /* xmlnode_is: whether N is an element named NAME. */
 bool xmlnode_is(const xmlNode *n, const char *name);
 
-/* xmlnode_child: the first child element of N named NAME, or NULL. */
+/* xmlnode_child: the first child element of N named NAME, or NULL (also for a NULL N). */
 xmlNode *xmlnode_child(const xmlNode *n, const char *name);
 
 /* xmlnode_attr: a new copy of attribute NAME of N (NULL N: NULL), or NULL. */

@@ -168,6 +168,10 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	/* Everything that can be refused is refused before any byte is written. */
 	if (check_request(m, &only, to, define) < 0)
 		goto out;
+	/* A new domain of some disks still gets its own firmware and TPM state. */
+	for (size_t i = 0; define && only.n > 0 && i < m->nfiles; i++)
+		if (m->files[i].kind != NULL)
+			strlist_add(&only, m->files[i].name);
 	p = progress_new("restore", bytes_of(m, &only), stderr, -1, cli->verbosity < 0);
 	sha = xcalloc(m->nfiles + 1, sizeof(*sha));
 	/* SIGTERM/SIGINT: stop, remove the partial files, exit 1. */

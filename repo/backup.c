@@ -597,6 +597,21 @@ backup_set_cbt(struct backup *b, const char *name, const char *checkpoint, const
 }
 
 int
+backup_set_kind(struct backup *b, const char *name, const char *kind)
+{
+	for (size_t i = 0; i < b->m->nfiles; i++) {
+		struct manifest_file *f = &b->m->files[i];
+
+		if (strcmp(f->name, name) == 0) {
+			free(f->kind);
+			f->kind = xstrdup(kind);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
 backup_commit(struct backup *b)
 {
 	struct manifest *m = b->m;

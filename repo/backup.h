@@ -57,6 +57,13 @@ int backup_add_file_reuse(struct backup *b, const char *path, const char *name,
     const char *disk, const struct backup_reuse *reuse, struct progress *progress);
 
 /*
+ * backup_set_kind: record that file NAME is KIND (MANIFEST_KIND_NVRAM or
+ * MANIFEST_KIND_TPM) rather than a disk image. Returns 0, or -1 when there
+ * is no such file.
+ */
+int backup_set_kind(struct backup *b, const char *name, const char *kind);
+
+/*
  * backup_set_cbt: record with file NAME the checkpoint taken before the
  * snapshot and the SHA-256 of its cluster map (the next run's reference).
  * Returns 0, or -1 when there is no such file.

@@ -48,6 +48,8 @@ manifest_to_json(const struct manifest *m)
 		add_str(fo, "name", f->name);
 		add_str(fo, "path", f->path);
 		add_str(fo, "disk", f->disk);
+		if (f->kind != NULL)
+			add_str(fo, "kind", f->kind);
 		add_str(fo, "format", f->format);
 		add_u64(fo, "size", f->size);
 		if (f->sha256[0])
@@ -194,6 +196,12 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		f->name = dstr(fo, "name");
 		f->path = dstr(fo, "path");
 		f->disk = dstr(fo, "disk");
+		f->kind = dstr(fo, "kind");
+		if (f->kind != NULL && strcmp(f->kind, MANIFEST_KIND_NVRAM) != 0 &&
+		    strcmp(f->kind, MANIFEST_KIND_TPM) != 0) {
+			snprintf(err, errlen, "file %zu has an unknown kind", i + 1);
+			goto fail;
+		}
 		f->format = dstr(fo, "format");
 		f->index = dstr(fo, "index");
 		if (!safe_name(f->name) || f->index == NULL ||
@@ -256,6 +264,7 @@ manifest_free(struct manifest *m)
 		free(m->files[i].index);
 		free(m->files[i].read_mode);
 		free(m->files[i].read_reason);
+		free(m->files[i].kind);
 		free(m->files[i].cbt_checkpoint);
 	}
 	free(m->files);
@@ -488,8 +497,10 @@ manifest_print(const struct manifest *m, FILE *out)
 		fprintf(out, "  %-24s %-6s %10s  %s %s\n", f->name,
 		    f->format ? f->format : "-", util_format_size(f->size, a, sizeof(a)),
 		    f->sha256[0] ? "sha256" : "digest", f->sha256[0] ? f->sha256 : f->digest);
-		fprintf(out, "  %-24s from %s%s%s\n", "", f->path ? f->path : "-",
-		    f->disk ? ", disk " : "", f->disk ? f->disk : "");
+		fprintf(out, "  %-24s from %s%s%s%s\n", "", f->path ? f->path : "-",
+		    f->disk ? ", disk " : "", f->disk ? f->disk : "",
+		    f->kind == NULL ? "" : strcmp(f->kind, MANIFEST_KIND_NVRAM) == 0 ?
+		    ", UEFI variables (NVRAM)" : ", TPM state");
 		if (f->read_mode != NULL)
 			fprintf(out, "  %-24s read %s (%s)%s%s\n", "", f->read_mode,
 			    f->read_reason ? f->read_reason : "-", f->bytes_skipped ? ", skipped " : "",

@@ -22,10 +22,17 @@ struct backup_stats {
 	double seconds;
 };
 
+#define MANIFEST_KIND_NVRAM "nvram"
+#define MANIFEST_KIND_TPM "tpm"
+
 struct manifest_file {
 	char *name;		/* file name to restore as (unique in the backup) */
 	char *path;		/* where it was read */
 	char *disk;		/* disk target, or NULL for plain images */
+	/* What the file is to its domain: NULL for a disk image, or
+	 * MANIFEST_KIND_NVRAM (UEFI variables), MANIFEST_KIND_TPM (emulated
+	 * TPM state, one file of its folder). */
+	char *kind;
 	char *format;		/* "qcow2" or "raw" */
 	uint64_t size;
 	char sha256[65];	/* whole-file SHA-256 (manifests 1 and 2), or "" */
