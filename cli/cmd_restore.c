@@ -55,8 +55,9 @@ strip_bitmaps(const struct manifest *m, const struct strlist *only, const char *
 /*
  * Refuse a restore that cannot succeed before it starts: a --disk the
  * snapshot does not have (naming those it has), --define of a snapshot of
- * image files; create TO (0700) when it does not exist. Returns 0 or -1
- * (logged).
+ * image files; create TO (0700, or 0711 for --define: the new domain's
+ * QEMU runs as another user and must reach its files) when it does not
+ * exist. Returns 0 or -1 (logged).
  */
 static int
 check_request(const struct manifest *m, const struct strlist *only, const char *to, bool define)
@@ -88,8 +89,13 @@ check_request(const struct manifest *m, const struct strlist *only, const char *
 		return -1;
 	}
 	if (stat(to, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
+		if (!S_ISDIR(st.st_mode))
+			goto not_dir;
+		if (define && (st.st_mode & 0001) == 0)
+			log_warn("restore target %s is mode %04o: the new domain's QEMU (another user) cannot reach its files there; 'chmod o+x %s' before starting it",
+			    to, (unsigned)(st.st_mode & 07777), to);
+		return 0;
+not_dir:
 		log_error("restore target %s: not a folder", to);
 		return -1;
 	}
@@ -97,11 +103,11 @@ check_request(const struct manifest *m, const struct strlist *only, const char *
 		log_error("restore target %s: %s", to, strerror(errno));
 		return -1;
 	}
-	if (fs_mkdir_p(to, 0700) < 0) {
+	if (fs_mkdir_p(to, define ? 0711 : 0700) < 0 || (define && chmod(to, 0711) < 0)) {
 		log_error("restore target %s: cannot create it: %s", to, strerror(errno));
 		return -1;
 	}
-	log_info("restore target %s created (mode 0700)", to);
+	log_info("restore target %s created (mode %s)", to, define ? "0711: the new domain's QEMU reaches its files, nobody lists them" : "0700");
 	return 0;
 }
 

@@ -15,6 +15,8 @@ pkgs=(
 	# test bed: libvirtd and QEMU, disk tools, the guest's packing
 	libvirt-daemon-system libvirt-clients qemu-system-x86
 	e2fsprogs cpio gzip xz-utils zstd procps bc python3 tzdata openssl
+	# UEFI and TPM domains (their NVRAM and TPM state in a backup)
+	ovmf swtpm swtpm-tools
 	# the S3 test object store: a one-node Ceph cluster with radosgw
 	radosgw ceph-mon ceph-osd curl
 	# the guest agent's shared libraries, copied into the guest

@@ -254,7 +254,8 @@ out:
 
 /*
  * The folder of restore name NAME below DFD (DIR): DFD itself, or its
- * subfolder for "DISK/FILE", created (0700) when missing and opened without
+ * subfolder for "DISK/FILE", created (with DIR's permissions, at most
+ * 0711) when missing and opened without
  * following a symbolic link, so that nothing planted there sends the
  * restore elsewhere. Returns a descriptor (to close when not DFD), or -1
  * (logged).
@@ -263,13 +264,16 @@ static int
 name_dir(int dfd, const char *dir, const char *name)
 {
 	const char *slash = strchr(name, '/');
+	struct stat st;
+	mode_t mode;
 	char *sub;
 	int fd;
 
 	if (slash == NULL)
 		return dfd;
 	sub = xstrndup(name, (size_t)(slash - name));
-	if (mkdirat(dfd, sub, 0700) < 0 && errno != EEXIST) {
+	mode = fstat(dfd, &st) == 0 ? (st.st_mode & 0711) | 0700 : 0700;
+	if (mkdirat(dfd, sub, mode) < 0 && errno != EEXIST) {
 		log_error("restore target %s/%s: cannot create it: %s", dir, sub, strerror(errno));
 		free(sub);
 		return -1;

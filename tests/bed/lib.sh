@@ -178,7 +178,7 @@ bed_down() {
 	virsh -q -c "$BED_URI" snapshot-list --name -- "$dom" 2>/dev/null | while read -r s; do
 		[ -n "$s" ] && virsh -q -c "$BED_URI" snapshot-delete --metadata -- "$dom" "$s" >/dev/null 2>&1
 	done
-	virsh -q -c "$BED_URI" undefine --snapshots-metadata --checkpoints-metadata -- "$dom" >/dev/null 2>&1
+	virsh -q -c "$BED_URI" undefine --snapshots-metadata --checkpoints-metadata --nvram -- "$dom" >/dev/null 2>&1
 	return 0
 }
 
