@@ -106,6 +106,45 @@ test_live(void **state)
 	domxml_free(d);
 }
 
+/* Firmware variables in both spellings, and an emulated TPM's state folder. */
+static void
+test_nvram_tpm(void **state)
+{
+	static const char a[] = "<domain><name>e</name><uuid>0f1e2d3c-0000-4000-8000-000000000001</uuid>"
+	    "<os><loader type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>"
+	    "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>/var/lib/libvirt/qemu/nvram/e_VARS.fd</nvram></os>"
+	    "<devices><tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm></devices></domain>";
+	static const char b[] = "<domain><name>f</name><uuid>u</uuid><os>"
+	    "<nvram type='file'><source file='/srv/f_VARS.fd'/></nvram></os>"
+	    "<devices><tpm><backend type='emulator' version='1.2'><source type='dir' path='/srv/tpm-f'/></backend></tpm>"
+	    "</devices></domain>";
+	static const char c[] = "<domain><name>g</name><devices><tpm><backend type='passthrough'/></tpm></devices></domain>";
+	char err[128], *t;
+	struct domxml_domain *d;
+
+	(void)state;
+	d = domxml_parse(a, err, sizeof(err));
+	assert_non_null(d);
+	assert_string_equal(d->nvram, "/var/lib/libvirt/qemu/nvram/e_VARS.fd");
+	assert_string_equal(d->tpm_version, "2.0");
+	t = domxml_tpm_state(d);
+	assert_string_equal(t, "/var/lib/libvirt/swtpm/0f1e2d3c-0000-4000-8000-000000000001/tpm2");
+	free(t);
+	domxml_free(d);
+	d = domxml_parse(b, err, sizeof(err));
+	assert_non_null(d);
+	assert_string_equal(d->nvram, "/srv/f_VARS.fd");
+	t = domxml_tpm_state(d);
+	assert_string_equal(t, "/srv/tpm-f");
+	free(t);
+	domxml_free(d);
+	d = domxml_parse(c, err, sizeof(err));
+	assert_non_null(d);
+	assert_null(d->nvram);
+	assert_null(domxml_tpm_state(d));
+	domxml_free(d);
+}
+
 static void
 test_bad(void **state)
 {
@@ -202,6 +241,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_nvram_tpm),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_replace_source),
