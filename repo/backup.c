@@ -261,6 +261,67 @@ worker(void *arg)
 	return NULL;
 }
 
+/* Take a free slot into *SN, waiting for one; -1 once the pipe failed. */
+static int
+take_slot(struct pipe *p, size_t *sn)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->fcount == 0 && !p->failed)
+		pthread_cond_wait(&p->cond, &p->lock);
+	if (p->failed) {
+		pthread_mutex_unlock(&p->lock);
+		return -1;
+	}
+	*sn = p->freeq[p->fhead];
+	p->fhead = (p->fhead + 1) % p->nslots;
+	p->fcount--;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/*
+ * Slot SN holds chunk I (LEN bytes, read): zeros are counted and never
+ * stored, anything else goes to the workers. Returns 0, or -1 (logged)
+ * when --check-cbt finds a zero chunk the plan called otherwise.
+ */
+static int
+queue_chunk(struct pipe *p, size_t sn, uint64_t i, size_t len)
+{
+	struct slot *s = &p->slots[sn];
+
+	p->st.bytes_read += len;
+	s->len = len;
+	s->index = i;
+	pthread_mutex_lock(&p->lock);
+	if (all_zero(s->data, len)) {
+		/* Written zeros: never stored. */
+		release_slot(p, sn);
+		pthread_mutex_unlock(&p->lock);
+		if (!reuse_check(p, i, zero_id))
+			return -1;
+		p->st.chunks_zero++;
+		progress_add(p->progress, len);
+		return 0;
+	}
+	p->workq[p->wtail] = sn;
+	p->wtail = (p->wtail + 1) % p->nslots;
+	p->wcount++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/* Mark the pipe failed (the cause logged by the caller); returns -1. */
+static int
+pipe_fail(struct pipe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->failed = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return -1;
+}
+
 /* Read exactly LEN bytes at OFF; -1 with errno, or 1 when the file ended. */
 static int
 read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
@@ -351,18 +412,8 @@ read_file(struct pipe *p, int fd, uint64_t size)
 			progress_add(p->progress, len);
 			continue;
 		}
-		pthread_mutex_lock(&p->lock);
-		while (p->fcount == 0 && !p->failed)
-			pthread_cond_wait(&p->cond, &p->lock);
-		if (p->failed) {
-			pthread_mutex_unlock(&p->lock);
+		if (take_slot(p, &sn) < 0)
 			return -1;
-		}
-		sn = p->freeq[p->fhead];
-		p->fhead = (p->fhead + 1) % p->nslots;
-		p->fcount--;
-		pthread_mutex_unlock(&p->lock);
-
 		s = &p->slots[sn];
 		r = read_at(fd, s->data, len, off);
 		if (r != 0) {
@@ -378,33 +429,47 @@ read_file(struct pipe *p, int fd, uint64_t size)
 			pthread_mutex_unlock(&p->lock);
 			return -1;
 		}
-		p->st.bytes_read += len;
-		s->len = len;
-		s->index = i;
-		pthread_mutex_lock(&p->lock);
-		if (all_zero(s->data, len)) {
-			/* Written zeros: never stored. */
-			release_slot(p, sn);
-			pthread_mutex_unlock(&p->lock);
-			if (!reuse_check(p, i, zero_id))
-				goto failed;
-			p->st.chunks_zero++;
-			progress_add(p->progress, len);
-			continue;
-		}
-		p->workq[p->wtail] = sn;
-		p->wtail = (p->wtail + 1) % p->nslots;
-		p->wcount++;
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
+		if (queue_chunk(p, sn, i, len) < 0)
+			goto failed;
 	}
 	return 0;
 failed:
-	pthread_mutex_lock(&p->lock);
-	p->failed = true;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	return -1;
+	return pipe_fail(p);
+}
+
+/* The reader of a stream source: every chunk in order. */
+static int
+read_stream(struct pipe *p, const struct backup_source *src)
+{
+	uint32_t cs = repo_chunk_size(p->b->repo);
+	uint64_t count = index_count(src->size, cs);
+
+	for (uint64_t i = 0; i < count; i++) {
+		size_t len = index_chunk_len(src->size, cs, i), sn;
+		bool zero = false;
+		int r;
+
+		if (p->b->cancel != NULL && *p->b->cancel) {
+			log_warn("%s: stopped at offset %llu", src->path, (unsigned long long)(i * cs));
+			return pipe_fail(p);
+		}
+		if (take_slot(p, &sn) < 0)
+			return -1;
+		r = src->read(src->ctx, p->slots[sn].data, len, i * cs, &zero);
+		if (r != 0 || zero) {
+			pthread_mutex_lock(&p->lock);
+			release_slot(p, sn);
+			pthread_mutex_unlock(&p->lock);
+			if (r != 0)
+				return pipe_fail(p);	/* logged by the source */
+			p->st.chunks_zero++;	/* a hole: never read, never stored */
+			progress_add(p->progress, len);
+			continue;
+		}
+		if (queue_chunk(p, sn, i, len) < 0)
+			return pipe_fail(p);
+	}
+	return 0;
 }
 
 static const char *
@@ -431,21 +496,137 @@ backup_add_file(struct backup *b, const char *path, const char *name,
 	return backup_add_file_reuse(b, path, name, disk, NULL, progress);
 }
 
+/*
+ * Store a file of SIZE bytes through the pipe P: from FD (read_file, with
+ * REUSE's plan) or from SRC (read_stream), on the repository's workers,
+ * its index into IX. Returns 0, or -1 (logged where it failed).
+ */
+static int
+pipe_run(struct backup *b, struct pipe *p, struct index *ix, uint64_t size, int fd,
+    const struct backup_source *src)
+{
+	struct repo *r = b->repo;
+	uint32_t cs = repo_chunk_size(r);
+	int nworkers = repo_workers(r), started = 0, ret = -1;
+	pthread_t *threads;
+
+	p->b = b;
+	p->nslots = (size_t)nworkers * 2 + 2;
+	p->slots = xcalloc(p->nslots, sizeof(*p->slots));
+	p->freeq = xcalloc(p->nslots, sizeof(size_t));
+	p->workq = xcalloc(p->nslots, sizeof(size_t));
+	for (size_t i = 0; i < p->nslots; i++) {
+		p->slots[i].data = xmalloc(cs);
+		p->freeq[i] = i;
+	}
+	p->fcount = p->nslots;
+	ix->chunk_size = cs;
+	ix->file_size = size;
+	/* Holes and skipped chunks count as done: the whole file is the work. */
+	progress_set_total(p->progress, size);
+	ix->count = index_count(size, cs);
+	/* All-zero IDs until a worker fills them: holes stay zero. */
+	ix->ids = xcalloc(ix->count ? ix->count : 1, CRYPTO_HASH_LEN);
+	p->ids = ix->ids;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	threads = xcalloc((size_t)nworkers, sizeof(*threads));
+	for (; started < nworkers; started++)
+		if (pthread_create(&threads[started], NULL, worker, p) != 0)
+			break;
+	if (started == 0)
+		log_error("image %s: cannot start worker threads", p->path);
+	else
+		ret = src != NULL ? read_stream(p, src) : read_file(p, fd, size);
+	pthread_mutex_lock(&p->lock);
+	p->done = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(threads);
+	if (ret == 0 && p->failed)
+		ret = -1;
+	if (ret < 0)
+		/* The cause was logged where it was found (read, store, cancel). */
+		log_info("image %s: not stored; the repository holds no reference to what was written",
+		    p->path);
+	return ret;
+}
+
+static void
+pipe_free(struct pipe *p)
+{
+	for (size_t i = 0; i < p->nslots; i++)
+		free(p->slots[i].data);
+	free(p->slots);
+	free(p->freeq);
+	free(p->workq);
+}
+
+/*
+ * The index IX of what P stored, content-addressed like chunks, and the
+ * manifest's entry of the file. Returns 0 or -1 (logged).
+ */
+static int
+pipe_record(struct backup *b, struct pipe *p, struct index *ix, const char *name,
+    const char *path, const char *disk, const char *format, const struct backup_reuse *reuse,
+    const char *reason)
+{
+	struct repo *r = b->repo;
+	struct manifest *m = b->m;
+	struct manifest_file *f;
+	char ixkey[LAYOUT_KEY_MAX];
+	uint8_t iid[CRYPTO_HASH_LEN], *ixbuf;
+	size_t ixlen = 0;
+
+	ixbuf = index_encode(ix, &ixlen);
+	codec_id(repo_codec(r), ixbuf, ixlen, iid);
+	layout_index_key(iid, ixkey, sizeof(ixkey));
+	if (repo_put_object(r, CODEC_KIND_INDEX, ixkey, ixbuf, ixlen, 0) < 0) {
+		free(ixbuf);
+		return -1;
+	}
+	free(ixbuf);
+	m->files = xrealloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
+	f = &m->files[m->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->name = xstrdup(name);
+	f->path = xstrdup(path);
+	f->disk = disk ? xstrdup(disk) : NULL;
+	f->format = xstrdup(format);
+	f->size = ix->file_size;
+	index_digest(ix, f->digest);
+	f->index = xstrdup(ixkey);
+	f->chunks = ix->count;
+	f->zero_chunks = p->st.chunks_zero;
+	if (reuse != NULL) {
+		f->read_mode = xstrdup(p->reuse != NULL ? "incremental" : "full");
+		f->read_reason = p->reuse != NULL && p->reuse->check ?
+		    xasprintf("%s: read whole and compared with the plan", reason) :
+		    xstrdup(reason ? reason : "-");
+		f->bytes_skipped = p->bytes_skipped;
+	}
+	m->stats.bytes_read += p->st.bytes_read;
+	m->stats.chunks_total += ix->count;
+	m->stats.chunks_new += p->st.chunks_new;
+	m->stats.chunks_reused += p->st.chunks_reused;
+	m->stats.chunks_zero += p->st.chunks_zero;
+	m->stats.bytes_stored += p->st.bytes_stored + ixlen;
+	return 0;
+}
+
 int
 backup_add_file_reuse(struct backup *b, const char *path, const char *name,
     const char *disk, const struct backup_reuse *reuse, struct progress *progress)
 {
-	struct repo *r = b->repo;
-	uint32_t cs = repo_chunk_size(r);
-	int nworkers = repo_workers(r);
+	uint32_t cs = repo_chunk_size(b->repo);
 	struct pipe p;
-	pthread_t *threads = NULL;
 	struct stat st0, st1;
 	struct index ix = { 0 };
-	uint8_t *ixbuf = NULL;
-	size_t ixlen = 0;
-	int fd, started = 0, ret = -1;
-	char ixkey[LAYOUT_KEY_MAX];
+	int fd, ret = -1;
 	const char *reason = reuse != NULL ? reuse->reason : NULL;
 
 	memset(&p, 0, sizeof(p));
@@ -460,123 +641,47 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 		return -1;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-
-	p.b = b;
 	p.path = path;
 	p.progress = progress;
 	p.reuse = reuse != NULL && reuse->ref != NULL && reuse->skip != NULL &&
 	    reuse->ref->chunk_size == cs ? reuse : NULL;
-	p.nslots = (size_t)nworkers * 2 + 2;
-	p.slots = xcalloc(p.nslots, sizeof(*p.slots));
-	p.freeq = xcalloc(p.nslots, sizeof(size_t));
-	p.workq = xcalloc(p.nslots, sizeof(size_t));
-	for (size_t i = 0; i < p.nslots; i++) {
-		p.slots[i].data = xmalloc(cs);
-		p.freeq[i] = i;
-	}
-	p.fcount = p.nslots;
-	ix.chunk_size = cs;
-	ix.file_size = (uint64_t)st0.st_size;
-	/* Holes and skipped chunks count as done: the whole file is the work. */
-	progress_set_total(progress, (uint64_t)st0.st_size);
-	ix.count = index_count(ix.file_size, cs);
-	if (p.reuse != NULL && p.reuse->count != ix.count) {
+	if (p.reuse != NULL && p.reuse->count != index_count((uint64_t)st0.st_size, cs)) {
 		log_warn("image %s: the incremental plan covers %llu chunks, the file has %llu: read whole",
-		    path, (unsigned long long)p.reuse->count, (unsigned long long)ix.count);
+		    path, (unsigned long long)p.reuse->count,
+		    (unsigned long long)index_count((uint64_t)st0.st_size, cs));
 		p.reuse = NULL;
 		reason = "the file's size changed after its read was planned";
 	}
-	/* All-zero IDs until a worker fills them: holes stay zero. */
-	ix.ids = xcalloc(ix.count ? ix.count : 1, CRYPTO_HASH_LEN);
-	p.ids = ix.ids;
-	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.cond, NULL);
-
-	threads = xcalloc((size_t)nworkers, sizeof(*threads));
-	for (; started < nworkers; started++)
-		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
-			break;
-	if (started == 0) {
-		log_error("image %s: cannot start worker threads", path);
-		ret = -1;
-	} else {
-		ret = read_file(&p, fd, ix.file_size);
-	}
-	pthread_mutex_lock(&p.lock);
-	p.done = true;
-	pthread_cond_broadcast(&p.cond);
-	pthread_mutex_unlock(&p.lock);
-	for (int i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	pthread_mutex_destroy(&p.lock);
-	pthread_cond_destroy(&p.cond);
-	if (ret == 0 && p.failed)
-		ret = -1;
-	if (ret < 0) {
-		/* The cause was logged where it was found (read, store, cancel). */
-		log_info("image %s: not stored; the repository holds no reference to what was written",
-		    path);
+	if (pipe_run(b, &p, &ix, (uint64_t)st0.st_size, fd, NULL) < 0)
 		goto out;
-	}
-	ret = -1;
 	if (fstat(fd, &st1) < 0 || !same_file_state(&st0, &st1)) {
 		log_error("image %s changed while being read (size or modification time): not stored",
 		    path);
 		goto out;
 	}
-
-	/* The index: content-addressed like chunks. */
-	ixbuf = index_encode(&ix, &ixlen);
-	{
-		uint8_t iid[CRYPTO_HASH_LEN];
-
-		codec_id(repo_codec(r), ixbuf, ixlen, iid);
-		layout_index_key(iid, ixkey, sizeof(ixkey));
-	}
-	if (repo_put_object(r, CODEC_KIND_INDEX, ixkey, ixbuf, ixlen, 0) < 0)
-		goto out;
-
-	{
-		struct manifest *m = b->m;
-		struct manifest_file *f;
-
-		m->files = xrealloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
-		f = &m->files[m->nfiles++];
-		memset(f, 0, sizeof(*f));
-		f->name = xstrdup(name);
-		f->path = xstrdup(path);
-		f->disk = disk ? xstrdup(disk) : NULL;
-		f->format = xstrdup(detect_format(fd));
-		f->size = ix.file_size;
-		index_digest(&ix, f->digest);
-		f->index = xstrdup(ixkey);
-		f->chunks = ix.count;
-		f->zero_chunks = p.st.chunks_zero;
-		if (reuse != NULL) {
-			f->read_mode = xstrdup(p.reuse != NULL ? "incremental" : "full");
-			f->read_reason = p.reuse != NULL && p.reuse->check ?
-			    xasprintf("%s: read whole and compared with the plan", reason) :
-			    xstrdup(reason ? reason : "-");
-			f->bytes_skipped = p.bytes_skipped;
-		}
-		m->stats.bytes_read += p.st.bytes_read;
-		m->stats.chunks_total += ix.count;
-		m->stats.chunks_new += p.st.chunks_new;
-		m->stats.chunks_reused += p.st.chunks_reused;
-		m->stats.chunks_zero += p.st.chunks_zero;
-		m->stats.bytes_stored += p.st.bytes_stored + ixlen;
-	}
-	ret = 0;
+	ret = pipe_record(b, &p, &ix, name, path, disk, detect_format(fd), reuse, reason);
 out:
-	free(ixbuf);
 	index_clear(&ix);
-	free(threads);
-	for (size_t i = 0; i < p.nslots; i++)
-		free(p.slots[i].data);
-	free(p.slots);
-	free(p.freeq);
-	free(p.workq);
+	pipe_free(&p);
 	close(fd);
+	return ret;
+}
+
+int
+backup_add_source(struct backup *b, const struct backup_source *src, const char *name,
+    const char *disk, struct progress *progress)
+{
+	struct pipe p;
+	struct index ix = { 0 };
+	int ret = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.path = src->path;
+	p.progress = progress;
+	if (pipe_run(b, &p, &ix, src->size, -1, src) == 0)
+		ret = pipe_record(b, &p, &ix, name, src->path, disk, src->format, NULL, NULL);
+	index_clear(&ix);
+	pipe_free(&p);
 	return ret;
 }
 

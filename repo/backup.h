@@ -57,6 +57,28 @@ int backup_add_file_reuse(struct backup *b, const char *path, const char *name,
     const char *disk, const struct backup_reuse *reuse, struct progress *progress);
 
 /*
+ * A file's bytes from elsewhere than a file of this host (an archive being
+ * imported), read once, in order: READ fills LEN bytes at OFF (chunk after
+ * chunk) into BUF, or sets *ZERO for bytes known to be zeros (a hole; BUF
+ * untouched); it returns 0, or -1 with the reason logged. PATH names the
+ * source in messages and the manifest; FORMAT is "qcow2" or "raw".
+ */
+struct backup_source {
+	int (*read)(void *ctx, uint8_t *buf, size_t len, uint64_t off, bool *zero);
+	void *ctx;
+	uint64_t size;
+	const char *path;
+	const char *format;
+};
+
+/*
+ * backup_add_source: backup_add_file for a source read as a stream
+ * (chunked, deduplicated, zeros never stored). Returns 0 or -1 (logged).
+ */
+int backup_add_source(struct backup *b, const struct backup_source *src, const char *name,
+    const char *disk, struct progress *progress);
+
+/*
  * backup_set_kind: record that file NAME is KIND (MANIFEST_KIND_NVRAM or
  * MANIFEST_KIND_TPM) rather than a disk image. Returns 0, or -1 when there
  * is no such file.
