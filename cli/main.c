@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{ "key", cmd_key, "list|add|passwd|remove KID|export --to F", "passwords of the repository, and its master key" },
 	{ "stats", cmd_stats, "[SNAPSHOT...|--host H|--all]", "sizes per group, stored bytes, dedup ratio" },
 	{ "diff", cmd_diff, "SNAPSHOT1 SNAPSHOT2", "chunks and bytes changed, per file" },
+	{ "export", cmd_export, "SNAPSHOT --to FILE|-", "one tar archive (sparse), for GNU tar" },
+	{ "import", cmd_import, "FILE|- [--name N]", "an exported or plain tar as a snapshot" },
 	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep] [--sample P]", "check snapshots; --deep reads each chunk once" },
 	{ "daemon", cmd_daemon, "[--pidfile FILE]", "run the jobs at their scheduled times" },
 	{ "status", cmd_status, "[--json]", "last and next runs per job and domain" },

@@ -136,6 +136,12 @@ safe_name(const char *s)
 	return safe_part(s, (size_t)(slash - s)) && safe_part(slash + 1, strlen(slash + 1));
 }
 
+bool
+manifest_name_valid(const char *name)
+{
+	return safe_name(name);
+}
+
 struct manifest *
 manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 {

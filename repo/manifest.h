@@ -77,6 +77,12 @@ struct manifest {
 	struct backup_stats stats;
 };
 
+/*
+ * manifest_name_valid: whether NAME may name a file of a snapshot: a name,
+ * or FOLDER/NAME (one level), each part a safe file name.
+ */
+bool manifest_name_valid(const char *name);
+
 /* manifest_to_json: the manifest as JSON text, a new string. */
 char *manifest_to_json(const struct manifest *m);
 

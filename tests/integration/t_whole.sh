@@ -84,3 +84,78 @@ PY
 	bed_down efi2
 	bed_down efi
 }
+
+# export → GNU tar → the same bytes, holes kept; import into another
+# repository (another chunk size) → restore → identical; a cut archive
+# publishes nothing; a pipe with zstd; a domain's export defines again.
+test_whole_export_import_round_trip() {
+	local d=$BED_DIR/exim c1=$BED_DIR/exim1.conf c2=$BED_DIR/exim2.conf top id
+	mkdir -p "$d"
+	printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/exim-state\n[repository]\nurl = file://%s/exim-repo1\npassword_file = %s/exim.pw\n' \
+		"$BED_URI" "$BED_DIR" "$BED_DIR" "$BED_DIR" >"$c1"
+	printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/exim-state\n[repository]\nurl = file://%s/exim-repo2\nencryption = none\nchunk_size = 256K\n' \
+		"$BED_URI" "$BED_DIR" "$BED_DIR" >"$c2"
+	printf 'exim password\n' >"$BED_DIR/exim.pw"
+	chmod 600 "$c1" "$c2" "$BED_DIR/exim.pw"
+	"$VV" -q -c "$c1" init >/dev/null
+	"$VV" -q -c "$c2" init >/dev/null
+	truncate -s 256M "$d/holes.raw"
+	dd if=/dev/urandom of="$d/holes.raw" bs=1M count=2 seek=100 conv=notrunc status=none
+	head -c 3000000 /dev/urandom >"$d/odd.raw"
+	expect_rc 0 "$VV" -q -c "$c1" backup --image "$d/holes.raw" "$d/odd.raw" --name imgs
+	expect_rc 0 "$VV" -c "$c1" export imgs@latest --to "$d/imgs.tar"
+	expect_in "exported to $d/imgs.tar"
+	expect_rc 1 "$VV" -c "$c1" export imgs@latest --to "$d/imgs.tar"
+	expect_in "exists; --force overwrites it"
+	# GNU tar alone: every file as its SHA-256 in MANIFEST.json says, holes kept.
+	mkdir -p "$d/x"
+	tar -xSf "$d/imgs.tar" -C "$d/x" || fail "GNU tar cannot extract the export"
+	top=$(ls "$d/x")
+	cmp "$d/holes.raw" "$d/x/$top/holes.raw" || fail "holes.raw differs after tar -xSf"
+	cmp "$d/odd.raw" "$d/x/$top/odd.raw" || fail "odd.raw differs after tar -xSf"
+	[ "$(du -k "$d/x/$top/holes.raw" | cut -f1)" -le 4096 ] || fail "the holes were filled: $(du -k "$d/x/$top/holes.raw")"
+	(cd "$d/x/$top" && python3 -c '
+import hashlib, json
+m = json.load(open("MANIFEST.json"))
+assert m["format"] == "virtvault-export" and m["snapshot"]["name"] == "imgs", m
+for f in m["files"]:
+    h = hashlib.sha256(open(f["name"], "rb").read()).hexdigest()
+    assert h == f["sha256"], (f["name"], h, f["sha256"])
+') || fail "a file does not match MANIFEST.json"
+	# Into another repository (plain, 256K chunks): restored identical.
+	expect_rc 0 "$VV" -c "$c2" import "$d/imgs.tar"
+	expect_in "imported $d/imgs.tar as snapshot"
+	expect_rc 0 "$VV" -c "$c2" restore imgs@latest --to "$d/r2"
+	cmp "$d/holes.raw" "$d/r2/holes.raw" || fail "holes.raw differs after import and restore"
+	cmp "$d/odd.raw" "$d/r2/odd.raw" || fail "odd.raw differs after import and restore"
+	expect_rc 0 "$VV" -c "$c2" verify --deep
+	# A pipe, compressed: dedup against what is there (nothing new stored).
+	OUT=$("$VV" -q -c "$c1" export imgs@latest --to - --compress zstd | "$VV" -c "$c2" import - --name piped --json 2>&1) ||
+		fail "export | import failed: $OUT"
+	id=$(tail -n 1 <<<"$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshot"])')
+	expect_rc 0 "$VV" -c "$c2" show "$id" --json
+	python3 -c 'import json,sys; m=json.loads(sys.argv[1]); assert m["name"]=="piped" and m["stats"]["chunks_new"]==0, m["stats"]' "$OUT" ||
+		fail "the piped import stored chunks again: $OUT"
+	# A cut archive: a clear error, nothing published.
+	head -c 1500000 "$d/imgs.tar" >"$d/cut.tar"
+	expect_rc 1 "$VV" -c "$c2" import "$d/cut.tar" --name cut
+	expect_in "cut short"
+	expect_rc 1 "$VV" -c "$c2" list cut
+	# A plain tar of images needs a name.
+	tar -cSf "$d/plain.tar" -C "$d" odd.raw
+	expect_rc 1 "$VV" -c "$c2" import "$d/plain.tar"
+	expect_in "give the snapshot a --name"
+	expect_rc 0 "$VV" -c "$c2" import "$d/plain.tar" --name plain --host elsewhere
+	expect_rc 0 "$VV" -c "$c2" restore elsewhere/plain@latest --to "$d/r3"
+	cmp "$d/odd.raw" "$d/r3/odd.raw" || fail "the plain tar's image differs"
+	# A domain's snapshot: its XML travels; restore --define from the import.
+	off_domain exd 2
+	expect_rc 0 "$VV" -q -c "$c1" backup vvtest-exd
+	expect_rc 0 "$VV" -c "$c1" export vvtest-exd@latest --to "$d/exd.tar"
+	expect_rc 0 "$VV" -c "$c2" import "$d/exd.tar"
+	echo vvtest-exd-back >>"$BED_DIR/domains"
+	expect_rc 0 "$VV" -c "$c2" restore vvtest-exd@latest --to "$d/r4" --define --name vvtest-exd-back
+	expect_in "defined domain vvtest-exd-back"
+	cmp "$BED_DIR/exd/disk.qcow2" "$d/r4/disk.qcow2" || fail "the domain's disk differs"
+	bed_down exd-back
+}

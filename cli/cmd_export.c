@@ -1,0 +1,195 @@
+/*
+ * virtvault export: a snapshot as one tar archive; virtvault import: an
+ * archive (an export, or a plain tar of images) as a new snapshot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+#include "repo/archive.h"
+#include "repo/layout.h"
+#include "repo/lock.h"
+
+int
+cmd_export(struct cli *cli, int argc, char **argv)
+{
+	static const char use[] = "usage: virtvault export SNAPSHOT --to FILE|- [--compress zstd] [--force]\n\n"
+	    "Writes the snapshot as one POSIX (pax) tar archive: its files as sparse\n"
+	    "entries (holes stay holes), the domain XML and MANIFEST.json (each file's\n"
+	    "size and SHA-256), under NAME-ID/. Every chunk is authenticated as it is\n"
+	    "read; memory stays constant. --to - writes to standard output (for ssh or\n"
+	    "tape). GNU tar extracts it without virtvault: tar -xSf FILE (--zstd for\n"
+	    "--compress zstd). An existing FILE is refused unless --force; a failed\n"
+	    "export leaves no FILE.\n";
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "compress", required_argument, NULL, 'z' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct archive_export_opts eo = { 0 };
+	const char *to = NULL;
+	struct repo *r = NULL;
+	struct repo_lock *lock = NULL;
+	struct manifest *m = NULL;
+	char *tmp = NULL;
+	bool force = false;
+	int ch, fd = -1, ret = CLI_EXIT_FAILURE;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't': to = optarg; break;
+		case 'z':
+			if (strcmp(optarg, "zstd") != 0) {
+				log_error("--compress %s: only zstd is offered", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			eo.zstd = true;
+			break;
+		case 'f': force = true; break;
+		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
+		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || to == NULL) {
+		fputs(use, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(to, "-") == 0 && isatty(1)) {
+		log_error("export --to -: standard output is a terminal; redirect it or give a file");
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(to, "-") != 0 && !force && access(to, F_OK) == 0) {
+		log_error("export: %s exists; --force overwrites it", to);
+		return CLI_EXIT_FAILURE;
+	}
+	if ((r = cli_repo(cli, &ch)) == NULL)
+		return ch;
+	/* Shared: no prune deletes what the snapshot needs while it is read. */
+	if (repo_lock_take(r, REPO_LOCK_SHARED, "export", &lock) != 0 ||
+	    (m = cli_find_snapshot(r, argv[optind])) == NULL)
+		goto out;
+	if (strcmp(to, "-") == 0) {
+		fd = 1;
+	} else {
+		tmp = xasprintf("%s.virtvault-partial", to);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			log_error("export: cannot create %s: %s", tmp, strerror(errno));
+			goto out;
+		}
+	}
+	cli_catch_signals(cli);
+	eo.cancel = cli->cancel;
+	eo.progress = progress_new("export", 0, stderr, -1, cli->verbosity < 0);
+	{
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < m->nfiles; i++)
+			total += m->files[i].size;
+		progress_set_total(eo.progress, total);
+	}
+	if (archive_export(r, m, fd, tmp ? to : "standard output", &eo) < 0)
+		goto out;
+	if (tmp != NULL && (fsync(fd) < 0 || rename(tmp, to) < 0)) {
+		log_error("export: cannot finish %s: %s", to, strerror(errno));
+		goto out;
+	}
+	progress_finish(eo.progress);
+	if (tmp != NULL)
+		log_info("snapshot %s exported to %s", m->id, to);
+	ret = CLI_EXIT_OK;
+out:
+	if (tmp != NULL) {
+		if (fd >= 0)
+			close(fd);
+		if (ret != CLI_EXIT_OK)
+			unlink(tmp);
+	}
+	free(tmp);
+	progress_free(eo.progress);
+	manifest_free(m);
+	repo_lock_release(lock);
+	repo_close(r);
+	return ret;
+}
+
+int
+cmd_import(struct cli *cli, int argc, char **argv)
+{
+	static const char use[] = "usage: virtvault import FILE|- [--name NAME] [--host HOST] [--time ISO-8601]\n"
+	    "                        [--json]\n\n"
+	    "Reads a tar archive (an export of virtvault, or a plain tar of qcow2/raw\n"
+	    "images; compressed or not) into the repository as one new snapshot,\n"
+	    "deduplicated against what is there. An export is checked against its\n"
+	    "MANIFEST.json (every file's size and SHA-256) and keeps its name, host,\n"
+	    "time, domain XML and firmware/TPM files unless --name, --host, --time say\n"
+	    "otherwise; a plain tar needs --name. Nothing is published unless the\n"
+	    "whole archive was read and checked.\n";
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "time", required_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct archive_import_opts io = { 0 };
+	struct repo *r;
+	char id[17];
+	bool json = false;
+	int ch, fd, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': io.name = optarg; break;
+		case 'H': io.host = optarg; break;
+		case 'T':
+			if (cli_parse_time(optarg, "--time", &io.time) < 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'j': json = true; break;
+		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
+		default: fputs(use, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || (io.name && !layout_name_valid(io.name)) ||
+	    (io.host && !layout_name_valid(io.host))) {
+		fputs(use, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[optind], "-") == 0) {
+		fd = 0;
+	} else if ((fd = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0) {
+		log_error("import: %s: %s", argv[optind], strerror(errno));
+		return CLI_EXIT_FAILURE;
+	}
+	if ((r = cli_repo(cli, &ch)) == NULL) {
+		if (fd > 0)
+			close(fd);
+		return ch;
+	}
+	cli_catch_signals(cli);
+	io.cancel = cli->cancel;
+	io.quiet = cli->verbosity < 0 || json;
+	rc = archive_import(r, fd, fd == 0 ? "standard input" : argv[optind], &io, id);
+	if (rc == 0) {
+		if (json)
+			printf("{\"snapshot\":\"%s\"}\n", id);
+		else
+			printf("imported %s as snapshot %s\n", fd == 0 ? "standard input" : argv[optind], id);
+	}
+	if (fd > 0)
+		close(fd);
+	repo_close(r);
+	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
