@@ -20,7 +20,7 @@ CC        ?= cc
 # V=1 shows the compiler's command lines.
 Q         := $(if $(V),,@)
 # libarchive joins when a file uses it (export/import).
-PKGS      := libvirt libcurl openssl inih libzstd libxml-2.0 json-c libnbd libarchive
+PKGS      := libvirt libcurl openssl inih libzstd libxml-2.0 json-c libnbd libarchive blkid
 
 # Lazily expanded: pkg-config runs only when a recipe needs it, so that
 # 'make deps' can install the libraries first.

@@ -99,7 +99,8 @@ disk_excluded(const struct strlist *ex, const char *dom, const char *target)
  * virtvault cannot snapshot and copy.
  */
 static int
-select_disks(const struct domxml_domain *d, const struct seq_opts *o, bool *sel)
+select_disks(const struct domxml_domain *d, const struct conf *c, const struct seq_opts *o,
+    bool *sel)
 {
 	size_t n = 0;
 
@@ -122,13 +123,19 @@ select_disks(const struct domxml_domain *d, const struct seq_opts *o, bool *sel)
 			    k->transient ? "transient" : "read-only");
 			continue;
 		}
-		if (k->chain[0].type != DOMXML_FILE) {
+		if (k->chain[0].type != DOMXML_FILE && k->chain[0].type != DOMXML_BLOCK) {
 			log_error("domain %s, disk %s: a %s disk (%s) cannot be backed up by virtvault; exclude it with exclude_disks",
 			    d->name, k->target, domxml_type_name(k->chain[0].type), k->chain[0].path);
 			return -1;
 		}
+		/* A block device's overlay is a file: it needs a folder of its own. */
+		if (k->chain[0].type == DOMXML_BLOCK && (c->overlay_dir == NULL || *c->overlay_dir == '\0')) {
+			log_error("domain %s, disk %s: a block device (%s): its snapshot overlay is a file, and needs a folder: set overlay_dir in [agent]",
+			    d->name, k->target, k->chain[0].path);
+			return -1;
+		}
 		for (size_t j = 1; j < k->nchain; j++) {
-			if (k->chain[j].type != DOMXML_FILE) {
+			if (k->chain[j].type != DOMXML_FILE && k->chain[j].type != DOMXML_BLOCK) {
 				log_error("domain %s, disk %s: its backing chain holds a %s image (%s), which cannot be copied",
 				    d->name, k->target, domxml_type_name(k->chain[j].type), k->chain[j].path);
 				return -1;
@@ -316,7 +323,15 @@ plan(const struct conf *c, const struct domxml_domain *d, const bool *sel, bool 
 		jd->format = xstrdup(d->disks[i].chain[0].format ? d->disks[i].chain[0].format : "raw");
 		for (size_t k = 0; k < d->disks[i].nchain; k++)
 			strlist_add(&jd->chain, d->disks[i].chain[k].path);
-		jd->overlay = overlay_path(d->disks[i].chain[0].path, c->overlay_dir, stamp);
+		if (d->disks[i].chain[0].type == DOMXML_BLOCK) {
+			/* Two volumes of one name (vg1/root, vg2/root): the target tells them apart. */
+			char *st = xasprintf("%s-%s", stamp, d->disks[i].target);
+
+			jd->overlay = overlay_path(d->disks[i].chain[0].path, c->overlay_dir, st);
+			free(st);
+		} else {
+			jd->overlay = overlay_path(d->disks[i].chain[0].path, c->overlay_dir, stamp);
+		}
 	}
 	return j;
 }
@@ -486,7 +501,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	    (persistent && hv_domain_xml(hv, dom, true, &xml_inactive) != 0))
 		goto out;
 	sel = xcalloc(d->ndisks + 1, sizeof(*sel));
-	if (select_disks(d, o, sel) < 0)
+	if (select_disks(d, c, o, sel) < 0)
 		goto out;
 	if (state != HV_STATE_SHUTOFF) {
 		for (size_t i = 0; i < d->ndisks; i++) {

@@ -111,11 +111,71 @@ not_dir:
 	return 0;
 }
 
+/*
+ * restore --to-device DISK=DEV...: each file (or disk of one file) onto a
+ * block device. Returns an exit code.
+ */
+static int
+restore_devices(struct cli *cli, struct repo *r, const struct manifest *m,
+    const struct strlist *maps, bool force, bool want_sha)
+{
+	const struct manifest_file **f = xcalloc(maps->n + 1, sizeof(*f));
+	int ret = CLI_EXIT_FAILURE;
+
+	/* Everything is checked before the first byte goes to a device. */
+	for (size_t i = 0; i < maps->n; i++) {
+		const char *eq = strchr(maps->v[i], '=');
+		size_t n = (size_t)(eq - maps->v[i]), found = 0;
+
+		for (size_t k = 0; k < m->nfiles; k++) {
+			const struct manifest_file *x = &m->files[k];
+
+			if ((strlen(x->name) == n && strncmp(x->name, maps->v[i], n) == 0) ||
+			    (x->disk && strlen(x->disk) == n && strncmp(x->disk, maps->v[i], n) == 0)) {
+				f[i] = x;
+				found++;
+			}
+		}
+		if (found == 0) {
+			log_error("snapshot %s has no file or disk named '%.*s'", m->id, (int)n, maps->v[i]);
+			goto out;
+		}
+		if (found > 1) {
+			log_error("disk %.*s of snapshot %s is a chain of %zu files: a device takes one image; restore the chain to files (--to DIR)",
+			    (int)n, maps->v[i], m->id, found);
+			goto out;
+		}
+	}
+	cli_catch_signals(cli);
+	for (size_t i = 0; i < maps->n; i++) {
+		const char *dev = strchr(maps->v[i], '=') + 1;
+		struct progress *p = progress_new("restore", f[i]->size, stderr, -1, cli->verbosity < 0);
+		char sha[65] = "";
+		int rc = restore_to_device(r, m, f[i], dev, force, want_sha ? sha : NULL, cli->cancel, p);
+
+		if (rc == 0)
+			progress_finish(p);
+		progress_free(p);
+		if (rc < 0)
+			goto out;
+		if (sha[0])
+			printf("restored %s onto %s (chunks verified; sha256 %s)\n", f[i]->name, dev, sha);
+		else
+			printf("restored %s onto %s (chunks verified)\n", f[i]->name, dev);
+	}
+	ret = CLI_EXIT_OK;
+out:
+	free(f);
+	return ret;
+}
+
 int
 cmd_restore(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force] [--sha256]\n"
-	    "                         [--define [--name NEW]]\n\n"
+	    "                         [--define [--name NEW]]\n"
+	    "       virtvault restore SNAPSHOT --to-device DISK=/dev/DEVICE... [--force]\n"
+	    "                         [--sha256]\n\n"
 	    "Writes the files of SNAPSHOT (an ID, a unique prefix, or NAME@latest)\n"
 	    "into DIR, sparse, every chunk checked against its ID and every file\n"
 	    "against the snapshot's chunk digest. --sha256 also prints each restored\n"
@@ -123,9 +183,13 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	    "only the named file or disk. Existing files are refused without --force;\n"
 	    "on failure no partial file is left. --define also defines a new domain\n"
 	    "(NEW, default NAME-restored) from the saved XML, with a new UUID, new MAC\n"
-	    "addresses and its disks on the restored files, to start next to the original.\n";
+	    "addresses and its disks on the restored files, to start next to the original.\n"
+	    "--to-device writes the image of DISK (a disk target or file name) onto a\n"
+	    "block device (an LVM volume, a partition) of at least its size, opened\n"
+	    "exclusively; one holding a file system or partition table needs --force.\n";
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },
+		{ "to-device", required_argument, NULL, 'T' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "sha256", no_argument, NULL, 'S' },
@@ -134,7 +198,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct strlist only = { 0 };
+	struct strlist only = { 0 }, devices = { 0 };
 	const char *to = NULL, *newname = NULL;
 	bool define = false;
 	struct manifest *m = NULL;
@@ -148,6 +212,16 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 't': to = optarg; break;
+		case 'T':
+			if (strchr(optarg, '=') == NULL || strchr(optarg, '=') == optarg ||
+			    strncmp(strchr(optarg, '=') + 1, "/dev/", 5) != 0) {
+				log_error("--to-device %s: expected DISK=/dev/DEVICE", optarg);
+				strlist_clear(&only);
+				strlist_clear(&devices);
+				return CLI_EXIT_USAGE;
+			}
+			strlist_add(&devices, optarg);
+			break;
 		case 'd': strlist_add(&only, optarg); break;
 		case 'f': force = true; break;
 		case 'S': want_sha = true; break;
@@ -157,9 +231,15 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || to == NULL || (newname && !define)) {
+	if (argc - optind != 1 || (to == NULL) == (devices.n == 0) || (newname && !define) ||
+	    (devices.n > 0 && (define || only.n > 0))) {
+		if (to != NULL && devices.n > 0)
+			log_error("restore: --to and --to-device go in separate runs");
+		else if (devices.n > 0 && (define || only.n > 0))
+			log_error("restore: --to-device names its disks itself; --define and --disk go with --to");
 		fputs(use, stderr);
 		strlist_clear(&only);
+		strlist_clear(&devices);
 		return CLI_EXIT_USAGE;
 	}
 	if (cli_load_conf(cli, true) < 0) {
@@ -171,6 +251,10 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	    repo_lock_take(r, REPO_LOCK_SHARED, "restore", &lock) != 0 ||
 	    (m = cli_find_snapshot(r, argv[optind])) == NULL)
 		goto out;
+	if (devices.n > 0) {
+		ret = restore_devices(cli, r, m, &devices, force, want_sha);
+		goto out;
+	}
 	/* Everything that can be refused is refused before any byte is written. */
 	if (check_request(m, &only, to, define) < 0)
 		goto out;
@@ -227,5 +311,6 @@ out:
 	repo_lock_release(lock);
 	repo_close(r);
 	strlist_clear(&only);
+	strlist_clear(&devices);
 	return ret;
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -485,8 +487,30 @@ detect_format(int fd)
 static bool
 same_file_state(const struct stat *a, const struct stat *b)
 {
-	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
+	return a->st_size == b->st_size && a->st_ino == b->st_ino && a->st_rdev == b->st_rdev &&
 	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * The size of the image open as FD (ST its fstat): a regular file's, or a
+ * block device's (an LVM volume, a partition, a loop device) by its ioctl.
+ * Returns 0, or -1 (logged) for anything else.
+ */
+static int
+image_size(const char *path, int fd, const struct stat *st, uint64_t *size)
+{
+	if (S_ISREG(st->st_mode)) {
+		*size = (uint64_t)st->st_size;
+		return 0;
+	}
+	if (S_ISBLK(st->st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, size) == 0)
+			return 0;
+		log_error("image %s: cannot read the block device's size: %s", path, strerror(errno));
+		return -1;
+	}
+	log_error("image %s: neither a regular file nor a block device", path);
+	return -1;
 }
 
 int
@@ -626,6 +650,7 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 	struct pipe p;
 	struct stat st0, st1;
 	struct index ix = { 0 };
+	uint64_t size = 0, size1 = 0;
 	int fd, ret = -1;
 	const char *reason = reuse != NULL ? reuse->reason : NULL;
 
@@ -635,8 +660,12 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 		log_error("image %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st0) < 0 || !S_ISREG(st0.st_mode)) {
-		log_error("image %s: not a regular file", path);
+	if (fstat(fd, &st0) < 0) {
+		log_error("image %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (image_size(path, fd, &st0, &size) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -645,16 +674,16 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 	p.progress = progress;
 	p.reuse = reuse != NULL && reuse->ref != NULL && reuse->skip != NULL &&
 	    reuse->ref->chunk_size == cs ? reuse : NULL;
-	if (p.reuse != NULL && p.reuse->count != index_count((uint64_t)st0.st_size, cs)) {
+	if (p.reuse != NULL && p.reuse->count != index_count(size, cs)) {
 		log_warn("image %s: the incremental plan covers %llu chunks, the file has %llu: read whole",
-		    path, (unsigned long long)p.reuse->count,
-		    (unsigned long long)index_count((uint64_t)st0.st_size, cs));
+		    path, (unsigned long long)p.reuse->count, (unsigned long long)index_count(size, cs));
 		p.reuse = NULL;
 		reason = "the file's size changed after its read was planned";
 	}
-	if (pipe_run(b, &p, &ix, (uint64_t)st0.st_size, fd, NULL) < 0)
+	if (pipe_run(b, &p, &ix, size, fd, NULL) < 0)
 		goto out;
-	if (fstat(fd, &st1) < 0 || !same_file_state(&st0, &st1)) {
+	if (fstat(fd, &st1) < 0 || !same_file_state(&st0, &st1) ||
+	    image_size(path, fd, &st1, &size1) < 0 || size1 != size) {
 		log_error("image %s changed while being read (size or modification time): not stored",
 		    path);
 		goto out;

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <blkid/blkid.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@ struct job {
 	const struct manifest_file *f;
 	const struct index *ix;
 	int fd;
+	bool device;		/* a block device: zero chunks are written as zeros */
 	uint64_t next;		/* next chunk to take */
 	bool failed;
 	uint8_t *done;		/* per chunk: written (or a hole) */
@@ -46,7 +50,7 @@ restore_worker(void *arg)
 		char err[256];
 
 		pthread_mutex_lock(&j->lock);
-		while (j->next < j->ix->count && repo_id_is_zero(j->ix->ids[j->next])) {
+		while (!j->device && j->next < j->ix->count && repo_id_is_zero(j->ix->ids[j->next])) {
 			len = index_chunk_len(j->f->size, cs, j->next);
 			progress_add(j->progress, len);
 			j->done[j->next++] = 1;
@@ -66,7 +70,15 @@ restore_worker(void *arg)
 		pthread_mutex_unlock(&j->lock);
 
 		len = index_chunk_len(j->f->size, cs, i);
-		if (fetch_chunk(j->r, w, j->ix->ids[i], buf, len, err, sizeof(err)) < 0) {
+		if (repo_id_is_zero(j->ix->ids[i])) {
+			/* On a device (never a hole): zeroed, by the device when it can. */
+			uint64_t range[2] = { i * cs, len };
+
+			if (ioctl(j->fd, BLKZEROOUT, range) != 0)
+				memset(buf, 0, len);
+			else
+				goto written;
+		} else if (fetch_chunk(j->r, w, j->ix->ids[i], buf, len, err, sizeof(err)) < 0) {
 			log_error("snapshot %s, file %s, offset %llu: %s", j->m->id, j->f->name,
 			    (unsigned long long)(i * cs), err);
 			goto fail;
@@ -83,6 +95,7 @@ restore_worker(void *arg)
 			}
 			done += (size_t)n;
 		}
+written:
 		/* The fsync at the end then has less to wait for. */
 		flusher_add(j->flusher, len);
 		progress_add(j->progress, len);
@@ -168,10 +181,15 @@ restore_selected(const struct manifest_file *f, const struct strlist *only)
 	return strlist_contains(only, f->name) || (f->disk && strlist_contains(only, f->disk));
 }
 
+/*
+ * File F of M written to FD (TMP in messages): a new sparse file of F's
+ * size, or a block device (DEVICE: zero chunks zeroed). Workers fetch and
+ * write; a hasher reads back and checks. Returns 0 or -1 (logged).
+ */
 static int
-restore_one(struct repo *r, const struct manifest *m, const struct manifest_file *f,
-    int dfd, const char *tmpname, const char *tmp, char *sha_out,
-    const volatile sig_atomic_t *cancel, struct progress *progress)
+restore_fd(struct repo *r, const struct manifest *m, const struct manifest_file *f, int fd,
+    bool device, const char *tmp, char *sha_out, const volatile sig_atomic_t *cancel,
+    struct progress *progress)
 {
 	struct index ix = { 0 };
 	struct job j;
@@ -184,6 +202,8 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 	if (fetch_index(r, m, f, &ix) < 0)
 		return -1;
 	memset(&j, 0, sizeof(j));
+	j.fd = fd;
+	j.device = device;
 	j.r = r;
 	j.m = m;
 	j.f = f;
@@ -194,16 +214,6 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 	j.sha = want_sha ? crypto_sha_new() : NULL;
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.cond, NULL);
-	j.fd = openat(dfd, tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (j.fd < 0) {
-		log_error("restore of %s: cannot create %s: %s", f->name, tmp, strerror(errno));
-		goto out;
-	}
-	/* A sparse file of the full size: zero chunks stay holes. */
-	if (ftruncate(j.fd, (off_t)f->size) < 0) {
-		log_error("restore of %s: cannot size %s: %s", f->name, tmp, strerror(errno));
-		goto out;
-	}
 	j.flusher = flusher_new(j.fd, FLUSHER_FILE, 64 * 1024 * 1024);
 	hashing = !want_sha || pthread_create(&hth, NULL, hasher, &j) == 0;
 	for (; hashing && started < n && started < 16; started++)
@@ -243,12 +253,94 @@ restore_one(struct repo *r, const struct manifest *m, const struct manifest_file
 out:
 	if (j.sha != NULL)
 		crypto_sha_final(j.sha, digest);
-	if (j.fd >= 0)
-		close(j.fd);
 	free(j.done);
 	pthread_mutex_destroy(&j.lock);
 	pthread_cond_destroy(&j.cond);
 	index_clear(&ix);
+	return ret;
+}
+
+static int
+restore_one(struct repo *r, const struct manifest *m, const struct manifest_file *f,
+    int dfd, const char *tmpname, const char *tmp, char *sha_out,
+    const volatile sig_atomic_t *cancel, struct progress *progress)
+{
+	int fd = openat(dfd, tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600), ret;
+
+	if (fd < 0) {
+		log_error("restore of %s: cannot create %s: %s", f->name, tmp, strerror(errno));
+		return -1;
+	}
+	/* A sparse file of the full size: zero chunks stay holes. */
+	if (ftruncate(fd, (off_t)f->size) < 0) {
+		log_error("restore of %s: cannot size %s: %s", f->name, tmp, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	ret = restore_fd(r, m, f, fd, false, tmp, sha_out, cancel, progress);
+	close(fd);
+	return ret;
+}
+
+/* What a probe finds on DEV (a file system, a partition table...), into WHAT; false: nothing. */
+static bool
+device_holds_data(const char *dev, char *what, size_t len)
+{
+	blkid_probe pr = blkid_new_probe_from_filename(dev);
+	const char *v = NULL;
+	bool found = false;
+
+	if (pr == NULL)
+		return false;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+	if (blkid_do_safeprobe(pr) == 0) {
+		found = true;
+		if (blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0)
+			snprintf(what, len, "a %s file system or signature", v);
+		else if (blkid_probe_lookup_value(pr, "PTTYPE", &v, NULL) == 0)
+			snprintf(what, len, "a %s partition table", v);
+		else
+			snprintf(what, len, "a known signature");
+	}
+	blkid_free_probe(pr);
+	return found;
+}
+
+int
+restore_to_device(struct repo *r, const struct manifest *m, const struct manifest_file *f,
+    const char *dev, bool force, char *sha_out, const volatile sig_atomic_t *cancel,
+    struct progress *progress)
+{
+	struct stat st;
+	uint64_t size = 0;
+	char what[128];
+	int fd, ret = -1;
+
+	if (!force && device_holds_data(dev, what, sizeof(what))) {
+		log_error("restore of %s: %s holds %s; --force overwrites it", f->name, dev, what);
+		return -1;
+	}
+	/* Exclusive: a device mounted or held open exclusively is refused by the kernel. */
+	fd = open(dev, O_RDWR | O_EXCL | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("restore of %s: cannot open %s exclusively: %s", f->name, dev, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode)) {
+		log_error("restore of %s: %s is not a block device (--to DIR restores to files)", f->name, dev);
+		goto out;
+	}
+	if (ioctl(fd, BLKGETSIZE64, &size) < 0 || size < f->size) {
+		log_error("restore of %s: %s holds %llu bytes, the image needs %llu", f->name, dev,
+		    (unsigned long long)size, (unsigned long long)f->size);
+		goto out;
+	}
+	ret = restore_fd(r, m, f, fd, true, dev, sha_out, cancel, progress);
+out:
+	close(fd);
 	return ret;
 }
 

@@ -28,6 +28,18 @@ int restore_files(struct repo *r, const struct manifest *m, const char *dir,
     const struct strlist *only, bool force, char (*sha)[65],
     const volatile sig_atomic_t *cancel, struct progress *progress);
 
+/*
+ * restore_to_device: write file F of M onto the block device DEV (an LVM
+ * volume, a partition) of at least F's size, opened exclusively; zero
+ * chunks are zeroed (a device has no holes), the rest of DEV is left as it
+ * is. A device holding a file system or partition signature is refused
+ * unless FORCE. Chunks checked as by restore_files; SHA_OUT (or NULL) gets
+ * the SHA-256 read back. Returns 0 or -1 (logged, naming DEV).
+ */
+int restore_to_device(struct repo *r, const struct manifest *m, const struct manifest_file *f,
+    const char *dev, bool force, char *sha_out, const volatile sig_atomic_t *cancel,
+    struct progress *progress);
+
 /* restore_has: whether M has a file or a disk target named NAME. */
 bool restore_has(const struct manifest *m, const char *name);
 

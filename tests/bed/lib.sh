@@ -223,6 +223,9 @@ bed_teardown() {
 		kill -9 "$pid" 2>/dev/null || true
 		bed_log "stopped $name (pid $pid)"
 	done
+	# Loop devices over files of the bed (block-device disks).
+	losetup -l -n -O NAME,BACK-FILE 2>/dev/null | awk -v d="$BED_DIR/" 'index($2, d) == 1 {print $1}' |
+		while read -r l; do losetup -d "$l"; done
 	# File systems a test mounted below the bed (a full-disk test that failed).
 	awk -v d="$BED_DIR/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r |
 		while read -r m; do umount -l "$m"; done

@@ -159,3 +159,69 @@ for f in m["files"]:
 	cmp "$BED_DIR/exd/disk.qcow2" "$d/r4/disk.qcow2" || fail "the domain's disk differs"
 	bed_down exd-back
 }
+
+# loop_dev NAME MB: a loop device over a file of the bed (detached by the
+# bed's teardown); prints its path.
+loop_dev() {
+	truncate -s "${2}M" "$BED_DIR/$1.img"
+	losetup -f --show "$BED_DIR/$1.img"
+}
+
+# A block-device disk (a loop device: this kernel has no device-mapper for
+# LVM, and a logical volume is read the same way) on a running guest:
+# backed up live through a file overlay, restored to a file and onto
+# another device, identical; what a device restore must refuse.
+test_whole_block_device_disk_live_and_to_device() {
+	local c=$BED_DIR/blk.conf l1 l2 l3 out=$BED_DIR/blk-out
+	l1=$(loop_dev blk1 64)
+	l2=$(loop_dev blk2 64)
+	l3=$(loop_dev blk3 32)
+	head -c 8M /dev/urandom | dd of="$l1" bs=1M seek=4 conv=fsync status=none
+	# The bed's guest with a third disk: the device (no hotplug on its bus).
+	bed_make_disks blk
+	cp "$BED_GUEST/vmlinuz" "$BED_GUEST/initrd.img" "$BED_DIR/blk/"
+	: >"$BED_DIR/blk/console.log"
+	bed_domain_xml blk | sed "s|    <serial type='file'>|    <disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='$l1'/><target dev='vdc' bus='virtio'/></disk>\n&|" \
+		>"$BED_DIR/blk/domain.xml"
+	echo vvtest-blk >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$BED_DIR/blk/domain.xml" >/dev/null || fail "cannot define the guest"
+	virsh -q -c "$BED_URI" start vvtest-blk >/dev/null || fail "cannot start the guest"
+	bed_wait_agent vvtest-blk 60 "$BED_DIR/blk/console.log" || fail "the guest's agent did not answer"
+	printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/blk-state\n[repository]\nurl = file://%s/blk-repo\nencryption = none\n' \
+		"$BED_URI" "$BED_DIR" "$BED_DIR" >"$c"
+	"$VV" -q -c "$c" init >/dev/null
+	# Its overlay is a file: without overlay_dir, said before anything is touched.
+	expect_rc 1 "$VV" -c "$c" backup vvtest-blk
+	expect_in "disk vdc: a block device ($l1): its snapshot overlay is a file, and needs a folder: set overlay_dir"
+	mkdir -p "$BED_DIR/ovl"
+	chmod 711 "$BED_DIR/ovl"
+	sed -i "s|^state_dir = .*|&\noverlay_dir = $BED_DIR/ovl|" "$c"
+	expect_rc 0 "$VV" -c "$c" backup vvtest-blk
+	expect_in "vvtest-blk: snapshot"
+	expect_rc 0 "$VV" -c "$c" check-chain vvtest-blk
+	virsh -q -c "$BED_URI" domblklist vvtest-blk | grep -q "vdc .*$l1" || fail "vdc is not back on $l1"
+	[ -z "$(ls "$BED_DIR/ovl")" ] || fail "an overlay is left: $(ls "$BED_DIR/ovl")"
+	expect_rc 0 "$VV" -c "$c" show vvtest-blk@latest --json
+	python3 -c 'import json,sys; f=[x for x in json.loads(sys.argv[1])["files"] if x.get("disk")=="vdc"]; assert len(f)==1 and f[0]["size"]==64<<20 and f[0]["path"]==sys.argv[2], f' "$OUT" "$l1" ||
+		fail "vdc in the manifest: $OUT"
+	# To a file.
+	expect_rc 0 "$VV" -c "$c" restore vvtest-blk@latest --disk vdc --to "$out"
+	cmp "$l1" "$out/$(basename "$l1")" || fail "the restored file differs from $l1"
+	# Onto a device: one with a file system is refused unless --force.
+	mkfs.ext4 -q -F "$l2" >/dev/null 2>&1
+	expect_rc 1 "$VV" -c "$c" restore vvtest-blk@latest --to-device "vdc=$l2"
+	expect_in "$l2 holds a ext4 file system or signature; --force overwrites it"
+	expect_rc 0 "$VV" -c "$c" restore vvtest-blk@latest --to-device "vdc=$l2" --force --sha256
+	expect_in "restored $(basename "$l1") onto $l2 (chunks verified; sha256 "
+	cmp "$l1" "$l2" || fail "the restored device differs from $l1"
+	# Too small, not a device, a disk of another name, with --to.
+	expect_rc 1 "$VV" -c "$c" restore vvtest-blk@latest --to-device "vdc=$l3"
+	expect_in "$l3 holds 33554432 bytes, the image needs 67108864"
+	expect_rc 1 "$VV" -c "$c" restore vvtest-blk@latest --to-device "vdc=/dev/null"
+	expect_in "/dev/null is not a block device"
+	expect_rc 1 "$VV" -c "$c" restore vvtest-blk@latest --to-device "vdz=$l3"
+	expect_in "has no file or disk named 'vdz'"
+	expect_rc 2 "$VV" -c "$c" restore vvtest-blk@latest --to-device "vdc=$l3" --to "$out"
+	expect_in "--to and --to-device go in separate runs"
+	bed_down blk
+}
