@@ -20,7 +20,7 @@ CC        ?= cc
 # V=1 shows the compiler's command lines.
 Q         := $(if $(V),,@)
 # libarchive joins when a file uses it (export/import).
-PKGS      := libvirt libcurl openssl inih libzstd libxml-2.0 json-c libnbd libarchive blkid
+PKGS      := libvirt libcurl openssl inih libzstd libxml-2.0 json-c libnbd libarchive blkid fuse3
 
 # Lazily expanded: pkg-config runs only when a recipe needs it, so that
 # 'make deps' can install the libraries first.
@@ -43,7 +43,7 @@ COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/f
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
-REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c repo/archive.c \
+REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c repo/archive.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/keys.c repo/stats.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/notify.c
@@ -54,7 +54,7 @@ SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
-             cli/cmd_stats.c cli/cmd_diff.c cli/cmd_export.c \
+             cli/cmd_stats.c cli/cmd_diff.c cli/cmd_export.c cli/cmd_mount.c \
              cli/cmd_schedule.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(TRANSPORT_SRC) $(REPO_SRC) $(STATE_SRC) \

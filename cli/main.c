@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "diff", cmd_diff, "SNAPSHOT1 SNAPSHOT2", "chunks and bytes changed, per file" },
 	{ "export", cmd_export, "SNAPSHOT --to FILE|-", "one tar archive (sparse), for GNU tar" },
 	{ "import", cmd_import, "FILE|- [--name N]", "an exported or plain tar as a snapshot" },
+	{ "mount", cmd_mount, "SNAPSHOT DIR", "its files read-only (FUSE), on demand" },
 	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep] [--sample P]", "check snapshots; --deep reads each chunk once" },
 	{ "daemon", cmd_daemon, "[--pidfile FILE]", "run the jobs at their scheduled times" },
 	{ "status", cmd_status, "[--json]", "last and next runs per job and domain" },

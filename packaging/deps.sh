@@ -7,7 +7,7 @@ pkgs=(
 	# build
 	gcc make pkg-config
 	libvirt-dev libcurl4-openssl-dev libarchive-dev libssl-dev libinih-dev
-	libcmocka-dev libzstd-dev libxml2-dev libjson-c-dev libnbd-dev libblkid-dev
+	libcmocka-dev libzstd-dev libxml2-dev libjson-c-dev libnbd-dev libblkid-dev libfuse3-dev
 	# the Debian package (make deb) and the fuzz targets (make fuzz)
 	debhelper dpkg-dev lintian clang libclang-rt-14-dev scdoc man-db
 	# run time
@@ -17,6 +17,8 @@ pkgs=(
 	e2fsprogs cpio gzip xz-utils zstd procps bc python3 tzdata openssl
 	# UEFI and TPM domains (their NVRAM and TPM state in a backup)
 	ovmf swtpm swtpm-tools
+	# virtvault mount (fusermount3), reading a guest file system in tests
+	fuse3
 	# the S3 test object store: a one-node Ceph cluster with radosgw
 	radosgw ceph-mon ceph-osd curl
 	# the guest agent's shared libraries, copied into the guest

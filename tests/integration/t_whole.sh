@@ -225,3 +225,51 @@ test_whole_block_device_disk_live_and_to_device() {
 	expect_in "--to and --to-device go in separate runs"
 	bed_down blk
 }
+
+# mount: the snapshot's files read-only on demand; an image identical to
+# the original, one file read out of its ext4 with debugfs; a corrupt chunk
+# reads as EIO with a log line naming it, never wrong data.
+test_whole_mount_reads_on_demand_and_fails_corrupt_chunks() {
+	local c=$BED_DIR/mnt.conf d=$BED_DIR/mnt-src m=$BED_DIR/mnt mpid
+	mkdir -p "$d/root" "$m"
+	printf 'the file we came for\n' >"$d/root/hello.txt"
+	head -c 3M /dev/urandom >"$d/root/blob"
+	mkfs.ext4 -q -F -d "$d/root" "$d/ext4.raw" 32M || fail "mkfs.ext4"
+	qemu-img convert -O qcow2 "$d/ext4.raw" "$d/ext4.qcow2"
+	printf 'mount password\n' >"$BED_DIR/mnt.pw"
+	printf '[agent]\nstate_dir = %s/mnt-state\n[repository]\nurl = file://%s/mnt-repo\npassword_file = %s/mnt.pw\n' \
+		"$BED_DIR" "$BED_DIR" "$BED_DIR" >"$c"
+	chmod 600 "$c" "$BED_DIR/mnt.pw"
+	"$VV" -q -c "$c" init >/dev/null
+	expect_rc 0 "$VV" -q -c "$c" backup --image "$d/ext4.raw" "$d/ext4.qcow2" --name fsimg
+	"$VV" -c "$c" mount fsimg@latest "$m" >"$BED_DIR/mnt.log" 2>&1 &
+	mpid=$!
+	echo "$mpid virtvault-mount" >>"$BED_DIR/pids"
+	wait_for 20 mountpoint -q "$m"
+	cmp "$d/ext4.raw" "$m/ext4.raw" || fail "the mounted raw image differs"
+	cmp "$d/ext4.qcow2" "$m/ext4.qcow2" || fail "the mounted qcow2 image differs"
+	[ "$(debugfs -R 'cat /hello.txt' "$m/ext4.raw" 2>/dev/null)" = "the file we came for" ] ||
+		fail "debugfs could not read hello.txt from the mounted image"
+	touch "$m/new" 2>/dev/null && fail "the mount is writable"
+	# SIGTERM: unmounted, exit 0.
+	kill -TERM "$mpid"
+	wait "$mpid" || fail "the mount exited $?"
+	mountpoint -q "$m" && fail "still mounted after SIGTERM"
+	expect_rc 0 cat "$BED_DIR/mnt.log"
+	expect_in "unmounted from $m"
+	# Every chunk corrupted: reads fail with EIO, naming the chunk.
+	find "$BED_DIR/mnt-repo/chunks" -type f | while read -r f; do
+		printf '\xff' | dd of="$f" bs=1 seek=40 conv=notrunc status=none
+	done
+	"$VV" -c "$c" mount fsimg@latest "$m" >"$BED_DIR/mnt2.log" 2>&1 &
+	mpid=$!
+	echo "$mpid virtvault-mount" >>"$BED_DIR/pids"
+	wait_for 20 mountpoint -q "$m"
+	OUT=$(cat "$m/ext4.raw" 2>&1 >/dev/null) && fail "a corrupt chunk was read"
+	expect_in "Input/output error"
+	fusermount3 -u "$m"
+	wait "$mpid" || fail "the mount exited $? after fusermount3 -u"
+	expect_rc 0 cat "$BED_DIR/mnt2.log"
+	expect_in "file ext4.raw, offset 0, chunk "
+	expect_in "the read fails (EIO)"
+}
