@@ -46,8 +46,8 @@ TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c t
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c repo/archive.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/keys.c repo/stats.c
-STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/notify.c
-AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c \
+STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/notify.c state/instant.c
+AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/sequence.c agent/repair.c agent/define.c
 SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c

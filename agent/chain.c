@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "state/instant.h"
 #include "state/journal.h"
 #include "agent/overlay.h"
 #include "agent/qimg.h"
@@ -197,6 +198,15 @@ chain_check(struct hv *hv, const char *state_dir, const char *overlay_dir,
 		    phase, jp, dom);
 		free(jp);
 		free(phase);
+	}
+	{
+		struct instant_journal ij;
+
+		if (instant_journal_read(state_dir, dom, &ij) == 0) {
+			problem(problems, "an instant restore (snapshot %s) is not finished: its disks still read from %s; it finishes by itself, or run: virtvault repair %s",
+			    ij.snapshot, ij.mount, dom);
+			instant_journal_clear(&ij);
+		}
 	}
 	for (size_t i = 0; i < d->ndisks; i++) {
 		const struct domxml_disk *k = &d->disks[i];

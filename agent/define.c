@@ -46,7 +46,7 @@ rebase_chain(const char *dir, const struct manifest_file **f, size_t n)
 }
 
 static int
-fix_disks(xmlNode *devs, const struct manifest *m, const char *dir)
+fix_disks(xmlNode *devs, const struct manifest *m, const char *dir, const char *disk_format)
 {
 	xmlNode *c, *next;
 
@@ -79,9 +79,9 @@ fix_disks(xmlNode *devs, const struct manifest *m, const char *dir)
 			xmlSetProp(src, BAD_CAST "file", BAD_CAST path);
 			drv = xmlnode_child(c, "driver");
 			if (drv != NULL)
-				xmlSetProp(drv, BAD_CAST "type", BAD_CAST f[0]->format);
+				xmlSetProp(drv, BAD_CAST "type", BAD_CAST (disk_format ? disk_format : f[0]->format));
 			free(path);
-			if (rebase_chain(dir, f, n) < 0) {
+			if (disk_format == NULL && rebase_chain(dir, f, n) < 0) {
 				xmlFree(dev);
 				xmlFree(device);
 				return -1;
@@ -237,6 +237,13 @@ int
 define_restored(struct hv *hv, const struct manifest *m, const char *dir,
     const char *newname)
 {
+	return define_restored_on(hv, m, dir, newname, NULL);
+}
+
+int
+define_restored_on(struct hv *hv, const struct manifest *m, const char *dir,
+    const char *newname, const char *disk_format)
+{
 	const char *src = m->domain_xml_inactive ? m->domain_xml_inactive : m->domain_xml;
 	xmlDoc *doc;
 	xmlNode *root, *devs, *n;
@@ -279,7 +286,7 @@ define_restored(struct hv *hv, const struct manifest *m, const char *dir,
 				xmlFree(t);
 			}
 		}
-		if (fix_disks(devs, m, dir) < 0)
+		if (fix_disks(devs, m, dir, disk_format) < 0)
 			goto out;
 		fix_tpm(devs, dir);
 	}

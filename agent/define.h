@@ -17,4 +17,12 @@
 int define_restored(struct hv *hv, const struct manifest *m, const char *dir,
     const char *newname);
 
+/*
+ * define_restored_on: define_restored with each disk on DIR/NAME in
+ * DISK_FORMAT whatever the file's own (an instant restore's qcow2
+ * overlays), no chain rebased.
+ */
+int define_restored_on(struct hv *hv, const struct manifest *m, const char *dir,
+    const char *newname, const char *disk_format);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "agent/hv_backend.h"
+#include "common/log.h"
 
 const char *
 hv_uri(const struct hv *hv)
@@ -60,6 +61,36 @@ hv_block_pivot(struct hv *hv, const char *dom, const char *target, char *err,
     size_t errlen)
 {
 	return hv->ops->block_pivot(hv, dom, target, err, errlen);
+}
+
+int
+hv_block_pull(struct hv *hv, const char *dom, const char *target)
+{
+	if (hv->ops->block_pull == NULL) {
+		log_error("domain %s, disk %s: this hypervisor connection cannot pull a disk", dom, target);
+		return -1;
+	}
+	return hv->ops->block_pull(hv, dom, target);
+}
+
+int
+hv_undefine(struct hv *hv, const char *dom)
+{
+	if (hv->ops->undefine == NULL) {
+		log_error("domain %s: this hypervisor connection cannot undefine a domain", dom);
+		return -1;
+	}
+	return hv->ops->undefine(hv, dom);
+}
+
+int
+hv_domain_start(struct hv *hv, const char *dom)
+{
+	if (hv->ops->domain_start == NULL) {
+		log_error("domain %s: this hypervisor connection cannot start a domain", dom);
+		return -1;
+	}
+	return hv->ops->domain_start(hv, dom);
 }
 
 int

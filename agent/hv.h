@@ -85,6 +85,22 @@ int hv_block_commit(struct hv *hv, const char *dom, const char *target);
 int hv_block_pivot(struct hv *hv, const char *dom, const char *target, char *err,
     size_t errlen);
 
+/*
+ * hv_block_pull: start pulling every backing file's data of disk TARGET
+ * into its active layer (which then stands alone); the job ends by itself.
+ * Returns 0 or -1 (logged).
+ */
+int hv_block_pull(struct hv *hv, const char *dom, const char *target);
+
+/*
+ * hv_undefine: forget the shut-off domain DOM with its NVRAM and TPM state
+ * (what a failed restore defined). Returns 0 or -1 (logged).
+ */
+int hv_undefine(struct hv *hv, const char *dom);
+
+/* hv_domain_start: start the defined domain DOM. Returns 0 or -1 (logged). */
+int hv_domain_start(struct hv *hv, const char *dom);
+
 /* hv_block_abort: cancel the block job of TARGET. Returns 0 or -1 (logged). */
 int hv_block_abort(struct hv *hv, const char *dom, const char *target);
 

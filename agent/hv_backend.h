@@ -20,6 +20,9 @@ struct hv_ops {
 	int (*block_pivot)(struct hv *hv, const char *dom, const char *target, char *err,
 	    size_t errlen);
 	int (*block_abort)(struct hv *hv, const char *dom, const char *target);
+	int (*block_pull)(struct hv *hv, const char *dom, const char *target);	/* may be NULL */
+	int (*domain_start)(struct hv *hv, const char *dom);			/* may be NULL */
+	int (*undefine)(struct hv *hv, const char *dom);			/* may be NULL */
 	int (*define)(struct hv *hv, const char *xml);
 	int (*snapshot_delete_metadata)(struct hv *hv, const char *dom, const char *name);
 	int (*list_domains)(struct hv *hv, struct strlist *names);

@@ -184,6 +184,53 @@ lv_snapshot_disks(struct hv *hv, const char *dom, const char *xml, bool quiesce,
 }
 
 static int
+lv_block_pull(struct hv *hv, const char *dom, const char *target)
+{
+	virDomainPtr d = NULL;
+	int r;
+
+	if (lookup(hv, dom, &d) != 0)
+		return -1;
+	r = virDomainBlockPull(d, target, 0, 0);
+	if (r < 0)
+		log_error("domain %s, disk %s: cannot start the block pull: %s", dom, target,
+		    virGetLastErrorMessage());
+	virDomainFree(d);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+lv_undefine(struct hv *hv, const char *dom)
+{
+	virDomainPtr d = NULL;
+	int r;
+
+	if (lookup(hv, dom, &d) != 0)
+		return -1;
+	r = virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_TPM |
+	    VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA);
+	if (r < 0)
+		log_error("domain %s: cannot undefine it: %s", dom, virGetLastErrorMessage());
+	virDomainFree(d);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+lv_domain_start(struct hv *hv, const char *dom)
+{
+	virDomainPtr d = NULL;
+	int r;
+
+	if (lookup(hv, dom, &d) != 0)
+		return -1;
+	r = virDomainCreate(d);
+	if (r < 0)
+		log_error("domain %s: cannot start it: %s", dom, virGetLastErrorMessage());
+	virDomainFree(d);
+	return r < 0 ? -1 : 0;
+}
+
+static int
 lv_block_commit(struct hv *hv, const char *dom, const char *target)
 {
 	virDomainPtr d = NULL;
@@ -373,6 +420,9 @@ static const struct hv_ops libvirt_ops = {
 	.block_job = lv_block_job,
 	.snapshot_disks = lv_snapshot_disks,
 	.block_commit = lv_block_commit,
+	.block_pull = lv_block_pull,
+	.domain_start = lv_domain_start,
+	.undefine = lv_undefine,
 	.block_pivot = lv_block_pivot,
 	.block_abort = lv_block_abort,
 	.define = lv_define,

@@ -176,6 +176,24 @@ qimg_commit(const char *overlay)
 }
 
 int
+qimg_overlay(const char *path, const char *backing, const char *backing_format)
+{
+	char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", (char *)backing_format,
+		"-b", (char *)backing, (char *)path, NULL };
+
+	return qimg_run(argv, "create", path);
+}
+
+int
+qimg_standalone(const char *path)
+{
+	/* Safe mode: every cluster the backing chain gives is copied in first. */
+	char *argv[] = { "qemu-img", "rebase", "-q", "-f", "qcow2", "-b", "", (char *)path, NULL };
+
+	return qimg_run(argv, "rebase", path);
+}
+
+int
 qimg_rebase_unsafe(const char *path, const char *format, const char *backing,
     const char *backing_format)
 {

@@ -48,6 +48,18 @@ int qimg_commit(const char *overlay);
  * BACKING_FORMAT) as its backing file, data untouched. Returns 0 or -1
  * (logged, naming PATH).
  */
+/*
+ * qimg_overlay: a new qcow2 PATH on top of BACKING (BACKING_FORMAT), of
+ * its size. Returns 0 or -1 (logged).
+ */
+int qimg_overlay(const char *path, const char *backing, const char *backing_format);
+
+/*
+ * qimg_standalone: copy into the qcow2 PATH what its backing chain gives
+ * and drop the chain (a safe rebase onto nothing), offline. Returns 0 or -1.
+ */
+int qimg_standalone(const char *path);
+
 int qimg_rebase_unsafe(const char *path, const char *format, const char *backing,
     const char *backing_format);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/instant.h"
 #include "agent/repair.h"
 #include "cli/cli.h"
 #include "common/log.h"
@@ -16,7 +17,9 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 	static const char use[] = "usage: virtvault repair DOMAIN...\n\n"
 	    "Brings back each domain whose backup was interrupted (its journal in\n"
 	    "state_dir): commits and pivots an overlay still active, deletes leftover\n"
-	    "overlays, verifies the chains, and says what it did.\n";
+	    "overlays, verifies the chains, and says what it did. An interrupted\n"
+	    "instant restore (restore --instant) is finished: its disks pulled, its\n"
+	    "mount released, while the guest runs.\n";
 	struct hv *hv;
 	size_t ok = 0, failed = 0;
 	/* "--" ends the options: a domain name may start with '-'. */
@@ -38,12 +41,15 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 		int lock;
 		bool did = false;
 
+		int irc = 1;
+
 		if (lock_domain(cli->conf->state_dir, argv[i], &lock) != 0 ||
-		    repair_domain(hv, cli->conf, argv[i], &did, cli->verbosity < 0) < 0) {
+		    repair_domain(hv, cli->conf, argv[i], &did, cli->verbosity < 0) < 0 ||
+		    (irc = instant_repair(hv, cli->conf, argv[i], cli->verbosity < 0)) < 0) {
 			printf("%s: repair FAILED (see the errors above)\n", argv[i]);
 			failed++;
 		} else {
-			printf("%s: %s\n", argv[i], did ? "repaired" : "nothing to repair");
+			printf("%s: %s\n", argv[i], did || irc == 0 ? "repaired" : "nothing to repair");
 			ok++;
 		}
 		unlock_domain(lock);

@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/cbt.h"
 #include "agent/define.h"
+#include "agent/instant.h"
 #include "cli/cli.h"
 #include "common/fsutil.h"
 #include "repo/lock.h"
+#include "state/lock.h"
 #include "common/log.h"
 #include "repo/restore.h"
 
@@ -111,6 +114,48 @@ not_dir:
 	return 0;
 }
 
+/* restore --instant --define: the new domain runs at once, its data pulled after. */
+static int
+restore_instant(struct cli *cli, struct repo *r, const struct manifest *m, const char *to,
+    const char *newname)
+{
+	char abs[PATH_MAX], self[PATH_MAX], *name;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct hv *hv;
+	int rc = -1, lock;
+
+	if (n <= 0 || realpath(to, abs) == NULL) {
+		log_error("restore --instant: cannot resolve %s or this program", to);
+		return CLI_EXIT_FAILURE;
+	}
+	self[n] = '\0';
+	name = newname ? xstrdup(newname) : xasprintf("%s-restored", m->name);
+	/* The new domain's lock: a repair waits until this is over. */
+	if (lock_domain(cli->conf->state_dir, name, &lock) != 0) {
+		free(name);
+		return CLI_EXIT_FAILURE;
+	}
+	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) != NULL) {
+		struct instant_opts o = {
+			.self = self,
+			.config_path = cli->conf->path,
+			.dir = abs,
+			.newname = name,
+			.quiet = cli->verbosity < 0,
+		};
+
+		cli_catch_signals(cli);
+		o.cancel = cli->cancel;
+		rc = instant_restore(hv, r, cli->conf, m, &o);
+		if (rc == 0)
+			printf("domain %s: instant restore done; its disks stand alone in %s\n", name, abs);
+	}
+	hv_close(hv);
+	unlock_domain(lock);
+	free(name);
+	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
 /*
  * restore --to-device DISK=DEV...: each file (or disk of one file) onto a
  * block device. Returns an exit code.
@@ -173,7 +218,7 @@ int
 cmd_restore(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault restore SNAPSHOT --to DIR [--disk NAME]... [--force] [--sha256]\n"
-	    "                         [--define [--name NEW]]\n"
+	    "                         [--define [--name NEW] [--instant]]\n"
 	    "       virtvault restore SNAPSHOT --to-device DISK=/dev/DEVICE... [--force]\n"
 	    "                         [--sha256]\n\n"
 	    "Writes the files of SNAPSHOT (an ID, a unique prefix, or NAME@latest)\n"
@@ -186,7 +231,11 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	    "addresses and its disks on the restored files, to start next to the original.\n"
 	    "--to-device writes the image of DISK (a disk target or file name) onto a\n"
 	    "block device (an LVM volume, a partition) of at least its size, opened\n"
-	    "exclusively; one holding a file system or partition table needs --force.\n";
+	    "exclusively; one holding a file system or partition table needs --force.\n"
+	    "--instant (with --define) starts the new domain within seconds on qcow2\n"
+	    "overlays in DIR over a mount of the snapshot, then pulls the data in while\n"
+	    "it runs; once the disks stand alone the mount is released. Interrupted, it\n"
+	    "is finished by 'virtvault repair NEW' while the guest keeps running.\n";
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },
 		{ "to-device", required_argument, NULL, 'T' },
@@ -194,13 +243,14 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "sha256", no_argument, NULL, 'S' },
 		{ "define", no_argument, NULL, 'D' },
+		{ "instant", no_argument, NULL, 'I' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist only = { 0 }, devices = { 0 };
 	const char *to = NULL, *newname = NULL;
-	bool define = false;
+	bool define = false, instant = false;
 	struct manifest *m = NULL;
 	struct repo *r = NULL;
 	struct repo_lock *lock = NULL;
@@ -226,13 +276,16 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		case 'f': force = true; break;
 		case 'S': want_sha = true; break;
 		case 'D': define = true; break;
+		case 'I': instant = true; break;
 		case 'n': newname = optarg; break;
 		case 'h': fputs(use, stdout); return CLI_EXIT_OK;
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1 || (to == NULL) == (devices.n == 0) || (newname && !define) ||
-	    (devices.n > 0 && (define || only.n > 0))) {
+	    (devices.n > 0 && (define || only.n > 0)) || (instant && (!define || only.n > 0))) {
+		if (instant && (!define || only.n > 0))
+			log_error("restore --instant starts a new domain: it goes with --define and --to, without --disk");
 		if (to != NULL && devices.n > 0)
 			log_error("restore: --to and --to-device go in separate runs");
 		else if (devices.n > 0 && (define || only.n > 0))
@@ -258,6 +311,10 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	/* Everything that can be refused is refused before any byte is written. */
 	if (check_request(m, &only, to, define) < 0)
 		goto out;
+	if (instant) {
+		ret = restore_instant(cli, r, m, to, newname);
+		goto out;
+	}
 	/* A new domain of some disks still gets its own firmware and TPM state. */
 	for (size_t i = 0; define && only.n > 0 && i < m->nfiles; i++)
 		if (m->files[i].kind != NULL)

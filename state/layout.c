@@ -18,6 +18,7 @@ static const struct {
 	[STATE_RUNNING] = { "running", "" },
 	[STATE_JOBS] = { "jobs", ".json" },
 	[STATE_CBT] = { "cbt", "" },
+	[STATE_INSTANT] = { "instant", ".json" },
 };
 
 char *

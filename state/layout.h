@@ -10,6 +10,7 @@
  *                               changed-block tracking's reference of a disk
  *                               for one repository's backups of DOMAIN
  *                               (state/cbt.h)
+ *   STATE/instant/DOMAIN.json   an instant restore in progress (state/instant.h)
  */
 #ifndef VV_STATE_LAYOUT_H
 #define VV_STATE_LAYOUT_H
@@ -23,6 +24,7 @@ enum state_area {
 	STATE_RUNNING,
 	STATE_JOBS,
 	STATE_CBT,
+	STATE_INSTANT,
 };
 
 /* state_dir_path: the folder of AREA under STATE_DIR, a new string. */

@@ -2,6 +2,7 @@
 # PID 1 of the test guest. Kernel command line switches:
 #   vv.noagent  do not start qemu-guest-agent
 #   vv.nowriter do not start the record writer
+#   vv.nodata   do not mount /dev/vda (a guest that never writes its disks)
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 
@@ -32,7 +33,9 @@ cmdline=$(cat /proc/cmdline)
 case "$cmdline" in *vv.nowriter*) writer=no ;; *) writer=yes ;; esac
 case "$cmdline" in *vv.noagent*) agent=no ;; *) agent=yes ;; esac
 
-if wait_for /dev/vda >/dev/null; then
+case "$cmdline" in *vv.nodata*) data=no ;; *) data=yes ;; esac
+
+if [ $data = yes ] && wait_for /dev/vda >/dev/null; then
 	if mount -t ext4 /dev/vda /data; then
 		echo "vv-guest: /data mounted"
 		[ $writer = yes ] && { /bin/vv-writer /data/records.log & }

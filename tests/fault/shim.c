@@ -7,9 +7,9 @@
  *   VV_SHIM_ENOSPC=SUBSTR[:N]   the Nth (default 1st) write() to a file
  *                               whose path holds SUBSTR fails with ENOSPC,
  *                               and every later one too
- *   VV_SHIM_SLOW=SUBSTR:MS      pread() and pwrite() of a file whose path
- *                               holds SUBSTR take MS milliseconds more (a
- *                               slow disk, for progress lines)
+ *   VV_SHIM_SLOW=SUBSTR:MS      read(), pread() and pwrite() of a file
+ *                               whose path holds SUBSTR take MS
+ *                               milliseconds more (a slow disk or store)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -141,4 +141,16 @@ pwrite64(int fd, const void *buf, size_t n, off_t off)
 		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64");
 	slow_check(fd);
 	return real(fd, buf, n, off);
+}
+
+ssize_t
+read(int fd, void *buf, size_t n)
+{
+	static ssize_t (*real)(int, void *, size_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+	if (fd > 2 && getenv("VV_SHIM_SLOW") != NULL)
+		slow_check(fd);
+	return real(fd, buf, n);
 }

@@ -273,3 +273,84 @@ test_whole_mount_reads_on_demand_and_fails_corrupt_chunks() {
 	expect_in "file ext4.raw, offset 0, chunk "
 	expect_in "the read fails (EIO)"
 }
+
+# instant_ok DOM: its guest agent answers.
+agent_answers() {
+	virsh -c "$BED_URI" qemu-agent-command "$1" '{"execute":"guest-ping"}' --timeout 2 >/dev/null 2>&1
+}
+
+# restore --instant: the new guest answers its agent while the pull still
+# runs (the store made slow: 400 ms a chunk, some 35 chunks); afterwards
+# its disks stand alone, the mount is gone and the content is a normal
+# restore's (the guest never writes its disks: vv.nodata). A restore
+# killed during the pull: the guest runs on, repair finishes it.
+test_whole_instant_restore_runs_before_pull_and_repairs() {
+	local c=$BED_DIR/inst.conf out=$BED_DIR/inst-out out2=$BED_DIR/inst-normal ipid f
+	local slow=(env LD_PRELOAD="$VV_SHIM" VV_SHIM_SLOW=/chunks/:400 ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0")
+	# The source: the bed's guest, shut off, its disks full of data.
+	bed_make_disks isrc
+	cp "$BED_GUEST/vmlinuz" "$BED_GUEST/initrd.img" "$BED_DIR/isrc/"
+	head -c 16M /dev/urandom | dd of="$BED_DIR/isrc/scratch.raw" conv=notrunc status=none
+	head -c 16M /dev/urandom >"$BED_DIR/isrc/fill"
+	qemu-io -c "write -s $BED_DIR/isrc/fill 32M 16M" "$BED_DIR/isrc/data.qcow2" >/dev/null
+	bed_domain_xml isrc vv.nodata vv.nowriter >"$BED_DIR/isrc/domain.xml"
+	echo vvtest-isrc >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$BED_DIR/isrc/domain.xml" >/dev/null || fail "cannot define the source"
+	printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/inst-state\n[repository]\nurl = file://%s/inst-repo\nencryption = none\n' \
+		"$BED_URI" "$BED_DIR" "$BED_DIR" >"$c"
+	"$VV" -q -c "$c" init >/dev/null
+	expect_rc 0 "$VV" -q -c "$c" backup vvtest-isrc
+	expect_rc 0 "$VV" -q -c "$c" restore vvtest-isrc@latest --to "$out2"
+	# Instant: started at once, the pull after.
+	echo vvtest-inst >>"$BED_DIR/domains"
+	"${slow[@]}" "$VV" -c "$c" restore vvtest-isrc@latest --to "$out" --define --name vvtest-inst --instant \
+		>"$BED_DIR/inst.out" 2>"$BED_DIR/inst.err" &
+	ipid=$!
+	echo "$ipid virtvault-instant" >>"$BED_DIR/pids"
+	wait_for 60 grep -q "domain vvtest-inst started" "$BED_DIR/inst.out"
+	wait_for 60 agent_answers vvtest-inst
+	kill -0 "$ipid" 2>/dev/null || fail "the pull was over before the guest answered: no instant restore to see"
+	[ -e "$BED_DIR/inst-state/instant/vvtest-inst.json" ] || fail "no journal during the pull"
+	expect_rc 1 "$VV" -c "$c" check-chain vvtest-inst
+	expect_in "an instant restore (snapshot"
+	grep -q "virtvault:" /proc/mounts || fail "no mount during the pull"
+	wait "$ipid" || { cat "$BED_DIR/inst.err"; tail -n 25 "$out/vvtest-inst-serial0.log" >&2; fail "restore --instant failed"; }
+	OUT=$(cat "$BED_DIR/inst.out" "$BED_DIR/inst.err")
+	expect_in "instant restore done; its disks stand alone"
+	[ ! -e "$BED_DIR/inst-state/instant/vvtest-inst.json" ] || fail "the journal stayed"
+	ls -d "$out"/.virtvault-mount-* 2>/dev/null && fail "the mount point stayed"
+	grep -q "virtvault:" /proc/mounts && fail "a virtvault mount stayed: $(grep virtvault: /proc/mounts)"
+	expect_rc 0 "$VV" -c "$c" check-chain vvtest-inst
+	agent_answers vvtest-inst || fail "the guest stopped answering after the pull"
+	# Stopped (QEMU writes out its qcow2 metadata), the disks are compared.
+	virsh -q -c "$BED_URI" destroy vvtest-inst >/dev/null
+	for f in data.qcow2 scratch.raw; do
+		qemu-img info "$out/$f" | grep -q "backing file" && fail "$f still has a backing file"
+	done
+	qemu-img compare -f qcow2 -F qcow2 "$out/data.qcow2" "$out2/data.qcow2" >/dev/null ||
+		fail "data.qcow2 differs from a normal restore"
+	qemu-img compare -f qcow2 -F raw "$out/scratch.raw" "$out2/scratch.raw" >/dev/null ||
+		fail "scratch.raw differs from a normal restore"
+	bed_down inst
+	# Killed during the pull: the guest runs on; repair finishes.
+	echo vvtest-inst2 >>"$BED_DIR/domains"
+	"${slow[@]}" "$VV" -c "$c" restore vvtest-isrc@latest --to "$out-2" --define --name vvtest-inst2 --instant \
+		>"$BED_DIR/inst2.out" 2>&1 &
+	ipid=$!
+	echo "$ipid virtvault-instant" >>"$BED_DIR/pids"
+	wait_for 60 grep -q "domain vvtest-inst2 started" "$BED_DIR/inst2.out"
+	kill -9 "$ipid"
+	wait "$ipid" 2>/dev/null
+	wait_for 60 agent_answers vvtest-inst2
+	expect_rc 0 "$VV" -c "$c" repair vvtest-inst2
+	expect_in "an instant restore (snapshot"
+	expect_in "vvtest-inst2: repaired"
+	[ ! -e "$BED_DIR/inst-state/instant/vvtest-inst2.json" ] || fail "the journal stayed after repair"
+	grep -q "virtvault:" /proc/mounts && fail "a virtvault mount stayed after repair"
+	agent_answers vvtest-inst2 || fail "the guest stopped answering after repair"
+	expect_rc 0 "$VV" -c "$c" check-chain vvtest-inst2
+	virsh -q -c "$BED_URI" destroy vvtest-inst2 >/dev/null
+	qemu-img compare -f qcow2 -F qcow2 "$out-2/data.qcow2" "$out2/data.qcow2" >/dev/null ||
+		fail "data.qcow2 differs after repair"
+	bed_down inst2
+}
