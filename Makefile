@@ -166,6 +166,7 @@ bench:
 	bash bench/bench.sh
 	bash bench/prune.sh
 	bash bench/cbt.sh
+	bash bench/instant.sh
 
 # Fuzzing: libFuzzer targets (tests/fuzz/fuzz_NAME.c) built with clang,
 # ASan and UBSan into build/fuzz; each runs FUZZ_SECONDS from a copy of its

@@ -18,18 +18,8 @@ rm -rf "$W"
 mkdir -p "$W"
 
 . "$top/bench/lib.sh"
-. "$top/tests/bed/lib.sh"
 bench_deps
-BED_DIR=$W/bed
-bed_init
-# BENCH_KEEP=1 keeps the work folder (logs, repositories) for a look.
-trap 'bed_teardown; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$W"' EXIT
-bed_start_libvirt
-bed_build_guest >/dev/null
-
-# Nothing else may run: a forgotten TCG guest takes a third of the CPU.
-others=$(pgrep -fa 'qemu-system' | grep -v "$W" || true)
-[ -z "$others" ] || echo "bench: WARNING: other QEMU processes run and skew the figures: $others" >&2
+bench_bed
 
 echo "== the guest and its data disk (the benchmark image)"
 dir=$BED_DIR/bench

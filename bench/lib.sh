@@ -67,3 +67,19 @@ nightly_change() {
 	done
 	qemu-io "${cmds[@]}" "$img" >/dev/null
 }
+
+# bench_bed: the test bed under $W/bed (virtlogd, libvirtd, the guest's
+# kernel and initramfs), torn down at exit with $W (BENCH_KEEP=1 keeps
+# $W for a look); warns when other QEMU processes would skew the figures.
+bench_bed() {
+	. "$top/tests/bed/lib.sh"
+	BED_DIR=$W/bed
+	bed_init
+	trap 'bed_teardown; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$W"' EXIT
+	bed_start_libvirt
+	bed_build_guest >/dev/null
+	# Nothing else may run: a forgotten TCG guest takes a third of the CPU.
+	local others
+	others=$(pgrep -fa 'qemu-system' | grep -v "$W" || true)
+	[ -z "$others" ] || echo "bench: WARNING: other QEMU processes run and skew the figures: $others" >&2
+}
