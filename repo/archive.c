@@ -18,7 +18,8 @@
 /* The largest domain XML or MANIFEST.json an import keeps in memory. */
 #define SMALL_MAX (16 * 1024 * 1024)
 
-static const uint8_t zeros[1024 * 1024];
+/* Zeros for holes (not const: in .bss, not a megabyte of the binary). */
+static uint8_t zeros[1024 * 1024];
 
 /* ---- export ---- */
 
