@@ -307,3 +307,32 @@ test_s3_cbt_incremental() {
 	expect_rc 0 "$VV" -c "$SC" backup "$CDOM" --check-cbt --json
 	cbt_expect incremental "--check-cbt"
 }
+
+# The whole-VM ways back against the object store: export and mount read
+# from S3, import writes to it.
+test_s3_export_mount_import() {
+	local d=$BED_DIR/s3ex m=$BED_DIR/s3ex-mnt top mpid
+	s3_conf ex vvtest-ex
+	expect_rc 0 "$VV" -q -c "$SC" init
+	mkdir -p "$d/x" "$m"
+	head -c 6M /dev/urandom >"$d/random.raw"
+	truncate -s 48M "$d/holes.raw"
+	dd if=/dev/urandom of="$d/holes.raw" bs=1M count=3 seek=20 conv=notrunc status=none
+	expect_rc 0 "$VV" -q -c "$SC" backup --image "$d/random.raw" "$d/holes.raw" --name exs3
+	expect_rc 0 "$VV" -c "$SC" export exs3@latest --to "$d/exs3.tar"
+	tar -xSf "$d/exs3.tar" -C "$d/x" || fail "GNU tar cannot extract the export from S3"
+	top=$(ls "$d/x")
+	cmp "$d/random.raw" "$d/x/$top/random.raw" || fail "random.raw differs after export from S3"
+	cmp "$d/holes.raw" "$d/x/$top/holes.raw" || fail "holes.raw differs after export from S3"
+	"$VV" -c "$SC" mount exs3@latest "$m" >"$BED_DIR/s3ex-mnt.log" 2>&1 &
+	mpid=$!
+	echo "$mpid virtvault-mount" >>"$BED_DIR/pids"
+	wait_for 30 mountpoint -q "$m"
+	cmp "$d/holes.raw" "$m/holes.raw" || fail "holes.raw differs through the mount of S3"
+	kill -TERM "$mpid"
+	wait "$mpid" || fail "the mount exited $?"
+	expect_rc 0 "$VV" -c "$SC" import "$d/exs3.tar" --name back
+	expect_rc 0 "$VV" -c "$SC" restore back@latest --to "$d/r"
+	cmp "$d/random.raw" "$d/r/random.raw" || fail "random.raw differs after import into S3"
+	expect_rc 0 "$VV" -c "$SC" verify --deep
+}
