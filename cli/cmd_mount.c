@@ -18,15 +18,24 @@
 #include "repo/lock.h"
 #include "repo/snapfs.h"
 
-static struct snapfs *mounted;
-static time_t mounted_time;
+/* What the callbacks serve: fuse_new's user data, from fuse_get_context(). */
+struct mounted {
+	struct snapfs *fs;
+	time_t time;		/* the snapshot's, for every file's times */
+};
+
+static struct mounted *
+self(void)
+{
+	return fuse_get_context()->private_data;
+}
 
 static int
 fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	bool dir;
 	uint64_t size;
-	int rc = snapfs_stat(mounted, path, &dir, &size);
+	int rc = snapfs_stat(self()->fs, path, &dir, &size);
 
 	(void)fi;
 	if (rc < 0)
@@ -36,7 +45,7 @@ fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 	st->st_nlink = dir ? 2 : 1;
 	st->st_size = (off_t)size;
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);
-	st->st_mtime = st->st_ctime = st->st_atime = mounted_time;
+	st->st_mtime = st->st_ctime = st->st_atime = self()->time;
 	return 0;
 }
 
@@ -63,7 +72,7 @@ fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
 	(void)off, (void)fi, (void)flags;
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
-	return snapfs_list(mounted, path, fill_one, &f);
+	return snapfs_list(self()->fs, path, fill_one, &f);
 }
 
 static int
@@ -71,7 +80,7 @@ fs_open(const char *path, struct fuse_file_info *fi)
 {
 	bool dir;
 	uint64_t size;
-	int rc = snapfs_stat(mounted, path, &dir, &size);
+	int rc = snapfs_stat(self()->fs, path, &dir, &size);
 
 	if (rc < 0)
 		return rc;
@@ -87,7 +96,7 @@ static int
 fs_read(const char *path, char *buf, size_t len, off_t off, struct fuse_file_info *fi)
 {
 	(void)fi;
-	return (int)snapfs_read(mounted, path, buf, len, (uint64_t)off);
+	return (int)snapfs_read(self()->fs, path, buf, len, (uint64_t)off);
 }
 
 static const struct fuse_operations ops = {
@@ -119,6 +128,7 @@ cmd_mount(struct cli *cli, int argc, char **argv)
 	struct repo_lock *lock = NULL;
 	struct manifest *m = NULL;
 	struct fuse *fuse = NULL;
+	struct mounted mt = { 0 };
 	uint64_t cache = 64 << 20;
 	bool allow_other = false;
 	char *o = NULL;
@@ -146,15 +156,15 @@ cmd_mount(struct cli *cli, int argc, char **argv)
 	/* Held while mounted: no prune deletes a chunk under a reader. */
 	if (repo_lock_take(r, REPO_LOCK_SHARED, "mount", &lock) != 0 ||
 	    (m = cli_find_snapshot(r, argv[optind])) == NULL ||
-	    (mounted = snapfs_open(r, m, cache)) == NULL)
+	    (mt.fs = snapfs_open(r, m, cache)) == NULL)
 		goto out;
-	util_parse_utc(m->time, &mounted_time);
+	util_parse_utc(m->time, &mt.time);
 	o = xasprintf("ro,default_permissions,fsname=virtvault:%s,subtype=virtvault%s", m->id,
 	    allow_other ? ",allow_other" : "");
 	if (fuse_opt_add_arg(&args, "virtvault") != 0 || fuse_opt_add_arg(&args, "-o") != 0 ||
 	    fuse_opt_add_arg(&args, o) != 0)
 		goto out;
-	fuse = fuse_new(&args, &ops, sizeof(ops), NULL);
+	fuse = fuse_new(&args, &ops, sizeof(ops), &mt);
 	if (fuse == NULL) {
 		log_error("mount: cannot start FUSE");
 		goto out;
@@ -180,8 +190,7 @@ out:
 		fuse_destroy(fuse);
 	fuse_opt_free_args(&args);
 	free(o);
-	snapfs_close(mounted);
-	mounted = NULL;
+	snapfs_close(mt.fs);
 	manifest_free(m);
 	repo_lock_release(lock);
 	repo_close(r);

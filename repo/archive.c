@@ -18,8 +18,8 @@
 /* The largest domain XML or MANIFEST.json an import keeps in memory. */
 #define SMALL_MAX (16 * 1024 * 1024)
 
-/* Zeros for holes (not const: in .bss, not a megabyte of the binary). */
-static uint8_t zeros[1024 * 1024];
+/* The piece of zeros an export writes a hole with (skipped by the writer). */
+#define ZEROS (1024 * 1024)
 
 /* ---- export ---- */
 
@@ -28,6 +28,7 @@ struct exporter {
 	const char *label;
 	const char *top;	/* "NAME-ID" */
 	time_t mtime;
+	uint8_t *zeros;		/* ZEROS bytes */
 };
 
 static int
@@ -122,7 +123,7 @@ export_file(struct exporter *x, struct repo *r, const struct manifest *m,
 	h = crypto_sha_new();
 	for (uint64_t i = 0; i < ix.count; i++) {
 		size_t len = index_chunk_len(f->size, ix.chunk_size, i);
-		const uint8_t *data = zeros;
+		const uint8_t *data = x->zeros;
 
 		if (o->cancel != NULL && *o->cancel) {
 			log_error("export of %s: stopped by a signal in file %s", m->id, f->name);
@@ -135,13 +136,13 @@ export_file(struct exporter *x, struct repo *r, const struct manifest *m,
 				goto out;
 			}
 			data = buf;
-		} else if (len > sizeof(zeros)) {
+		} else if (len > ZEROS) {
 			/* A hole of a chunk size above 1M: zeros piece by piece (never written). */
-			for (size_t done = 0; done < len; done += sizeof(zeros)) {
-				size_t n = len - done < sizeof(zeros) ? len - done : sizeof(zeros);
+			for (size_t done = 0; done < len; done += ZEROS) {
+				size_t n = len - done < ZEROS ? len - done : ZEROS;
 
-				crypto_sha_update(h, zeros, n);
-				if (write_all(x, zeros, n, f->name) < 0)
+				crypto_sha_update(h, x->zeros, n);
+				if (write_all(x, x->zeros, n, f->name) < 0)
 					goto out;
 			}
 			progress_add(o->progress, len);
@@ -246,6 +247,7 @@ archive_export(struct repo *r, const struct manifest *m, int fd, const char *lab
 	int ret = -1;
 
 	x.a = archive_write_new();
+	x.zeros = xcalloc(1, ZEROS);
 	x.label = label;
 	x.top = top;
 	util_parse_utc(m->time, &x.mtime);
@@ -283,6 +285,7 @@ archive_export(struct repo *r, const struct manifest *m, int fd, const char *lab
 out:
 	json_object_put(mj);
 	archive_write_free(x.a);
+	free(x.zeros);
 	free(top);
 	free(sha);
 	return ret;
