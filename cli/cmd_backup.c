@@ -128,19 +128,14 @@ static void
 record_run(const struct conf *c, const struct conf_job *job, const char *dom, time_t started,
     bool ok, const struct seq_result *res, struct run_record *out)
 {
-	struct run_record prev, r;
-	time_t now = time(NULL);
+	struct run_record r;
 
-	memset(&prev, 0, sizeof(prev));
-	state_run_read(c->state_dir, dom, &prev);
 	memset(&r, 0, sizeof(r));
 	snprintf(r.job, sizeof(r.job), "%s", job->name ? job->name : "manual");
 	snprintf(r.domain, sizeof(r.domain), "%s", dom);
 	r.ok = ok;
 	r.started = started;
-	r.finished = now;
-	r.last_success = ok ? now : prev.last_success;
-	r.failures_total = prev.failures_total + (ok ? 0 : 1);
+	r.finished = time(NULL);
 	r.quiesced = ok ? res->quiesced : -1;
 	if (ok) {
 		r.bytes_read = res->stats.bytes_read;
@@ -153,7 +148,7 @@ record_run(const struct conf *c, const struct conf_job *job, const char *dom, ti
 		if (r.error[0] == '\0')
 			snprintf(r.error, sizeof(r.error), "the backup failed (see the log)");
 	}
-	state_run_write(c->state_dir, &r);
+	state_run_record(c->state_dir, &r);
 	if (job->name != NULL && (ok ? job->on_success : job->on_failure) != NULL) {
 		char **vars = state_run_hook_vars(&r);
 		const char *hook = ok ? job->on_success : job->on_failure;

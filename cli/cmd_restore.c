@@ -169,27 +169,24 @@ restore_devices(struct cli *cli, struct repo *r, const struct manifest *m,
 
 	/* Everything is checked before the first byte goes to a device. */
 	for (size_t i = 0; i < maps->n; i++) {
-		const char *eq = strchr(maps->v[i], '=');
-		size_t n = (size_t)(eq - maps->v[i]), found = 0;
+		struct strlist one = { 0 };
+		char *name = xstrndup(maps->v[i], (size_t)(strchr(maps->v[i], '=') - maps->v[i]));
+		size_t found = 0;
 
-		for (size_t k = 0; k < m->nfiles; k++) {
-			const struct manifest_file *x = &m->files[k];
-
-			if ((strlen(x->name) == n && strncmp(x->name, maps->v[i], n) == 0) ||
-			    (x->disk && strlen(x->disk) == n && strncmp(x->disk, maps->v[i], n) == 0)) {
-				f[i] = x;
+		strlist_add(&one, name);
+		for (size_t k = 0; k < m->nfiles; k++)
+			if (restore_selected(&m->files[k], &one)) {
+				f[i] = &m->files[k];
 				found++;
 			}
-		}
-		if (found == 0) {
-			log_error("snapshot %s has no file or disk named '%.*s'", m->id, (int)n, maps->v[i]);
+		if (found != 1)
+			log_error(found == 0 ? "snapshot %s has no file or disk named '%s'" :
+			    "snapshot %s: disk %s is a chain of files: a device takes one image; restore the chain to files (--to DIR)",
+			    m->id, name);
+		strlist_clear(&one);
+		free(name);
+		if (found != 1)
 			goto out;
-		}
-		if (found > 1) {
-			log_error("disk %.*s of snapshot %s is a chain of %zu files: a device takes one image; restore the chain to files (--to DIR)",
-			    (int)n, maps->v[i], m->id, found);
-			goto out;
-		}
 	}
 	cli_catch_signals(cli);
 	for (size_t i = 0; i < maps->n; i++) {

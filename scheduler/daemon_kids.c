@@ -119,6 +119,22 @@ daemon_reap_prune(struct daemon *d)
 	d->prune_pid = 0;
 }
 
+/* Track the background child PID (a hook, a message) until TIMEOUT seconds from now. */
+static void
+track_hook(struct daemon *d, pid_t pid, unsigned long long timeout, const char *job,
+    const char *domain, const char *what)
+{
+	struct hook *h = &d->hooks[d->nhooks++];
+
+	memset(h, 0, sizeof(*h));
+	h->pid = pid;
+	h->timeout = timeout;
+	h->deadline = clock_mono() + (double)timeout;
+	snprintf(h->job, sizeof(h->job), "%s", job);
+	snprintf(h->domain, sizeof(h->domain), "%s", domain);
+	snprintf(h->what, sizeof(h->what), "%s", what);
+}
+
 /*
  * Start HOOK with the run's details in the environment; the event loop
  * reaps it (daemon_reap_hooks) and kills it after TIMEOUT seconds, so that
@@ -128,7 +144,6 @@ static void
 run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_t timeout,
     const char *what)
 {
-	struct hook *h;
 	pid_t pid;
 
 	if (d->nhooks >= MAX_HOOKS) {
@@ -156,14 +171,7 @@ run_hook(struct daemon *d, const char *hook, const struct run_record *r, uint64_
 		}
 		_exit(127);
 	}
-	h = &d->hooks[d->nhooks++];
-	memset(h, 0, sizeof(*h));
-	h->pid = pid;
-	h->timeout = (unsigned long long)timeout;
-	h->deadline = clock_mono() + (double)timeout;
-	snprintf(h->job, sizeof(h->job), "%s", r->job);
-	snprintf(h->domain, sizeof(h->domain), "%s", r->domain);
-	snprintf(h->what, sizeof(h->what), "%s", what);
+	track_hook(d, pid, (unsigned long long)timeout, r->job, r->domain, what);
 }
 
 void
@@ -236,10 +244,9 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 {
 	struct kid *k = &d->kids[idx];
 	const struct conf_job *cj = daemon_job_conf(d, k->t.job);
-	struct run_record prev, r;
+	struct run_record r;
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
-	state_run_read(d->c->state_dir, k->t.domain, &prev);
 	memset(&r, 0, sizeof(r));
 	r.quiesced = -1;
 	snprintf(r.job, sizeof(r.job), "%s", k->t.job);
@@ -247,14 +254,12 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 	r.ok = ok;
 	r.started = k->started;
 	r.finished = now;
-	r.last_success = ok ? now : prev.last_success;
-	r.failures_total = prev.failures_total + (ok ? 0 : 1);
 	parse_summary(k, &r);
 	if (!ok)
 		snprintf(r.error, sizeof(r.error), "%s", k->lasterr[0] ? k->lasterr :
 		    d->stopping ? "interrupted: the daemon was stopped during the run (its disks were put back; nothing published)" :
 		    "the backup failed (see the log)");
-	state_run_write(d->c->state_dir, &r);
+	state_run_record(d->c->state_dir, &r);
 	state_running_clear(d->c->state_dir, k->t.domain);
 	if (d->c->metrics_file)
 		state_write_metrics(d->c->state_dir, d->c->metrics_file);
@@ -323,10 +328,7 @@ daemon_batch_find(struct daemon *d, unsigned id)
 static void
 batch_send(struct daemon *d, struct batch *b)
 {
-	const struct conf_notify *n = &d->c->notify;
-	struct hook *h;
 	pid_t pid;
-	double bound;
 
 	if (!notify_due(d->c, b->recs, b->n))
 		return;
@@ -344,18 +346,8 @@ batch_send(struct daemon *d, struct batch *b)
 		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
 		_exit(notify_send(d->c, b->job, b->recs, b->n) == 0 ? 0 : 1);
 	}
-	/* Every attempt's time, and the waits between them (1, 2, 4... 32 s). */
-	bound = (double)n->timeout * (n->retries + 1) + 10;
-	for (int a = 0; a < n->retries; a++)
-		bound += a < 5 ? (double)(1 << a) : 32;
-	h = &d->hooks[d->nhooks++];
-	memset(h, 0, sizeof(*h));
-	h->pid = pid;
-	h->timeout = (unsigned long long)bound;
-	h->deadline = clock_mono() + bound;
-	snprintf(h->job, sizeof(h->job), "%s", b->job);
-	snprintf(h->domain, sizeof(h->domain), "(the run)");
-	snprintf(h->what, sizeof(h->what), "notify");
+	/* Its bound: every channel's attempts and the waits between them, and a margin. */
+	track_hook(d, pid, notify_max_seconds(d->c) + 10, b->job, "(the run)", "notify");
 }
 
 static void

@@ -177,6 +177,24 @@ deliver_mail(const struct conf *c, const char *mail, char *err, size_t errlen)
 	return rc;
 }
 
+/* The wait after failed attempt A (1, 2, ...): 1, 2, 4... s, at most 32. */
+static unsigned
+retry_wait(int a)
+{
+	return 1u << (a - 1 < 5 ? a - 1 : 5);
+}
+
+unsigned long long
+notify_max_seconds(const struct conf *c)
+{
+	const struct conf_notify *n = &c->notify;
+	unsigned long long one = (unsigned long long)n->timeout * (unsigned long long)(n->retries + 1);
+
+	for (int a = 1; a <= n->retries; a++)
+		one += retry_wait(a);
+	return one * (unsigned long long)((n->webhook_url != NULL) + (n->mail_to.n > 0));
+}
+
 /* Try DELIVER 1 + retries times, waiting 1, 2, 4... s between; 0 or -1 (logged). */
 static int
 with_retries(const struct conf *c, const char *channel, deliver_fn deliver, const char *what)
@@ -190,7 +208,7 @@ with_retries(const struct conf *c, const char *channel, deliver_fn deliver, cons
 			return 0;
 		}
 		if (a < attempts) {
-			unsigned wait = 1u << (a - 1 < 5 ? a - 1 : 5);
+			unsigned wait = retry_wait(a);
 
 			log_warn("notify: %s: attempt %d of %d failed: %s; again in %us", channel, a,
 			    attempts, err, wait);

@@ -33,6 +33,12 @@ json_object *notify_json(const char *host, const char *job, const struct run_rec
     size_t n);
 
 /*
+ * notify_max_seconds: the longest notify_send may take under C: every
+ * channel's attempts at their timeout, and the waits between them.
+ */
+unsigned long long notify_max_seconds(const struct conf *c);
+
+/*
  * notify_send: deliver the message of the run to every channel of C's
  * [notify], each tried 1 + retries times. Returns how many channels did
  * not take it (each logged, never with the webhook's path).

@@ -90,6 +90,18 @@ state_run_read(const char *state_dir, const char *domain, struct run_record *r)
 }
 
 int
+state_run_record(const char *state_dir, struct run_record *r)
+{
+	struct run_record prev;
+
+	memset(&prev, 0, sizeof(prev));
+	state_run_read(state_dir, r->domain, &prev);
+	r->last_success = r->ok ? r->finished : prev.last_success;
+	r->failures_total = prev.failures_total + (r->ok ? 0 : 1);
+	return state_run_write(state_dir, r);
+}
+
+int
 state_run_write(const char *state_dir, const struct run_record *r)
 {
 	json_object *o = json_object_new_object();

@@ -42,6 +42,13 @@ int state_job_set_last_fire(const char *state_dir, const char *job, time_t t);
 int state_run_read(const char *state_dir, const char *domain, struct run_record *r);
 /* state_run_write: persist R atomically. Returns 0 or -1 (logged). */
 int state_run_write(const char *state_dir, const struct run_record *r);
+
+/*
+ * state_run_record: R (its domain, ok and finished set) becomes its
+ * domain's last run: last_success and failures_total carried on from the
+ * record before it, then written. Returns what state_run_write does.
+ */
+int state_run_record(const char *state_dir, struct run_record *r);
 /*
  * state_run_hook_vars: the documented environment of an on_success or
  * on_failure hook for run R ("VIRTVAULT_JOB=...", DOMAIN, RESULT,
