@@ -38,7 +38,7 @@ LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
 # The layers, lowest first (DESIGN.md "Folders"); tests/layers.sh checks
 # that no file includes a header of a higher layer.
-COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/flusher.c \
+COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/proc.c common/flusher.c \
              common/crypto.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
@@ -64,12 +64,12 @@ CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
 # The integration tests' build: the same program with the fault hooks of
 # the sequence compiled in (VIRTVAULT_TEST_STALL); never installed.
-FAULT_SRC  := agent/sequence.c repo/backup.c repo/prune.c
+FAULT_SRC  := agent/sequence.c agent/cbt.c repo/backup.c repo/prune.c
 FAULT_OBJ  := $(FAULT_SRC:%.c=$(BUILD)/obj-faults/%.o)
 FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
-UNIT_TESTS := util conf cron domxml qimg overlay chain cbtmap sequence progress codec index manifest retention store s3
+UNIT_TESTS := util proc conf cron domxml qimg overlay chain cbtmap sequence progress codec index manifest retention store s3
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o
 

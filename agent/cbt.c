@@ -15,15 +15,19 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/outcome.h"
+#include "common/proc.h"
 #include "common/run.h"
 #include "repo/fetch.h"
 #include "repo/manifest.h"
+#include "repo/stall.h"
 #include "state/cbt.h"
+#include "state/journal.h"
 
 #define CBT_PREFIX "virtvault-"
 
 void
-cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const struct journal *j)
+cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const char *state_dir,
+    struct journal *j)
 {
 	uint8_t h[CRYPTO_HASH_LEN];
 	char hex[2 * CRYPTO_HASH_LEN + 1];
@@ -36,6 +40,8 @@ cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const struct
 	crypto_hex(h, 4, hex);
 	free(flow);
 	run->dom = j->domain;
+	run->state_dir = state_dir;
+	run->j = j;
 	run->prefix = xasprintf(CBT_PREFIX "%s-", hex);
 	run->flow = xasprintf("%s-%s", hex, name);
 	run->disks = xcalloc(j->ndisks + 1, sizeof(*run->disks));
@@ -160,9 +166,25 @@ nbd_open(const char *sock, const char *ctx, pid_t pid, const char *errfile, char
 	return NULL;
 }
 
+/*
+ * Whether the reader dies with us: always, but in the fault build's test
+ * of repair (VIRTVAULT_TEST_ORPHAN_READER), which needs one that outlives.
+ */
+static bool
+reader_bound(void)
+{
+#ifdef VV_FAULT_HOOKS
+	const char *v = getenv("VIRTVAULT_TEST_ORPHAN_READER");
+
+	return v == NULL || v[0] == '\0';
+#else
+	return true;
+#endif
+}
+
 int
-cbt_dirty(const char *path, const char *bitmap, uint64_t size, struct cbt_ranges *out,
-    char *err, size_t errlen)
+cbt_dirty(const char *path, const char *bitmap, uint64_t size, const char *state_dir,
+    struct journal *j, struct cbt_ranges *out, char *err, size_t errlen)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *dir = xasprintf("%s/virtvault-nbd.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
@@ -182,18 +204,34 @@ cbt_dirty(const char *path, const char *bitmap, uint64_t size, struct cbt_ranges
 	errfile = xasprintf("%s/qemu-nbd.err", dir);
 	bm = xasprintf("--bitmap=%s", bitmap);
 	ctx = xasprintf("qemu:dirty-bitmap:%s", bitmap);
+	/* Journaled before it starts: a crash from here on leaves repair the
+	 * folder to remove and, once known, the process to stop. */
+	if (j != NULL && journal_set_reader(state_dir, j, "qemu-nbd", path, dir, 0, 0) < 0) {
+		snprintf(err, errlen, "cannot journal the reader");
+		goto out;
+	}
 	{
 		char *sockarg = xasprintf("--socket=%s", sock);
 		char *argv[] = { "qemu-nbd", "--read-only", "--format=qcow2", "--shared=1", bm, sockarg,
 			(char *)path, NULL };
 
-		pid = run_start(argv, errfile);
+		pid = run_start(argv, errfile, reader_bound());
 		free(sockarg);
 	}
 	if (pid < 0) {
 		snprintf(err, errlen, "cannot start qemu-nbd");
 		goto out;
 	}
+	if (j != NULL) {
+		unsigned long long start = 0;
+
+		if (proc_start_time(pid, &start) < 0 ||
+		    journal_set_reader(state_dir, j, "qemu-nbd", path, dir, (int)pid, start) < 0) {
+			snprintf(err, errlen, "cannot journal the reader (qemu-nbd, pid %d)", (int)pid);
+			goto out;
+		}
+	}
+	repo_stall_point("cbt-reader-started");
 	h = nbd_open(sock, ctx, pid, errfile, err, errlen);
 	if (h == NULL)
 		goto out;
@@ -207,6 +245,7 @@ cbt_dirty(const char *path, const char *bitmap, uint64_t size, struct cbt_ranges
 		    (long long)got, (unsigned long long)size);
 		goto out;
 	}
+	repo_stall_point("cbt-reader-connected");
 	w.ctx = ctx;
 	w.out = out;
 	for (uint64_t off = 0; off < size;) {
@@ -236,6 +275,8 @@ out:
 	unlink(sock);
 	unlink(errfile);
 	rmdir(dir);
+	if (j != NULL)
+		journal_clear_reader(state_dir, j);
 	free(sock);
 	free(errfile);
 	free(bm);
@@ -354,7 +395,8 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 		snprintf(k->reason, sizeof(k->reason), "the reference snapshot's index cannot be read");
 		goto out;
 	}
-	if (cbt_dirty(k->path, ref.checkpoint, vsize, &dirty, err, sizeof(err)) < 0) {
+	if (cbt_dirty(k->path, ref.checkpoint, vsize, run->state_dir, run->j, &dirty, err,
+	    sizeof(err)) < 0) {
 		snprintf(k->reason, sizeof(k->reason), "the dirty bitmap %s cannot be read: %s",
 		    ref.checkpoint, err);
 		goto out;

@@ -44,6 +44,8 @@ struct cbt_disk {
 /* What one run does, for every disk it backs up. */
 struct cbt_run {
 	const char *dom;
+	const char *state_dir;	/* where J is written */
+	struct journal *j;	/* the run's journal: records the bitmap reader */
 	char *prefix;		/* "virtvault-XXXXXXXX-": checkpoints of these backups */
 	char *flow;		/* "XXXXXXXX-NAME": their references in the state folder */
 	char *planned;		/* this run's checkpoint name */
@@ -59,7 +61,8 @@ struct cbt_run {
  * cbt_run_init: prepare RUN for the backups NAME in R of the run journal J
  * plans (its domain, disks and snapshot stamp).
  */
-void cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const struct journal *j);
+void cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const char *state_dir,
+    struct journal *j);
 
 /*
  * cbt_checkpoint: before the snapshot of running domain DOM (described by
@@ -90,10 +93,12 @@ void cbt_run_clear(struct cbt_run *run);
 /*
  * cbt_dirty: the guest ranges dirty in bitmap BITMAP of the qcow2 image
  * PATH (virtual size SIZE), not in use for writing, read through qemu-nbd
- * and libnbd. Returns 0, or -1 with the reason in ERR.
+ * and libnbd. The qemu-nbd dies with us, and while it runs it is recorded
+ * in the journal J (written in STATE_DIR; J may be NULL) for repair.
+ * Returns 0, or -1 with the reason in ERR.
  */
-int cbt_dirty(const char *path, const char *bitmap, uint64_t size, struct cbt_ranges *out,
-    char *err, size_t errlen);
+int cbt_dirty(const char *path, const char *bitmap, uint64_t size, const char *state_dir,
+    struct journal *j, struct cbt_ranges *out, char *err, size_t errlen);
 
 /*
  * cbt_strip_bitmaps: remove every persistent bitmap from the qcow2 image

@@ -13,6 +13,8 @@
 #include "agent/qimg.h"
 #include "state/cbt.h"
 #include "common/log.h"
+#include "common/proc.h"
+#include "common/util.h"
 
 /*
  * A shut-off domain left on an overlay: commit it offline into its base
@@ -72,6 +74,43 @@ still_uses(struct hv *hv, const char *dom, bool persistent, const char *path)
 	return 0;
 }
 
+/*
+ * The reader J records (a qemu-nbd the interrupted run started) may still
+ * hold an image: stop it when it is that very process (same start time,
+ * same program on the same image), then remove the folder made for it.
+ * Returns 0, or -1 (logged) when it does not end.
+ */
+static int
+stop_reader(const char *state_dir, const char *dom, struct journal *j)
+{
+	const struct journal_reader *rd = j->reader;
+	const char *base = strrchr(rd->dir, '/') ? strrchr(rd->dir, '/') + 1 : rd->dir;
+
+	if (rd->pid > 0 && proc_is(rd->pid, rd->start, rd->program, rd->image)) {
+		log_info("domain %s: stopping %s (pid %d) left by the interrupted run; it holds %s",
+		    dom, rd->program, rd->pid, rd->image);
+		if (proc_end(rd->pid, rd->start, 2000) < 0) {
+			log_error("domain %s: %s (pid %d) holding %s does not end; the journal stays",
+			    dom, rd->program, rd->pid, rd->image);
+			return -1;
+		}
+	}
+	/* Only a folder of the shape the run makes: a journal is not a list
+	 * of paths to delete. */
+	if (strncmp(base, "virtvault-nbd.", 14) == 0) {
+		char *f = xasprintf("%s/nbd.sock", rd->dir);
+
+		unlink(f);
+		free(f);
+		f = xasprintf("%s/qemu-nbd.err", rd->dir);
+		unlink(f);
+		free(f);
+		if (rmdir(rd->dir) < 0 && errno != ENOENT)
+			log_warn("domain %s: cannot remove %s: %s", dom, rd->dir, strerror(errno));
+	}
+	return journal_clear_reader(state_dir, j);
+}
+
 int
 repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, bool quiet)
 {
@@ -91,6 +130,9 @@ repair_domain(struct hv *hv, const struct conf *c, const char *dom, bool *did, b
 		return -1;
 	*did = true;
 	log_info("domain %s: repairing the backup interrupted in phase '%s'", dom, j->phase);
+	/* First: a reader left running holds a lock the commit needs. */
+	if (j->reader != NULL && stop_reader(c->state_dir, dom, j) < 0)
+		goto out;
 	rc = hv_domain_state(hv, dom, &state, &persistent);
 	if (rc != 0) {
 		if (rc == VV_NOT_FOUND)

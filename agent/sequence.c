@@ -527,7 +527,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	if (journal_write(c->state_dir, j) < 0)
 		goto out;
 	/* The changed-block tracking of this run: one entry per journaled disk. */
-	cbt_run_init(&cbt, r, o->name ? o->name : dom, j);
+	cbt_run_init(&cbt, r, o->name ? o->name : dom, c->state_dir, j);
 	cbt.off = o->no_cbt || !c->cbt;
 	cbt.check = o->check_cbt;
 	res->seconds_describe = clock_mono() - t;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@ static bool
 passed_on(const char *kv)
 {
 	static const char *const keep[] = { "PATH=", "HOME=", "USER=", "LOGNAME=", "LANG=",
-		"LC_", "TZ=", "TMPDIR=", "TERM=" };
+		"LC_", "TZ=", "TMPDIR=" };
 
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (strncmp(kv, keep[i], strlen(keep[i])) == 0)
@@ -57,6 +58,108 @@ run_env_free(char **env)
 	free(env);
 }
 
+/*
+ * ARGV[0] as execve wants it: itself when it holds a '/', else the first
+ * executable of that name in PATH (looked up here, before the fork: the
+ * child of a threaded process should only call async-signal-safe code).
+ * A new string, or NULL when there is none.
+ */
+static char *
+find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(name, '/') != NULL)
+		return xstrdup(name);
+	if (path == NULL || path[0] == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+	for (const char *p = path; *p != '\0';) {
+		size_t n = strcspn(p, ":");
+		char *cand = n == 0 ? xasprintf("./%s", name) : xasprintf("%.*s/%s", (int)n, p, name);
+
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
+}
+
+/* FD as descriptor TO across an exec (async-signal-safe); 0 or -1. */
+static int
+dup_to(int fd, int to)
+{
+	if (fd == to)
+		return fcntl(fd, F_SETFD, 0);
+	return dup2(fd, to) < 0 ? -1 : 0;
+}
+
+/*
+ * Start ARGV with the environment of run_child_env and FD0, FD1, FD2 as
+ * its standard streams, BOUND to die with us: the kernel sends it SIGKILL
+ * when this thread ends (PR_SET_PDEATHSIG; call it only from a thread that
+ * outlives the child, here always the main one), and a child whose parent
+ * died before that was set exits at once. So a reader holding an image
+ * (qemu-nbd, qemu-img) never outlives a virtvault killed with -9. Returns
+ * 0 with *PID, or an errno value (the program could not be started).
+ */
+static int
+spawn_bound(char *const argv[], int fd0, int fd1, int fd2, bool bound, pid_t *pid)
+{
+	int report[2], err = 0;
+	char *prog = find_program(argv[0]);
+	char **env;
+	pid_t parent = getpid(), p;
+	ssize_t r;
+
+	if (prog == NULL)
+		return ENOENT;
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		err = errno;
+		free(prog);
+		return err;
+	}
+	env = run_child_env(NULL);
+	p = fork();
+	if (p == 0) {
+		/* Only async-signal-safe calls from here to exec. */
+		if (bound && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+			_exit(127);
+		if (dup_to(fd0, 0) < 0 || dup_to(fd1, 1) < 0 || dup_to(fd2, 2) < 0)
+			err = errno;
+		else {
+			execve(prog, argv, env);
+			err = errno;
+		}
+		/* The exec failed: tell the parent why. */
+		while (write(report[1], &err, sizeof(err)) < 0 && errno == EINTR)
+			;
+		_exit(127);
+	}
+	if (p < 0)
+		err = errno;
+	run_env_free(env);
+	free(prog);
+	close(report[1]);
+	if (p > 0) {
+		/* The pipe closes on a successful exec: nothing to read. */
+		do
+			r = read(report[0], &err, sizeof(err));
+		while (r < 0 && errno == EINTR);
+		if (r == (ssize_t)sizeof(err)) {
+			while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+				;
+		} else {
+			err = 0;
+			*pid = p;
+		}
+	}
+	close(report[0]);
+	return err;
+}
+
 struct sink {
 	char *buf;
 	size_t len;
@@ -88,28 +191,18 @@ drain(int fd, struct sink *s)
 int
 run_capture(char *const argv[], size_t cap, struct run_result *res)
 {
-	posix_spawn_file_actions_t fa;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct sink out = { 0 }, err = { 0 };
-	pid_t pid;
-	int rc, st, ret = -1;
+	pid_t pid = -1;
+	int rc, st, nul = -1, ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		log_error("cannot run %s: pipe: %s", argv[0], strerror(errno));
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	{
-		char **env = run_child_env(NULL);
-
-		rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
-		run_env_free(env);
-	}
-	posix_spawn_file_actions_destroy(&fa);
+	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	rc = nul < 0 ? errno : spawn_bound(argv, nul, outp[1], errp[1], true, &pid);
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
@@ -166,6 +259,8 @@ out:
 		if (errp[i] >= 0)
 			close(errp[i]);
 	}
+	if (nul >= 0)
+		close(nul);
 	free(out.buf);
 	free(err.buf);
 	return ret;
@@ -180,23 +275,24 @@ run_result_clear(struct run_result *res)
 }
 
 pid_t
-run_start(char *const argv[], const char *errfile)
+run_start(char *const argv[], const char *errfile, bool bound)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int err = open(errfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	pid_t pid = -1;
 	int rc;
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, errfile, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	{
-		char **env = run_child_env(NULL);
-
-		rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
-		run_env_free(env);
-	}
-	posix_spawn_file_actions_destroy(&fa);
+	if (in < 0 || out < 0 || err < 0)
+		rc = errno;
+	else
+		rc = spawn_bound(argv, in, out, err, bound, &pid);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
 	if (rc != 0) {
 		log_error("cannot run %s: %s", argv[0], strerror(rc));
 		return -1;

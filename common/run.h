@@ -5,6 +5,7 @@
 #ifndef VV_RUN_H
 #define VV_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -19,8 +20,8 @@ struct run_result {
 
 /*
  * run_child_env: the environment every helper program (qemu-img,
- * qemu-nbd, a hook) gets: only PATH, HOME, USER, LOGNAME, LANG, LC_*, TZ,
- * TMPDIR and TERM from ours (never a password or a key: they stay with
+ * qemu-nbd, a hook) gets: only PATH, HOME, USER, LOGNAME, LANG, LC_*, TZ
+ * and TMPDIR from ours (never a password or a key: they stay with
  * virtvault), then the "NAME=VALUE" strings of EXTRA (NULL-terminated, or
  * NULL). A new array; free it with run_env_free.
  */
@@ -29,7 +30,10 @@ void run_env_free(char **env);
 
 /*
  * run_capture: run ARGV[0] (looked up in PATH) with ARGV and the
- * environment of run_child_env, standard input from /dev/null, and capture at most CAP bytes of each output stream.
+ * environment of run_child_env, standard input from /dev/null, and
+ * capture at most CAP bytes of each output stream. The program dies with
+ * the calling thread (SIGKILL through PR_SET_PDEATHSIG): a qemu-img never
+ * outlives a virtvault killed with -9.
  * Returns 0 when the program ran (whatever its exit code, in RES->status),
  * -1 when it could not be started or waited for (logged). The caller frees
  * RES with run_result_clear.
@@ -42,10 +46,11 @@ void run_result_clear(struct run_result *res);
 /*
  * run_start: start ARGV[0] (looked up in PATH) in the background, standard
  * input and output on /dev/null, standard error appended to ERRFILE (for
- * the caller to show when the program fails). Returns its pid, or -1
- * (logged).
+ * the caller to show when the program fails). When BOUND (always, but in
+ * the fault build's test of repair) it dies with the calling thread, as
+ * with run_capture. Returns its pid, or -1 (logged).
  */
-pid_t run_start(char *const argv[], const char *errfile);
+pid_t run_start(char *const argv[], const char *errfile, bool bound);
 
 /*
  * run_exited: whether PID (from run_start) has ended, without waiting; an

@@ -72,6 +72,17 @@ journal_write(const char *state_dir, const struct journal *j)
 		json_object_array_add(disks, dd);
 	}
 	json_object_object_add(o, "disks", disks);
+	if (j->reader != NULL) {
+		const struct journal_reader *rd = j->reader;
+		json_object *ro = json_object_new_object();
+
+		json_object_object_add(ro, "program", json_object_new_string(rd->program));
+		json_object_object_add(ro, "image", json_object_new_string(rd->image));
+		json_object_object_add(ro, "dir", json_object_new_string(rd->dir ? rd->dir : ""));
+		json_object_object_add(ro, "pid", json_object_new_int(rd->pid));
+		json_object_object_add(ro, "start", json_object_new_uint64(rd->start));
+		json_object_object_add(o, "reader", ro);
+	}
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	len = strlen(text);
 
@@ -94,6 +105,41 @@ journal_set_phase(const char *state_dir, struct journal *j, const char *phase)
 {
 	free(j->phase);
 	j->phase = xstrdup(phase);
+	return journal_write(state_dir, j);
+}
+
+static void
+reader_free(struct journal_reader *rd)
+{
+	if (rd == NULL)
+		return;
+	free(rd->program);
+	free(rd->image);
+	free(rd->dir);
+	free(rd);
+}
+
+int
+journal_set_reader(const char *state_dir, struct journal *j, const char *program,
+    const char *image, const char *dir, int pid, unsigned long long start)
+{
+	reader_free(j->reader);
+	j->reader = xcalloc(1, sizeof(*j->reader));
+	j->reader->program = xstrdup(program);
+	j->reader->image = xstrdup(image);
+	j->reader->dir = xstrdup(dir ? dir : "");
+	j->reader->pid = pid;
+	j->reader->start = start;
+	return journal_write(state_dir, j);
+}
+
+int
+journal_clear_reader(const char *state_dir, struct journal *j)
+{
+	if (j->reader == NULL)
+		return 0;
+	reader_free(j->reader);
+	j->reader = NULL;
 	return journal_write(state_dir, j);
 }
 
@@ -143,6 +189,19 @@ journal_read(const char *state_dir, const char *dom, struct journal **out)
 				strlist_add(&d->chain,
 				    json_object_get_string(json_object_array_get_idx(chain, k)));
 	}
+	if (json_object_object_get_ex(o, "reader", &v) && jx_str(v, "program") != NULL &&
+	    jx_str(v, "image") != NULL) {
+		json_object *n;
+
+		j->reader = xcalloc(1, sizeof(*j->reader));
+		j->reader->program = xstrdup(jx_str(v, "program"));
+		j->reader->image = xstrdup(jx_str(v, "image"));
+		j->reader->dir = xstrdup(jx_str(v, "dir") ? jx_str(v, "dir") : "");
+		if (json_object_object_get_ex(v, "pid", &n))
+			j->reader->pid = json_object_get_int(n);
+		if (json_object_object_get_ex(v, "start", &n))
+			j->reader->start = json_object_get_uint64(n);
+	}
 	json_object_put(o);
 	free(path);
 	*out = j;
@@ -178,6 +237,7 @@ journal_free(struct journal *j)
 		strlist_clear(&j->disks[i].chain);
 	}
 	free(j->disks);
+	reader_free(j->reader);
 	free(j->domain);
 	free(j->phase);
 	free(j->snapshot);

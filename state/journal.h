@@ -20,6 +20,19 @@ struct journal_disk {
 	char *overlay;		/* the overlay the snapshot creates */
 };
 
+/*
+ * A program the run started that holds one of the domain's images (the
+ * qemu-nbd reading a dirty bitmap): recorded while it runs, so that
+ * repair can stop it if the run died and it did not.
+ */
+struct journal_reader {
+	char *program;		/* its name: "qemu-nbd" */
+	char *image;		/* the image it holds, one of its arguments */
+	char *dir;		/* a folder the run made for it, removed by repair */
+	int pid;		/* 0 before it started */
+	unsigned long long start;	/* its start time (/proc/PID/stat) */
+};
+
 struct journal {
 	char *domain;
 	char *phase;		/* prepare, snapshot, copy, commit, cleanup, verify, publish */
@@ -27,6 +40,7 @@ struct journal {
 	bool running;		/* the domain ran (or was paused) at the start */
 	struct journal_disk *disks;
 	size_t ndisks;
+	struct journal_reader *reader;	/* NULL when none runs */
 };
 
 /* journal_path: STATE_DIR/journal/DOM.json, a new string. */
@@ -59,6 +73,16 @@ int journal_read(const char *state_dir, const char *dom, struct journal **j);
 
 /* journal_remove: delete DOM's journal durably. Returns 0 or -1 (logged). */
 int journal_remove(const char *state_dir, const char *dom);
+
+/*
+ * journal_set_reader: record in J (and write it) that program PROGRAM
+ * holds IMAGE, with the folder DIR made for it and, once started, its PID
+ * (0 before) and START time. journal_clear_reader: it ended; forget it.
+ * Both return 0 or -1 (logged).
+ */
+int journal_set_reader(const char *state_dir, struct journal *j, const char *program,
+    const char *image, const char *dir, int pid, unsigned long long start);
+int journal_clear_reader(const char *state_dir, struct journal *j);
 
 /* journal_add_disk: a new disk entry of J. */
 struct journal_disk *journal_add_disk(struct journal *j);

@@ -243,3 +243,68 @@ test_cbt_killed_run_and_repair() {
 	cbt_restored_ok "$CC" "$(cbt_snap)" "$BED_DIR/cbt-expect-kr" || return 1
 	[ "$(cbt_ours | grep -c .)" = 1 ] || fail "old checkpoints left: $(cbt_ours)"
 }
+
+# cbt_readers: pids of the live qemu-nbd or qemu-img processes on the
+# guest's data image (none may outlive a run or a repair). A dead one may
+# stay a zombie here (this machine's init does not reap): it holds nothing.
+cbt_readers() {
+	ps -eo pid=,stat=,args= | awk -v img="$CDIR/data.qcow2" \
+		'$2 !~ /^Z/ && $3 ~ /qemu-(nbd|img)$/ && index($0, img) { print $1 }'
+}
+cbt_no_readers() {
+	[ -z "$(cbt_readers)" ]
+}
+
+# A run killed with -9 while its bitmap reader (qemu-nbd) is up, three
+# times: once connected, once in the spawn-to-connect window (a qemu-nbd
+# no client reached waits for ever), once there with a reader the fault
+# build lets outlive the run (as every one did before readers died with
+# the agent): each time repair stops what is left, commits, and
+# the chain is as before; then the next incremental backup restores right.
+test_cbt_killed_reader_repair() {
+	local point orphan pid mark=$BED_DIR/cbt-reader.stall dir left
+	cbt_up || return 1
+	cbt_conf reader
+	expect_rc 0 "$VV" -q -c "$CC" backup "$CDOM"
+	for point in cbt-reader-connected cbt-reader-started cbt-reader-started:orphan; do
+		orphan=
+		case $point in *:orphan) orphan=1 point=${point%:orphan} ;; esac
+		cbt_mutate
+		rm -f "$mark"
+		VIRTVAULT_TEST_STALL=$point VIRTVAULT_TEST_STALL_MARKER=$mark \
+			VIRTVAULT_TEST_ORPHAN_READER=$orphan \
+			"$VV_FAULTS" -q -c "$CC" backup "$CDOM" >"$BED_DIR/cbt-reader.log" 2>&1 &
+		pid=$!
+		wait_for 60 test -f "$mark" || { kill -9 $pid; cat "$BED_DIR/cbt-reader.log"; return 1; }
+		[ -n "$(cbt_readers)" ] || fail "$point: no qemu-nbd on the image while the run holds it"
+		dir=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reader"]["dir"])' \
+			"$CS/journal/$CDOM.json") || fail "$point: the journal records no reader"
+		kill -9 $pid
+		wait $pid 2>/dev/null
+		rm -f "$mark"
+		if [ -n "$orphan" ]; then
+			# Killed after the -9 would be too late to prove anything:
+			# this one must still run, for repair to stop it.
+			sleep 1
+			[ -n "$(cbt_readers)" ] || fail "the fault build's orphan reader did not outlive the run"
+		else
+			wait_for 10 cbt_no_readers || {
+				ps -o pid,ppid,stat,lstart,args -p "$(cbt_readers | paste -sd,)" >&2
+				cat "$BED_DIR/cbt-reader.log" >&2
+				fail "$point: qemu-nbd outlived the killed run: $(cbt_readers)"
+			}
+		fi
+		expect_rc 0 "$VV" -c "$CC" repair "$CDOM"
+		[ -n "$orphan" ] && expect_in "stopping qemu-nbd"
+		left=$(cbt_readers)
+		[ -z "$left" ] || { fail "$point: readers left after repair: $left"; kill -9 $left; }
+		[ ! -e "$dir" ] || fail "$point: the reader's folder $dir is left"
+		expect_rc 0 "$VV" -c "$CC" check-chain "$CDOM"
+		virsh -q -c "$BED_URI" domblklist "$CDOM" | grep -q "vda *$CDIR/data.qcow2\$" ||
+			fail "$point: vda is not back on data.qcow2"
+	done
+	cbt_listing >"$BED_DIR/cbt-expect-rd"
+	expect_rc 0 "$VV" -c "$CC" backup "$CDOM" --check-cbt --json
+	cbt_expect incremental "since snapshot"
+	cbt_restored_ok "$CC" "$(cbt_snap)" "$BED_DIR/cbt-expect-rd" || return 1
+}
