@@ -25,9 +25,14 @@
 #include "repo/layout.h"
 #include "repo/manifest.h"
 
-/* The domains a job selects: its globs, less its exclusions, sorted. */
+/*
+ * The domains a job selects: its globs, less its exclusions, sorted, into
+ * OUT; each name or glob of its domains that matches no domain at all into
+ * UNMATCHED (a typo, or a domain that is gone: a failure of its own).
+ */
 static int
-job_domains(struct hv *hv, const struct conf_job *job, bool all, struct strlist *out)
+job_domains(struct hv *hv, const struct conf_job *job, bool all, struct strlist *out,
+    struct strlist *unmatched)
 {
 	struct strlist names = { 0 };
 
@@ -40,9 +45,33 @@ job_domains(struct hv *hv, const struct conf_job *job, bool all, struct strlist 
 			continue;
 		strlist_add(out, names.v[i]);
 	}
+	for (size_t k = 0; !all && k < job->domains.n; k++) {
+		bool hit = false;
+
+		for (size_t i = 0; i < names.n && !hit; i++)
+			hit = fnmatch(job->domains.v[k], names.v[i], 0) == 0;
+		if (!hit)
+			strlist_add(unmatched, job->domains.v[k]);
+	}
 	strlist_clear(&names);
 	strlist_sort(out);
 	return 0;
+}
+
+/* The record of a job's pattern that matched no domain (not kept in the
+ * state folder: it names no domain; the run's message and summary say it). */
+static void
+record_unmatched(const struct conf_job *job, const char *pattern, const char *uri, time_t started,
+    struct run_record *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->job, sizeof(out->job), "%s", job->name);
+	snprintf(out->domain, sizeof(out->domain), "%s", pattern);
+	out->started = started;
+	out->finished = time(NULL);
+	out->quiesced = -1;
+	snprintf(out->error, sizeof(out->error), "'%s' in the job's domains matches no domain at %s",
+	    pattern, uri);
 }
 
 static json_object *
@@ -207,7 +236,7 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 	struct conf_job none;
 	struct hv *hv = NULL;
 	struct repo *r = NULL;
-	struct strlist sel = { 0 }, done = { 0 };
+	struct strlist sel = { 0 }, done = { 0 }, unmatched = { 0 };
 	struct backup_stats total;
 	json_object *arr = NULL;
 	struct run_record *recs = NULL;
@@ -233,8 +262,11 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		goto out;
 	cli_catch_signals(cli);
 	if (all || (jobname != NULL && doms->n == 0)) {
-		if (job_domains(hv, job, all, &sel) < 0)
+		if (job_domains(hv, job, all, &sel, &unmatched) < 0)
 			goto out;
+		for (size_t i = 0; i < unmatched.n; i++)
+			log_error("job %s: '%s' in its domains matches no domain at %s", jobname,
+			    unmatched.v[i], hv_uri(hv));
 		if (sel.n == 0) {
 			log_error("%s selects no domain at %s", all ? "--all" : jobname, hv_uri(hv));
 			goto out;
@@ -245,6 +277,21 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 				strlist_add(&sel, doms->v[i]);
 	}
 	strlist_sort(&sel);
+	if (dry_run && json) {
+		json_object *o = json_object_new_object(), *a = json_object_new_array(),
+			    *u = json_object_new_array();
+
+		for (size_t i = 0; i < sel.n; i++)
+			json_object_array_add(a, json_object_new_string(sel.v[i]));
+		for (size_t i = 0; i < unmatched.n; i++)
+			json_object_array_add(u, json_object_new_string(unmatched.v[i]));
+		json_object_object_add(o, "domains", a);
+		json_object_object_add(o, "unmatched", u);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		ret = CLI_EXIT_OK;
+		goto out;
+	}
 	if (dry_run) {
 		for (size_t i = 0; i < sel.n; i++)
 			printf("%s\n", sel.v[i]);
@@ -252,7 +299,7 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		goto out;
 	}
 	ran = true;
-	recs = xcalloc(sel.n, sizeof(*recs));
+	recs = xcalloc(sel.n + unmatched.n, sizeof(*recs));
 	/* A name the repository cannot hold fails at once, before any work. */
 	for (size_t i = 0; i < sel.n; i++) {
 		if (!layout_name_valid(sel.v[i])) {
@@ -263,6 +310,20 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		}
 	}
 	arr = json_object_new_array();
+	/* A name or glob of the job that matched nothing failed, by name. */
+	for (size_t i = 0; i < unmatched.n; i++) {
+		json_object *o = json_object_new_object();
+
+		record_unmatched(job, unmatched.v[i], hv_uri(hv), run_started, &recs[nrecs]);
+		json_object_object_add(o, "domain", json_object_new_string(unmatched.v[i]));
+		json_object_object_add(o, "ok", json_object_new_boolean(false));
+		json_object_object_add(o, "error", json_object_new_string(recs[nrecs].error));
+		json_object_array_add(arr, o);
+		nrecs++;
+		failed++;
+		if (!json)
+			printf("%s: FAILED (matches no domain)\n", unmatched.v[i]);
+	}
 	for (size_t i = 0; i < sel.n; i++) {
 		if (*cli->cancel) {
 			log_warn("stopping on a signal: %s and the domains after it are not backed up", sel.v[i]);
@@ -354,6 +415,7 @@ out:
 	json_object_put(arr);
 	strlist_clear(&sel);
 	strlist_clear(&done);
+	strlist_clear(&unmatched);
 	repo_close(r);
 	hv_close(hv);
 	return ret;

@@ -107,12 +107,18 @@ load_jobs(struct daemon *d, time_t now)
 	}
 }
 
-/* The domains of JOB, from `virtvault backup --job JOB --dry-run`. */
+/*
+ * The domains of JOB, from `virtvault backup --job JOB --dry-run --json`,
+ * into OUT; the names or globs of the job that matched no domain into
+ * UNMATCHED.
+ */
 static int
-job_domains(struct daemon *d, const char *job, struct strlist *out, char *err, size_t errlen)
+job_domains(struct daemon *d, const char *job, struct strlist *out, struct strlist *unmatched,
+    char *err, size_t errlen)
 {
-	char *argv[10];
+	char *argv[11];
 	struct run_result r;
+	json_object *o = NULL, *a;
 	int i, ret = -1;
 
 	i = daemon_self_argv(d, argv);
@@ -121,6 +127,7 @@ job_domains(struct daemon *d, const char *job, struct strlist *out, char *err, s
 	argv[i++] = "--job";
 	argv[i++] = (char *)job;
 	argv[i++] = "--dry-run";
+	argv[i++] = "--json";
 	argv[i] = NULL;
 	snprintf(err, errlen, "cannot start virtvault to list the job's domains");
 	if (run_capture(argv, OUT_CAP, &r) < 0)
@@ -137,10 +144,24 @@ job_domains(struct daemon *d, const char *job, struct strlist *out, char *err, s
 			e = strstr(e, "error: ") + 7;
 		snprintf(err, errlen, "cannot list the job's domains: %s", e);
 		log_error("job %s: cannot list its domains: %s", job, r.err);
-	} else {
-		strlist_split(out, r.out);
-		ret = 0;
+		goto out;
 	}
+	o = json_tokener_parse(r.out);
+	if (o == NULL || !json_object_object_get_ex(o, "domains", &a) ||
+	    !json_object_is_type(a, json_type_array)) {
+		snprintf(err, errlen, "cannot list the job's domains: unreadable answer");
+		log_error("job %s: cannot list its domains: unreadable answer '%.200s'", job, r.out);
+		goto out;
+	}
+	for (size_t k = 0; k < json_object_array_length(a); k++)
+		strlist_add(out, json_object_get_string(json_object_array_get_idx(a, k)));
+	if (json_object_object_get_ex(o, "unmatched", &a) && json_object_is_type(a, json_type_array))
+		for (size_t k = 0; k < json_object_array_length(a); k++)
+			strlist_add(unmatched,
+			    json_object_get_string(json_object_array_get_idx(a, k)));
+	ret = 0;
+out:
+	json_object_put(o);
 	run_result_clear(&r);
 	return ret;
 }
@@ -173,19 +194,45 @@ daemon_enqueue(struct daemon *d, const char *job, const char *dom, int attempt, 
 static void
 fire(struct daemon *d, struct djob *j, time_t now, const char *why)
 {
-	struct strlist doms = { 0 };
+	struct strlist doms = { 0 }, unmatched = { 0 };
 	struct batch *b = daemon_batch_new(d, j->name);
 	struct run_record r;
+	unsigned id;
 
 	log_info("job %s: %s", j->name, why);
 	state_job_set_last_fire(d->c->state_dir, j->name, now);
 	memset(&r, 0, sizeof(r));
-	if (job_domains(d, j->name, &doms, r.error, sizeof(r.error)) == 0) {
+	if (job_domains(d, j->name, &doms, &unmatched, r.error, sizeof(r.error)) == 0) {
 		for (size_t i = 0; i < doms.n; i++)
 			if (daemon_enqueue(d, j->name, doms.v[i], 0, now, j->next, b ? b->id : 0) && b)
 				b->pending++;
 		if (doms.n == 0)
 			log_warn("job %s selects no domain", j->name);
+		/* A name or glob that matched nothing: a failure of the run, by
+		 * name, in its message (no domain's record: it names none). The
+		 * last record added may send the message and end the batch:
+		 * from here on it is known by its id only. */
+		id = b ? b->id : 0;
+		if (b != NULL)
+			b->pending += unmatched.n;
+		b = NULL;
+		for (size_t i = 0; i < unmatched.n; i++) {
+			struct run_record u;
+
+			log_error("job %s: '%s' in its domains matches no domain", j->name,
+			    unmatched.v[i]);
+			if (id == 0)
+				continue;
+			memset(&u, 0, sizeof(u));
+			snprintf(u.job, sizeof(u.job), "%s", j->name);
+			snprintf(u.domain, sizeof(u.domain), "%s", unmatched.v[i]);
+			snprintf(u.error, sizeof(u.error), "'%s' in the job's domains matches no domain",
+			    unmatched.v[i]);
+			u.started = u.finished = now;
+			u.quiesced = -1;
+			daemon_batch_add(d, id, &u);
+		}
+		b = id ? daemon_batch_find(d, id) : NULL;
 		if (b != NULL && b->pending == 0)
 			daemon_batch_add(d, b->id, NULL);
 	} else if (b != NULL) {
@@ -197,6 +244,7 @@ fire(struct daemon *d, struct djob *j, time_t now, const char *why)
 		daemon_batch_add(d, b->id, &r);
 	}
 	strlist_clear(&doms);
+	strlist_clear(&unmatched);
 }
 
 static bool
