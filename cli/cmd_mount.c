@@ -119,7 +119,16 @@ fs_open(const char *path, struct fuse_file_info *fi)
 		return -EROFS;
 	if (!allowed(path))
 		return -EACCES;
-	fi->keep_cache = 1;	/* a snapshot never changes */
+	/*
+	 * Each read() straight to fs_read, not through the page cache: there
+	 * the kernel reads page by page and answers a read spanning a good
+	 * and a bad chunk with the good part, a short count a program takes
+	 * for the end of the file. Direct, a read the kernel passes as one
+	 * request (up to 1 MiB) fails whole with EIO; one it splits (larger,
+	 * or near 1 MiB into a buffer not page-aligned) can still end short
+	 * at a request's end, the next read failing.
+	 */
+	fi->direct_io = 1;
 	return 0;
 }
 

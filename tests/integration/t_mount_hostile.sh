@@ -132,3 +132,57 @@ test_mount_hostile_instant_restore_mount_denied() {
 	bed_down mhinst
 	bed_down mhsrc
 }
+
+# A read across a chunk boundary whose second chunk is corrupt fails with
+# EIO, not a short count ending at the bad chunk; reads of the good chunk
+# alone still give its data.
+test_mount_hostile_read_across_bad_chunk_fails_whole() {
+	local d=$BED_DIR/mhc m=$BED_DIR/mhc-mnt before bad
+	hostile_conf chunk
+	mkdir -p "$d"
+	# one.raw: chunk X; two.raw: X then Y. Y's chunk is the one new object.
+	head -c 1M /dev/urandom >"$d/one.raw"
+	{ cat "$d/one.raw"; head -c 1M /dev/urandom; } >"$d/two.raw"
+	expect_rc 0 "$VV" -q -c "$HC" backup --image "$d/one.raw" --name one
+	before=$(find "$BED_DIR/hostile-chunk-repo/chunks" -type f | sort)
+	expect_rc 0 "$VV" -q -c "$HC" backup --image "$d/two.raw" --name two
+	bad=$(comm -13 <(echo "$before") <(find "$BED_DIR/hostile-chunk-repo/chunks" -type f | sort))
+	[ "$(wc -l <<<"$bad")" = 1 ] || fail "expected one new chunk, got: $bad"
+	printf '\xff' | dd of="$bad" bs=1 seek=40 conv=notrunc status=none
+	hostile_mount two@latest "$m"
+	OUT=$(python3 - "$m/two.raw" "$d/two.raw" 2>&1 <<'PY'
+import errno, os, sys
+MiB = 1 << 20
+fd = os.open(sys.argv[1], os.O_RDONLY)
+want = open(sys.argv[2], "rb").read()
+bad = 0
+def read(off, n):
+    global bad
+    try:
+        got = os.pread(fd, n, off)
+    except OSError as e:
+        if e.errno != errno.EIO:
+            raise
+        return "EIO"
+    if got != want[off:off + len(got)]:
+        bad += 1
+        print("WRONG DATA at %d+%d" % (off, n))
+    return len(got)
+# The good chunk alone, whole and in part: its data.
+print("good", read(0, 64 << 10), read(MiB - 4096, 4096), read(0, MiB))
+# Spanning good then bad, in several sizes: EIO each time.
+print("span", read(MiB - (64 << 10), 128 << 10), read(MiB - 4096, 8192),
+      read(MiB // 2, MiB), read(MiB - 1, 2))
+# The bad chunk alone.
+print("bad", read(MiB, 4096))
+sys.exit(1 if bad else 0)
+PY
+) || fail "the reads: $OUT"
+	echo "$OUT"
+	expect_in "good 65536 4096 1048576"
+	expect_in "span EIO EIO EIO EIO"
+	expect_in "bad EIO"
+	hostile_unmount "$m"
+	OUT=$(cat "$m.log")
+	expect_in "file two.raw, offset 1048576, chunk "
+}
