@@ -38,7 +38,7 @@ is_mounted(const char *path)
 /*
  * Start `virtvault mount ID MNT --allow-other` in a session of its own (it
  * outlives a crash of this process: the guest keeps reading), its output
- * in LOG. Returns its pid once MNT is mounted, or -1 (logged).
+ * in LOG; its files readable by root and QEMU's account alone. Returns its pid once MNT is mounted, or -1 (logged).
  */
 static pid_t
 start_mount(const struct instant_opts *o, const char *id, const char *mnt, const char *log)
@@ -243,7 +243,8 @@ instant_restore(struct hv *hv, struct repo *r, const struct conf *c, const struc
 		goto out;
 	mnt = xasprintf("%s/.virtvault-mount-%s", o->dir, m->id);
 	log = xasprintf("%s/.virtvault-mount-%s.log", o->dir, m->id);
-	if (mkdir(mnt, 0755) < 0 && errno != EEXIST) {
+	/* Covered by the mount, whose files are root's and QEMU's alone. */
+	if (mkdir(mnt, 0700) < 0 && errno != EEXIST) {
 		log_error("instant restore: cannot make the mount point %s: %s", mnt, strerror(errno));
 		goto out;
 	}

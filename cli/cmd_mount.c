@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/qemu_account.h"
 #include "cli/cli.h"
 #include "common/log.h"
 #include "repo/lock.h"
@@ -21,13 +22,36 @@
 /* What the callbacks serve: fuse_new's user data, from fuse_get_context(). */
 struct mounted {
 	struct snapfs *fs;
+	const char *id;		/* the snapshot's, for the log */
 	time_t time;		/* the snapshot's, for every file's times */
+	uid_t uid;		/* every file's owner: ours, or QEMU's with --allow-other */
+	gid_t gid;
+	uid_t self;		/* who mounted it */
 };
 
 static struct mounted *
 self(void)
 {
 	return fuse_get_context()->private_data;
+}
+
+/*
+ * Whether the caller may open or list PATH: root, who mounted it, or the
+ * files' owner or group. The kernel checks the modes first
+ * (default_permissions); this is the second wall, should a mount ever come
+ * without them. At open, as the kernel does: a descriptor passed on reads.
+ */
+static bool
+allowed(const char *path)
+{
+	const struct fuse_context *cx = fuse_get_context();
+	const struct mounted *mt = cx->private_data;
+
+	if (cx->uid == 0 || cx->uid == mt->self || cx->uid == mt->uid || cx->gid == mt->gid)
+		return true;
+	log_warn("mount of snapshot %s: uid %u (pid %d) may not read %s: refused",
+	    mt->id, (unsigned)cx->uid, (int)cx->pid, path);
+	return false;
 }
 
 static int
@@ -41,7 +65,10 @@ fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 	if (rc < 0)
 		return rc;
 	memset(st, 0, sizeof(*st));
-	st->st_mode = dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	/* The guests' disks in clear: their owner and group alone. */
+	st->st_mode = dir ? S_IFDIR | 0550 : S_IFREG | 0440;
+	st->st_uid = self()->uid;
+	st->st_gid = self()->gid;
 	st->st_nlink = dir ? 2 : 1;
 	st->st_size = (off_t)size;
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);
@@ -70,6 +97,8 @@ fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
 	struct fill f = { buf, filler };
 
 	(void)off, (void)fi, (void)flags;
+	if (!allowed(path))
+		return -EACCES;
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
 	return snapfs_list(self()->fs, path, fill_one, &f);
@@ -88,7 +117,18 @@ fs_open(const char *path, struct fuse_file_info *fi)
 		return -EISDIR;
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		return -EROFS;
-	fi->keep_cache = 1;	/* a snapshot never changes */
+	if (!allowed(path))
+		return -EACCES;
+	/*
+	 * Each read() straight to fs_read, not through the page cache: there
+	 * the kernel reads page by page and answers a read spanning a good
+	 * and a bad chunk with the good part, a short count a program takes
+	 * for the end of the file. Direct, a read the kernel passes as one
+	 * request (up to 1 MiB) fails whole with EIO; one it splits (larger,
+	 * or near 1 MiB into a buffer not page-aligned) can still end short
+	 * at a request's end, the next read failing.
+	 */
+	fi->direct_io = 1;
 	return 0;
 }
 
@@ -114,9 +154,11 @@ cmd_mount(struct cli *cli, int argc, char **argv)
 	    "demand, each authenticated as in a restore, through a cache of SIZE\n"
 	    "(default 64M) of decoded chunks; a chunk that fails its check makes the\n"
 	    "read fail (EIO), never return wrong data. Stays in the foreground until\n"
-	    "DIR is unmounted (fusermount3 -u DIR) or it is interrupted. --allow-other\n"
-	    "lets other users (QEMU's) read it. One file of a guest: qemu-nbd\n"
-	    "--read-only DIR/IMAGE, or guestmount -a DIR/IMAGE -i --ro.\n";
+	    "DIR is unmounted (fusermount3 -u DIR) or it is interrupted. Only its user\n"
+	    "(root) may read it; --allow-other gives the files to QEMU's account\n"
+	    "(libvirt's qemu.conf user =) for QEMU to read, and to no one else. One\n"
+	    "file of a guest: qemu-nbd --read-only DIR/IMAGE, or guestmount -a\n"
+	    "DIR/IMAGE -i --ro.\n";
 	static const struct option opts[] = {
 		{ "cache", required_argument, NULL, 'C' },
 		{ "allow-other", no_argument, NULL, 'A' },
@@ -159,6 +201,14 @@ cmd_mount(struct cli *cli, int argc, char **argv)
 	    (mt.fs = snapfs_open(r, m, cache)) == NULL)
 		goto out;
 	util_parse_utc(m->time, &mt.time);
+	mt.id = m->id;
+	mt.self = getuid();
+	mt.uid = getuid();
+	mt.gid = getgid();
+	if (allow_other && qemu_account_find(QEMU_ACCOUNT_CONF, &mt.uid, &mt.gid) < 0) {
+		log_error("mount: --allow-other is for QEMU's account, and it was not found");
+		goto out;
+	}
 	o = xasprintf("ro,default_permissions,fsname=virtvault:%s,subtype=virtvault%s", m->id,
 	    allow_other ? ",allow_other" : "");
 	if (fuse_opt_add_arg(&args, "virtvault") != 0 || fuse_opt_add_arg(&args, "-o") != 0 ||
