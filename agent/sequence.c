@@ -96,11 +96,12 @@ disk_excluded(const struct strlist *ex, const char *dom, const char *target)
 
 /*
  * Choose the disks to back up; refuse the domain (-1, logged) for a disk
- * virtvault cannot snapshot and copy.
+ * virtvault cannot snapshot and copy. A RUNNING domain (or a paused one)
+ * gets overlays; a shut-off one is read as it is, and needs none.
  */
 static int
 select_disks(const struct domxml_domain *d, const struct conf *c, const struct seq_opts *o,
-    bool *sel)
+    bool running, bool *sel)
 {
 	size_t n = 0;
 
@@ -129,7 +130,8 @@ select_disks(const struct domxml_domain *d, const struct conf *c, const struct s
 			return -1;
 		}
 		/* A block device's overlay is a file: it needs a folder of its own. */
-		if (k->chain[0].type == DOMXML_BLOCK && (c->overlay_dir == NULL || *c->overlay_dir == '\0')) {
+		if (running && k->chain[0].type == DOMXML_BLOCK &&
+		    (c->overlay_dir == NULL || *c->overlay_dir == '\0')) {
 			log_error("domain %s, disk %s: a block device (%s): its snapshot overlay is a file, and needs a folder: set overlay_dir in [agent]",
 			    d->name, k->target, k->chain[0].path);
 			return -1;
@@ -501,7 +503,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	    (persistent && hv_domain_xml(hv, dom, true, &xml_inactive) != 0))
 		goto out;
 	sel = xcalloc(d->ndisks + 1, sizeof(*sel));
-	if (select_disks(d, c, o, sel) < 0)
+	if (select_disks(d, c, o, state != HV_STATE_SHUTOFF, sel) < 0)
 		goto out;
 	if (state != HV_STATE_SHUTOFF) {
 		for (size_t i = 0; i < d->ndisks; i++) {

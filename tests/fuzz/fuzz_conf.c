@@ -8,6 +8,13 @@
 
 static char path[] = "/tmp/vv-fuzz-conf.XXXXXX";
 
+/* The temporary file goes with the fuzzer. */
+static void
+cleanup(void)
+{
+	unlink(path);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -19,6 +26,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fd < 0)
 		abort();
 	close(fd);
+	atexit(cleanup);
 	return 0;
 }
 

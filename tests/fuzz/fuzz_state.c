@@ -1,4 +1,5 @@
 /* The journal and run-record readers, on files holding the input. */
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -11,13 +12,29 @@
 
 static char dir[] = "/tmp/vv-fuzz-state.XXXXXX";
 
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* The temporary state folder goes with the fuzzer. */
+static void
+cleanup(void)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	fuzz_quiet();
-	if (mkdtemp(dir) == NULL || state_ensure_dir(dir, STATE_JOURNAL) < 0 ||
-	    state_ensure_dir(dir, STATE_RUNS) < 0)
+	if (mkdtemp(dir) == NULL)
+		abort();
+	atexit(cleanup);
+	if (state_ensure_dir(dir, STATE_JOURNAL) < 0 || state_ensure_dir(dir, STATE_RUNS) < 0)
 		abort();
 	return 0;
 }

@@ -16,6 +16,7 @@ for t in "$@"; do
 	work=$top/build/fuzz/corpus/$t
 	log=$top/build/fuzz/$t.log
 	mkdir -p "$work" "$seeds"
+	before=("" $(ls -d /tmp/vv-fuzz-"$t".* 2>/dev/null))
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$top/build/fuzz/crash-$t-" "$work" "$seeds" >"$log" 2>&1
@@ -23,7 +24,12 @@ for t in "$@"; do
 	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n1 | cut -d' ' -f2)
 	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n1 | cut -d' ' -f2)
-	if [ "$rc" = 0 ]; then
+	# A target leaves nothing in /tmp (its temporary files go with it).
+	left=$(ls -d /tmp/vv-fuzz-"$t".* 2>/dev/null | grep -vxF -f <(printf '%s\n' "${before[@]}") || true)
+	if [ "$rc" = 0 ] && [ -n "$left" ]; then
+		res="LEFT $(echo $left)"
+		failed=1
+	elif [ "$rc" = 0 ]; then
 		res=ok
 	else
 		res="CRASH (exit $rc)"

@@ -64,3 +64,28 @@ assert "VIRTVAULT_DOMAIN" in names and "VIRTVAULT_JOB" in names, names
 PY
 	done
 }
+
+# A shut-off domain gets no overlay: its block-device disk needs no
+# overlay_dir (a running one still does, see t_whole.sh).
+test_defects_shutoff_block_device_without_overlay_dir() {
+	local c=$BED_DIR/dfb.conf l out=$BED_DIR/dfb-out d=$BED_DIR/dfb
+	l=$(loop_dev dfb 16)
+	head -c 4M /dev/urandom | dd of="$l" bs=1M seek=2 conv=fsync status=none
+	mkdir -p "$d"
+	cat >"$d/dom.xml" <<XML
+<domain type='qemu'><name>vvtest-dfb</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os><devices>
+<disk type='block' device='disk'><driver name='qemu' type='raw'/>
+<source dev='$l'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+XML
+	echo vvtest-dfb >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$d/dom.xml" >/dev/null || fail "cannot define vvtest-dfb"
+	printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/dfb-state\n[repository]\nurl = file://%s/dfb-repo\nencryption = none\n' \
+		"$BED_URI" "$BED_DIR" "$BED_DIR" >"$c"
+	"$VV" -q -c "$c" init >/dev/null
+	expect_rc 0 "$VV" -c "$c" backup vvtest-dfb
+	expect_in "vvtest-dfb: snapshot"
+	expect_not_in "overlay_dir"
+	expect_rc 0 "$VV" -c "$c" restore vvtest-dfb@latest --disk vda --to "$out"
+	cmp "$l" "$out/$(basename "$l")" || fail "the restored image differs from $l"
+}
