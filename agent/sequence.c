@@ -22,6 +22,7 @@
 #include "agent/chain.h"
 #include "agent/commit.h"
 #include "state/journal.h"
+#include "state/runs.h"
 #include "state/lock.h"
 #include "agent/overlay.h"
 #include "agent/repair.h"
@@ -473,8 +474,11 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 
 	memset(res, 0, sizeof(*res));
 	res->quiesced = -1;
-	if (lock_domain(c->state_dir, dom, &lock) != 0)
-		return -1;
+	rc = lock_domain(c->state_dir, dom, &lock);
+	if (rc != 0)
+		return rc == VV_BUSY ? VV_BUSY : -1;
+	/* Only the run holding the lock says it runs (status, metrics). */
+	state_running_set(c->state_dir, dom, (int)getpid());
 	t = clock_mono();
 	/* A crashed run first: its overlay must go before a new one. */
 	rc = journal_read(c->state_dir, dom, &j);
@@ -654,6 +658,7 @@ out:
 	journal_free(j);
 	domxml_free(d);
 	backup_free(b);
+	state_running_clear(c->state_dir, dom);
 	unlock_domain(lock);
 	return ret;
 }

@@ -56,7 +56,8 @@ struct seq_result {
 /*
  * seq_backup_domain: back DOM up into R under its per-domain lock, leaving
  * its disks exactly as they were. Repairs an interrupted earlier run
- * first. Returns 0 with *RES filled, or -1 (logged, naming the domain and
+ * first. Returns 0 with *RES filled, VV_BUSY when another run holds the
+ * domain (logged; nothing touched), or -1 (logged, naming the domain and
  * disk; the disks are put back, or the journal asks for repair).
  */
 int seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const char *dom,

@@ -74,20 +74,25 @@ record_unmatched(const struct conf_job *job, const char *pattern, const char *ur
 	    pattern, uri);
 }
 
+/* A domain's entry in the JSON summary; RESULT is "success", "failure",
+ * "interrupted" or "busy", ERROR why it was not a success (or NULL). */
 static json_object *
-result_json(const char *dom, const struct seq_result *r, bool ok)
+result_json(const char *dom, const struct seq_result *r, const char *result, const char *error)
 {
 	json_object *o;
 
-	if (!ok) {
+	if (strcmp(result, "success") != 0) {
 		o = json_object_new_object();
 		json_object_object_add(o, "domain", json_object_new_string(dom));
 		json_object_object_add(o, "ok", json_object_new_boolean(false));
+		json_object_object_add(o, "result", json_object_new_string(result));
+		json_object_object_add(o, "error", json_object_new_string(error ? error : ""));
 		return o;
 	}
 	o = cli_stats_json(&r->stats);
 	json_object_object_add(o, "domain", json_object_new_string(dom));
 	json_object_object_add(o, "ok", json_object_new_boolean(true));
+	json_object_object_add(o, "result", json_object_new_string("success"));
 	json_object_object_add(o, "snapshot", json_object_new_string(r->snapshot));
 	if (r->quiesced >= 0)
 		json_object_object_add(o, "quiesced", json_object_new_boolean(r->quiesced));
@@ -153,15 +158,29 @@ job_forget(struct repo *r, const struct conf_job *job, const struct strlist *don
  * (status), and the job's on_success/on_failure hook. The metrics file is
  * rewritten once the run is over.
  */
-static void
+/* Why a run failed, when no error was logged: where its messages went. */
+#define BK_SEE_LOG "the backup failed (its messages went to the standard error of the run; " \
+	"under systemd: journalctl -u 'virtvault*')"
+
+/*
+ * The outcome of a domain's run into *OUT (RESULT: success, failure or
+ * interrupted; an error from the log unless ERR is given), written as the
+ * last run of (domain, job) unless KEEP is false, and its hook run.
+ * Returns 0, or -1 when the record could not be written (logged).
+ */
+static int
 record_run(const struct conf *c, const struct conf_job *job, const char *dom, time_t started,
-    bool ok, const struct seq_result *res, struct run_record *out)
+    const char *result, const struct seq_result *res, const char *err, bool keep,
+    struct run_record *out)
 {
 	struct run_record r;
+	bool ok = strcmp(result, "success") == 0;
+	int ret = 0;
 
 	memset(&r, 0, sizeof(r));
-	snprintf(r.job, sizeof(r.job), "%s", job->name ? job->name : "manual");
+	snprintf(r.job, sizeof(r.job), "%s", job->name ? job->name : STATE_MANUAL_JOB);
 	snprintf(r.domain, sizeof(r.domain), "%s", dom);
+	snprintf(r.result, sizeof(r.result), "%s", result);
 	r.ok = ok;
 	r.started = started;
 	r.finished = time(NULL);
@@ -172,13 +191,18 @@ record_run(const struct conf *c, const struct conf_job *job, const char *dom, ti
 		r.chunks_new = res->stats.chunks_new;
 		r.chunks_reused = res->stats.chunks_reused;
 		snprintf(r.snapshot, sizeof(r.snapshot), "%s", res->snapshot);
+	} else if (err != NULL) {
+		snprintf(r.error, sizeof(r.error), "%s", err);
 	} else {
 		log_last_error(r.error, sizeof(r.error), false);
 		if (r.error[0] == '\0')
-			snprintf(r.error, sizeof(r.error), "the backup failed (see the log)");
+			snprintf(r.error, sizeof(r.error), "%s", BK_SEE_LOG);
 	}
-	state_run_record(c->state_dir, &r);
-	if (job->name != NULL && (ok ? job->on_success : job->on_failure) != NULL) {
+	if (keep && state_run_record(c->state_dir, &r) < 0) {
+		log_error("domain %s: its run record cannot be written in %s", dom, c->state_dir);
+		ret = -1;
+	}
+	if (keep && job->name != NULL && (ok ? job->on_success : job->on_failure) != NULL) {
 		char **vars = state_run_hook_vars(&r);
 		const char *hook = ok ? job->on_success : job->on_failure;
 		int st = 0, rc = run_shell(hook, (const char *const *)vars,
@@ -191,6 +215,25 @@ record_run(const struct conf *c, const struct conf_job *job, const char *dom, ti
 		run_env_free(vars);
 	}
 	*out = r;
+	return ret;
+}
+
+/*
+ * The domains a job is to back up when libvirt cannot be asked: those it
+ * backed up before (its run records), into OUT.
+ */
+static void
+job_known_domains(const struct conf *c, const char *job, struct strlist *out)
+{
+	struct run_record *recs = NULL;
+	size_t n = 0;
+
+	if (state_run_list(c->state_dir, &recs, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(recs[i].job, job) == 0 && !strlist_contains(out, recs[i].domain))
+			strlist_add(out, recs[i].domain);
+	free(recs);
 }
 
 /*
@@ -228,6 +271,52 @@ notify_run(const struct conf *c, const struct conf_job *job, const struct strlis
 	free(early);
 }
 
+/*
+ * A run that failed before its first domain: recorded as a failure of
+ * each domain it was to back up (SEL), with the reason logged last.
+ * Returns 0, or -1 when a record could not be written.
+ */
+static int
+record_early_failure(const struct conf *c, const struct conf_job *job, const struct strlist *sel,
+    time_t started, bool daemon_child, struct run_record *recs, size_t *nrecs)
+{
+	char err[sizeof(recs->error)];
+	int ret = 0;
+
+	log_last_error(err, sizeof(err), false);
+	for (size_t i = 0; i < sel->n; i++)
+		if (record_run(c, job, sel->v[i], started, "failure", NULL,
+		    err[0] ? err : "the run failed before any domain", !daemon_child,
+		    &recs[(*nrecs)++]) < 0)
+			ret = -1;
+	return ret;
+}
+
+/* Print the summary line of domain DOM backed up as RES. */
+static void
+print_done(const char *dom, const struct seq_result *res)
+{
+	char a[32], b[32];
+
+	printf("%s: snapshot %s (%s), read %s, %llu chunks: %llu new, %llu reused, %llu zero; stored %s; %.1fs",
+	    dom, res->snapshot, res->quiesced < 0 ? "shut off" :
+	    res->quiesced ? "quiesced" : "crash-consistent",
+	    util_format_size(res->stats.bytes_read, a, sizeof(a)),
+	    (unsigned long long)res->stats.chunks_total, (unsigned long long)res->stats.chunks_new,
+	    (unsigned long long)res->stats.chunks_reused, (unsigned long long)res->stats.chunks_zero,
+	    util_format_size(res->stats.bytes_stored, b, sizeof(b)), res->stats.seconds);
+	/* A shut-off domain had no snapshot, commit or overlay: no times of them. */
+	if (res->quiesced < 0)
+		printf(" (copy %.1fs, read as it is)\n", res->seconds_copy);
+	else
+		printf(" (snapshot %.1fs, copy %.1fs, commit %.1fs, verify %.1fs; %.1fs on the overlay)\n",
+		    res->seconds_snapshot, res->seconds_copy, res->seconds_commit,
+		    res->seconds_verify, res->seconds_on_overlay);
+	for (size_t k = 0; k < res->nreads; k++)
+		printf("  %s: %s read, %s skipped: %s\n", res->reads[k].file, res->reads[k].mode,
+		    util_format_size(res->reads[k].bytes_skipped, a, sizeof(a)), res->reads[k].reason);
+}
+
 static int
 backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool all,
     int quiesce, time_t when, bool json, bool dry_run, unsigned flags)
@@ -240,9 +329,10 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 	struct backup_stats total;
 	json_object *arr = NULL;
 	struct run_record *recs = NULL;
-	size_t ok = 0, failed = 0, nrecs = 0;
+	size_t ok = 0, failed = 0, skipped = 0, nrecs = 0;
 	time_t run_started = time(NULL);
-	bool ran = false;
+	bool ran = false, daemon_child = flags & BK_DAEMON_CHILD, unwritten = false;
+	bool quiet = cli->verbosity < 0 || json;
 	int ret = CLI_EXIT_FAILURE;
 
 	memset(&none, 0, sizeof(none));
@@ -256,11 +346,21 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 	}
 	if (job == NULL)
 		job = &none;
-	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) == NULL)
-		goto out;
-	if (!dry_run && (r = repo_open(cli->conf)) == NULL)
-		goto out;
 	cli_catch_signals(cli);
+	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) == NULL) {
+		/* The domains it was to back up failed: those named, or those
+		 * the job backed up before. */
+		if (!dry_run) {
+			for (size_t i = 0; i < doms->n; i++)
+				strlist_add(&sel, doms->v[i]);
+			if (jobname != NULL && doms->n == 0)
+				job_known_domains(cli->conf, jobname, &sel);
+			recs = xcalloc(sel.n + 1, sizeof(*recs));
+			ran = sel.n > 0;
+			record_early_failure(cli->conf, job, &sel, run_started, daemon_child, recs, &nrecs);
+		}
+		goto out;
+	}
 	if (all || (jobname != NULL && doms->n == 0)) {
 		if (job_domains(hv, job, all, &sel, &unmatched) < 0)
 			goto out;
@@ -272,9 +372,30 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			goto out;
 		}
 	} else {
+		size_t missing = 0;
+
 		for (size_t i = 0; i < doms->n; i++)
 			if (!strlist_contains(&sel, doms->v[i]))
 				strlist_add(&sel, doms->v[i]);
+		/* A name that is not a domain is the command's error, not a
+		 * domain's record: nothing is done, nothing recorded. */
+		for (size_t i = 0; i < sel.n; i++) {
+			enum hv_state st;
+			int rc = hv_domain_state(hv, sel.v[i], &st, NULL);
+
+			if (rc == VV_NOT_FOUND) {
+				log_error("domain %s: not found at %s", sel.v[i], hv_uri(hv));
+				missing++;
+			} else if (rc < 0) {
+				goto out;
+			}
+		}
+		if (missing > 0) {
+			log_error("%zu of the domains named %s not defined; nothing backed up",
+			    missing, missing == 1 ? "is" : "are");
+			ret = CLI_EXIT_FAILURE;
+			goto out;
+		}
 	}
 	strlist_sort(&sel);
 	if (dry_run && json) {
@@ -298,8 +419,6 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		ret = CLI_EXIT_OK;
 		goto out;
 	}
-	ran = true;
-	recs = xcalloc(sel.n + unmatched.n, sizeof(*recs));
 	/* A name the repository cannot hold fails at once, before any work. */
 	for (size_t i = 0; i < sel.n; i++) {
 		if (!layout_name_valid(sel.v[i])) {
@@ -309,6 +428,17 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			goto out;
 		}
 	}
+	ran = true;
+	recs = xcalloc(sel.n + unmatched.n + 1, sizeof(*recs));
+	/* The repository last: a run that cannot reach it (a store down, a
+	 * wrong password) failed for each domain it was to back up. */
+	if ((r = repo_open(cli->conf)) == NULL) {
+		if (record_early_failure(cli->conf, job, &sel, run_started, daemon_child, recs,
+		    &nrecs) < 0)
+			unwritten = true;
+		failed = sel.n;
+		goto out;
+	}
 	arr = json_object_new_array();
 	/* A name or glob of the job that matched nothing failed, by name. */
 	for (size_t i = 0; i < unmatched.n; i++) {
@@ -317,6 +447,7 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		record_unmatched(job, unmatched.v[i], hv_uri(hv), run_started, &recs[nrecs]);
 		json_object_object_add(o, "domain", json_object_new_string(unmatched.v[i]));
 		json_object_object_add(o, "ok", json_object_new_boolean(false));
+		json_object_object_add(o, "result", json_object_new_string("failure"));
 		json_object_object_add(o, "error", json_object_new_string(recs[nrecs].error));
 		json_object_array_add(arr, o);
 		nrecs++;
@@ -325,11 +456,6 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			printf("%s: FAILED (matches no domain)\n", unmatched.v[i]);
 	}
 	for (size_t i = 0; i < sel.n; i++) {
-		if (*cli->cancel) {
-			log_warn("stopping on a signal: %s and the domains after it are not backed up", sel.v[i]);
-			failed += sel.n - i;
-			break;
-		}
 		struct seq_opts o = {
 			.job = job->name,
 			.pre_hook = job->pre_backup,
@@ -337,7 +463,7 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			.hook_timeout = (unsigned)job->hook_timeout,
 			.quiesce = quiesce >= 0 ? (enum conf_quiesce)quiesce : job->quiesce,
 			.exclude_disks = &job->exclude_disks,
-			.quiet = cli->verbosity < 0 || json,
+			.quiet = quiet,
 			.time = when,
 			.no_cbt = flags & BK_NO_CBT,
 			.check_cbt = flags & BK_CHECK_CBT,
@@ -345,23 +471,66 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		};
 		struct seq_result res;
 		time_t started = time(NULL);
+		const char *result = "success", *err = NULL;
 		char noerr[8];
 		int rc;
 
-		log_last_error(noerr, sizeof(noerr), true);
-		if (!(flags & BK_DAEMON_CHILD))
-			state_running_set(cli->conf->state_dir, sel.v[i], (int)getpid());
-		rc = seq_backup_domain(hv, r, cli->conf, sel.v[i], &o, &res);
-		if (!(flags & BK_DAEMON_CHILD)) {
-			state_running_clear(cli->conf->state_dir, sel.v[i]);
-			record_run(cli->conf, job, sel.v[i], started, rc == 0, &res, &recs[nrecs++]);
+		if (*cli->cancel) {
+			log_warn("stopping on a signal: %s and the domains after it are not backed up", sel.v[i]);
+			for (; i < sel.n; i++) {
+				json_object_array_add(arr, result_json(sel.v[i], NULL, "interrupted",
+				    "interrupted by a signal before it started"));
+				if (record_run(cli->conf, job, sel.v[i], started, "interrupted", NULL,
+				    "interrupted by a signal before it started; nothing touched",
+				    !daemon_child, &recs[nrecs++]) < 0)
+					unwritten = true;
+				failed++;
+			}
+			break;
 		}
-
-		json_object_array_add(arr, result_json(sel.v[i], &res, rc == 0));
-		if (rc < 0) {
+		log_last_error(noerr, sizeof(noerr), true);
+		rc = seq_backup_domain(hv, r, cli->conf, sel.v[i], &o, &res);
+		if (rc == VV_BUSY) {
+			/* Another run has it: skipped, not failed; its record stays. */
+			skipped++;
+			json_object_array_add(arr, result_json(sel.v[i], &res, "busy",
+			    "another run holds the domain"));
+			/* For the message only: the domain's record keeps its outcome. */
+			memset(&recs[nrecs], 0, sizeof(recs[nrecs]));
+			snprintf(recs[nrecs].job, sizeof(recs[nrecs].job), "%s",
+			    job->name ? job->name : STATE_MANUAL_JOB);
+			snprintf(recs[nrecs].domain, sizeof(recs[nrecs].domain), "%s", sel.v[i]);
+			snprintf(recs[nrecs].result, sizeof(recs[nrecs].result), "busy");
+			snprintf(recs[nrecs].error, sizeof(recs[nrecs].error),
+			    "another run holds the domain");
+			recs[nrecs].started = started;
+			recs[nrecs].finished = time(NULL);
+			recs[nrecs].quiesced = -1;
+			nrecs++;
+			if (!daemon_child &&
+			    state_run_skipped(cli->conf->state_dir, sel.v[i],
+			    job->name ? job->name : STATE_MANUAL_JOB, started) < 0)
+				unwritten = true;
+			if (!json)
+				printf("%s: SKIPPED (another run holds it)\n", sel.v[i]);
+			continue;
+		}
+		if (rc != 0) {
+			result = *cli->cancel ? "interrupted" : "failure";
+			if (*cli->cancel)
+				err = "interrupted by a signal: its disks were put back; nothing published";
+		}
+		if (record_run(cli->conf, job, sel.v[i], started, result, &res, err, !daemon_child,
+		    &recs[nrecs]) < 0)
+			unwritten = true;
+		json_object_array_add(arr, result_json(sel.v[i], &res, result, recs[nrecs].error));
+		nrecs++;
+		if (rc != 0) {
 			failed++;
 			if (!json)
-				printf("%s: FAILED (see the errors above)\n", sel.v[i]);
+				printf("%s: %s\n", sel.v[i], *cli->cancel ?
+				    "INTERRUPTED (its disks were put back; nothing published)" :
+				    "FAILED (see the errors above)");
 			continue;
 		}
 		ok++;
@@ -373,43 +542,37 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		total.chunks_zero += res.stats.chunks_zero;
 		total.bytes_stored += res.stats.bytes_stored;
 		total.seconds += res.stats.seconds;
-		if (!json) {
-			char a[32], b[32];
-
-			printf("%s: snapshot %s (%s), read %s, %llu chunks: %llu new, %llu reused, %llu zero; stored %s; %.1fs (snapshot %.1fs, copy %.1fs, commit %.1fs, verify %.1fs; %.1fs on the overlay)\n",
-			    sel.v[i], res.snapshot, res.quiesced < 0 ? "shut off" :
-			    res.quiesced ? "quiesced" : "crash-consistent",
-			    util_format_size(res.stats.bytes_read, a, sizeof(a)),
-			    (unsigned long long)res.stats.chunks_total, (unsigned long long)res.stats.chunks_new,
-			    (unsigned long long)res.stats.chunks_reused, (unsigned long long)res.stats.chunks_zero,
-			    util_format_size(res.stats.bytes_stored, b, sizeof(b)), res.stats.seconds,
-			    res.seconds_snapshot, res.seconds_copy, res.seconds_commit, res.seconds_verify,
-			    res.seconds_on_overlay);
-			for (size_t k = 0; k < res.nreads; k++)
-				printf("  %s: %s read, %s skipped: %s\n", res.reads[k].file, res.reads[k].mode,
-				    util_format_size(res.reads[k].bytes_skipped, a, sizeof(a)),
-				    res.reads[k].reason);
-		}
+		if (!quiet)
+			print_done(sel.v[i], &res);
 	}
 	if (json) {
 		json_object *o = json_object_new_object(), *t = cli_stats_json(&total);
 
 		json_object_object_add(t, "domains_ok", json_object_new_int((int)ok));
 		json_object_object_add(t, "domains_failed", json_object_new_int((int)failed));
+		json_object_object_add(t, "domains_skipped", json_object_new_int((int)skipped));
 		json_object_object_add(o, "domains", json_object_get(arr));
 		json_object_object_add(o, "total", t);
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	}
-	if (!(flags & BK_DAEMON_CHILD) && cli->conf->metrics_file != NULL)
-		state_write_metrics(cli->conf->state_dir, cli->conf->metrics_file);
-	ret = failed == 0 ? CLI_EXIT_OK : ok == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_PARTIAL;
+	ret = failed + skipped == 0 ? CLI_EXIT_OK : ok == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_PARTIAL;
 	/* Retention only after the job's own run; a failure to forget is a failure. */
 	if (jobname != NULL && job_forget(r, job, &done, json) < 0 && ret == CLI_EXIT_OK)
 		ret = CLI_EXIT_PARTIAL;
 out:
+	/* The daemon writes its children's records and metrics itself. */
+	if (!daemon_child && ran && cli->conf->metrics_file != NULL &&
+	    state_write_metrics(cli->conf->state_dir, cli->conf->metrics_file) < 0) {
+		log_error("the metrics file %s cannot be written", cli->conf->metrics_file);
+		unwritten = true;
+	}
+	if (unwritten && ret == CLI_EXIT_OK) {
+		log_error("the backups are done, but their records or metrics are not written: monitoring does not see them");
+		ret = CLI_EXIT_FAILURE;
+	}
 	/* The daemon sends its children's message itself, one per job run. */
-	if (!(flags & BK_DAEMON_CHILD) && !dry_run && (ran || ret != CLI_EXIT_OK) && job != NULL)
+	if (!daemon_child && !dry_run && (ran || ret != CLI_EXIT_OK) && job != NULL)
 		notify_run(cli->conf, job, doms, recs, nrecs, run_started);
 	free(recs);
 	json_object_put(arr);
@@ -521,9 +684,14 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		/* DOMAIN... with --job: those domains under the job's policy. */
 		bool doms_given = optind < argc;
 
-		if ((doms_given && all) || (!doms_given && !all && jobname == NULL) ||
-		    (all && jobname != NULL))
-			goto usage;
+		if (!doms_given && !all && jobname == NULL) {
+			log_error("name the domains to back up, or give --all or --job NAME");
+			goto usage_quiet;
+		}
+		if ((doms_given && all) || (all && jobname != NULL)) {
+			log_error("--all backs up every domain: it goes with neither domain names nor --job");
+			goto usage_quiet;
+		}
 		if (flags == (BK_NO_CBT | BK_CHECK_CBT)) {
 			log_error("--no-cbt and --check-cbt exclude each other");
 			goto usage_quiet;

@@ -1,6 +1,9 @@
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
@@ -50,6 +53,26 @@ cmd_config(struct cli *cli, int argc, char **argv)
 		    c->errors.n + c->errors_dropped == 1 ? "" : "s");
 		conf_free(c);
 		return CLI_EXIT_USAGE;
+	}
+	/* Written after every run: its folder must be there, and writable. */
+	if (c->metrics_file != NULL) {
+		char *dir = xstrdup(c->metrics_file), *slash = strrchr(dir, '/');
+		struct stat st;
+
+		if (slash != NULL)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			snprintf(dir, strlen(dir) + 1, ".");
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) < 0) {
+			log_error("%s: metrics_file = %s: its folder %s %s",
+			    c->path ? c->path : CONF_DEFAULT_PATH, c->metrics_file, dir,
+			    stat(dir, &st) < 0 ? "does not exist" :
+			    !S_ISDIR(st.st_mode) ? "is not a folder" : "is not writable");
+			free(dir);
+			conf_free(c);
+			return CLI_EXIT_USAGE;
+		}
+		free(dir);
 	}
 	conf_print(c, stdout);
 	conf_free(c);

@@ -60,7 +60,9 @@ fs_fsync_parent(const char *path)
 int
 fs_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 {
-	char *tmp = xasprintf("%s.tmp", path);
+	/* A temporary name of this thread's own: two processes writing one
+	 * file at once (two runs of a domain) never rename each other's. */
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)gettid());
 	int fd, ret = -1;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

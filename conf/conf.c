@@ -121,6 +121,13 @@ enter_section(struct parse *p, const char *s, size_t n)
 			p->sec = SEC_UNKNOWN;
 			return;
 		}
+		/* Runs no job asked for are recorded as the job "manual". */
+		if (jl == 6 && strncmp(jn, "manual", 6) == 0) {
+			PERR(p, "[job manual]: the name 'manual' is kept for runs no job asks for; choose another",
+			    p->path, p->line);
+			p->sec = SEC_UNKNOWN;
+			return;
+		}
 		jname = xstrndup(jn, jl);
 		for (size_t i = 0; i < p->c->njobs; i++) {
 			if (strcmp(p->c->jobs[i].name, jname) == 0) {

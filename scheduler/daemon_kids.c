@@ -67,7 +67,6 @@ daemon_start_kid(struct daemon *d, const struct task *t, time_t now)
 	k->t = *t;
 	k->started = now;
 	k->obuf = xmalloc(OUT_CAP + 1);
-	state_running_set(d->c->state_dir, t->domain, pid);
 	log_info("job %s: backing up %s%s (pid %d)", t->job, t->domain,
 	    t->attempt ? " again" : "", (int)pid);
 }
@@ -224,6 +223,10 @@ parse_summary(struct kid *k, struct run_record *r)
 		return;
 	}
 	dd = json_object_array_get_idx(doms, 0);
+	if (json_object_object_get_ex(dd, "result", &v))
+		snprintf(r->result, sizeof(r->result), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(dd, "error", &v) && json_object_get_string(v)[0] != '\0')
+		snprintf(r->error, sizeof(r->error), "%s", json_object_get_string(v));
 	if (json_object_object_get_ex(dd, "snapshot", &v))
 		snprintf(r->snapshot, sizeof(r->snapshot), "%s", json_object_get_string(v));
 	if (json_object_object_get_ex(dd, "quiesced", &v))
@@ -245,7 +248,7 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 	struct kid *k = &d->kids[idx];
 	const struct conf_job *cj = daemon_job_conf(d, k->t.job);
 	struct run_record r;
-	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0, busy;
 
 	memset(&r, 0, sizeof(r));
 	r.quiesced = -1;
@@ -255,22 +258,37 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 	r.started = k->started;
 	r.finished = now;
 	parse_summary(k, &r);
-	if (!ok)
-		snprintf(r.error, sizeof(r.error), "%s", k->lasterr[0] ? k->lasterr :
-		    d->stopping ? "interrupted: the daemon was stopped during the run (its disks were put back; nothing published)" :
-		    "the backup failed (see the log)");
-	state_run_record(d->c->state_dir, &r);
-	state_running_clear(d->c->state_dir, k->t.domain);
+	busy = strcmp(r.result, "busy") == 0;
+	if (ok || busy) {
+		/* As the summary says. */
+	} else if (d->stopping) {
+		snprintf(r.result, sizeof(r.result), "interrupted");
+		snprintf(r.error, sizeof(r.error),
+		    "interrupted: the daemon was stopped during the run (its disks were put back; nothing published)");
+	} else {
+		if (strcmp(r.result, "interrupted") != 0)
+			snprintf(r.result, sizeof(r.result), "failure");
+		if (r.error[0] == '\0')
+			snprintf(r.error, sizeof(r.error), "%s", k->lasterr[0] ? k->lasterr :
+			    WIFSIGNALED(status) ? "the backup was killed by a signal (see the daemon's log)" :
+			    "the backup failed (see the daemon's log)");
+	}
+	if (busy)
+		state_run_skipped(d->c->state_dir, r.domain, r.job, now);
+	else
+		state_run_record(d->c->state_dir, &r);
 	if (d->c->metrics_file)
 		state_write_metrics(d->c->state_dir, d->c->metrics_file);
 	if (ok)
 		log_info("job %s: %s backed up: snapshot %s", r.job, r.domain, r.snapshot);
+	else if (busy)
+		log_warn("job %s: %s skipped: another run holds it", r.job, r.domain);
 	else
 		log_error("job %s: %s failed: %s", r.job, r.domain, r.error);
 
 	bool again = false;
 
-	if (!ok && cj != NULL && !d->stopping) {
+	if (!ok && !busy && cj != NULL && !d->stopping) {
 		time_t at = sched_retry_at(now, (unsigned long)cj->retry_delay, k->t.attempt + 1,
 		    cj->retries, k->t.window_end);
 
@@ -288,7 +306,7 @@ daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now)
 		daemon_batch_add(d, k->t.batch, &r);
 	if (cj != NULL && ok && cj->on_success)
 		run_hook(d, cj->on_success, &r, cj->hook_timeout, "on_success");
-	if (cj != NULL && !ok && cj->on_failure)
+	if (cj != NULL && !ok && !busy && cj->on_failure)
 		run_hook(d, cj->on_failure, &r, cj->hook_timeout, "on_failure");
 	if (k->out >= 0)
 		close(k->out);

@@ -29,9 +29,18 @@ lock_domain(const char *state_dir, const char *dom, int *out)
 		goto out;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ssize_t n = errno == EWOULDBLOCK ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+		int busy = errno == EWOULDBLOCK;
+		ssize_t n = -1;
 
-		if (errno == EWOULDBLOCK || n >= 0) {
+		/* The holder writes its pid just after it locks: two runs
+		 * started at once may read before it did. Wait for it a moment. */
+		for (int tries = 0; busy && tries < 50; tries++) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			if (n > 0)
+				break;
+			usleep(10000);
+		}
+		if (busy) {
 			buf[n > 0 ? n : 0] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
 			log_error("domain %s: another virtvault (pid %s) is working on it; not touching it",
@@ -58,6 +67,10 @@ out:
 void
 unlock_domain(int fd)
 {
-	if (fd >= 0)
+	/* No pid left behind for the next one who finds it locked to read. */
+	if (fd >= 0) {
+		if (ftruncate(fd, 0) < 0)
+			log_debug("cannot clear a domain lock's pid: %s", strerror(errno));
 		close(fd);
+	}
 }

@@ -10,29 +10,53 @@
 #include "common/util.h"
 #include "transport/webhook.h"
 
+/* Whether R is a run refused because another held the domain. */
+static bool
+is_busy(const struct run_record *r)
+{
+	return strcmp(r->result, "busy") == 0;
+}
+
+/* R's outcome, as status and the metrics name it. */
+static const char *
+result_of(const struct run_record *r)
+{
+	return r->result[0] ? r->result : r->ok ? "success" : "failure";
+}
+
+/* The runs that failed (or were interrupted); a skipped one is apart. */
 static size_t
 count_failed(const struct run_record *recs, size_t n)
 {
 	size_t f = 0;
 
 	for (size_t i = 0; i < n; i++)
-		f += !recs[i].ok;
+		f += !recs[i].ok && !is_busy(&recs[i]);
 	return f;
 }
 
 bool
 notify_due(const struct conf *c, const struct run_record *recs, size_t n)
 {
+	bool bad = false;
+
 	if (n == 0 || (c->notify.webhook_url == NULL && c->notify.mail_to.n == 0))
 		return false;
-	return c->notify.always || count_failed(recs, n) > 0;
+	for (size_t i = 0; i < n; i++)
+		bad = bad || !recs[i].ok;
+	return c->notify.always || bad;
 }
 
 char *
 notify_subject(const char *host, const char *job, const struct run_record *recs, size_t n)
 {
-	size_t f = count_failed(recs, n);
+	size_t f = count_failed(recs, n), sk = 0;
 
+	for (size_t i = 0; i < n; i++)
+		sk += is_busy(&recs[i]);
+	if (f == 0 && sk > 0)
+		return xasprintf("virtvault %s, job %s: SKIPPED: %zu of %zu domain%s (another run held them)",
+		    host, job, sk, n, n == 1 ? "" : "s");
 	if (f == 0)
 		return xasprintf("virtvault %s, job %s: %zu domain%s backed up", host, job, n,
 		    n == 1 ? "" : "s");
@@ -58,17 +82,22 @@ notify_text(const char *host, const char *job, const struct run_record *recs, si
 	FILE *f = open_memstream(&out, &len);
 	char when[UTIL_UTC_LEN];
 	time_t first = 0;
-	size_t failed = count_failed(recs, n);
+	size_t failed = count_failed(recs, n), skipped = 0;
 
 	if (f == NULL)
 		return xstrdup("");
+	for (size_t i = 0; i < n; i++)
+		skipped += is_busy(&recs[i]);
 	for (size_t i = 0; i < n; i++)
 		if (first == 0 || (recs[i].started != 0 && recs[i].started < first))
 			first = recs[i].started;
 	fprintf(f, "virtvault on %s, job %s, run started %s: ", host, job,
 	    util_format_utc(first, when, sizeof(when)));
-	if (failed == 0)
+	if (failed == 0 && skipped == 0)
 		fprintf(f, "%zu domain%s backed up.\n\n", n, n == 1 ? "" : "s");
+	else if (failed == 0)
+		fprintf(f, "%zu of %zu domain%s SKIPPED (another run held them).\n\n", skipped, n,
+		    n == 1 ? "" : "s");
 	else
 		fprintf(f, "%zu of %zu domain%s FAILED.\n\n", failed, n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
@@ -86,7 +115,12 @@ notify_text(const char *host, const char *job, const struct run_record *recs, si
 
 			snprintf(e, sizeof(e), "%s", r->error);
 			one_line(e);
-			fprintf(f, "%s: FAILURE after %llds: %s\n", r->domain, secs, e);
+			if (is_busy(r))
+				fprintf(f, "%s: SKIPPED: %s\n", r->domain, e);
+			else
+				fprintf(f, "%s: %s after %llds: %s\n", r->domain,
+				    strcmp(result_of(r), "interrupted") == 0 ? "INTERRUPTED" : "FAILURE",
+				    secs, e);
 		}
 	}
 	fclose(f);
@@ -120,7 +154,7 @@ notify_json(const char *host, const char *job, const struct run_record *recs, si
 		if (r->finished > last)
 			last = r->finished;
 		json_object_object_add(d, "domain", json_object_new_string(r->domain));
-		json_object_object_add(d, "result", json_object_new_string(r->ok ? "success" : "failure"));
+		json_object_object_add(d, "result", json_object_new_string(result_of(r)));
 		json_object_object_add(d, "started", json_object_new_string(util_format_utc(r->started, t, sizeof(t))));
 		json_object_object_add(d, "finished", json_object_new_string(util_format_utc(r->finished, t, sizeof(t))));
 		json_object_object_add(d, "seconds", json_object_new_int64(r->finished > r->started ?

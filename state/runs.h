@@ -1,11 +1,16 @@
 /*
  * What the scheduler keeps in state_dir: the last fire time of each job
- * (for catch-up), the outcome of each domain's last run (for status,
- * metrics and hooks), and which domains run now.
+ * (for catch-up), the outcome of the last run of each (domain, job) (for
+ * status, metrics and hooks; manual runs are the job "manual"), and which
+ * domains run now.
  *
- *   STATE/jobs/JOB.json       {"last_fire": EPOCH}
- *   STATE/runs/DOMAIN.json    the last run of DOMAIN (struct run_record)
- *   STATE/running/DOMAIN      the pid of the run in progress
+ *   STATE/jobs/JOB.json        {"last_fire": EPOCH}
+ *   STATE/runs/DOMAIN@JOB.json the last run of DOMAIN by JOB (struct
+ *                              run_record); a DOMAIN.json of an earlier
+ *                              version is read as the record of the job
+ *                              it names, and replaced by the next one
+ *   STATE/running/DOMAIN       the pid of the run in progress (written by
+ *                              the run holding the domain's lock)
  */
 #ifndef VV_STATE_H
 #define VV_STATE_H
@@ -16,14 +21,20 @@
 
 #include "common/util.h"
 
+/* The job of runs no job asked for. */
+#define STATE_MANUAL_JOB "manual"
+
 struct run_record {
 	char job[128];
 	char domain[256];
 	bool ok;
+	char result[16];		/* "success", "failure" or "interrupted" */
 	time_t started;
 	time_t finished;
 	time_t last_success;		/* 0: never */
-	uint64_t failures_total;
+	uint64_t failures_total;	/* failed or interrupted runs */
+	uint64_t skipped_total;		/* runs refused: another run held the domain */
+	time_t last_skipped;		/* 0: never */
 	uint64_t bytes_read;
 	uint64_t bytes_stored;
 	uint64_t chunks_new;
@@ -38,17 +49,31 @@ time_t state_job_last_fire(const char *state_dir, const char *job);
 /* state_job_set_last_fire: persist it. Returns 0 or -1 (logged). */
 int state_job_set_last_fire(const char *state_dir, const char *job, time_t t);
 
-/* state_run_read: DOMAIN's last run into *R. Returns 0, 1 when none. */
-int state_run_read(const char *state_dir, const char *domain, struct run_record *r);
+/*
+ * state_run_read: the last run of DOMAIN by JOB into *R. Returns 0, 1
+ * when there is none.
+ */
+int state_run_read(const char *state_dir, const char *domain, const char *job,
+    struct run_record *r);
 /* state_run_write: persist R atomically. Returns 0 or -1 (logged). */
 int state_run_write(const char *state_dir, const struct run_record *r);
 
 /*
- * state_run_record: R (its domain, ok and finished set) becomes its
- * domain's last run: last_success and failures_total carried on from the
- * record before it, then written. Returns what state_run_write does.
+ * state_run_record: R (its job, domain, ok, result and finished set; an
+ * empty result is "success" or "failure" by OK) becomes the last run of
+ * its (domain, job): last_success, failures_total and the skipped count
+ * carried on from the record before it, then written. Returns what
+ * state_run_write does.
  */
 int state_run_record(const char *state_dir, struct run_record *r);
+
+/*
+ * state_run_skipped: a run of DOMAIN by JOB at WHEN was refused because
+ * another run held the domain: counted (skipped_total, last_skipped), the
+ * last outcome kept. Returns 0 or -1 (logged).
+ */
+int state_run_skipped(const char *state_dir, const char *domain, const char *job, time_t when);
+
 /*
  * state_run_hook_vars: the documented environment of an on_success or
  * on_failure hook for run R ("VIRTVAULT_JOB=...", DOMAIN, RESULT,
@@ -56,18 +81,38 @@ int state_run_record(const char *state_dir, struct run_record *r);
  */
 char **state_run_hook_vars(const struct run_record *r);
 
-/* state_run_list: the domains with a run record, appended to NAMES. */
-void state_run_list(const char *state_dir, struct strlist *names);
+/*
+ * state_run_list: every run record, sorted by domain then job, into a new
+ * *RECS (free it) of *N. Returns 0 or -1 (logged).
+ */
+int state_run_list(const char *state_dir, struct run_record **recs, size_t *n);
 
-/* state_running_set / _clear / _pid: the run in progress of DOMAIN. */
-void state_running_set(const char *state_dir, const char *domain, int pid);
+/*
+ * state_run_remove: forget the records of DOMAIN (of every job). Returns
+ * the count removed, or -1 (logged).
+ */
+int state_run_remove(const char *state_dir, const char *domain);
+
+/*
+ * state_running_set / _clear / _pid: the run in progress of DOMAIN, set
+ * and cleared by the run that holds its lock. state_running_set returns 0
+ * or -1 (logged).
+ */
+int state_running_set(const char *state_dir, const char *domain, int pid);
 void state_running_clear(const char *state_dir, const char *domain);
 /* state_running_pid: the pid of a live run of DOMAIN, or 0. */
 int state_running_pid(const char *state_dir, const char *domain);
 
 /*
+ * state_needs_repair: the domains whose journal asks for repair and whose
+ * run is no longer alive (killed), sorted, appended to DOMS.
+ */
+void state_needs_repair(const char *state_dir, struct strlist *doms);
+
+/*
  * state_write_metrics: the Prometheus textfile PATH, atomically, from
- * every run record. Returns 0 or -1 (logged).
+ * every run record, the runs in progress and the domains that need
+ * repair. Returns 0 or -1 (logged).
  */
 int state_write_metrics(const char *state_dir, const char *path);
 

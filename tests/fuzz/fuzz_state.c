@@ -40,9 +40,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void
-put(enum state_area area, const uint8_t *data, size_t size)
+put(enum state_area area, const char *name, const uint8_t *data, size_t size)
 {
-	char *p = state_file_path(dir, area, "d1");
+	char *p = state_file_path(dir, area, name);
 	FILE *f = fopen(p, "w");
 
 	if (f != NULL) {
@@ -58,11 +58,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct journal *j = NULL;
 	struct run_record rr;
 
-	put(STATE_JOURNAL, data, size);
+	put(STATE_JOURNAL, "d1", data, size);
 	if (journal_read(dir, "d1", &j) == 0)
 		journal_free(j);
-	put(STATE_RUNS, data, size);
+	/* A record of this version, and one of an earlier version. */
+	put(STATE_RUNS, "d1@j1", data, size);
+	put(STATE_RUNS, "d2", data, size);
 	memset(&rr, 0, sizeof(rr));
-	state_run_read(dir, "d1", &rr);
+	state_run_read(dir, "d1", "j1", &rr);
+	state_run_read(dir, "d2", "j1", &rr);
+	{
+		struct run_record *all = NULL;
+		size_t n = 0;
+
+		state_run_list(dir, &all, &n);
+		free(all);
+	}
 	return 0;
 }

@@ -63,11 +63,11 @@ test_daemon_runs_jobs_on_schedule_status_metrics_hooks() {
 	# minutes away at this clock: the daemon is not stopped in a run.
 	daemon_conf d1 '[job often]' 'schedule = 2-6/2 0 * * *' 'domains = vvtest-dm1' \
 		"on_success = echo \"ok \$VIRTVAULT_JOB \$VIRTVAULT_DOMAIN \$VIRTVAULT_RESULT \$VIRTVAULT_SNAPSHOT\" >>$BED_DIR/d1-hooks.log" \
-		'[job manual]' 'domains = vvtest-none'
+		'[job byhand]' 'domains = vvtest-none'
 	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564800 120"
 	expect_rc 0 cat "$log"
 	expect_in "job often: next run at 2026-11-25 00:02:00"
-	expect_in "job manual: no schedule"
+	expect_in "job byhand: no schedule"
 	# Two virtual minutes a second: a run each second or so.
 	wait_for 30 sh -c "[ \$(grep -c 'backed up: snapshot' '$log') -ge 3 ]"
 	wait_for 10 sh -c "[ \$(grep -c '^ok often' '$BED_DIR/d1-hooks.log') -ge 3 ]"
@@ -80,20 +80,20 @@ test_daemon_runs_jobs_on_schedule_status_metrics_hooks() {
 	expect_in "daemon stopped"
 	expect_rc 0 "$VV" -c "$DC" status
 	expect_in "often"
-	expect_in "vvtest-dm1           success"
+	expect_in "vvtest-dm1           often        success"
 	expect_rc 0 "$VV" -c "$DC" status --json
 	python3 - "$OUT" <<'PY' || fail "status: $OUT"
 import json, sys
 o = json.loads(sys.argv[1])
 d = {x["domain"]: x for x in o["domains"]}["vvtest-dm1"]
 assert d["result"] == "success" and len(d["snapshot"]) == 16 and not d["running"], d
-assert {j["job"] for j in o["jobs"]} == {"often", "manual"}, o
+assert {j["job"] for j in o["jobs"]} == {"often", "byhand"}, o
 # Times in ISO 8601, UTC, as in every JSON output; null for never.
 import re
 iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 assert all(iso.match(d[k]) for k in ("started", "finished", "last_success")), d
 jobs = {j["job"]: j for j in o["jobs"]}
-assert iso.match(jobs["often"]["next_run"]) and jobs["manual"]["next_run"] is None, jobs
+assert iso.match(jobs["often"]["next_run"]) and jobs["byhand"]["next_run"] is None, jobs
 PY
 	expect_rc 0 cat "$BED_DIR/d1.prom"
 	expect_in 'virtvault_last_success_timestamp_seconds{domain="vvtest-dm1",job="often"}'
@@ -312,8 +312,10 @@ PY
 	expect_rc 0 "$VV" -c "$DC" status --json
 	python3 - "$OUT" <<'PY' || fail "status after a failed pre_backup: $OUT"
 import json, sys
-d = {x["domain"]: x for x in json.loads(sys.argv[1])["domains"]}["vvtest-ops"]
-assert d["result"] == "failure" and "pre_backup" in d["error"], d
+d = {(x["domain"], x["job"]): x for x in json.loads(sys.argv[1])["domains"]}
+assert d["vvtest-ops", "broken"]["result"] == "failure" and "pre_backup" in d["vvtest-ops", "broken"]["error"], d
+# One series per (job, domain): the other jobs' records stand.
+assert d["vvtest-ops", "j"]["result"] == "success" and d["vvtest-ops", "manual"]["result"] == "success", d
 PY
 	expect_rc 0 "$VV" -c "$DC" check-chain vvtest-ops
 }
