@@ -10,10 +10,14 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "repo/keys.h"
 #include "repo/layout.h"
 #include "repo/repo_int.h"
 
+/*
+ * HMAC-SHA-256 under a key derived from the master key, over every field
+ * that decides how data is written and read: whoever can write the store
+ * but has no password cannot change one unnoticed.
+ */
 int
 config_mac(const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg, char out[65])
 {
