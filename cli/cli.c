@@ -268,12 +268,13 @@ cli_new_password(const char *file)
 	struct stat st;
 
 	if (file != NULL) {
-		f = fopen(file, "re");
+		/* "-": the standard input, as a pipe from a password manager. */
+		f = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
 		if (f == NULL) {
 			log_error("new password file %s: %s", file, strerror(errno));
 			return NULL;
 		}
-		if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0044) != 0) {
+		if (f != stdin && fstat(fileno(f), &st) == 0 && (st.st_mode & 0044) != 0) {
 			log_error("new password file %s is readable by group or others (mode %04o); fix it with: chmod 600 %s",
 			    file, (unsigned)(st.st_mode & 07777), file);
 			fclose(f);
@@ -281,7 +282,8 @@ cli_new_password(const char *file)
 		}
 		if (fgets(a, sizeof(a), f) == NULL)
 			a[0] = '\0';
-		fclose(f);
+		if (f != stdin)
+			fclose(f);
 		a[strcspn(a, "\r\n")] = '\0';
 	} else if (env != NULL) {
 		snprintf(a, sizeof(a), "%s", env);

@@ -118,7 +118,8 @@ int cli_parse_time(const char *s, const char *option, time_t *t);
  */
 /*
  * cli_new_password: a new password from FILE (its first line; the file
- * must not be readable by group or others), else $VIRTVAULT_NEW_PASSWORD,
+ * must not be readable by group or others; "-" is the standard input),
+ * else $VIRTVAULT_NEW_PASSWORD,
  * else asked twice on the terminal. Returns a new string (the caller
  * wipes and frees it), or NULL (logged).
  */

@@ -17,15 +17,20 @@ static const char use[] =
     "       virtvault key add [--new-password-file FILE]\n"
     "       virtvault key passwd [--new-password-file FILE]\n"
     "       virtvault key remove KID\n"
-    "       virtvault key export --to FILE\n\n"
+    "       virtvault key export --to FILE|-\n"
+    "       virtvault key upgrade\n\n"
     "Each key wraps the repository's master key under one password. 'add'\n"
     "adds a password; 'passwd' adds the new one and removes the key that\n"
     "opened the repository; 'remove' never removes the last key nor the one\n"
     "in use. The new password comes from --new-password-file (mode 0600),\n"
-    "else $VIRTVAULT_NEW_PASSWORD, else it is asked on the terminal.\n"
-    "'export' writes the master key to FILE (mode 0600, never overwritten):\n"
-    "keep it offline; with [repository] master_key_file = FILE the\n"
-    "repository opens when every password is lost.\n";
+    "else $VIRTVAULT_NEW_PASSWORD, else it is asked on the terminal\n"
+    "(--new-password-file - reads it from the standard input).\n"
+    "'export' writes the master key to FILE (mode 0600, never overwritten)\n"
+    "or, with -, to the standard output: keep it offline; with [repository]\n"
+    "master_key_file = FILE the repository opens when every password is lost.\n"
+    "'upgrade' authenticates the parameters of a repository made before\n"
+    "they were (its config gets a MAC) and replaces the key of the password\n"
+    "in use by one that records it; run it once with each password.\n";
 
 static int
 key_list(struct repo *r, bool json)
@@ -46,18 +51,52 @@ key_list(struct repo *r, bool json)
 			json_object_object_add(o, "created", json_object_new_string(l[i].created));
 			json_object_object_add(o, "host", json_object_new_string(l[i].host));
 			json_object_object_add(o, "scrypt_n", json_object_new_int64((int64_t)l[i].n));
+			json_object_object_add(o, "version", json_object_new_int(l[i].version));
 			json_object_array_add(arr, o);
 		}
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
 		json_object_put(arr);
 	} else {
-		printf("  %-16s  %-20s  %-16s  %s\n", "KEY", "CREATED", "HOST", "SCRYPT N");
+		printf("  %-16s  %-20s  %-16s  %-8s  %s\n", "KEY", "CREATED", "HOST", "SCRYPT N",
+		    "VERSION");
 		for (size_t i = 0; i < n; i++)
-			printf("%c %-16s  %-20s  %-16s  %llu\n", l[i].current ? '*' : ' ', l[i].kid,
+			printf("%c %-16s  %-20s  %-16s  %-8llu  %d%s\n", l[i].current ? '*' : ' ', l[i].kid,
 			    *l[i].created ? l[i].created : "-", *l[i].host ? l[i].host : "-",
-			    (unsigned long long)l[i].n);
+			    (unsigned long long)l[i].n, l[i].version,
+			    l[i].version < 2 ? " (old: 'key upgrade' with its password)" : "");
 	}
 	free(l);
+	return CLI_EXIT_OK;
+}
+
+/* key upgrade: what was done, and the keys of version 1 that are left. */
+static int
+key_upgrade(struct repo *r)
+{
+	struct repo_upgrade u;
+	struct repo_key_info *l = NULL;
+	size_t n = 0, old = 0;
+
+	if (repo_key_upgrade(r, &u) < 0)
+		return CLI_EXIT_FAILURE;
+	if (u.config)
+		printf("the parameters of %s are now authenticated (the config object carries their MAC)\n",
+		    repo_url(r));
+	if (*u.old_kid != '\0')
+		printf("replaced key %s by key %s (the same password), which records it\n", u.old_kid,
+		    u.new_kid);
+	if (repo_keys_list(r, &l, &n) < 0)
+		return CLI_EXIT_FAILURE;
+	for (size_t i = 0; i < n; i++) {
+		if (l[i].version >= 2)
+			continue;
+		printf("key %s is still of version 1: run 'virtvault key upgrade' with its password, or remove it\n",
+		    l[i].kid);
+		old++;
+	}
+	free(l);
+	if (!u.config && *u.old_kid == '\0' && old == 0)
+		printf("%s is up to date: nothing to do\n", repo_url(r));
 	return CLI_EXIT_OK;
 }
 
@@ -87,7 +126,7 @@ cmd_key(struct cli *cli, int argc, char **argv)
 		}
 	}
 	sub = optind < argc ? argv[optind] : "";
-	if ((strcmp(sub, "list") == 0 && argc - optind == 1) ||
+	if (((strcmp(sub, "list") == 0 || strcmp(sub, "upgrade") == 0) && argc - optind == 1) ||
 	    ((strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) && argc - optind == 1) ||
 	    (strcmp(sub, "remove") == 0 && argc - optind == 2) ||
 	    (strcmp(sub, "export") == 0 && argc - optind == 1 && to != NULL)) {
@@ -119,9 +158,14 @@ cmd_key(struct cli *cli, int argc, char **argv)
 			printf("removed key %s\n", argv[optind + 1]);
 			ret = CLI_EXIT_OK;
 		}
+	} else if (strcmp(sub, "upgrade") == 0) {
+		ret = key_upgrade(r);
 	} else if (repo_key_export(r, to) == 0) {
-		printf("exported the master key of %s to %s (mode 0600): keep it offline; whoever holds it can read every backup\n",
-		    repo_url(r), to);
+		/* With -, the standard output is the key's alone. */
+		fprintf(strcmp(to, "-") == 0 ? stderr : stdout,
+		    "exported the master key of %s to %s%s: keep it offline; whoever holds it can read every backup\n",
+		    repo_url(r), strcmp(to, "-") == 0 ? "the standard output" : to,
+		    strcmp(to, "-") == 0 ? "" : " (mode 0600)");
 		ret = CLI_EXIT_OK;
 	}
 out:

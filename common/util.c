@@ -335,6 +335,21 @@ util_path_join(const char *dir, const char *name)
 }
 
 const char *
+util_url_origin(const char *url, char *buf, size_t len, bool *userinfo)
+{
+	const char *sep = strstr(url, "://");
+	const char *auth = sep ? sep + 3 : url;
+	size_t alen = strcspn(auth, "/?#");
+	const char *at = memrchr(auth, '@', alen);
+	const char *host = at ? at + 1 : auth;
+
+	if (userinfo != NULL)
+		*userinfo = at != NULL;
+	snprintf(buf, len, "%.*s%.*s", (int)(auth - url), url, (int)(auth + alen - host), host);
+	return buf;
+}
+
+const char *
 util_basename(const char *path)
 {
 	const char *p = strrchr(path, '/');

@@ -102,6 +102,15 @@ const char *util_parse_utc(const char *s, time_t *t);
 /* What util_name_valid accepts, for messages. */
 #define UTIL_NAME_RULE "1 to 128 letters, digits, '_', '.' or '-', not starting with '.'"
 
+/*
+ * util_url_origin: "scheme://host[:port]" of URL into BUF (LEN bytes):
+ * without the user information ("user:token@"), path, query and
+ * fragment, which may all hold secrets; the part a log may show. When
+ * USERINFO is not NULL, *USERINFO tells whether URL had user
+ * information. Returns BUF.
+ */
+const char *util_url_origin(const char *url, char *buf, size_t len, bool *userinfo);
+
 /* util_basename: the part of PATH after its last '/', inside PATH. */
 const char *util_basename(const char *path);
 

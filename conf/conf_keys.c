@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/cron.h"
+#include "common/util.h"
 
 #define C(field) offsetof(struct conf, field)
 #define J(field) offsetof(struct conf_job, field)
@@ -677,9 +678,15 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 	case CONF_T_WEBHOOK:
 		s = *(char *const *)(const void *)slot;
 		if (s != NULL) {
-			const char *host = strstr(s, "://") + 3;
+			char origin[512];
+			bool userinfo;
+			const char *host;
 
-			fprintf(out, "%.*s/<redacted>", (int)(strcspn(host, "/?#") + (size_t)(host - s)), s);
+			/* Credentials, path and query may each be the token. */
+			util_url_origin(s, origin, sizeof(origin), &userinfo);
+			host = strstr(origin, "://") + 3;
+			fprintf(out, "%.*s%s%s/<redacted>", (int)(host - origin), origin,
+			    userinfo ? "<redacted>@" : "", host);
 		}
 		break;
 	case CONF_T_MAIL_LIST:

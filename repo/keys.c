@@ -19,7 +19,6 @@
 #define KDF_N 32768
 #define KDF_R 8
 #define KDF_P 1
-#define KEY_AAD "virtvault key v1"
 
 
 static json_object *
@@ -35,8 +34,15 @@ jhex(const uint8_t *b, size_t n)
 }
 
 
+/* The additional data of a key object of VERSION bound to repository RID. */
+static void
+key_aad(int version, const char *rid, char *out, size_t len)
+{
+	snprintf(out, len, "virtvault key v%d %s", version, rid);
+}
+
 int
-keys_write(struct store *s, const char *repo_id, const char *password,
+keys_write(struct store *s, const char *repo_id, int version, const char *password,
     const uint8_t master[CRYPTO_KEY_LEN], const char *host, char kid_out[17])
 {
 	char when[UTIL_UTC_LEN];
@@ -52,13 +58,17 @@ keys_write(struct store *s, const char *repo_id, const char *password,
 	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), KDF_N, KDF_R,
 	    KDF_P, kek) < 0)
 		return -1;
-	snprintf(aad, sizeof(aad), "%s %s", KEY_AAD, repo_id);
+	key_aad(version, repo_id, aad, sizeof(aad));
 	if (crypto_seal(kek, nonce, aad, strlen(aad), master, CRYPTO_KEY_LEN, wrapped,
 	    wrapped + CRYPTO_KEY_LEN) < 0) {
 		log_error("repository %s: cannot wrap the master key", store_url(s));
 		goto out;
 	}
 	o = json_object_new_object();
+	if (version >= KEYS_V2) {
+		json_object_object_add(o, "version", json_object_new_int(version));
+		json_object_object_add(o, "repository", json_object_new_string(repo_id));
+	}
 	json_object_object_add(o, "kdf", json_object_new_string("scrypt"));
 	json_object_object_add(o, "n", json_object_new_int64(KDF_N));
 	json_object_object_add(o, "r", json_object_new_int(KDF_R));
@@ -82,16 +92,22 @@ out:
 	return ret;
 }
 
-/* Try to unwrap the master key of keys/KEY with PASSWORD: 0, 1 wrong, -1. */
+/* RID: 32 lower-case hex digits, as a config object's ID. */
+static bool
+rid_valid(const char *rid)
+{
+	return rid != NULL && strlen(rid) == 32 && strspn(rid, "0123456789abcdef") == 32;
+}
+
 int
-keys_try(struct store *s, const char *key, const char *repo_id, const char *password,
-    uint8_t master[CRYPTO_KEY_LEN])
+keys_try(struct store *s, const char *key, const char *config_id, const char *password,
+    uint8_t master[CRYPTO_KEY_LEN], int *version, char rid[33])
 {
 	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN];
 	uint8_t kek[CRYPTO_KEY_LEN];
-	const char *ss, *ns, *ws;
-	int64_t n, r, p;
-	char aad[64];
+	const char *ss, *ns, *ws, *bound;
+	int64_t n, r, p, v;
+	char aad[80];
 	json_object *o;
 	int nf, ret = -1;
 
@@ -106,10 +122,17 @@ keys_try(struct store *s, const char *key, const char *repo_id, const char *pass
 	n = jx_int(o, "n", 0);
 	r = jx_int(o, "r", 0);
 	p = jx_int(o, "p", 0);
+	v = jx_int(o, "version", KEYS_V1);
+	bound = v == KEYS_V1 ? config_id : jx_str(o, "repository");
+	if (v != KEYS_V1 && v != KEYS_V2) {
+		log_error("repository %s: key object %s is of version %lld, this virtvault knows 1 and 2: skipped",
+		    store_url(s), key, (long long)v);
+		goto out;
+	}
 	if (ss == NULL || ns == NULL || ws == NULL || crypto_unhex(ss, salt, sizeof(salt)) < 0 ||
 	    crypto_unhex(ns, nonce, sizeof(nonce)) < 0 ||
 	    crypto_unhex(ws, wrapped, sizeof(wrapped)) < 0 ||
-	    n < 1024 || (n & (n - 1)) != 0 || r < 1 || p < 1) {
+	    n < 1024 || (n & (n - 1)) != 0 || r < 1 || p < 1 || !rid_valid(bound)) {
 		log_error("repository %s: key object %s is corrupt", store_url(s), key);
 		goto out;
 	}
@@ -123,13 +146,39 @@ keys_try(struct store *s, const char *key, const char *repo_id, const char *pass
 	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), (uint64_t)n,
 	    (uint32_t)r, (uint32_t)p, kek) < 0)
 		goto out;
-	snprintf(aad, sizeof(aad), "%s %s", KEY_AAD, repo_id);
+	/* The version and the ID are in the additional data: neither can be
+	 * changed, nor the version stripped, without the password. */
+	key_aad((int)v, bound, aad, sizeof(aad));
 	ret = crypto_open(kek, nonce, aad, strlen(aad), wrapped, CRYPTO_KEY_LEN, master,
 	    wrapped + CRYPTO_KEY_LEN) == 0 ? 0 : 1;
+	*version = (int)v;
+	snprintf(rid, 33, "%s", bound);
 out:
 	explicit_bzero(kek, sizeof(kek));
 	json_object_put(o);
 	return ret;
+}
+
+int
+keys_marked(struct store *s, char *who, size_t len)
+{
+	struct strlist keys = { 0 };
+	int found = 0;
+
+	if (store_list(s, LAYOUT_KEYS, &keys) < 0)
+		return 0;
+	for (size_t i = 0; i < keys.n && !found; i++) {
+		int nf;
+		json_object *o = repo_store_json(s, keys.v[i], &nf);
+
+		if (o != NULL && jx_int(o, "version", KEYS_V1) >= KEYS_V2) {
+			snprintf(who, len, "key object %s", keys.v[i]);
+			found = 1;
+		}
+		json_object_put(o);
+	}
+	strlist_clear(&keys);
+	return found;
 }
 
 
@@ -144,13 +193,15 @@ export_check(const char *repo_id, const uint8_t master[CRYPTO_KEY_LEN], char out
 }
 
 int
-keys_read_export(const char *file, const char *repo_id, uint8_t master[CRYPTO_KEY_LEN])
+keys_read_export(const char *file, const char *repo_id, uint8_t master[CRYPTO_KEY_LEN],
+    bool *recorded)
 {
 	char line[256], rid[64] = "", key[80] = "", check[32] = "", want[17];
 	struct stat st;
 	FILE *f = fopen(file, "re");
 	bool head = false;
 
+	*recorded = false;
 	if (f == NULL) {
 		log_error("master_key_file %s: %s", file, strerror(errno));
 		return -1;
@@ -171,6 +222,8 @@ keys_read_export(const char *file, const char *repo_id, uint8_t master[CRYPTO_KE
 			snprintf(key, sizeof(key), "%s", line + 5);
 		else if (strncmp(line, "check: ", 7) == 0)
 			snprintf(check, sizeof(check), "%s", line + 7);
+		else if (strcmp(line, "config: mac") == 0)
+			*recorded = true;
 	}
 	fclose(f);
 	explicit_bzero(line, sizeof(line));
@@ -181,8 +234,8 @@ keys_read_export(const char *file, const char *repo_id, uint8_t master[CRYPTO_KE
 	}
 	explicit_bzero(key, sizeof(key));
 	if (strcmp(rid, repo_id) != 0) {
-		log_error("master_key_file %s is the key of repository %s, not of this one (%s)", file,
-		    rid, repo_id);
+		log_error("master_key_file %s is the key of repository %s, but the config object says this is repository %s: the key of another repository, or the repository's identity changed (its config object replaced)",
+		    file, rid, repo_id);
 		return -1;
 	}
 	export_check(repo_id, master, want);
@@ -213,6 +266,7 @@ repo_keys_list(struct repo *r, struct repo_key_info **out, size_t *n)
 		if (o == NULL)
 			continue;
 		k->n = (uint64_t)jx_int(o, "n", 0);
+		k->version = (int)jx_int(o, "version", KEYS_V1);
 		snprintf(k->created, sizeof(k->created), "%s", jx_str(o, "created") ? jx_str(o, "created") : "");
 		snprintf(k->host, sizeof(k->host), "%s", jx_str(o, "host") ? jx_str(o, "host") : "");
 		json_object_put(o);
@@ -236,7 +290,9 @@ repo_key_add(struct repo *r, const char *password, char kid[17])
 {
 	if (need_master(r) < 0)
 		return -1;
-	return keys_write(r->store, r->id, password, r->master, r->conf->host, kid);
+	/* Version 2 says the config has a MAC: only where it has one. */
+	return keys_write(r->store, r->id, r->mac ? KEYS_V2 : KEYS_V1, password, r->master,
+	    r->conf->host, kid);
 }
 
 int
@@ -256,7 +312,37 @@ repo_key_passwd(struct repo *r, const char *password, char kid[17])
 	key = layout_key_key(r->kid);
 	rc = store_delete(r->store, key);
 	free(key);
-	return rc == 0 ? 0 : -1;
+	if (rc != 0)
+		return -1;
+	snprintf(r->kid, sizeof(r->kid), "%s", kid);
+	r->kver = r->mac ? KEYS_V2 : KEYS_V1;
+	return 0;
+}
+
+int
+repo_key_upgrade(struct repo *r, struct repo_upgrade *u)
+{
+	char *password = NULL;
+	int rc, ret = -1;
+
+	memset(u, 0, sizeof(*u));
+	if (need_master(r) < 0 || (rc = config_upgrade(r)) < 0)
+		return -1;
+	u->config = rc == 1;
+	if (*r->kid == '\0' || r->kver >= KEYS_V2)
+		return 0;
+	/* The same password again, under a key object that records the MAC. */
+	snprintf(u->old_kid, sizeof(u->old_kid), "%s", r->kid);
+	password = repo_read_password(r->conf);
+	if (password != NULL && repo_key_passwd(r, password, u->new_kid) == 0)
+		ret = 0;
+	else
+		u->old_kid[0] = '\0';
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return ret;
 }
 
 const char *
@@ -298,16 +384,35 @@ repo_key_remove(struct repo *r, const char *kid)
 	return ret;
 }
 
+/* Write LEN bytes of BUF to FD, whatever the pieces: 0, or -1 with errno set. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int
 repo_key_export(struct repo *r, const char *file)
 {
 	char hex[2 * CRYPTO_KEY_LEN + 1], check[17], *text;
+	bool out = strcmp(file, "-") == 0;
+	const char *name = out ? "the standard output" : file;
 	int fd, ret = -1;
 	size_t len;
 
 	if (need_master(r) < 0)
 		return -1;
-	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = out ? STDOUT_FILENO : open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		log_error("key export to %s: %s%s", file, strerror(errno),
 		    errno == EEXIST ? " (it is never overwritten)" : "");
@@ -318,17 +423,19 @@ repo_key_export(struct repo *r, const char *file)
 	text = xasprintf("virtvault master key v1\n"
 	    "# Whoever holds this file can read every backup of the repository:\n"
 	    "# keep it offline. Use it with [repository] master_key_file = FILE.\n"
-	    "repository: %s\nkey: %s\ncheck: %s\n", r->id, hex, check);
+	    "repository: %s\nkey: %s\ncheck: %s\n%s", r->id, hex, check,
+	    r->mac ? "config: mac\n" : "");
 	len = strlen(text);
-	if (write(fd, text, len) == (ssize_t)len && fsync(fd) == 0)
+	/* A pipe cannot be synced: whoever reads it keeps the key. */
+	if (write_all(fd, text, len) == 0 && (out || fsync(fd) == 0))
 		ret = 0;
 	else
-		log_error("key export to %s: %s", file, strerror(errno));
-	if (close(fd) < 0 && ret == 0) {
-		log_error("key export to %s: %s", file, strerror(errno));
+		log_error("key export to %s: %s", name, strerror(errno));
+	if (!out && close(fd) < 0 && ret == 0) {
+		log_error("key export to %s: %s", name, strerror(errno));
 		ret = -1;
 	}
-	if (ret < 0)
+	if (ret < 0 && !out)
 		unlink(file);
 	explicit_bzero(hex, sizeof(hex));
 	explicit_bzero(text, len);

@@ -18,6 +18,7 @@ struct repo_key_info {
 	char created[32];	/* "" when the key object does not say */
 	char host[160];
 	bool current;		/* the one that opened the repository */
+	int version;		/* 1, or 2: it records that the config has a MAC */
 };
 
 /* repo_keys_list: the key objects of R into a new array *OUT of *N (free()). 0 or -1. */
@@ -42,10 +43,26 @@ int repo_key_remove(struct repo *r, const char *kid);
 /* repo_key_current: the KID that opened R ("" when opened with an exported key). */
 const char *repo_key_current(const struct repo *r);
 
+struct repo_upgrade {
+	bool config;		/* the config's MAC was written now */
+	char old_kid[17];	/* the key object replaced now, "" when none */
+	char new_kid[17];	/* its replacement, of version 2 */
+};
+
+/*
+ * repo_key_upgrade: close the window of a repository made before its
+ * parameters were authenticated (docs/SECURITY.md): write the config's
+ * MAC if it has none, then replace the key object that opened R, if of
+ * version 1, by one of version 2 under the same password (read again
+ * from R's configuration). Other key objects of version 1 stay (each
+ * needs its password). What was done into *U. Returns 0 or -1 (logged).
+ */
+int repo_key_upgrade(struct repo *r, struct repo_upgrade *u);
+
 /*
  * repo_key_export: write the master key and the repository's ID to FILE
- * (created, mode 0600; an existing file is refused), in a printable form.
- * Returns 0 or -1 (logged).
+ * (created, mode 0600; an existing file is refused), or to the standard
+ * output when FILE is "-", in a printable form. Returns 0 or -1 (logged).
  */
 int repo_key_export(struct repo *r, const char *file);
 

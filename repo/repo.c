@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,61 +128,6 @@ repo_store_put_json(struct store *s, const char *key, json_object *o, int flags)
 	return store_put(s, key, text, strlen(text), flags);
 }
 
-/*
- * The MAC of a repository's parameters (docs/FORMAT.md, "config"): HMAC-
- * SHA-256 under a key derived from the master key, over every field that
- * decides how data is written and read. Whoever can write the store but
- * has no password cannot change one unnoticed. OUT: 65 bytes of hex.
- */
-static int
-config_mac(const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg, char out[65])
-{
-	uint8_t k[CRYPTO_KEY_LEN], h[CRYPTO_HASH_LEN];
-	const char *fmt = jx_str(cfg, "format"), *id = jx_str(cfg, "id");
-	const char *cipher = jx_str(cfg, "cipher"), *idh = jx_str(cfg, "id_hash");
-	char *text;
-
-	if (crypto_hkdf(master, "virtvault config v1", k) < 0)
-		return -1;
-	text = xasprintf("format=%s\nversion=%lld\nid=%s\nchunk_size=%lld\ncipher=%s\nid_hash=%s\n",
-	    fmt ? fmt : "", (long long)jx_int(cfg, "version", -1), id ? id : "",
-	    (long long)jx_int(cfg, "chunk_size", -1), cipher ? cipher : "", idh ? idh : "");
-	crypto_hmac(k, text, strlen(text), h);
-	crypto_hex(h, sizeof(h), out);
-	explicit_bzero(k, sizeof(k));
-	free(text);
-	return 0;
-}
-
-/*
- * Check the parameters of CFG against their MAC under MASTER. A repository
- * made before they were authenticated gets its MAC now (a warning says
- * so). Returns 0, or -1 (logged, naming the config object).
- */
-static int
-config_check(struct store *s, const struct conf *c, const uint8_t master[CRYPTO_KEY_LEN],
-    json_object *cfg)
-{
-	const char *mac = jx_str(cfg, "mac");
-	char want[65];
-
-	if (config_mac(master, cfg, want) < 0)
-		return -1;
-	if (mac == NULL) {
-		json_object_object_add(cfg, "mac", json_object_new_string(want));
-		if (repo_store_put_json(s, LAYOUT_CONFIG, cfg, STORE_DURABLE) == 0)
-			log_warn("repository %s: its parameters were not authenticated (a repository made before virtvault 0.3); the config object now carries their MAC",
-			    c->url);
-		return 0;
-	}
-	if (strcmp(mac, want) != 0) {
-		log_error("repository %s: the config object fails its authentication: its format, version, id, chunk_size, cipher or id_hash was changed by someone without the password; refusing to use the repository",
-		    c->url);
-		return -1;
-	}
-	return 0;
-}
-
 int
 repo_init(const struct conf *c)
 {
@@ -208,7 +154,7 @@ repo_init(const struct conf *c)
 		goto out;
 	crypto_hex(rid, sizeof(rid), idhex);
 	/* The key first: a config is only ever seen with its key present. */
-	if (encrypt && keys_write(s, idhex, password, master, c->host, NULL) < 0)
+	if (encrypt && keys_write(s, idhex, KEYS_V2, password, master, c->host, NULL) < 0)
 		goto out;
 	util_format_utc(time(NULL), when, sizeof(when));
 	cfg = json_object_new_object();
@@ -274,18 +220,72 @@ repo_store_json(struct store *s, const char *key, int *notfound)
 	return o;
 }
 
+/*
+ * Unwrap the master key of RP (its store, conf and id set) into MASTER
+ * with the password of its configuration, and check config object CFG
+ * with it: the repository's identity as the key records it, then the
+ * MAC. Sets RP's kid, kver and mac. Returns 0, or -1 (logged).
+ */
+static int
+open_with_password(struct repo *rp, json_object *cfg, uint8_t master[CRYPTO_KEY_LEN])
+{
+	const struct conf *c = rp->conf;
+	struct strlist keys = { 0 };
+	char *password, rid[33] = "", why[80];
+	int ret = -1;
+
+	password = repo_read_password(c);
+	if (password == NULL)
+		return -1;
+	if (store_list(rp->store, LAYOUT_KEYS, &keys) < 0)
+		goto out;
+	if (keys.n == 0) {
+		log_error("repository %s: no key object under keys/ (the repository is damaged)", c->url);
+		goto out;
+	}
+	for (size_t i = 0; i < keys.n && rp->kver == 0; i++) {
+		int version;
+
+		if (keys_try(rp->store, keys.v[i], rp->id, password, master, &version, rid) == 0) {
+			rp->kver = version;
+			snprintf(rp->kid, sizeof(rp->kid), "%s", util_basename(keys.v[i]));
+		}
+	}
+	if (rp->kver == 0) {
+		log_error("wrong password for repository %s (no key under keys/ opens with it)", c->url);
+		goto out;
+	}
+	/* A key of version 2 names its repository: another one's config is no wrong password. */
+	if (strcmp(rid, rp->id) != 0) {
+		log_error("repository %s: its identity changed: the config object names repository %s, but key object keys/%s, which the password opens, belongs to repository %s: the config object was replaced (by another repository's?); refusing to use the repository",
+		    c->url, rp->id, rp->kid, rid);
+		goto out;
+	}
+	snprintf(why, sizeof(why), "key object keys/%s", rp->kid);
+	if (config_check(rp->store, master, cfg, rp->kver >= KEYS_V2 ? why : NULL, &rp->mac) < 0)
+		goto out;
+	if (rp->mac && rp->kver < KEYS_V2)
+		log_warn("repository %s: key object keys/%s (of this password) is of version 1: it does not record that the parameters are authenticated, so a MAC removed from the config would go unnoticed with this password: 'virtvault key upgrade' replaces it",
+		    c->url, rp->kid);
+	ret = 0;
+out:
+	strlist_clear(&keys);
+	explicit_bzero(password, strlen(password));
+	free(password);
+	return ret;
+}
+
 struct repo *
 repo_open(const struct conf *c)
 {
 	struct repo *rp = NULL;
 	struct store *s;
 	json_object *cfg = NULL;
-	struct strlist keys = { 0 };
 	uint8_t master[CRYPTO_KEY_LEN];
-	char *password = NULL;
 	const char *cipher, *id, *fmt;
+	char why[PATH_MAX + 32];
 	int64_t version, chunk;
-	int nf, unwrapped = 0;
+	int nf;
 
 	s = open_store(c, 0);
 	if (s == NULL)
@@ -340,37 +340,20 @@ repo_open(const struct conf *c)
 	if (strcmp(cipher, "none") == 0) {
 		rp->codec = codec_new(NULL, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
 	} else if (strcmp(cipher, "aes-256-gcm") == 0 && c->master_key_file != NULL) {
+		bool recorded;
+
 		/* Every password lost: the key exported with 'key export'. */
-		if (keys_read_export(c->master_key_file, id, master) < 0 ||
-		    config_check(s, c, master, cfg) < 0)
+		if (keys_read_export(c->master_key_file, id, master, &recorded) < 0)
+			goto fail;
+		snprintf(why, sizeof(why), "master_key_file %s", c->master_key_file);
+		if (config_check(s, master, cfg, recorded ? why : NULL, &rp->mac) < 0)
 			goto fail;
 		rp->codec = codec_new(master, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
 		memcpy(rp->master, master, sizeof(master));
 		rp->has_master = true;
 		explicit_bzero(master, sizeof(master));
 	} else if (strcmp(cipher, "aes-256-gcm") == 0) {
-		password = repo_read_password(c);
-		if (password == NULL)
-			goto fail;
-		if (store_list(s, LAYOUT_KEYS, &keys) < 0)
-			goto fail;
-		if (keys.n == 0) {
-			log_error("repository %s: no key object under keys/ (the repository is damaged)", c->url);
-			goto fail;
-		}
-		for (size_t i = 0; i < keys.n && !unwrapped; i++) {
-			int r = keys_try(s, keys.v[i], id, password, master);
-
-			if (r == 0) {
-				unwrapped = 1;
-				snprintf(rp->kid, sizeof(rp->kid), "%s", util_basename(keys.v[i]));
-			}
-		}
-		if (!unwrapped) {
-			log_error("wrong password for repository %s (no key under keys/ opens with it)", c->url);
-			goto fail;
-		}
-		if (config_check(s, c, master, cfg) < 0)
+		if (open_with_password(rp, cfg, master) < 0)
 			goto fail;
 		rp->codec = codec_new(master, c->compression == CONF_COMP_NONE ? 0 : c->zstd_level);
 		memcpy(rp->master, master, sizeof(master));
@@ -393,20 +376,11 @@ repo_open(const struct conf *c)
 	if (c->encryption == CONF_CIPHER_NONE && rp->has_master)
 		log_warn("repository %s is encrypted (aes-256-gcm), fixed when it was made; encryption = none in the configuration applies to new repositories only",
 		    c->url);
-	strlist_clear(&keys);
 	json_object_put(cfg);
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
 	return rp;
 fail:
-	strlist_clear(&keys);
+	explicit_bzero(master, sizeof(master));
 	json_object_put(cfg);
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
 	if (rp != NULL) {
 		codec_free(rp->codec);
 		free(rp);

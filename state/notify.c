@@ -286,7 +286,7 @@ notify_send(const struct conf *c, const char *job, const struct run_record *recs
 		json_object *o = notify_json(c->host, job, recs, n);
 		char origin[256], channel[300];
 
-		webhook_origin(c->notify.webhook_url, origin, sizeof(origin));
+		util_url_origin(c->notify.webhook_url, origin, sizeof(origin), NULL);
 		snprintf(channel, sizeof(channel), "webhook %s", origin);
 		failed += with_retries(c, channel, deliver_webhook,
 		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) < 0;

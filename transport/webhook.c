@@ -61,13 +61,3 @@ webhook_post(const char *url, const char *body, unsigned timeout, const char *ca
 	curl_easy_cleanup(c);
 	return ret;
 }
-
-const char *
-webhook_origin(const char *url, char *buf, size_t len)
-{
-	const char *host = strstr(url, "://");
-	size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strcspn(url, "/?#");
-
-	snprintf(buf, len, "%.*s", (int)n, url);
-	return buf;
-}

@@ -481,11 +481,18 @@ test_print_redacts(void **state)
 
 	(void)state;
 	setenv("VIRTVAULT_PASSWORD", "envpass", 1);
-	c = load_text("[repository]\nurl = s3://bkt/x\nsecret_key = hunter2\naccess_key = AK1\n[job j]\ndomains = a, b\n");
+	c = load_text("[repository]\nurl = s3://bkt/x\nsecret_key = hunter2\naccess_key = AK1\n[job j]\ndomains = a, b\n"
+	    "[notify]\nwebhook_url = https://hookuser:W3BT0K@hooks.example.org:8443/p/PTOK?token=QTOK\n");
 	assert_int_equal(c->errors.n, 0);
 	conf_print(c, out);
 	fclose(out);
 	assert_null(strstr(buf, "hunter2"));
+	/* The webhook's credentials, path and query: none shown. */
+	assert_null(strstr(buf, "W3BT0K"));
+	assert_null(strstr(buf, "hookuser"));
+	assert_null(strstr(buf, "PTOK"));
+	assert_null(strstr(buf, "QTOK"));
+	assert_non_null(strstr(buf, "webhook_url = https://<redacted>@hooks.example.org:8443/<redacted>\n"));
 	assert_null(strstr(buf, "envpass"));
 	assert_non_null(strstr(buf, "secret_key = <redacted>\n"));
 	assert_non_null(strstr(buf, "access_key = AK1\n"));

@@ -168,6 +168,37 @@ test_utc_times(void **state)
 	assert_null(util_parse_utc(NULL, &t));
 }
 
+/* What a log may show of a URL: no credentials, path, query or fragment. */
+static void
+test_url_origin(void **state)
+{
+	static const struct {
+		const char *url, *want;
+		bool userinfo;
+	} cases[] = {
+		{ "http://user:token@host.example/hook/T0K", "http://host.example", true },
+		{ "https://tok@[::1]:8443/x?y=1", "https://[::1]:8443", true },
+		{ "https://a:b@c@host:99#frag", "https://host:99", true },
+		{ "http://host:8080?token=abc@def", "http://host:8080", false },
+		{ "http://host/path@x/y", "http://host", false },
+		{ "https://hooks.example.org", "https://hooks.example.org", false },
+		{ "host/path", "host", false },
+	};
+	char buf[64];
+	bool ui;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		util_url_origin(cases[i].url, buf, sizeof(buf), &ui);
+		if (strcmp(buf, cases[i].want) != 0 || ui != cases[i].userinfo)
+			fail_msg("%s: got %s (userinfo %d), want %s (%d)", cases[i].url, buf, ui,
+			    cases[i].want, cases[i].userinfo);
+	}
+	assert_string_equal(util_url_origin("http://u:p@h/x", buf, sizeof(buf), NULL), "http://h");
+	/* A small buffer truncates, never overflows. */
+	assert_string_equal(util_url_origin("http://u:p@longhost/x", buf, 10, NULL), "http://lo");
+}
+
 int
 main(void)
 {
@@ -179,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_strlist),
 		cmocka_unit_test(test_format_and_paths),
+		cmocka_unit_test(test_url_origin),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

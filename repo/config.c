@@ -1,0 +1,111 @@
+/*
+ * The authentication of a repository's parameters: the config object's
+ * MAC (docs/FORMAT.md, "config"), its check when a repository is opened,
+ * and its first writing by 'key upgrade' for a repository made before it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonx.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "repo/layout.h"
+#include "repo/repo_int.h"
+
+/*
+ * HMAC-SHA-256 under a key derived from the master key, over every field
+ * that decides how data is written and read: whoever can write the store
+ * but has no password cannot change one unnoticed.
+ */
+int
+config_mac(const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg, char out[65])
+{
+	uint8_t k[CRYPTO_KEY_LEN], h[CRYPTO_HASH_LEN];
+	const char *fmt = jx_str(cfg, "format"), *id = jx_str(cfg, "id");
+	const char *cipher = jx_str(cfg, "cipher"), *idh = jx_str(cfg, "id_hash");
+	char *text;
+
+	if (crypto_hkdf(master, "virtvault config v1", k) < 0)
+		return -1;
+	text = xasprintf("format=%s\nversion=%lld\nid=%s\nchunk_size=%lld\ncipher=%s\nid_hash=%s\n",
+	    fmt ? fmt : "", (long long)jx_int(cfg, "version", -1), id ? id : "",
+	    (long long)jx_int(cfg, "chunk_size", -1), cipher ? cipher : "", idh ? idh : "");
+	crypto_hmac(k, text, strlen(text), h);
+	crypto_hex(h, sizeof(h), out);
+	explicit_bzero(k, sizeof(k));
+	free(text);
+	return 0;
+}
+
+int
+config_check(struct store *s, const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg,
+    const char *recorded, bool *has_mac)
+{
+	const char *mac = jx_str(cfg, "mac");
+	char want[65], found[80];
+
+	*has_mac = false;
+	if (config_mac(master, cfg, want) < 0)
+		return -1;
+	if (mac != NULL && strcmp(mac, want) != 0) {
+		log_error("repository %s: the config object fails its authentication: its format, version, id, chunk_size, cipher or id_hash was changed by someone without the password; refusing to use the repository",
+		    store_url(s));
+		return -1;
+	}
+	if (mac != NULL) {
+		*has_mac = true;
+		return 0;
+	}
+	/* What opened the repository may not record it; another key object may. */
+	if (recorded == NULL && keys_marked(s, found, sizeof(found)) == 1)
+		recorded = found;
+	if (recorded != NULL) {
+		log_error("repository %s: the config object has no MAC, but %s records that this repository's parameters are authenticated: someone who can write the store removed it, and may have changed chunk_size, cipher or id_hash; refusing to use the repository (put back the config object from a copy)",
+		    store_url(s), recorded);
+		return -1;
+	}
+	log_warn("repository %s: its parameters are not authenticated (a repository made before they were): whoever can write the store could change them unnoticed; 'virtvault key upgrade' authenticates them",
+	    store_url(s));
+	return 0;
+}
+
+int
+config_upgrade(struct repo *r)
+{
+	json_object *cfg;
+	char mac[65];
+	int nf, ret = -1;
+
+	if (r->mac)
+		return 0;
+	if (!r->has_master) {
+		log_error("repository %s is not encrypted: there is no key to authenticate its parameters with",
+		    repo_url(r));
+		return -1;
+	}
+	cfg = repo_store_json(r->store, LAYOUT_CONFIG, &nf);
+	if (cfg == NULL) {
+		log_error("repository %s: the config object is missing or not valid JSON", repo_url(r));
+		return -1;
+	}
+	/* Authenticate only what this process checked and uses. */
+	if (jx_str(cfg, "mac") != NULL || jx_str(cfg, "id") == NULL ||
+	    strcmp(jx_str(cfg, "id"), r->id) != 0 ||
+	    jx_int(cfg, "chunk_size", -1) != (int64_t)r->chunk_size ||
+	    jx_int(cfg, "version", -1) != r->version) {
+		log_error("repository %s: the config object changed while it was open: nothing written",
+		    repo_url(r));
+		goto out;
+	}
+	if (config_mac(r->master, cfg, mac) < 0)
+		goto out;
+	json_object_object_add(cfg, "mac", json_object_new_string(mac));
+	if (repo_store_put_json(r->store, LAYOUT_CONFIG, cfg, STORE_DURABLE) < 0)
+		goto out;
+	r->mac = true;
+	ret = 1;
+out:
+	json_object_put(cfg);
+	return ret;
+}
