@@ -153,6 +153,7 @@ test_import_hostile_names_links_filters() {
 }
 
 test_import_hostile_export_full_disk() {
+	local VV_SHIM=${VV_SHIM:-$top/build/tests/libvvshim.so}
 	hostile_conf full
 	head -c 3000000 /dev/urandom >"$HD/a.raw"
 	expect_rc 0 "$VV" -q -c "$HC" backup --image "$HD/a.raw" --name full
