@@ -81,11 +81,14 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		    "SIZE", "STORED");
 		for (size_t i = 0; i < n; i++) {
 			char a[32], b[32];
+			char *shost = util_escape(*manifest_host(l[i]) ? manifest_host(l[i]) : NULL);
+			char *sname = util_escape(l[i]->name);
 
-			printf("%-16s  %-20s  %-16s  %-24s  %10s  %10s\n", l[i]->id, l[i]->time,
-			    *manifest_host(l[i]) ? manifest_host(l[i]) : "-", l[i]->name,
+			printf("%-16s  %-20s  %-16s  %-24s  %10s  %10s\n", l[i]->id, l[i]->time, shost, sname,
 			    util_format_size(total_size(l[i]), a, sizeof(a)),
 			    util_format_size(l[i]->stats.bytes_stored, b, sizeof(b)));
+			free(shost);
+			free(sname);
 		}
 	}
 	manifest_list_free(l, n);

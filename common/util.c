@@ -416,3 +416,55 @@ util_edit_distance(const char *a, const char *b)
 	}
 	return row[lb];
 }
+
+/* The length of the control character at S (1, 2 for a C1 code), or 0. */
+static size_t
+control_len(const unsigned char *s)
+{
+	if (*s < 0x20 || *s == 0x7f)
+		return 1;
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	return 0;
+}
+
+bool
+util_has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p; p++)
+		if (control_len(p) > 0)
+			return true;
+	return false;
+}
+
+char *
+util_escape(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *o;
+
+	if (s == NULL)
+		return xstrdup("-");
+	/* At worst each byte becomes \xHH. */
+	o = out = xmalloc(strlen(s) * 4 + 1);
+	while (*p) {
+		size_t n = control_len(p);
+
+		if (n == 0 && *p != '\\') {
+			*o++ = (char)*p++;
+			continue;
+		}
+		if (n == 0) {
+			*o++ = '\\';
+			*o++ = '\\';
+			p++;
+			continue;
+		}
+		for (; n > 0; n--, p++) {
+			snprintf(o, 5, "\\x%02x", *p);
+			o += 4;
+		}
+	}
+	*o = '\0';
+	return out;
+}

@@ -54,6 +54,20 @@ char *util_format_size(uint64_t bytes, char *buf, size_t len);
  */
 long util_utf8_check(const char *s, size_t len);
 
+/*
+ * util_has_control: whether S holds a control character (below 0x20, 0x7f,
+ * or a UTF-8 C1 code, U+0080 to U+009F): text that could move a terminal's
+ * cursor or fake a line. False for NULL.
+ */
+bool util_has_control(const char *s);
+
+/*
+ * util_escape: S as it may be shown to a person: each control character
+ * (as util_has_control) as \xHH, a backslash as \\. NULL gives "-".
+ * Returns a new string (the caller frees it).
+ */
+char *util_escape(const char *s);
+
 /* A list of owned strings. */
 struct strlist {
 	char **v;

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "common/progress.h"
@@ -20,6 +21,13 @@
 /* The name of the archive's own manifest, and its format tag. */
 #define ARCHIVE_MANIFEST "MANIFEST.json"
 #define ARCHIVE_FORMAT "virtvault-export"
+
+/*
+ * The largest file an import takes: 64 TiB, four times ext4's largest
+ * file, beyond any disk image a host here backs up. A size the archive
+ * declares beyond it is refused before anything is read.
+ */
+#define ARCHIVE_SIZE_MAX (UINT64_C(1) << 46)
 
 struct archive_export_opts {
 	bool zstd;				/* compress the stream with zstd */
@@ -49,7 +57,11 @@ struct archive_import_opts {
  * or "standard input") into R as one new snapshot: an export of virtvault
  * (checked against its MANIFEST.json: every file's size and SHA-256) or a
  * plain tar of images (O->name needed). Deduplicated against what R has.
- * Nothing is published unless the whole archive was read and checked.
+ * Nothing is published unless the whole archive was read and checked, up
+ * to its end-of-archive marker: a cut archive, a damaged export (its
+ * folder and domain.xml, no MANIFEST.json), an entry that is not a
+ * regular file (a hard or symbolic link), a name with a control
+ * character or a lying sparse map fail the whole import.
  * Returns 0 with the new snapshot's ID in ID, or -1 (logged).
  */
 int archive_import(struct repo *r, int fd, const char *label, const struct archive_import_opts *o,

@@ -52,7 +52,10 @@ struct pipe {
 	const struct backup_reuse *reuse;	/* or NULL: read every chunk */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	/* The chunks' IDs so far: CAP entries, grown as chunks with data come
+	 * (an import's declared size costs nothing until data shows up). */
 	uint8_t (*ids)[CRYPTO_HASH_LEN];
+	uint64_t ids_cap;
 	struct backup_stats st;
 	uint64_t bytes_skipped;
 	struct progress *progress;
@@ -159,6 +162,21 @@ all_zero(const uint8_t *p, size_t n)
 /* The ID of an all-zero chunk (never stored). */
 static const uint8_t zero_id[CRYPTO_HASH_LEN];
 
+/* Room for chunk I's ID in P->ids, the new part all-zero. Lock held. */
+static void
+ids_reserve(struct pipe *p, uint64_t i)
+{
+	uint64_t cap = p->ids_cap ? p->ids_cap : 1024;
+
+	if (i < p->ids_cap)
+		return;
+	while (cap <= i)
+		cap *= 2;
+	p->ids = xrealloc(p->ids, (size_t)cap * CRYPTO_HASH_LEN);
+	memset(p->ids[p->ids_cap], 0, (size_t)(cap - p->ids_cap) * CRYPTO_HASH_LEN);
+	p->ids_cap = cap;
+}
+
 /* Give slot SN back to the reader. Lock held. */
 static void
 release_slot(struct pipe *p, size_t sn)
@@ -243,10 +261,11 @@ worker(void *arg)
 					had = rc == VV_EXISTS;
 				}
 			}
-			memcpy(p->ids[s->index], id, CRYPTO_HASH_LEN);
 			progress_add(p->progress, s->len);
 		}
 		pthread_mutex_lock(&p->lock);
+		if (ok)
+			memcpy(p->ids[s->index], id, CRYPTO_HASH_LEN);
 		if (!ok)
 			p->failed = true;
 		else if (had)
@@ -305,6 +324,7 @@ queue_chunk(struct pipe *p, size_t sn, uint64_t i, size_t len)
 		progress_add(p->progress, len);
 		return 0;
 	}
+	ids_reserve(p, i);
 	p->workq[p->wtail] = sn;
 	p->wtail = (p->wtail + 1) % p->nslots;
 	p->wcount++;
@@ -381,8 +401,9 @@ read_file(struct pipe *p, int fd, uint64_t size)
 				continue;
 			}
 			if (chunkset_has(p->b->known, id)) {
-				memcpy(p->ids[i], id, CRYPTO_HASH_LEN);
 				pthread_mutex_lock(&p->lock);
+				ids_reserve(p, i);
+				memcpy(p->ids[i], id, CRYPTO_HASH_LEN);
 				p->st.chunks_reused++;
 				pthread_mutex_unlock(&p->lock);
 				p->bytes_skipped += len;
@@ -549,9 +570,6 @@ pipe_run(struct backup *b, struct pipe *p, struct index *ix, uint64_t size, int 
 	/* Holes and skipped chunks count as done: the whole file is the work. */
 	progress_set_total(p->progress, size);
 	ix->count = index_count(size, cs);
-	/* All-zero IDs until a worker fills them: holes stay zero. */
-	ix->ids = xcalloc(ix->count ? ix->count : 1, CRYPTO_HASH_LEN);
-	p->ids = ix->ids;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	threads = xcalloc((size_t)nworkers, sizeof(*threads));
@@ -571,6 +589,11 @@ pipe_run(struct backup *b, struct pipe *p, struct index *ix, uint64_t size, int 
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(threads);
+	/* The whole index once the file was read: holes are all-zero IDs. */
+	if (ret == 0 && !p->failed)
+		ids_reserve(p, ix->count ? ix->count - 1 : 0);
+	ix->ids = p->ids;
+	p->ids = NULL;
 	if (ret == 0 && p->failed)
 		ret = -1;
 	if (ret < 0)

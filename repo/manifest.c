@@ -483,13 +483,16 @@ void
 manifest_print(const struct manifest *m, FILE *out)
 {
 	char a[32], b[32];
+	/* Text from the repository (an import's archive) is shown escaped. */
+	char *name = util_escape(m->name), *host = util_escape(m->host);
+	char *src = util_escape(m->source_type), *ver = util_escape(m->version);
 
 	fprintf(out, "snapshot   %s\nname       %s\ntime       %s\nhost       %s\n",
-	    m->id, m->name, m->time, m->host ? m->host : "-");
-	fprintf(out, "source     %s", m->source_type ? m->source_type : "-");
+	    m->id, name, m->time, host);
+	fprintf(out, "source     %s", src);
 	if (m->quiesced >= 0)
 		fprintf(out, " (%s)", m->quiesced ? "quiesced" : "crash-consistent");
-	fprintf(out, "\nvirtvault  %s\nchunk size %s\n", m->version ? m->version : "-",
+	fprintf(out, "\nvirtvault  %s\nchunk size %s\n", ver,
 	    util_format_size(m->chunk_size, a, sizeof(a)));
 	fprintf(out, "read       %s in %.1fs; %llu chunks: %llu new, %llu reused, %llu zero; stored %s\n",
 	    util_format_size(m->stats.bytes_read, a, sizeof(a)), m->stats.seconds,
@@ -499,17 +502,29 @@ manifest_print(const struct manifest *m, FILE *out)
 	fprintf(out, "files:\n");
 	for (size_t i = 0; i < m->nfiles; i++) {
 		const struct manifest_file *f = &m->files[i];
+		char *fname = util_escape(f->name), *fmt = util_escape(f->format);
+		char *path = util_escape(f->path), *disk = util_escape(f->disk);
+		char *why = util_escape(f->read_reason);
 
-		fprintf(out, "  %-24s %-6s %10s  %s %s\n", f->name,
-		    f->format ? f->format : "-", util_format_size(f->size, a, sizeof(a)),
+		fprintf(out, "  %-24s %-6s %10s  %s %s\n", fname, fmt,
+		    util_format_size(f->size, a, sizeof(a)),
 		    f->sha256[0] ? "sha256" : "digest", f->sha256[0] ? f->sha256 : f->digest);
-		fprintf(out, "  %-24s from %s%s%s%s\n", "", f->path ? f->path : "-",
-		    f->disk ? ", disk " : "", f->disk ? f->disk : "",
+		fprintf(out, "  %-24s from %s%s%s%s\n", "", path,
+		    f->disk ? ", disk " : "", f->disk ? disk : "",
 		    f->kind == NULL ? "" : strcmp(f->kind, MANIFEST_KIND_NVRAM) == 0 ?
 		    ", UEFI variables (NVRAM)" : ", TPM state");
 		if (f->read_mode != NULL)
-			fprintf(out, "  %-24s read %s (%s)%s%s\n", "", f->read_mode,
-			    f->read_reason ? f->read_reason : "-", f->bytes_skipped ? ", skipped " : "",
+			fprintf(out, "  %-24s read %s (%s)%s%s\n", "", f->read_mode, why,
+			    f->bytes_skipped ? ", skipped " : "",
 			    f->bytes_skipped ? util_format_size(f->bytes_skipped, a, sizeof(a)) : "");
+		free(fname);
+		free(fmt);
+		free(path);
+		free(disk);
+		free(why);
 	}
+	free(name);
+	free(host);
+	free(src);
+	free(ver);
 }

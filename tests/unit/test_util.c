@@ -199,6 +199,38 @@ test_url_origin(void **state)
 	assert_string_equal(util_url_origin("http://u:p@longhost/x", buf, 10, NULL), "http://lo");
 }
 
+/* Text from a repository shown to a person: control characters escaped. */
+static void
+test_escape(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		bool control;
+	} cases[] = {
+		{ "disk.raw", "disk.raw", false },
+		{ "/etc/shadow\nINJECT", "/etc/shadow\\x0aINJECT", true },
+		{ "a\x1b[31mred", "a\\x1b[31mred", true },
+		{ "tab\there\x7f", "tab\\x09here\\x7f", true },
+		{ "c1 \xc2\x9b" "2J", "c1 \\xc2\\x9b2J", true },
+		{ "caf\xc3\xa9 \xc2\xa0", "caf\xc3\xa9 \xc2\xa0", false },
+		{ "back\\slash", "back\\\\slash", false },
+		{ "", "", false },
+	};
+	char *e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e = util_escape(cases[i].in);
+		assert_string_equal(e, cases[i].out);
+		free(e);
+		assert_int_equal(util_has_control(cases[i].in), cases[i].control);
+	}
+	e = util_escape(NULL);
+	assert_string_equal(e, "-");
+	free(e);
+	assert_false(util_has_control(NULL));
+}
+
 int
 main(void)
 {
@@ -211,6 +243,7 @@ main(void)
 		cmocka_unit_test(test_strlist),
 		cmocka_unit_test(test_format_and_paths),
 		cmocka_unit_test(test_url_origin),
+		cmocka_unit_test(test_escape),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
