@@ -542,7 +542,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	if (b == NULL)
 		goto fail;
 	backup_set_cancel(b, o->cancel);
-	if (o->time != 0)
+	if (o->time_given)
 		backup_set_time(b, o->time);
 	if (o->cancel && *o->cancel) {
 		log_warn("domain %s: cancelled before its snapshot; nothing touched", dom);

@@ -18,7 +18,8 @@ struct seq_opts {
 	const struct strlist *exclude_disks;	/* targets or DOM:TARGET globs */
 	const char *name;			/* backup name; NULL: the domain's */
 	bool quiet;				/* no progress lines */
-	time_t time;				/* recorded snapshot time; 0: now */
+	time_t time;				/* recorded snapshot time, when TIME_GIVEN */
+	bool time_given;			/* else: now */
 	bool no_cbt;				/* read every disk whole */
 	const char *job;			/* for the hooks' environment, or NULL */
 	const char *pre_hook;			/* before the snapshot, or NULL */

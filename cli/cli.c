@@ -124,7 +124,7 @@ cli_find_snapshot(struct repo *r, const char *ref)
 {
 	struct manifest **l = NULL, *m = NULL;
 	size_t n = 0, bad = 0;
-	char err[256];
+	char err[512];
 	long k;
 
 	if (manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0)
@@ -158,6 +158,8 @@ cli_snapshot_json(const struct manifest *m)
 	json_object_object_add(o, "host", json_object_new_string(manifest_host(m)));
 	json_object_object_add(o, "name", json_object_new_string(m->name));
 	json_object_object_add(o, "time", json_object_new_string(m->time));
+	if (m->future)
+		json_object_object_add(o, "future", json_object_new_boolean(true));
 	return o;
 }
 
@@ -180,19 +182,24 @@ int
 cli_parse_time(const char *s, const char *option, time_t *t)
 {
 	const char *rest = util_parse_utc(s, t);
+	char err[200];
 	int sign, hh, mm;
 
-	if (rest != NULL && strcmp(rest, "Z") == 0)
-		return 0;
-	if (rest != NULL && (rest[0] == '+' || rest[0] == '-') &&
-	    sscanf(rest + 1, "%2d:%2d", &hh, &mm) == 2 && strlen(rest) == 6 && hh < 24 && mm < 60) {
+	if (rest != NULL && (rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 &&
+	    rest[1] >= '0' && rest[1] <= '9' && rest[2] >= '0' && rest[2] <= '9' && rest[3] == ':' &&
+	    sscanf(rest + 1, "%2d:%2d", &hh, &mm) == 2 && hh < 24 && mm < 60) {
 		sign = rest[0] == '+' ? 1 : -1;
 		*t -= sign * (hh * 3600 + mm * 60);
-		return 0;
+	} else if (rest == NULL || strcmp(rest, "Z") != 0) {
+		log_error("%s '%s': expected an ISO 8601 time such as 2026-11-20T02:00:00Z or 2026-11-20T03:00:00+01:00 (a real date, years 1970 to 9999)",
+		    option, s);
+		return -1;
 	}
-	log_error("%s '%s': expected an ISO 8601 time such as 2026-11-20T02:00:00Z or 2026-11-20T03:00:00+01:00",
-	    option, s);
-	return -1;
+	if (manifest_time_check(*t, time(NULL), err, sizeof(err)) < 0) {
+		log_error("%s '%s': %s", option, s, err);
+		return -1;
+	}
+	return 0;
 }
 
 size_t

@@ -104,9 +104,10 @@ struct json_object *cli_snapshot_json(const struct manifest *m);
 struct json_object *cli_stats_json(const struct backup_stats *st);
 
 /*
- * cli_parse_time: an ISO 8601 time, "2026-11-20T02:00:00Z" or with an
- * offset ("...T03:00:00+01:00"), into *T. Returns 0, or -1 (logged,
- * naming OPTION).
+ * cli_parse_time: a snapshot's time, ISO 8601, "2026-11-20T02:00:00Z" or
+ * with an offset ("...T03:00:00+01:00"), into *T: a real date, in the
+ * range and not in the future (manifest_time_check). Returns 0, or -1
+ * (logged, naming OPTION).
  */
 int cli_parse_time(const char *s, const char *option, time_t *t);
 

@@ -319,7 +319,7 @@ print_done(const char *dom, const struct seq_result *res)
 
 static int
 backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool all,
-    int quiesce, time_t when, bool json, bool dry_run, unsigned flags)
+    int quiesce, const time_t *when, bool json, bool dry_run, unsigned flags)
 {
 	const struct conf_job *job = NULL;
 	struct conf_job none;
@@ -464,7 +464,8 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 			.quiesce = quiesce >= 0 ? (enum conf_quiesce)quiesce : job->quiesce,
 			.exclude_disks = &job->exclude_disks,
 			.quiet = quiet,
-			.time = when,
+			.time = when ? *when : 0,
+			.time_given = when != NULL,
 			.no_cbt = flags & BK_NO_CBT,
 			.check_cbt = flags & BK_CHECK_CBT,
 			.cancel = cli->cancel,
@@ -640,6 +641,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	unsigned flags = 0;
 	int quiesce = -1;
 	time_t when = 0;
+	bool when_given = false;	/* 1970-01-01T00:00:00Z is a time too */
 	const char *name = NULL;
 	struct repo *r = NULL;
 	struct backup *b = NULL;
@@ -661,6 +663,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		case 'T':
 			if (cli_parse_time(optarg, "--time", &when) < 0)
 				goto usage_quiet;
+			when_given = true;
 			break;
 		case 'Q': {
 			enum conf_quiesce q;
@@ -698,7 +701,8 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		}
 		for (int i = optind; i < argc; i++)
 			strlist_add(&doms, argv[i]);
-		ret = backup_domains(cli, &doms, jobname, all, quiesce, when, json, dry_run, flags);
+		ret = backup_domains(cli, &doms, jobname, all, quiesce, when_given ? &when : NULL, json,
+		    dry_run, flags);
 		strlist_clear(&doms);
 		return ret;
 	}
@@ -752,7 +756,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	r = repo_open(cli->conf);
 	if (r == NULL || (b = backup_new(r, name)) == NULL)
 		goto out;
-	if (when != 0)
+	if (when_given)
 		backup_set_time(b, when);
 	for (size_t i = 0; i < images.n; i++) {
 		char *label = xasprintf("backup %s", util_basename(images.v[i]));

@@ -26,7 +26,10 @@ static const char use[] =
     "keeping the newest snapshot of each of its last N periods (in the job's\n"
     "time zone, or the local one) that an earlier rule did not keep; the\n"
     "newest snapshot of a group is always kept.\n"
-    "Without a policy: removes the snapshots named (ID, or [HOST/]NAME@latest).\n"
+    "Without a policy: removes the snapshots named (ID, [HOST/]NAME@latest or\n"
+    "[HOST/]NAME@ID; an ID prefix that is also a name is refused as ambiguous).\n"
+    "A snapshot whose time is in the future is kept by every policy; name it\n"
+    "by its ID to remove it.\n"
     "Only manifests are removed; 'virtvault prune' frees the data.\n";
 
 /* Remove the snapshots REFS names. */
@@ -40,7 +43,7 @@ forget_named(struct repo *r, char **refs, int n, bool dry_run, json_object *arr)
 	if (manifest_load_all(r, NULL, NULL, &l, &nl, &bad) < 0)
 		return CLI_EXIT_FAILURE;
 	for (int i = 0; i < n; i++) {
-		char err[256];
+		char err[512];
 		long k = manifest_resolve(l, nl, refs[i], repo_host(r), err, sizeof(err));
 		bool ok;
 

@@ -47,6 +47,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		case 'T':
 			if (cli_parse_time(optarg, "--time", &io.time) < 0)
 				return CLI_EXIT_USAGE;
+			io.time_given = true;
 			break;
 		case 'j': json = true; break;
 		case 'h': fputs(use, stdout); return CLI_EXIT_OK;

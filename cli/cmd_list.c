@@ -28,7 +28,9 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	static const char use[] = "usage: virtvault list [NAME] [--host HOST] [--json]\n\n"
 	    "Lists snapshots (of NAME, or all; of HOST, or of every host), newest first.\n"
 	    "A snapshot is chosen elsewhere by its ID (or a unique prefix of it), or\n"
-	    "by [HOST/]NAME@latest (HOST: this host, [agent] host, when not given).\n"
+	    "by [HOST/]NAME@latest (HOST: this host, [agent] host, when not given),\n"
+	    "or [HOST/]NAME@ID. A snapshot whose time is in the future is listed with\n"
+	    "a warning (and \"future\": true), but never taken as @latest.\n"
 	    "Exit 1 when NAME or HOST was given and no snapshot matches (with --json,\n"
 	    "[] is printed all the same).\n";
 	static const struct option opts[] = {

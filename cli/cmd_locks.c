@@ -12,17 +12,30 @@
 #include "common/log.h"
 #include "repo/lock.h"
 
+/* L's state for people: "held", "stale: WHY" or "invalid: WHY". */
+static const char *
+lock_state(const struct repo_lock_info *l, char *buf, size_t len)
+{
+	if (!l->stale)
+		return "held";
+	snprintf(buf, len, "%s: %s", l->invalid ? "invalid" : "stale", l->why);
+	return buf;
+}
+
 int
 cmd_locks(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault locks [--json]\n\n"
 	    "Lists the repository's locks: kind, host, process, what it does, age,\n"
 	    "and whether it is stale (not refreshed for 30 minutes, or its process\n"
-	    "on this machine is gone).\n";
+	    "on this machine is gone) or invalid (a time more than 10 minutes ahead\n"
+	    "of this host's clock; treated as stale).\n";
 	struct repo_lock_info *l = NULL;
 	size_t n = 0;
 	bool json = false;
 	struct repo *r;
+	time_t now = time(NULL);
+	char state[128];
 	int ch;
 
 	if ((ch = cli_json_opts(argc, argv, use, &json)) >= 0)
@@ -50,8 +63,11 @@ cmd_locks(struct cli *cli, int argc, char **argv)
 			json_object_object_add(o, "pid", json_object_new_int64(l[i].pid));
 			json_object_object_add(o, "what", json_object_new_string(l[i].what));
 			json_object_object_add(o, "created", json_object_new_string(util_format_utc(l[i].created, when, sizeof(when))));
-			json_object_object_add(o, "age", json_object_new_int64((int64_t)(time(NULL) - l[i].created)));
+			/* No age for a lock from the future (null). */
+			json_object_object_add(o, "age", l[i].created > now ? NULL :
+			    json_object_new_int64((int64_t)(now - l[i].created)));
 			json_object_object_add(o, "stale", json_object_new_boolean(l[i].stale));
+			json_object_object_add(o, "invalid", json_object_new_boolean(l[i].invalid));
 			if (l[i].stale)
 				json_object_object_add(o, "why", json_object_new_string(l[i].why));
 			json_object_array_add(arr, o);
@@ -61,10 +77,16 @@ cmd_locks(struct cli *cli, int argc, char **argv)
 	} else {
 		printf("%-22s  %-9s  %-16s  %7s  %7s  %-20s  %s\n", "LOCK", "KIND", "HOST", "PID", "AGE",
 		    "WHAT", "STATE");
-		for (size_t i = 0; i < n; i++)
-			printf("%-22s  %-9s  %-16s  %7ld  %6llds  %-20s  %s%s\n", l[i].key, l[i].kind,
-			    l[i].host, l[i].pid, (long long)(time(NULL) - l[i].created), l[i].what,
-			    l[i].stale ? "stale: " : "held", l[i].stale ? l[i].why : "");
+		for (size_t i = 0; i < n; i++) {
+			char age[24];
+
+			if (l[i].created > now)
+				snprintf(age, sizeof(age), "-");
+			else
+				snprintf(age, sizeof(age), "%llds", (long long)(now - l[i].created));
+			printf("%-22s  %-9s  %-16s  %7ld  %7s  %-20s  %s\n", l[i].key, l[i].kind,
+			    l[i].host, l[i].pid, age, l[i].what, lock_state(&l[i], state, sizeof(state)));
+		}
 	}
 	free(l);
 	repo_close(r);
@@ -75,7 +97,8 @@ int
 cmd_unlock(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault unlock [--force] [LOCK...]\n\n"
-	    "Removes stale locks (all of them, or those named: locks/ID or ID).\n"
+	    "Removes stale and invalid locks (all of them, or those named: locks/ID\n"
+	    "or ID).\n"
 	    "--force removes the named locks, or every lock, even when held: only\n"
 	    "when you know their holders are gone (a backup whose lock was removed\n"
 	    "refuses to publish its snapshot).\n";
@@ -86,6 +109,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	};
 	struct repo_lock_info *l = NULL;
 	size_t n = 0, removed = 0, kept = 0;
+	char state[128];
 	bool force = false;
 	struct repo *r;
 	int ch, failed = 0;
@@ -130,8 +154,8 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 			failed++;
 			continue;
 		}
-		printf("removed %s (%s lock of host %s, pid %ld%s%s)\n", l[i].key, l[i].kind, l[i].host,
-		    l[i].pid, l[i].stale ? ", stale: " : ", held", l[i].stale ? l[i].why : "");
+		printf("removed %s (%s lock of host %s, pid %ld, %s)\n", l[i].key, l[i].kind, l[i].host,
+		    l[i].pid, lock_state(&l[i], state, sizeof(state)));
 		removed++;
 	}
 	printf("%zu lock%s removed, %zu kept\n", removed, removed == 1 ? "" : "s", kept);

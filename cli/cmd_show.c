@@ -14,8 +14,8 @@ int
 cmd_show(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault show SNAPSHOT [--json]\n\n"
-	    "Shows one manifest. SNAPSHOT is an ID (or a unique prefix of one) or\n"
-	    "[HOST/]NAME@latest.\n";
+	    "Shows one manifest. SNAPSHOT is an ID (or a unique prefix of one),\n"
+	    "[HOST/]NAME@latest or [HOST/]NAME@ID.\n";
 	struct manifest *m;
 	struct repo *r;
 	bool json = false;
@@ -28,7 +28,7 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (!manifest_selector_valid(argv[optind])) {
-		log_error("'%s' is not a snapshot: give an ID (4 to 16 hex digits) or [HOST/]NAME@latest",
+		log_error("'%s' is not a snapshot: give an ID (4 to 16 hex digits), [HOST/]NAME@latest or [HOST/]NAME@ID",
 		    argv[optind]);
 		return CLI_EXIT_USAGE;
 	}

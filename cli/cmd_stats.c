@@ -84,7 +84,7 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	sel = xcalloc(n + 1, sizeof(*sel));
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++) {
-			char err[256];
+			char err[512];
 			long pos = manifest_resolve(l, n, argv[i], repo_host(r), err, sizeof(err));
 
 			if (pos < 0) {

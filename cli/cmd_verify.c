@@ -73,7 +73,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		size_t k = 0;
 
 		for (int i = optind; i < argc; i++) {
-			char err[256];
+			char err[512];
 			long pos = manifest_resolve(l, n, argv[i], repo_host(r), err, sizeof(err));
 
 			if (pos < 0) {

@@ -47,7 +47,8 @@ int archive_export(struct repo *r, const struct manifest *m, int fd, const char 
 struct archive_import_opts {
 	const char *name;			/* the snapshot's name; NULL: the export's */
 	const char *host;			/* NULL: the export's, or this host */
-	time_t time;				/* 0: the export's, or now */
+	time_t time;				/* when TIME_GIVEN */
+	bool time_given;			/* else: the export's, or now */
 	const volatile sig_atomic_t *cancel;
 	bool quiet;				/* no progress lines */
 };

@@ -16,6 +16,7 @@
 #include "repo/archive_int.h"
 #include "repo/backup.h"
 #include "repo/layout.h"
+#include "repo/manifest.h"
 
 /* The largest domain XML or MANIFEST.json an import keeps in memory. */
 #define SMALL_MAX (16 * 1024 * 1024)
@@ -201,11 +202,16 @@ apply_manifest(struct backup *b, struct gathered *g, const char *label,
 		free(m->host);
 		m->host = xstrdup(json_object_get_string(v));
 	}
-	if (o->time == 0 && json_object_object_get_ex(s, "time", &v)) {
+	if (!o->time_given && json_object_object_get_ex(s, "time", &v)) {
 		time_t t;
+		char err[200];
 
-		if (util_parse_utc(json_object_get_string(v), &t) != NULL)
-			backup_set_time(b, t);
+		if (manifest_time_parse(json_object_get_string(v), time(NULL), &t, err, sizeof(err)) < 0) {
+			log_error("import of %s: the time in %s: %s; nothing imported (--time sets another)",
+			    label, ARCHIVE_MANIFEST, err);
+			goto out;
+		}
+		backup_set_time(b, t);
 	}
 	ret = 0;
 out:
@@ -391,7 +397,7 @@ archive_import(struct repo *r, int fd, const char *label, const struct archive_i
 		free(m->host);
 		m->host = xstrdup(o->host);
 	}
-	if (o->time != 0)
+	if (o->time_given)
 		backup_set_time(b, o->time);
 	if (!layout_name_valid(backup_manifest(b)->name) || !layout_name_valid(backup_manifest(b)->host)) {
 		log_error("import of %s: the snapshot's name or host is not valid (" LAYOUT_NAME_RULE ")", label);

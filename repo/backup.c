@@ -108,6 +108,7 @@ void
 backup_set_time(struct backup *b, time_t t)
 {
 	util_format_utc(t, b->m->time, sizeof(b->m->time));
+	b->m->when = t;
 }
 
 void
@@ -772,9 +773,15 @@ int
 backup_commit(struct backup *b)
 {
 	struct manifest *m = b->m;
-	char *json, *key;
+	char *json, *key, err[200];
 	int ret;
 
+	/* The commit point: no snapshot from the future, however its time came. */
+	if (manifest_time_check(m->when, time(NULL), err, sizeof(err)) < 0) {
+		log_error("repository %s: snapshot %s of %s is not published: %s", repo_url(b->repo),
+		    m->id, m->name, err);
+		return -1;
+	}
 	m->stats.seconds = clock_mono() - b->t0;
 	/* Everything the manifest references is durable before it exists, and
 	 * no prune can have taken what this backup found in its listing. */

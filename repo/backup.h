@@ -108,7 +108,8 @@ struct manifest *backup_manifest(struct backup *b);
 
 /*
  * backup_commit: make every chunk and index durable, then write the
- * manifest durably: the backup exists from then on. Returns 0 or -1.
+ * manifest durably: the backup exists from then on. Returns 0 or -1
+ * (logged; also when the snapshot's time fails manifest_time_check).
  */
 int backup_commit(struct backup *b);
 

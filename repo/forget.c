@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "transport/store.h"
@@ -19,15 +20,6 @@ by_group(const void *a, const void *b)
 	return c ? c : strcmp(y->key, x->key);
 }
 
-static time_t
-manifest_epoch(const struct manifest *m)
-{
-	time_t t = 0;
-	const char *rest = util_parse_utc(m->time, &t);
-
-	return rest != NULL && *rest == 'Z' ? t : 0;
-}
-
 int
 forget_select(struct repo *r, const char *host, const struct strlist *names,
     const struct strlist *exclude, const struct keep_policy *p, const char *tz,
@@ -35,6 +27,7 @@ forget_select(struct repo *r, const char *host, const struct strlist *names,
 {
 	struct manifest **l = NULL;
 	size_t n = 0, bad = 0, k = 0;
+	time_t now = time(NULL);
 
 	/* One plain name (a job's domain after its run): read only its manifests. */
 	const char *only = names != NULL && names->n == 1 && strpbrk(names->v[0], "*?[") == NULL ?
@@ -71,8 +64,8 @@ forget_select(struct repo *r, const char *host, const struct strlist *names,
 		times = xcalloc(e - g + 1, sizeof(*times));
 		rules = xcalloc(e - g + 1, sizeof(*rules));
 		for (size_t i = g; i < e; i++)
-			times[i - g] = manifest_epoch(out->items[i].m);
-		retention_apply(p, tz, times, e - g, rules);
+			times[i - g] = out->items[i].m->when;
+		retention_apply(p, tz, times, e - g, now, rules);
 		for (size_t i = g; i < e; i++) {
 			out->items[i].rule = rules[i - g];
 			out->nremove += rules[i - g] == KEEP_NOT;

@@ -54,9 +54,35 @@ static time_t
 parse_iso(const char *s)
 {
 	time_t t = 0;
-	const char *rest = util_parse_utc(s, &t);
 
-	return rest != NULL && *rest == 'Z' ? t : 0;
+	return util_parse_time(s, &t) == 0 ? t : 0;
+}
+
+bool
+repo_lock_expired(time_t created, time_t refreshed, time_t now, bool *invalid,
+    char *why, size_t len)
+{
+	bool late = util_time_future(refreshed, now);
+	time_t ahead = late ? refreshed : created;
+	char when[UTIL_UTC_LEN];
+
+	/* A negative age is no proof of life: a planted lock would block for ever. */
+	*invalid = late || util_time_future(created, now);
+	if (*invalid) {
+		snprintf(why, len, "%s %s is in the future (%llds ahead of this host's clock)",
+		    late ? "refreshed" : "created", util_format_utc(ahead, when, sizeof(when)),
+		    (long long)(ahead - now));
+		return true;
+	}
+	if (refreshed == 0) {
+		snprintf(why, len, "no valid refreshed time");
+		return true;
+	}
+	if (now - refreshed > REPO_LOCK_STALE) {
+		snprintf(why, len, "not refreshed for %llds", (long long)(now - refreshed));
+		return true;
+	}
+	return false;
 }
 
 /* Write (or rewrite) L's object with the time now. Returns 0 or -1 (logged). */
@@ -131,10 +157,9 @@ lock_read(struct repo *r, const char *key, struct repo_lock_info *info)
 	info->refreshed = parse_iso(jx_str(o, "refreshed"));
 	boot_id(boot, sizeof(boot));
 	b = jx_str(o, "boot_id");
-	if (time(NULL) - info->refreshed > REPO_LOCK_STALE) {
+	if (repo_lock_expired(info->created, info->refreshed, time(NULL), &info->invalid, info->why,
+	    sizeof(info->why))) {
 		info->stale = true;
-		snprintf(info->why, sizeof(info->why), "not refreshed for %llds",
-		    (long long)(time(NULL) - info->refreshed));
 	} else if (b != NULL && *boot && strcmp(b, boot) == 0 && info->pid > 0 &&
 	    kill((pid_t)info->pid, 0) < 0 && errno == ESRCH) {
 		info->stale = true;
@@ -263,7 +288,7 @@ repo_lock_take(struct repo *r, enum repo_lock_kind kind, const char *what,
 		if (clock_mono() >= deadline) {
 			log_error("repository %s is busy: %s lock %s of host %s (pid %ld, %s) for %llds; not waiting longer than lock_wait (%llus); see 'virtvault locks'",
 			    repo_url(r), who.kind, who.key, who.host, who.pid, who.what,
-			    (long long)(time(NULL) - who.created),
+			    (long long)(time(NULL) > who.created ? time(NULL) - who.created : 0),
 			    (unsigned long long)repo_conf(r)->lock_wait);
 			ret = VV_BUSY;
 			goto fail;

@@ -4,7 +4,8 @@
  * shared lock; prune holds the exclusive one only while it deletes. A lock
  * is refreshed while held and is stale when its holder did not refresh it
  * for REPO_LOCK_STALE seconds, or when its holder ran on this machine
- * (same boot ID) and its process is gone.
+ * (same boot ID) and its process is gone. A lock whose times lie in the
+ * future (util_time_future) is invalid, and counts as stale.
  */
 #ifndef VV_REPO_LOCK_H
 #define VV_REPO_LOCK_H
@@ -52,8 +53,18 @@ struct repo_lock_info {
 	time_t created;
 	time_t refreshed;
 	bool stale;
-	char why[80];		/* why it is stale */
+	bool invalid;		/* stale because its times are in the future */
+	char why[96];		/* why it is stale */
 };
+
+/*
+ * repo_lock_expired: whether a lock CREATED and last REFRESHED (0: no
+ * valid time) is stale at NOW by its times alone: not refreshed for
+ * REPO_LOCK_STALE seconds, or invalid (*INVALID set): either time in the
+ * future. Why into WHY. Returns true when stale.
+ */
+bool repo_lock_expired(time_t created, time_t refreshed, time_t now, bool *invalid,
+    char *why, size_t len);
 
 /*
  * repo_locks_list: every lock object of R into a new array *OUT of *N

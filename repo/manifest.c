@@ -151,6 +151,7 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 	struct manifest *m = NULL;
 	uint64_t version = 0, cs = 0;
 	const char *id, *tm;
+	time_t when;
 
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
 	    !json_object_is_type(o, json_type_object)) {
@@ -170,7 +171,13 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		snprintf(err, errlen, "missing or invalid name, id, time or chunk_size");
 		goto fail;
 	}
+	if (util_parse_time(tm, &when) < 0) {
+		snprintf(err, errlen, "time '%s' is not a UTC time such as 2026-11-25T22:00:00Z (years 1970 to 9999)",
+		    tm);
+		goto fail;
+	}
 	m = xcalloc(1, sizeof(*m));
+	m->when = when;
 	m->format = (int)version;
 	m->key = xstrdup(key);
 	m->name = dstr(o, "name");
@@ -334,12 +341,42 @@ manifest_load(struct repo *r, const char *key, struct manifest **out)
 }
 
 int
+manifest_time_check(time_t t, time_t now, char *err, size_t errlen)
+{
+	char a[UTIL_UTC_LEN], b[UTIL_UTC_LEN];
+
+	if (!util_time_in_range(t)) {
+		snprintf(err, errlen, "a snapshot's time is from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z");
+		return -1;
+	}
+	if (util_time_future(t, now)) {
+		snprintf(err, errlen, "%s is in the future: %llds ahead of this host's clock (%s; at most %ds of clock skew is allowed)",
+		    util_format_utc(t, a, sizeof(a)), (long long)(t - now), util_format_utc(now, b, sizeof(b)),
+		    UTIL_CLOCK_SKEW);
+		return -1;
+	}
+	return 0;
+}
+
+int
+manifest_time_parse(const char *text, time_t now, time_t *t, char *err, size_t errlen)
+{
+	if (text == NULL || util_parse_time(text, t) < 0) {
+		snprintf(err, errlen, "'%s' is not a UTC time such as 2026-11-25T22:00:00Z (a real date, years 1970 to 9999)",
+		    text ? text : "");
+		return -1;
+	}
+	return manifest_time_check(*t, now, err, errlen);
+}
+
+int
 manifest_load_all(struct repo *r, const char *host, const char *name,
     struct manifest ***out, size_t *n, size_t *bad)
 {
 	struct strlist keys = { 0 };
 	struct manifest **l = NULL;
 	char *prefix = layout_snapshot_prefix(repo_version(r), host, name);
+	time_t now = time(NULL);
 	size_t k = 0;
 
 	*bad = 0;
@@ -361,6 +398,11 @@ manifest_load_all(struct repo *r, const char *host, const char *name,
 			manifest_free(m);
 			continue;
 		}
+		/* A planted or mis-clocked snapshot must not pass for the newest. */
+		m->future = util_time_future(m->when, now);
+		if (m->future)
+			log_warn("repository %s: snapshot %s (%s/%s) has the time %s, in the future: never taken as @latest nor by retention; check the clocks, or remove it with 'virtvault forget %s'",
+			    repo_url(r), m->id, manifest_host(m), m->name, m->time, m->id);
 		l[k++] = m;
 	}
 	strlist_clear(&keys);
@@ -376,107 +418,6 @@ manifest_list_free(struct manifest **l, size_t n)
 	for (size_t i = 0; i < n; i++)
 		manifest_free(l[i]);
 	free(l);
-}
-
-/* [HOST/]NAME@latest: the newest of the group, or -1 with ERR. */
-static long
-resolve_latest(struct manifest *const *l, size_t n, const char *ref, size_t reflen,
-    const char *here, char *err, size_t errlen)
-{
-	const char *slash = memchr(ref, '/', reflen);
-	const char *name = slash ? slash + 1 : ref;
-	size_t namelen = reflen - (size_t)(name - ref);
-	char host[160];
-	const char *elsewhere = NULL;
-
-	snprintf(host, sizeof(host), "%.*s", slash ? (int)(slash - ref) : 0, ref);
-	if (!slash)
-		snprintf(host, sizeof(host), "%s", here ? here : "");
-	for (size_t i = 0; i < n; i++) {
-		if (strlen(l[i]->name) != namelen || strncmp(l[i]->name, name, namelen) != 0)
-			continue;
-		if (strcmp(manifest_host(l[i]), host) == 0)
-			return (long)i;
-		if (elsewhere == NULL)
-			elsewhere = manifest_host(l[i]);
-	}
-	if (elsewhere != NULL && !slash)
-		snprintf(err, errlen, "no snapshot of '%.*s' from host %s (there are some from host %s: %s/%.*s@latest)",
-		    (int)namelen, name, host, elsewhere, elsewhere, (int)namelen, name);
-	else
-		snprintf(err, errlen, "no snapshot of '%.*s' from host %s", (int)namelen, name, host);
-	return -1;
-}
-
-/* Whether REF is a snapshot ID or a prefix of one: 4 to 16 hex digits. */
-static bool
-is_id_prefix(const char *ref)
-{
-	size_t rl = strlen(ref);
-
-	return rl >= 4 && rl <= 16 && strspn(ref, "0123456789abcdef") == rl;
-}
-
-bool
-manifest_selector_valid(const char *ref)
-{
-	const char *at = strstr(ref, "@latest"), *slash;
-	bool ok;
-	char *name;
-
-	if (is_id_prefix(ref))
-		return true;
-	if (at == NULL || at[7] != '\0' || at == ref)
-		return false;
-	name = xstrndup(ref, (size_t)(at - ref));
-	slash = strchr(name, '/');
-	if (slash != NULL) {
-		char *host = xstrndup(name, (size_t)(slash - name));
-
-		ok = layout_name_valid(host) && layout_name_valid(slash + 1);
-		free(host);
-	} else {
-		ok = layout_name_valid(name);
-	}
-	free(name);
-	return ok;
-}
-
-long
-manifest_resolve(struct manifest *const *l, size_t n, const char *ref, const char *here,
-    char *err, size_t errlen)
-{
-	const char *at = strrchr(ref, '@');
-	long found = -1;
-	size_t matches = 0, rl = strlen(ref);
-
-	if (at != NULL) {
-		if (strcmp(at, "@latest") != 0) {
-			snprintf(err, errlen, "'%s': only [HOST/]NAME@latest is understood after '@'", ref);
-			return -1;
-		}
-		return resolve_latest(l, n, ref, (size_t)(at - ref), here, err, errlen);
-	}
-	if (!is_id_prefix(ref)) {
-		snprintf(err, errlen, "'%s' is neither a snapshot ID (4 to 16 hex digits) nor [HOST/]NAME@latest", ref);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (strncmp(l[i]->id, ref, rl) == 0) {
-			matches++;
-			found = (long)i;
-		}
-	}
-	if (matches == 0) {
-		snprintf(err, errlen, "no snapshot with ID %s", ref);
-		return -1;
-	}
-	if (matches > 1) {
-		snprintf(err, errlen, "ID prefix %s is ambiguous (%zu snapshots): give more digits",
-		    ref, matches);
-		return -1;
-	}
-	return found;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "common/util.h"
 #include "repo/repo.h"
@@ -65,6 +66,10 @@ struct manifest {
 	char *name;
 	char id[17];
 	char time[32];		/* 2026-11-25T22:45:00Z */
+	time_t when;		/* the same, parsed (manifest_from_json) */
+	/* Its time lies ahead of this host's clock (util_time_future, set by
+	 * manifest_load_all): listed, never @latest, ignored by retention. */
+	bool future;
 	char *host;		/* the [agent] host that made it */
 	char *version;
 	char *source_type;	/* "images" or "domain" */
@@ -96,9 +101,26 @@ struct manifest *manifest_from_json(const char *text, const char *key, char *err
 void manifest_free(struct manifest *m);
 
 /*
+ * manifest_time_check: whether T can be a snapshot's time at NOW: within
+ * 1970 to 9999 (util_time_in_range) and not in the future
+ * (util_time_future: more than UTIL_CLOCK_SKEW ahead of NOW). Every way a
+ * snapshot gets its time (backup, --time, import) goes through it.
+ * Returns 0, or -1 with the reason in ERR (not logged).
+ */
+int manifest_time_check(time_t t, time_t now, char *err, size_t errlen);
+
+/*
+ * manifest_time_parse: TEXT (as a manifest writes it, util_parse_time)
+ * into *T, checked by manifest_time_check. Returns 0, or -1 with the
+ * reason in ERR (not logged).
+ */
+int manifest_time_parse(const char *text, time_t now, time_t *t, char *err, size_t errlen);
+
+/*
  * manifest_load_all: every manifest of HOST and NAME (NULL: any), newest
- * first. Unreadable manifests are logged and counted in *BAD. Returns 0 or
- * -1 (the listing failed, logged).
+ * first. Unreadable manifests are logged and counted in *BAD. A manifest
+ * whose time is in the future is kept in the list with FUTURE set and a
+ * warning logged. Returns 0 or -1 (the listing failed, logged).
  */
 int manifest_load_all(struct repo *r, const char *host, const char *name,
     struct manifest ***out, size_t *n, size_t *bad);
@@ -122,9 +144,12 @@ void manifest_list_free(struct manifest **l, size_t n);
 
 /*
  * manifest_resolve: the manifest REF names among L (N of them, newest
- * first): an ID or unique ID prefix, or [HOST/]NAME@latest (HOST: this
- * host, HERE, when not given). Returns its position, or -1 with the reason
- * in ERR (none, ambiguous; a NAME found only on other hosts is named).
+ * first): an ID or unique ID prefix, [HOST/]NAME@latest (HOST: this host,
+ * HERE, when not given; the newest not in the future), or
+ * [HOST/]NAME@ID (an ID or unique prefix among NAME's snapshots, of HOST
+ * when given). A bare ID prefix that is also a NAME in L is ambiguous.
+ * Returns its position, or -1 with the reason in ERR (none, ambiguous; a
+ * NAME found only on other hosts is named).
  */
 long manifest_resolve(struct manifest *const *l, size_t n, const char *ref,
     const char *here, char *err, size_t errlen);
@@ -132,7 +157,7 @@ long manifest_resolve(struct manifest *const *l, size_t n, const char *ref,
 /*
  * manifest_selector_valid: whether REF can name a snapshot at all (the
  * grammar manifest_resolve reads): 4 to 16 lower-case hex digits, or
- * [HOST/]NAME@latest with valid names.
+ * [HOST/]NAME@latest or [HOST/]NAME@ID with valid names.
  */
 bool manifest_selector_valid(const char *ref);
 

@@ -62,9 +62,10 @@ apply_rule(enum keep_rule rule, unsigned keep, const char *tz, const time_t *tim
 	strlist_clear(&mine);
 }
 
-void
-retention_apply(const struct keep_policy *p, const char *tz, const time_t *times,
-    size_t n, enum keep_rule *rule)
+/* The rules over N snapshots none of which is in the future. */
+static void
+apply_rules(const struct keep_policy *p, const char *tz, const time_t *times, size_t n,
+    enum keep_rule *rule)
 {
 	const unsigned counts[] = {
 		[KEEP_LAST] = p->last, [KEEP_HOURLY] = p->hourly, [KEEP_DAILY] = p->daily,
@@ -89,6 +90,32 @@ retention_apply(const struct keep_policy *p, const char *tz, const time_t *times
 	free(removed);
 }
 
+void
+retention_apply(const struct keep_policy *p, const char *tz, const time_t *times,
+    size_t n, time_t now, enum keep_rule *rule)
+{
+	time_t *past = xcalloc(n + 1, sizeof(*past));
+	size_t *at = xcalloc(n + 1, sizeof(*at));
+	enum keep_rule *r = xcalloc(n + 1, sizeof(*r));
+	size_t k = 0;
+
+	/* A snapshot from the future would be the newest and push the real ones out. */
+	for (size_t i = 0; i < n; i++) {
+		if (util_time_future(times[i], now)) {
+			rule[i] = KEEP_FUTURE;
+		} else {
+			past[k] = times[i];
+			at[k++] = i;
+		}
+	}
+	apply_rules(p, tz, past, k, r);
+	for (size_t j = 0; j < k; j++)
+		rule[at[j]] = r[j];
+	free(past);
+	free(at);
+	free(r);
+}
+
 bool
 retention_policy_empty(const struct keep_policy *p)
 {
@@ -103,7 +130,7 @@ retention_rule_name(enum keep_rule r)
 		[KEEP_NOT] = "", [KEEP_LAST] = "last", [KEEP_HOURLY] = "hourly",
 		[KEEP_DAILY] = "daily", [KEEP_WEEKLY] = "weekly", [KEEP_MONTHLY] = "monthly",
 		[KEEP_YEARLY] = "yearly", [KEEP_WITHIN] = "within", [KEEP_NEWEST] = "newest",
-		[KEEP_NO_POLICY] = "no policy",
+		[KEEP_NO_POLICY] = "no policy", [KEEP_FUTURE] = "future (ignored)",
 	};
 
 	return (size_t)r < sizeof(names) / sizeof(names[0]) ? names[r] : "";

@@ -97,6 +97,11 @@ test_edited(void **state)
 		{ "\"id\":\"0123456789abcdef\"", "\"id\":\"xyz\"", "missing or invalid name, id" },
 		{ "\"version\":3", "\"version\":9", "manifest version 9: this virtvault reads versions 1 to 3" },
 		{ "\"version\":3", "\"version\":0", "manifest version 0" },
+		/* Times as only util_parse_time reads them. */
+		{ "2026-11-25T22:00:00Z", "2026-02-30T22:00:00Z", "time '2026-02-30T22:00:00Z' is not a UTC time" },
+		{ "2026-11-25T22:00:00Z", "1-01-01T00:00:00Z", "is not a UTC time" },
+		{ "2026-11-25T22:00:00Z", "2026-11-25T22:00:00+01:00", "is not a UTC time" },
+		{ "2026-11-25T22:00:00Z", "2026-11-25T22:00:00", "is not a UTC time" },
 		/* Version 2 records whole-file SHA-256s, which this one lacks. */
 		{ "\"version\":3", "\"version\":2", "invalid name, index, sha256" },
 		{ "\"digest\":\"aaaa", "\"digest\":\"zzzz", "invalid name, index, digest" },
@@ -167,6 +172,112 @@ test_resolve(void **state)
 		manifest_free(l[i]);
 }
 
+/*
+ * Selectors, table-driven, over one list (newest first): a snapshot from
+ * the future is never @latest; a bare ID prefix that is also a name is
+ * ambiguous; NAME@ID picks within a name.
+ */
+static void
+test_resolve_hostile(void **state)
+{
+	static const struct {
+		const char *ref;
+		long want;		/* position, or -1 */
+		const char *msg;	/* in ERR when -1 */
+	} cases[] = {
+		/* vm1's newest is 2099's: planted, or a clock gone wrong. */
+		{ "vm1@latest", 2, NULL },
+		{ "host1/vm1@latest", 2, NULL },
+		{ "9999aaaa", 0, NULL },	/* by its ID it can still be named */
+		{ "only@latest", -1, "no snapshot of 'only' from host host1 but 7777aaaabbbbcccc, whose time 2099-01-01T00:00:00Z is in the future" },
+		/* A name that is also an ID prefix. */
+		{ "5bd0", -1, "'5bd0' is ambiguous: both a name and the start of snapshot ID 5bd0111122223333; say 5bd0@latest for the newest of the name, or vm1@5bd0111122223333 (NAME@ID)" },
+		{ "5bd0@latest", 3, NULL },
+		{ "vm1@5bd0", 2, NULL },
+		{ "vm1@5bd01", 2, NULL },
+		{ "5bd01", 2, NULL },	/* a longer prefix is no name */
+		{ "5bd0@5bd0", -1, "no snapshot of '5bd0' with ID 5bd0" },
+		{ "5bd0@abcd", 3, NULL },
+		{ "host1/5bd0@abcd", 3, NULL },
+		{ "host2/5bd0@abcd", -1, "no snapshot of 'host2/5bd0' with ID abcd" },
+		{ "vm1@aaaa", -1, "ID prefix aaaa is ambiguous among the snapshots of 'vm1' (2)" },
+		{ "vm1@ab", -1, "only [HOST/]NAME@latest or [HOST/]NAME@ID" },
+		{ "beef", -1, "no snapshot with ID beef ('beef' is a name: beef@latest is its newest snapshot)" },
+		{ "beef@latest", 6, NULL },
+	};
+	struct manifest *l[7];
+	char err[400];
+
+	(void)state;
+	l[0] = make("vm1", "9999aaaabbbbcccc", "2099-01-01T00:00:00Z");
+	l[1] = make("only", "7777aaaabbbbcccc", "2099-01-01T00:00:00Z");
+	l[2] = make("vm1", "5bd0111122223333", "2026-11-25T03:00:00Z");
+	l[3] = make("5bd0", "abcd111122223333", "2026-11-25T02:00:00Z");
+	l[4] = make("vm1", "aaaa111122223333", "2026-11-24T03:00:00Z");
+	l[5] = make("vm1", "aaaa222222223333", "2026-11-23T03:00:00Z");
+	l[6] = make("beef", "0000111122223333", "2026-11-22T03:00:00Z");
+	l[0]->future = l[1]->future = true;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long got;
+
+		err[0] = '\0';
+		got = manifest_resolve(l, 7, cases[i].ref, "host1", err, sizeof(err));
+		if (got != cases[i].want)
+			fail_msg("'%s': got %ld (%s), want %ld", cases[i].ref, got, err, cases[i].want);
+		if (cases[i].msg != NULL && strstr(err, cases[i].msg) == NULL)
+			fail_msg("'%s': got '%s', want '%s'", cases[i].ref, err, cases[i].msg);
+		/* What resolve reads, the grammar check lets through. */
+		if (got >= 0 && !manifest_selector_valid(cases[i].ref))
+			fail_msg("'%s' resolves but is not a valid selector", cases[i].ref);
+	}
+	assert_false(manifest_selector_valid("vm1@ab"));
+	assert_false(manifest_selector_valid("@abcd"));
+	assert_false(manifest_selector_valid("vm1@latest2"));
+	for (int i = 0; i < 7; i++)
+		manifest_free(l[i]);
+}
+
+/* The one check of a snapshot's time, against an exact clock. */
+static void
+test_time_check(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		const char *msg;
+	} cases[] = {
+		{ "2026-11-25T00:00:00Z", 0, NULL },	/* now */
+		{ "2026-11-25T00:10:00Z", 0, NULL },	/* the skew allowance, exactly */
+		{ "2026-11-25T00:10:01Z", -1, "2026-11-25T00:10:01Z is in the future: 601s ahead of this host's clock (2026-11-25T00:00:00Z; at most 600s" },
+		{ "2099-01-01T00:00:00Z", -1, "is in the future" },
+		{ "9999-12-31T23:59:59Z", -1, "is in the future" },
+		{ "1970-01-01T00:00:00Z", 0, NULL },
+		{ "0001-01-01T00:00:00Z", -1, "'0001-01-01T00:00:00Z' is not a UTC time" },
+		{ "2026-02-30T00:00:00Z", -1, "is not a UTC time" },
+		{ "2026-11-25T00:00:00+01:00", -1, "is not a UTC time" },
+		{ NULL, -1, "is not a UTC time" },
+	};
+	const time_t now = 1795564800;	/* 2026-11-25T00:00:00Z */
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[200] = "";
+		time_t t = 0;
+		int rc = manifest_time_parse(cases[i].text, now, &t, err, sizeof(err));
+
+		if (rc != cases[i].rc || (cases[i].msg != NULL && strstr(err, cases[i].msg) == NULL))
+			fail_msg("'%s': got %d '%s', want %d '%s'", cases[i].text ? cases[i].text : "(null)",
+			    rc, err, cases[i].rc, cases[i].msg ? cases[i].msg : "");
+	}
+	{
+		char err[200] = "";
+
+		assert_int_equal(manifest_time_check(-1, now, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z"));
+		assert_int_equal(manifest_time_check(0, now, err, sizeof(err)), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -174,6 +285,8 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_edited),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_resolve_hostile),
+		cmocka_unit_test(test_time_check),
 	};
 
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);

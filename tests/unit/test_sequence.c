@@ -465,6 +465,40 @@ test_publish_fails(void **state)
 	hv_close(hv);
 }
 
+/*
+ * The snapshot's time: one from the future is refused at the commit point
+ * (nothing published, the domain put back); 1970-01-01T00:00:00Z is a time
+ * like any other, not "now".
+ */
+static void
+test_snapshot_time(void **state)
+{
+	struct hv *hv = scene(HV_STATE_RUNNING);
+	struct seq_result res;
+	struct seq_opts o = { .quiesce = CONF_QUIESCE_TRY, .quiet = true, .time_given = true };
+	struct manifest **l = NULL;
+	size_t before = count_snapshots(), n = 0, bad = 0;
+	bool found = false;
+
+	(void)state;
+	o.time = time(NULL) + UTIL_CLOCK_SKEW + 60;
+	if (QUIET(seq_backup_domain(hv, repo, &c, "d1", &o, &res)) != -1) {
+		show_log();
+		fail_msg("a snapshot 11 minutes ahead of the clock was published");
+	}
+	assert_int_equal(count_snapshots(), before);
+	expect_clean(hv, "time in the future");
+	o.time = 0;
+	assert_int_equal(QUIET(seq_backup_domain(hv, repo, &c, "d1", &o, &res)), 0);
+	assert_int_equal(manifest_load_all(repo, NULL, "d1", &l, &n, &bad), 0);
+	for (size_t i = 0; i < n; i++)
+		found = found || (strcmp(l[i]->id, res.snapshot) == 0 &&
+		    strcmp(l[i]->time, "1970-01-01T00:00:00Z") == 0);
+	manifest_list_free(l, n);
+	assert_true(found);
+	hv_close(hv);
+}
+
 /* ---- a fault at every call ---- */
 
 /* Each call of a backup fails once (KIND): the run fails or not, but the
@@ -910,6 +944,7 @@ main(void)
 		cmocka_unit_test(test_lock_busy),
 		cmocka_unit_test(test_cancel_during_copy),
 		cmocka_unit_test(test_publish_fails),
+		cmocka_unit_test(test_snapshot_time),
 		cmocka_unit_test(test_checkpoints),
 		cmocka_unit_test(test_fail_at_every_call),
 		cmocka_unit_test(test_fail_after_at_every_call),

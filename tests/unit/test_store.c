@@ -483,10 +483,61 @@ test_locks(void **state)
 	free(l);
 	assert_int_equal(repo_lock_take(r, REPO_LOCK_EXCLUSIVE, "prune", &x), 0);
 	repo_lock_release(x);
+	unlink(path);
+	/* Refreshed in 2099 by a live process: invalid, so it blocks nobody. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"kind\":\"exclusive\",\"host\":\"x\",\"pid\":%d,\"what\":\"prune\","
+	    "\"created\":\"2099-01-01T00:00:00Z\",\"refreshed\":\"2099-01-01T00:00:00Z\"}", (int)getpid());
+	fclose(f);
+	assert_int_equal(repo_locks_list(r, &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(l[0].stale);
+	assert_true(l[0].invalid);
+	assert_non_null(strstr(l[0].why, "refreshed 2099-01-01T00:00:00Z is in the future"));
+	free(l);
+	assert_int_equal(repo_lock_take(r, REPO_LOCK_SHARED, "backup d", &x), 0);
+	repo_lock_release(x);
 	free(dead);
 	free(path);
 	repo_close(r);
 	free(url);
+}
+
+/* A lock's times alone, against an exact clock. */
+static void
+test_lock_times(void **state)
+{
+	const time_t now = 1795564800;	/* 2026-11-25T00:00:00Z */
+	static const struct {
+		long long created, refreshed;	/* relative to now; REFRESHED 1: none */
+		bool stale, invalid;
+		const char *why;
+	} cases[] = {
+		{ -60, -10, false, false, "" },
+		{ -3600, -REPO_LOCK_STALE, false, false, "" },
+		{ -3600, -REPO_LOCK_STALE - 1, true, false, "not refreshed for 1801s" },
+		{ -60, UTIL_CLOCK_SKEW, false, false, "" },	/* within the skew: fresh */
+		{ -60, UTIL_CLOCK_SKEW + 1, true, true, "refreshed 2026-11-25T00:10:01Z is in the future (601s ahead" },
+		/* 2099-01-01T00:00:00Z: an age of minus 72 years is no proof of life. */
+		{ 4070908800LL - 1795564800LL, 4070908800LL - 1795564800LL, true, true,
+		  "refreshed 2099-01-01T00:00:00Z is in the future" },
+		{ 4 * 3600, -10, true, true, "created 2026-11-25T04:00:00Z is in the future" },
+		{ -60, 1, true, false, "no valid refreshed time" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char why[96] = "";
+		bool invalid = !cases[i].invalid;
+		time_t refreshed = cases[i].refreshed == 1 ? 0 : now + (time_t)cases[i].refreshed;
+		bool stale = repo_lock_expired(now + (time_t)cases[i].created, refreshed, now, &invalid,
+		    why, sizeof(why));
+
+		if (stale != cases[i].stale || invalid != cases[i].invalid ||
+		    strstr(why, cases[i].why) == NULL)
+			fail_msg("case %zu: got stale=%d invalid=%d '%s'", i, stale, invalid, why);
+	}
 }
 
 int
@@ -498,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_backup_restore),
 		cmocka_unit_test(test_restore_checks_chunk_ids),
 		cmocka_unit_test(test_locks),
+		cmocka_unit_test(test_lock_times),
 		cmocka_unit_test(test_config_tamper),
 	};
 

@@ -151,21 +151,97 @@ test_format_and_paths(void **state)
 	assert_string_equal(util_basename("z"), "z");
 }
 
+/* Times, strictly: what util_parse_utc makes of each, or refuses (NULL). */
+static const struct {
+	const char *in;
+	const char *rest;	/* NULL: refused */
+	long long t;
+} utc_cases[] = {
+	{ "2026-11-25T00:00:00Z", "Z", 1795564800 },
+	{ "2024-02-29T12:30:05.000Z", ".000Z", 1709209805 },
+	{ "2026-11-25T01:00:00+01:00", "+01:00", 1795568400 },
+	{ "1970-01-01T00:00:00Z", "Z", 0 },	/* a time, not "unset" */
+	{ "9999-12-31T23:59:59Z", "Z", 253402300799LL },
+	{ "2000-02-29T00:00:00Z", "Z", 951782400 },	/* divisible by 400: leap */
+	{ "2026-12-31T23:59:59Z", "Z", 1798761599 },
+	{ "2026-02-30T00:00:00Z", NULL, 0 },	/* strptime: 2026-03-02 */
+	{ "2026-02-29T00:00:00Z", NULL, 0 },
+	{ "2100-02-29T00:00:00Z", NULL, 0 },	/* divisible by 100: not leap */
+	{ "2026-04-31T00:00:00Z", NULL, 0 },
+	{ "2026-00-10T00:00:00Z", NULL, 0 },
+	{ "2026-13-01T00:00:00Z", NULL, 0 },
+	{ "2026-01-00T00:00:00Z", NULL, 0 },
+	{ "2026-01-01T24:00:00Z", NULL, 0 },
+	{ "2026-01-01T23:60:00Z", NULL, 0 },
+	{ "2026-01-01T23:59:60Z", NULL, 0 },	/* leap seconds are not kept */
+	{ "0001-01-01T00:00:00Z", NULL, 0 },	/* its key would not be YYYYMMDD... */
+	{ "1969-12-31T23:59:59Z", NULL, 0 },
+	{ "10000-01-01T00:00:00Z", NULL, 0 },
+	{ "2026-1-01T00:00:00Z", NULL, 0 },
+	{ "2026-01-01 00:00:00Z", NULL, 0 },
+	{ "2026-01-01t00:00:00Z", NULL, 0 },
+	{ " 2026-01-01T00:00:00Z", NULL, 0 },
+	{ "+2026-01-01T00:00:00Z", NULL, 0 },
+	{ "2026-01-01T00:00", NULL, 0 },
+	{ "2026-01-01", NULL, 0 },
+	{ "yesterday", NULL, 0 },
+	{ "", NULL, 0 },
+	{ NULL, NULL, 0 },
+};
+
 static void
 test_utc_times(void **state)
 {
 	char buf[UTIL_UTC_LEN];
-	time_t t = 0;
 
 	(void)state;
 	assert_string_equal(util_format_utc(1795564800, buf, sizeof(buf)), "2026-11-25T00:00:00Z");
-	assert_string_equal(util_parse_utc("2026-11-25T00:00:00Z", &t), "Z");
-	assert_int_equal(t, 1795564800);
-	assert_string_equal(util_parse_utc("2024-02-29T12:30:05.000Z", &t), ".000Z");
-	assert_int_equal(t, 1709209805);
-	assert_string_equal(util_parse_utc("2026-11-25T01:00:00+01:00", &t), "+01:00");
-	assert_null(util_parse_utc("yesterday", &t));
-	assert_null(util_parse_utc(NULL, &t));
+	assert_string_equal(util_format_utc(UTIL_TIME_MAX, buf, sizeof(buf)), "9999-12-31T23:59:59Z");
+	for (size_t i = 0; i < sizeof(utc_cases) / sizeof(utc_cases[0]); i++) {
+		time_t t = -1;
+		const char *rest = util_parse_utc(utc_cases[i].in, &t);
+		bool whole = utc_cases[i].rest != NULL && strcmp(utc_cases[i].rest, "Z") == 0;
+
+		if (utc_cases[i].rest == NULL) {
+			if (rest != NULL)
+				fail_msg("'%s': accepted as %lld", utc_cases[i].in, (long long)t);
+			assert_int_equal(util_parse_time(utc_cases[i].in, &t), -1);
+			continue;
+		}
+		if (rest == NULL || strcmp(rest, utc_cases[i].rest) != 0 || t != utc_cases[i].t)
+			fail_msg("'%s': got '%s' %lld, want '%s' %lld", utc_cases[i].in,
+			    rest ? rest : "(refused)", (long long)t, utc_cases[i].rest, utc_cases[i].t);
+		assert_int_equal(util_parse_time(utc_cases[i].in, &t), whole ? 0 : -1);
+		/* Round trip: what is accepted is written back the same. */
+		if (whole)
+			assert_string_equal(util_format_utc(t, buf, sizeof(buf)), utc_cases[i].in);
+	}
+	assert_int_equal(util_parse_time("2026-11-25T00:00:00Zjunk", &(time_t){ 0 }), -1);
+}
+
+/* The skew allowance: exactly UTIL_CLOCK_SKEW seconds ahead is still now. */
+static void
+test_time_future(void **state)
+{
+	const time_t now = 1795564800;
+	static const struct {
+		long long delta;
+		bool future;
+	} cases[] = {
+		{ -86400, false }, { 0, false }, { 1, false }, { 599, false }, { 600, false },
+		{ 601, true }, { 86400, true },
+	};
+
+	(void)state;
+	assert_int_equal(UTIL_CLOCK_SKEW, 600);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (util_time_future(now + (time_t)cases[i].delta, now) != cases[i].future)
+			fail_msg("now%+lld: want future=%d", cases[i].delta, cases[i].future);
+	assert_true(util_time_future(UTIL_TIME_MAX, now));
+	assert_true(util_time_in_range(0));
+	assert_true(util_time_in_range(UTIL_TIME_MAX));
+	assert_false(util_time_in_range(-1));
+	assert_false(util_time_in_range(UTIL_TIME_MAX + 1));
 }
 
 /* What a log may show of a URL: no credentials, path, query or fragment. */
@@ -236,6 +312,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utc_times),
+		cmocka_unit_test(test_time_future),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_strlist_sort),
 		cmocka_unit_test(test_parse_duration),
