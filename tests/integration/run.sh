@@ -63,6 +63,13 @@ CONF_EOF
 chmod 600 "$CONF"
 export DOM DOMDIR CONF
 
+# Every file's helpers share one shell: a name defined twice would
+# silently replace the first file's.
+dups=$(grep -ho '^[A-Za-z_][A-Za-z0-9_]*()' "$here"/t_*.sh "$here/lib.sh" | sort | uniq -d)
+if [ -n "$dups" ]; then
+	echo "run.sh: functions defined in two test files: $dups" >&2
+	exit 1
+fi
 for f in "$here"/t_*.sh; do
 	. "$f"
 done

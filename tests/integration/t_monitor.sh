@@ -42,6 +42,10 @@ test_monitor_failures_before_any_domain_and_typos() {
 	mon_check 'd["'"$M1"'", "opjob"]["result"] == "success" and d["'"$M1"'", "opjob"]["failures_total"] == 0'
 	# A manual run of one domain: a series of its own, the job's stands.
 	expect_rc 0 "$VV" -c "$DC" backup $M2
+	# Shut off: no snapshot, commit or overlay times for steps that never ran.
+	expect_in "(copy "
+	expect_in "read as it is)"
+	expect_not_in "on the overlay"
 	mon_metric 'virtvault_last_run_success{domain="'"$M2"'",job="opjob"}' 1
 	mon_metric 'virtvault_last_run_success{domain="'"$M2"'",job="manual"}' 1
 	# The repository cannot be opened (here: not one): each domain of the

@@ -4,8 +4,8 @@
 # bad chunk fails whole (EIO), never with a short count that a program
 # (or QEMU) could take for the end of the file.
 
-# hostile_conf NAME: an encrypted file:// repository of its own in HC.
-hostile_conf() {
+# mh_conf NAME: an encrypted file:// repository of its own in HC.
+mh_conf() {
 	HC=$BED_DIR/hostile-$1.conf
 	printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/hostile-%s-state\n[repository]\nurl = file://%s/hostile-%s-repo\npassword_file = %s/hostile.pw\n' \
 		"$BED_URI" "$BED_DIR" "$1" "$BED_DIR" "$1" "$BED_DIR" >"$HC"
@@ -67,7 +67,7 @@ hostile_unmount() {
 test_mount_hostile_other_users_cannot_read() {
 	local d=$BED_DIR/mh-src m=$BED_DIR/mh-mnt qu
 	qu=$(qemu_user)
-	hostile_conf perm
+	mh_conf perm
 	mkdir -p "$d"
 	chmod 0755 "$d"
 	head -c 3M /dev/urandom >"$d/img1.raw"
@@ -101,7 +101,7 @@ instant_agent_answers() {
 test_mount_hostile_instant_restore_mount_denied() {
 	local out=$BED_DIR/mhi-out ipid mnt
 	local slow=(env LD_PRELOAD="$VV_SHIM" VV_SHIM_SLOW=/chunks/:400 ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0")
-	hostile_conf inst
+	mh_conf inst
 	bed_make_disks mhsrc
 	cp "$BED_GUEST/vmlinuz" "$BED_GUEST/initrd.img" "$BED_DIR/mhsrc/"
 	head -c 16M /dev/urandom | dd of="$BED_DIR/mhsrc/scratch.raw" conv=notrunc status=none
@@ -138,7 +138,7 @@ test_mount_hostile_instant_restore_mount_denied() {
 # alone still give its data.
 test_mount_hostile_read_across_bad_chunk_fails_whole() {
 	local d=$BED_DIR/mhc m=$BED_DIR/mhc-mnt before bad
-	hostile_conf chunk
+	mh_conf chunk
 	mkdir -p "$d"
 	# one.raw: chunk X; two.raw: X then Y. Y's chunk is the one new object.
 	head -c 1M /dev/urandom >"$d/one.raw"
