@@ -13,7 +13,12 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
-VERSION   := 0.1.0
+# The version has one home, debian/changelog's first line; --version, every
+# manifest, the man pages and the package all take it from there.
+VERSION   := $(shell sed -n '1{s/^virtvault .//;s/. .*//;p;}' debian/changelog)
+ifeq ($(VERSION),)
+$(error debian/changelog: no version on its first line, 'virtvault (X.Y.Z) ...')
+endif
 PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
@@ -222,20 +227,26 @@ cbt-soak: virtvault $(FAULTS_BIN)
 SYSTEMD_DIR ?= /lib/systemd/system
 
 # deb: the Debian package (debian/, debhelper), into build/deb-out.
+# Quiet: dpkg-buildpackage's output goes to build/deb-out/build.log, and
+# only its errors (and its last lines) are shown when it fails.
+DEB_LOG := build/deb-out/build.log
 deb:
-	$(MAKE) deps
-	rm -rf build/deb-out
-	dpkg-buildpackage -us -uc -b
-	mkdir -p build/deb-out
-	mv ../virtvault_$(VERSION)_*.deb ../virtvault_$(VERSION)_*.buildinfo ../virtvault_$(VERSION)_*.changes build/deb-out/
-	lintian --fail-on error build/deb-out/virtvault_$(VERSION)_*.deb
+	@$(MAKE) --no-print-directory deps
+	$(Q)rm -rf build/deb-out && mkdir -p build/deb-out
+	@echo "  DEB     virtvault $(VERSION) (log: $(DEB_LOG))"
+	$(Q)dpkg-buildpackage -us -uc -b >$(DEB_LOG) 2>&1 || { \
+		grep -iE '(error|fatal)[: ]' $(DEB_LOG) | head -n 40; echo ...; tail -n 5 $(DEB_LOG); \
+		echo "make deb: dpkg-buildpackage failed; all of it in $(DEB_LOG)"; exit 1; }
+	$(Q)mv ../virtvault_$(VERSION)_*.deb ../virtvault_$(VERSION)_*.buildinfo ../virtvault_$(VERSION)_*.changes build/deb-out/
+	$(Q)lintian --fail-on error build/deb-out/virtvault_$(VERSION)_*.deb
+	@echo "  DEB     $$(ls build/deb-out/virtvault_$(VERSION)_*.deb)"
 
 # The man pages: one scdoc source each (docs/*.scd), roff at build time.
 MAN_PAGES := $(BUILD)/man/virtvault.8 $(BUILD)/man/virtvault.conf.5
 $(BUILD)/man/%: docs/%.scd
 	@mkdir -p $(dir $@)
 	@echo "  SCDOC   $<"
-	$(Q)scdoc <$< >$@
+	$(Q)sed '1s/$$/ "virtvault $(VERSION)"/' $< | scdoc >$@
 
 man: $(MAN_PAGES)
 

@@ -267,13 +267,16 @@ static void
 suggest(struct parse *p, int sec, const char *name)
 {
 	const char *best = conf_keys_closest(sec, name);
+	char *where = sec == CONF_SEC_JOB ?
+	    xasprintf("[job %s]", p->c->jobs[p->job].name) :
+	    xstrdup(conf_section_name(sec));
 
 	if (best != NULL)
 		PERR(p, "unknown key '%s' in %s (did you mean '%s'?)", p->path,
-		    p->line, name, conf_section_name(sec), best);
+		    p->line, name, where, best);
 	else
-		PERR(p, "unknown key '%s' in %s", p->path, p->line, name,
-		    conf_section_name(sec));
+		PERR(p, "unknown key '%s' in %s", p->path, p->line, name, where);
+	free(where);
 }
 
 /* inih handler: one key = value in the current section. */
@@ -482,6 +485,8 @@ conf_load(const char *path, bool must_exist)
 	if (ini_parse_stream(reader, &p, handler, &p) < 0)
 		add_error(c, "%s: cannot parse (out of memory)", c->path);
 	check_jobs(&p);
+	c->password_file_line = p.seen[CONF_SEC_REPOSITORY]
+	    [conf_keys_index(conf_keys_find(CONF_SEC_REPOSITORY, "password_file"))];
 
 	if (p.secret_key != NULL && (st.st_mode & 0044) != 0)
 		add_error(c, "%s:%u: holds %s, but the file is readable by %s (mode %04o); fix it with: chmod 600 %s",
@@ -500,6 +505,8 @@ conf_require_repository(struct conf *c)
 	size_t before = c->errors.n + c->errors_dropped;
 	const char *where = c->path ? c->path : CONF_DEFAULT_PATH;
 	struct stat st;
+	char *at = c->password_file_line != 0 ?
+	    xasprintf("%s:%u", where, c->password_file_line) : xstrdup(where);
 
 	if (c->url == NULL)
 		add_error(c, "%s: [repository] 'url' is required (file:///PATH or s3://BUCKET/PREFIX)",
@@ -508,22 +515,30 @@ conf_require_repository(struct conf *c)
 		add_error(c, "%s: the host name '%s' cannot name snapshots (" UTIL_NAME_RULE "); set [agent] host = NAME",
 		    where, c->host);
 	if (c->encryption == CONF_CIPHER_NONE || c->master_key_file != NULL)
-		return c->errors.n + c->errors_dropped - before;
+		goto out;
 	if (c->password_file != NULL) {
-		if (stat(c->password_file, &st) < 0)
-			add_error(c, "%s: password_file %s: %s", where,
-			    c->password_file, strerror(errno));
-		else if (!S_ISREG(st.st_mode))
+		if (stat(c->password_file, &st) < 0) {
+			int e = errno;
+
+			/* Missing on a new host: say how to make one, mode and all. */
+			add_error(c, "%s: password_file %s: %s%s%s%s", at,
+			    c->password_file, strerror(e),
+			    e == ENOENT ? "; create it: install -m 0600 /dev/null " : "",
+			    e == ENOENT ? c->password_file : "",
+			    e == ENOENT ? ", then write the repository's password on its one line (a new, long one before 'virtvault init'; the repository's own otherwise)" : "");
+		} else if (!S_ISREG(st.st_mode))
 			add_error(c, "%s: password_file %s: not a regular file",
-			    where, c->password_file);
+			    at, c->password_file);
 		else if ((st.st_mode & 0044) != 0)
 			add_error(c, "%s: password_file %s is readable by group or others (mode %04o); fix it with: chmod 600 %s",
-			    where, c->password_file, (unsigned)(st.st_mode & 07777),
+			    at, c->password_file, (unsigned)(st.st_mode & 07777),
 			    c->password_file);
 	} else if (c->password == NULL) {
 		add_error(c, "%s: encryption is on but there is no password: set [repository] password_file or VIRTVAULT_PASSWORD",
 		    where);
 	}
+out:
+	free(at);
 	return c->errors.n + c->errors_dropped - before;
 }
 

@@ -93,6 +93,7 @@ struct conf {
 	char *access_key;
 	char *secret_key;
 	char *password_file;
+	unsigned password_file_line;	/* where the file sets it, or 0 */
 	char *master_key_file;		/* an exported master key instead of a password */
 	char *password;			/* from VIRTVAULT_PASSWORD only */
 	enum conf_source access_key_src;

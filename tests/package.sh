@@ -36,6 +36,14 @@ chmod 600 /etc/virtvault/password
 out=$(/usr/bin/virtvault config check 2>&1) || fail "config check of the installed example: $out"
 grep -q "url = file:///var/backups/virtvault" <<<"$out" || fail "config check printed: $out"
 [ -e /usr/share/bash-completion/completions/virtvault ] || fail "no bash completion installed"
+# The documents an operator reads first (dh_compress may gzip them).
+for d in README.md FORMAT.md SECURITY.md; do
+	[ -e "/usr/share/doc/virtvault/$d" ] || [ -e "/usr/share/doc/virtvault/$d.gz" ] ||
+		fail "/usr/share/doc/virtvault/$d is not installed"
+done
+# One version: the package's is the one the man pages show.
+zcat /usr/share/man/man8/virtvault.8.gz | grep -q "virtvault $(dpkg-deb -f "$deb" Version)" ||
+	fail "virtvault(8) does not show version $(dpkg-deb -f "$deb" Version)"
 # The man pages the units name.
 if command -v man >/dev/null; then
 	man -w 8 virtvault >/dev/null 2>&1 || fail "man virtvault(8) does not resolve"
@@ -62,10 +70,15 @@ dpkg -r virtvault >/dev/null || fail "dpkg -r"
 [ -e /etc/virtvault/virtvault.conf ] || fail "dpkg -r removed the configuration"
 [ -d /var/lib/virtvault ] || fail "dpkg -r removed the state folder"
 [ ! -e /usr/bin/virtvault ] || fail "dpkg -r left /usr/bin/virtvault"
-rm -f /etc/virtvault/password
-dpkg --purge virtvault >/dev/null || fail "dpkg --purge"
+# Purged: the password the administrator wrote stays (it may be the only
+# copy that opens the repository), and purge says so.
+out=$(dpkg --purge virtvault 2>&1) || fail "dpkg --purge: $out"
 [ ! -e /etc/virtvault/virtvault.conf ] || fail "purge left the configuration"
 [ ! -e /var/lib/virtvault ] || fail "purge left the state folder"
+[ "$(cat /etc/virtvault/password 2>/dev/null)" = package-test-password ] ||
+	fail "purge removed or changed /etc/virtvault/password"
+grep -q "purge keeps these files" <<<"$out" && grep -q "/etc/virtvault/password" <<<"$out" ||
+	fail "purge kept /etc/virtvault/password without a word: $out"
 if [ $failed = 0 ]; then
 	echo "package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB) installs, runs, verifies and purges cleanly"
 fi

@@ -76,6 +76,8 @@ static const struct {
 	  { "t.conf:2: unknown key 'log_levle' in [agent] (did you mean 'log_level'?)" } },
 	{ "unknown key far from any", "[repository]\nwhatever = 1\n", 1,
 	  { "t.conf:2: unknown key 'whatever' in [repository]" } },
+	{ "unknown key in a job names the job", "[job nightly]\ndomains = *\nschedul = @daily\n", 1,
+	  { "t.conf:3: unknown key 'schedul' in [job nightly] (did you mean 'schedule'?)" } },
 	{ "bad size", "[repository]\nchunk_size = 4Q\n", 1,
 	  { "t.conf:2: chunk_size: '4Q' is not a size" } },
 	{ "size not a power of two", "[repository]\nchunk_size = 3M\n", 1,
@@ -422,7 +424,9 @@ test_password_file(void **state)
 	unlink(pw);
 	c = load_text(text);
 	assert_int_equal(conf_require_repository(c), 1);
-	assert_true(has_error(c, "No such file or directory"));
+	/* Its line, and how to make one. */
+	assert_true(has_error(c, "t.conf:3: password_file"));
+	assert_true(has_error(c, ": No such file or directory; create it: install -m 0600 /dev/null "));
 	conf_free(c);
 	free(text);
 	free(pw);
