@@ -1,0 +1,249 @@
+/*
+ * Prune over the in-memory store: what it deletes and keeps, a snapshot
+ * forgotten or published during its mark, and a failure (or a failure
+ * after the deed) at every store call, after which the repository is
+ * never left with a manifest that needs a missing object.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "repo/layout.h"
+#include "repo/prune.h"
+#include "tests/fakes/memrepo.h"
+#include "tests/fakes/store_mem.h"
+#include "tests/fakes/tmpdir.h"
+
+static char dir[] = "/tmp/vv-test-prune.XXXXXX";
+static const time_t t0 = 1795564800;	/* 2026-11-25T00:00:00Z */
+
+static void
+expect_consistent(struct repo *r, const char *ctx)
+{
+	char why[512];
+
+	if (memrepo_check(r, why, sizeof(why)) < 0)
+		fail_msg("%s: %s", ctx, why);
+}
+
+/*
+ * The scene: snapshots a and b of the same file (one index, shared), c of
+ * another file that shares its first chunks, and d of a third file, then
+ * forgotten: its index and its own chunks are garbage.
+ */
+static struct repo *
+scene(void)
+{
+	struct conf *c = xcalloc(1, sizeof(*c));
+	char *f1 = memrepo_file(dir, "f1", 5 * 4096, 10);
+	char *f2 = memrepo_file(dir, "f2", 4 * 4096 + 100, 12);
+	char *f3 = memrepo_file(dir, "f3", 3 * 4096, 100);
+	struct repo *r;
+	struct strlist keys = { 0 };
+
+	memrepo_conf(c, NULL);
+	r = memrepo_new(c);
+	assert_non_null(r);
+	store_mem_page(repo_store(r), 2);
+	assert_int_equal(memrepo_backup(r, "a", f1, t0), 0);
+	assert_int_equal(memrepo_backup(r, "b", f1, t0 + 60), 0);
+	assert_int_equal(memrepo_backup(r, "c", f2, t0 + 120), 0);
+	assert_int_equal(memrepo_backup(r, "d", f3, t0 + 180), 0);
+	assert_int_equal(store_list(repo_store(r), "snapshots/unit/d/", &keys), 0);
+	assert_int_equal(keys.n, 1);
+	assert_int_equal(store_delete(repo_store(r), keys.v[0]), 0);
+	strlist_clear(&keys);
+	free(f1);
+	free(f2);
+	free(f3);
+	return r;
+}
+
+static void
+free_scene(struct repo *r)
+{
+	const struct conf *c = repo_conf(r);
+
+	repo_close(r);
+	free((void *)c);
+}
+
+static void
+test_prune_deletes_garbage_only(void **state)
+{
+	struct repo *r = scene();
+	struct prune_stats st;
+	size_t chunks = store_mem_count(repo_store(r), LAYOUT_CHUNKS);
+
+	(void)state;
+	/* f1: 5 chunks; f2: 3 of them and 2 of its own; f3: 3 chunks. */
+	assert_int_equal(chunks, 5 + 2 + 3);
+	assert_int_equal(store_mem_count(repo_store(r), LAYOUT_INDEXES), 3);
+	assert_int_equal(prune_run(r, true, &st), 0);
+	assert_int_equal(st.chunks_unused, 3);
+	assert_int_equal(st.indexes_unused, 1);
+	assert_int_equal(store_mem_count(repo_store(r), LAYOUT_CHUNKS), chunks);
+	assert_int_equal(prune_run(r, false, &st), 0);
+	assert_int_equal(st.snapshots, 3);
+	assert_int_equal(st.chunks, 10);
+	assert_int_equal(st.chunks_unused, 3);
+	assert_int_equal(st.indexes_unused, 1);
+	assert_int_equal(store_mem_count(repo_store(r), LAYOUT_CHUNKS), 7);
+	assert_int_equal(store_mem_count(repo_store(r), LAYOUT_INDEXES), 2);
+	assert_int_equal(store_mem_count(repo_store(r), LAYOUT_LOCKS), 0);
+	expect_consistent(r, "after prune");
+	free_scene(r);
+}
+
+/* Forget the first manifest listed (ARG: the store's repository). */
+static void
+forget_first(struct store *s, void *arg)
+{
+	struct strlist keys = { 0 };
+
+	(void)arg;
+	assert_int_equal(store_list(s, LAYOUT_SNAPSHOTS, &keys), 0);
+	assert_int_equal(store_delete(s, keys.v[0]), 0);
+	strlist_clear(&keys);
+}
+
+/*
+ * Snapshot a is forgotten while prune reads the index it shares with b,
+ * and that read fails: a is skipped, but b's chunks, marked through the
+ * same index, must stay.
+ */
+static void
+test_forgotten_during_mark_shared_index(void **state)
+{
+	struct repo *r = scene();
+	struct prune_stats st;
+	struct store *s = repo_store(r);
+
+	(void)state;
+	/* Three listings (chunks, indexes, snapshots) in pages of 2; then
+	 * get 1 is manifest a, get 2 its index. */
+	store_mem_on_call(s, "get", 2, forget_first, NULL);
+	store_mem_fault(s, "get", 2, STORE_MEM_FAIL);
+	memrepo_quiet();
+	prune_run(r, false, &st);
+	memrepo_loud();
+	expect_consistent(r, "a forgotten while its shared index was read");
+	free_scene(r);
+}
+
+/* Store a new snapshot of f1 named late (ARG: the repository). */
+static void
+publish_late(struct store *s, void *arg)
+{
+	char *f = memrepo_file(dir, "late", 2 * 4096, 200);
+
+	(void)s;
+	assert_int_equal(memrepo_backup(arg, "late", f, t0 + 600), 0);
+	free(f);
+}
+
+/* A backup that publishes between prune's listings and its sweep keeps its chunks. */
+static void
+test_published_during_mark(void **state)
+{
+	struct repo *r = scene();
+	struct prune_stats st;
+
+	(void)state;
+	/* After the first page of the chunk listing: its new chunks are listed or not. */
+	store_mem_on_call(repo_store(r), "list", 2, publish_late, r);
+	assert_int_equal(prune_run(r, false, &st), 0);
+	expect_consistent(r, "a snapshot published during the mark");
+	free_scene(r);
+}
+
+/* Every store call of a prune fails once (KIND): the repository stays consistent. */
+static void
+fault_at_every_call(enum store_mem_fault kind, const char *what)
+{
+	struct repo *r = scene();
+	struct prune_stats st;
+	unsigned long total, failed = 0;
+
+	store_mem_clear_faults(repo_store(r));
+	{
+		struct repo *probe = memrepo_reopen(r);
+		unsigned long before = store_mem_calls(repo_store(probe), NULL);
+
+		r = NULL;
+		assert_int_equal(prune_run(probe, false, &st), 0);
+		total = store_mem_calls(repo_store(probe), NULL) - before;
+		free_scene(probe);
+	}
+	for (unsigned long n = 1; n <= total; n++) {
+		char ctx[96];
+		int rc;
+
+		r = scene();
+		snprintf(ctx, sizeof(ctx), "%s at call %lu of %lu", what, n, total);
+		store_mem_fault(repo_store(r), NULL, n, kind);
+		memrepo_quiet();
+		rc = prune_run(r, false, &st);
+		memrepo_loud();
+		failed += rc != 0;
+		expect_consistent(r, ctx);
+		/* The next prune, without faults, finishes the work. */
+		if (prune_run(r, false, &st) != 0)
+			fail_msg("%s: the next prune failed", ctx);
+		if (store_mem_count(repo_store(r), LAYOUT_CHUNKS) != 7 ||
+		    store_mem_count(repo_store(r), LAYOUT_INDEXES) != 2)
+			fail_msg("%s: the next prune left garbage", ctx);
+		expect_consistent(r, ctx);
+		free_scene(r);
+	}
+	assert_true(failed >= total / 2);
+}
+
+static void
+test_fail_at_every_call(void **state)
+{
+	(void)state;
+	fault_at_every_call(STORE_MEM_FAIL, "failure");
+}
+
+static void
+test_fail_after_at_every_call(void **state)
+{
+	(void)state;
+	fault_at_every_call(STORE_MEM_FAIL_AFTER, "failure after the deed");
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return tmpdir_remove(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prune_deletes_garbage_only),
+		cmocka_unit_test(test_forgotten_during_mark_shared_index),
+		cmocka_unit_test(test_published_during_mark),
+		cmocka_unit_test(test_fail_at_every_call),
+		cmocka_unit_test(test_fail_after_at_every_call),
+	};
+
+	return cmocka_run_group_tests_name("prune", tests, setup, teardown);
+}
