@@ -275,8 +275,11 @@ repo_lock_take(struct repo *r, enum repo_lock_kind kind, const char *what,
 		int c;
 
 		/* Announce first, then look: of two that race, one sees the other. */
-		if (lock_write(l) < 0)
+		if (lock_write(l) < 0) {
+			/* Its reply lost, a put may have been done: no lock left behind. */
+			store_delete(repo_store(r), l->key);
 			goto fail;
+		}
 		c = conflict(l, &who);
 		if (c < 0) {
 			store_delete(repo_store(r), l->key);
