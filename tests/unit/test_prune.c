@@ -17,12 +17,150 @@
 #include "common/util.h"
 #include "repo/layout.h"
 #include "repo/prune.h"
+#include "repo/prune_plan.h"
 #include "tests/fakes/memrepo.h"
 #include "tests/fakes/store_mem.h"
 #include "tests/fakes/tmpdir.h"
 
 static char dir[] = "/tmp/vv-test-prune.XXXXXX";
 static const time_t t0 = 1795564800;	/* 2026-11-25T00:00:00Z */
+
+/* ---- the plan, over plain data ---- */
+
+/* The key of object NAME ("c1": chunks/, "i1": indexes/; else NAME as is), a new string. */
+static char *
+key_of(const char *name)
+{
+	uint8_t id[CRYPTO_HASH_LEN];
+	char buf[LAYOUT_KEY_MAX];
+
+	if ((name[0] != 'c' && name[0] != 'i') || strchr(name, '/') != NULL)
+		return xstrdup(name);
+	crypto_sha256(name, strlen(name), id);
+	return xstrdup(name[0] == 'c' ? layout_chunk_key(id, buf, sizeof(buf)) :
+	    layout_index_key(id, buf, sizeof(buf)));
+}
+
+/* NAMES (comma-separated) as keys into L. */
+static void
+keys_of(const char *names, struct strlist *l)
+{
+	struct strlist n = { 0 };
+
+	strlist_split(&n, names);
+	for (size_t i = 0; i < n.n; i++) {
+		char *k = key_of(n.v[i]);
+
+		strlist_add(l, k);
+		free(k);
+	}
+	strlist_clear(&n);
+}
+
+/*
+ * Each case: what was listed, the indexes the manifests name and the
+ * chunks each index holds ("i1:c1+c2"; "i1:-" missing, "i1:!" unreadable),
+ * and what is to be deleted.
+ */
+static void
+test_plan_table(void **state)
+{
+	static const struct {
+		const char *chunks, *indexes;	/* listed */
+		const char *manifests[3];	/* the indexes each names */
+		const char *contents;		/* index:chunk+chunk,... */
+		const char *del_chunks, *del_indexes;
+	} cases[] = {
+		/* Nothing referenced: everything listed goes. */
+		{ "c1,c2", "i1", { NULL }, "", "c1,c2", "i1" },
+		/* One snapshot: its index and chunks stay. */
+		{ "c1,c2,c3", "i1,i2", { "i1" }, "i1:c1+c2", "c3", "i2" },
+		/* Two snapshots share an index; a third names another. */
+		{ "c1,c2,c3,c4", "i1,i2", { "i1", "i1", "i2" }, "i1:c1,i2:c2+c3", "c4", "" },
+		/* A referenced chunk not listed (uploaded after the listing): nothing to do. */
+		{ "c1", "i1", { "i1" }, "i1:c1+c9", "", "" },
+		/* Foreign names under the prefixes are never deleted. */
+		{ "c1,chunks/README,chunks/zz/notanid", "indexes/x", { NULL }, "", "c1", "" },
+		/* A missing index protects nothing but is not listed either. */
+		{ "c1", "", { "i1" }, "i1:-", "c1", "" },
+		/* An unreadable index is not marked: named again, it is read again. */
+		{ "c1,c2", "i1", { "i1", "i1" }, "i1:!c1+c2", "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct prune_plan *p = prune_plan_new();
+		struct prune_plan_sweep sw;
+		struct strlist l = { 0 }, want = { 0 }, contents = { 0 };
+		bool failed_once = false;
+
+		keys_of(cases[i].chunks, &l);
+		prune_plan_listed(p, false, &l, NULL);
+		assert_int_equal(l.n, 0);
+		keys_of(cases[i].indexes, &l);
+		prune_plan_listed(p, true, &l, NULL);
+		strlist_split(&contents, cases[i].contents);
+		for (size_t m = 0; m < 3 && cases[i].manifests[m] != NULL; m++) {
+			char *ik = key_of(cases[i].manifests[m]);
+
+			assert_int_not_equal(prune_plan_index_seen(p, ik), -1);
+			if (prune_plan_index_seen(p, ik) == 0) {
+				for (size_t c = 0; c < contents.n; c++) {
+					const char *body = strchr(contents.v[c], ':') + 1;
+					struct index ix = { 0 };
+					struct strlist ch = { 0 };
+
+					if (strncmp(contents.v[c], cases[i].manifests[m], (size_t)(body - 1 - contents.v[c])) != 0)
+						continue;
+					if (*body == '!' && !failed_once) {
+						failed_once = true;	/* the read failed: not marked */
+						continue;
+					}
+					if (*body == '-') {
+						assert_int_equal(prune_plan_index_mark(p, ik, NULL), 0);
+						continue;
+					}
+					for (const char *q = body + (*body == '!'); *q; q++) {
+						char name[8];
+						size_t len = strcspn(q, "+");
+
+						snprintf(name, sizeof(name), "%.*s", (int)len, q);
+						strlist_add(&ch, name);
+						q += len - (q[len] == '\0');
+					}
+					ix.count = ch.n;
+					ix.ids = xcalloc(ch.n + 1, sizeof(*ix.ids));
+					for (size_t k = 0; k < ch.n; k++)
+						crypto_sha256(ch.v[k], strlen(ch.v[k]), ix.ids[k]);
+					assert_int_equal(prune_plan_index_mark(p, ik, &ix), 0);
+					index_clear(&ix);
+					strlist_clear(&ch);
+				}
+			}
+			free(ik);
+		}
+		prune_plan_sweep(p, &sw);
+		keys_of(cases[i].del_chunks, &want);
+		if (sw.nchunks_unused != want.n)
+			fail_msg("case %zu: %zu chunks to delete, want %zu", i, sw.nchunks_unused, want.n);
+		for (size_t k = 0; k < want.n; k++)
+			if (strcmp(sw.chunks[k], want.v[k]) != 0 && !strlist_contains(&want, sw.chunks[k]))
+				fail_msg("case %zu: chunk %s deleted", i, sw.chunks[k]);
+		strlist_clear(&want);
+		keys_of(cases[i].del_indexes, &want);
+		if (sw.nindexes_unused != want.n)
+			fail_msg("case %zu: %zu indexes to delete, want %zu", i, sw.nindexes_unused, want.n);
+		for (size_t k = 0; k < want.n; k++)
+			if (!strlist_contains(&want, sw.indexes[k]))
+				fail_msg("case %zu: index %s deleted", i, sw.indexes[k]);
+		strlist_clear(&want);
+		strlist_clear(&contents);
+		prune_plan_sweep_clear(&sw);
+		prune_plan_free(p);
+	}
+}
+
+/* ---- prune over the in-memory store ---- */
 
 static void
 expect_consistent(struct repo *r, const char *ctx)
@@ -251,6 +389,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_table),
 		cmocka_unit_test(test_prune_deletes_garbage_only),
 		cmocka_unit_test(test_forgotten_during_mark_shared_index),
 		cmocka_unit_test(test_published_during_mark),
