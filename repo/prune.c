@@ -126,7 +126,8 @@ remove_stale_locks(struct repo *r, bool dry_run, size_t *n)
 	if (repo_locks_list(r, &locks, &nl) < 0)
 		return -1;
 	for (size_t i = 0; i < nl; i++) {
-		if (!locks[i].stale)
+		/* One that could not be read now may be live: not removed. */
+		if (!locks[i].stale || locks[i].unreadable)
 			continue;
 		(*n)++;
 		log_info("repository %s: %s stale lock %s of host %s (%s)", repo_url(r),
