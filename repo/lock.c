@@ -131,6 +131,7 @@ lock_read(struct repo *r, const char *key, struct repo_lock_info *info)
 	rc = store_get(repo_store(r), key, &buf, &len, 64 * 1024);
 	if (rc != 0) {
 		info->stale = true;
+		info->unreadable = rc != VV_NOT_FOUND;
 		snprintf(info->why, sizeof(info->why), rc == VV_NOT_FOUND ? "gone" : "unreadable");
 		return -1;
 	}
@@ -233,6 +234,13 @@ conflict(struct repo_lock *l, struct repo_lock_info *who)
 	if (repo_locks_list(l->r, &all, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n && !found; i++) {
+		/* A read that failed proves nothing: it may be a live exclusive lock. */
+		if (all[i].unreadable && strcmp(all[i].key, l->key) != 0) {
+			log_error("repository %s: lock %s cannot be read: not taking a lock beside it",
+			    repo_url(l->r), all[i].key);
+			found = -1;
+			break;
+		}
 		if (strcmp(all[i].key, l->key) == 0 || all[i].stale)
 			continue;
 		if (l->kind == REPO_LOCK_EXCLUSIVE || strcmp(all[i].kind, "exclusive") == 0) {
@@ -275,8 +283,11 @@ repo_lock_take(struct repo *r, enum repo_lock_kind kind, const char *what,
 		int c;
 
 		/* Announce first, then look: of two that race, one sees the other. */
-		if (lock_write(l) < 0)
+		if (lock_write(l) < 0) {
+			/* Its reply lost, a put may have been done: no lock left behind. */
+			store_delete(repo_store(r), l->key);
 			goto fail;
+		}
 		c = conflict(l, &who);
 		if (c < 0) {
 			store_delete(repo_store(r), l->key);

@@ -54,6 +54,7 @@ struct repo_lock_info {
 	time_t refreshed;
 	bool stale;
 	bool invalid;		/* stale because its times are in the future */
+	bool unreadable;	/* listed as stale, but the store failed to read it: no proof */
 	char why[96];		/* why it is stale */
 };
 

@@ -7,41 +7,37 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "repo/chunkset.h"
 #include "repo/index.h"
 #include "repo/layout.h"
 #include "repo/lock.h"
 #include "repo/manifest.h"
+#include "repo/prune_plan.h"
 #include "repo/stall.h"
 
-/* What the manifests reference, and which manifests were read. */
-struct mark {
-	struct chunkset *chunks;
-	struct chunkset *indexes;
-	struct chunkset *manifests;	/* SHA-256 of their keys */
-};
-
-/* Mark the chunks of index KEY (once). 0, or -1 when it exists but cannot be read. */
+/*
+ * Mark index KEY of manifest M with its chunks, unless marked already.
+ * 0, or -1 when it exists but cannot be read (then it stays unmarked).
+ */
 static int
-mark_index(struct repo *r, struct mark *mk, const char *key, const struct manifest *m)
+mark_index(struct repo *r, struct prune_plan *p, const char *key, const struct manifest *m)
 {
-	uint8_t id[CRYPTO_HASH_LEN], *buf = NULL;
+	uint8_t *buf = NULL;
 	struct index ix;
 	size_t len = 0;
 	char err[160];
-	int rc;
+	int rc = prune_plan_index_seen(p, key);
 
-	if (layout_id_of_key(key, id) < 0) {
+	if (rc < 0) {
 		log_error("repository %s: snapshot %s names an invalid index %s", repo_url(r), m->id, key);
 		return -1;
 	}
-	if (chunkset_add(mk->indexes, id))
+	if (rc == 1)
 		return 0;
 	rc = repo_get_object(r, CODEC_KIND_INDEX, key, &buf, &len, REPO_MAX_INDEX);
 	if (rc == VV_NOT_FOUND) {
 		/* Nothing to protect through it; verify reports the broken snapshot. */
 		log_warn("repository %s: snapshot %s: index %s is missing", repo_url(r), m->id, key);
-		return 0;
+		return prune_plan_index_mark(p, key, NULL);
 	}
 	if (rc != 0)
 		return -1;
@@ -52,16 +48,14 @@ mark_index(struct repo *r, struct mark *mk, const char *key, const struct manife
 		    key, err);
 		return -1;
 	}
-	for (uint64_t i = 0; i < ix.count; i++)
-		if (!repo_id_is_zero(ix.ids[i]))
-			chunkset_add(mk->chunks, ix.ids[i]);
+	rc = prune_plan_index_mark(p, key, &ix);
 	index_clear(&ix);
-	return 0;
+	return rc;
 }
 
 /* Mark manifest KEY and what it references. 0 or -1 (logged). */
 static int
-mark_manifest(struct repo *r, struct mark *mk, const char *key)
+mark_manifest(struct repo *r, struct prune_plan *p, const char *key)
 {
 	struct manifest *m;
 	int rc = 0;
@@ -69,17 +63,17 @@ mark_manifest(struct repo *r, struct mark *mk, const char *key)
 	if (manifest_load(r, key, &m) != 0)
 		return -1;
 	for (size_t i = 0; i < m->nfiles && rc == 0; i++)
-		rc = mark_index(r, mk, m->files[i].index, m);
+		rc = mark_index(r, p, m->files[i].index, m);
 	manifest_free(m);
 	return rc;
 }
 
 /*
- * Mark every manifest not marked yet. *NEW counts them. A manifest that
+ * Mark every manifest not marked yet. *COUNT counts them. A manifest that
  * vanished meanwhile (forgotten) is skipped. 0 or -1.
  */
 static int
-mark_manifests(struct repo *r, struct mark *mk, size_t *count)
+mark_manifests(struct repo *r, struct prune_plan *p, size_t *count)
 {
 	struct strlist keys = { 0 };
 	int ret = 0;
@@ -88,12 +82,9 @@ mark_manifests(struct repo *r, struct mark *mk, size_t *count)
 	if (store_list(repo_store(r), LAYOUT_SNAPSHOTS, &keys) < 0)
 		return -1;
 	for (size_t i = 0; i < keys.n && ret == 0; i++) {
-		uint8_t h[CRYPTO_HASH_LEN];
-
-		crypto_sha256(keys.v[i], strlen(keys.v[i]), h);
-		if (chunkset_has(mk->manifests, h))
+		if (prune_plan_manifest_seen(p, keys.v[i]))
 			continue;
-		if (mark_manifest(r, mk, keys.v[i]) < 0) {
+		if (mark_manifest(r, p, keys.v[i]) < 0) {
 			if (store_exists(repo_store(r), keys.v[i]) == 0)
 				continue;	/* forgotten meanwhile */
 			log_error("repository %s: manifest %s cannot be read: prune deletes nothing (run 'virtvault verify', or forget that snapshot)",
@@ -101,65 +92,29 @@ mark_manifests(struct repo *r, struct mark *mk, size_t *count)
 			ret = -1;
 			break;
 		}
-		chunkset_add(mk->manifests, h);
+		prune_plan_manifest_mark(p, keys.v[i]);
 		(*count)++;
 	}
 	strlist_clear(&keys);
 	return ret;
 }
 
-/* Objects of ours under a prefix, with their sizes. */
-struct listing {
-	struct strlist keys;
-	uint64_t *sizes;
-};
-
-/* Our object keys under PREFIX into L. */
+/* List what is under PREFIX (indexes/ when INDEXES, else chunks/) into P. */
 static int
-list_ours(struct repo *r, const char *prefix, struct listing *l, size_t *total,
-    uint64_t *bytes_total)
+list_ours(struct repo *r, struct prune_plan *p, bool indexes)
 {
 	struct strlist all = { 0 };
-	uint64_t *allsz = NULL;
+	uint64_t *sizes = NULL;
 
-	if (store_list_sizes(repo_store(r), prefix, &all, &allsz) < 0)
+	if (store_list_sizes(repo_store(r), indexes ? LAYOUT_INDEXES : LAYOUT_CHUNKS, &all,
+	    &sizes) < 0) {
+		strlist_clear(&all);
+		free(sizes);
 		return -1;
-	l->sizes = xcalloc(all.n + 1, sizeof(*l->sizes));
-	for (size_t i = 0; i < all.n; i++) {
-		uint8_t id[CRYPTO_HASH_LEN];
-
-		/* Only names of ours: anything else under the prefix is left alone. */
-		if (layout_id_of_key(all.v[i], id) < 0)
-			continue;
-		l->sizes[l->keys.n] = allsz ? allsz[i] : 0;
-		*bytes_total += l->sizes[l->keys.n];
-		strlist_add(&l->keys, all.v[i]);
 	}
-	*total = l->keys.n;
-	free(allsz);
-	strlist_clear(&all);
+	prune_plan_listed(p, indexes, &all, sizes);
+	free(sizes);
 	return 0;
-}
-
-/* Keep in L only what MARKED does not hold; count it into *N, its bytes into *BYTES. */
-static void
-drop_marked(struct listing *l, struct chunkset *marked, size_t *n, uint64_t *bytes)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < l->keys.n; i++) {
-		uint8_t id[CRYPTO_HASH_LEN];
-
-		layout_id_of_key(l->keys.v[i], id);
-		if (chunkset_has(marked, id)) {
-			free(l->keys.v[i]);
-			continue;
-		}
-		*bytes += l->sizes[i];
-		l->keys.v[k++] = l->keys.v[i];
-	}
-	l->keys.n = k;
-	*n = k;
 }
 
 static int
@@ -171,7 +126,8 @@ remove_stale_locks(struct repo *r, bool dry_run, size_t *n)
 	if (repo_locks_list(r, &locks, &nl) < 0)
 		return -1;
 	for (size_t i = 0; i < nl; i++) {
-		if (!locks[i].stale)
+		/* One that could not be read now may be live: not removed. */
+		if (!locks[i].stale || locks[i].unreadable)
 			continue;
 		(*n)++;
 		log_info("repository %s: %s stale lock %s of host %s (%s)", repo_url(r),
@@ -202,8 +158,8 @@ debris_age(void)
 int
 prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 {
-	struct mark mk = { chunkset_new(), chunkset_new(), chunkset_new() };
-	struct listing chunks = { { 0 }, NULL }, indexes = { { 0 }, NULL };
+	struct prune_plan *p = prune_plan_new();
+	struct prune_plan_sweep sw = { 0 };
 	struct repo_lock *lock = NULL;
 	double t = clock_mono();
 	size_t late = 0;
@@ -215,9 +171,8 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 	st->bytes_per_chunk = 75 + 8 + 16 + 8 + 45;
 	/* Mark, without a lock: what exists, then what the manifests reference.
 	 * What is uploaded after the listing is never a candidate. */
-	if (list_ours(r, LAYOUT_CHUNKS, &chunks, &st->chunks, &st->bytes_total) < 0 ||
-	    list_ours(r, LAYOUT_INDEXES, &indexes, &st->indexes, &st->bytes_total) < 0 ||
-	    mark_manifests(r, &mk, &st->snapshots) < 0)
+	if (list_ours(r, p, false) < 0 || list_ours(r, p, true) < 0 ||
+	    mark_manifests(r, p, &st->snapshots) < 0)
 		goto out;
 	st->seconds_mark = clock_mono() - t;
 	t = clock_mono();
@@ -228,20 +183,25 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 			goto out;
 		}
 		/* Backups that published since the mark: what they use stays. */
-		if (mark_manifests(r, &mk, &late) < 0)
+		if (mark_manifests(r, p, &late) < 0)
 			goto out;
 		st->late_snapshots = late;
 		st->snapshots += late;
 	}
-	drop_marked(&chunks, mk.chunks, &st->chunks_unused, &st->bytes_unused);
-	drop_marked(&indexes, mk.indexes, &st->indexes_unused, &st->bytes_unused);
+	prune_plan_sweep(p, &sw);
+	st->chunks = sw.nchunks;
+	st->indexes = sw.nindexes;
+	st->chunks_unused = sw.nchunks_unused;
+	st->indexes_unused = sw.nindexes_unused;
+	st->bytes_total = sw.bytes_total;
+	st->bytes_unused = sw.bytes_unused;
 	if (!dry_run) {
 		if (repo_lock_check(lock) < 0)
 			goto out;
 		/* Indexes first: a chunk is never unreferenced while an index names it. */
-		st->failed += store_delete_many(repo_store(r), indexes.keys.v, indexes.keys.n);
+		st->failed += store_delete_many(repo_store(r), sw.indexes, sw.nindexes_unused);
 		repo_stall_point("prune-delete");
-		st->failed += store_delete_many(repo_store(r), chunks.keys.v, chunks.keys.n);
+		st->failed += store_delete_many(repo_store(r), sw.chunks, sw.nchunks_unused);
 	}
 	if (remove_stale_locks(r, dry_run, &st->locks_stale) < 0 ||
 	    store_cleanup(repo_store(r), time(NULL) - debris_age(), dry_run, &st->debris) < 0)
@@ -250,12 +210,7 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 	ret = st->failed ? -1 : 0;
 out:
 	repo_lock_release(lock);
-	strlist_clear(&chunks.keys);
-	strlist_clear(&indexes.keys);
-	free(chunks.sizes);
-	free(indexes.sizes);
-	chunkset_free(mk.chunks);
-	chunkset_free(mk.indexes);
-	chunkset_free(mk.manifests);
+	prune_plan_sweep_clear(&sw);
+	prune_plan_free(p);
 	return ret;
 }

@@ -128,20 +128,21 @@ repo_store_put_json(struct store *s, const char *key, json_object *o, int flags)
 	return store_put(s, key, text, strlen(text), flags);
 }
 
-int
-repo_init(const struct conf *c)
+/*
+ * Create the repository of C in store S (NULL: none, an error logged) with
+ * PASSWORD (NULL when unencrypted; wiped and freed here). Returns 0 or -1
+ * (logged).
+ */
+static int
+init_in(const struct conf *c, struct store *s, char *password)
 {
-	struct store *s = NULL;
 	uint8_t master[CRYPTO_KEY_LEN], rid[16];
-	char *password = NULL, idhex[33];
+	char idhex[33];
 	json_object *cfg = NULL;
 	bool encrypt = c->encryption != CONF_CIPHER_NONE;
 	char when[UTIL_UTC_LEN];
 	int r, ret = -1;
 
-	if (encrypt && (password = repo_read_password(c)) == NULL)
-		return -1;
-	s = open_store(c, 1);
 	if (s == NULL)
 		goto out;
 	r = store_exists(s, LAYOUT_CONFIG);
@@ -184,8 +185,32 @@ out:
 		free(password);
 	}
 	json_object_put(cfg);
+	return ret;
+}
+
+int
+repo_init(const struct conf *c)
+{
+	struct store *s;
+	char *password = NULL;
+	int ret;
+
+	if (c->encryption != CONF_CIPHER_NONE && (password = repo_read_password(c)) == NULL)
+		return -1;
+	s = open_store(c, 1);
+	ret = init_in(c, s, password);
 	store_close(s);
 	return ret;
+}
+
+int
+repo_init_in(const struct conf *c, struct store *s)
+{
+	char *password = NULL;
+
+	if (c->encryption != CONF_CIPHER_NONE && (password = repo_read_password(c)) == NULL)
+		return -1;
+	return init_in(c, s, password);
 }
 
 json_object *
@@ -278,8 +303,15 @@ out:
 struct repo *
 repo_open(const struct conf *c)
 {
+	struct store *s = open_store(c, 0);
+
+	return s == NULL ? NULL : repo_open_in(c, s);
+}
+
+struct repo *
+repo_open_in(const struct conf *c, struct store *s)
+{
 	struct repo *rp = NULL;
-	struct store *s;
 	json_object *cfg = NULL;
 	uint8_t master[CRYPTO_KEY_LEN];
 	const char *cipher, *id, *fmt;
@@ -287,9 +319,6 @@ repo_open(const struct conf *c)
 	int64_t version, chunk;
 	int nf;
 
-	s = open_store(c, 0);
-	if (s == NULL)
-		return NULL;
 	cfg = repo_store_json(s, LAYOUT_CONFIG, &nf);
 	if (cfg == NULL) {
 		if (nf == 1)

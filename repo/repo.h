@@ -37,6 +37,16 @@ int repo_init(const struct conf *c);
  */
 struct repo *repo_open(const struct conf *c);
 
+/*
+ * repo_init_in / repo_open_in: as repo_init and repo_open, in store S
+ * rather than the store of C's url (whose other fields apply).
+ * repo_init_in borrows S; repo_open_in takes it (closed on failure, and
+ * by repo_close). For tests over an in-memory store (tests/fakes/store_mem.h);
+ * no command calls them.
+ */
+int repo_init_in(const struct conf *c, struct store *s);
+struct repo *repo_open_in(const struct conf *c, struct store *s);
+
 void repo_close(struct repo *r);
 
 struct store *repo_store(struct repo *r);

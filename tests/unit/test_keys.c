@@ -20,6 +20,8 @@
 #include "common/util.h"
 #include "repo/keys.h"
 #include "repo/repo.h"
+#include "tests/fakes/memrepo.h"
+#include "tests/fakes/store_mem.h"
 #include "tests/fakes/tmpdir.h"
 
 static char dir[] = "/tmp/vv-test-keys.XXXXXX";
@@ -269,6 +271,86 @@ test_upgrade(void **state)
 	free(url);
 }
 
+/* Whether the repository of R's store opens with PASSWORD (a copy, without faults). */
+static bool
+opens_with(struct repo *r, char *password)
+{
+	struct conf c;
+	struct repo *o;
+
+	memrepo_conf(&c, password);
+	memrepo_quiet();
+	o = repo_open_in(&c, store_mem_clone(repo_store(r)));
+	memrepo_loud();
+	repo_close(o);
+	return o != NULL;
+}
+
+enum key_op { KEY_ADD, KEY_PASSWD, KEY_REMOVE };
+
+/*
+ * Every store call of key add, passwd and remove fails once (KIND) over
+ * the in-memory store: the password that opened the repository, or the
+ * new one where passwd succeeded, still opens it; what succeeded is done.
+ */
+static void
+key_faults(enum store_mem_fault kind, const char *what)
+{
+	static const char *const ops[] = { "put", "del", "list", "get" };
+	static char pw1[] = "password-one", pw2[] = "password-two", pw3[] = "password-three";
+
+	for (int op = KEY_ADD; op <= KEY_REMOVE; op++) {
+		for (size_t o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+			/* Only the calls each makes (scrypt makes every run cost). */
+			if ((op == KEY_ADD && o != 0) || (op == KEY_PASSWD && o > 1) ||
+			    (op == KEY_REMOVE && o == 0))
+				continue;
+			for (unsigned long n = 1; n <= 2; n++) {
+				struct conf c;
+				struct repo *r;
+				char kid[17], ctx[96];
+				int rc;
+
+				snprintf(ctx, sizeof(ctx), "%s at %s %lu of %s", what, ops[o], n,
+				    op == KEY_ADD ? "add" : op == KEY_PASSWD ? "passwd" : "remove");
+				memrepo_conf(&c, pw1);
+				r = memrepo_new(&c);
+				assert_non_null(r);
+				assert_int_equal(repo_key_add(r, pw2, kid), 0);
+				store_mem_fault(repo_store(r), ops[o], n, kind);
+				memrepo_quiet();
+				rc = op == KEY_ADD ? repo_key_add(r, pw3, kid) :
+				    op == KEY_PASSWD ? repo_key_passwd(r, pw3, kid) : repo_key_remove(r, kid);
+				memrepo_loud();
+				store_mem_clear_faults(repo_store(r));
+				if (op != KEY_PASSWD && !opens_with(r, pw1))
+					fail_msg("%s: the old password no longer opens it", ctx);
+				if (op == KEY_PASSWD && !opens_with(r, pw1) && !opens_with(r, pw3))
+					fail_msg("%s: neither password opens it", ctx);
+				if (rc == 0 && op != KEY_REMOVE && !opens_with(r, pw3))
+					fail_msg("%s: the new password does not open it", ctx);
+				if (rc == 0 && op == KEY_REMOVE && opens_with(r, pw2))
+					fail_msg("%s: the removed key still opens it", ctx);
+				repo_close(r);
+			}
+		}
+	}
+}
+
+static void
+test_key_fail_at_every_call(void **state)
+{
+	(void)state;
+	key_faults(STORE_MEM_FAIL, "failure");
+}
+
+static void
+test_key_fail_after_at_every_call(void **state)
+{
+	(void)state;
+	key_faults(STORE_MEM_FAIL_AFTER, "failure after the deed");
+}
+
 static int
 setup(void **state)
 {
@@ -292,6 +374,8 @@ main(void)
 		cmocka_unit_test(test_export_records_mac),
 		cmocka_unit_test(test_legacy_opens_untouched),
 		cmocka_unit_test(test_upgrade),
+		cmocka_unit_test(test_key_fail_at_every_call),
+		cmocka_unit_test(test_key_fail_after_at_every_call),
 	};
 
 	return cmocka_run_group_tests_name("keys", tests, setup, teardown);
