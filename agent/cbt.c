@@ -44,6 +44,7 @@ cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const char *
 	run->j = j;
 	run->prefix = xasprintf(CBT_PREFIX "%s-", hex);
 	run->flow = xasprintf("%s-%s", hex, name);
+	run->repository = repo_url(r);
 	run->disks = xcalloc(j->ndisks + 1, sizeof(*run->disks));
 	run->ndisks = j->ndisks;
 	for (size_t i = 0; i < j->ndisks; i++) {
@@ -334,6 +335,11 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 	int rc, ret = -1;
 
 	rc = cbt_ref_read(c->state_dir, run->dom, run->flow, k->target, &ref);
+	if (rc == VV_NOT_FOUND && cbt_ref_note(c->state_dir, run->dom, run->flow, err,
+	    sizeof(err)) == 0) {
+		snprintf(k->reason, sizeof(k->reason), "its reference was dropped: %s", err);
+		goto out;
+	}
 	if (rc == VV_NOT_FOUND) {
 		snprintf(k->reason, sizeof(k->reason),
 		    "no reference here yet (the first backup of this disk on this host, or the first after a repair)");
@@ -413,11 +419,18 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 		k->reuse.check = true;
 	if (k->reuse.check)
 		k->runs = 0;
-	snprintf(k->reason, sizeof(k->reason),
-	    "since snapshot %s (checkpoint %s): %llu of %llu bytes unchanged, %zu dirty ranges%s",
-	    m->id, ref.checkpoint, (unsigned long long)marked,
-	    (unsigned long long)k->map.file_size, dirty.n,
-	    !k->reuse.check ? "" : run->check ? "; --check-cbt" : "; cbt_full_every");
+	if (marked == 0)
+		snprintf(k->reason, sizeof(k->reason),
+		    "since snapshot %s (checkpoint %s): nothing to skip: each of the %llu chunk%s of its %llu bytes holds qcow2 metadata or data written or moved since (%zu dirty ranges), so all are read%s",
+		    m->id, ref.checkpoint, (unsigned long long)count, count == 1 ? "" : "s",
+		    (unsigned long long)k->map.file_size, dirty.n,
+		    !k->reuse.check ? "" : run->check ? "; --check-cbt" : "; cbt_full_every");
+	else
+		snprintf(k->reason, sizeof(k->reason),
+		    "since snapshot %s (checkpoint %s): %llu of %llu bytes unchanged, %zu dirty ranges%s",
+		    m->id, ref.checkpoint, (unsigned long long)marked,
+		    (unsigned long long)k->map.file_size, dirty.n,
+		    !k->reuse.check ? "" : run->check ? "; --check-cbt" : "; cbt_full_every");
 	ret = 0;
 out:
 	if (ret < 0)
@@ -513,6 +526,7 @@ cbt_finish(struct hv *hv, const struct conf *c, struct cbt_run *run, const char 
 			ref.dev = k->dev;
 			ref.ino = k->ino;
 			ref.runs = k->runs;
+			ref.repository = (char *)run->repository;
 			ref.map = cbt_map_encode(&k->map, &len);
 			ref.maplen = len;
 			rc = cbt_ref_write(c->state_dir, run->dom, run->flow, k->target, &ref);

@@ -48,6 +48,7 @@ struct cbt_run {
 	struct journal *j;	/* the run's journal: records the bitmap reader */
 	char *prefix;		/* "virtvault-XXXXXXXX-": checkpoints of these backups */
 	char *flow;		/* "XXXXXXXX-NAME": their references in the state folder */
+	const char *repository;	/* the repository's URL (borrowed) */
 	char *planned;		/* this run's checkpoint name */
 	char *checkpoint;	/* this run's, or NULL when none was taken */
 	bool check;		/* --check-cbt: read whole, compare with the plan */

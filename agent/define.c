@@ -12,6 +12,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/outcome.h"
 #include "agent/domxml.h"
 #include "agent/qimg.h"
 #include "agent/xmlnode.h"
@@ -231,6 +232,19 @@ out:
 	free(xml);
 	domxml_free(d);
 	return ret;
+}
+
+int
+define_name_free(struct hv *hv, const char *newname)
+{
+	int rc = hv_domain_state(hv, newname, NULL, NULL);
+
+	if (rc == VV_NOT_FOUND)
+		return 0;
+	if (rc == 0)
+		log_error("domain %s exists already at %s: nothing restored; give the new domain another name with --name NEW",
+		    newname, hv_uri(hv));
+	return -1;
 }
 
 int

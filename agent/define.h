@@ -18,6 +18,13 @@ int define_restored(struct hv *hv, const struct manifest *m, const char *dir,
     const char *newname);
 
 /*
+ * define_name_free: whether a new domain may be called NEWNAME, checked
+ * before a restore writes anything. Returns 0 (free), or -1 (logged: a
+ * domain of that name exists, naming --name, or libvirt cannot say).
+ */
+int define_name_free(struct hv *hv, const char *newname);
+
+/*
  * define_restored_on: define_restored with each disk on DIR/NAME in
  * DISK_FORMAT whatever the file's own (an instant restore's qcow2
  * overlays), no chain rebased.

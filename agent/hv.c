@@ -139,6 +139,12 @@ hv_checkpoint_delete(struct hv *hv, const char *dom, const char *name)
 	return hv->ops->checkpoint_delete ? hv->ops->checkpoint_delete(hv, dom, name) : VV_NOT_FOUND;
 }
 
+int
+hv_checkpoint_forget(struct hv *hv, const char *dom, const char *name)
+{
+	return hv->ops->checkpoint_forget ? hv->ops->checkpoint_forget(hv, dom, name) : VV_NOT_FOUND;
+}
+
 void
 hv_close(struct hv *hv)
 {

@@ -134,6 +134,14 @@ int hv_checkpoints(struct hv *hv, const char *dom, struct strlist *names);
  */
 int hv_checkpoint_delete(struct hv *hv, const char *dom, const char *name);
 
+/*
+ * hv_checkpoint_forget: forget checkpoint NAME of DOM, its bitmaps left in
+ * the images (libvirt deletes no checkpoint of a shut-off domain: the
+ * caller removes the bitmaps itself). Returns 0, VV_NOT_FOUND, or -1
+ * (logged).
+ */
+int hv_checkpoint_forget(struct hv *hv, const char *dom, const char *name);
+
 /* hv_close: close HV; NULL is a no-op. */
 void hv_close(struct hv *hv);
 

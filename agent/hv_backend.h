@@ -30,6 +30,7 @@ struct hv_ops {
 	    size_t errlen);
 	int (*checkpoints)(struct hv *hv, const char *dom, struct strlist *names);
 	int (*checkpoint_delete)(struct hv *hv, const char *dom, const char *name);
+	int (*checkpoint_forget)(struct hv *hv, const char *dom, const char *name);
 	void (*close)(struct hv *hv);
 };
 

@@ -384,8 +384,9 @@ lv_checkpoints(struct hv *hv, const char *dom, struct strlist *names)
 	return n < 0 ? -1 : 0;
 }
 
+/* Delete checkpoint NAME of DOM with FLAGS: 0, VV_NOT_FOUND or -1 (logged). */
 static int
-lv_checkpoint_delete(struct hv *hv, const char *dom, const char *name)
+checkpoint_delete(struct hv *hv, const char *dom, const char *name, unsigned flags)
 {
 	virDomainPtr d = NULL;
 	virDomainCheckpointPtr cp;
@@ -404,13 +405,25 @@ lv_checkpoint_delete(struct hv *hv, const char *dom, const char *name)
 		virDomainFree(d);
 		return r;
 	}
-	r = virDomainCheckpointDelete(cp, 0);
+	r = virDomainCheckpointDelete(cp, flags);
 	if (r < 0)
 		log_error("domain %s: cannot delete checkpoint %s: %s", dom, name,
 		    virGetLastErrorMessage());
 	virDomainCheckpointFree(cp);
 	virDomainFree(d);
 	return r < 0 ? -1 : 0;
+}
+
+static int
+lv_checkpoint_delete(struct hv *hv, const char *dom, const char *name)
+{
+	return checkpoint_delete(hv, dom, name, 0);
+}
+
+static int
+lv_checkpoint_forget(struct hv *hv, const char *dom, const char *name)
+{
+	return checkpoint_delete(hv, dom, name, VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY);
 }
 
 static const struct hv_ops libvirt_ops = {
@@ -431,6 +444,7 @@ static const struct hv_ops libvirt_ops = {
 	.checkpoint_create = lv_checkpoint_create,
 	.checkpoints = lv_checkpoints,
 	.checkpoint_delete = lv_checkpoint_delete,
+	.checkpoint_forget = lv_checkpoint_forget,
 	.close = lv_close,
 };
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent/cbt.h"
+#include "agent/cbt_tidy.h"
 #include "agent/chain.h"
 #include "agent/commit.h"
 #include "state/journal.h"
@@ -387,6 +388,22 @@ snapshot_attempt(struct hv *hv, const char *dom, const char *xml, const struct j
 	return 0;
 }
 
+/* Whether none of J's overlay files exists (a refused snapshot left none). */
+static bool
+overlays_absent(const struct journal *j)
+{
+	for (size_t i = 0; i < j->ndisks; i++)
+		if (j->disks[i].overlay[0] != '\0' && access(j->disks[i].overlay, F_OK) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * The snapshot of the disks SEL of D, quiesced per O. Returns 0 (taken;
+ * *QUIESCED says how), 1 when it was refused and nothing was touched (no
+ * disk runs on an overlay, no overlay file exists: logged), or -1 (logged;
+ * the snapshot may have been taken: the caller repairs).
+ */
 static int
 take_snapshot(struct hv *hv, const struct conf *c, const struct domxml_domain *d,
     const bool *sel, struct journal *j, const struct seq_opts *o, int *quiesced)
@@ -406,19 +423,24 @@ take_snapshot(struct hv *hv, const struct conf *c, const struct domxml_domain *d
 			goto out;
 		}
 		if (o->quiesce == CONF_QUIESCE_REQUIRE) {
-			log_error("domain %s: the quiesced snapshot failed (quiesce = require): %s",
+			log_error("domain %s: not backed up: the quiesced snapshot failed (quiesce = require): %s",
 			    d->name, err);
+			r = 1;
 			goto out;
 		}
 		log_warn("domain %s: cannot quiesce (%s); taking a crash-consistent snapshot instead",
 		    d->name, err);
 	}
 	r = snapshot_attempt(hv, d->name, xml, j, false, &taken, err, sizeof(err));
-	if (r == 0 && !taken)
-		log_error("domain %s: the snapshot failed: %s", d->name, err);
+	if (r == 0 && !taken) {
+		log_error("domain %s: not backed up: the snapshot failed: %s", d->name, err);
+		r = 1;
+	}
 out:
 	free(xml);
-	return r == 0 && taken ? 0 : -1;
+	if (r == 1 && !overlays_absent(j))
+		r = -1;
+	return r == 0 && taken ? 0 : r == 1 ? 1 : -1;
 }
 
 /*
@@ -447,15 +469,21 @@ run_phase_hook(const struct seq_opts *o, const char *dom, const char *hook, cons
 	return rc == 0 && st == 0 ? 0 : -1;
 }
 
-/* After a failure past the snapshot: bring the disks back now if we can. */
-static void
+/*
+ * After a failure past the snapshot: bring the disks back now if we can.
+ * Returns 0 or -1 (logged).
+ */
+static int
 roll_back(struct hv *hv, const struct conf *c, const char *dom)
 {
 	bool did = false;
 
 	log_warn("domain %s: putting its disks back after the failure", dom);
-	if (repair_domain(hv, c, dom, &did, true) < 0)
+	if (repair_domain(hv, c, dom, &did, true) < 0) {
 		log_error("domain %s: could not put the disks back; run 'virtvault repair %s'", dom, dom);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -536,6 +564,8 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	cbt_run_init(&cbt, r, o->name ? o->name : dom, c->state_dir, j);
 	cbt.off = o->no_cbt || !c->cbt;
 	cbt.check = o->check_cbt;
+	/* Checkpoints no flow needs go before this run makes its own. */
+	cbt_tidy_run(hv, c, &cbt, d, state != HV_STATE_SHUTOFF);
 	res->seconds_describe = clock_mono() - t;
 
 	b = backup_new(r, o->name ? o->name : dom);
@@ -554,7 +584,13 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 		 * whether the snapshot was taken, even when it said it failed. */
 		snapped = true;
 		cbt_checkpoint(hv, &cbt, d);
-		if (take_snapshot(hv, c, d, sel, j, o, &res->quiesced) < 0)
+		rc = take_snapshot(hv, c, d, sel, j, o, &res->quiesced);
+		if (rc == 1) {
+			/* Refused: no disk left its image; nothing to put back. */
+			snapped = false;
+			log_info("domain %s: nothing was touched", dom);
+		}
+		if (rc != 0)
 			goto fail;
 		t_overlay = clock_mono();
 		res->seconds_snapshot = t_overlay - t;
@@ -646,10 +682,10 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 	ret = 0;
 	goto out;
 fail:
-	if (snapped)
-		roll_back(hv, c, dom);
-	else if (j != NULL)
-		journal_remove(c->state_dir, dom);
+	/* This run's checkpoint will never be a reference: it goes once the
+	 * disks are back on their images. */
+	if (snapped ? roll_back(hv, c, dom) == 0 : j == NULL || journal_remove(c->state_dir, dom) == 0)
+		cbt_tidy_abandon(hv, &cbt, d);
 out:
 	cbt_run_clear(&cbt);
 	free(xml_live);

@@ -52,6 +52,35 @@ cli_print_conf_errors(const struct conf *c)
 		log_error("... and %zu more errors", c->errors_dropped);
 }
 
+int
+cli_operands(const char *cmd, int argc, char **argv, int first, const char *names)
+{
+	size_t want = 0, have = first < argc ? (size_t)(argc - first) : 0;
+	bool more = false;
+	const char *p = names, *miss = NULL;
+
+	/* Count the words; the first one past HAVE is where the missing start. */
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (want == have)
+			miss = p;
+		want++;
+		more = n > 3 && strncmp(p + n - 3, "...", 3) == 0;
+		p += n + (p[n] == ' ');
+	}
+	if (have < want) {
+		log_error("%s: %s %s missing", cmd, miss, strchr(miss, ' ') ? "are" : "is");
+		return -1;
+	}
+	if (have > want && !more) {
+		log_error("%s: '%s' is one operand too many (it takes %s%s)", cmd, argv[first + want],
+		    want ? "" : "none", names);
+		return -1;
+	}
+	return 0;
+}
+
 bool
 cli_help_asked(int argc, char **argv)
 {

@@ -52,6 +52,15 @@ void cli_print_conf_errors(const struct conf *c);
  */
 int cli_json_opts(int argc, char **argv, const char *use, bool *json);
 
+/*
+ * cli_operands: whether ARGV[FIRST..ARGC) holds as many operands as
+ * NAMES, the usage's words for them separated by spaces ("SNAPSHOT DIR";
+ * a last word ending in "..." takes any number, at least one). When not,
+ * logs which is missing, or which is one too many, for command CMD.
+ * Returns 0 or -1 (logged).
+ */
+int cli_operands(const char *cmd, int argc, char **argv, int first, const char *names);
+
 /* cli_help_asked: whether ARGV holds --help or -h. */
 bool cli_help_asked(int argc, char **argv);
 

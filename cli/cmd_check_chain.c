@@ -37,7 +37,7 @@ cmd_check_chain(struct cli *cli, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (cli_operands("check-chain", argc, argv, optind, "DOMAIN...") < 0) {
 		check_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}

@@ -37,7 +37,7 @@ cmd_daemon(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (cli_operands("daemon", argc, argv, optind, "") < 0) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

@@ -13,7 +13,8 @@ cmd_diff(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault diff SNAPSHOT1 SNAPSHOT2 [--json]\n\n"
 	    "Per file (matched by name): whether it is the same, changed, added or\n"
-	    "removed, and how many chunks and bytes differ from SNAPSHOT1 to SNAPSHOT2.\n";
+	    "removed, and how many chunks differ from SNAPSHOT1 to SNAPSHOT2; BYTES:\n"
+	    "the size of the chunks changed, added or removed (a removed file: its size).\n";
 	struct manifest *a = NULL, *b = NULL;
 	struct diff_file *d = NULL;
 	size_t n = 0;
@@ -23,7 +24,7 @@ cmd_diff(struct cli *cli, int argc, char **argv)
 
 	if ((ch = cli_json_opts(argc, argv, use, &json)) >= 0)
 		return ch;
-	if (argc - optind != 2) {
+	if (cli_operands("diff", argc, argv, optind, "SNAPSHOT1 SNAPSHOT2") < 0) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -45,6 +46,7 @@ cmd_diff(struct cli *cli, int argc, char **argv)
 			json_object_object_add(o, "chunks_added", json_object_new_int64((int64_t)d[i].chunks_added));
 			json_object_object_add(o, "chunks_removed", json_object_new_int64((int64_t)d[i].chunks_removed));
 			json_object_object_add(o, "bytes_changed", json_object_new_int64((int64_t)d[i].bytes_changed));
+			json_object_object_add(o, "bytes_removed", json_object_new_int64((int64_t)d[i].bytes_removed));
 			json_object_object_add(o, "size_before", json_object_new_int64((int64_t)d[i].size_a));
 			json_object_object_add(o, "size_after", json_object_new_int64((int64_t)d[i].size_b));
 			json_object_array_add(arr, o);
@@ -60,7 +62,7 @@ cmd_diff(struct cli *cli, int argc, char **argv)
 			printf("%-32s  %-8s  %8llu  %8llu  %8llu  %10s\n", d[i].name, d[i].status,
 			    (unsigned long long)d[i].chunks_changed, (unsigned long long)d[i].chunks_added,
 			    (unsigned long long)d[i].chunks_removed,
-			    util_format_size(d[i].bytes_changed, s, sizeof(s)));
+			    util_format_size(d[i].bytes_changed + d[i].bytes_removed, s, sizeof(s)));
 		}
 	}
 	ret = CLI_EXIT_OK;

@@ -21,19 +21,29 @@ or_dash(const char *s)
 	return s ? s : "-";
 }
 
+/* What decides how a backup reads the disks: the domain's state, cbt = yes/no. */
+struct read_ctx {
+	bool shutoff;
+	bool cbt;
+};
+
 /* How a backup reads the disk's top image: changed-block tracking or whole. */
 static const char *
-read_note(const struct domxml_disk *k)
+read_note(const struct domxml_disk *k, const struct read_ctx *x)
 {
 	if (strcmp(k->device, "disk") != 0 || k->nchain == 0 || k->chain[0].type != DOMXML_FILE)
 		return NULL;
-	if (k->chain[0].format != NULL && strcmp(k->chain[0].format, "qcow2") == 0)
-		return "incremental (changed-block tracking)";
-	return "whole each backup (raw: no persistent bitmap)";
+	if (k->chain[0].format == NULL || strcmp(k->chain[0].format, "qcow2") != 0)
+		return "whole each backup (raw: no persistent bitmap)";
+	if (!x->cbt)
+		return "whole each backup (cbt = no)";
+	if (x->shutoff)
+		return "whole while the domain is shut off (a checkpoint needs it running)";
+	return "incremental (changed-block tracking, from its second backup on)";
 }
 
 static void
-print_text(const struct domxml_domain *d, FILE *out)
+print_text(const struct domxml_domain *d, const struct read_ctx *x, FILE *out)
 {
 	fprintf(out, "%-8s %-7s %-8s %-7s %s\n", "TARGET", "DEVICE", "TYPE", "FORMAT", "IMAGE");
 	for (size_t i = 0; i < d->ndisks; i++) {
@@ -47,8 +57,8 @@ print_text(const struct domxml_domain *d, FILE *out)
 		fprintf(out, "%-8s %-7s %-8s %-7s %s%s%s%s%s\n", k->target, k->device,
 		    domxml_type_name(k->chain[0].type), or_dash(k->chain[0].format),
 		    k->chain[0].path, k->readonly ? "  (read-only)" : "",
-		    read_note(k) ? "  (read " : "", read_note(k) ? read_note(k) : "",
-		    read_note(k) ? ")" : "");
+		    read_note(k, x) ? "  (read " : "", read_note(k, x) ? read_note(k, x) : "",
+		    read_note(k, x) ? ")" : "");
 		for (size_t j = 1; j < k->nchain; j++)
 			fprintf(out, "%-8s %-7s %-8s %-7s %*s`- %s\n", "", "",
 			    domxml_type_name(k->chain[j].type), or_dash(k->chain[j].format),
@@ -63,7 +73,7 @@ jstr(const char *s)
 }
 
 static void
-print_json(const struct domxml_domain *d, FILE *out)
+print_json(const struct domxml_domain *d, const struct read_ctx *x, FILE *out)
 {
 	json_object *root = json_object_new_object(), *disks = json_object_new_array();
 
@@ -81,7 +91,7 @@ print_json(const struct domxml_domain *d, FILE *out)
 		json_object_object_add(o, "image", k->nchain ? jstr(k->chain[0].path) : NULL);
 		json_object_object_add(o, "readonly", json_object_new_boolean(k->readonly));
 		json_object_object_add(o, "transient", json_object_new_boolean(k->transient));
-		json_object_object_add(o, "read", jstr(read_note(k)));
+		json_object_object_add(o, "read", jstr(read_note(k, x)));
 		for (size_t j = 0; j < k->nchain; j++) {
 			json_object *im = json_object_new_object();
 
@@ -109,6 +119,8 @@ cmd_disks(struct cli *cli, int argc, char **argv)
 	};
 	struct domxml_domain *d = NULL;
 	struct hv *hv = NULL;
+	struct read_ctx x = { 0 };
+	enum hv_state state;
 	bool json = false;
 	int ch, r, ret = CLI_EXIT_FAILURE;
 
@@ -125,7 +137,7 @@ cmd_disks(struct cli *cli, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	if (cli_operands("disks", argc, argv, optind, "DOMAIN") < 0) {
 		disks_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -141,10 +153,13 @@ cmd_disks(struct cli *cli, int argc, char **argv)
 	}
 	if (r < 0)
 		goto out;
+	x.cbt = cli->conf->cbt;
+	if (hv_domain_state(hv, argv[optind], &state, NULL) == 0)
+		x.shutoff = state == HV_STATE_SHUTOFF;
 	if (json)
-		print_json(d, stdout);
+		print_json(d, &x, stdout);
 	else
-		print_text(d, stdout);
+		print_text(d, &x, stdout);
 	ret = CLI_EXIT_OK;
 out:
 	domxml_free(d);

@@ -57,7 +57,9 @@ cmd_export(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || to == NULL) {
+	if (cli_operands("export", argc, argv, optind, "SNAPSHOT") < 0 || to == NULL) {
+		if (to == NULL)
+			log_error("export: --to FILE|- is missing");
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

@@ -54,8 +54,8 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || (io.name && !layout_name_valid(io.name)) ||
-	    (io.host && !layout_name_valid(io.host))) {
+	if (cli_operands("import", argc, argv, optind, "FILE|-") < 0 ||
+	    (io.name && !layout_name_valid(io.name)) || (io.host && !layout_name_valid(io.host))) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

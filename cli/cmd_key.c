@@ -132,6 +132,12 @@ cmd_key(struct cli *cli, int argc, char **argv)
 	    (strcmp(sub, "export") == 0 && argc - optind == 1 && to != NULL)) {
 		/* a known subcommand with its arguments */
 	} else {
+		if (sub[0] == '\0')
+			log_error("key: the subcommand is missing (list, add, passwd, remove KID or export --to FILE)");
+		else if (strcmp(sub, "remove") == 0 && argc - optind == 1)
+			log_error("key remove: KID is missing");
+		else if (strcmp(sub, "export") == 0 && to == NULL)
+			log_error("key export: --to FILE is missing");
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

@@ -40,7 +40,7 @@ cmd_locks(struct cli *cli, int argc, char **argv)
 
 	if ((ch = cli_json_opts(argc, argv, use, &json)) >= 0)
 		return ch;
-	if (optind != argc) {
+	if (cli_operands("locks", argc, argv, optind, "") < 0) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

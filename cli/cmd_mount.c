@@ -189,7 +189,7 @@ cmd_mount(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2) {
+	if (cli_operands("mount", argc, argv, optind, "SNAPSHOT DIR") < 0) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

@@ -38,7 +38,7 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (cli_operands("prune", argc, argv, optind, "") < 0) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

@@ -114,14 +114,13 @@ not_dir:
 	return 0;
 }
 
-/* restore --instant --define: the new domain runs at once, its data pulled after. */
+/* restore --instant --define: the new domain NAME runs at once, its data pulled after. */
 static int
-restore_instant(struct cli *cli, struct repo *r, const struct manifest *m, const char *to,
-    const char *newname)
+restore_instant(struct cli *cli, struct hv *hv, struct repo *r, const struct manifest *m,
+    const char *to, const char *name)
 {
-	char abs[PATH_MAX], self[PATH_MAX], *name;
+	char abs[PATH_MAX], self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	struct hv *hv;
 	int rc = -1, lock;
 
 	if (n <= 0 || realpath(to, abs) == NULL) {
@@ -129,13 +128,10 @@ restore_instant(struct cli *cli, struct repo *r, const struct manifest *m, const
 		return CLI_EXIT_FAILURE;
 	}
 	self[n] = '\0';
-	name = newname ? xstrdup(newname) : xasprintf("%s-restored", m->name);
 	/* The new domain's lock: a repair waits until this is over. */
-	if (lock_domain(cli->conf->state_dir, name, &lock) != 0) {
-		free(name);
+	if (lock_domain(cli->conf->state_dir, name, &lock) != 0)
 		return CLI_EXIT_FAILURE;
-	}
-	if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) != NULL) {
+	{
 		struct instant_opts o = {
 			.self = self,
 			.config_path = cli->conf->path,
@@ -150,9 +146,7 @@ restore_instant(struct cli *cli, struct repo *r, const struct manifest *m, const
 		if (rc == 0)
 			printf("domain %s: instant restore done; its disks stand alone in %s\n", name, abs);
 	}
-	hv_close(hv);
 	unlock_domain(lock);
-	free(name);
 	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
@@ -247,6 +241,8 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	};
 	struct strlist only = { 0 }, devices = { 0 };
 	const char *to = NULL, *newname = NULL;
+	char *name = NULL;
+	struct hv *hv = NULL;
 	bool define = false, instant = false;
 	struct manifest *m = NULL;
 	struct repo *r = NULL;
@@ -281,6 +277,14 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 1 || (to == NULL) == (devices.n == 0) || (newname && !define) ||
 	    (devices.n > 0 && (define || only.n > 0)) || (instant && (!define || only.n > 0))) {
+		if (argc - optind == 0)
+			log_error("restore: SNAPSHOT is missing (an ID, a unique prefix, or NAME@latest)");
+		else if (argc - optind > 1)
+			log_error("restore: one SNAPSHOT at a time ('%s' is one too many)", argv[optind + 1]);
+		if (to == NULL && devices.n == 0)
+			log_error("restore: where to is missing: --to DIR (or --to-device DISK=/dev/DEVICE)");
+		if (newname && !define)
+			log_error("restore: --name names the new domain: it goes with --define");
 		if (instant && (!define || only.n > 0))
 			log_error("restore --instant starts a new domain: it goes with --define and --to, without --disk");
 		if (to != NULL && devices.n > 0)
@@ -305,11 +309,18 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		ret = restore_devices(cli, r, m, &devices, force, want_sha);
 		goto out;
 	}
-	/* Everything that can be refused is refused before any byte is written. */
+	/* Everything that can be refused is refused before any byte is
+	 * written: the new domain's name first, before TO is made. */
+	if (define) {
+		name = newname ? xstrdup(newname) : xasprintf("%s-restored", m->name);
+		if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) == NULL ||
+		    define_name_free(hv, name) < 0)
+			goto out;
+	}
 	if (check_request(m, &only, to, define) < 0)
 		goto out;
 	if (instant) {
-		ret = restore_instant(cli, r, m, to, newname);
+		ret = restore_instant(cli, hv, r, m, to, name);
 		goto out;
 	}
 	/* A new domain of some disks still gets its own firmware and TPM state. */
@@ -342,23 +353,22 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	if (define && strip_bitmaps(m, &only, to) < 0)
 		goto out;
 	if (define) {
-		char abs[PATH_MAX], *name = newname ? xstrdup(newname) : xasprintf("%s-restored", m->name);
-		struct hv *hv = NULL;
+		char abs[PATH_MAX];
 		int rc = -1;
 
 		if (realpath(to, abs) == NULL)
 			log_error("restore target %s: cannot resolve it", to);
-		else if ((hv = hv_open_libvirt(cli->conf->libvirt_uri)) != NULL)
+		else
 			rc = define_restored(hv, m, abs, name);
 		if (rc == 0)
 			printf("defined domain %s\n", name);
-		hv_close(hv);
-		free(name);
 		if (rc < 0)
 			goto out;
 	}
 	ret = CLI_EXIT_OK;
 out:
+	hv_close(hv);
+	free(name);
 	free(sha);
 	progress_free(p);
 	manifest_free(m);

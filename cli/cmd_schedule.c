@@ -54,7 +54,7 @@ cmd_schedule(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1) {
+	if (cli_operands("schedule", argc, argv, optind, "'EXPR'") < 0) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

@@ -23,7 +23,7 @@ cmd_show(struct cli *cli, int argc, char **argv)
 
 	if ((ch = cli_json_opts(argc, argv, use, &json)) >= 0)
 		return ch;
-	if (argc - optind != 1) {
+	if (cli_operands("show", argc, argv, optind, "SNAPSHOT") < 0) {
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}

@@ -12,6 +12,13 @@
 #include "repo/layout.h"
 #include "repo/stats.h"
 
+/* A over B, 0 when B is 0. */
+static double
+ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
 static json_object *
 group_json(const struct stats_group *g)
 {
@@ -24,20 +31,23 @@ group_json(const struct stats_group *g)
 	json_object_object_add(o, "snapshots", json_object_new_int64((int64_t)g->snapshots));
 	json_object_object_add(o, "logical_bytes", json_object_new_int64((int64_t)g->logical));
 	json_object_object_add(o, "chunks", json_object_new_int64((int64_t)g->chunks));
+	json_object_object_add(o, "unique_bytes", json_object_new_int64((int64_t)g->unique));
 	json_object_object_add(o, "stored_bytes", json_object_new_int64((int64_t)g->stored));
-	json_object_object_add(o, "dedup_ratio",
-	    json_object_new_double(g->stored ? (double)g->logical / (double)g->stored : 0));
+	json_object_object_add(o, "dedup_ratio", json_object_new_double(ratio(g->logical, g->unique)));
+	json_object_object_add(o, "compression_ratio",
+	    json_object_new_double(ratio(g->unique, g->stored)));
 	return o;
 }
 
 static void
 group_line(const char *who, const struct stats_group *g)
 {
-	char a[32], b[32];
+	char a[32], b[32], u[32];
 
-	printf("%-32s  %9zu  %10s  %10s  %9llu  %6.1fx\n", who, g->snapshots,
-	    util_format_size(g->logical, a, sizeof(a)), util_format_size(g->stored, b, sizeof(b)),
-	    (unsigned long long)g->chunks, g->stored ? (double)g->logical / (double)g->stored : 0.0);
+	printf("%-32s  %9zu  %10s  %10s  %10s  %9llu  %7.1fx  %7.1fx\n", who, g->snapshots,
+	    util_format_size(g->logical, a, sizeof(a)), util_format_size(g->unique, u, sizeof(u)),
+	    util_format_size(g->stored, b, sizeof(b)), (unsigned long long)g->chunks,
+	    ratio(g->logical, g->unique), ratio(g->unique, g->stored));
 }
 
 int
@@ -45,8 +55,10 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 {
 	static const char use[] = "usage: virtvault stats [SNAPSHOT... | --host HOST | --all] [--json]\n\n"
 	    "Per group of snapshots (host, name) and in all: snapshots, logical size\n"
-	    "(all their files), distinct chunks and the bytes they take in the store\n"
-	    "(compressed and encrypted), and the dedup ratio. Default: this host's\n"
+	    "(all their files), distinct chunks, their image bytes (UNIQUE) and the\n"
+	    "bytes they take in the store (STORED: compressed and encrypted). DEDUP\n"
+	    "is LOGICAL over UNIQUE (all-zero chunks, never stored, count as\n"
+	    "deduplicated), COMPRESS is UNIQUE over STORED. Default: this host's\n"
 	    "snapshots; --host another's; --all every host's.\n";
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, 'H' },
@@ -113,8 +125,8 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	} else {
 		char a[32];
 
-		printf("%-32s  %9s  %10s  %10s  %9s  %7s\n", "GROUP", "SNAPSHOTS", "LOGICAL", "STORED",
-		    "CHUNKS", "DEDUP");
+		printf("%-32s  %9s  %10s  %10s  %10s  %9s  %8s  %8s\n", "GROUP", "SNAPSHOTS", "LOGICAL",
+		    "UNIQUE", "STORED", "CHUNKS", "DEDUP", "COMPRESS");
 		for (size_t i = 0; i < rep.ngroups; i++) {
 			char *who = xasprintf("%s/%s", rep.groups[i].host, rep.groups[i].name);
 

@@ -340,6 +340,7 @@ set_defaults(struct conf *c)
 	c->overlay_dir = xstrdup("");
 	c->log_level = LOG_LVL_INFO;
 	c->commit_timeout = 600;
+	c->cbt_forget_after = 30 * 86400;
 	c->cbt = true;
 	c->max_parallel = 1;
 	c->encryption = CONF_CIPHER_AES256GCM;

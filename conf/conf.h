@@ -83,6 +83,7 @@ struct conf {
 	uint64_t commit_timeout;	/* seconds an active block commit may take */
 	bool cbt;			/* changed-block tracking of qcow2 disks */
 	unsigned cbt_full_every;	/* read whole and compare every Nth run; 0: never */
+	uint64_t cbt_forget_after;	/* seconds after which another flow's checkpoint goes */
 	int max_parallel;		/* domains backed up at once by the daemon */
 	char *metrics_file;		/* Prometheus textfile, or NULL */
 

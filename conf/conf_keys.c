@@ -29,6 +29,8 @@ static const struct conf_key keys[] = {
 	  "changed-block tracking: nightly backups of qcow2 disks read only what changed" },
 	{ CONF_SEC_AGENT, "cbt_full_every", CONF_T_COUNT, C(cbt_full_every),
 	  "read a disk whole every Nth run and fail if a chunk outside the plan changed; 0: never" },
+	{ CONF_SEC_AGENT, "cbt_forget_after", CONF_T_DURATION, C(cbt_forget_after),
+	  "drop the checkpoint (and bitmaps) of backups of a domain into another repository or under another name that have not run for this long" },
 	{ CONF_SEC_REPOSITORY, "url", CONF_T_REPO_URL, C(url),
 	  "file:///PATH or s3://BUCKET/PREFIX" },
 	{ CONF_SEC_REPOSITORY, "endpoint", CONF_T_HTTP_URL, C(endpoint),

@@ -90,10 +90,12 @@ count_manifest(struct repo *r, const struct manifest *m, struct stats_group *g,
 				continue;
 			if (!chunkset_add(seen, ix.ids[k])) {
 				g->chunks++;
+				g->unique += index_chunk_len(ix.file_size, ix.chunk_size, k);
 				g->stored += size_of(sz, nsz, ix.ids[k]);
 			}
 			if (!chunkset_add(all, ix.ids[k])) {
 				rep->total.chunks++;
+				rep->total.unique += index_chunk_len(ix.file_size, ix.chunk_size, k);
 				rep->total.stored += size_of(sz, nsz, ix.ids[k]);
 			}
 		}
@@ -181,6 +183,7 @@ diff_one(struct repo *r, const struct manifest *a, const struct manifest_file *f
 	for (uint64_t k = 0; k < ia.count || k < ib.count; k++) {
 		if (k >= ib.count) {
 			d->chunks_removed++;
+			d->bytes_removed += index_chunk_len(ia.file_size, ia.chunk_size, k);
 		} else if (k >= ia.count) {
 			d->chunks_added++;
 			d->bytes_changed += index_chunk_len(ib.file_size, ib.chunk_size, k);

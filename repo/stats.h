@@ -16,6 +16,7 @@ struct stats_group {
 	size_t snapshots;
 	uint64_t logical;	/* bytes of all files of all its snapshots */
 	uint64_t chunks;	/* distinct chunks they reference */
+	uint64_t unique;	/* image bytes of those chunks (before compression) */
 	uint64_t stored;	/* bytes those chunks take in the store */
 };
 
@@ -40,6 +41,7 @@ struct diff_file {
 	const char *status;	/* "same", "changed", "added", "removed" */
 	uint64_t chunks_changed, chunks_added, chunks_removed;
 	uint64_t bytes_changed;	/* of the chunks that differ or were added */
+	uint64_t bytes_removed;	/* of the chunks removed (B shorter, or no file in B) */
 	uint64_t size_a, size_b;
 };
 

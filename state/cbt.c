@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -97,6 +98,8 @@ cbt_ref_read(const char *state_dir, const char *dom, const char *flow, const cha
 	ref->dev = (uint64_t)jx_int(o, "dev", 0);
 	ref->ino = (uint64_t)jx_int(o, "ino", 0);
 	ref->runs = (unsigned)jx_int(o, "runs", 0);
+	if (jx_str(o, "repository") != NULL)
+		ref->repository = xstrdup(jx_str(o, "repository"));
 	rc = slurp(mp, REF_MAP_MAX, &ref->map, &ref->maplen);
 	if (rc == VV_NOT_FOUND) {
 		log_error("state file %s is missing", mp);
@@ -130,6 +133,8 @@ cbt_ref_write(const char *state_dir, const char *dom, const char *flow, const ch
 	json_object_object_add(o, "dev", json_object_new_int64((int64_t)ref->dev));
 	json_object_object_add(o, "ino", json_object_new_int64((int64_t)ref->ino));
 	json_object_object_add(o, "runs", json_object_new_int64(ref->runs));
+	if (ref->repository != NULL)
+		json_object_object_add(o, "repository", json_object_new_string(ref->repository));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	/* The map first: a reference file always has its map. */
 	if (fs_mkdir_p(dir, 0700) < 0)
@@ -140,6 +145,13 @@ cbt_ref_write(const char *state_dir, const char *dom, const char *flow, const ch
 	json_object_put(o);
 	free(jp);
 	free(mp);
+	/* A new reference: the note of an earlier forget no longer applies. */
+	if (ret == 0) {
+		char *note = xasprintf("%s.forgotten", dir);
+
+		unlink(note);
+		free(note);
+	}
 	free(dir);
 	free(base);
 	return ret;
@@ -170,6 +182,136 @@ cbt_ref_forget_domain(const char *state_dir, const char *dom)
 	return r;
 }
 
+/* Folder entries of PATH (not "." or ".."): NAMES; DIRS: folders, else files. */
+static int
+list_dir(const char *path, bool dirs, struct strlist *names)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		log_error("state folder %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char *p;
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", path, e->d_name);
+		if (lstat(p, &st) == 0 && (S_ISDIR(st.st_mode) ? dirs : !dirs && S_ISREG(st.st_mode)))
+			strlist_add(names, e->d_name);
+		free(p);
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+cbt_ref_flows(const char *state_dir, const char *dom, struct strlist *flows)
+{
+	char *d = state_dir_path(state_dir, STATE_CBT);
+	char *p = xasprintf("%s/%s", d, dom);
+	int r = list_dir(p, true, flows);
+
+	free(p);
+	free(d);
+	return r;
+}
+
+int
+cbt_ref_flow_info(const char *state_dir, const char *dom, const char *flow,
+    struct strlist *checkpoints, char **repository, time_t *last)
+{
+	char *d = state_dir_path(state_dir, STATE_CBT);
+	char *p = xasprintf("%s/%s/%s", d, dom, flow);
+	struct strlist files = { 0 };
+	int ret = list_dir(p, false, &files);
+
+	*repository = NULL;
+	*last = 0;
+	for (size_t i = 0; ret == 0 && i < files.n; i++) {
+		size_t n = strlen(files.v[i]);
+		char *target, *jp;
+		struct cbt_ref ref;
+		struct stat st;
+
+		if (n <= 5 || strcmp(files.v[i] + n - 5, ".json") != 0)
+			continue;
+		target = xstrndup(files.v[i], n - 5);
+		jp = xasprintf("%s/%s", p, files.v[i]);
+		if (stat(jp, &st) == 0 && st.st_mtime > *last)
+			*last = st.st_mtime;
+		if (cbt_ref_read(state_dir, dom, flow, target, &ref) == 0) {
+			if (!strlist_contains(checkpoints, ref.checkpoint))
+				strlist_add(checkpoints, ref.checkpoint);
+			if (*repository == NULL && ref.repository != NULL)
+				*repository = xstrdup(ref.repository);
+			cbt_ref_clear(&ref);
+		}
+		free(jp);
+		free(target);
+	}
+	strlist_clear(&files);
+	free(p);
+	free(d);
+	return ret;
+}
+
+int
+cbt_ref_forget(const char *state_dir, const char *dom, const char *flow, const char *why)
+{
+	struct strlist flows = { 0 };
+	char *d, *dd, *p, *note;
+	int r = 0;
+
+	/* Every flow of the domain: each gets its own note. */
+	if (flow == NULL) {
+		r = cbt_ref_flows(state_dir, dom, &flows);
+		for (size_t i = 0; r == 0 && i < flows.n; i++)
+			r = cbt_ref_forget(state_dir, dom, flows.v[i], why);
+		strlist_clear(&flows);
+		return r;
+	}
+	d = state_dir_path(state_dir, STATE_CBT);
+	dd = xasprintf("%s/%s", d, dom);
+	p = xasprintf("%s/%s", dd, flow);
+	note = xasprintf("%s.forgotten", p);
+	if (access(p, F_OK) == 0)
+		r = nftw(p, remove_one, 8, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+	if (r == 0 && (fs_mkdir_p(dd, 0700) < 0 || fs_write_atomic(note, why, strlen(why), 0600) < 0)) {
+		log_error("state folder %s: cannot write the note %s", dd, note);
+		r = -1;
+	}
+	free(note);
+	free(p);
+	free(dd);
+	free(d);
+	return r;
+}
+
+int
+cbt_ref_note(const char *state_dir, const char *dom, const char *flow, char *buf, size_t len)
+{
+	char *d = state_dir_path(state_dir, STATE_CBT);
+	char *p = xasprintf("%s/%s/%s.forgotten", d, dom, flow);
+	int fd = open(p, O_RDONLY | O_CLOEXEC), rc = VV_NOT_FOUND;
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, len - 1);
+
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+		rc = n > 0 ? 0 : VV_NOT_FOUND;
+	}
+	free(p);
+	free(d);
+	return rc;
+}
+
 void
 cbt_ref_clear(struct cbt_ref *ref)
 {
@@ -177,5 +319,6 @@ cbt_ref_clear(struct cbt_ref *ref)
 	free(ref->checkpoint);
 	free(ref->path);
 	free(ref->map);
+	free(ref->repository);
 	memset(ref, 0, sizeof(*ref));
 }

@@ -641,6 +641,28 @@ fk_checkpoint_delete(struct hv *hv, const char *dom, const char *name)
 
 	if (fate == FATE_FAIL || d == NULL)
 		return -1;
+	if (!active(d)) {
+		log_error("fake hypervisor: cannot delete checkpoint for inactive domain %s", dom);
+		return -1;
+	}
+	for (size_t i = 0; i < d->checkpoints.n; i++)
+		if (strcmp(d->checkpoints.v[i], name) == 0) {
+			free(d->checkpoints.v[i]);
+			d->checkpoints.v[i] = d->checkpoints.v[--d->checkpoints.n];
+			return fate == FATE_AFTER ? -1 : 0;
+		}
+	return VV_NOT_FOUND;
+}
+
+/* As libvirt: a shut-off domain's checkpoint is only forgotten, never deleted. */
+static int
+fk_checkpoint_forget(struct hv *hv, const char *dom, const char *name)
+{
+	struct fk_dom *d = find(hv, dom);
+	enum fate fate = enter(hv, "checkpoint_forget");
+
+	if (fate == FATE_FAIL || d == NULL)
+		return -1;
 	for (size_t i = 0; i < d->checkpoints.n; i++)
 		if (strcmp(d->checkpoints.v[i], name) == 0) {
 			free(d->checkpoints.v[i]);
@@ -693,6 +715,7 @@ static const struct hv_ops fake_ops = {
 	.checkpoint_create = fk_checkpoint_create,
 	.checkpoints = fk_checkpoints,
 	.checkpoint_delete = fk_checkpoint_delete,
+	.checkpoint_forget = fk_checkpoint_forget,
 	.close = fk_close,
 };
 

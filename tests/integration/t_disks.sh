@@ -4,7 +4,7 @@ test_disks_live_domain() {
 	expect_rc 0 "$VV" -c "$CONF" disks "$DOM"
 	expect_in "vda      disk    file     qcow2   $DOMDIR/data.qcow2"
 	expect_in "vdb      disk    file     raw     $DOMDIR/scratch.raw  (read whole each backup (raw: no persistent bitmap))"
-	expect_in "vda      disk    file     qcow2   $DOMDIR/data.qcow2  (read incremental (changed-block tracking))"
+	expect_in "vda      disk    file     qcow2   $DOMDIR/data.qcow2  (read incremental (changed-block tracking, from its second backup on))"
 	expect_rc 0 "$VV" -c "$CONF" disks "$DOM" --json
 	echo "$OUT" >"$BED_DIR/disks.json"
 	python3 - "$BED_DIR/disks.json" "$DOMDIR" <<'PY'

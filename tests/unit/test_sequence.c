@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/chain.h"
@@ -116,6 +117,22 @@ show_log(void)
 	if (system(cmd) != 0)
 		fprintf(stderr, "(no log)\n");
 	free(cmd);
+}
+
+/* Whether the last hushed run logged TEXT. */
+static bool
+log_has(const char *text)
+{
+	char *p = xasprintf("%s/log", dir), line[1024];
+	FILE *f = fopen(p, "r");
+	bool hit = false;
+
+	while (f != NULL && !hit && fgets(line, sizeof(line), f) != NULL)
+		hit = strstr(line, text) != NULL;
+	if (f != NULL)
+		fclose(f);
+	free(p);
+	return hit;
 }
 
 static int
@@ -260,24 +277,81 @@ test_running(void **state)
 
 /*
  * Checkpoints: one before each snapshot; the older ones of the same
- * backups go after a published backup, a failed run deletes none, and a
- * checkpoint that cannot be created only means full reads.
+ * backups go after a published backup, a failed run deletes its own, one
+ * that no reference names goes before the next run, another flow's goes
+ * once it is older than cbt_forget_after, and a checkpoint that cannot be
+ * created only means full reads.
  */
 static void
 test_checkpoints(void **state)
 {
 	struct hv *hv = scene(HV_STATE_RUNNING);
 	struct seq_result res;
+	char prefix[32], *first;
 
 	(void)state;
 	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), 0);
 	assert_int_equal(hv_fake_calls(hv, "checkpoint_create"), 1);
 	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 1);
-	/* A run failing at its commit: its checkpoint stays, none is deleted. */
+	/* The fake writes no bitmap, so no reference is made: name the
+	 * first run's checkpoint in one, as a real run would. */
+	{
+		struct strlist names = { 0 };
+		struct cbt_ref ref = { 0 };
+		uint8_t map[1] = { 0 };
+		char *flow;
+
+		assert_int_equal(hv_checkpoints(hv, "d1", &names), 0);
+		assert_int_equal(names.n, 1);
+		first = xstrdup(names.v[0]);
+		snprintf(prefix, sizeof(prefix), "%.19s", first);
+		flow = xasprintf("%.8s-d1", first + 10);
+		ref.snapshot = "s";
+		ref.checkpoint = first;
+		ref.path = vda;
+		ref.map = map;
+		ref.maplen = 1;
+		assert_int_equal(cbt_ref_write(c.state_dir, "d1", flow, "vda", &ref), 0);
+		free(flow);
+		strlist_clear(&names);
+	}
+	/* A run failing at its commit: its own checkpoint goes with it. */
 	hv_fake_fault(hv, "block_commit", 1, HV_FAKE_FAIL);
 	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), -1);
-	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 2);
-	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), 0);
+	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 1);
+	/* One of this flow that no reference names (a run killed), another
+	 * flow's of long ago and another flow's of today. */
+	{
+		struct strlist names = { 0 };
+		char now[32], err[128], *xml;
+		const char *mine[] = { NULL, "virtvault-0badf00d-20000101T000000Z-1-00000000", NULL };
+		time_t t = time(NULL);
+
+		strftime(now, sizeof(now), "%Y%m%dT%H%M%SZ", gmtime(&t));
+		mine[0] = xasprintf("%s20000101T000000Z-1-00000000", prefix);
+		mine[2] = xasprintf("virtvault-0badf00d-%s-1-00000000", now);
+		for (size_t i = 0; i < 3; i++) {
+			xml = xasprintf("<domaincheckpoint><name>%s</name></domaincheckpoint>", mine[i]);
+			assert_int_equal(hv_checkpoint_create(hv, "d1", xml, err, sizeof(err)), 0);
+			free(xml);
+		}
+		assert_int_equal(hv_fake_checkpoints(hv, "d1"), 4);
+		assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), 0);
+		assert_int_equal(hv_checkpoints(hv, "d1", &names), 0);
+		/* The referenced one, this run's, and the other flow's of today. */
+		assert_int_equal(names.n, 3);
+		assert_true(strlist_contains(&names, first));
+		assert_false(strlist_contains(&names, mine[0]));
+		assert_false(strlist_contains(&names, mine[1]));
+		assert_true(strlist_contains(&names, mine[2]));
+		assert_int_equal(hv_checkpoint_delete(hv, "d1", mine[2]), 0);
+		assert_int_equal(hv_checkpoint_delete(hv, "d1", first), 0);
+		free((char *)mine[0]);
+		free((char *)mine[2]);
+		strlist_clear(&names);
+	}
+	assert_int_equal(cbt_ref_forget_domain(c.state_dir, "d1"), 0);
+	free(first);
 	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 1);
 	/* No checkpoint: the backup goes on, reading whole, and says why. */
 	hv_fake_fault(hv, "checkpoint_create", 1, HV_FAKE_FAIL);
@@ -286,7 +360,8 @@ test_checkpoints(void **state)
 	assert_string_equal(res.reads[0].mode, "full");
 	if (strstr(res.reads[0].reason, "the checkpoint could not be created") == NULL)
 		fail_msg("reason: %s", res.reads[0].reason);
-	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 1);
+	/* The earlier one, which no reference names, went before it. */
+	assert_int_equal(hv_fake_checkpoints(hv, "d1"), 0);
 	expect_clean(hv, "checkpoints");
 	hv_close(hv);
 }
@@ -351,13 +426,23 @@ test_quiesce(void **state)
 {
 	struct hv *hv = scene(HV_STATE_RUNNING);
 	struct seq_result res;
+	size_t before;
 
 	(void)state;
 	hv_fake_set_agent(hv, "d1", false);
 	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), 0);
 	assert_int_equal(res.quiesced, 0);
 	expect_clean(hv, "quiesce try");
+	/* Refused: nothing was touched, so no talk of putting disks back. */
+	before = hv_fake_checkpoints(hv, "d1");
 	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_REQUIRE, NULL, &res)), -1);
+	if (!log_has("quiesce = require") || log_has("putting its disks back") ||
+	    log_has("repairing the backup")) {
+		show_log();
+		fail_msg("a refused quiesced snapshot is not reported plainly");
+	}
+	/* This run's checkpoint went with it (an unused older one too). */
+	assert_true(hv_fake_checkpoints(hv, "d1") <= before);
 	expect_clean(hv, "quiesce require");
 	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_OFF, NULL, &res)), 0);
 	assert_int_equal(res.quiesced, 0);
@@ -908,6 +993,7 @@ setup(void **state)
 	c.host = xstrdup("unit");
 	c.commit_timeout = 1;
 	c.cbt = true;
+	c.cbt_forget_after = 30 * 86400;
 	c.encryption = CONF_CIPHER_NONE;
 	c.compression = CONF_COMP_NONE;
 	c.chunk_size = 1 << 20;
