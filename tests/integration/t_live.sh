@@ -51,7 +51,7 @@ record_count() {
 test_live_backup_quiesced_restore_consistent() {
 	local before n0 snap out=$BED_DIR/live-out1
 	live_conf
-	"$VV" -c "$LC" disks "$DOM" >"$BED_DIR/chain-before"
+	"$VV" -c "$LC" disks "$DOM" | sed "s/  (read .*)$//" >"$BED_DIR/chain-before"
 	n0=$(record_count)
 	expect_rc 0 "$VV" -c "$LC" backup "$DOM" --quiesce require --json
 	python3 - "$OUT" <<'PY' || fail "unexpected summary: $OUT"
@@ -63,7 +63,7 @@ assert o["total"]["domains_ok"] == 1 and o["total"]["chunks_total"] > 0, o
 PY
 	snap=$(tail -n1 <<<"$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["domains"][0]["snapshot"])')
 	# The chain is exactly as before, nothing left behind; the guest runs and writes on.
-	"$VV" -c "$LC" disks "$DOM" >"$BED_DIR/chain-after"
+	"$VV" -c "$LC" disks "$DOM" | sed "s/  (read .*)$//" >"$BED_DIR/chain-after"
 	cmp "$BED_DIR/chain-before" "$BED_DIR/chain-after" || fail "the chain changed"
 	expect_rc 0 "$VV" -c "$LC" check-chain "$DOM"
 	[ -z "$(ls "$DOMDIR" | grep virtvault)" ] || fail "an overlay is left: $(ls "$DOMDIR")"
@@ -169,7 +169,7 @@ test_live_job_excludes_disk_and_paused_domain() {
 test_live_no_agent_try_and_require() {
 	live_conf
 	bed_up it2 vv.noagent || return 1
-	"$VV" -c "$LC" disks vvtest-it2 >"$BED_DIR/it2-before"
+	"$VV" -c "$LC" disks vvtest-it2 | sed "s/  (read .*)$//" >"$BED_DIR/it2-before"
 	expect_rc 1 "$VV" -c "$LC" backup vvtest-it2 --quiesce require
 	expect_in "the quiesced snapshot failed (quiesce = require)"
 	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it2
@@ -178,7 +178,7 @@ test_live_no_agent_try_and_require() {
 	expect_in "crash-consistent"
 	expect_rc 0 "$VV" -c "$LC" show vvtest-it2@latest --json
 	expect_in '"quiesced":false'
-	"$VV" -c "$LC" disks vvtest-it2 >"$BED_DIR/it2-after"
+	"$VV" -c "$LC" disks vvtest-it2 | sed "s/  (read .*)$//" >"$BED_DIR/it2-after"
 	cmp "$BED_DIR/it2-before" "$BED_DIR/it2-after" || fail "the chain of vvtest-it2 changed"
 	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it2
 	bed_down it2
@@ -241,10 +241,10 @@ test_live_block_job_refused() {
 	virsh -q -c "$BED_URI" snapshot-create-as "$DOM" other --disk-only --atomic --no-metadata \
 		--diskspec "vda,file=$ovl" --diskspec vdb,snapshot=no >/dev/null
 	virsh -q -c "$BED_URI" blockcommit "$DOM" vda --active --wait --timeout 120 >/dev/null
-	"$VV" -c "$LC" disks "$DOM" >"$BED_DIR/bj-before"
+	"$VV" -c "$LC" disks "$DOM" | sed "s/  (read .*)$//" >"$BED_DIR/bj-before"
 	expect_rc 1 "$VV" -c "$LC" backup "$DOM"
 	expect_in "domain $DOM, disk vda: a block job (active commit) is running; nothing touched"
-	"$VV" -c "$LC" disks "$DOM" >"$BED_DIR/bj-after"
+	"$VV" -c "$LC" disks "$DOM" | sed "s/  (read .*)$//" >"$BED_DIR/bj-after"
 	cmp "$BED_DIR/bj-before" "$BED_DIR/bj-after" || fail "the refused backup changed the chain"
 	virsh -q -c "$BED_URI" blockjob "$DOM" vda --pivot >/dev/null
 	wait_for 30 sh -c "! virsh -c $BED_URI blockjob $DOM vda --info 2>&1 | grep -q 'Block Commit'"
@@ -261,7 +261,7 @@ test_live_shutoff_started_during_copy_fails_cleanly() {
 	bed_domain_xml it3 vv.nowriter >"$dir/domain.xml"
 	echo vvtest-it3 >>"$BED_DIR/domains"
 	virsh -q -c "$BED_URI" define "$dir/domain.xml" >/dev/null
-	"$VV" -c "$LC" disks vvtest-it3 >"$BED_DIR/it3-before"
+	"$VV" -c "$LC" disks vvtest-it3 | sed "s/  (read .*)$//" >"$BED_DIR/it3-before"
 	# Stop after the first disk, start the domain, let the run go on.
 	VIRTVAULT_TEST_STALL=copy-mid "$VV_FAULTS" -q -c "$LC" backup vvtest-it3 >"$BED_DIR/it3.log" 2>&1 &
 	pid=$!
@@ -274,7 +274,7 @@ test_live_shutoff_started_during_copy_fails_cleanly() {
 	expect_rc 1 "$VV" -c "$LC" list vvtest-it3 --json
 	expect_in "no snapshot of" || fail "a manifest was published: $OUT"
 	# Nothing was touched: same chain, no journal, the guest boots on.
-	"$VV" -c "$LC" disks vvtest-it3 >"$BED_DIR/it3-after"
+	"$VV" -c "$LC" disks vvtest-it3 | sed "s/  (read .*)$//" >"$BED_DIR/it3-after"
 	cmp "$BED_DIR/it3-before" "$BED_DIR/it3-after" || fail "the chain changed"
 	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it3
 	bed_wait_agent vvtest-it3 60 "$dir/console.log"
@@ -330,7 +330,7 @@ sys.stdout.write(x)' >"$dir/domain.xml"
 	virsh -q -c "$BED_URI" define "$dir/domain.xml" >/dev/null
 	virsh -q -c "$BED_URI" start vvtest-it5 >/dev/null
 	bed_wait_agent vvtest-it5 60 "$dir/console.log"
-	"$VV" -c "$LC" disks vvtest-it5 >"$BED_DIR/it5-before"
+	"$VV" -c "$LC" disks vvtest-it5 | sed "s/  (read .*)$//" >"$BED_DIR/it5-before"
 	grep -qF "$odd/data.qcow2" "$BED_DIR/it5-before" || fail "disks does not show the odd path"
 
 	expect_rc 0 "$VV" -c "$LC" backup vvtest-it5 --quiesce require
@@ -357,7 +357,7 @@ sys.stdout.write(x)' >"$dir/domain.xml"
 	virsh -c "$BED_URI" dumpxml --inactive vvtest-it5 | grep -q virtvault-overlay &&
 		fail "the definition still names the overlay"
 	expect_rc 0 "$VV" -c "$LC" check-chain vvtest-it5
-	"$VV" -c "$LC" disks vvtest-it5 >"$BED_DIR/it5-after"
+	"$VV" -c "$LC" disks vvtest-it5 | sed "s/  (read .*)$//" >"$BED_DIR/it5-after"
 	cmp "$BED_DIR/it5-before" "$BED_DIR/it5-after" || fail "the chain changed"
 	virsh -q -c "$BED_URI" start vvtest-it5 >/dev/null || fail "the repaired domain does not start"
 
