@@ -54,7 +54,7 @@ REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c repo/manifes
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/notify.c state/instant.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
-             agent/cbtmap.c agent/cbt.c agent/cbt_tidy.c agent/sequence.c agent/repair.c agent/define.c
+             agent/cbtmap.c agent/cbt.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
 SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
@@ -69,7 +69,7 @@ CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
 # The integration tests' build: the same program with the fault hooks of
 # the sequence compiled in (VIRTVAULT_TEST_STALL); never installed.
-FAULT_SRC  := agent/sequence.c agent/cbt.c repo/backup.c repo/prune.c
+FAULT_SRC  := agent/sequence.c agent/seq_disks.c agent/cbt.c repo/backup.c repo/prune.c
 FAULT_OBJ  := $(FAULT_SRC:%.c=$(BUILD)/obj-faults/%.o)
 FAULTS_BIN := $(BUILD)/virtvault-faults
 

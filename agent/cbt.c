@@ -19,7 +19,7 @@
 #include "common/run.h"
 #include "repo/fetch.h"
 #include "repo/manifest.h"
-#include "repo/stall.h"
+#include "common/fault.h"
 #include "state/cbt.h"
 #include "state/journal.h"
 
@@ -232,7 +232,7 @@ cbt_dirty(const char *path, const char *bitmap, uint64_t size, const char *state
 			goto out;
 		}
 	}
-	repo_stall_point("cbt-reader-started");
+	fault_stall("cbt-reader-started", NULL, NULL);
 	h = nbd_open(sock, ctx, pid, errfile, err, errlen);
 	if (h == NULL)
 		goto out;
@@ -246,7 +246,7 @@ cbt_dirty(const char *path, const char *bitmap, uint64_t size, const char *state
 		    (long long)got, (unsigned long long)size);
 		goto out;
 	}
-	repo_stall_point("cbt-reader-connected");
+	fault_stall("cbt-reader-connected", NULL, NULL);
 	w.ctx = ctx;
 	w.out = out;
 	for (uint64_t off = 0; off < size;) {

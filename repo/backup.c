@@ -19,7 +19,7 @@
 #include "repo/fetch.h"
 #include "repo/layout.h"
 #include "repo/lock.h"
-#include "repo/stall.h"
+#include "common/fault.h"
 #include "repo/index.h"
 
 struct backup {
@@ -85,7 +85,7 @@ backup_new(struct repo *r, const char *name)
 	free(what);
 	if (rc != 0 || fetch_chunk_ids(r, b->known) < 0)
 		goto fail;
-	repo_stall_point("listed");
+	fault_stall("listed", NULL, NULL);
 	if (crypto_random(rid, sizeof(rid)) < 0)
 		goto fail;
 	b->m = xcalloc(1, sizeof(*b->m));

@@ -12,7 +12,7 @@
 #include "repo/lock.h"
 #include "repo/manifest.h"
 #include "repo/prune_plan.h"
-#include "repo/stall.h"
+#include "common/fault.h"
 
 /*
  * Mark index KEY of manifest M with its chunks, unless marked already.
@@ -200,7 +200,7 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 			goto out;
 		/* Indexes first: a chunk is never unreferenced while an index names it. */
 		st->failed += store_delete_many(repo_store(r), sw.indexes, sw.nindexes_unused);
-		repo_stall_point("prune-delete");
+		fault_stall("prune-delete", NULL, NULL);
 		st->failed += store_delete_many(repo_store(r), sw.chunks, sw.nchunks_unused);
 	}
 	if (remove_stale_locks(r, dry_run, &st->locks_stale) < 0 ||

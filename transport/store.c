@@ -68,17 +68,45 @@ store_exists(struct store *s, const char *key)
 	return s->ops->exists(s, key);
 }
 
+/* A listing that failed half-way (a page of many) leaves KEYS as it was. */
+static void
+list_undo(struct strlist *keys, size_t n0)
+{
+	for (size_t i = n0; i < keys->n; i++)
+		free(keys->v[i]);
+	if (keys->n > n0)
+		keys->n = n0;
+	if (n0 == 0) {
+		free(keys->v);
+		keys->v = NULL;
+	}
+}
+
 int
 store_list(struct store *s, const char *prefix, struct strlist *keys)
 {
-	return s->ops->list(s, prefix, keys, NULL);
+	size_t n0 = keys->n;
+	int rc = s->ops->list(s, prefix, keys, NULL);
+
+	if (rc < 0)
+		list_undo(keys, n0);
+	return rc;
 }
 
 int
 store_list_sizes(struct store *s, const char *prefix, struct strlist *keys, uint64_t **sizes)
 {
+	size_t n0 = keys->n;
+	int rc;
+
 	*sizes = NULL;
-	return s->ops->list(s, prefix, keys, sizes);
+	rc = s->ops->list(s, prefix, keys, sizes);
+	if (rc < 0) {
+		list_undo(keys, n0);
+		free(*sizes);
+		*sizes = NULL;
+	}
+	return rc;
 }
 
 size_t
