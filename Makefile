@@ -46,10 +46,11 @@ TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c t
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/keys.c repo/config.c repo/stats.c
-STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/notify.c state/instant.c
+STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/sequence.c agent/repair.c agent/define.c
+JOBRUN_SRC := jobrun/notify.c
 SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
@@ -58,7 +59,7 @@ CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_chec
              cli/cmd_schedule.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(TRANSPORT_SRC) $(REPO_SRC) $(STATE_SRC) \
-             $(AGENT_SRC) $(SCHED_SRC)
+             $(AGENT_SRC) $(JOBRUN_SRC) $(SCHED_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 

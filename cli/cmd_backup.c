@@ -16,7 +16,7 @@
 
 #include "agent/sequence.h"
 #include "common/run.h"
-#include "state/notify.h"
+#include "jobrun/notify.h"
 #include "state/runs.h"
 #include "cli/cli.h"
 #include "common/log.h"

@@ -16,7 +16,7 @@
 #include "common/clock.h"
 #include "scheduler/daemon_int.h"
 #include "scheduler/plan.h"
-#include "state/notify.h"
+#include "jobrun/notify.h"
 #include "state/runs.h"
 
 void
