@@ -50,7 +50,7 @@ STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/sequence.c agent/repair.c agent/define.c
-JOBRUN_SRC := jobrun/notify.c
+JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/summary.c jobrun/notify.c
 SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
