@@ -174,7 +174,7 @@ bench:
 # seed corpus (tests/fuzz/corpus/NAME, real objects); an input that crashed
 # once is kept there as a regression input. make check runs each for a few
 # seconds (FUZZ_SECONDS=3).
-FUZZ_TARGETS := conf manifest index codec state domxml qimg s3xml cron tar
+FUZZ_TARGETS := conf manifest index codec state domxml qimg s3xml cron tar summary
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
