@@ -164,7 +164,6 @@ static enum jobrun_status
 select_domains(struct jobrun_ctx *x, struct hv *hv, struct jobrun_result *res)
 {
 	const struct jobrun_opts *o = x->o;
-	int rc;
 
 	if (o->all || (o->job != NULL && o->domains->n == 0)) {
 		if (jobrun_select_job(hv, x->job, o->all, &res->selected, &res->unmatched) < 0)
@@ -176,7 +175,7 @@ select_domains(struct jobrun_ctx *x, struct hv *hv, struct jobrun_result *res)
 			log_error("%s selects no domain at %s", o->all ? "--all" : o->job, hv_uri(hv));
 			return JOBRUN_FAILED;
 		}
-	} else if ((rc = jobrun_select_named(hv, o->domains, &res->selected)) != 0) {
+	} else if (jobrun_select_named(hv, o->domains, &res->selected) != 0) {
 		return JOBRUN_FAILED;
 	}
 	strlist_sort(&res->selected);

@@ -39,7 +39,7 @@
 
 struct jobrun_opts {
 	const char *job;			/* [job NAME], or NULL: a manual run */
-	const struct strlist *domains;		/* the domains named (may be empty) */
+	const struct strlist *domains;		/* the domains named (may be empty, not NULL) */
 	bool all;				/* --all: every domain */
 	int quiesce;				/* enum conf_quiesce, or -1: the job's */
 	const time_t *when;			/* the snapshot time, or NULL: now */
