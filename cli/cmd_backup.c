@@ -119,7 +119,7 @@ print_child_failure(const struct strlist *doms, bool dry_run)
 	if (dry_run) {
 		struct strlist none = { 0 };
 
-		print_line(summary_format_selection(&none, &none, err));
+		print_line(summary_format_selection(&none, &none, err, true));
 		return;
 	}
 	memset(&s, 0, sizeof(s));
@@ -164,7 +164,7 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 	st = jobrun_run(cli->conf, &o, &rep, &res);
 	if (dry_run && st == JOBRUN_OK) {
 		if (json)
-			print_line(summary_format_selection(&res.selected, &res.unmatched, NULL));
+			print_line(summary_format_selection(&res.selected, &res.unmatched, NULL, child));
 		else
 			for (size_t i = 0; i < res.selected.n; i++)
 				printf("%s\n", res.selected.v[i]);

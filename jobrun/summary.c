@@ -166,7 +166,7 @@ summary_format(const struct summary *s)
 
 char *
 summary_format_selection(const struct strlist *sel, const struct strlist *unmatched,
-    const char *error)
+    const char *error, bool for_daemon)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array(),
 		    *u = json_object_new_array();
@@ -175,7 +175,8 @@ summary_format_selection(const struct strlist *sel, const struct strlist *unmatc
 		json_object_array_add(a, json_object_new_string(sel->v[i]));
 	for (size_t i = 0; i < unmatched->n; i++)
 		json_object_array_add(u, json_object_new_string(unmatched->v[i]));
-	json_object_object_add(o, "version", json_object_new_int(SUMMARY_VERSION));
+	if (for_daemon)
+		json_object_object_add(o, "version", json_object_new_int(SUMMARY_VERSION));
 	json_object_object_add(o, "domains", a);
 	json_object_object_add(o, "unmatched", u);
 	if (error != NULL)

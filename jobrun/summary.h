@@ -29,6 +29,9 @@
  *   {"version": 1, "domains": [NAME...], "unmatched": [PATTERN...],
  *    "error": TEXT (only when the domains could not be listed)}
  *
+ * ("version" and "error" for the daemon only: `backup --dry-run --json`
+ * prints the listing as it always did, "domains" and "unmatched").
+ *
  * Version 1 added "version" (and, for the daemon's children, a summary
  * even when the run failed before its first domain, and a selection's
  * "error"); a summary without it is read as version 0, the same fields.
@@ -104,10 +107,11 @@ int summary_parse(const char *text, struct summary *out);
 
 /*
  * summary_format_selection: a dry run's selection as one line of JSON, a
- * new string: SEL, UNMATCHED and, when not NULL, ERROR.
+ * new string: SEL, UNMATCHED and, when not NULL, ERROR; with the version
+ * when FOR_DAEMON.
  */
 char *summary_format_selection(const struct strlist *sel, const struct strlist *unmatched,
-    const char *error);
+    const char *error, bool for_daemon);
 
 /*
  * summary_parse_selection: the selection in TEXT (its last non-empty

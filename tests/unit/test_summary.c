@@ -184,7 +184,11 @@ test_selection(void **state)
 	strlist_add(&sel, "a");
 	strlist_add(&sel, "b c");
 	strlist_add(&un, "typo*");
-	text = summary_format_selection(&sel, &un, NULL);
+	/* For people: the listing as it always was. */
+	text = summary_format_selection(&sel, &un, NULL, false);
+	assert_string_equal(text, "{\"domains\":[\"a\",\"b c\"],\"unmatched\":[\"typo*\"]}");
+	free(text);
+	text = summary_format_selection(&sel, &un, NULL, true);
 	assert_non_null(strstr(text, "\"version\":1"));
 	assert_int_equal(summary_parse_selection(text, &bsel, &bun, err, sizeof(err)), 0);
 	assert_int_equal(bsel.n, 2);
@@ -195,7 +199,7 @@ test_selection(void **state)
 	strlist_clear(&bsel);
 	strlist_clear(&bun);
 	/* A child that could not list the domains says why, in a field. */
-	text = summary_format_selection(&bsel, &bun, "libvirt: cannot connect to qemu:///nowhere");
+	text = summary_format_selection(&bsel, &bun, "libvirt: cannot connect to qemu:///nowhere", true);
 	assert_int_equal(summary_parse_selection(text, &bsel, &bun, err, sizeof(err)), 1);
 	assert_string_equal(err, "libvirt: cannot connect to qemu:///nowhere");
 	assert_int_equal(bsel.n, 0);
