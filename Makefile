@@ -51,11 +51,12 @@ TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c t
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/keys.c repo/config.c repo/stats.c
-STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/notify.c state/instant.c
+STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
-SCHED_SRC  := scheduler/plan.c scheduler/daemon.c scheduler/daemon_kids.c
+JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/summary.c jobrun/notify.c
+SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
@@ -63,7 +64,7 @@ CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_chec
              cli/cmd_schedule.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(TRANSPORT_SRC) $(REPO_SRC) $(STATE_SRC) \
-             $(AGENT_SRC) $(SCHED_SRC)
+             $(AGENT_SRC) $(JOBRUN_SRC) $(SCHED_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -74,7 +75,7 @@ FAULT_OBJ  := $(FAULT_SRC:%.c=$(BUILD)/obj-faults/%.o)
 FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
-UNIT_TESTS := util proc conf cron domxml qimg qemu_account overlay chain cbtmap sequence progress codec index manifest retention store s3 keys prune lock forget
+UNIT_TESTS := util proc conf cron domxml qimg qemu_account overlay chain cbtmap sequence progress codec index manifest retention store s3 keys prune lock forget plan summary
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o \
              $(BUILD)/obj/tests/fakes/store_mem.o $(BUILD)/obj/tests/fakes/memrepo.o
@@ -179,7 +180,7 @@ bench:
 # seed corpus (tests/fuzz/corpus/NAME, real objects); an input that crashed
 # once is kept there as a regression input. make check runs each for a few
 # seconds (FUZZ_SECONDS=3).
-FUZZ_TARGETS := conf manifest index codec state domxml qimg s3xml cron tar
+FUZZ_TARGETS := conf manifest index codec state domxml qimg s3xml cron tar summary
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "common/cron.h"
 #include "common/log.h"
+#include "jobrun/summary.h"
 #include "repo/forget.h"
 #include "repo/manifest.h"
 
@@ -195,16 +196,7 @@ cli_snapshot_json(const struct manifest *m)
 json_object *
 cli_stats_json(const struct backup_stats *st)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "bytes_read", json_object_new_int64((int64_t)st->bytes_read));
-	json_object_object_add(o, "chunks_total", json_object_new_int64((int64_t)st->chunks_total));
-	json_object_object_add(o, "chunks_new", json_object_new_int64((int64_t)st->chunks_new));
-	json_object_object_add(o, "chunks_reused", json_object_new_int64((int64_t)st->chunks_reused));
-	json_object_object_add(o, "chunks_zero", json_object_new_int64((int64_t)st->chunks_zero));
-	json_object_object_add(o, "bytes_stored", json_object_new_int64((int64_t)st->bytes_stored));
-	json_object_object_add(o, "seconds", json_object_new_double(st->seconds));
-	return o;
+	return summary_stats_json(st);
 }
 
 int

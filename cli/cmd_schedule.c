@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "common/cron.h"
 #include "common/log.h"
-#include "scheduler/plan.h"
+#include "scheduler/sched_env.h"
 
 int
 cmd_schedule(struct cli *cli, int argc, char **argv)
@@ -62,7 +62,7 @@ cmd_schedule(struct cli *cli, int argc, char **argv)
 		log_error("schedule '%s': %s", argv[optind], err);
 		return CLI_EXIT_USAGE;
 	}
-	t = sched_now();
+	t = sched_env_now();
 	for (long i = 0; i < n; i++) {
 		if (cron_next(&c, t, tz, &t) < 0) {
 			if (i == 0)

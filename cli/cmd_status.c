@@ -15,7 +15,7 @@
 #include "common/cron.h"
 #include "common/log.h"
 #include "common/outcome.h"
-#include "scheduler/plan.h"
+#include "scheduler/sched_env.h"
 #include "state/journal.h"
 #include "state/runs.h"
 
@@ -237,7 +237,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	jobs = json_object_new_array();
 	runs = json_object_new_array();
 	repairs = json_object_new_array();
-	print_jobs(cli, json, jobs, sched_now());
+	print_jobs(cli, json, jobs, sched_env_now());
 	print_runs(cli, json, runs);
 	print_repairs(cli, json, repairs);
 	json_object_object_add(root, "jobs", jobs);

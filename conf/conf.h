@@ -114,7 +114,7 @@ struct conf {
 	uint64_t lock_wait;		/* seconds to wait for a conflicting lock */
 	char *prune_schedule;		/* cron expression of the daemon's prune, or NULL */
 
-	/* [notify]: one message per run (state/notify.h) */
+	/* [notify]: one message per run (jobrun/notify.h) */
 	struct conf_notify {
 		char *webhook_url;	/* may hold a token: never logged whole */
 		struct strlist mail_to;

@@ -1,9 +1,14 @@
+/*
+ * The daemon's event loop: the jobs' schedules, the prune schedule, the
+ * queue of domains to back up, signals (SIGHUP reloads; SIGTERM/SIGINT
+ * stop at a safe point), the children's output. What each concern does
+ * is in daemon_int.h.
+ */
 #include "scheduler/daemon.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,14 +18,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/cron.h"
 #include "common/log.h"
 #include "common/run.h"
-#include "common/cron.h"
 #include "scheduler/daemon_int.h"
 #include "scheduler/plan.h"
+#include "scheduler/sched_env.h"
 #include "state/journal.h"
 #include "state/runs.h"
-#include "common/clock.h"
 
 int
 daemon_self_argv(const struct daemon *d, char **argv)
@@ -41,11 +46,13 @@ daemon_job_conf(struct daemon *d, const char *name)
 	return conf_find_job(d->c, name);
 }
 
+/* The next run of job J (configured as CJ) after AFTER. */
 static void
-plan_next(struct djob *j, const struct conf_job *cj, time_t after)
+job_next(struct djob *j, const struct conf_job *cj, time_t after)
 {
 	if (!j->scheduled ||
-	    sched_next(&j->cron, cj->timezone, cj->randomized_delay, after, &j->base, &j->next) < 0)
+	    plan_next(&j->cron, cj->timezone, cj->randomized_delay, sched_env_random(), after,
+	    &j->base, &j->next) < 0)
 		j->next = j->base = 0;
 }
 
@@ -70,7 +77,7 @@ load_prune(struct daemon *d, time_t now)
 	d->prune_scheduled = d->c->prune_schedule != NULL &&
 	    cron_parse(d->c->prune_schedule, &d->prune_cron, err, sizeof(err)) == 0;
 	if (!d->prune_scheduled ||
-	    sched_next(&d->prune_cron, NULL, 0, now, &base, &d->prune_next) < 0) {
+	    plan_next(&d->prune_cron, NULL, 0, 0, now, &base, &d->prune_next) < 0) {
 		d->prune_next = 0;
 		return;
 	}
@@ -93,7 +100,7 @@ load_jobs(struct daemon *d, time_t now)
 		j->name = xstrdup(cj->name);
 		j->scheduled = cj->schedule != NULL &&
 		    cron_parse(cj->schedule, &j->cron, err, sizeof(err)) == 0;
-		plan_next(j, cj, now);
+		job_next(j, cj, now);
 		if (j->next) {
 			struct tm tm;
 
@@ -105,65 +112,6 @@ load_jobs(struct daemon *d, time_t now)
 			    j->name, j->name);
 		}
 	}
-}
-
-/*
- * The domains of JOB, from `virtvault backup --job JOB --dry-run --json`,
- * into OUT; the names or globs of the job that matched no domain into
- * UNMATCHED.
- */
-static int
-job_domains(struct daemon *d, const char *job, struct strlist *out, struct strlist *unmatched,
-    char *err, size_t errlen)
-{
-	char *argv[11];
-	struct run_result r;
-	json_object *o = NULL, *a;
-	int i, ret = -1;
-
-	i = daemon_self_argv(d, argv);
-	argv[i++] = "-q";
-	argv[i++] = "backup";
-	argv[i++] = "--job";
-	argv[i++] = (char *)job;
-	argv[i++] = "--dry-run";
-	argv[i++] = "--json";
-	argv[i] = NULL;
-	snprintf(err, errlen, "cannot start virtvault to list the job's domains");
-	if (run_capture(argv, OUT_CAP, &r) < 0)
-		return -1;
-	if (r.status != 0) {
-		char *e = r.err;
-
-		/* The child's last line says why: "virtvault: error: ...". */
-		while (r.errlen > 0 && r.err[r.errlen - 1] == '\n')
-			r.err[--r.errlen] = '\0';
-		if (strrchr(e, '\n') != NULL)
-			e = strrchr(e, '\n') + 1;
-		if (strstr(e, "error: ") != NULL)
-			e = strstr(e, "error: ") + 7;
-		snprintf(err, errlen, "cannot list the job's domains: %s", e);
-		log_error("job %s: cannot list its domains: %s", job, r.err);
-		goto out;
-	}
-	o = json_tokener_parse(r.out);
-	if (o == NULL || !json_object_object_get_ex(o, "domains", &a) ||
-	    !json_object_is_type(a, json_type_array)) {
-		snprintf(err, errlen, "cannot list the job's domains: unreadable answer");
-		log_error("job %s: cannot list its domains: unreadable answer '%.200s'", job, r.out);
-		goto out;
-	}
-	for (size_t k = 0; k < json_object_array_length(a); k++)
-		strlist_add(out, json_object_get_string(json_object_array_get_idx(a, k)));
-	if (json_object_object_get_ex(o, "unmatched", &a) && json_object_is_type(a, json_type_array))
-		for (size_t k = 0; k < json_object_array_length(a); k++)
-			strlist_add(unmatched,
-			    json_object_get_string(json_object_array_get_idx(a, k)));
-	ret = 0;
-out:
-	json_object_put(o);
-	run_result_clear(&r);
-	return ret;
 }
 
 bool
@@ -191,67 +139,11 @@ daemon_enqueue(struct daemon *d, const char *job, const char *dom, int attempt, 
 	return true;
 }
 
-static void
-fire(struct daemon *d, struct djob *j, time_t now, const char *why)
-{
-	struct strlist doms = { 0 }, unmatched = { 0 };
-	struct batch *b = daemon_batch_new(d, j->name);
-	struct run_record r;
-	unsigned id;
-
-	log_info("job %s: %s", j->name, why);
-	state_job_set_last_fire(d->c->state_dir, j->name, now);
-	memset(&r, 0, sizeof(r));
-	if (job_domains(d, j->name, &doms, &unmatched, r.error, sizeof(r.error)) == 0) {
-		for (size_t i = 0; i < doms.n; i++)
-			if (daemon_enqueue(d, j->name, doms.v[i], 0, now, j->next, b ? b->id : 0) && b)
-				b->pending++;
-		if (doms.n == 0)
-			log_warn("job %s selects no domain", j->name);
-		/* A name or glob that matched nothing: a failure of the run, by
-		 * name, in its message (no domain's record: it names none). The
-		 * last record added may send the message and end the batch:
-		 * from here on it is known by its id only. */
-		id = b ? b->id : 0;
-		if (b != NULL)
-			b->pending += unmatched.n;
-		b = NULL;
-		for (size_t i = 0; i < unmatched.n; i++) {
-			struct run_record u;
-
-			log_error("job %s: '%s' in its domains matches no domain", j->name,
-			    unmatched.v[i]);
-			if (id == 0)
-				continue;
-			memset(&u, 0, sizeof(u));
-			snprintf(u.job, sizeof(u.job), "%s", j->name);
-			snprintf(u.domain, sizeof(u.domain), "%s", unmatched.v[i]);
-			snprintf(u.error, sizeof(u.error), "'%s' in the job's domains matches no domain",
-			    unmatched.v[i]);
-			u.started = u.finished = now;
-			u.quiesced = -1;
-			daemon_batch_add(d, id, &u);
-		}
-		b = id ? daemon_batch_find(d, id) : NULL;
-		if (b != NULL && b->pending == 0)
-			daemon_batch_add(d, b->id, NULL);
-	} else if (b != NULL) {
-		/* The run could not start: its message says so. */
-		snprintf(r.job, sizeof(r.job), "%s", j->name);
-		snprintf(r.domain, sizeof(r.domain), "(every domain of the job)");
-		r.started = r.finished = now;
-		b->pending = 1;
-		daemon_batch_add(d, b->id, &r);
-	}
-	strlist_clear(&doms);
-	strlist_clear(&unmatched);
-}
-
 static bool
 domain_running(struct daemon *d, const char *dom)
 {
-	for (size_t i = 0; i < d->nkids; i++)
-		if (strcmp(d->kids[i].t.domain, dom) == 0)
+	for (size_t i = 0; i < d->nchildren; i++)
+		if (strcmp(d->children[i].t.domain, dom) == 0)
 			return true;
 	return false;
 }
@@ -317,16 +209,16 @@ handle_signal(struct daemon *d, int sig, time_t now)
 	if (sig == SIGCHLD)
 		return;
 	if (d->stopping) {
-		log_warn("already stopping: waiting for %zu backup%s to reach a safe point", d->nkids,
-		    d->nkids == 1 ? "" : "s");
+		log_warn("already stopping: waiting for %zu backup%s to reach a safe point", d->nchildren,
+		    d->nchildren == 1 ? "" : "s");
 		return;
 	}
 	d->stopping = true;
 	d->ntasks = 0;
 	log_info("stopping (%s): no new runs; %zu backup%s brought to a safe point first",
-	    strsignal(sig), d->nkids, d->nkids == 1 ? "" : "s");
-	for (size_t i = 0; i < d->nkids; i++)
-		kill(d->kids[i].pid, SIGTERM);
+	    strsignal(sig), d->nchildren, d->nchildren == 1 ? "" : "s");
+	for (size_t i = 0; i < d->nchildren; i++)
+		kill(d->children[i].pid, SIGTERM);
 	/* A prune may stop anywhere: what it did not delete, the next one does. */
 	if (d->prune_pid > 0)
 		kill(d->prune_pid, SIGTERM);
@@ -337,12 +229,13 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 {
 	struct daemon d;
 	sigset_t mask;
-	double speed = sched_speed();
-	time_t now;
+	double speed = sched_env_speed();
+	time_t now, *times = NULL;
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
 	d.c = c;
+	d.hooks.oldmask = &d.oldmask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
@@ -364,7 +257,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		fprintf(f, "%d\n", (int)getpid());
 		fclose(f);
 	}
-	now = sched_now();
+	now = sched_env_now();
 	log_info("daemon started (pid %d%s)", (int)getpid(), speed != 1 ? ", test clock" : "");
 	repair_leftovers(&d);
 	load_jobs(&d, now);
@@ -372,39 +265,38 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		const struct conf_job *cj = daemon_job_conf(&d, d.jobs[i].name);
 		time_t last = state_job_last_fire(c->state_dir, d.jobs[i].name);
 
-		if (cj->catch_up && d.jobs[i].scheduled && sched_missed(&d.jobs[i].cron, cj->timezone, last, now))
-			fire(&d, &d.jobs[i], now, "catching up a run missed while the daemon was down");
+		if (cj->catch_up && d.jobs[i].scheduled && plan_missed(&d.jobs[i].cron, cj->timezone, last, now))
+			daemon_batch_fire(&d, &d.jobs[i], now, "catching up a run missed while the daemon was down");
 		else if (last == 0 && d.jobs[i].scheduled)
 			state_job_set_last_fire(c->state_dir, d.jobs[i].name, now);
 	}
 
 	load_prune(&d, now);
-	while (!d.stopping || d.nkids > 0 || d.nhooks > 0 || d.prune_pid > 0) {
-		struct pollfd pf[1 + 2 * MAX_KIDS];
-		size_t np = 0;
-		time_t wake;
+	while (!d.stopping || d.nchildren > 0 || d.hooks.n > 0 || d.prune_pid > 0) {
+		struct pollfd pf[1 + 2 * MAX_CHILDREN];
+		size_t np;
 		int timeout;
 
-		now = sched_now();
+		now = sched_env_now();
 		for (size_t i = 0; !d.stopping && i < d.njobs; i++) {
 			if (d.jobs[i].next != 0 && d.jobs[i].next <= now) {
 				struct djob *j = &d.jobs[i];
 				time_t base = j->base;
 
-				plan_next(j, daemon_job_conf(&d, j->name), base);
-				fire(&d, j, now, "scheduled run");
+				job_next(j, daemon_job_conf(&d, j->name), base);
+				daemon_batch_fire(&d, j, now, "scheduled run");
 			}
 		}
 		if (!d.stopping && d.prune_next != 0 && d.prune_next <= now) {
 			time_t base;
 
-			daemon_start_prune(&d);
-			if (sched_next(&d.prune_cron, NULL, 0, now, &base, &d.prune_next) < 0)
+			daemon_child_prune(&d);
+			if (plan_next(&d.prune_cron, NULL, 0, 0, now, &base, &d.prune_next) < 0)
 				d.prune_next = 0;
 		}
 		/* Start what may start: max_parallel, one run per domain. */
-		for (size_t i = 0; !d.stopping && i < d.ntasks && d.nkids < (size_t)d.c->max_parallel &&
-		    d.nkids < MAX_KIDS;) {
+		for (size_t i = 0; !d.stopping && i < d.ntasks && d.nchildren < (size_t)d.c->max_parallel &&
+		    d.nchildren < MAX_CHILDREN;) {
 			struct task t = d.tasks[i];
 
 			if (t.not_before > now || domain_running(&d, t.domain)) {
@@ -413,27 +305,24 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 			}
 			memmove(&d.tasks[i], &d.tasks[i + 1], (d.ntasks - i - 1) * sizeof(t));
 			d.ntasks--;
-			daemon_start_kid(&d, &t, now);
+			daemon_child_start(&d, &t, now);
 		}
 		/* Sleep until the next run or retry, a signal or child output. */
-		wake = 0;
+		np = 0;
+		times = xrealloc(times, (d.njobs + d.ntasks + 1) * sizeof(*times));
 		for (size_t i = 0; i < d.njobs; i++)
-			if (d.jobs[i].next && (wake == 0 || d.jobs[i].next < wake))
-				wake = d.jobs[i].next;
+			times[np++] = d.jobs[i].next;
 		for (size_t i = 0; i < d.ntasks; i++)
-			if (wake == 0 || d.tasks[i].not_before < wake)
-				wake = d.tasks[i].not_before;
-		if (d.prune_next && (wake == 0 || d.prune_next < wake))
-			wake = d.prune_next;
-		timeout = 1000;
-		if (wake != 0 && wake > now && (double)(wake - now) / speed < 1.0)
-			timeout = (int)((double)(wake - now) * 1000 / speed);
+			times[np++] = d.tasks[i].not_before;
+		times[np++] = d.prune_next;
+		timeout = plan_timeout_ms(plan_wake(times, np), now, speed, 1000);
+		np = 0;
 		pf[np++] = (struct pollfd){ d.sigfd, POLLIN, 0 };
-		for (size_t i = 0; i < d.nkids; i++) {
-			if (d.kids[i].out >= 0)
-				pf[np++] = (struct pollfd){ d.kids[i].out, POLLIN, 0 };
-			if (d.kids[i].err >= 0)
-				pf[np++] = (struct pollfd){ d.kids[i].err, POLLIN, 0 };
+		for (size_t i = 0; i < d.nchildren; i++) {
+			if (d.children[i].out >= 0)
+				pf[np++] = (struct pollfd){ d.children[i].out, POLLIN, 0 };
+			if (d.children[i].err >= 0)
+				pf[np++] = (struct pollfd){ d.children[i].err, POLLIN, 0 };
 		}
 		if (poll(pf, np, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
@@ -442,31 +331,32 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		for (size_t p = 1; p < np; p++) {
 			if (!(pf[p].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			for (size_t i = 0; i < d.nkids; i++)
-				if (d.kids[i].out == pf[p].fd || d.kids[i].err == pf[p].fd)
-					daemon_read_kid(&d.kids[i], pf[p].fd);
+			for (size_t i = 0; i < d.nchildren; i++)
+				if (d.children[i].out == pf[p].fd || d.children[i].err == pf[p].fd)
+					daemon_child_read(&d.children[i], pf[p].fd);
 		}
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			while (read(d.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				handle_signal(&d, (int)si.ssi_signo, sched_now());
+				handle_signal(&d, (int)si.ssi_signo, sched_env_now());
 		}
-		daemon_reap_hooks(&d);
-		daemon_reap_prune(&d);
+		daemon_hook_reap(&d.hooks);
+		daemon_child_reap_prune(&d);
 		/* Reap the children whose output has ended. */
-		for (size_t i = 0; i < d.nkids;) {
+		for (size_t i = 0; i < d.nchildren;) {
 			int st;
 
-			if (d.kids[i].out < 0 && d.kids[i].err < 0 &&
-			    waitpid(d.kids[i].pid, &st, 0) == d.kids[i].pid) {
-				daemon_finish_kid(&d, i, st, sched_now());
+			if (d.children[i].out < 0 && d.children[i].err < 0 &&
+			    waitpid(d.children[i].pid, &st, 0) == d.children[i].pid) {
+				daemon_child_finish(&d, i, st, sched_env_now());
 				continue;
 			}
 			i++;
 		}
 	}
 	daemon_batch_flush(&d);
+	free(times);
 	log_info("daemon stopped");
 	free_jobs(&d);
 	conf_free(d.c);

@@ -1,6 +1,13 @@
 /*
- * Internals of the daemon, shared by daemon.c (scheduling, signals) and
- * daemon_kids.c (the backup children, their outcomes and hooks).
+ * Internals of the daemon, by concern:
+ *   daemon.c        the event loop: schedule, signals, reload, the queue
+ *   daemon_child.c  the backup children (and the prune child): start,
+ *                   relay their output, keep their outcome, retry
+ *   daemon_batch.c  a job's run (a firing): its domains, its one message
+ *   daemon_hook.c   programs in the background with a deadline (the
+ *                   on_success/on_failure hooks, a message being sent)
+ * A child's outcome comes from its summary (jobrun/summary.h), never from
+ * how it prints.
  */
 #ifndef VV_DAEMON_INT_H
 #define VV_DAEMON_INT_H
@@ -8,6 +15,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -15,7 +23,7 @@
 #include "scheduler/daemon.h"
 #include "state/runs.h"
 
-#define MAX_KIDS 64
+#define MAX_CHILDREN 64
 #define MAX_TASKS 1024
 #define OUT_CAP (256 * 1024)
 
@@ -36,29 +44,35 @@ struct task {
 	unsigned batch;		/* the job run it belongs to (struct batch), 0: none */
 };
 
-struct kid {
+/* A backup child: `virtvault backup --job J --json --daemon-child -- DOMAIN`. */
+struct child {
 	pid_t pid;
 	int out, err;		/* pipes, -1 once closed */
 	struct task t;
 	time_t started;
-	char *obuf;
+	char *obuf;		/* its standard output: the summary */
 	size_t olen;
-	char lasterr[512];
-	char ebuf[1024];
+	char ebuf[1024];	/* its standard error, relayed by lines */
 	size_t elen;
 };
 
-/* A hook running in the background, killed at its deadline. */
+/* A program running in the background, killed at its deadline. */
 struct hook {
 	pid_t pid;
 	double deadline;	/* clock_mono() */
 	unsigned long long timeout;
 	char job[128];
 	char domain[256];
-	char what[16];		/* "on_success", "on_failure" */
+	char what[16];		/* "on_success", "on_failure", "notify" */
 };
 
 #define MAX_HOOKS 64
+
+struct hooks {
+	struct hook v[MAX_HOOKS];
+	size_t n;
+	const sigset_t *oldmask;	/* the signal mask a program starts with */
+};
 
 /* One run of a job (a firing): its domains' outcomes, for its one message. */
 struct batch {
@@ -78,10 +92,9 @@ struct daemon {
 	size_t njobs;
 	struct task tasks[MAX_TASKS];
 	size_t ntasks;
-	struct kid kids[MAX_KIDS];
-	size_t nkids;
-	struct hook hooks[MAX_HOOKS];
-	size_t nhooks;
+	struct child children[MAX_CHILDREN];
+	size_t nchildren;
+	struct hooks hooks;
 	struct batch batches[MAX_BATCHES];
 	size_t nbatches;
 	unsigned last_batch;
@@ -95,6 +108,8 @@ struct daemon {
 	sigset_t oldmask;
 };
 
+/* daemon.c */
+
 /* daemon_job_conf: the configuration of job NAME, or NULL. */
 const struct conf_job *daemon_job_conf(struct daemon *d, const char *name);
 
@@ -106,11 +121,20 @@ bool daemon_enqueue(struct daemon *d, const char *job, const char *dom, int atte
     time_t not_before, time_t window_end, unsigned batch);
 
 /*
- * daemon_batch_new: a new job run of JOB expecting nothing yet, or NULL
- * when MAX_BATCHES are open (logged); daemon_batch_find: run ID, or NULL.
+ * daemon_self_argv: the start of a child's command line into ARGV: this
+ * virtvault, with -c and the daemon's configuration file when one was
+ * named. Returns how many entries it filled (at most 3).
  */
-struct batch *daemon_batch_new(struct daemon *d, const char *job);
-struct batch *daemon_batch_find(struct daemon *d, unsigned id);
+int daemon_self_argv(const struct daemon *d, char **argv);
+
+/* daemon_batch.c */
+
+/*
+ * daemon_batch_fire: a run of job J at NOW: its domains asked of a child
+ * (`backup --job J --dry-run --json --daemon-child`), each queued, those
+ * of its names that matched nothing a failure in its message.
+ */
+void daemon_batch_fire(struct daemon *d, struct djob *j, time_t now, const char *why);
 
 /*
  * daemon_batch_add: R is the last word on one domain of job run ID (no
@@ -126,35 +150,50 @@ void daemon_batch_add(struct daemon *d, unsigned id, const struct run_record *r)
  */
 void daemon_batch_flush(struct daemon *d);
 
-/* daemon_start_kid: start the backup child of task T. */
-void daemon_start_kid(struct daemon *d, const struct task *t, time_t now);
+/* daemon_child.c */
 
-/* daemon_read_kid: take what the child K wrote on FD (its stdout or stderr). */
-void daemon_read_kid(struct kid *k, int fd);
+/* daemon_child_start: start the backup child of task T. */
+void daemon_child_start(struct daemon *d, const struct task *t, time_t now);
 
-/*
- * daemon_finish_kid: record the outcome of child IDX (STATUS from
- * waitpid), write metrics, queue a retry, run the hook; removes the child.
- */
-void daemon_finish_kid(struct daemon *d, size_t idx, int status, time_t now);
+/* daemon_child_read: take what child C wrote on FD (its stdout or stderr). */
+void daemon_child_read(struct child *c, int fd);
 
 /*
- * daemon_self_argv: the start of a child's command line into ARGV: this
- * virtvault, with -c and the daemon's configuration file when one was
- * named. Returns how many entries it filled (at most 3).
+ * daemon_child_finish: keep the outcome of child IDX (STATUS from
+ * waitpid; its summary), write metrics, queue a retry, run the hook;
+ * removes the child.
  */
-int daemon_self_argv(const struct daemon *d, char **argv);
+void daemon_child_finish(struct daemon *d, size_t idx, int status, time_t now);
 
-/* daemon_start_prune: start the prune child (its output goes to the daemon's). */
-void daemon_start_prune(struct daemon *d);
+/* daemon_child_prune: start the prune child (its output goes to the daemon's). */
+void daemon_child_prune(struct daemon *d);
 
-/* daemon_reap_prune: collect the prune child when it ended, logging how; never blocks. */
-void daemon_reap_prune(struct daemon *d);
+/* daemon_child_reap_prune: collect the prune child when it ended, logging how; never blocks. */
+void daemon_child_reap_prune(struct daemon *d);
+
+/* daemon_hook.c */
 
 /*
- * daemon_reap_hooks: collect the hooks that ended (logging a failure) and
- * kill those past their deadline; never blocks.
+ * daemon_hook_track: follow the background program PID (a hook, a
+ * message) until TIMEOUT seconds from now. Returns 0, or -1 when MAX_HOOKS
+ * are followed already (logged by the caller).
  */
-void daemon_reap_hooks(struct daemon *d);
+int daemon_hook_track(struct hooks *hs, pid_t pid, unsigned long long timeout, const char *job,
+    const char *domain, const char *what);
+
+/*
+ * daemon_hook_start: start CMD (a hook named WHAT) with the run R's
+ * details in its environment; daemon_hook_reap kills it after TIMEOUT
+ * seconds, so that child output and signals are answered meanwhile.
+ * Failures to start are logged.
+ */
+void daemon_hook_start(struct hooks *hs, const char *cmd, const struct run_record *r,
+    uint64_t timeout, const char *what);
+
+/*
+ * daemon_hook_reap: collect the programs that ended (logging a failed
+ * hook) and kill those past their deadline; never blocks.
+ */
+void daemon_hook_reap(struct hooks *hs);
 
 #endif

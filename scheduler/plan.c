@@ -1,53 +1,41 @@
 /*
- * The scheduler's decisions, pure and unit-tested: the clock (real, or the
- * test clock), the next run of a schedule, what catch-up runs, when a
- * failed domain is retried. No process, signal or file here.
+ * The scheduler's decisions, pure and unit-tested (tests/unit/test_plan.c):
+ * the clock, the next run of a schedule, what catch-up runs, when a
+ * failed domain is retried, when the daemon wakes. No process, signal,
+ * file or environment here: the clock and the randomness come in.
  */
 #include "scheduler/plan.h"
 
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include "common/clock.h"
-
-double
-sched_speed(void)
+bool
+plan_clock_parse(const char *spec, double t0, struct plan_clock *out)
 {
-	const char *e = getenv("VIRTVAULT_TEST_CLOCK");
-	double speed = 1;
 	long long start;
+	double speed;
 
-	if (e != NULL && sscanf(e, "%lld %lf", &start, &speed) == 2 && speed > 0)
-		return speed;
-	return 1;
+	out->test = false;
+	out->start = 0;
+	out->speed = 1;
+	out->t0 = t0;
+	if (spec == NULL || sscanf(spec, "%lld %lf", &start, &speed) != 2 || !(speed > 0))
+		return false;
+	out->test = true;
+	out->start = (time_t)start;
+	out->speed = speed;
+	return true;
 }
 
 time_t
-sched_now(void)
+plan_clock_now(const struct plan_clock *c, time_t real, double mono)
 {
-	const char *e = getenv("VIRTVAULT_TEST_CLOCK");
-	const char *m0 = getenv("VIRTVAULT_TEST_CLOCK_T0");
-	long long start;
-	double speed, t0;
-
-	if (e == NULL || sscanf(e, "%lld %lf", &start, &speed) != 2 || speed <= 0)
-		return time(NULL);
-	/* The daemon pins its real start in VIRTVAULT_TEST_CLOCK_T0 (inherited). */
-	if (m0 == NULL) {
-		char buf[64];
-
-		snprintf(buf, sizeof(buf), "%.6f", clock_mono());
-		setenv("VIRTVAULT_TEST_CLOCK_T0", buf, 1);
-		m0 = getenv("VIRTVAULT_TEST_CLOCK_T0");
-	}
-	t0 = strtod(m0, NULL);
-	return (time_t)start + (time_t)((clock_mono() - t0) * speed);
+	if (!c->test)
+		return real;
+	return c->start + (time_t)((mono - c->t0) * c->speed);
 }
 
 time_t
-sched_retry_at(time_t now, unsigned long delay, int attempt, int retries,
+plan_retry_at(time_t now, unsigned long delay, int attempt, int retries,
     time_t window_end)
 {
 	time_t at;
@@ -61,37 +49,41 @@ sched_retry_at(time_t now, unsigned long delay, int attempt, int retries,
 }
 
 bool
-sched_missed(const struct cron *c, const char *tz, time_t last, time_t now)
+plan_missed(const struct cron *c, const char *tz, time_t last, time_t now)
 {
 	time_t t;
 
 	return last > 0 && cron_next(c, last, tz, &t) == 0 && t <= now;
 }
 
-/* A random delay in [0, max] seconds. */
-static time_t
-random_delay(uint64_t max)
-{
-	unsigned int r = 0;
-	int fd;
-
-	if (max == 0)
-		return 0;
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
-			r = (unsigned int)getpid();
-		close(fd);
-	}
-	return (time_t)(r % (max + 1));
-}
-
 int
-sched_next(const struct cron *c, const char *tz, uint64_t max_delay, time_t after,
-    time_t *base, time_t *next)
+plan_next(const struct cron *c, const char *tz, uint64_t max_delay, uint32_t random,
+    time_t after, time_t *base, time_t *next)
 {
 	if (cron_next(c, after, tz, base) < 0)
 		return -1;
-	*next = *base + random_delay(max_delay);
+	*next = *base + (max_delay == 0 ? 0 : (time_t)(random % (max_delay + 1)));
 	return 0;
+}
+
+time_t
+plan_wake(const time_t *times, size_t n)
+{
+	time_t wake = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (times[i] != 0 && (wake == 0 || times[i] < wake))
+			wake = times[i];
+	return wake;
+}
+
+int
+plan_timeout_ms(time_t wake, time_t now, double speed, int max_ms)
+{
+	double ms;
+
+	if (wake == 0 || wake <= now || !(speed > 0))
+		return max_ms;
+	ms = (double)(wake - now) * 1000 / speed;
+	return ms < (double)max_ms ? (int)ms : max_ms;
 }

@@ -1,47 +1,71 @@
 /*
  * The scheduler's decisions (plan.c): pure functions of the time, the
- * schedule and the outcome so far. The daemon's loop (daemon.c) and its
- * children (daemon_kids.c) act on them.
+ * schedule, the outcome so far and the randomness they are given; no
+ * process, signal, file or environment. The daemon (daemon*.c) acts on
+ * them; sched_env.h gives it the clock and the randomness.
  */
 #ifndef VV_PLAN_H
 #define VV_PLAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "common/cron.h"
 
 /*
- * sched_now: the scheduler's clock. VIRTVAULT_TEST_CLOCK="EPOCH SPEED"
- * starts it at EPOCH and runs it SPEED times faster than real time (for
- * tests); otherwise it is the real time.
+ * The scheduler's clock: the real time, or for tests one that starts at
+ * START when the monotonic clock read T0 and runs SPEED times faster.
  */
-time_t sched_now(void);
-
-/* sched_speed: how much faster than real time the clock runs (1 normally). */
-double sched_speed(void);
+struct plan_clock {
+	bool test;
+	time_t start;
+	double speed;		/* 1 for the real clock */
+	double t0;		/* clock_mono() at START */
+};
 
 /*
- * sched_retry_at: when attempt ATTEMPT (1 for the first retry) of a failed
+ * plan_clock_parse: SPEC ("EPOCH SPEED", as VIRTVAULT_TEST_CLOCK) into
+ * *OUT, started at T0; the real clock when SPEC is NULL or not that.
+ * Returns whether it is a test clock.
+ */
+bool plan_clock_parse(const char *spec, double t0, struct plan_clock *out);
+
+/* plan_clock_now: the time of clock C when the real time is REAL and the monotonic clock MONO. */
+time_t plan_clock_now(const struct plan_clock *c, time_t real, double mono);
+
+/*
+ * plan_retry_at: when attempt ATTEMPT (1 for the first retry) of a failed
  * domain may start: NOW + DELAY * 2^(ATTEMPT-1); 0 when that is not before
  * WINDOW_END (the job's next run) or RETRIES are used up.
  */
-time_t sched_retry_at(time_t now, unsigned long delay, int attempt, int retries,
+time_t plan_retry_at(time_t now, unsigned long delay, int attempt, int retries,
     time_t window_end);
 
 /*
- * sched_missed: whether a run of the schedule C (in zone TZ) fell in
+ * plan_missed: whether a run of the schedule C (in zone TZ) fell in
  * (LAST, NOW]: what catch_up runs once at start-up.
  */
-bool sched_missed(const struct cron *c, const char *tz, time_t last, time_t now);
+bool plan_missed(const struct cron *c, const char *tz, time_t last, time_t now);
 
 /*
- * sched_next: the next run of schedule C (in zone TZ) after AFTER into
- * *BASE, and into *NEXT that time plus a random delay in [0, MAX_DELAY]
- * seconds (randomized_delay). Returns 0, or -1 when there is none.
+ * plan_next: the next run of schedule C (in zone TZ) after AFTER into
+ * *BASE, and into *NEXT that time plus a delay in [0, MAX_DELAY] seconds
+ * (randomized_delay) drawn from RANDOM (any 32 random bits). Returns 0,
+ * or -1 when there is none.
  */
-int sched_next(const struct cron *c, const char *tz, uint64_t max_delay, time_t after,
-    time_t *base, time_t *next);
+int plan_next(const struct cron *c, const char *tz, uint64_t max_delay, uint32_t random,
+    time_t after, time_t *base, time_t *next);
+
+/* plan_wake: the earliest of TIMES (N of them; 0 is none), or 0. */
+time_t plan_wake(const time_t *times, size_t n);
+
+/*
+ * plan_timeout_ms: how long the daemon may sleep at NOW, on a clock
+ * running SPEED times faster than real time, before WAKE (0: none):
+ * MAX_MS, or less when WAKE comes sooner.
+ */
+int plan_timeout_ms(time_t wake, time_t now, double speed, int max_ms);
 
 #endif

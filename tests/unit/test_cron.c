@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "common/cron.h"
-#include "scheduler/plan.h"
 
 static void
 test_good(void **state)
@@ -175,57 +174,6 @@ test_never_and_zones(void **state)
 	assert_false(cron_zone_valid(""));
 }
 
-static void
-test_retry_and_catch_up_decisions(void **state)
-{
-	struct cron c;
-	char err[160];
-	const time_t now = 1795564800;	/* 2026-11-25T00:00:00Z */
-
-	(void)state;
-	/* Retries: delay doubling, bounded by the count and the next run. */
-	assert_int_equal(sched_retry_at(now, 300, 1, 2, now + 86400), now + 300);
-	assert_int_equal(sched_retry_at(now, 300, 2, 2, now + 86400), now + 600);
-	assert_int_equal(sched_retry_at(now, 300, 3, 2, now + 86400), 0);
-	assert_int_equal(sched_retry_at(now, 300, 1, 0, now + 86400), 0);
-	assert_int_equal(sched_retry_at(now, 300, 1, 3, now + 300), 0);
-	assert_int_equal(sched_retry_at(now, 300, 1, 3, now + 301), now + 300);
-	assert_int_equal(sched_retry_at(now, 0, 1, 3, 0), now);
-	/* Catch-up: a 03:00 run fell between the last run and now. */
-	assert_int_equal(cron_parse("0 3 * * *", &c, err, sizeof(err)), 0);
-	assert_true(sched_missed(&c, "UTC", now - 2 * 86400, now));
-	assert_false(sched_missed(&c, "UTC", now - 3600, now));	/* last 23:00, next 03:00 */
-	assert_true(sched_missed(&c, "UTC", now - 22 * 3600, now));	/* last 02:00 */
-	assert_false(sched_missed(&c, "UTC", 0, now));	/* never ran: nothing missed */
-	assert_true(sched_missed(&c, "Europe/Berlin", now - 86400, now));
-}
-
-static void
-test_next_run_with_random_delay(void **state)
-{
-	struct cron c;
-	char err[160];
-	const time_t now = 1795564800;	/* 2026-11-25T00:00:00Z */
-	time_t base, next;
-	bool spread = false;
-
-	(void)state;
-	assert_int_equal(cron_parse("0 3 * * *", &c, err, sizeof(err)), 0);
-	assert_int_equal(sched_next(&c, "UTC", 0, now, &base, &next), 0);
-	assert_int_equal(base, now + 3 * 3600);
-	assert_int_equal(next, base);
-	for (int i = 0; i < 50; i++) {
-		assert_int_equal(sched_next(&c, "UTC", 600, now, &base, &next), 0);
-		assert_int_equal(base, now + 3 * 3600);
-		assert_true(next >= base && next <= base + 600);
-		spread |= next != base;
-	}
-	assert_true(spread);
-	/* February 30th never comes. */
-	assert_int_equal(cron_parse("0 0 30 2 *", &c, err, sizeof(err)), 0);
-	assert_int_equal(sched_next(&c, "UTC", 0, now, &base, &next), -1);
-}
-
 int
 main(void)
 {
@@ -235,8 +183,6 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_never_and_zones),
-		cmocka_unit_test(test_retry_and_catch_up_decisions),
-		cmocka_unit_test(test_next_run_with_random_delay),
 	};
 
 	return cmocka_run_group_tests_name("cron", tests, NULL, NULL);

@@ -5,8 +5,8 @@
  * mail (sendmail). A delivery that fails is retried, logged, and never
  * fails the run.
  */
-#ifndef VV_NOTIFY_H
-#define VV_NOTIFY_H
+#ifndef VV_JOBRUN_NOTIFY_H
+#define VV_JOBRUN_NOTIFY_H
 
 #include <json-c/json.h>
 #include <stdbool.h>

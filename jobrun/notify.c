@@ -1,4 +1,4 @@
-#include "state/notify.h"
+#include "jobrun/notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
