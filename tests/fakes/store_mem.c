@@ -279,11 +279,7 @@ mem_list(struct store *s, const char *prefix, struct strlist *keys, uint64_t **s
 		    (m->page == 0 || taken < m->page); i++, taken++) {
 			if (fate == FATE_AFTER)
 				continue;
-			strlist_add(keys, m->objs[i].key);
-			if (sizes != NULL) {
-				*sizes = xrealloc(*sizes, keys->n * sizeof(**sizes));
-				(*sizes)[keys->n - 1] = m->objs[i].len;
-			}
+			store_list_add(keys, sizes, m->objs[i].key, m->objs[i].len);
 		}
 		more = i < m->n && strncmp(m->objs[i].key, prefix, pl) == 0;
 		free(after);
