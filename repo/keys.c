@@ -159,29 +159,6 @@ out:
 	return ret;
 }
 
-int
-keys_marked(struct store *s, char *who, size_t len)
-{
-	struct strlist keys = { 0 };
-	int found = 0;
-
-	if (store_list(s, LAYOUT_KEYS, &keys) < 0)
-		return 0;
-	for (size_t i = 0; i < keys.n && !found; i++) {
-		int nf;
-		json_object *o = repo_store_json(s, keys.v[i], &nf);
-
-		if (o != NULL && jx_int(o, "version", KEYS_V1) >= KEYS_V2) {
-			snprintf(who, len, "key object %s", keys.v[i]);
-			found = 1;
-		}
-		json_object_put(o);
-	}
-	strlist_clear(&keys);
-	return found;
-}
-
-
 /* The check line of an exported key: binds the key to the repository ID. */
 static void
 export_check(const char *repo_id, const uint8_t master[CRYPTO_KEY_LEN], char out[17])
@@ -279,7 +256,7 @@ static int
 need_master(struct repo *r)
 {
 	if (!r->has_master) {
-		log_error("repository %s is not encrypted: it has no keys", repo_url(r));
+		log_error("repository %s is not encrypted: it has no keys", store_url(r->store));
 		return -1;
 	}
 	return 0;
@@ -303,7 +280,7 @@ repo_key_passwd(struct repo *r, const char *password, char kid[17])
 
 	if (*r->kid == '\0') {
 		log_error("repository %s was opened with an exported key: use 'key add' for a password",
-		    repo_url(r));
+		    store_url(r->store));
 		return -1;
 	}
 	if (repo_key_add(r, password, kid) < 0)
@@ -368,7 +345,7 @@ repo_key_remove(struct repo *r, const char *kid)
 		}
 	}
 	if (*kid == '\0' || match == 0)
-		log_error("repository %s has no key %s (see 'virtvault key list')", repo_url(r), kid);
+		log_error("repository %s has no key %s (see 'virtvault key list')", store_url(r->store), kid);
 	else if (match > 1)
 		log_error("key %s is ambiguous (%zu keys): give more digits", kid, match);
 	else if (n == 1)
