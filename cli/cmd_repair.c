@@ -43,7 +43,7 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 
 		int irc = 1;
 
-		if (lock_domain(cli->conf->state_dir, argv[i], &lock) != 0 ||
+		if (state_lock_domain(cli->conf->state_dir, argv[i], &lock) != 0 ||
 		    repair_domain(hv, cli->conf, argv[i], &did, cli->verbosity < 0) < 0 ||
 		    (irc = instant_repair(hv, cli->conf, argv[i], cli->verbosity < 0)) < 0) {
 			printf("%s: repair FAILED (see the errors above)\n", argv[i]);
@@ -52,7 +52,7 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 			printf("%s: %s\n", argv[i], did || irc == 0 ? "repaired" : "nothing to repair");
 			ok++;
 		}
-		unlock_domain(lock);
+		state_unlock_domain(lock);
 	}
 	hv_close(hv);
 	return failed == 0 ? CLI_EXIT_OK : ok == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_PARTIAL;

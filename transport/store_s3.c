@@ -136,7 +136,7 @@ s3_delete(struct store *st, const char *key)
 }
 
 int
-s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *keys,
+store_s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *keys,
     uint64_t **sizes, char *next, size_t nextlen)
 {
 	xmlDoc *doc = len > INT_MAX ? NULL : xmlReadMemory(xml, (int)len, NULL, NULL,
@@ -212,7 +212,7 @@ s3_list(struct store *st, const char *prefix, struct strlist *keys, uint64_t **s
 			s3_report(s, "listing of", prefix, http, &r);
 			goto out;
 		}
-		if (s3_parse_list(s->prefix, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
+		if (store_s3_parse_list(s->prefix, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
 			log_error("S3 listing of %s at %s: the answer is not valid XML", prefix, s->endpoint);
 			goto out;
 		}
