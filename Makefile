@@ -45,7 +45,7 @@ LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 # that no file includes a header of a higher layer.
 COMMON_SRC := common/log.c common/alloc.c common/strlist.c common/util_units.c common/util_time.c common/util_text.c common/progress.c common/run.c common/proc.c common/flusher.c \
              common/crypto.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
-CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
+CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/snapfs.c \
