@@ -41,7 +41,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -I. -D_GNU_SOURCE \
              -DVV_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
-# The layers, lowest first (DESIGN.md "Folders"); tests/layers.sh checks
+# The layers, lowest first (docs/ARCHITECTURE.md, "Layers"); tests/layers.sh checks
 # that no file includes a header of a higher layer.
 COMMON_SRC := common/log.c common/alloc.c common/strlist.c common/util_units.c common/util_time.c common/util_text.c common/progress.c common/run.c common/proc.c common/flusher.c \
              common/crypto.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c

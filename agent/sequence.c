@@ -1,5 +1,5 @@
 /*
- * The per-domain backup sequence (DESIGN.md, "The per-domain sequence"):
+ * The per-domain backup sequence (docs/ARCHITECTURE.md, "The path of a backup"):
  * describe, journal, atomic external snapshot, copy of the read-only
  * bases, active commit with pivot, cleanup, chain verification, publish.
  * Every phase is journaled first, so a crash anywhere is repaired by
