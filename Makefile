@@ -41,16 +41,16 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -I. -D_GNU_SOURCE \
              -DVV_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
-# The layers, lowest first (DESIGN.md "Folders"); tests/layers.sh checks
+# The layers, lowest first (docs/ARCHITECTURE.md, "Layers"); tests/layers.sh checks
 # that no file includes a header of a higher layer.
-COMMON_SRC := common/log.c common/util.c common/progress.c common/run.c common/proc.c common/flusher.c \
+COMMON_SRC := common/log.c common/alloc.c common/strlist.c common/util_units.c common/util_time.c common/util_text.c common/progress.c common/run.c common/proc.c common/flusher.c \
              common/crypto.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
-CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_print.c
+CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/index.c repo/manifest.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/restore.c repo/verify.c \
-             repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/keys.c repo/config.c repo/stats.c
+             repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/keys.c repo/config.c repo/repo_store.c repo/repo_password.c repo/stats.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \

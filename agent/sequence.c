@@ -335,7 +335,7 @@ seq_backup_domain(struct hv *hv, struct repo *r, const struct conf *c, const cha
 
 	memset(res, 0, sizeof(*res));
 	res->quiesced = -1;
-	rc = lock_domain(c->state_dir, dom, &lock);
+	rc = state_lock_domain(c->state_dir, dom, &lock);
 	if (rc != 0)
 		return rc == VV_BUSY ? VV_BUSY : -1;
 	/* Only the run holding the lock says it runs (status, metrics). */
@@ -375,6 +375,6 @@ out:
 	domxml_free(s.d);
 	backup_free(s.b);
 	state_running_clear(c->state_dir, dom);
-	unlock_domain(lock);
+	state_unlock_domain(lock);
 	return ret;
 }

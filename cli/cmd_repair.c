@@ -95,7 +95,7 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 		int lock = -1, rc = -1;
 		bool did = false;
 
-		if (lock_domain(cli->conf->state_dir, argv[i], &lock) == 0)
+		if (state_lock_domain(cli->conf->state_dir, argv[i], &lock) == 0)
 			rc = forget ? forget_cbt(cli, hv, argv[i]) : repair_one(cli, hv, argv[i], &did);
 		if (rc < 0) {
 			printf("%s: %s FAILED (see the errors above)\n", argv[i],
@@ -107,7 +107,7 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 			ok++;
 		}
 		if (lock >= 0)
-			unlock_domain(lock);
+			state_unlock_domain(lock);
 	}
 	hv_close(hv);
 	return failed == 0 ? CLI_EXIT_OK : ok == 0 ? CLI_EXIT_FAILURE : CLI_EXIT_PARTIAL;

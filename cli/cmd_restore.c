@@ -129,7 +129,7 @@ restore_instant(struct cli *cli, struct hv *hv, struct repo *r, const struct man
 	}
 	self[n] = '\0';
 	/* The new domain's lock: a repair waits until this is over. */
-	if (lock_domain(cli->conf->state_dir, name, &lock) != 0)
+	if (state_lock_domain(cli->conf->state_dir, name, &lock) != 0)
 		return CLI_EXIT_FAILURE;
 	{
 		struct instant_opts o = {
@@ -146,7 +146,7 @@ restore_instant(struct cli *cli, struct hv *hv, struct repo *r, const struct man
 		if (rc == 0)
 			printf("domain %s: instant restore done; its disks stand alone in %s\n", name, abs);
 	}
-	unlock_domain(lock);
+	state_unlock_domain(lock);
 	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 

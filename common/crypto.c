@@ -110,9 +110,11 @@ crypto_hkdf(const uint8_t master[CRYPTO_KEY_LEN], const char *info,
 	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
 	    (void *)info, strlen(info));
 	params[3] = OSSL_PARAM_construct_end();
-	if (ctx == NULL || EVP_KDF_derive(ctx, out, CRYPTO_KEY_LEN, params) != 1)
+	if (ctx == NULL || EVP_KDF_derive(ctx, out, CRYPTO_KEY_LEN, params) != 1) {
+		/* No half-derived key left behind. */
+		OPENSSL_cleanse(out, CRYPTO_KEY_LEN);
 		log_error("cannot derive a key (HKDF): %s", ossl_err());
-	else
+	} else
 		ret = 0;
 	EVP_KDF_CTX_free(ctx);
 	EVP_KDF_free(kdf);
@@ -128,6 +130,7 @@ crypto_scrypt(const char *password, size_t pwlen, const uint8_t *salt,
 
 	if (EVP_PBE_scrypt(password, pwlen, salt, saltlen, n, r, p, maxmem, out,
 	    CRYPTO_KEY_LEN) != 1) {
+		OPENSSL_cleanse(out, CRYPTO_KEY_LEN);
 		log_error("cannot derive the key from the password (scrypt N=%llu r=%u p=%u): %s",
 		    (unsigned long long)n, r, p, ossl_err());
 		return -1;

@@ -6,6 +6,7 @@
 #define VV_CONF_KEYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conf/conf.h"
@@ -36,13 +37,13 @@ enum conf_type {
 	CONF_T_LIST,		/* names or globs */
 	CONF_T_CRON,
 	CONF_T_QUIESCE,
-	CONF_T_INT,		/* a whole number from 0 (or 1 for max_parallel) to 64 */
+	CONF_T_INT,		/* a whole number (int) from lo to hi */
 	CONF_T_ZONE,		/* an IANA time zone */
 	CONF_T_COMMAND,		/* a shell command line */
 	CONF_T_ADDRESSING,	/* path or virtual */
-	CONF_T_SIZE,		/* a size such as 50M */
+	CONF_T_SIZE,		/* a size such as 50M, at least lo */
 	CONF_T_NAME,		/* a name for object names (util_name_valid) */
-	CONF_T_COUNT,		/* a whole number from 0 to 1000000 (unsigned) */
+	CONF_T_COUNT,		/* a whole number (unsigned) from lo to hi */
 	CONF_T_WEBHOOK,		/* an http(s) URL that may hold a token: printed without its path */
 	CONF_T_MAIL_LIST,	/* mail addresses */
 	CONF_T_NOTIFY_ON,	/* failure or always */
@@ -50,12 +51,31 @@ enum conf_type {
 
 #define CONF_NKEYS 64
 
+/*
+ * A key: where its value lives and how it is checked. Every rule of a
+ * single key is here, none is picked by its name: the bounds of numbers,
+ * durations and sizes, and the companion field some types also set.
+ */
 struct conf_key {
 	enum conf_section section;
 	const char *name;
 	enum conf_type type;
 	size_t offset;		/* in struct conf, or struct conf_job for jobs */
 	const char *help;	/* one line, for the example file and errors */
+	/*
+	 * CONF_T_INT, CONF_T_COUNT: the whole numbers allowed, LO to HI;
+	 * CONF_T_DURATION: at least LO seconds (0 for a delay, 1 for a
+	 * timeout); CONF_T_SIZE: at least LO bytes, BELOW the reason for a
+	 * smaller one; CONF_T_CHUNK_SIZE: a power of two from LO to HI.
+	 */
+	uint64_t lo, hi;
+	const char *below;
+	/*
+	 * The companion field, in the same struct: CONF_T_SECRET and
+	 * CONF_T_ACCESS_KEY its source (enum conf_source), CONF_T_COMPRESSION
+	 * the zstd level (int).
+	 */
+	size_t aux;
 };
 
 /* conf_keys_index: K's position in the table, below CONF_NKEYS. */

@@ -26,8 +26,10 @@ config_mac(const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg, char out[65])
 	const char *cipher = jx_str(cfg, "cipher"), *idh = jx_str(cfg, "id_hash");
 	char *text;
 
-	if (crypto_hkdf(master, "virtvault config v1", k) < 0)
+	if (crypto_hkdf(master, "virtvault config v1", k) < 0) {
+		explicit_bzero(k, sizeof(k));
 		return -1;
+	}
 	text = xasprintf("format=%s\nversion=%lld\nid=%s\nchunk_size=%lld\ncipher=%s\nid_hash=%s\n",
 	    fmt ? fmt : "", (long long)jx_int(cfg, "version", -1), id ? id : "",
 	    (long long)jx_int(cfg, "chunk_size", -1), cipher ? cipher : "", idh ? idh : "");
@@ -36,6 +38,33 @@ config_mac(const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg, char out[65])
 	explicit_bzero(k, sizeof(k));
 	free(text);
 	return 0;
+}
+
+/*
+ * Whether a key object of S says (unauthenticated, as its version) that
+ * the config carries a MAC: 1 with "key object KEY" into WHO, 0 (none, or
+ * the keys cannot be listed).
+ */
+static int
+keys_marked(struct store *s, char *who, size_t len)
+{
+	struct strlist keys = { 0 };
+	int found = 0;
+
+	if (store_list(s, LAYOUT_KEYS, &keys) < 0)
+		return 0;
+	for (size_t i = 0; i < keys.n && !found; i++) {
+		int nf;
+		json_object *o = repo_store_json(s, keys.v[i], &nf);
+
+		if (o != NULL && jx_int(o, "version", KEYS_V1) >= KEYS_V2) {
+			snprintf(who, len, "key object %s", keys.v[i]);
+			found = 1;
+		}
+		json_object_put(o);
+	}
+	strlist_clear(&keys);
+	return found;
 }
 
 int
@@ -81,12 +110,12 @@ config_upgrade(struct repo *r)
 		return 0;
 	if (!r->has_master) {
 		log_error("repository %s is not encrypted: there is no key to authenticate its parameters with",
-		    repo_url(r));
+		    store_url(r->store));
 		return -1;
 	}
 	cfg = repo_store_json(r->store, LAYOUT_CONFIG, &nf);
 	if (cfg == NULL) {
-		log_error("repository %s: the config object is missing or not valid JSON", repo_url(r));
+		log_error("repository %s: the config object is missing or not valid JSON", store_url(r->store));
 		return -1;
 	}
 	/* Authenticate only what this process checked and uses. */
@@ -95,7 +124,7 @@ config_upgrade(struct repo *r)
 	    jx_int(cfg, "chunk_size", -1) != (int64_t)r->chunk_size ||
 	    jx_int(cfg, "version", -1) != r->version) {
 		log_error("repository %s: the config object changed while it was open: nothing written",
-		    repo_url(r));
+		    store_url(r->store));
 		goto out;
 	}
 	if (config_mac(r->master, cfg, mac) < 0)

@@ -159,29 +159,6 @@ out:
 	return ret;
 }
 
-int
-keys_marked(struct store *s, char *who, size_t len)
-{
-	struct strlist keys = { 0 };
-	int found = 0;
-
-	if (store_list(s, LAYOUT_KEYS, &keys) < 0)
-		return 0;
-	for (size_t i = 0; i < keys.n && !found; i++) {
-		int nf;
-		json_object *o = repo_store_json(s, keys.v[i], &nf);
-
-		if (o != NULL && jx_int(o, "version", KEYS_V1) >= KEYS_V2) {
-			snprintf(who, len, "key object %s", keys.v[i]);
-			found = 1;
-		}
-		json_object_put(o);
-	}
-	strlist_clear(&keys);
-	return found;
-}
-
-
 /* The check line of an exported key: binds the key to the repository ID. */
 static void
 export_check(const char *repo_id, const uint8_t master[CRYPTO_KEY_LEN], char out[17])
@@ -279,7 +256,7 @@ static int
 need_master(struct repo *r)
 {
 	if (!r->has_master) {
-		log_error("repository %s is not encrypted: it has no keys", repo_url(r));
+		log_error("repository %s is not encrypted: it has no keys", store_url(r->store));
 		return -1;
 	}
 	return 0;
@@ -295,24 +272,67 @@ repo_key_add(struct repo *r, const char *password, char kid[17])
 	    r->conf->host, kid);
 }
 
+/*
+ * Delete key object KID of R without ever leaving it none. The callers'
+ * checks ("not the last one") are made on a listing that others change
+ * at the same time: A removing key 2 while B removes key 1 each saw two.
+ * So the object is read first, and after the delete the keys are listed
+ * again: when none is left (or the listing fails), it is put back and the
+ * removal fails. Why a key always survives: take the last delete of any
+ * such race; its process lists after it, when every other delete is done,
+ * so it either sees a key, which nothing deletes any more, or sees none
+ * and puts its own back. (A store whose listings see deletes at once, as
+ * file:// and S3 today.) Returns 0 or -1 (logged).
+ */
+static int
+delete_key(struct repo *r, const char *kid)
+{
+	struct strlist left = { 0 };
+	char *key = layout_key_key(kid);
+	void *buf = NULL;
+	size_t len = 0;
+	int rc, ret = -1;
+
+	rc = store_get(r->store, key, &buf, &len, REPO_MAX_META);
+	if (rc == VV_NOT_FOUND)
+		log_error("repository %s: key %s is gone already (removed by another process?)",
+		    store_url(r->store), kid);
+	if (rc != 0)
+		goto out;
+	if (store_delete(r->store, key) != 0)
+		goto out;
+	rc = store_list(r->store, LAYOUT_KEYS, &left);
+	if (rc == 0 && left.n > 0) {
+		ret = 0;
+		goto out;
+	}
+	rc = store_put(r->store, key, buf, len, STORE_DURABLE | STORE_EXCL);
+	if (rc == 0 || rc == VV_EXISTS)
+		log_error("repository %s: key %s put back: %s", store_url(r->store), kid,
+		    left.n == 0 && rc == 0 ? "no other key was left (another process removed them at the same time)" :
+		    "the keys left cannot be listed");
+	else
+		log_error("repository %s: key %s was removed and cannot be put back, and no other key may be left: add one now with 'virtvault key add' from a process that has the repository open",
+		    store_url(r->store), kid);
+out:
+	strlist_clear(&left);
+	free(buf);
+	free(key);
+	return ret;
+}
+
 int
 repo_key_passwd(struct repo *r, const char *password, char kid[17])
 {
-	char *key;
-	int rc;
-
 	if (*r->kid == '\0') {
 		log_error("repository %s was opened with an exported key: use 'key add' for a password",
-		    repo_url(r));
+		    store_url(r->store));
 		return -1;
 	}
 	if (repo_key_add(r, password, kid) < 0)
 		return -1;
 	/* The new key is in place: the old password may go. */
-	key = layout_key_key(r->kid);
-	rc = store_delete(r->store, key);
-	free(key);
-	if (rc != 0)
+	if (delete_key(r, r->kid) < 0)
 		return -1;
 	snprintf(r->kid, sizeof(r->kid), "%s", kid);
 	r->kver = r->mac ? KEYS_V2 : KEYS_V1;
@@ -356,7 +376,6 @@ repo_key_remove(struct repo *r, const char *kid)
 {
 	struct repo_key_info *l = NULL;
 	size_t n = 0, match = 0, which = 0;
-	char *key;
 	int ret = -1;
 
 	if (need_master(r) < 0 || repo_keys_list(r, &l, &n) < 0)
@@ -368,18 +387,15 @@ repo_key_remove(struct repo *r, const char *kid)
 		}
 	}
 	if (*kid == '\0' || match == 0)
-		log_error("repository %s has no key %s (see 'virtvault key list')", repo_url(r), kid);
+		log_error("repository %s has no key %s (see 'virtvault key list')", store_url(r->store), kid);
 	else if (match > 1)
 		log_error("key %s is ambiguous (%zu keys): give more digits", kid, match);
 	else if (n == 1)
 		log_error("key %s is the last one: removing it would lose the repository", l[which].kid);
 	else if (l[which].current)
 		log_error("key %s opened the repository: use another password to remove it", l[which].kid);
-	else {
-		key = layout_key_key(l[which].kid);
-		ret = store_delete(r->store, key) == 0 ? 0 : -1;
-		free(key);
-	}
+	else
+		ret = delete_key(r, l[which].kid);
 	free(l);
 	return ret;
 }

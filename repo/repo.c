@@ -14,7 +14,6 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "repo/keys.h"
 #include "repo/layout.h"
 #include "repo/repo_int.h"
 
@@ -72,60 +71,6 @@ repo_id_is_zero(const uint8_t id[CRYPTO_HASH_LEN])
 		if (id[i] != 0)
 			return false;
 	return true;
-}
-
-char *
-repo_read_password(const struct conf *c)
-{
-	char buf[4096];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (c->password_file == NULL) {
-		if (c->password != NULL)
-			return xstrdup(c->password);
-		log_error("the repository is encrypted but there is no password: set [repository] password_file or VIRTVAULT_PASSWORD");
-		return NULL;
-	}
-	fd = open(c->password_file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_error("password_file %s: %s", c->password_file, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == 0 && (st.st_mode & 0044) != 0) {
-		log_error("password_file %s is readable by group or others (mode %04o); fix it with: chmod 600 %s",
-		    c->password_file, (unsigned)(st.st_mode & 07777), c->password_file);
-		close(fd);
-		return NULL;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0) {
-		log_error("password_file %s: %s", c->password_file, strerror(errno));
-		return NULL;
-	}
-	buf[n] = '\0';
-	/* One line: the trailing newline is not part of it. */
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0') {
-		log_error("password_file %s is empty", c->password_file);
-		return NULL;
-	}
-	{
-		char *pw = xstrdup(buf);
-
-		explicit_bzero(buf, sizeof(buf));
-		return pw;
-	}
-}
-
-int
-repo_store_put_json(struct store *s, const char *key, json_object *o, int flags)
-{
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-
-	return store_put(s, key, text, strlen(text), flags);
 }
 
 /*
@@ -211,38 +156,6 @@ repo_init_in(const struct conf *c, struct store *s)
 	if (c->encryption != CONF_CIPHER_NONE && (password = repo_read_password(c)) == NULL)
 		return -1;
 	return init_in(c, s, password);
-}
-
-json_object *
-repo_store_json(struct store *s, const char *key, int *notfound)
-{
-	void *buf = NULL;
-	size_t len = 0;
-	json_object *o;
-	json_tokener *tok;
-	int r;
-
-	*notfound = 0;
-	r = store_get(s, key, &buf, &len, REPO_MAX_META);
-	if (r == VV_NOT_FOUND)
-		*notfound = 1;
-	else if (r != 0)
-		*notfound = 2;	/* could not be read: the store said why */
-	if (r != 0)
-		return NULL;
-	tok = json_tokener_new_ex(32);
-	o = json_tokener_parse_ex(tok, buf, (int)len);
-	/* A value that may go on (a number) ends at the end of the object. */
-	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue)
-		o = json_tokener_parse_ex(tok, "", 1);
-	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	free(buf);
-	return o;
 }
 
 /*
@@ -412,6 +325,8 @@ fail:
 	json_object_put(cfg);
 	if (rp != NULL) {
 		codec_free(rp->codec);
+		/* The copy of the master key too, when the codec failed after it. */
+		explicit_bzero(rp->master, sizeof(rp->master));
 		free(rp);
 	}
 	store_close(s);

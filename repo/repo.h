@@ -1,7 +1,7 @@
 /*
- * A repository: immutable objects under one store URL (DESIGN.md,
- * "Repository"; docs/FORMAT.md for the bytes; repo/layout.h for the
- * object names).
+ * A repository: immutable objects under one store URL (docs/FORMAT.md
+ * for the bytes; docs/ARCHITECTURE.md for the modules of repo/;
+ * repo/layout.h for the object names).
  */
 #ifndef VV_REPO_H
 #define VV_REPO_H

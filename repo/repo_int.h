@@ -1,7 +1,9 @@
 /*
- * Inside the repository module: the handle, and what repo.c and keys.c
- * share. Nothing outside repo/repo.c, repo/keys.c and repo/config.c
- * includes this.
+ * Inside the repository module: the handle, and what repo.c uses of
+ * keys.c (key objects) and config.c (the config's MAC). keys.c and
+ * config.c never call into repo.c: what all three need of the store is in
+ * repo/repo_store.h, the password in repo/repo_password.c. Nothing
+ * outside repo/repo.c, repo/keys.c and repo/config.c includes this.
  */
 #ifndef VV_REPO_INT_H
 #define VV_REPO_INT_H
@@ -11,6 +13,7 @@
 
 #include "common/crypto.h"
 #include "repo/repo.h"
+#include "repo/repo_store.h"
 
 struct repo {
 	struct store *store;
@@ -36,15 +39,6 @@ struct repo {
 #define KEYS_V2 2
 
 /*
- * repo_store_json: object KEY of S as a JSON object, or NULL with
- * *NOTFOUND 1 (no such object), 2 (unreadable: logged) or 0 (not JSON).
- */
-json_object *repo_store_json(struct store *s, const char *key, int *notfound);
-
-/* repo_store_put_json: put O as object KEY of S with FLAGS (store_put). */
-int repo_store_put_json(struct store *s, const char *key, json_object *o, int flags);
-
-/*
  * keys_write: wrap MASTER under PASSWORD into a new keys/KID object of
  * VERSION (KEYS_V2 only for a repository whose config carries its MAC)
  * of repository REPO_ID (recording HOST), KID into KID_OUT unless NULL.
@@ -61,13 +55,6 @@ int keys_write(struct store *s, const char *repo_id, int version, const char *pa
  */
 int keys_try(struct store *s, const char *key, const char *config_id, const char *password,
     uint8_t master[CRYPTO_KEY_LEN], int *version, char rid[33]);
-
-/*
- * keys_marked: whether a key object of the store says (unauthenticated,
- * as its version) that the config carries a MAC: 1 with "key object KEY"
- * into WHO, 0 (none, or the keys cannot be listed).
- */
-int keys_marked(struct store *s, char *who, size_t len);
 
 /*
  * keys_read_export: the master key of repository REPO_ID from exported

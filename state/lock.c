@@ -15,7 +15,7 @@
 #include "state/layout.h"
 
 int
-lock_domain(const char *state_dir, const char *dom, int *out)
+state_lock_domain(const char *state_dir, const char *dom, int *out)
 {
 	char *dir = state_dir_path(state_dir, STATE_LOCKS);
 	char *path = state_file_path(state_dir, STATE_LOCKS, dom);
@@ -65,7 +65,7 @@ out:
 }
 
 void
-unlock_domain(int fd)
+state_unlock_domain(int fd)
 {
 	/* No pid left behind for the next one who finds it locked to read. */
 	if (fd >= 0) {

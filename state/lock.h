@@ -9,13 +9,13 @@
 #include "common/outcome.h"
 
 /*
- * lock_domain: take DOM's lock into *FD (a descriptor to pass to
- * unlock_domain; -1 unless 0 is returned). Returns 0, VV_BUSY when
+ * state_lock_domain: take DOM's lock into *FD (a descriptor to pass to
+ * state_unlock_domain; -1 unless 0 is returned). Returns 0, VV_BUSY when
  * another process holds it (logged, with its pid), or -1 (logged).
  */
-int lock_domain(const char *state_dir, const char *dom, int *fd);
+int state_lock_domain(const char *state_dir, const char *dom, int *fd);
 
-/* unlock_domain: release the lock FD (negative: no-op). */
-void unlock_domain(int fd);
+/* state_unlock_domain: release the lock FD (negative: no-op). */
+void state_unlock_domain(int fd);
 
 #endif

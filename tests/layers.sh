@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The layering rule of DESIGN.md: a file includes headers of its own layer
-# or lower ones (common -> conf -> transport -> repo -> state -> agent -> jobrun ->
-# scheduler -> cli), and no two files include each other. Prints each
-# violation and "N passed, N failed".
+# The layering rule of docs/ARCHITECTURE.md ("Layers"): a file includes
+# headers of its own layer or lower ones (common -> conf -> transport ->
+# repo -> state -> agent -> jobrun -> scheduler -> cli), and no two files
+# include each other. Prints each violation and "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

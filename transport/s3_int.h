@@ -80,7 +80,7 @@ char *s3_object_path(struct s3 *s, const char *key);
 /*
  * The parsers of S3's answers, apart so that they can be fuzzed:
  * s3_error_code: the error code in BODY ("NoSuchKey"), or "".
- * s3_parse_list: the keys under PREFIX (and their sizes when SIZES) of one
+ * store_s3_parse_list: the keys under PREFIX (and their sizes when SIZES) of one
  *   ListObjectsV2 page, and its continuation token (or ""). 0 or -1.
  * s3_parse_delete_answer: of N keys deleted, how many a DeleteObjects
  *   answer says failed (a missing key is no failure; logged), N when the
@@ -92,7 +92,7 @@ char *s3_object_path(struct s3 *s, const char *key);
  *   into OUT. 0 or -1.
  */
 void s3_error_code(const char *body, char *out, size_t len);
-int s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *keys,
+int store_s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *keys,
     uint64_t **sizes, char *next, size_t nextlen);
 size_t s3_parse_delete_answer(const char *bucket, const char *endpoint, const char *buf,
     size_t len, size_t n);

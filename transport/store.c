@@ -109,6 +109,19 @@ store_list_sizes(struct store *s, const char *prefix, struct strlist *keys, uint
 	return rc;
 }
 
+void
+store_list_add(struct strlist *keys, uint64_t **sizes, const char *key, uint64_t size)
+{
+	size_t cap = keys->cap;
+
+	strlist_add(keys, key);
+	if (sizes == NULL)
+		return;
+	if (*sizes == NULL || keys->cap != cap)
+		*sizes = xrealloc(*sizes, alloc_mult(keys->cap, sizeof(**sizes)));
+	(*sizes)[keys->n - 1] = size;
+}
+
 size_t
 store_delete_many(struct store *s, char *const *keys, size_t n)
 {

@@ -32,6 +32,13 @@ struct store {
 	void *priv;
 };
 
+/*
+ * store_list_add: a backend's list appends KEY to KEYS and, when SIZES is
+ * not NULL, SIZE to *SIZES, which it keeps as large as KEYS's capacity (so
+ * both grow geometrically).
+ */
+void store_list_add(struct strlist *keys, uint64_t **sizes, const char *key, uint64_t size);
+
 /* store_file_open: the file:// backend at PATH. */
 struct store *store_file_open(const char *url, const char *path, int create);
 

@@ -241,14 +241,11 @@ walk(struct store *s, const char *rel, const char *prefix, struct strlist *keys,
 			if (strncmp(k, prefix, kl < strlen(prefix) ? kl : strlen(prefix)) == 0)
 				ret = walk(s, k, prefix, keys, sizes, depth + 1);
 		} else if (e->d_type == DT_REG && strncmp(k, prefix, strlen(prefix)) == 0) {
-			strlist_add(keys, k);
-			if (sizes != NULL) {
-				struct stat st;
+			struct stat st;
+			uint64_t size = sizes != NULL && fstatat(f->rootfd, k, &st, 0) == 0 ?
+			    (uint64_t)st.st_size : 0;
 
-				*sizes = xrealloc(*sizes, keys->n * sizeof(**sizes));
-				(*sizes)[keys->n - 1] = fstatat(f->rootfd, k, &st, 0) == 0 ?
-				    (uint64_t)st.st_size : 0;
-			}
+			store_list_add(keys, sizes, k, size);
 		}
 		free(k);
 	}

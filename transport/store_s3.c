@@ -136,7 +136,7 @@ s3_delete(struct store *st, const char *key)
 }
 
 int
-s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *keys,
+store_s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *keys,
     uint64_t **sizes, char *next, size_t nextlen)
 {
 	xmlDoc *doc = len > INT_MAX ? NULL : xmlReadMemory(xml, (int)len, NULL, NULL,
@@ -154,7 +154,7 @@ s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *k
 			continue;
 		if (xmlStrcmp(c->name, BAD_CAST "Contents") == 0) {
 			uint64_t size = 0;
-			bool added = false;
+			xmlChar *key = NULL;
 
 			for (xmlNode *k = c->children; k; k = k->next) {
 				xmlChar *v;
@@ -163,18 +163,17 @@ s3_parse_list(const char *prefix, const char *xml, size_t len, struct strlist *k
 					continue;
 				v = xmlNodeGetContent(k);
 				if (xmlStrcmp(k->name, BAD_CAST "Key") == 0 && v &&
-				    strncmp((const char *)v, prefix, pl) == 0) {
-					strlist_add(keys, (const char *)v + pl);
-					added = true;
+				    strncmp((const char *)v, prefix, pl) == 0 && key == NULL) {
+					key = v;
+					continue;
 				} else if (xmlStrcmp(k->name, BAD_CAST "Size") == 0 && v) {
 					size = strtoull((const char *)v, NULL, 10);
 				}
 				xmlFree(v);
 			}
-			if (added && sizes != NULL) {
-				*sizes = xrealloc(*sizes, keys->n * sizeof(**sizes));
-				(*sizes)[keys->n - 1] = size;
-			}
+			if (key != NULL)
+				store_list_add(keys, sizes, (const char *)key + pl, size);
+			xmlFree(key);
 		} else if (xmlStrcmp(c->name, BAD_CAST "NextContinuationToken") == 0) {
 			xmlChar *v = xmlNodeGetContent(c);
 
@@ -213,7 +212,7 @@ s3_list(struct store *st, const char *prefix, struct strlist *keys, uint64_t **s
 			s3_report(s, "listing of", prefix, http, &r);
 			goto out;
 		}
-		if (s3_parse_list(s->prefix, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
+		if (store_s3_parse_list(s->prefix, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
 			log_error("S3 listing of %s at %s: the answer is not valid XML", prefix, s->endpoint);
 			goto out;
 		}

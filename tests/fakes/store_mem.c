@@ -47,6 +47,7 @@ struct mem {
 	void (*hook)(struct store *s, void *arg);
 	void *hook_arg;
 	bool in_hook;
+	unsigned refs;		/* handles on these objects (store_mem_share) */
 };
 
 static struct mem *
@@ -279,11 +280,7 @@ mem_list(struct store *s, const char *prefix, struct strlist *keys, uint64_t **s
 		    (m->page == 0 || taken < m->page); i++, taken++) {
 			if (fate == FATE_AFTER)
 				continue;
-			strlist_add(keys, m->objs[i].key);
-			if (sizes != NULL) {
-				*sizes = xrealloc(*sizes, keys->n * sizeof(**sizes));
-				(*sizes)[keys->n - 1] = m->objs[i].len;
-			}
+			store_list_add(keys, sizes, m->objs[i].key, m->objs[i].len);
 		}
 		more = i < m->n && strncmp(m->objs[i].key, prefix, pl) == 0;
 		free(after);
@@ -366,6 +363,12 @@ mem_close(struct store *s)
 {
 	struct mem *m = mem_of(s);
 
+	pthread_mutex_lock(&m->mu);
+	if (--m->refs > 0) {
+		pthread_mutex_unlock(&m->mu);
+		return;
+	}
+	pthread_mutex_unlock(&m->mu);
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->objs[i].key);
 		free(m->objs[i].data);
@@ -395,6 +398,7 @@ store_mem_new(const char *url)
 
 	pthread_mutex_init(&m->mu, NULL);
 	m->delay_ms = 100;
+	m->refs = 1;
 	s->ops = &mem_ops;
 	s->url = xstrdup(url);
 	s->priv = m;
@@ -413,6 +417,21 @@ store_mem_clone(struct store *s)
 		store_obj(cm, m->objs[i].key, m->objs[i].data, m->objs[i].len, false);
 	cm->page = m->page;
 	pthread_mutex_unlock(&m->mu);
+	return c;
+}
+
+struct store *
+store_mem_share(struct store *s)
+{
+	struct mem *m = mem_of(s);
+	struct store *c = xcalloc(1, sizeof(*c));
+
+	pthread_mutex_lock(&m->mu);
+	m->refs++;
+	pthread_mutex_unlock(&m->mu);
+	c->ops = &mem_ops;
+	c->url = xstrdup(s->url);
+	c->priv = m;
 	return c;
 }
 

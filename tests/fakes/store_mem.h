@@ -31,6 +31,13 @@ struct store *store_mem_new(const char *url);
  */
 struct store *store_mem_clone(struct store *s);
 
+/*
+ * store_mem_share: a second handle on S's objects, faults, hooks and call
+ * counts (another process on the same store); each handle is closed with
+ * store_close, the objects go with the last.
+ */
+struct store *store_mem_share(struct store *s);
+
 /* store_mem_page: listings return at most N keys a call (0: all in one). */
 void store_mem_page(struct store *s, size_t n);
 

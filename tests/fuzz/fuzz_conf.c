@@ -1,6 +1,7 @@
 /* The configuration parser, on a file holding the input. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/conf.h"

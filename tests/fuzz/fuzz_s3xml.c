@@ -15,7 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool more;
 
 	s3_error_code(text, code, sizeof(code));
-	s3_parse_list("hosts/one/", (const char *)data, size, &keys, &sizes, next, sizeof(next));
+	store_s3_parse_list("hosts/one/", (const char *)data, size, &keys, &sizes, next, sizeof(next));
 	strlist_clear(&keys);
 	free(sizes);
 	s3_parse_delete_answer("b", "http://127.0.0.1", (const char *)data, size, 3);

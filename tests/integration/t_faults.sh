@@ -105,6 +105,11 @@ test_faults_kill9_during_prune_deletions() {
 	cmp "$d/img3.raw" "$d/out/img3.raw" || fail "img3 differs after the interrupted prune"
 }
 
+# faults_multipart_begun BUCKET: whether BUCKET has a multipart upload in progress.
+faults_multipart_begun() {
+	s3_get "/$1?uploads=" | grep -q "<Upload>"
+}
+
 test_s3_kill9_during_multipart_upload() {
 	local d=$BED_DIR/fm pid
 	s3_conf mpkill vvtest-mpkill 'chunk_size = 16M' 'multipart_threshold = 5M' 'bandwidth_limit = 4M'
@@ -114,7 +119,13 @@ test_s3_kill9_during_multipart_upload() {
 	head -c 48M /dev/urandom >"$d/big.raw"
 	"$VV" -c "$SC" backup --image "$d/big.raw" --name big >"$BED_DIR/fm.log" 2>&1 &
 	pid=$!
-	sleep 4
+	# Kill it once a multipart upload has begun (the bucket lists one).
+	wait_for 60 faults_multipart_begun vvtest-mpkill || {
+		kill -9 $pid
+		wait $pid 2>/dev/null
+		cat "$BED_DIR/fm.log"
+		return 1
+	}
 	kill -9 $pid
 	wait $pid 2>/dev/null
 	# It was killed in the middle of a multipart upload.

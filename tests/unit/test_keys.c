@@ -365,6 +365,64 @@ teardown(void **state)
 	return tmpdir_remove(dir);
 }
 
+/* The other process of a race: removes key KID of repository R. */
+struct other_remove {
+	struct repo *r;
+	const char *kid;
+	int rc;
+};
+
+static void
+other_remove(struct store *s, void *arg)
+{
+	struct other_remove *o = arg;
+
+	(void)s;
+	o->rc = repo_key_remove(o->r, o->kid);
+}
+
+/*
+ * Two processes, each opened with one of the two keys, each remove the
+ * other's key at once: A lists two keys, then, just before A deletes key
+ * 2, B (which also sees two) deletes key 1. A key must be left that
+ * opens the repository, and the removal that would have emptied it fails.
+ */
+static void
+test_remove_race(void **state)
+{
+	static char pw1[] = "password-one", pw2[] = "password-two";
+	struct other_remove b = { 0 };
+	struct conf ca, cb;
+	struct repo *a;
+	char kid1[17], kid2[17];
+	int rc;
+
+	(void)state;
+	memrepo_conf(&ca, pw1);
+	a = memrepo_new(&ca);
+	assert_non_null(a);
+	snprintf(kid1, sizeof(kid1), "%s", repo_key_current(a));
+	assert_int_equal(repo_key_add(a, pw2, kid2), 0);
+	memrepo_conf(&cb, pw2);
+	b.r = repo_open_in(&cb, store_mem_share(repo_store(a)));
+	assert_non_null(b.r);
+	assert_string_equal(repo_key_current(b.r), kid2);
+	b.kid = kid1;
+	b.rc = 99;
+	store_mem_on_call(repo_store(a), "del", 1, other_remove, &b);
+	memrepo_quiet();
+	rc = repo_key_remove(a, kid2);
+	memrepo_loud();
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(rc, -1);
+	expect_error("put back");
+	assert_int_equal(store_mem_count(repo_store(a), "keys/"), 1);
+	assert_true(opens_with(a, pw2));
+	assert_false(opens_with(a, pw1));
+	repo_close(b.r);
+	repo_close(a);
+}
+
 int
 main(void)
 {
@@ -376,6 +434,7 @@ main(void)
 		cmocka_unit_test(test_upgrade),
 		cmocka_unit_test(test_key_fail_at_every_call),
 		cmocka_unit_test(test_key_fail_after_at_every_call),
+		cmocka_unit_test(test_remove_race),
 	};
 
 	return cmocka_run_group_tests_name("keys", tests, setup, teardown);

@@ -473,13 +473,13 @@ test_lock_busy(void **state)
 	int fd, fd2;
 
 	(void)state;
-	assert_int_equal(lock_domain(c.state_dir, "d1", &fd), 0);
+	assert_int_equal(state_lock_domain(c.state_dir, "d1", &fd), 0);
 	assert_true(fd >= 0);
-	assert_int_equal(QUIET(lock_domain(c.state_dir, "d1", &fd2)), VV_BUSY);
+	assert_int_equal(QUIET(state_lock_domain(c.state_dir, "d1", &fd2)), VV_BUSY);
 	assert_int_equal(fd2, -1);
 	assert_int_equal(QUIET(backup(hv, CONF_QUIESCE_TRY, NULL, &res)), VV_BUSY);
 	assert_int_equal(hv_fake_calls(hv, NULL), 0);
-	unlock_domain(fd);
+	state_unlock_domain(fd);
 	expect_next_backup_works(hv, "after the lock was released");
 	hv_close(hv);
 }

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -307,6 +308,71 @@ test_escape(void **state)
 	assert_false(util_has_control(NULL));
 }
 
+/* The capacity an array grows to: geometric, and -1 where a size overflows. */
+static void
+test_alloc_grow_cap(void **state)
+{
+	static const struct {
+		size_t need, cap, size;
+		int ret;
+		size_t want;
+	} cases[] = {
+		{ 0, 0, 8, 0, 0 },
+		{ 5, 10, 8, 0, 10 },			/* room enough: unchanged */
+		{ 1, 0, 8, 0, 16 },
+		{ 17, 16, 8, 0, 40 },			/* 16 * 3 / 2 + 16 */
+		{ 100, 16, 8, 0, 100 },			/* more than the growth */
+		{ 1001, 1000, 1, 0, 1516 },
+		{ SIZE_MAX / 8, SIZE_MAX / 8 - 1, 8, 0, SIZE_MAX / 8 },	/* clipped to what fits */
+		{ SIZE_MAX / 8 + 1, 0, 8, -1, 0 },	/* NEED * SIZE overflows */
+		{ SIZE_MAX / 2 + 1, SIZE_MAX / 2, 2, -1, 0 },
+		{ SIZE_MAX, SIZE_MAX - 1, 1, 0, SIZE_MAX },
+		{ 3, 2, SIZE_MAX, -1, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t out = 7;
+
+		assert_int_equal(alloc_grow_cap(cases[i].need, cases[i].cap, cases[i].size, &out),
+		    cases[i].ret);
+		if (cases[i].ret == 0)
+			assert_true(out == cases[i].want);
+		else
+			assert_true(out == 7);
+	}
+	assert_true(alloc_mult(0, SIZE_MAX) == 0);
+	assert_true(alloc_mult(SIZE_MAX / 4, 4) == SIZE_MAX / 4 * 4);
+}
+
+/* A list of many keys (prune lists every chunk) reallocates O(log N) times. */
+static void
+test_strlist_growth(void **state)
+{
+	struct strlist l = { 0 };
+	size_t grows = 0, cap = 0;
+	char key[32];
+
+	(void)state;
+	for (size_t i = 0; i < 200000; i++) {
+		snprintf(key, sizeof(key), "chunks/%zu", i);
+		strlist_add(&l, key);
+		assert_true(l.cap >= l.n);
+		if (l.cap != cap) {
+			grows++;
+			cap = l.cap;
+		}
+	}
+	assert_int_equal(l.n, 200000);
+	assert_string_equal(l.v[123456], "chunks/123456");
+	assert_true(grows < 40);
+	strlist_clear(&l);
+	assert_true(l.v == NULL && l.n == 0 && l.cap == 0);
+	strlist_add(&l, "again");
+	assert_string_equal(l.v[0], "again");
+	strlist_clear(&l);
+}
+
 int
 main(void)
 {
@@ -321,6 +387,8 @@ main(void)
 		cmocka_unit_test(test_format_and_paths),
 		cmocka_unit_test(test_url_origin),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_alloc_grow_cap),
+		cmocka_unit_test(test_strlist_growth),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
