@@ -80,7 +80,7 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o \
              $(BUILD)/obj/tests/fakes/store_mem.o $(BUILD)/obj/tests/fakes/memrepo.o
 
-.PHONY: all check unit integration asan deps demo bench install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan deb man
+.PHONY: all check lint unit integration asan deps demo bench install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan deb man
 .DELETE_ON_ERROR:
 
 all: virtvault
@@ -124,6 +124,14 @@ unit: $(UNIT_BINS)
 		echo "== $$t"; $$t || failed=1; \
 	done; exit $$failed
 
+# lint: the rules a script checks (tests/lint.py: banned functions, export
+# prefixes, file length, include circles), first on a tree made to break
+# each of them, then on ours; and the layering (tests/layers.sh).
+lint:
+	python3 tests/lint.py --self-test
+	python3 tests/lint.py
+	bash tests/layers.sh
+
 # The fault suite's LD_PRELOAD shim (EIO on reads, ENOSPC on writes).
 SHIM := $(BUILD)/tests/libvvshim.so
 $(SHIM): tests/fault/shim.c
@@ -140,6 +148,7 @@ check:
 	$(MAKE) deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) lint
 	$(MAKE) fuzz FUZZ_SECONDS=3
 	$(MAKE) integration
 	bash tests/manpages.sh

@@ -1,4 +1,7 @@
 /*
+ * lint: long file: the loader and every cross-key rule of one file
+ * (the key table and its setters live in conf_keys*.c).
+ *
  * Loading and validation. The file is read whole (at most CONF_MAX_FILE),
  * then handed to inih line by line through our own reader, which counts
  * lines (Debian's inih does not pass line numbers to the handler), checks

@@ -1,3 +1,9 @@
+/*
+ * The backup pipeline: sources, the chunking readers, the worker threads
+ * that hash, compress, encrypt and store, and the publish.
+ * lint: long file: one pipeline over shared state; its split is planned with
+ * the scale and performance issues' format change.
+ */
 #include "repo/backup.h"
 
 #include <errno.h>

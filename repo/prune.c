@@ -150,7 +150,7 @@ debris_age(void)
 	const char *e = getenv("VIRTVAULT_TEST_DEBRIS_AGE");
 
 	if (e != NULL)
-		return (time_t)atol(e);
+		return (time_t)strtoll(e, NULL, 10);
 #endif
 	return REPO_LOCK_STALE;
 }

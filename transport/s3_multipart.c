@@ -75,14 +75,20 @@ s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 	{
 		const char *n[] = { "uploadId" };
 		const char *v[] = { upload };
-		size_t cap = 128 + count * 200;
-		char *xml = xmalloc(cap), *p = xml;
+		size_t cap = 128, used;
+		char *xml, *p;
 
-		p += sprintf(p, "<CompleteMultipartUpload>");
+		/* Sized by the ETags the server sent, whatever their length. */
 		for (size_t i = 0; i < etags.n; i++)
-			p += snprintf(p, 200, "<Part><PartNumber>%zu</PartNumber><ETag>%s</ETag></Part>",
-			    i + 1, etags.v[i]);
-		p += sprintf(p, "</CompleteMultipartUpload>");
+			cap += strlen(etags.v[i]) + 80;
+		xml = xmalloc(cap);
+		used = (size_t)snprintf(xml, cap, "<CompleteMultipartUpload>");
+		for (size_t i = 0; i < etags.n && used < cap; i++)
+			used += (size_t)snprintf(xml + used, cap - used,
+			    "<Part><PartNumber>%zu</PartNumber><ETag>%s</ETag></Part>", i + 1, etags.v[i]);
+		if (used < cap)
+			used += (size_t)snprintf(xml + used, cap - used, "</CompleteMultipartUpload>");
+		p = xml + (used < cap ? used : cap - 1);
 		free(q);
 		q = s3_query(n, v, 1);
 		/* Success can come as 200 with an <Error> body; the ETag may be empty (RGW). */

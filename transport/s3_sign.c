@@ -58,7 +58,8 @@ s3_query(const char *const *names, const char *const *values, size_t n)
 	out = o = xmalloc(len);
 	*o = '\0';
 	for (size_t i = 0; i < n; i++) {
-		o += sprintf(o, "%s%s=%s", i ? "&" : "", p[i].name, p[i].value);
+		o += snprintf(o, len - (size_t)(o - out), "%s%s=%s", i ? "&" : "", p[i].name,
+		    p[i].value);
 		free(p[i].name);
 		free(p[i].value);
 	}

@@ -1,3 +1,8 @@
+/*
+ * The stateful fake hypervisor (tests/fakes/hv_fake.h).
+ * lint: long file: its state machine (domains, snapshots, block jobs,
+ * checkpoints, faults) in one place, as libvirt's test driver.
+ */
 #include "tests/fakes/hv_fake.h"
 
 #include <errno.h>

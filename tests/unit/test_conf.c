@@ -294,7 +294,7 @@ test_long_lines(void **state)
 	/* One line just under the limit is fine; one above is an error. */
 	off = snprintf(text, 64, "[job a]\ndomains = ");
 	memset(text + off, 'a', CONF_MAX_LINE - 10 - 1);
-	strcpy(text + off + CONF_MAX_LINE - 11, "\n");
+	memcpy(text + off + CONF_MAX_LINE - 11, "\n", 2);
 	c = load_text(text);
 	if (c->errors.n != 0)
 		dump_errors(c);
@@ -304,7 +304,7 @@ test_long_lines(void **state)
 
 	off = snprintf(text, 64, "[agent]\n; ");
 	memset(text + off, 'x', n);
-	strcpy(text + off + n, "\nlog_level = bad\n");
+	memcpy(text + off + n, "\nlog_level = bad\n", sizeof("\nlog_level = bad\n"));
 	c = load_text(text);
 	if (c->errors.n != 2)
 		dump_errors(c);
@@ -361,7 +361,7 @@ test_many_errors_capped(void **state)
 	struct conf *c;
 
 	(void)state;
-	off += (size_t)sprintf(text, "[agent]\n");
+	off += (size_t)snprintf(text, 16, "[agent]\n");
 	for (size_t i = 0; i < n; i++)
 		off += (size_t)snprintf(text + off, 16, "bad%zu = 1\n", i);
 	c = load_text(text);

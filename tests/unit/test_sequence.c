@@ -1,4 +1,7 @@
 /*
+ * lint: long file: one scene and its helpers serve every failure path of the
+ * sequence; split by phase they would be copied.
+ *
  * The per-domain sequence and repair against the stateful fake hypervisor,
  * with real image files, a real local repository and real journals: a
  * failure at every call is rolled back, a connection lost at every call
