@@ -8,11 +8,14 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "agent/cbt.h"
 #include "agent/domxml.h"
 #include "agent/hv.h"
 #include "agent/sequence.h"
+#include "common/fault.h"
+#include "common/util.h"
 #include "conf/conf.h"
 #include "repo/backup.h"
 #include "state/journal.h"
@@ -21,8 +24,18 @@
  * seq_stall: the fault build's stop at PHASE of DOM's run (common/fault.h),
  * announced in STATE/stall.DOM; nothing in the shipped binary.
  */
-void seq_stall(const struct conf *c, const char *dom, const char *phase,
-    const volatile sig_atomic_t *cancel);
+static inline void
+seq_stall(const struct conf *c, const char *dom, const char *phase,
+    const volatile sig_atomic_t *cancel)
+{
+	char *marker;
+
+	if (!fault_wanted(phase))
+		return;
+	marker = xasprintf("%s/stall.%s", c->state_dir, dom);
+	fault_stall(phase, marker, cancel);
+	free(marker);
+}
 
 /*
  * seq_select_disks: choose the disks of D to back up into SEL (one bool

@@ -48,19 +48,6 @@ struct seq_run {
 	struct cbt_run cbt;
 };
 
-void
-seq_stall(const struct conf *c, const char *dom, const char *phase,
-    const volatile sig_atomic_t *cancel)
-{
-	char *marker;
-
-	if (!fault_wanted(phase))
-		return;
-	marker = xasprintf("%s/stall.%s", c->state_dir, dom);
-	fault_stall(phase, marker, cancel);
-	free(marker);
-}
-
 /*
  * Run the job's HOOK (PHASE "pre" or "post") for DOM on the host. Returns
  * 0, or -1 (logged) when it failed or outlived its timeout.
