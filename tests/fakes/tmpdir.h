@@ -1,8 +1,15 @@
-/* Temporary folders for unit tests. */
+/* Temporary folders, and the files in them, for unit tests. */
 #ifndef VV_TMPDIR_H
 #define VV_TMPDIR_H
 
 /* tmpdir_remove: remove DIR and everything below it. Returns 0 or -1. */
 int tmpdir_remove(const char *dir);
+
+/*
+ * tmpdir_edit_json: set field K of the JSON object in file PATH to V (a
+ * JSON text), or drop it when V is NULL. Returns 0, or -1 when the file
+ * cannot be read or written as JSON.
+ */
+int tmpdir_edit_json(const char *path, const char *k, const char *v);
 
 #endif

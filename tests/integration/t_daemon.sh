@@ -1,14 +1,17 @@
 # The daemon: schedules on an accelerated clock, parallelism, signals,
 # crash recovery, status, metrics, hooks, catch-up and retries.
 
-# off_domain NAME MB: a shut-off domain with a qcow2 disk of MB random MiB.
+# off_domain NAME MB: a shut-off domain vvtest-NAME (no OS: it runs in its
+# firmware when started) with a 256 MiB qcow2 disk, MB MiB of it random.
 off_domain() {
 	local d=$BED_DIR/$1
 	mkdir -p "$d"
 	qemu-img create -q -f qcow2 "$d/disk.qcow2" 256M
-	head -c "${2}M" /dev/urandom >"$d/fill"
-	qemu-io -c "write -s $d/fill 0 ${2}M" "$d/disk.qcow2" >/dev/null
-	rm -f "$d/fill"
+	if [ "$2" -gt 0 ]; then
+		head -c "${2}M" /dev/urandom >"$d/fill"
+		qemu-io -c "write -s $d/fill 0 ${2}M" "$d/disk.qcow2" >/dev/null
+		rm -f "$d/fill"
+	fi
 	cat >"$d/dom.xml" <<XML
 <domain type='qemu'><name>vvtest-$1</name><memory unit='MiB'>64</memory>
 <os><type arch='x86_64'>hvm</type></os><devices>

@@ -3,27 +3,6 @@
 # `disks` that promises what a backup does not do, usage errors that do
 # not say what is missing, stats that mix dedup and compression.
 
-# su_domain NAME MIB: a shut-off domain vvtest-NAME (no OS: it runs in its
-# firmware when started) with a 256 MiB qcow2 disk, MIB MiB of it random.
-su_domain() {
-	local d=$BED_DIR/$1
-	mkdir -p "$d"
-	qemu-img create -q -f qcow2 "$d/disk.qcow2" 256M
-	if [ "$2" -gt 0 ]; then
-		head -c "${2}M" /dev/urandom >"$d/fill"
-		qemu-io -c "write -s $d/fill 0 ${2}M" "$d/disk.qcow2" >/dev/null
-		rm -f "$d/fill"
-	fi
-	cat >"$d/dom.xml" <<XML
-<domain type='qemu'><name>vvtest-$1</name><memory unit='MiB'>64</memory>
-<os><type arch='x86_64'>hvm</type></os><devices>
-<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
-<source file='$d/disk.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>
-XML
-	echo "vvtest-$1" >>"$BED_DIR/domains"
-	virsh -q -c "$BED_URI" define "$d/dom.xml" >/dev/null
-}
-
 # su_conf NAME REPO STATE [LINE...]: configuration $BED_DIR/NAME.conf
 # backing up into repository REPO with state folder STATE (shared by
 # several configurations: two flows of one domain on one host).
@@ -71,7 +50,7 @@ su_checkpoints() {
 # domain's, bitmaps too, so that `virsh undefine` works.
 test_surprises_checkpoints_per_flow() {
 	local dom=vvtest-su1 st=$BED_DIR/su1-state img=$BED_DIR/su1/disk.qcow2 n ref
-	su_domain su1 2
+	off_domain su1 2
 	virsh -q -c "$BED_URI" start "$dom" >/dev/null || { fail "cannot start $dom"; return 1; }
 	su_conf su1a $BED_DIR/su1-repo-a "$st"
 	su_conf su1b $BED_DIR/su1-repo-b "$st"
@@ -130,7 +109,7 @@ test_surprises_checkpoints_per_flow() {
 # incremental read with nothing to skip says why.
 test_surprises_disks_read_note() {
 	local dom=vvtest-su2
-	su_domain su2 0
+	off_domain su2 0
 	su_conf su2 $BED_DIR/su2-repo "$BED_DIR/su2-state"
 	expect_rc 0 "$VV" -c "$BED_DIR/su2.conf" disks "$dom"
 	expect_in "(read whole while the domain is shut off"
@@ -153,7 +132,7 @@ test_surprises_disks_read_note() {
 # restore --define refuses a taken name before writing a byte, naming --name.
 test_surprises_restore_define_name_taken() {
 	local dom=vvtest-su3 to=$BED_DIR/su3-restore
-	su_domain su3 1
+	off_domain su3 1
 	su_conf su3 $BED_DIR/su3-repo "$BED_DIR/su3-state"
 	expect_rc 0 "$VV" -c "$BED_DIR/su3.conf" backup "$dom"
 	expect_rc 1 "$VV" -c "$BED_DIR/su3.conf" restore "$dom@latest" --to "$to" --define --name "$dom"

@@ -60,15 +60,7 @@ slurp(const char *path)
 static void
 edit_json(const char *path, const char *k, const char *v)
 {
-	json_object *o = json_object_from_file(path);
-
-	assert_non_null(o);
-	if (v == NULL)
-		json_object_object_del(o, k);
-	else
-		json_object_object_add(o, k, json_tokener_parse(v));
-	assert_int_equal(json_object_to_file(path, o), 0);
-	json_object_put(o);
+	assert_int_equal(tmpdir_edit_json(path, k, v), 0);
 }
 
 /* Run shell command CMD on folder ARG (quoted by CMD itself). */
