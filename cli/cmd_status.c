@@ -52,8 +52,12 @@ forget_records(struct cli *cli, const struct strlist *forget, bool gone)
 		}
 		for (size_t i = 0; i < n; i++) {
 			enum hv_state st;
-			int rc = hv_domain_state(hv, recs[i].domain, &st, NULL);
+			int rc;
 
+			/* Records are sorted by domain: ask libvirt once for each. */
+			if (i > 0 && strcmp(recs[i].domain, recs[i - 1].domain) == 0)
+				continue;
+			rc = hv_domain_state(hv, recs[i].domain, &st, NULL);
 			if (rc < 0) {
 				ret = CLI_EXIT_FAILURE;
 				goto out;

@@ -116,4 +116,12 @@ int jobrun_record_keep(const struct conf *c, struct run_record *r);
 const char *jobrun_record_hook(const struct conf_job *job, const struct run_record *r,
     const char **what);
 
+/*
+ * jobrun_record_unmatched_make: the record of PATTERN of job JOB that
+ * matched no domain (at URI, when not NULL), from STARTED to FINISHED, into
+ * *OUT: for the run's message only, it names no domain to keep it for.
+ */
+void jobrun_record_unmatched_make(const char *job, const char *pattern, const char *uri,
+    time_t started, time_t finished, struct run_record *out);
+
 #endif

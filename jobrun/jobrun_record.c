@@ -94,17 +94,24 @@ jobrun_record_run(const struct conf *c, const struct conf_job *job, struct summa
 }
 
 void
+jobrun_record_unmatched_make(const char *job, const char *pattern, const char *uri,
+    time_t started, time_t finished, struct run_record *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->job, sizeof(out->job), "%s", job);
+	snprintf(out->domain, sizeof(out->domain), "%s", pattern);
+	out->started = started;
+	out->finished = finished;
+	out->quiesced = -1;
+	snprintf(out->error, sizeof(out->error), "'%s' in the job's domains matches no domain%s%s",
+	    pattern, uri ? " at " : "", uri ? uri : "");
+}
+
+void
 jobrun_record_unmatched(const struct conf_job *job, const char *pattern, const char *uri,
     time_t started, struct summary *s, struct run_record *out)
 {
-	memset(out, 0, sizeof(*out));
-	snprintf(out->job, sizeof(out->job), "%s", job->name);
-	snprintf(out->domain, sizeof(out->domain), "%s", pattern);
-	out->started = started;
-	out->finished = time(NULL);
-	out->quiesced = -1;
-	snprintf(out->error, sizeof(out->error), "'%s' in the job's domains matches no domain at %s",
-	    pattern, uri);
+	jobrun_record_unmatched_make(job->name, pattern, uri, started, time(NULL), out);
 	summary_add(s, pattern, SUMMARY_FAILURE, out->error, NULL);
 }
 
@@ -130,7 +137,7 @@ void
 jobrun_record_notify(const struct conf *c, const struct conf_job *job,
     const struct strlist *named, const struct run_record *recs, size_t n, time_t started)
 {
-	const char *jn = job->name ? job->name : "manual";
+	const char *jn = job->name ? job->name : STATE_MANUAL_JOB;
 	struct run_record *early = NULL;
 
 	if (n == 0) {

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/run.h"
+#include "jobrun/jobrun.h"
 #include "jobrun/notify.h"
 #include "jobrun/summary.h"
 #include "scheduler/daemon_int.h"
@@ -196,13 +197,7 @@ daemon_batch_fire(struct daemon *d, struct djob *j, time_t now, const char *why)
 			    unmatched.v[i]);
 			if (id == 0)
 				continue;
-			memset(&u, 0, sizeof(u));
-			snprintf(u.job, sizeof(u.job), "%s", j->name);
-			snprintf(u.domain, sizeof(u.domain), "%s", unmatched.v[i]);
-			snprintf(u.error, sizeof(u.error), "'%s' in the job's domains matches no domain",
-			    unmatched.v[i]);
-			u.started = u.finished = now;
-			u.quiesced = -1;
+			jobrun_record_unmatched_make(j->name, unmatched.v[i], NULL, now, now, &u);
 			daemon_batch_add(d, id, &u);
 		}
 		b = id ? batch_find(d, id) : NULL;

@@ -40,6 +40,18 @@ journal_peek(const char *state_dir, const char *dom, char **phase)
 }
 
 int
+journal_pid(const char *state_dir, const char *dom)
+{
+	char *path = journal_path(state_dir, dom);
+	json_object *o = json_object_from_file(path);
+	int pid = (int)jx_int(o, "pid", 0);
+
+	json_object_put(o);
+	free(path);
+	return pid;
+}
+
+int
 journal_list(const char *state_dir, struct strlist *doms)
 {
 	return state_list_names(state_dir, STATE_JOURNAL, doms);

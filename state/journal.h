@@ -54,6 +54,12 @@ char *journal_path(const char *state_dir, const char *dom);
 int journal_peek(const char *state_dir, const char *dom, char **phase);
 
 /*
+ * journal_pid: the pid of the run that wrote DOM's journal, or 0 when
+ * there is no journal or it does not say.
+ */
+int journal_pid(const char *state_dir, const char *dom);
+
+/*
  * journal_list: the domains that have a journal, sorted, appended to
  * DOMS. Returns 0 or -1 (logged).
  */

@@ -294,16 +294,12 @@ state_needs_repair(const char *state_dir, struct strlist *doms)
 
 	journal_list(state_dir, &all);
 	for (size_t i = 0; i < all.n; i++) {
-		char *p = journal_path(state_dir, all.v[i]);
-		json_object *o = json_object_from_file(p);
-		int pid = (int)jx_int(o, "pid", 0);
+		int pid = journal_pid(state_dir, all.v[i]);
 
-		/* Its run is gone (or the journal says nothing of it). */
-		if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH) ||
-		    state_running_pid(state_dir, all.v[i]) != pid)
+		/* Its run is gone (a dead pid has no running marker), or the
+		 * journal says nothing of it. */
+		if (pid <= 0 || state_running_pid(state_dir, all.v[i]) != pid)
 			strlist_add(doms, all.v[i]);
-		json_object_put(o);
-		free(p);
 	}
 	strlist_clear(&all);
 }
