@@ -124,6 +124,9 @@ cli_load_conf(struct cli *cli, bool need_repo)
 		conf_free(c);
 		return -1;
 	}
+	/* --no-cache: the cache neither read nor written, as with cache_size = 0. */
+	if (cli->no_cache)
+		c->cache_size = 0;
 	lvl = (enum log_level)c->log_level;
 	if (cli->verbosity > 0)
 		lvl = LOG_LVL_DEBUG;
@@ -152,22 +155,24 @@ cli_repo(struct cli *cli, int *rc)
 struct manifest *
 cli_find_snapshot(struct repo *r, const char *ref)
 {
-	struct manifest **l = NULL, *m = NULL;
-	size_t n = 0, bad = 0;
+	struct manifest *m = NULL;
 	char err[512];
-	long k;
 
-	if (manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0)
-		return NULL;
-	k = manifest_resolve(l, n, ref, repo_host(r), err, sizeof(err));
-	if (k < 0) {
+	if (manifest_find(r, ref, &m, err, sizeof(err)) == 1)
 		log_error("snapshot %s: %s", ref, err);
-	} else {
-		m = l[k];
-		l[k] = NULL;
-	}
-	manifest_list_free(l, n);
 	return m;
+}
+
+int
+cli_find_snapshots(struct repo *r, char **refs, size_t n, struct manifest ***out)
+{
+	struct manifest **l = xcalloc(n + 1, sizeof(*l));
+	int failed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		failed += (l[i] = cli_find_snapshot(r, refs[i])) == NULL;
+	*out = l;
+	return failed;
 }
 
 void

@@ -21,6 +21,7 @@ enum cli_exit {
 struct cli {
 	const char *config_path;	/* -c, or NULL */
 	int verbosity;			/* -1 quiet, 0 normal, 1+ verbose */
+	bool no_cache;			/* --no-cache: no local cache of the repository */
 	struct conf *conf;		/* loaded by cli_load_conf */
 	/* Non-zero once SIGTERM or SIGINT came (after cli_catch_signals). */
 	const volatile sig_atomic_t *cancel;
@@ -100,8 +101,16 @@ struct backup_stats;
  */
 struct repo *cli_repo(struct cli *cli, int *rc);
 
-/* cli_find_snapshot: the manifest REF names in R, or NULL (logged). */
+/* cli_find_snapshot: the manifest REF names in R (manifest_find), or NULL (logged). */
 struct manifest *cli_find_snapshot(struct repo *r, const char *ref);
+
+/*
+ * cli_find_snapshots: the manifests the N selectors REFS name, all found
+ * before any is acted on, into *OUT (N slots, NULL where one was not
+ * found: logged; free with manifest_list_free). Returns how many were not
+ * found.
+ */
+int cli_find_snapshots(struct repo *r, char **refs, size_t n, struct manifest ***out);
 
 /* cli_format_time: T as "Mon 2026-11-26 02:00:00 CET" in zone TZ (NULL: local). */
 void cli_format_time(time_t t, const char *tz, char *buf, size_t len);

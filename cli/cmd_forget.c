@@ -32,40 +32,37 @@ static const char use[] =
     "by its ID to remove it.\n"
     "Only manifests are removed; 'virtvault prune' frees the data.\n";
 
-/* Remove the snapshots REFS names. */
+/* Remove the snapshots REFS names, all found before any is removed. */
 static int
 forget_named(struct repo *r, char **refs, int n, bool dry_run, json_object *arr)
 {
 	struct manifest **l = NULL;
-	size_t nl = 0, bad = 0;
-	int failed = 0;
+	int failed = cli_find_snapshots(r, refs, (size_t)n, &l);
 
-	if (manifest_load_all(r, NULL, NULL, &l, &nl, &bad) < 0)
-		return CLI_EXIT_FAILURE;
 	for (int i = 0; i < n; i++) {
-		char err[512];
-		long k = manifest_resolve(l, nl, refs[i], repo_host(r), err, sizeof(err));
+		struct manifest *m = l[i];
 		bool ok;
 
-		if (k < 0) {
-			log_error("snapshot %s: %s", refs[i], err);
-			failed++;
+		/* Named twice: removed once. */
+		for (int j = 0; m != NULL && j < i; j++)
+			if (l[j] != NULL && strcmp(l[j]->key, m->key) == 0)
+				m = NULL;
+		if (m == NULL)
 			continue;
-		}
-		ok = dry_run || forget_manifest(r, l[k]) == 0;
+		ok = dry_run || forget_manifest(r, m) == 0;
 		failed += !ok;
 		if (arr != NULL) {
-			json_object *o = cli_snapshot_json(l[k]);
+			json_object *o = cli_snapshot_json(m);
 
 			json_object_object_add(o, "keep", json_object_new_boolean(false));
 			json_object_object_add(o, "removed", json_object_new_boolean(ok && !dry_run));
 			json_object_array_add(arr, o);
 		} else {
 			printf("%s %s (%s/%s, %s)\n", dry_run ? "would remove" : ok ? "removed" : "FAILED to remove",
-			    l[k]->id, manifest_host(l[k]), l[k]->name, l[k]->time);
+			    m->id, manifest_host(m), m->name, m->time);
 		}
 	}
-	manifest_list_free(l, nl);
+	manifest_list_free(l, (size_t)n);
 	return failed ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }
 

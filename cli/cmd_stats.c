@@ -90,25 +90,17 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	}
 	if ((r = cli_repo(cli, &ch)) == NULL)
 		return ch;
-	if (manifest_load_all(r, all || optind < argc ? NULL : host ? host : repo_host(r), NULL,
-	    &l, &n, &bad) < 0)
-		goto out;
-	sel = xcalloc(n + 1, sizeof(*sel));
 	if (optind < argc) {
-		for (int i = optind; i < argc; i++) {
-			char err[512];
-			long pos = manifest_resolve(l, n, argv[i], repo_host(r), err, sizeof(err));
-
-			if (pos < 0) {
-				log_error("snapshot %s: %s", argv[i], err);
-				goto out;
-			}
-			sel[k++] = l[pos];
-		}
-	} else {
-		memcpy(sel, l, n * sizeof(*l));
-		k = n;
+		n = (size_t)(argc - optind);
+		if (cli_find_snapshots(r, argv + optind, n, &l) > 0)
+			goto out;
+	} else if (manifest_load_all(r, all ? NULL : host ? host : repo_host(r), NULL, &l, &n,
+	    &bad) < 0) {
+		goto out;
 	}
+	sel = xcalloc(n + 1, sizeof(*sel));
+	memcpy(sel, l, n * sizeof(*l));
+	k = n;
 	if (stats_collect(r, sel, k, &rep) < 0)
 		goto out;
 	if (json) {

@@ -62,34 +62,26 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	if ((r = cli_repo(cli, &ch)) == NULL)
 		return ch;
 	/* Shared: no prune deletes what the snapshots need while they are read. */
-	if (repo_lock_take(r, REPO_LOCK_SHARED, "verify", &lock) != 0 ||
-	    manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0) {
-		repo_lock_release(lock);
+	if (repo_lock_take(r, REPO_LOCK_SHARED, "verify", &lock) != 0) {
 		repo_close(r);
 		return CLI_EXIT_FAILURE;
 	}
+	/* What is checked is the store: manifests and indexes read from it, not the cache. */
+	repo_cache_reads(r, false);
 	if (optind < argc) {
-		struct manifest **sel = xcalloc((size_t)(argc - optind), sizeof(*sel));
+		struct manifest **sel = NULL;
 		size_t k = 0;
 
-		for (int i = optind; i < argc; i++) {
-			char err[512];
-			long pos = manifest_resolve(l, n, argv[i], repo_host(r), err, sizeof(err));
-
-			if (pos < 0) {
-				log_error("snapshot %s: %s", argv[i], err);
-				bad++;
-			} else {
-				sel[k++] = l[pos];
-			}
-		}
-		for (size_t i = 0; i < k; i++)
-			for (size_t j = 0; j < n; j++)
-				if (l[j] == sel[i])
-					l[j] = NULL;
-		manifest_list_free(l, n);
+		bad = (size_t)cli_find_snapshots(r, argv + optind, (size_t)(argc - optind), &sel);
+		for (int i = 0; i < argc - optind; i++)
+			if (sel[i] != NULL)
+				sel[k++] = sel[i];
 		l = sel;
 		n = k;
+	} else if (manifest_load_all(r, NULL, NULL, &l, &n, &bad) < 0) {
+		repo_lock_release(lock);
+		repo_close(r);
+		return CLI_EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < l[i]->nfiles; j++)

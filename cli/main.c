@@ -48,7 +48,7 @@ static const struct command commands[] = {
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: virtvault [-c FILE] [-v|-q] COMMAND [ARGS]\n\n"
+	fprintf(out, "usage: virtvault [-c FILE] [-v|-q] [--no-cache] COMMAND [ARGS]\n\n"
 	    "Backs up running libvirt/KVM virtual machines into a deduplicated,\n"
 	    "encrypted repository, and restores them.\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++) {
@@ -66,6 +66,8 @@ usage(FILE *out)
 	    "                     else " CONF_DEFAULT_PATH ")\n"
 	    "  -v, --verbose      more detail (debug messages)\n"
 	    "  -q, --quiet        errors only, no progress\n"
+	    "      --no-cache     neither read nor write the local cache of manifests\n"
+	    "                     and indexes (state_dir/cache)\n"
 	    "  -h, --help         this help; 'virtvault COMMAND --help' for a command\n"
 	    "  -V, --version      print the version\n\n"
 	    "Exit codes:\n"
@@ -76,7 +78,7 @@ usage(FILE *out)
 }
 
 /*
- * Take -c FILE, --config FILE, --config=FILE, -v, --verbose, -q and --quiet
+ * Take -c FILE, --config FILE, --config=FILE, -v, --verbose, -q, --quiet and --no-cache
  * from ARGV[FROM..] (up to a "--"), shifting the rest down. Returns 0, or
  * -1 when -c lacks its FILE.
  */
@@ -103,6 +105,8 @@ take_global_options(struct cli *cli, int *argc, char **argv, int from)
 			cli->verbosity = 1;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			cli->verbosity = -1;
+		} else if (strcmp(a, "--no-cache") == 0) {
+			cli->no_cache = true;
 		} else {
 			argv[out++] = argv[i];
 		}
@@ -119,11 +123,12 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-cache", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { NULL, 0, NULL, NULL };
+	struct cli cli = { NULL, 0, false, NULL, NULL };
 	const char *name;
 	int ch, ret;
 
@@ -139,6 +144,9 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			cli.verbosity = -1;
+			break;
+		case 'N':
+			cli.no_cache = true;
 			break;
 		case 'h':
 			usage(stdout);

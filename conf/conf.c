@@ -352,6 +352,8 @@ set_defaults(struct conf *c)
 	c->chunk_size = 1024 * 1024;
 	c->tls_verify = true;
 	c->upload_parallel = 8;
+	c->read_parallel = 16;
+	c->cache_size = 256ULL * 1024 * 1024;
 	c->request_timeout = 60;
 	c->notify.timeout = 10;
 	c->notify.retries = 3;

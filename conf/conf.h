@@ -108,6 +108,8 @@ struct conf {
 	char *ca_file;
 	bool tls_verify;
 	int upload_parallel;
+	int read_parallel;		/* manifests read at once */
+	uint64_t cache_size;		/* bytes of STATE/cache/ID; 0: no cache */
 	uint64_t bandwidth_limit;	/* bytes per second in all, 0: none */
 	uint64_t request_timeout;	/* seconds a request may stall */
 	uint64_t multipart_threshold;

@@ -58,6 +58,46 @@ layout_snapshot_prefix(int version, const char *host, const char *name)
 	    xasprintf("%s%s/", LAYOUT_SNAPSHOTS, host);
 }
 
+/* The part of KEY from *P to the next '/' into OUT (LEN bytes); *P moves past it. */
+static int
+take_part(const char **p, char *out, size_t len)
+{
+	size_t n = strcspn(*p, "/");
+
+	if (n == 0 || n >= len || (*p)[n] != '/')
+		return -1;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n + 1;
+	return 0;
+}
+
+int
+layout_snapshot_parse(int version, const char *key, struct layout_snapshot *out)
+{
+	const char *p = key, *s;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(p, LAYOUT_SNAPSHOTS, strlen(LAYOUT_SNAPSHOTS)) != 0)
+		return -1;
+	p += strlen(LAYOUT_SNAPSHOTS);
+	if ((version >= 2 && take_part(&p, out->host, sizeof(out->host)) < 0) ||
+	    take_part(&p, out->name, sizeof(out->name)) < 0)
+		return -1;
+	/* STAMP-ID: 20261126T020000Z-0123456789abcdef */
+	s = p;
+	if (strlen(s) != 33 || s[8] != 'T' || s[15] != 'Z' || s[16] != '-' ||
+	    strspn(s, "0123456789") != 8 || strspn(s + 9, "0123456789") != 6 ||
+	    strspn(s + 17, "0123456789abcdef") != 16)
+		return -1;
+	snprintf(out->time, sizeof(out->time), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", s, s + 4, s + 6,
+	    s + 9, s + 11, s + 13);
+	snprintf(out->id, sizeof(out->id), "%s", s + 17);
+	if (util_parse_time(out->time, &out->when) < 0)
+		return -1;
+	return 0;
+}
+
 int
 layout_id_of_key(const char *key, uint8_t id[CRYPTO_HASH_LEN])
 {

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/crypto.h"
 #include "common/util.h"
@@ -54,6 +55,22 @@ char *layout_snapshot_key(int version, const char *host, const char *name,
  * Listing it may return others too (version 1 has no host in the key).
  */
 char *layout_snapshot_prefix(int version, const char *host, const char *name);
+
+/* The parts of a manifest's key (layout_snapshot_parse). */
+struct layout_snapshot {
+	char host[129];		/* "" in a version-1 key */
+	char name[129];
+	char time[21];		/* as a manifest writes it: 2026-11-26T02:00:00Z */
+	time_t when;		/* the same, parsed */
+	char id[17];
+};
+
+/*
+ * layout_snapshot_parse: the parts of KEY, a manifest's key in format
+ * VERSION (what layout_snapshot_key makes), into OUT. Returns 0, or -1
+ * when KEY is not such a key.
+ */
+int layout_snapshot_parse(int version, const char *key, struct layout_snapshot *out);
 
 /*
  * layout_id_of_key: the ID at the end of a chunks/ or indexes/ key into ID.

@@ -291,16 +291,6 @@ manifest_free(struct manifest *m)
 	free(m);
 }
 
-static int
-newest_first(const void *a, const void *b)
-{
-	const struct manifest *x = *(struct manifest *const *)a;
-	const struct manifest *y = *(struct manifest *const *)b;
-	int c = strcmp(y->time, x->time);
-
-	return c ? c : strcmp(y->key, x->key);
-}
-
 const char *
 manifest_host(const struct manifest *m)
 {
@@ -367,49 +357,6 @@ manifest_time_parse(const char *text, time_t now, time_t *t, char *err, size_t e
 		return -1;
 	}
 	return manifest_time_check(*t, now, err, errlen);
-}
-
-int
-manifest_load_all(struct repo *r, const char *host, const char *name,
-    struct manifest ***out, size_t *n, size_t *bad)
-{
-	struct strlist keys = { 0 };
-	struct manifest **l = NULL;
-	char *prefix = layout_snapshot_prefix(repo_version(r), host, name);
-	time_t now = time(NULL);
-	size_t k = 0;
-
-	*bad = 0;
-	if (store_list(repo_store(r), prefix, &keys) < 0) {
-		free(prefix);
-		return -1;
-	}
-	free(prefix);
-	l = xcalloc(keys.n + 1, sizeof(*l));
-	for (size_t i = 0; i < keys.n; i++) {
-		struct manifest *m;
-
-		if (manifest_load(r, keys.v[i], &m) != 0) {
-			(*bad)++;
-			continue;
-		}
-		if ((host != NULL && strcmp(manifest_host(m), host) != 0) ||
-		    (name != NULL && strcmp(m->name, name) != 0)) {
-			manifest_free(m);
-			continue;
-		}
-		/* A planted or mis-clocked snapshot must not pass for the newest. */
-		m->future = util_time_future(m->when, now);
-		if (m->future)
-			log_warn("repository %s: snapshot %s (%s/%s) has the time %s, in the future: never taken as @latest nor by retention; check the clocks, or remove it with 'virtvault forget %s'",
-			    repo_url(r), m->id, manifest_host(m), m->name, m->time, m->id);
-		l[k++] = m;
-	}
-	strlist_clear(&keys);
-	qsort(l, k, sizeof(*l), newest_first);
-	*out = l;
-	*n = k;
-	return 0;
 }
 
 void

@@ -126,6 +126,28 @@ int manifest_load_all(struct repo *r, const char *host, const char *name,
     struct manifest ***out, size_t *n, size_t *bad);
 
 /*
+ * manifest_load_many: the manifests of the N keys KEYS into OUT (N
+ * slots; NULL where one cannot be read, logged), read by up to
+ * [repository] read_parallel threads at once. Returns how many were read.
+ */
+size_t manifest_load_many(struct repo *r, char *const *keys, size_t n, struct manifest **out);
+
+/*
+ * manifest_find: the manifest REF names in R, as manifest_resolve would
+ * find it among every manifest of R, from the keys where it can:
+ * [HOST/]NAME@latest lists snapshots/HOST/NAME/ and reads the newest
+ * manifest whose key's time is not in the future; an ID or NAME@ID lists
+ * keys and reads only the one that matches. The manifest read must agree
+ * with its key (host, name, time, ID), else it is skipped (logged). A
+ * repository of version 1 (no host in its keys) is read whole. Returns 0
+ * with *OUT (free with manifest_free), 1 with the reason in ERR (none,
+ * ambiguous, not a selector; not logged), or -1 (logged: the listing or
+ * the one manifest named could not be read).
+ */
+int manifest_find(struct repo *r, const char *ref, struct manifest **out, char *err,
+    size_t errlen);
+
+/*
  * manifest_load: the manifest KEY. Returns 0 with *OUT, VV_NOT_FOUND (not
  * logged), or -1 (logged: unreadable, invalid).
  */

@@ -24,6 +24,8 @@ const char *repo_url(const struct repo *r) { return store_url(r->store); }
 const struct conf *repo_conf(const struct repo *r) { return r->conf; }
 int repo_version(const struct repo *r) { return r->version; }
 const char *repo_host(const struct repo *r) { return r->conf->host; }
+void repo_cache_reads(struct repo *r, bool on) { r->cache_reads = on; }
+const char *repo_cache_dir(const struct repo *r) { return r->cache ? cache_dir(r->cache) : NULL; }
 
 /* The store options of configuration C into O (borrowed pointers into C). */
 static void
@@ -318,6 +320,8 @@ repo_open_in(const struct conf *c, struct store *s)
 	if (c->encryption == CONF_CIPHER_NONE && rp->has_master)
 		log_warn("repository %s is encrypted (aes-256-gcm), fixed when it was made; encryption = none in the configuration applies to new repositories only",
 		    c->url);
+	rp->cache = cache_open(c->state_dir, rp->id, c->cache_size);
+	rp->cache_reads = true;
 	json_object_put(cfg);
 	return rp;
 fail:
@@ -340,6 +344,7 @@ repo_close(struct repo *r)
 		return;
 	codec_free(r->codec);
 	store_close(r->store);
+	cache_free(r->cache);
 	explicit_bzero(r->master, sizeof(r->master));
 	free(r);
 }
@@ -360,45 +365,91 @@ repo_put_object(struct repo *r, char kind, const char *key, const void *data,
 	return ret;
 }
 
+/*
+ * Decode RAW (RAWLEN bytes), object KEY of KIND, into a new buffer *OUT of
+ * *LEN bytes, at most MAX. Returns 0, or -1 with the reason in ERR.
+ */
+static int
+decode_object(struct repo *r, char kind, const char *key, const void *raw, size_t rawlen,
+    uint8_t **out, size_t *len, size_t max, char *err, size_t errlen)
+{
+	struct codec_work *w = NULL;
+	uint8_t *buf = NULL;
+	uint64_t declared = 0;
+	size_t plain = 0;
+	int ret = -1;
+
+	if (codec_declared_len(raw, rawlen, &declared) < 0) {
+		snprintf(err, errlen, "truncated (%zu bytes)", rawlen);
+		return -1;
+	}
+	if (declared > max) {
+		snprintf(err, errlen, "declares %llu bytes, more than %zu",
+		    (unsigned long long)declared, max);
+		return -1;
+	}
+	w = codec_work_new(declared > rawlen ? declared : rawlen);
+	buf = xmalloc(declared + 1);
+	if (codec_decode(r->codec, w, kind, key, raw, rawlen, buf, declared, &plain, err,
+	    errlen) == 0) {
+		buf[plain] = '\0';
+		*out = buf;
+		*len = plain;
+		buf = NULL;
+		ret = 0;
+	}
+	free(buf);
+	codec_work_free(w);
+	return ret;
+}
+
+/*
+ * KEY of KIND from R's cache into *OUT and *LEN as repo_get_object gives
+ * it. Returns 0, or 1 (not cached, or the cached file failed: removed).
+ */
+static int
+get_cached(struct repo *r, char kind, const char *key, uint8_t **out, size_t *len, size_t max)
+{
+	void *raw = NULL;
+	size_t rawlen = 0;
+	char err[160];
+	int ret = 1;
+
+	if (r->cache == NULL || !r->cache_reads ||
+	    (kind != CODEC_KIND_MANIFEST && kind != CODEC_KIND_INDEX) ||
+	    cache_get(r->cache, key, &raw, &rawlen, codec_bound(max)) != 0)
+		return 1;
+	if (decode_object(r, kind, key, raw, rawlen, out, len, max, err, sizeof(err)) == 0) {
+		ret = 0;
+	} else {
+		/* Corrupt, cut short, or another repository's: the store has it right. */
+		log_warn("cache %s: %s: %s; removed, reading it from the store", cache_dir(r->cache),
+		    key, err);
+		cache_drop(r->cache, key);
+	}
+	free(raw);
+	return ret;
+}
+
 int
 repo_get_object(struct repo *r, char kind, const char *key, uint8_t **out,
     size_t *len, size_t max)
 {
 	void *raw = NULL;
-	size_t rawlen = 0, plain = 0;
-	struct codec_work *w = NULL;
-	uint8_t *buf = NULL;
-	uint64_t declared = 0;
+	size_t rawlen = 0;
 	char err[160];
 	int ret;
 
+	if (get_cached(r, kind, key, out, len, max) == 0)
+		return 0;
 	ret = store_get(r->store, key, &raw, &rawlen, codec_bound(max));
 	if (ret != 0)
 		return ret;
-	ret = -1;
-	if (codec_declared_len(raw, rawlen, &declared) == 0) {
-		if (declared <= max) {
-			w = codec_work_new(declared > rawlen ? declared : rawlen);
-			buf = xmalloc(declared + 1);
-			if (codec_decode(r->codec, w, kind, key, raw, rawlen, buf, declared,
-			    &plain, err, sizeof(err)) == 0) {
-				buf[plain] = '\0';
-				*out = buf;
-				*len = plain;
-				buf = NULL;
-				ret = 0;
-			}
-		} else {
-			snprintf(err, sizeof(err), "declares %llu bytes, more than %zu",
-			    (unsigned long long)declared, max);
-		}
-	} else {
-		snprintf(err, sizeof(err), "truncated (%zu bytes)", rawlen);
-	}
+	ret = decode_object(r, kind, key, raw, rawlen, out, len, max, err, sizeof(err));
 	if (ret < 0)
 		log_error("repository %s: object %s: %s", store_url(r->store), key, err);
-	free(buf);
+	else if (r->cache != NULL && (kind == CODEC_KIND_MANIFEST || kind == CODEC_KIND_INDEX))
+		cache_put(r->cache, key, raw, rawlen);
 	free(raw);
-	codec_work_free(w);
 	return ret;
 }

@@ -70,13 +70,28 @@ bool repo_id_is_zero(const uint8_t id[CRYPTO_HASH_LEN]);
 
 /*
  * repo_put_object / repo_get_object: encode/decode and store/load object
- * KEY of KIND. get: *OUT is a new buffer of *LEN bytes, at most MAX.
+ * KEY of KIND. get: *OUT is a new buffer of *LEN bytes, at most MAX; a
+ * manifest or index comes from the local cache when it is there and
+ * decodes (authenticates), else from the store, and is then kept in the
+ * cache (a cached file that fails is removed). Whether an object exists
+ * is never decided by the cache: callers list or HEAD for that.
  * Return 0, VV_NOT_FOUND (get; not logged), or -1 (logged, naming KEY).
  */
 int repo_put_object(struct repo *r, char kind, const char *key, const void *data,
     size_t len, int flags);
 int repo_get_object(struct repo *r, char kind, const char *key, uint8_t **out,
     size_t *len, size_t max);
+
+/*
+ * repo_cache_reads: whether repo_get_object takes manifests and indexes
+ * from the local cache (repo/cache.h; on when there is one). Off, they
+ * are read from the store and still kept in the cache: for verify, which
+ * checks the store itself.
+ */
+void repo_cache_reads(struct repo *r, bool on);
+
+/* repo_cache_dir: the folder of R's local cache, or NULL when it has none. */
+const char *repo_cache_dir(const struct repo *r);
 
 /* repo_read_password: the password of C (password_file, else
  * VIRTVAULT_PASSWORD) as a new string. Returns NULL (logged) when none. */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "common/crypto.h"
+#include "repo/cache.h"
 #include "repo/repo.h"
 #include "repo/repo_store.h"
 
@@ -28,6 +29,8 @@ struct repo {
 	char kid[17];		/* the key object that opened it; "" for an exported key */
 	int kver;		/* the version of that key object (KEYS_V1, KEYS_V2); 0 for none */
 	bool mac;		/* the config object carries its MAC */
+	struct cache *cache;	/* manifests and indexes kept locally, or NULL */
+	bool cache_reads;	/* taken from the cache (else only kept there) */
 };
 
 /*

@@ -11,6 +11,8 @@
  *                               for one repository's backups of DOMAIN
  *                               (state/cbt.h)
  *   STATE/instant/DOMAIN.json   an instant restore in progress (state/instant.h)
+ *   STATE/cache/ID/KEY          manifests and indexes of repository ID, kept
+ *                               locally (repo/cache.h owns it: a lower layer)
  */
 #ifndef VV_STATE_LAYOUT_H
 #define VV_STATE_LAYOUT_H
