@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
@@ -56,11 +57,14 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 			json_object_object_add(o, "chunks_unused", json_object_new_int64((int64_t)st.chunks_unused));
 			json_object_object_add(o, "indexes", json_object_new_int64((int64_t)st.indexes));
 			json_object_object_add(o, "indexes_unused", json_object_new_int64((int64_t)st.indexes_unused));
-			json_object_object_add(o, "bytes_total", json_object_new_int64((int64_t)st.bytes_total));
+			/* null: the store lists no sizes (file://), and prune stats only what it deletes. */
+			json_object_object_add(o, "bytes_total", st.bytes_total_known ?
+			    json_object_new_int64((int64_t)st.bytes_total) : NULL);
 			json_object_object_add(o, "bytes_unused", json_object_new_int64((int64_t)st.bytes_unused));
 			json_object_object_add(o, "locks_stale", json_object_new_int64((int64_t)st.locks_stale));
 			json_object_object_add(o, "debris", json_object_new_int64((int64_t)st.debris));
 			json_object_object_add(o, "failed", json_object_new_int64((int64_t)st.failed));
+			json_object_object_add(o, "bytes_per_chunk", json_object_new_int64((int64_t)st.bytes_per_chunk));
 			json_object_object_add(o, "seconds_mark", json_object_new_double(st.seconds_mark));
 			json_object_object_add(o, "seconds_sweep", json_object_new_double(st.seconds_sweep));
 			json_object_object_add(o, "requests",
@@ -68,12 +72,15 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			json_object_put(o);
 		} else {
-			char a[32], b[32];
+			char a[32], b[40] = "";
 
-			printf("%zu snapshots (%zu published during the mark); %zu of %zu chunks and %zu of %zu indexes unused: %s of %s %s\n",
+			if (st.bytes_total_known) {
+				memcpy(b, " of ", 5);
+				util_format_size(st.bytes_total, b + 4, sizeof(b) - 4);
+			}
+			printf("%zu snapshots (%zu published during the mark); %zu of %zu chunks and %zu of %zu indexes unused: %s%s %s\n",
 			    st.snapshots, st.late_snapshots, st.chunks_unused, st.chunks, st.indexes_unused,
-			    st.indexes, util_format_size(st.bytes_unused, a, sizeof(a)),
-			    util_format_size(st.bytes_total, b, sizeof(b)),
+			    st.indexes, util_format_size(st.bytes_unused, a, sizeof(a)), b,
 			    dry_run ? "would be freed" : st.failed ? "freed in part" : "freed");
 			printf("%zu stale locks, %zu temporary files or incomplete uploads %s; mark %.1fs, sweep %.1fs%s\n",
 			    st.locks_stale, st.debris, dry_run ? "found" : "removed", st.seconds_mark,

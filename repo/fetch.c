@@ -81,44 +81,71 @@ index_check_id(struct repo *r, const char *key, const uint8_t *buf, size_t len, 
 }
 
 int
-fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,
-    struct index *ix)
+fetch_index_key(struct repo *r, const char *key, struct index *ix, char *err, size_t errlen)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char err[160];
 	int rc;
 
-	rc = repo_get_object(r, CODEC_KIND_INDEX, f->index, &buf, &len, REPO_MAX_INDEX);
-	if (rc != 0) {
-		/* The reason of an unreadable index was logged where it was
-		 * found; this adds which snapshot and file it breaks. */
-		log_error("snapshot %s, file %s: index %s is %s", m->id, f->name, f->index,
-		    rc == VV_NOT_FOUND ? "missing" : "unreadable (see above)");
+	err[0] = '\0';
+	rc = repo_get_object(r, CODEC_KIND_INDEX, key, &buf, &len, REPO_MAX_INDEX);
+	if (rc != 0)
+		return rc == VV_NOT_FOUND ? VV_NOT_FOUND : -1;
+	rc = index_check_id(r, key, buf, len, err, errlen);
+	if (rc == 0)
+		rc = index_decode(buf, len, ix, err, errlen);
+	free(buf);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+fetch_index_check(const struct manifest_file *f, const struct index *ix, char *err, size_t errlen)
+{
+	if (ix->file_size != f->size || ix->count != f->chunks) {
+		snprintf(err, errlen, "describes %llu bytes, the manifest %llu",
+		    (unsigned long long)ix->file_size, (unsigned long long)f->size);
 		return -1;
 	}
-	rc = index_check_id(r, f->index, buf, len, err, sizeof(err));
-	if (rc == 0)
-		rc = index_decode(buf, len, ix, err, sizeof(err));
-	free(buf);
-	if (rc == 0 && (ix->file_size != f->size || ix->count != f->chunks)) {
-		snprintf(err, sizeof(err), "describes %llu bytes, the manifest %llu",
-		    (unsigned long long)ix->file_size, (unsigned long long)f->size);
-		index_clear(ix);
-		rc = -1;
-	}
-	if (rc == 0 && f->digest[0] != '\0') {
+	if (f->digest[0] != '\0') {
 		char hex[65];
 
 		index_digest(ix, hex);
 		if (strcmp(hex, f->digest) != 0) {
-			snprintf(err, sizeof(err), "it does not match the manifest's chunk digest");
-			index_clear(ix);
-			rc = -1;
+			snprintf(err, errlen, "it does not match the manifest's chunk digest");
+			return -1;
 		}
 	}
-	if (rc < 0)
+	return 0;
+}
+
+void
+fetch_index_report(const struct manifest *m, const struct manifest_file *f, int rc,
+    const char *err)
+{
+	if (rc == VV_NOT_FOUND || err[0] == '\0')
+		/* The reason of an unreadable index was logged where it was
+		 * found; this adds which snapshot and file it breaks. */
+		log_error("snapshot %s, file %s: index %s is %s", m->id, f->name, f->index,
+		    rc == VV_NOT_FOUND ? "missing" : "unreadable (see above)");
+	else
 		log_error("snapshot %s, file %s: index %s is invalid: %s", m->id, f->name,
 		    f->index, err);
-	return rc;
+}
+
+int
+fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,
+    struct index *ix)
+{
+	char err[160];
+	int rc = fetch_index_key(r, f->index, ix, err, sizeof(err));
+
+	if (rc == 0 && fetch_index_check(f, ix, err, sizeof(err)) < 0) {
+		index_clear(ix);
+		rc = -1;
+	}
+	if (rc != 0) {
+		fetch_index_report(m, f, rc, err);
+		return -1;
+	}
+	return 0;
 }

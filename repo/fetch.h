@@ -40,4 +40,27 @@ int fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HA
 int fetch_index(struct repo *r, const struct manifest *m, const struct manifest_file *f,
     struct index *ix);
 
+/*
+ * fetch_index_key: index KEY into IX, checked to hash to the ID its key
+ * names, and decoded; not checked against a manifest (fetch_index_check).
+ * Returns 0, VV_NOT_FOUND (not logged), or -1: unreadable (logged where
+ * found, ERR empty) or invalid (the reason in ERR, not logged).
+ */
+int fetch_index_key(struct repo *r, const char *key, struct index *ix, char *err, size_t errlen);
+
+/*
+ * fetch_index_check: whether IX is the index file F of a manifest
+ * describes (size, chunk count, and its chunk digest when it has one).
+ * Returns 0, or -1 with the reason in ERR (not logged).
+ */
+int fetch_index_check(const struct manifest_file *f, const struct index *ix, char *err,
+    size_t errlen);
+
+/*
+ * fetch_index_report: log why the index of file F of snapshot M could not
+ * be used: RC and ERR as fetch_index_key or fetch_index_check left them.
+ */
+void fetch_index_report(const struct manifest *m, const struct manifest_file *f, int rc,
+    const char *err);
+
 #endif

@@ -99,22 +99,78 @@ mark_manifests(struct repo *r, struct prune_plan *p, size_t *count)
 	return ret;
 }
 
-/* List what is under PREFIX (indexes/ when INDEXES, else chunks/) into P. */
+/* What a listing of ours streams into. */
+struct listing {
+	struct prune_plan *p;
+	bool indexes;
+};
+
+static int
+on_listed(const char *key, uint64_t size, void *ctx)
+{
+	struct listing *l = ctx;
+
+	prune_plan_listed(l->p, l->indexes, key, size);
+	return 0;
+}
+
+/* Stream what is under indexes/ (INDEXES) or chunks/ into P: only candidates stay. */
 static int
 list_ours(struct repo *r, struct prune_plan *p, bool indexes)
 {
-	struct strlist all = { 0 };
-	uint64_t *sizes = NULL;
+	struct listing l = { p, indexes };
 
-	if (store_list_sizes(repo_store(r), indexes ? LAYOUT_INDEXES : LAYOUT_CHUNKS, &all,
-	    &sizes) < 0) {
-		strlist_clear(&all);
-		free(sizes);
-		return -1;
+	return store_list_each(repo_store(r), indexes ? LAYOUT_INDEXES : LAYOUT_CHUNKS, on_listed,
+	    &l) == 0 ? 0 : -1;
+}
+
+/* Where candidates of unknown size are looked up. */
+struct sizing {
+	struct repo *r;
+	bool indexes;
+};
+
+/* A candidate the listing gave no size for (file://): stat it, and only it. */
+static void
+size_candidate(struct prune_plan_candidate *c, void *ctx)
+{
+	struct sizing *z = ctx;
+	char key[LAYOUT_KEY_MAX];
+	uint64_t size;
+
+	if (c->size != STORE_SIZE_UNKNOWN)
+		return;
+	if (z->indexes)
+		layout_index_key(c->id, key, sizeof(key));
+	else
+		layout_chunk_key(c->id, key, sizeof(key));
+	if (store_size(repo_store(z->r), key, &size) == 0)
+		c->size = size;
+}
+
+/*
+ * Delete the N candidates at C (indexes/ when INDEXES), 1000 keys at a
+ * time: the keys are never all in memory. Returns how many failed.
+ */
+static size_t
+delete_candidates(struct repo *r, bool indexes, const struct prune_plan_candidate *c, size_t n)
+{
+	enum { BATCH = 1000 };
+	char (*buf)[LAYOUT_KEY_MAX] = xcalloc(BATCH, LAYOUT_KEY_MAX);
+	char **keys = xcalloc(BATCH, sizeof(*keys));
+	size_t failed = 0;
+
+	for (size_t b = 0; b < n; b += BATCH) {
+		size_t nb = n - b < BATCH ? n - b : BATCH;
+
+		for (size_t i = 0; i < nb; i++)
+			keys[i] = indexes ? layout_index_key(c[b + i].id, buf[i], LAYOUT_KEY_MAX) :
+			    layout_chunk_key(c[b + i].id, buf[i], LAYOUT_KEY_MAX);
+		failed += store_delete_many(repo_store(r), keys, nb);
 	}
-	prune_plan_listed(p, indexes, &all, sizes);
-	free(sizes);
-	return 0;
+	free(keys);
+	free(buf);
+	return failed;
 }
 
 static int
@@ -161,19 +217,19 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 	struct prune_plan *p = prune_plan_new();
 	struct prune_plan_sweep sw = { 0 };
 	struct repo_lock *lock = NULL;
+	struct sizing zc = { r, false }, zi = { r, true };
 	double t = clock_mono();
 	size_t late = 0;
 	int ret = -1, rc;
 
 	memset(st, 0, sizeof(*st));
-	/* A listed key (~75 bytes + pointer + allocation), its size, and its ID
-	 * in the marked set (32 bytes at a load of at most 3/4). */
-	st->bytes_per_chunk = 75 + 8 + 16 + 8 + 45;
-	/* Mark, without a lock: what exists, then what the manifests reference.
-	 * What is uploaded after the listing is never a candidate. */
-	if (list_ours(r, p, false) < 0 || list_ours(r, p, true) < 0 ||
-	    mark_manifests(r, p, &st->snapshots) < 0)
+	/* Mark, without a lock: what the manifests reference, then the
+	 * listings, keeping only what is not referenced (the candidates). */
+	if (mark_manifests(r, p, &st->snapshots) < 0 || list_ours(r, p, false) < 0 ||
+	    list_ours(r, p, true) < 0)
 		goto out;
+	prune_plan_each_candidate(p, false, size_candidate, &zc);
+	prune_plan_each_candidate(p, true, size_candidate, &zi);
 	st->seconds_mark = clock_mono() - t;
 	t = clock_mono();
 	if (!dry_run) {
@@ -194,14 +250,16 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 	st->chunks_unused = sw.nchunks_unused;
 	st->indexes_unused = sw.nindexes_unused;
 	st->bytes_total = sw.bytes_total;
+	st->bytes_total_known = sw.bytes_total_known;
 	st->bytes_unused = sw.bytes_unused;
+	st->bytes_per_chunk = (sw.peak_bytes + sw.nchunks - 1) / (sw.nchunks ? sw.nchunks : 1);
 	if (!dry_run) {
 		if (repo_lock_check(lock) < 0)
 			goto out;
 		/* Indexes first: a chunk is never unreferenced while an index names it. */
-		st->failed += store_delete_many(repo_store(r), sw.indexes, sw.nindexes_unused);
+		st->failed += delete_candidates(r, true, sw.indexes, sw.nindexes_unused);
 		fault_stall("prune-delete", NULL, NULL);
-		st->failed += store_delete_many(repo_store(r), sw.chunks, sw.nchunks_unused);
+		st->failed += delete_candidates(r, false, sw.chunks, sw.nchunks_unused);
 	}
 	if (remove_stale_locks(r, dry_run, &st->locks_stale) < 0 ||
 	    store_cleanup(repo_store(r), time(NULL) - debris_age(), dry_run, &st->debris) < 0)
@@ -210,7 +268,6 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 	ret = st->failed ? -1 : 0;
 out:
 	repo_lock_release(lock);
-	prune_plan_sweep_clear(&sw);
 	prune_plan_free(p);
 	return ret;
 }

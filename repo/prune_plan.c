@@ -4,20 +4,28 @@
 #include <string.h>
 
 #include "repo/chunkset.h"
+#include "repo/idvec.h"
 #include "repo/layout.h"
 #include "repo/repo.h"
 
-/* Objects of ours listed under a prefix, with their sizes. */
-struct listing {
-	struct strlist keys;
-	uint64_t *sizes;
+/* Bytes of an ID the referenced chunks are known by (see prune_plan.h). */
+#define REF_PREFIX 8
+
+/* The candidates of one listing, and those a late mark dropped (a bit each). */
+struct cands {
+	struct idvec *v;	/* struct prune_plan_candidate, by ID */
+	uint8_t *dropped;	/* NULL until a late mark */
+	size_t listed;		/* keys of ours listed */
 };
 
 struct prune_plan {
-	struct listing chunks, indexes;
-	struct chunkset *marked_chunks;
+	struct idvec *refs;		/* 8-byte prefixes of referenced chunk IDs */
 	struct chunkset *marked_indexes;
 	struct chunkset *manifests;	/* SHA-256 of their keys */
+	struct cands chunks, indexes;
+	bool listing;			/* a listing began: marks are late */
+	uint64_t bytes_total;
+	bool sizes_unknown;
 };
 
 struct prune_plan *
@@ -25,9 +33,11 @@ prune_plan_new(void)
 {
 	struct prune_plan *p = xcalloc(1, sizeof(*p));
 
-	p->marked_chunks = chunkset_new();
+	p->refs = idvec_new(REF_PREFIX, REF_PREFIX, true);
 	p->marked_indexes = chunkset_new();
 	p->manifests = chunkset_new();
+	p->chunks.v = idvec_new(sizeof(struct prune_plan_candidate), CRYPTO_HASH_LEN, false);
+	p->indexes.v = idvec_new(sizeof(struct prune_plan_candidate), CRYPTO_HASH_LEN, false);
 	return p;
 }
 
@@ -36,40 +46,14 @@ prune_plan_free(struct prune_plan *p)
 {
 	if (p == NULL)
 		return;
-	strlist_clear(&p->chunks.keys);
-	strlist_clear(&p->indexes.keys);
-	free(p->chunks.sizes);
-	free(p->indexes.sizes);
-	chunkset_free(p->marked_chunks);
+	idvec_free(p->refs);
 	chunkset_free(p->marked_indexes);
 	chunkset_free(p->manifests);
+	idvec_free(p->chunks.v);
+	idvec_free(p->indexes.v);
+	free(p->chunks.dropped);
+	free(p->indexes.dropped);
 	free(p);
-}
-
-void
-prune_plan_listed(struct prune_plan *p, bool indexes, struct strlist *keys,
-    const uint64_t *sizes)
-{
-	struct listing *l = indexes ? &p->indexes : &p->chunks;
-	size_t k = 0;
-
-	strlist_clear(&l->keys);
-	free(l->sizes);
-	l->sizes = xcalloc(keys->n + 1, sizeof(*l->sizes));
-	/* Only names of ours: anything else under the prefix is left alone. */
-	for (size_t i = 0; i < keys->n; i++) {
-		uint8_t id[CRYPTO_HASH_LEN];
-
-		if (layout_id_of_key(keys->v[i], id) < 0) {
-			free(keys->v[i]);
-			continue;
-		}
-		l->sizes[k] = sizes ? sizes[i] : 0;
-		keys->v[k++] = keys->v[i];
-	}
-	keys->n = k;
-	l->keys = *keys;
-	memset(keys, 0, sizeof(*keys));
 }
 
 bool
@@ -100,6 +84,20 @@ prune_plan_index_seen(const struct prune_plan *p, const char *key)
 	return chunkset_has(p->marked_indexes, id) ? 1 : 0;
 }
 
+/* A late mark: the candidate ID of C, if one, is no longer deleted. */
+static void
+drop(struct cands *c, const uint8_t *id)
+{
+	size_t i;
+
+	idvec_seal(c->v);
+	if (c->dropped == NULL)
+		c->dropped = xcalloc(idvec_count(c->v) / 8 + 1, 1);
+	i = idvec_find(c->v, id);
+	if (i != IDVEC_NONE)
+		c->dropped[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
 int
 prune_plan_index_mark(struct prune_plan *p, const char *key, const struct index *ix)
 {
@@ -107,50 +105,96 @@ prune_plan_index_mark(struct prune_plan *p, const char *key, const struct index 
 
 	if (layout_id_of_key(key, id) < 0)
 		return -1;
-	for (uint64_t i = 0; ix != NULL && i < ix->count; i++)
-		if (!repo_id_is_zero(ix->ids[i]))
-			chunkset_add(p->marked_chunks, ix->ids[i]);
+	for (uint64_t i = 0; ix != NULL && i < ix->count; i++) {
+		if (repo_id_is_zero(ix->ids[i]))
+			continue;
+		if (p->listing)
+			drop(&p->chunks, ix->ids[i]);
+		else
+			idvec_add(p->refs, ix->ids[i]);
+	}
+	if (p->listing)
+		drop(&p->indexes, id);
 	chunkset_add(p->marked_indexes, id);
 	return 0;
 }
 
-/* The keys of L that MARKED does not hold, a new array of *N (borrowed strings). */
-static char **
-unmarked(const struct listing *l, struct chunkset *marked, size_t *n, uint64_t *total,
-    uint64_t *unused)
+void
+prune_plan_listed(struct prune_plan *p, bool indexes, const char *key, uint64_t size)
 {
-	char **out = xcalloc(l->keys.n + 1, sizeof(*out));
+	struct prune_plan_candidate c;
+	struct cands *l = indexes ? &p->indexes : &p->chunks;
+	bool marked;
 
-	*n = 0;
-	for (size_t i = 0; i < l->keys.n; i++) {
-		uint8_t id[CRYPTO_HASH_LEN];
-
-		*total += l->sizes[i];
-		layout_id_of_key(l->keys.v[i], id);
-		if (chunkset_has(marked, id))
-			continue;
-		*unused += l->sizes[i];
-		out[(*n)++] = l->keys.v[i];
+	/* Only names of ours: anything else under the prefix is left alone. */
+	if (layout_id_of_key(key, c.id) < 0)
+		return;
+	p->listing = true;
+	l->listed++;
+	if (size == UINT64_MAX)
+		p->sizes_unknown = true;
+	else
+		p->bytes_total += size;
+	if (indexes) {
+		marked = chunkset_has(p->marked_indexes, c.id);
+	} else {
+		idvec_seal(p->refs);
+		marked = idvec_find(p->refs, c.id) != IDVEC_NONE;
 	}
-	return out;
+	if (marked)
+		return;
+	c.size = size;
+	idvec_add(l->v, &c);
 }
 
 void
-prune_plan_sweep(const struct prune_plan *p, struct prune_plan_sweep *out)
+prune_plan_each_candidate(struct prune_plan *p, bool indexes,
+    void (*fn)(struct prune_plan_candidate *c, void *ctx), void *ctx)
 {
-	memset(out, 0, sizeof(*out));
-	out->nindexes = p->indexes.keys.n;
-	out->nchunks = p->chunks.keys.n;
-	out->indexes = unmarked(&p->indexes, p->marked_indexes, &out->nindexes_unused,
-	    &out->bytes_total, &out->bytes_unused);
-	out->chunks = unmarked(&p->chunks, p->marked_chunks, &out->nchunks_unused,
-	    &out->bytes_total, &out->bytes_unused);
+	struct cands *c = indexes ? &p->indexes : &p->chunks;
+
+	for (size_t i = 0; i < idvec_count(c->v); i++)
+		fn(idvec_at(c->v, i), ctx);
+}
+
+/* The candidates of C no late mark dropped, moved to its front; their count. */
+static size_t
+survivors(struct cands *c, uint64_t *bytes)
+{
+	size_t n = idvec_count(c->v), k = 0;
+
+	idvec_seal(c->v);
+	for (size_t i = 0; i < n; i++) {
+		struct prune_plan_candidate *e = idvec_at(c->v, i);
+
+		if (c->dropped != NULL && (c->dropped[i / 8] >> (i % 8)) & 1)
+			continue;
+		if (e->size != UINT64_MAX)
+			*bytes += e->size;
+		if (k != i)
+			memcpy(idvec_at(c->v, k), e, sizeof(*e));
+		k++;
+	}
+	idvec_truncate(c->v, k);
+	free(c->dropped);
+	c->dropped = NULL;
+	return k;
 }
 
 void
-prune_plan_sweep_clear(struct prune_plan_sweep *out)
+prune_plan_sweep(struct prune_plan *p, struct prune_plan_sweep *out)
 {
-	free(out->indexes);
-	free(out->chunks);
+	size_t bitmap = idvec_count(p->chunks.v) / 8 + 1;
+
 	memset(out, 0, sizeof(*out));
+	out->nindexes = p->indexes.listed;
+	out->nchunks = p->chunks.listed;
+	out->bytes_total = p->bytes_total;
+	out->bytes_total_known = !p->sizes_unknown;
+	out->nindexes_unused = survivors(&p->indexes, &out->bytes_unused);
+	out->nchunks_unused = survivors(&p->chunks, &out->bytes_unused);
+	out->indexes = out->nindexes_unused ? idvec_at(p->indexes.v, 0) : NULL;
+	out->chunks = out->nchunks_unused ? idvec_at(p->chunks.v, 0) : NULL;
+	/* Each set's own peak: they may not have been at it together. */
+	out->peak_bytes = idvec_peak(p->refs) + idvec_peak(p->chunks.v) + bitmap;
 }

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "repo/chunkset.h"
 #include "repo/fetch.h"
+#include "repo/idvec.h"
 #include "repo/layout.h"
 
 
@@ -43,7 +44,8 @@ struct prefetch {
 
 /* What a verify run knows across snapshots: each distinct chunk is read once. */
 struct verify_state {
-	struct chunkset *have;		/* listed in chunks/ */
+	struct idvec *want;		/* the chunk IDs the indexes name, sealed */
+	uint8_t *have;			/* a bit per WANT: listed in chunks/ */
 	struct chunkset *checked;	/* read, authenticated, hashed: good */
 	struct chunkset *bad;		/* read and found bad (quarantined) */
 	double sample;			/* fraction of chunks read, 1: all */
@@ -52,6 +54,15 @@ struct verify_state {
 	struct verify_result *res;
 	pthread_mutex_t lock;
 };
+
+/* Whether chunk ID (one the indexes name) was listed in chunks/. */
+static bool
+present(const struct verify_state *vs, const uint8_t *id)
+{
+	size_t i = idvec_find(vs->want, id);
+
+	return i != IDVEC_NONE && (vs->have[i / 8] >> (i % 8)) & 1;
+}
 
 /* Whether chunk ID is in this run's sample (a random subset, fixed per run). */
 static bool
@@ -96,7 +107,7 @@ fetch_one(struct prefetch *p, struct codec_work *w, uint64_t i, struct pslot *sl
 	sl->fetched = false;
 	sl->err[0] = '\0';
 	sl->len = index_chunk_len(p->ix->file_size, cs, i);
-	if (repo_id_is_zero(id) || !chunkset_has(vs->have, id) || chunkset_has(vs->checked, id) ||
+	if (repo_id_is_zero(id) || !present(vs, id) || chunkset_has(vs->checked, id) ||
 	    chunkset_has(vs->bad, id) || !in_sample(vs, id))
 		return;
 	sl->fetched = true;
@@ -207,24 +218,109 @@ prefetch_stop(struct prefetch *p)
 	free(p);
 }
 
-/* Checks of one file; returns its problems. */
-static long
-verify_file(struct repo *r, const struct manifest *m, const struct manifest_file *f,
-    struct verify_state *vs, struct progress *progress)
+/*
+ * One file of one snapshot naming an index: verify groups them by index,
+ * reads each index once and reports a problem of it for every use.
+ */
+struct use {
+	struct manifest *m;
+	const struct manifest_file *f;
+	size_t k;		/* M's position in the list: its problems count */
+	bool ok;		/* the index was read and is what F describes */
+};
+
+static int
+use_cmp(const void *a, const void *b)
+{
+	const struct use *x = a, *y = b;
+	int c = strcmp(x->f->index, y->f->index);
+
+	return c != 0 ? c : x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Log WHAT about chunk I of index IX for each good use of U[0..N), and count it. */
+static void
+report_chunk(struct use *u, size_t n, const struct index *ix, uint64_t i, const char *what,
+    long *pk)
+{
+	for (size_t j = 0; j < n; j++) {
+		if (!u[j].ok)
+			continue;
+		log_error("snapshot %s, file %s, offset %llu: %s", u[j].m->id, u[j].f->name,
+		    (unsigned long long)(i * ix->chunk_size), what);
+		pk[u[j].k]++;
+	}
+}
+
+/*
+ * Read index KEY of the N uses U once and check it against each; the good
+ * ones' chunk IDs go into VS->want. Problems counted into PK.
+ */
+static void
+read_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, long *pk,
+    struct progress *progress)
+{
+	struct index ix = { 0 };
+	char err[160];
+	bool any = false;
+	int rc = fetch_index_key(r, u[0].f->index, &ix, err, sizeof(err));
+
+	for (size_t j = 0; j < n; j++) {
+		char why[160];
+
+		if (rc != 0) {
+			fetch_index_report(u[j].m, u[j].f, rc, err);
+		} else if (fetch_index_check(u[j].f, &ix, why, sizeof(why)) < 0) {
+			fetch_index_report(u[j].m, u[j].f, -1, why);
+		} else {
+			u[j].ok = any = true;
+			if (!vs->deep)
+				progress_add(progress, u[j].f->size);
+			continue;
+		}
+		pk[u[j].k]++;
+	}
+	for (uint64_t i = 0; any && i < ix.count; i++)
+		if (!repo_id_is_zero(ix.ids[i]))
+			idvec_add(vs->want, ix.ids[i]);
+	index_clear(&ix);
+}
+
+/*
+ * The chunks of the index of the N uses U, each chunk checked once for
+ * all of them: missing (not listed), and with VS->deep read and checked.
+ */
+static void
+check_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, long *pk,
+    struct progress *progress)
 {
 	struct index ix = { 0 };
 	struct prefetch *pf = NULL;
 	struct pslot *sl = NULL;
-	long problems = 0;
+	size_t nok = 0;
+	char err[160];
+	int rc;
 
-	if (fetch_index(r, m, f, &ix) < 0)
-		return 1;
+	for (size_t j = 0; j < n; j++)
+		nok += u[j].ok;
+	if (nok == 0)
+		return;
+	rc = fetch_index_key(r, u[0].f->index, &ix, err, sizeof(err));
+	if (rc != 0) {
+		/* Read a moment ago: gone or changed since. */
+		for (size_t j = 0; j < n; j++) {
+			if (u[j].ok) {
+				fetch_index_report(u[j].m, u[j].f, rc, err);
+				pk[u[j].k]++;
+			}
+		}
+		return;
+	}
 	if (vs->deep)
 		pf = prefetch_start(r, &ix, vs);
 	for (uint64_t i = 0; i < ix.count; i++) {
-		uint64_t off = i * ix.chunk_size;
 		const uint8_t *id = ix.ids[i];
-		char key[LAYOUT_KEY_MAX];
+		char key[LAYOUT_KEY_MAX], what[320];
 
 		/* The previous chunk's slot goes back to the fetchers. */
 		if (sl != NULL) {
@@ -233,68 +329,121 @@ verify_file(struct repo *r, const struct manifest *m, const struct manifest_file
 		}
 		if (pf != NULL)
 			sl = prefetch_get(pf, i);
-		progress_add(progress, index_chunk_len(f->size, ix.chunk_size, i));
+		if (vs->deep)
+			progress_add(progress, nok * index_chunk_len(ix.file_size, ix.chunk_size, i));
 		if (repo_id_is_zero(id))
 			continue;
 		layout_chunk_key(id, key, sizeof(key));
-		if (!chunkset_has(vs->have, id)) {
-			log_error("snapshot %s, file %s, offset %llu: chunk %s is missing", m->id,
-			    f->name, (unsigned long long)off, key);
-			problems++;
-		} else if (sl != NULL && sl->fetched && sl->rc != 0) {
-			/* The reason names the chunk. */
-			log_error("snapshot %s, file %s, offset %llu: %s", m->id, f->name,
-			    (unsigned long long)off, sl->err);
-			problems++;
-		} else if (vs->deep && chunkset_has(vs->bad, id)) {
-			log_error("snapshot %s, file %s, offset %llu: chunk %s is corrupt (see above)",
-			    m->id, f->name, (unsigned long long)off, key);
-			problems++;
-		}
+		what[0] = '\0';
+		if (!present(vs, id))
+			snprintf(what, sizeof(what), "chunk %s is missing", key);
+		else if (sl != NULL && sl->fetched && sl->rc != 0)
+			snprintf(what, sizeof(what), "%s", sl->err);	/* it names the chunk */
+		else if (vs->deep && chunkset_has(vs->bad, id))
+			snprintf(what, sizeof(what), "chunk %s is corrupt (see above)", key);
+		if (what[0] != '\0')
+			report_chunk(u, n, &ix, i, what, pk);
 	}
 	if (sl != NULL)
 		prefetch_done(pf, sl);
 	prefetch_stop(pf);
 	index_clear(&ix);
-	return problems;
 }
 
+/* What the chunks/ listing streams into: the wanted IDs it shows, marked. */
+static int
+on_chunk(const char *key, uint64_t size, void *ctx)
+{
+	struct verify_state *vs = ctx;
+	uint8_t id[CRYPTO_HASH_LEN];
+	size_t i;
+
+	(void)size;
+	if (layout_id_of_key(key, id) == 0 && (i = idvec_find(vs->want, id)) != IDVEC_NONE)
+		vs->have[i / 8] |= (uint8_t)(1u << (i % 8));
+	return 0;
+}
+
+/* The uses of the N snapshots of L whose chunk size is the repository's, into *NU. */
+static struct use *
+uses_of(struct repo *r, struct manifest *const *l, size_t n, long *pk, size_t *nu)
+{
+	struct use *u = NULL;
+	size_t cap = 0;
+
+	*nu = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (l[k]->nfiles > 0 && l[k]->chunk_size != repo_chunk_size(r)) {
+			log_error("snapshot %s: chunk size %u differs from the repository's %u",
+			    l[k]->id, l[k]->chunk_size, repo_chunk_size(r));
+			pk[k]++;
+			continue;
+		}
+		for (size_t i = 0; i < l[k]->nfiles; i++) {
+			if (*nu == cap) {
+				cap = cap ? cap * 2 : 64;
+				u = xrealloc(u, alloc_mult(cap, sizeof(*u)));
+			}
+			u[(*nu)++] = (struct use){ l[k], &l[k]->files[i], k, false };
+		}
+	}
+	if (*nu > 1)
+		qsort(u, *nu, sizeof(*u), use_cmp);
+	return u;
+}
+
+/*
+ * Quick: each distinct index is read once, whatever number of snapshots
+ * name it, and its chunk IDs noted (32 bytes each, once however many
+ * indexes name them; a bit more for the listing); then chunks/ is listed
+ * as a stream, marking the IDs it shows. Only when one is missing, or with
+ * --deep (which reads the chunks), the indexes are read again, to say
+ * where each problem is.
+ */
 long
 verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
     const struct verify_opts *o, struct verify_result *res, struct progress *progress)
 {
-	struct verify_state vs = { chunkset_new(), chunkset_new(), chunkset_new(),
-		o->sample > 0 && o->sample < 1 ? o->sample : 1, 0, o->deep, res,
-		PTHREAD_MUTEX_INITIALIZER };
-	long problems = 0;
+	struct verify_state vs = { idvec_new(CRYPTO_HASH_LEN, CRYPTO_HASH_LEN, true), NULL,
+		chunkset_new(), chunkset_new(), o->sample > 0 && o->sample < 1 ? o->sample : 1, 0,
+		o->deep, res, PTHREAD_MUTEX_INITIALIZER };
+	long *pk = xcalloc(n + 1, sizeof(*pk)), problems = 0;
+	size_t nu = 0, missing = 0;
+	struct use *u;
 
 	memset(res, 0, sizeof(*res));
 	crypto_random(&vs.seed, sizeof(vs.seed));
-	res->broken = xcalloc(n + 1, sizeof(*res->broken));
-	if (fetch_chunk_ids(r, vs.have) < 0) {
+	u = uses_of(r, l, n, pk, &nu);
+	for (size_t g = 0, e; g < nu; g = e) {
+		for (e = g + 1; e < nu && strcmp(u[e].f->index, u[g].f->index) == 0; e++)
+			;
+		read_group(r, u + g, e - g, &vs, pk, progress);
+	}
+	idvec_seal(vs.want);
+	vs.have = xcalloc(idvec_count(vs.want) / 8 + 1, 1);
+	if (store_list_each(repo_store(r), LAYOUT_CHUNKS, on_chunk, &vs) != 0) {
 		problems = -1;
-		free(res->broken);
-		res->broken = NULL;
 		goto out;
 	}
+	for (size_t i = 0; i < idvec_count(vs.want); i++)
+		missing += !((vs.have[i / 8] >> (i % 8)) & 1);
+	for (size_t g = 0, e; (missing > 0 || vs.deep) && g < nu; g = e) {
+		for (e = g + 1; e < nu && strcmp(u[e].f->index, u[g].f->index) == 0; e++)
+			;
+		check_group(r, u + g, e - g, &vs, pk, progress);
+	}
+	res->broken = xcalloc(n + 1, sizeof(*res->broken));
 	for (size_t k = 0; k < n; k++) {
-		long before = problems;
-
-		for (size_t i = 0; i < l[k]->nfiles; i++) {
-			if (l[k]->chunk_size != repo_chunk_size(r)) {
-				log_error("snapshot %s: chunk size %u differs from the repository's %u",
-				    l[k]->id, l[k]->chunk_size, repo_chunk_size(r));
-				problems++;
-				break;
-			}
-			problems += verify_file(r, l[k], &l[k]->files[i], &vs, progress);
-		}
-		if (problems > before)
+		problems += pk[k];
+		if (pk[k] > 0)
 			res->broken[res->nbroken++] = l[k];
 	}
 	res->chunks_bad = chunkset_count(vs.bad);
 out:
-	chunkset_free(vs.have);
+	free(u);
+	free(pk);
+	idvec_free(vs.want);
+	free(vs.have);
 	chunkset_free(vs.checked);
 	chunkset_free(vs.bad);
 	pthread_mutex_destroy(&vs.lock);

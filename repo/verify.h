@@ -31,8 +31,12 @@ struct verify_result {
  * read once, however many snapshots share it, authenticated, decompressed
  * and checked to hash to its ID; a bad one is moved to quarantine/ (the
  * next backup of its data uploads it again). Each problem is logged with
- * snapshot, file and byte offset. Fills RES (free RES->broken with free()).
- * Returns the number of problems, or -1 when the check could not run.
+ * snapshot, file and byte offset (a shared index's or chunk's for every
+ * snapshot naming it). Each distinct index is read once (again only where
+ * a chunk is missing, or with O->deep); chunks/ is listed as a stream
+ * against the IDs the indexes name (32 bytes each). Fills RES (free
+ * RES->broken with free()). Returns the number of problems, or -1 when
+ * the check could not run (RES->broken NULL then).
  */
 long verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
     const struct verify_opts *o, struct verify_result *res, struct progress *progress);

@@ -79,14 +79,37 @@ list_undo(struct strlist *keys, size_t n0)
 	if (n0 == 0) {
 		free(keys->v);
 		keys->v = NULL;
+		keys->cap = 0;
 	}
+}
+
+int
+store_list_each(struct store *s, const char *prefix, store_list_fn cb, void *ctx)
+{
+	return s->ops->list(s, prefix, false, cb, ctx);
+}
+
+/* Where store_list and store_list_sizes collect a listing. */
+struct collect {
+	struct strlist *keys;
+	uint64_t **sizes;	/* or NULL */
+};
+
+static int
+collect_one(const char *key, uint64_t size, void *ctx)
+{
+	struct collect *c = ctx;
+
+	store_list_add(c->keys, c->sizes, key, size);
+	return 0;
 }
 
 int
 store_list(struct store *s, const char *prefix, struct strlist *keys)
 {
+	struct collect c = { keys, NULL };
 	size_t n0 = keys->n;
-	int rc = s->ops->list(s, prefix, keys, NULL);
+	int rc = s->ops->list(s, prefix, false, collect_one, &c);
 
 	if (rc < 0)
 		list_undo(keys, n0);
@@ -96,17 +119,29 @@ store_list(struct store *s, const char *prefix, struct strlist *keys)
 int
 store_list_sizes(struct store *s, const char *prefix, struct strlist *keys, uint64_t **sizes)
 {
+	struct collect c = { keys, sizes };
 	size_t n0 = keys->n;
 	int rc;
 
 	*sizes = NULL;
-	rc = s->ops->list(s, prefix, keys, sizes);
+	rc = s->ops->list(s, prefix, true, collect_one, &c);
 	if (rc < 0) {
 		list_undo(keys, n0);
 		free(*sizes);
 		*sizes = NULL;
 	}
 	return rc;
+}
+
+int
+store_size(struct store *s, const char *key, uint64_t *size)
+{
+	*size = STORE_SIZE_UNKNOWN;
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	return s->ops->size != NULL ? s->ops->size(s, key, size) : 0;
 }
 
 void

@@ -81,17 +81,44 @@ int store_get(struct store *s, const char *key, void **buf, size_t *len,
 int store_exists(struct store *s, const char *key);
 
 /*
+ * store_list_fn: called by store_list_each with each KEY listed and its
+ * SIZE in bytes (STORE_SIZE_UNKNOWN where the store cannot tell without
+ * a request per key: file://). Returns 0 to go on; anything else stops
+ * the listing, and store_list_each returns it (the callback logs why).
+ */
+typedef int (*store_list_fn)(const char *key, uint64_t size, void *ctx);
+
+#define STORE_SIZE_UNKNOWN UINT64_MAX
+
+/*
+ * store_list_each: call CB(key, size, CTX) for every key that starts with
+ * PREFIX, as the listing streams: the whole listing is never in memory
+ * (file://: one readdir at a time; s3://: one page of up to 1000 keys; in
+ * no particular order). A listing that fails half-way has called CB for
+ * some keys already. Returns 0, what CB returned when it stopped the
+ * listing, or -1 (logged).
+ */
+int store_list_each(struct store *s, const char *prefix, store_list_fn cb, void *ctx);
+
+/*
  * store_list: append to KEYS every key that starts with PREFIX. Returns 0
- * or -1 (logged).
+ * or -1 (logged; KEYS as it was).
  */
 int store_list(struct store *s, const char *prefix, struct strlist *keys);
+
+/*
+ * store_size: the size of object KEY into *SIZE (STORE_SIZE_UNKNOWN when
+ * the store cannot tell: s3://, whose listings give sizes). Returns 0,
+ * VV_NOT_FOUND (not logged), or -1 (logged).
+ */
+int store_size(struct store *s, const char *key, uint64_t *size);
 
 /* store_delete: remove KEY. Returns 0, VV_NOT_FOUND, or -1 (logged). */
 int store_delete(struct store *s, const char *key);
 
 /*
  * store_list_sizes: as store_list, with the size of each key in a new
- * array *SIZES (free()), in the order of KEYS.
+ * array *SIZES (free()), in the order of KEYS; file:// stats each key.
  */
 int store_list_sizes(struct store *s, const char *prefix, struct strlist *keys,
     uint64_t **sizes);

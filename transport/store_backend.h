@@ -12,8 +12,11 @@ struct store_ops {
 	int (*get)(struct store *s, const char *key, void **buf, size_t *len,
 	    size_t cap);
 	int (*exists)(struct store *s, const char *key);
-	/* SIZES, when not NULL, grows with KEYS: the size of each key listed. */
-	int (*list)(struct store *s, const char *prefix, struct strlist *keys, uint64_t **sizes);
+	/* CB for each key under PREFIX, as store_list_each; with SIZES, a size
+	 * the store must look up per key is looked up (else STORE_SIZE_UNKNOWN). */
+	int (*list)(struct store *s, const char *prefix, bool sizes, store_list_fn cb, void *ctx);
+	/* The size of KEY: 0, VV_NOT_FOUND or -1 (logged). NULL: the listing gives sizes. */
+	int (*size)(struct store *s, const char *key, uint64_t *size);
 	int (*del)(struct store *s, const char *key);
 	/* Delete N keys; the number that could not be (each logged). NULL: one by one. */
 	size_t (*del_many)(struct store *s, char *const *keys, size_t n);

@@ -209,16 +209,26 @@ fs_exists(struct store *s, const char *key)
 	return -1;
 }
 
-/* Walk DIR (relative REL under the root) appending keys with PREFIX (and
- * their sizes to *SIZES when SIZES is not NULL). */
+/* What a listing walks with. */
+struct walk {
+	const char *prefix;
+	bool sizes;		/* stat each key */
+	store_list_fn cb;
+	void *ctx;
+};
+
+/*
+ * Walk DIR (relative REL under the root) calling W->cb for the keys with
+ * W->prefix, one readdir at a time: nothing of the listing is kept.
+ */
 static int
-walk(struct store *s, const char *rel, const char *prefix, struct strlist *keys,
-    uint64_t **sizes, int depth)
+walk(struct store *s, const char *rel, const struct walk *w, int depth)
 {
 	struct fstore *f = fs_of(s);
 	char *path = *rel ? util_path_join(f->root, rel) : xstrdup(f->root);
 	DIR *d = opendir(path);
 	struct dirent *e;
+	size_t pl = strlen(w->prefix);
 	int ret = 0;
 
 	if (d == NULL) {
@@ -238,14 +248,15 @@ walk(struct store *s, const char *rel, const char *prefix, struct strlist *keys,
 		if (e->d_type == DT_DIR && depth < 8) {
 			/* Descend only where the prefix can still match. */
 			size_t kl = strlen(k);
-			if (strncmp(k, prefix, kl < strlen(prefix) ? kl : strlen(prefix)) == 0)
-				ret = walk(s, k, prefix, keys, sizes, depth + 1);
-		} else if (e->d_type == DT_REG && strncmp(k, prefix, strlen(prefix)) == 0) {
+			if (strncmp(k, w->prefix, kl < pl ? kl : pl) == 0)
+				ret = walk(s, k, w, depth + 1);
+		} else if (e->d_type == DT_REG && strncmp(k, w->prefix, pl) == 0) {
 			struct stat st;
-			uint64_t size = sizes != NULL && fstatat(f->rootfd, k, &st, 0) == 0 ?
-			    (uint64_t)st.st_size : 0;
+			uint64_t size = STORE_SIZE_UNKNOWN;
 
-			store_list_add(keys, sizes, k, size);
+			if (w->sizes)
+				size = fstatat(f->rootfd, k, &st, 0) == 0 ? (uint64_t)st.st_size : 0;
+			ret = w->cb(k, size, w->ctx);
 		}
 		free(k);
 	}
@@ -255,14 +266,31 @@ walk(struct store *s, const char *rel, const char *prefix, struct strlist *keys,
 }
 
 static int
-fs_list(struct store *s, const char *prefix, struct strlist *keys, uint64_t **sizes)
+fs_list(struct store *s, const char *prefix, bool sizes, store_list_fn cb, void *ctx)
 {
 	const char *slash = strrchr(prefix, '/');
 	char *start = slash ? xstrndup(prefix, (size_t)(slash - prefix)) : xstrdup("");
-	int r = walk(s, start, prefix, keys, sizes, 0);
+	struct walk w = { prefix, sizes, cb, ctx };
+	int r = walk(s, start, &w, 0);
 
 	free(start);
 	return r;
+}
+
+static int
+fs_size(struct store *s, const char *key, uint64_t *size)
+{
+	struct fstore *f = fs_of(s);
+	struct stat st;
+
+	if (fstatat(f->rootfd, key, &st, 0) == 0) {
+		*size = (uint64_t)st.st_size;
+		return 0;
+	}
+	if (errno == ENOENT || errno == ENOTDIR)
+		return VV_NOT_FOUND;
+	log_error("repository %s: cannot stat %s: %s", s->url, key, strerror(errno));
+	return -1;
 }
 
 static int
@@ -355,6 +383,7 @@ static const struct store_ops file_ops = {
 	.get = fs_get,
 	.exists = fs_exists,
 	.list = fs_list,
+	.size = fs_size,
 	.del = fs_delete,
 	.cleanup = fs_cleanup,
 	.sync = fs_sync,

@@ -185,15 +185,19 @@ store_s3_parse_list(const char *prefix, const char *xml, size_t len, struct strl
 	return 0;
 }
 
+/* One page at a time: at most 1000 keys in memory, their sizes from the listing. */
 static int
-s3_list(struct store *st, const char *prefix, struct strlist *keys, uint64_t **sizes)
+s3_list(struct store *st, const char *prefix, bool sizes, store_list_fn cb, void *ctx)
 {
 	struct s3 *s = s3_of(st);
 	struct resp r = RESP_INIT(S3_SMALL_CAP);
 	char *full = xasprintf("%s%s", s->prefix, prefix), *path;
 	char token[1024] = "", err[256];
+	struct strlist page = { 0 };
+	uint64_t *psizes = NULL;
 	int ret = -1;
 
+	(void)sizes;
 	path = s->path_style ? xasprintf("/%s", s->bucket) : xstrdup("/");
 	do {
 		const char *n[] = { "list-type", "prefix", "continuation-token" };
@@ -212,13 +216,26 @@ s3_list(struct store *st, const char *prefix, struct strlist *keys, uint64_t **s
 			s3_report(s, "listing of", prefix, http, &r);
 			goto out;
 		}
-		if (store_s3_parse_list(s->prefix, r.buf, r.len, keys, sizes, token, sizeof(token)) < 0) {
+		if (store_s3_parse_list(s->prefix, r.buf, r.len, &page, &psizes, token,
+		    sizeof(token)) < 0) {
 			log_error("S3 listing of %s at %s: the answer is not valid XML", prefix, s->endpoint);
 			goto out;
 		}
+		for (size_t i = 0; i < page.n; i++) {
+			rc = cb(page.v[i], psizes[i], ctx);
+			if (rc != 0) {
+				ret = rc;
+				goto out;
+			}
+		}
+		strlist_clear(&page);
+		free(psizes);
+		psizes = NULL;
 	} while (token[0] != '\0');
 	ret = 0;
 out:
+	strlist_clear(&page);
+	free(psizes);
 	free(path);
 	free(full);
 	free(r.buf);

@@ -253,9 +253,12 @@ mem_exists(struct store *s, const char *key)
 	return found ? 1 : 0;
 }
 
-/* One page per call, continuing after the last key returned, as S3. */
+/*
+ * One page per call, continuing after the last key returned, as S3; the
+ * page is handed to CB outside the mutex (CB may use the store).
+ */
 static int
-mem_list(struct store *s, const char *prefix, struct strlist *keys, uint64_t **sizes)
+mem_list(struct store *s, const char *prefix, bool sizes, store_list_fn cb, void *ctx)
 {
 	struct mem *m = mem_of(s);
 	size_t pl = strlen(prefix);
@@ -263,8 +266,11 @@ mem_list(struct store *s, const char *prefix, struct strlist *keys, uint64_t **s
 	bool more = true;
 	int ret = 0;
 
+	(void)sizes;
 	while (more && ret == 0) {
 		enum fate fate = enter(s, OP_LIST, prefix);
+		struct strlist page = { 0 };
+		uint64_t *psizes = NULL;
 		bool found;
 		size_t i, taken = 0;
 
@@ -280,7 +286,7 @@ mem_list(struct store *s, const char *prefix, struct strlist *keys, uint64_t **s
 		    (m->page == 0 || taken < m->page); i++, taken++) {
 			if (fate == FATE_AFTER)
 				continue;
-			store_list_add(keys, sizes, m->objs[i].key, m->objs[i].len);
+			store_list_add(&page, &psizes, m->objs[i].key, m->objs[i].len);
 		}
 		more = i < m->n && strncmp(m->objs[i].key, prefix, pl) == 0;
 		free(after);
@@ -288,9 +294,33 @@ mem_list(struct store *s, const char *prefix, struct strlist *keys, uint64_t **s
 		pthread_mutex_unlock(&m->mu);
 		if (fate == FATE_AFTER)
 			ret = lost(s, OP_LIST, prefix);
+		for (size_t k = 0; k < page.n && ret == 0; k++)
+			ret = cb(page.v[k], psizes[k], ctx);
+		strlist_clear(&page);
+		free(psizes);
 	}
 	free(after);
 	return ret;
+}
+
+static int
+mem_size(struct store *s, const char *key, uint64_t *size)
+{
+	struct mem *m = mem_of(s);
+	enum fate fate = enter(s, OP_EXISTS, key);
+	bool found;
+	size_t i;
+
+	if (fate == FATE_FAIL)
+		return -1;
+	if (fate == FATE_AFTER)
+		return lost(s, OP_EXISTS, key);
+	pthread_mutex_lock(&m->mu);
+	i = find(m, key, &found);
+	if (found)
+		*size = m->objs[i].len;
+	pthread_mutex_unlock(&m->mu);
+	return found ? 0 : VV_NOT_FOUND;
 }
 
 static int
@@ -383,6 +413,7 @@ static const struct store_ops mem_ops = {
 	.get = mem_get,
 	.exists = mem_exists,
 	.list = mem_list,
+	.size = mem_size,
 	.del = mem_del,
 	.del_many = mem_del_many,
 	.cleanup = mem_cleanup,

@@ -10,7 +10,7 @@
  * two pages of a listing, or under a reader's feet). Safe to use from
  * several threads (one mutex).
  *
- * Operation names: "put", "get", "exists", "list" (one per page), "del",
+ * Operation names: "put", "get", "exists" (store_size too), "list" (one per page), "del",
  * "del_many" (one per batch), "cleanup", "sync".
  */
 #ifndef VV_STORE_MEM_H

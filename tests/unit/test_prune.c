@@ -57,107 +57,242 @@ keys_of(const char *names, struct strlist *l)
 	strlist_clear(&n);
 }
 
+/* The chunk IDs of BODY ("c1+c2") into IX (index_clear). */
+static void
+index_of(const char *body, struct index *ix)
+{
+	struct strlist ch = { 0 };
+
+	for (const char *q = body; *q; q++) {
+		char name[8];
+		size_t len = strcspn(q, "+");
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, q);
+		strlist_add(&ch, name);
+		q += len - (q[len] == '\0');
+	}
+	memset(ix, 0, sizeof(*ix));
+	ix->count = ch.n;
+	ix->ids = xcalloc(ch.n + 1, sizeof(*ix->ids));
+	for (size_t k = 0; k < ch.n; k++)
+		crypto_sha256(ch.v[k], strlen(ch.v[k]), ix->ids[k]);
+	strlist_clear(&ch);
+}
+
 /*
- * Each case: what was listed, the indexes the manifests name and the
- * chunks each index holds ("i1:c1+c2"; "i1:-" missing, "i1:!" unreadable),
- * and what is to be deleted.
+ * Mark the indexes NAMES (up to 3) as prune does for manifests naming
+ * them, with CONTENTS ("i1:c1+c2"; "i1:-" missing, "i1:!c1" unreadable the
+ * first time).
+ */
+static void
+mark_names(struct prune_plan *p, const char *const *names, const struct strlist *contents,
+    bool *failed_once)
+{
+	for (size_t m = 0; m < 3 && names[m] != NULL; m++) {
+		char *ik = key_of(names[m]);
+
+		assert_int_not_equal(prune_plan_index_seen(p, ik), -1);
+		for (size_t c = 0; c < contents->n && prune_plan_index_seen(p, ik) == 0; c++) {
+			const char *body = strchr(contents->v[c], ':') + 1;
+			struct index ix;
+
+			if (strncmp(contents->v[c], names[m], (size_t)(body - 1 - contents->v[c])) != 0)
+				continue;
+			if (*body == '!' && !*failed_once) {
+				*failed_once = true;	/* the read failed: not marked */
+				continue;
+			}
+			if (*body == '-') {
+				assert_int_equal(prune_plan_index_mark(p, ik, NULL), 0);
+				continue;
+			}
+			index_of(body + (*body == '!'), &ix);
+			assert_int_equal(prune_plan_index_mark(p, ik, &ix), 0);
+			index_clear(&ix);
+		}
+		free(ik);
+	}
+}
+
+/* List NAMES (comma-separated) into P, under indexes/ when INDEXES; each of SIZE bytes. */
+static void
+list_names(struct prune_plan *p, bool indexes, const char *names, uint64_t size)
+{
+	struct strlist l = { 0 };
+
+	keys_of(names, &l);
+	for (size_t k = 0; k < l.n; k++)
+		prune_plan_listed(p, indexes, l.v[k], size);
+	strlist_clear(&l);
+}
+
+/* Whether the N candidates C (chunks, or indexes when INDEXES) are the objects WANT names. */
+static void
+expect_candidates(size_t i, bool indexes, const struct prune_plan_candidate *c, size_t n,
+    const char *want)
+{
+	struct strlist w = { 0 };
+
+	keys_of(want, &w);
+	if (n != w.n)
+		fail_msg("case %zu: %zu %s to delete, want %zu", i, n, indexes ? "indexes" : "chunks", w.n);
+	for (size_t k = 0; k < n; k++) {
+		char buf[LAYOUT_KEY_MAX];
+		const char *key = indexes ? layout_index_key(c[k].id, buf, sizeof(buf)) :
+		    layout_chunk_key(c[k].id, buf, sizeof(buf));
+
+		if (!strlist_contains(&w, key))
+			fail_msg("case %zu: %s deleted", i, key);
+	}
+	strlist_clear(&w);
+}
+
+/*
+ * Each case: the indexes the manifests read first name and the chunks
+ * each index holds ("i1:c1+c2"; "i1:-" missing, "i1:!" unreadable), what
+ * was listed then, the indexes of manifests published during the mark
+ * (read after the listings), and what is to be deleted.
  */
 static void
 test_plan_table(void **state)
 {
 	static const struct {
-		const char *chunks, *indexes;	/* listed */
 		const char *manifests[3];	/* the indexes each names */
 		const char *contents;		/* index:chunk+chunk,... */
+		const char *chunks, *indexes;	/* listed */
+		const char *late[3];		/* the indexes of late manifests */
 		const char *del_chunks, *del_indexes;
 	} cases[] = {
 		/* Nothing referenced: everything listed goes. */
-		{ "c1,c2", "i1", { NULL }, "", "c1,c2", "i1" },
+		{ { NULL }, "", "c1,c2", "i1", { NULL }, "c1,c2", "i1" },
 		/* One snapshot: its index and chunks stay. */
-		{ "c1,c2,c3", "i1,i2", { "i1" }, "i1:c1+c2", "c3", "i2" },
+		{ { "i1" }, "i1:c1+c2", "c1,c2,c3", "i1,i2", { NULL }, "c3", "i2" },
 		/* Two snapshots share an index; a third names another. */
-		{ "c1,c2,c3,c4", "i1,i2", { "i1", "i1", "i2" }, "i1:c1,i2:c2+c3", "c4", "" },
+		{ { "i1", "i1", "i2" }, "i1:c1,i2:c2+c3", "c1,c2,c3,c4", "i1,i2", { NULL }, "c4", "" },
 		/* A referenced chunk not listed (uploaded after the listing): nothing to do. */
-		{ "c1", "i1", { "i1" }, "i1:c1+c9", "", "" },
+		{ { "i1" }, "i1:c1+c9", "c1", "i1", { NULL }, "", "" },
 		/* Foreign names under the prefixes are never deleted. */
-		{ "c1,chunks/README,chunks/zz/notanid", "indexes/x", { NULL }, "", "c1", "" },
+		{ { NULL }, "", "c1,chunks/README,chunks/zz/notanid", "indexes/x", { NULL }, "c1", "" },
 		/* A missing index protects nothing but is not listed either. */
-		{ "c1", "", { "i1" }, "i1:-", "c1", "" },
+		{ { "i1" }, "i1:-", "c1", "", { NULL }, "c1", "" },
 		/* An unreadable index is not marked: named again, it is read again. */
-		{ "c1,c2", "i1", { "i1", "i1" }, "i1:!c1+c2", "", "" },
+		{ { "i1", "i1" }, "i1:!c1+c2", "c1,c2", "i1", { NULL }, "", "" },
+		/* A manifest published during the mark rescues its index and chunks. */
+		{ { "i1" }, "i1:c1,i2:c2+c3", "c1,c2,c3,c4", "i1,i2", { "i2" }, "c4", "" },
+		/* A late manifest naming an index marked before changes nothing. */
+		{ { "i1" }, "i1:c1", "c1,c2", "i1", { "i1" }, "c2", "" },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct prune_plan *p = prune_plan_new();
 		struct prune_plan_sweep sw;
-		struct strlist l = { 0 }, want = { 0 }, contents = { 0 };
+		struct strlist contents = { 0 };
 		bool failed_once = false;
 
-		keys_of(cases[i].chunks, &l);
-		prune_plan_listed(p, false, &l, NULL);
-		assert_int_equal(l.n, 0);
-		keys_of(cases[i].indexes, &l);
-		prune_plan_listed(p, true, &l, NULL);
 		strlist_split(&contents, cases[i].contents);
-		for (size_t m = 0; m < 3 && cases[i].manifests[m] != NULL; m++) {
-			char *ik = key_of(cases[i].manifests[m]);
-
-			assert_int_not_equal(prune_plan_index_seen(p, ik), -1);
-			if (prune_plan_index_seen(p, ik) == 0) {
-				for (size_t c = 0; c < contents.n; c++) {
-					const char *body = strchr(contents.v[c], ':') + 1;
-					struct index ix = { 0 };
-					struct strlist ch = { 0 };
-
-					if (strncmp(contents.v[c], cases[i].manifests[m], (size_t)(body - 1 - contents.v[c])) != 0)
-						continue;
-					if (*body == '!' && !failed_once) {
-						failed_once = true;	/* the read failed: not marked */
-						continue;
-					}
-					if (*body == '-') {
-						assert_int_equal(prune_plan_index_mark(p, ik, NULL), 0);
-						continue;
-					}
-					for (const char *q = body + (*body == '!'); *q; q++) {
-						char name[8];
-						size_t len = strcspn(q, "+");
-
-						snprintf(name, sizeof(name), "%.*s", (int)len, q);
-						strlist_add(&ch, name);
-						q += len - (q[len] == '\0');
-					}
-					ix.count = ch.n;
-					ix.ids = xcalloc(ch.n + 1, sizeof(*ix.ids));
-					for (size_t k = 0; k < ch.n; k++)
-						crypto_sha256(ch.v[k], strlen(ch.v[k]), ix.ids[k]);
-					assert_int_equal(prune_plan_index_mark(p, ik, &ix), 0);
-					index_clear(&ix);
-					strlist_clear(&ch);
-				}
-			}
-			free(ik);
-		}
+		mark_names(p, cases[i].manifests, &contents, &failed_once);
+		list_names(p, false, cases[i].chunks, 100);
+		list_names(p, true, cases[i].indexes, 10);
+		mark_names(p, cases[i].late, &contents, &failed_once);
 		prune_plan_sweep(p, &sw);
-		keys_of(cases[i].del_chunks, &want);
-		if (sw.nchunks_unused != want.n)
-			fail_msg("case %zu: %zu chunks to delete, want %zu", i, sw.nchunks_unused, want.n);
-		for (size_t k = 0; k < want.n; k++)
-			if (strcmp(sw.chunks[k], want.v[k]) != 0 && !strlist_contains(&want, sw.chunks[k]))
-				fail_msg("case %zu: chunk %s deleted", i, sw.chunks[k]);
-		strlist_clear(&want);
-		keys_of(cases[i].del_indexes, &want);
-		if (sw.nindexes_unused != want.n)
-			fail_msg("case %zu: %zu indexes to delete, want %zu", i, sw.nindexes_unused, want.n);
-		for (size_t k = 0; k < want.n; k++)
-			if (!strlist_contains(&want, sw.indexes[k]))
-				fail_msg("case %zu: index %s deleted", i, sw.indexes[k]);
-		strlist_clear(&want);
+		expect_candidates(i, false, sw.chunks, sw.nchunks_unused, cases[i].del_chunks);
+		expect_candidates(i, true, sw.indexes, sw.nindexes_unused, cases[i].del_indexes);
+		assert_true(sw.bytes_total_known);
+		assert_int_equal(sw.bytes_unused, 100 * sw.nchunks_unused + 10 * sw.nindexes_unused);
 		strlist_clear(&contents);
-		prune_plan_sweep_clear(&sw);
 		prune_plan_free(p);
 	}
+}
+
+/*
+ * The referenced chunks are known by 8-byte ID prefixes: an unreferenced
+ * chunk whose ID begins like a referenced one's is kept (garbage left, a
+ * live chunk never deleted); one that differs in its first 8 bytes goes.
+ */
+static void
+test_plan_prefix_false_positive_keeps(void **state)
+{
+	struct prune_plan *p = prune_plan_new();
+	struct prune_plan_sweep sw;
+	struct index ix;
+	uint8_t twin[CRYPTO_HASH_LEN], other[CRYPTO_HASH_LEN];
+	char k1[LAYOUT_KEY_MAX], k2[LAYOUT_KEY_MAX], k3[LAYOUT_KEY_MAX];
+	char *ik = key_of("i1");
+
+	(void)state;
+	index_of("c1", &ix);
+	memcpy(twin, ix.ids[0], sizeof(twin));
+	twin[31] ^= 0xff;	/* the same first 8 bytes */
+	memcpy(other, ix.ids[0], sizeof(other));
+	other[7] ^= 0x01;	/* not */
+	assert_int_equal(prune_plan_index_mark(p, ik, &ix), 0);
+	prune_plan_listed(p, false, layout_chunk_key(ix.ids[0], k1, sizeof(k1)), 1);
+	prune_plan_listed(p, false, layout_chunk_key(twin, k2, sizeof(k2)), UINT64_MAX);
+	prune_plan_listed(p, false, layout_chunk_key(other, k3, sizeof(k3)), 1);
+	prune_plan_sweep(p, &sw);
+	assert_int_equal(sw.nchunks, 3);
+	assert_int_equal(sw.nchunks_unused, 1);
+	assert_memory_equal(sw.chunks[0].id, other, sizeof(other));
+	/* One listed size unknown: no total. */
+	assert_false(sw.bytes_total_known);
+	index_clear(&ix);
+	free(ik);
+	prune_plan_free(p);
+}
+
+/*
+ * Memory: N chunks referenced by many indexes (the same IDs again and
+ * again, as nightly snapshots of one disk) and listed; then N listed that
+ * nothing references. The per-chunk sets stay near 8 bytes a referenced
+ * chunk (at most 16 while growing) and 40 a candidate (60 while growing).
+ */
+static void
+test_plan_memory(void **state)
+{
+	enum { N = 100000, COPIES = 20 };
+	struct prune_plan *p = prune_plan_new();
+	struct prune_plan_sweep sw;
+	struct index ix = { 0 };
+	char key[LAYOUT_KEY_MAX];
+
+	(void)state;
+	ix.count = N;
+	ix.ids = xcalloc(N, sizeof(*ix.ids));
+	for (uint32_t i = 0; i < N; i++) {
+		crypto_sha256(&i, sizeof(i), ix.ids[i]);
+	}
+	/* COPIES indexes naming the same chunks. */
+	for (int c = 0; c < COPIES; c++) {
+		char name[16];
+		char *ik;
+
+		snprintf(name, sizeof(name), "i%d", c);
+		ik = key_of(name);
+		assert_int_equal(prune_plan_index_mark(p, ik, &ix), 0);
+		free(ik);
+	}
+	for (uint32_t i = 0; i < N; i++)
+		prune_plan_listed(p, false, layout_chunk_key(ix.ids[i], key, sizeof(key)), 10);
+	prune_plan_sweep(p, &sw);
+	assert_int_equal(sw.nchunks_unused, 0);
+	if (sw.peak_bytes > 16 * N + N / 8 + 1)
+		fail_msg("referenced: %zu bytes for %d chunks", sw.peak_bytes, N);
+	prune_plan_free(p);
+	/* Garbage only: candidates. */
+	p = prune_plan_new();
+	for (uint32_t i = 0; i < N; i++)
+		prune_plan_listed(p, false, layout_chunk_key(ix.ids[i], key, sizeof(key)), 10);
+	prune_plan_sweep(p, &sw);
+	assert_int_equal(sw.nchunks_unused, N);
+	assert_int_equal(sw.bytes_unused, 10ull * N);
+	/* Sorted by ID, each once. */
+	for (size_t i = 1; i < sw.nchunks_unused; i++)
+		assert_true(memcmp(sw.chunks[i - 1].id, sw.chunks[i].id, CRYPTO_HASH_LEN) < 0);
+	if (sw.peak_bytes > 60 * N + N / 8 + 1)
+		fail_msg("unreferenced: %zu bytes for %d chunks", sw.peak_bytes, N);
+	prune_plan_free(p);
+	index_clear(&ix);
 }
 
 /* ---- prune over the in-memory store ---- */
@@ -265,8 +400,7 @@ test_forgotten_during_mark_shared_index(void **state)
 	struct store *s = repo_store(r);
 
 	(void)state;
-	/* Three listings (chunks, indexes, snapshots) in pages of 2; then
-	 * get 1 is manifest a, get 2 its index. */
+	/* The snapshots listed first; then get 1 is manifest a, get 2 its index. */
 	store_mem_on_call(s, "get", 2, forget_first, NULL);
 	store_mem_fault(s, "get", 2, STORE_MEM_FAIL);
 	memrepo_quiet();
@@ -287,7 +421,12 @@ publish_late(struct store *s, void *arg)
 	free(f);
 }
 
-/* A backup that publishes between prune's listings and its sweep keeps its chunks. */
+/*
+ * A backup that publishes after prune read the manifests and before it
+ * lists chunks/: its new chunks and index are listed as candidates (no
+ * manifest read so far names them), and the late read under the exclusive
+ * lock must drop them all.
+ */
 static void
 test_published_during_mark(void **state)
 {
@@ -295,9 +434,15 @@ test_published_during_mark(void **state)
 	struct prune_stats st;
 
 	(void)state;
-	/* After the first page of the chunk listing: its new chunks are listed or not. */
-	store_mem_on_call(repo_store(r), "list", 2, publish_late, r);
+	/* List calls 1 and 2 are the snapshots (3 in pages of 2); 3 begins chunks/. */
+	store_mem_on_call(repo_store(r), "list", 3, publish_late, r);
 	assert_int_equal(prune_run(r, false, &st), 0);
+	assert_int_equal(st.late_snapshots, 1);
+	assert_int_equal(st.chunks, 10 + 2);
+	assert_int_equal(st.chunks_unused, 3);
+	assert_int_equal(st.indexes_unused, 1);
+	assert_int_equal(store_mem_count(repo_store(r), LAYOUT_CHUNKS), 7 + 2);
+	assert_int_equal(store_mem_count(repo_store(r), LAYOUT_INDEXES), 2 + 1);
 	expect_consistent(r, "a snapshot published during the mark");
 	free_scene(r);
 }
@@ -390,6 +535,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_table),
+		cmocka_unit_test(test_plan_prefix_false_positive_keeps),
+		cmocka_unit_test(test_plan_memory),
 		cmocka_unit_test(test_prune_deletes_garbage_only),
 		cmocka_unit_test(test_forgotten_during_mark_shared_index),
 		cmocka_unit_test(test_published_during_mark),
