@@ -88,6 +88,7 @@ backup_new(struct repo *r, const char *name)
 	b->repo = r;
 	b->known = chunkset_new();
 	what = xasprintf("backup %s", name);
+	fault_stall("locking", NULL, NULL);
 	/* Held before the seeding: a chunk known then stays until the manifest. */
 	rc = repo_lock_take(r, REPO_LOCK_SHARED, what, &b->lock);
 	free(what);
