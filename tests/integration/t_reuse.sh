@@ -182,3 +182,29 @@ reuse_restored_ok_s3() {
 	expect_rc 0 "$VV" -c "$SC" restore vm@latest --to "$out" || return 1
 	cmp -s "$out/$(basename "$1")" "$1" || fail "vm@latest does not restore to $1"
 }
+
+# A version-1 repository (keys without a host): a backup knows the chunks
+# of its own host's newest snapshot of the name only; another host's
+# backup of the same name knows none, asks, and stores nothing again.
+test_reuse_v1_repository_own_host_only() {
+	local rd=$BED_DIR/reuse-v1 out=$BED_DIR/reuse-v1out
+	cp -a "$FIXTURE_V1" "$rd"
+	mkdir -p "$out"
+	printf 'fixture-password\n' >"$BED_DIR/reuse-v1.pw"
+	chmod 600 "$BED_DIR/reuse-v1.pw"
+	host_conf reuse-v1new newhost "file://$rd"
+	sed -i "s|password_file = .*|password_file = $BED_DIR/reuse-v1.pw|" "$HC"
+	expect_rc 0 "$VV" -c "$HC" restore fixturehost/legacy@latest --to "$out"
+	expect_rc 0 "$VV" -v -c "$HC" backup --image "$out/legacy.raw" --name legacy --json
+	expect_in "0 chunks known from snapshot (none)"
+	[ "$(json_field chunks_new)" = 0 ] || fail "another host's chunks were stored again: $OUT"
+	[ "$(json_field chunks_reused)" -gt 0 ] || fail "$OUT"
+	host_conf reuse-v1old fixturehost "file://$rd"
+	sed -i "s|password_file = .*|password_file = $BED_DIR/reuse-v1.pw|" "$HC"
+	expect_rc 0 "$VV" -v -c "$HC" backup --image "$out/legacy.raw" --name legacy --json
+	expect_in "chunks known from snapshot 01a030870c4c607a"
+	expect_not_in ": 0 chunks known"
+	[ "$(json_field chunks_new)" = 0 ] || fail "$OUT"
+	expect_rc 0 "$VV" -c "$HC" verify --deep
+	expect_in "3 snapshots checked (deep): 0 problems"
+}
