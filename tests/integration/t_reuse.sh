@@ -125,7 +125,7 @@ for i in range(n):
     h = hashlib.sha256(b"foreign %d" % i).hexdigest()
     print(f'upload-file = "{src}"\nurl = "{base}/{h[:2]}/{h}"\noutput = "/dev/null"')
 PY
-	curl -s -f --parallel --parallel-max 16 --aws-sigv4 "aws:amz:us-east-1:s3" \
+	curl -s -S -f --no-progress-meter --parallel --parallel-max 16 --aws-sigv4 "aws:amz:us-east-1:s3" \
 		--user "$RGW_ACCESS:$RGW_SECRET" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -K "$cfg"
 }
 
@@ -153,7 +153,8 @@ test_s3_reuse_nightly_requests_flat() {
 	few=$(json_field requests)
 	[ "$(json_field chunks_new)" = 4 ] || fail "1 MiB changed, 256K chunks: expected 4 new: $OUT"
 	reuse_add_chunks 3000 vvtest-reuse hosts/reuse || { stop_proxy; fail "could not add the chunk objects"; return 1; }
-	OUT=$(s3_get "/vvtest-reuse?list-type=2&prefix=hosts%2Freuse%2Fchunks%2F&max-keys=1000")
+	# More than one page of 1,000 keys: a listing of chunks/ would cost 4 requests.
+	OUT=$(s3_get "/vvtest-reuse?list-type=2&prefix=hosts%2Freuse%2Fchunks%2F")
 	expect_in "<IsTruncated>true</IsTruncated>"
 	reuse_nightly "$img" "$BED_DIR/reuse-many.log" || { stop_proxy; return 1; }
 	many=$(json_field requests)
