@@ -21,8 +21,8 @@
 #include "common/clock.h"
 #include "common/version.h"
 #include "common/log.h"
+#include "repo/backup_seed.h"
 #include "repo/chunkset.h"
-#include "repo/fetch.h"
 #include "repo/layout.h"
 #include "repo/lock.h"
 #include "common/fault.h"
@@ -31,7 +31,9 @@
 struct backup {
 	const volatile sig_atomic_t *cancel;
 	struct repo *repo;
-	struct repo_lock *lock;	/* shared, from before the listing to the manifest */
+	struct repo_lock *lock;	/* shared, from before the seeding to the manifest */
+	/* Chunks that exist until the manifest: seeded after the lock was
+	 * taken (backup_seed_known), then each chunk found or stored. */
 	struct chunkset *known;
 	struct manifest *m;
 	double t0;		/* clock_mono() at the start */
@@ -86,12 +88,13 @@ backup_new(struct repo *r, const char *name)
 	b->repo = r;
 	b->known = chunkset_new();
 	what = xasprintf("backup %s", name);
-	/* Held before the listing: a chunk seen there stays until the manifest. */
+	fault_stall("locking", NULL, NULL);
+	/* Held before the seeding: a chunk known then stays until the manifest. */
 	rc = repo_lock_take(r, REPO_LOCK_SHARED, what, &b->lock);
 	free(what);
-	if (rc != 0 || fetch_chunk_ids(r, b->known) < 0)
+	if (rc != 0 || backup_seed_known(r, name, b->known, NULL) < 0)
 		goto fail;
-	fault_stall("listed", NULL, NULL);
+	fault_stall("seeded", NULL, NULL);
 	if (crypto_random(rid, sizeof(rid)) < 0)
 		goto fail;
 	b->m = xcalloc(1, sizeof(*b->m));
@@ -215,6 +218,34 @@ reuse_check(struct pipe *p, uint64_t i, const uint8_t id[CRYPTO_HASH_LEN])
 	return false;
 }
 
+/*
+ * Chunk S (KEY), known to nobody yet: reused when the store has it (asked
+ * under the shared lock, so it stays until the manifest), else encoded
+ * with W into OUT (*OUTLEN bytes) and stored. *HAD says whether it was
+ * there. Returns 0 or -1 (logged).
+ */
+static int
+store_chunk(struct pipe *p, const struct codec *c, struct codec_work *w, const char *key,
+    const struct slot *s, uint8_t *out, size_t *outlen, bool *had)
+{
+	struct repo *r = p->b->repo;
+	int rc = store_exists(repo_store(r), key);
+
+	*had = rc == 1;
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (codec_encode(c, w, CODEC_KIND_CHUNK, key, s->data, s->len, out, outlen) < 0) {
+		log_error("image %s: the chunk at offset %llu cannot be encoded",
+		    p->path, (unsigned long long)(s->index * repo_chunk_size(r)));
+		return -1;
+	}
+	/* Another backup may have stored it meanwhile: then it is not ours to
+	 * count as stored. */
+	rc = store_put(repo_store(r), key, out, *outlen, STORE_IF_ABSENT);
+	*had = rc == VV_EXISTS;
+	return rc == 0 || rc == VV_EXISTS ? 0 : -1;
+}
+
 /* Worker: hash, look up, encode and store chunks until the reader is done. */
 static void *
 worker(void *arg)
@@ -254,19 +285,7 @@ worker(void *arg)
 			had = chunkset_add(p->b->known, id);
 			if (!had) {
 				layout_chunk_key(id, key, sizeof(key));
-				ok = codec_encode(c, w, CODEC_KIND_CHUNK, key, s->data, s->len,
-				    out, &outlen) == 0;
-				if (!ok)
-					log_error("image %s: the chunk at offset %llu cannot be encoded",
-					    p->path, (unsigned long long)(s->index * repo_chunk_size(r)));
-				else {
-					/* Another backup may have stored it meanwhile: then
-					 * it is not ours to count as stored. */
-					int rc = store_put(repo_store(r), key, out, outlen, STORE_IF_ABSENT);
-
-					ok = rc == 0 || rc == VV_EXISTS;
-					had = rc == VV_EXISTS;
-				}
+				ok = store_chunk(p, c, w, key, s, out, &outlen, &had) == 0;
 			}
 			progress_add(p->progress, s->len);
 		}
@@ -396,8 +415,8 @@ read_file(struct pipe *p, int fd, uint64_t size)
 			pthread_mutex_unlock(&p->lock);
 			return -1;
 		}
-		/* Unchanged since the reference: its chunk, unread, when the
-		 * repository listed it (so no prune can have taken it). */
+		/* Unchanged since the reference: its chunk, unread, when it is
+		 * known (so no prune can have taken it). */
 		if (u != NULL && !u->check && u->skip[i]) {
 			const uint8_t *id = u->ref->ids[i];
 
@@ -790,7 +809,7 @@ backup_commit(struct backup *b)
 	}
 	m->stats.seconds = clock_mono() - b->t0;
 	/* Everything the manifest references is durable before it exists, and
-	 * no prune can have taken what this backup found in its listing. */
+	 * no prune can have taken what this backup knew or found. */
 	if (store_sync(repo_store(b->repo)) < 0 || repo_lock_check(b->lock) < 0)
 		return -1;
 	key = layout_snapshot_key(repo_version(b->repo), m->host, m->name, m->time, m->id);

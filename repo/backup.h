@@ -17,8 +17,10 @@
 struct backup;
 
 /*
- * backup_new: a backup run into R named NAME. Lists the chunks the
- * repository has, so that none is stored twice. Returns NULL (logged).
+ * backup_new: a backup run into R named NAME. Takes a shared lock, then
+ * learns the chunks of the newest snapshot of its group (backup_seed.h):
+ * those are reused unasked; any other chunk is asked for (one HEAD) before
+ * it is stored. Never lists chunks/. Returns NULL (logged).
  */
 struct backup *backup_new(struct repo *r, const char *name);
 

@@ -16,6 +16,8 @@ header too, so SigV4 signatures stay valid) and injects faults by MODE:
     pass    no fault
 
 Counts of what it did are printed to stderr when it stops (SIGTERM).
+With FAULTPROXY_LOG=FILE in the environment, each request's method and
+path are appended to FILE, one line each (to tell what a command asked).
 """
 import http.client
 import http.server
@@ -28,6 +30,7 @@ import time
 listen_port, upstream_port, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 counter = 0
 lock = threading.Lock()
+request_log = __import__("os").environ.get("FAULTPROXY_LOG")
 stats = {"skewed": 0, "requests": 0, "slowdown": 0, "error500": 0, "cut": 0, "stall": 0, "badpart": 0}
 
 SLOWDOWN = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
@@ -48,6 +51,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             counter += 1
             n = counter
             stats["requests"] += 1
+            if request_log:
+                with open(request_log, "a") as f:
+                    f.write(f"{self.command} {self.path}\n")
         if mode == "down":
             return "slowdown"
         if mode == "skewed":

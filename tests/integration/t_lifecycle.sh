@@ -296,19 +296,20 @@ test_lifecycle_race_file() {
 	race_run "file://$BED_DIR/race-repo"
 }
 
-# The protocol, step by step: a backup that found chunks of a forgotten
-# snapshot in its listing (and will not upload them again) keeps prune from
+# The protocol, step by step: a backup that finds chunks of a forgotten
+# snapshot in the store (and will not upload them again) keeps prune from
 # deleting them until its manifest is published.
 test_lifecycle_prune_waits_for_backup_that_reuses_chunks() {
-	local rd=$BED_DIR/protorepo marker=$BED_DIR/proto.listed bpid rc=0
+	local rd=$BED_DIR/protorepo marker=$BED_DIR/proto.seeded bpid rc=0
 	host_conf p hostp "file://$rd"
 	printf 'lock_wait = 2s\n' >>"$HC"
 	expect_rc 0 "$VV" -c "$HC" init
 	head -c 6M /dev/urandom >"$BED_DIR/proto.raw"
 	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/proto.raw" --name proto
 	expect_rc 0 "$VV" -c "$HC" forget proto@latest
-	# Its chunks are unreferenced now. A backup of the same image lists them...
-	VIRTVAULT_TEST_STALL=listed VIRTVAULT_TEST_STALL_MARKER=$marker \
+	# Its chunks are unreferenced now. A backup of the same image (none of
+	# its group left to seed from: it will ask the store for each chunk)...
+	VIRTVAULT_TEST_STALL=seeded VIRTVAULT_TEST_STALL_MARKER=$marker \
 		"$VV_FAULTS" -c "$HC" backup --image "$BED_DIR/proto.raw" --name proto --json \
 		>"$BED_DIR/proto.out" 2>&1 &
 	bpid=$!
@@ -336,14 +337,14 @@ test_lifecycle_prune_waits_for_backup_that_reuses_chunks() {
 # A killed backup leaves a stale lock and orphans; prune (and the next
 # backup) do not wait for it, and prune collects both.
 test_lifecycle_prune_after_kill() {
-	local rd=$BED_DIR/killrepo marker=$BED_DIR/kill.listed bpid
+	local rd=$BED_DIR/killrepo marker=$BED_DIR/kill.seeded bpid
 	host_conf k hostk "file://$rd"
 	printf 'lock_wait = 2s\n' >>"$HC"
 	expect_rc 0 "$VV" -c "$HC" init
 	head -c 4M /dev/urandom >"$BED_DIR/kill.raw"
 	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/kill.raw" --name kill
 	head -c 4M /dev/urandom >"$BED_DIR/kill2.raw"
-	VIRTVAULT_TEST_STALL=listed VIRTVAULT_TEST_STALL_MARKER=$marker \
+	VIRTVAULT_TEST_STALL=seeded VIRTVAULT_TEST_STALL_MARKER=$marker \
 		"$VV_FAULTS" -c "$HC" backup --image "$BED_DIR/kill2.raw" --name kill >/dev/null 2>&1 &
 	bpid=$!
 	wait_for 20 test -f "$marker" || { kill "$bpid"; wait "$bpid" || true; return 1; }
