@@ -53,7 +53,8 @@ done
 [ "$SCALE_M" -ge 1000 ] || die "SCALE_M must be at least 1000 (one snapshot for each of 50 hosts x 20 names)"
 NMAX=${NS[-1]}
 [ -x "$VV" ] && [ -x "$GEN" ] || die "build first: make virtvault build/bench/scale_chunks (or make bench-scale)"
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
+. "$top/bench/lib.sh"
+bench_deps
 
 rm -rf "$W"
 mkdir -p "$W"
@@ -87,7 +88,6 @@ have_bytes=$(($(df -P -k "$W" | awk 'NR == 2 {print $4}') * 1024))
 [ "$have_bytes" -ge "$need_bytes" ] ||
 	die "$W's file system has $((have_bytes >> 20)) MiB free, this needs about $((need_bytes >> 20)) MiB; choose smaller sizes or BENCH_DIR elsewhere"
 
-. "$top/bench/lib.sh"
 RES=$W/results
 res() { echo "$1=$2" >>"$RES"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
