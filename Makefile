@@ -4,6 +4,7 @@
 #   make check      install what is needed, build, run unit then integration tests
 #   make demo       install what is needed, build, show the demo VM's disks and chain health
 #   make asan       sanitizer build running the unit tests
+#   make bench-scale a nightly run's cost against 10^7 chunks, 20,000 snapshots (SCALE_N, SCALE_M)
 #   make race       the long race of backups, forget+prune and kill -9 (RACE_SECONDS=600)
 #   make cbt-soak   the changed-block tracking property test, 40 cycles (CBT_CYCLES)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) under ASan+UBSan
@@ -80,7 +81,7 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o \
              $(BUILD)/obj/tests/fakes/store_mem.o $(BUILD)/obj/tests/fakes/memrepo.o
 
-.PHONY: all check lint unit integration asan deps demo bench install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan deb man
+.PHONY: all check lint unit integration asan deps demo bench bench-scale install clean race cbt-soak fuzz fuzz-build fuzz-run check-asan deb man
 .DELETE_ON_ERROR:
 
 all: virtvault
@@ -183,6 +184,20 @@ bench:
 	bash bench/prune.sh
 	bash bench/cbt.sh
 	bash bench/instant.sh
+
+# bench-scale: a nightly run's cost against the repository's size, on
+# file:// and Ceph RGW (issue 22; not part of check). Sizes from SCALE_N,
+# SCALE_M, SCALE_RGW_N, SCALE_RGW_M (bench/scale.sh); the table also goes
+# to build/bench-scale.txt.
+bench-scale:
+	$(MAKE) deps
+	$(MAKE) all $(BUILD)/bench/scale_chunks
+	bash bench/scale.sh
+
+$(BUILD)/bench/scale_chunks: bench/scale_chunks.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ $<
 
 # Fuzzing: libFuzzer targets (tests/fuzz/fuzz_NAME.c) built with clang,
 # ASan and UBSan into build/fuzz; each runs FUZZ_SECONDS from a copy of its
