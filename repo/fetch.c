@@ -8,23 +8,6 @@
 #include "repo/layout.h"
 
 int
-fetch_chunk_ids(struct repo *r, struct chunkset *set)
-{
-	struct strlist keys = { 0 };
-
-	if (store_list(repo_store(r), LAYOUT_CHUNKS, &keys) < 0)
-		return -1;
-	for (size_t i = 0; i < keys.n; i++) {
-		uint8_t id[CRYPTO_HASH_LEN];
-
-		if (layout_id_of_key(keys.v[i], id) == 0)
-			chunkset_add(set, id);
-	}
-	strlist_clear(&keys);
-	return 0;
-}
-
-int
 fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_LEN],
     uint8_t *buf, size_t len, char *err, size_t errlen)
 {

@@ -1,6 +1,6 @@
 /*
  * Reading a repository's data back, shared by backup, restore and verify:
- * the set of stored chunks, one chunk fetched, decoded and checked, one
+ * one chunk fetched, decoded and checked, one
  * index loaded and checked against its manifest.
  */
 #ifndef VV_REPO_FETCH_H
@@ -9,17 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "repo/chunkset.h"
 #include "repo/codec.h"
 #include "repo/index.h"
 #include "repo/manifest.h"
 #include "repo/repo.h"
-
-/*
- * fetch_chunk_ids: the ID of every chunk in R added to SET (one listing of
- * the store). Returns 0 or -1 (logged by the store).
- */
-int fetch_chunk_ids(struct repo *r, struct chunkset *set);
 
 /*
  * fetch_chunk: chunk ID into BUF, which holds LEN bytes: fetched,
