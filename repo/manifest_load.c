@@ -4,66 +4,38 @@
  * by up to [repository] read_parallel threads, through the local cache
  * (repo/cache.h).
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "common/par.h"
 #include "repo/layout.h"
 #include "repo/manifest.h"
 
 struct load_job {
 	struct repo *r;
 	char *const *keys;
-	size_t n;
 	struct manifest **out;
-	pthread_mutex_t mu;	/* NEXT */
-	size_t next;
 };
 
-static void *
-load_worker(void *arg)
+static void
+load_one(size_t i, void *arg)
 {
 	struct load_job *j = arg;
+	struct manifest *m = NULL;
 
-	for (;;) {
-		struct manifest *m = NULL;
-		size_t i;
-
-		pthread_mutex_lock(&j->mu);
-		i = j->next++;
-		pthread_mutex_unlock(&j->mu);
-		if (i >= j->n)
-			break;
-		if (manifest_load(j->r, j->keys[i], &m) == 0)
-			j->out[i] = m;
-	}
-	return NULL;
+	if (manifest_load(j->r, j->keys[i], &m) == 0)
+		j->out[i] = m;
 }
 
 size_t
 manifest_load_many(struct repo *r, char *const *keys, size_t n, struct manifest **out)
 {
-	struct load_job j = { r, keys, n, out, PTHREAD_MUTEX_INITIALIZER, 0 };
-	int want = repo_conf(r)->read_parallel;
-	pthread_t *th;
-	size_t started = 0, loaded = 0;
+	struct load_job j = { r, keys, out };
+	size_t loaded = 0;
 
 	memset(out, 0, n * sizeof(*out));
-	if (want < 1)
-		want = 1;
-	if ((size_t)want > n)
-		want = (int)n;
-	th = xcalloc((size_t)want + 1, sizeof(*th));
-	/* This thread is one of them; a thread that cannot start is one fewer. */
-	for (int i = 1; i < want; i++)
-		if (pthread_create(&th[started], NULL, load_worker, &j) == 0)
-			started++;
-	load_worker(&j);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	free(th);
-	pthread_mutex_destroy(&j.mu);
+	par_each(n, repo_conf(r)->read_parallel, load_one, &j);
 	for (size_t i = 0; i < n; i++)
 		loaded += out[i] != NULL;
 	return loaded;

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 
+#include "common/par.h"
 #include "common/util.h"
 
 static void
@@ -373,6 +376,58 @@ test_strlist_growth(void **state)
 	strlist_clear(&l);
 }
 
+/* Items that wait for each other: they finish only when WANT run at once. */
+struct meet {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int inside, most, want;
+	unsigned char done[64];
+};
+
+static void
+meet_one(size_t i, void *arg)
+{
+	struct meet *m = arg;
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;	/* a guard against a hang, not a measurement */
+	pthread_mutex_lock(&m->mu);
+	m->inside++;
+	if (m->inside > m->most)
+		m->most = m->inside;
+	pthread_cond_broadcast(&m->cv);
+	/* Serial, the first waits out the guard and the others do not wait. */
+	while (m->most < m->want && pthread_cond_timedwait(&m->cv, &m->mu, &until) == 0)
+		;
+	if (m->most < m->want)
+		m->want = 0;
+	m->inside--;
+	m->done[i]++;
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* par_each runs every item exactly once, WANT of them at once. */
+static void
+test_par_each(void **state)
+{
+	struct meet m = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 4, { 0 } };
+
+	(void)state;
+	par_each(40, 4, meet_one, &m);
+	assert_int_equal(m.most, 4);
+	for (size_t i = 0; i < 40; i++)
+		assert_int_equal(m.done[i], 1);
+	/* One thread, or none to do: still every item once, nothing else. */
+	memset(m.done, 0, sizeof(m.done));
+	m.most = 0;
+	m.want = 1;	/* reached at once: nobody waits */
+	par_each(3, 0, meet_one, &m);
+	assert_int_equal(m.most, 1);
+	assert_int_equal(m.done[0] + m.done[1] + m.done[2] + m.done[3], 3);
+	par_each(0, 8, meet_one, &m);
+}
+
 int
 main(void)
 {
@@ -389,6 +444,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_alloc_grow_cap),
 		cmocka_unit_test(test_strlist_growth),
+		cmocka_unit_test(test_par_each),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
