@@ -49,6 +49,17 @@ list_keys(struct repo *r, const char *prefix, struct key_list *kl)
 	return 0;
 }
 
+/* The keys under the prefix of HOST and NAME (either NULL: any) into KL. */
+static int
+list_group_keys(struct repo *r, const char *host, const char *name, struct key_list *kl)
+{
+	char *prefix = layout_snapshot_prefix(repo_version(r), host, name);
+	int rc = list_keys(r, prefix, kl);
+
+	free(prefix);
+	return rc;
+}
+
 static void
 key_list_clear(struct key_list *kl)
 {
@@ -91,18 +102,14 @@ static int
 find_latest(struct repo *r, const char *host, const char *name, bool slash,
     struct manifest **out, char *err, size_t errlen)
 {
-	char *prefix = layout_snapshot_prefix(repo_version(r), host, name);
 	const struct found_key *ahead = NULL;
 	const char *elsewhere = NULL;
 	time_t now = time(NULL);
 	struct key_list kl;
 	int ret = 1;
 
-	if (list_keys(r, prefix, &kl) < 0) {
-		free(prefix);
+	if (list_group_keys(r, host, name, &kl) < 0)
 		return -1;
-	}
-	free(prefix);
 	for (size_t i = 0; i < kl.n; i++) {
 		const struct found_key *k = &kl.v[i];
 
@@ -150,18 +157,14 @@ static int
 find_id(struct repo *r, const char *host, const char *name, const char *refname,
     const char *id, struct manifest **out, char *err, size_t errlen)
 {
-	char *prefix = layout_snapshot_prefix(repo_version(r), host, name);
 	const struct found_key *found = NULL;
 	size_t matches = 0;
 	bool is_name = false;
 	struct key_list kl;
 	int ret = 1;
 
-	if (list_keys(r, prefix, &kl) < 0) {
-		free(prefix);
+	if (list_group_keys(r, host, name, &kl) < 0)
 		return -1;
-	}
-	free(prefix);
 	for (size_t i = 0; i < kl.n; i++) {
 		const struct found_key *k = &kl.v[i];
 
