@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/par.h"
 #include "repo/index.h"
 #include "repo/layout.h"
 #include "repo/lock.h"
@@ -14,87 +15,136 @@
 #include "repo/prune_plan.h"
 #include "common/fault.h"
 
-/*
- * Mark index KEY of manifest M with its chunks, unless marked already.
- * 0, or -1 when it exists but cannot be read (then it stays unmarked).
- */
-static int
-mark_index(struct repo *r, struct prune_plan *p, const char *key, const struct manifest *m)
-{
-	uint8_t *buf = NULL;
+/* One index read for the mark: its key, who names it, what came back. */
+struct index_read {
+	struct repo *r;
+	const char *key;
+	const struct manifest *m;
+	int rc;			/* 0 read, 1 missing, -1 unreadable or invalid (logged) */
 	struct index ix;
+};
+
+static void
+read_index_one(size_t i, void *ctx)
+{
+	struct index_read *x = (struct index_read *)ctx + i;
+	uint8_t *buf = NULL;
 	size_t len = 0;
 	char err[160];
-	int rc = prune_plan_index_seen(p, key);
+	int rc = repo_get_object(x->r, CODEC_KIND_INDEX, x->key, &buf, &len, REPO_MAX_INDEX);
 
-	if (rc < 0) {
-		log_error("repository %s: snapshot %s names an invalid index %s", repo_url(r), m->id, key);
-		return -1;
-	}
-	if (rc == 1)
-		return 0;
-	rc = repo_get_object(r, CODEC_KIND_INDEX, key, &buf, &len, REPO_MAX_INDEX);
-	if (rc == VV_NOT_FOUND) {
-		/* Nothing to protect through it; verify reports the broken snapshot. */
-		log_warn("repository %s: snapshot %s: index %s is missing", repo_url(r), m->id, key);
-		return prune_plan_index_mark(p, key, NULL);
-	}
+	x->rc = rc == VV_NOT_FOUND ? 1 : rc == 0 ? 0 : -1;
 	if (rc != 0)
-		return -1;
-	rc = index_decode(buf, len, &ix, err, sizeof(err));
-	free(buf);
-	if (rc < 0) {
-		log_error("repository %s: snapshot %s: index %s is invalid: %s", repo_url(r), m->id,
-		    key, err);
-		return -1;
+		return;
+	if (index_decode(buf, len, &x->ix, err, sizeof(err)) < 0) {
+		log_error("repository %s: snapshot %s: index %s is invalid: %s", repo_url(x->r),
+		    x->m->id, x->key, err);
+		x->rc = -1;
 	}
-	rc = prune_plan_index_mark(p, key, &ix);
-	index_clear(&ix);
-	return rc;
+	free(buf);
 }
 
-/* Mark manifest KEY and what it references. 0 or -1 (logged). */
-static int
-mark_manifest(struct repo *r, struct prune_plan *p, const char *key)
+/* Whether index KEY is among the first N of X already. */
+static bool
+index_queued(const struct index_read *x, size_t n, const char *key)
 {
-	struct manifest *m;
-	int rc = 0;
-
-	if (manifest_load(r, key, &m) != 0)
-		return -1;
-	for (size_t i = 0; i < m->nfiles && rc == 0; i++)
-		rc = mark_index(r, p, m->files[i].index, m);
-	manifest_free(m);
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(x[i].key, key) == 0)
+			return true;
+	return false;
 }
 
 /*
- * Mark every manifest not marked yet. *COUNT counts them. A manifest that
- * vanished meanwhile (forgotten) is skipped. 0 or -1.
+ * Mark the N manifests M (loaded) with the indexes they name that are not
+ * marked yet, read at once. Only an index that was read is marked (a
+ * missing one with nothing: verify reports it). 0, or -1 (logged) when one
+ * exists but cannot be read.
+ */
+static int
+mark_batch(struct repo *r, struct prune_plan *p, struct manifest **m, size_t n)
+{
+	struct index_read *x = NULL;
+	size_t nx = 0, cap = 0;
+	int ret = 0;
+
+	for (size_t k = 0; k < n && ret == 0; k++) {
+		for (size_t i = 0; i < m[k]->nfiles; i++) {
+			const char *key = m[k]->files[i].index;
+			int seen = prune_plan_index_seen(p, key);
+
+			if (seen < 0) {
+				log_error("repository %s: snapshot %s names an invalid index %s",
+				    repo_url(r), m[k]->id, key);
+				ret = -1;
+				break;
+			}
+			if (seen == 1 || index_queued(x, nx, key))
+				continue;
+			ALLOC_GROW(x, nx + 1, cap);
+			x[nx++] = (struct index_read){ r, key, m[k], 0, { 0 } };
+		}
+	}
+	if (ret == 0)
+		par_each(nx, repo_conf(r)->read_parallel, read_index_one, x);
+	for (size_t i = 0; i < nx; i++) {
+		if (ret == 0 && x[i].rc == 1)
+			log_warn("repository %s: snapshot %s: index %s is missing", repo_url(r),
+			    x[i].m->id, x[i].key);
+		if (ret == 0 && x[i].rc >= 0)
+			ret = prune_plan_index_mark(p, x[i].key, x[i].rc == 0 ? &x[i].ix : NULL);
+		else if (ret == 0)
+			ret = -1;
+		index_clear(&x[i].ix);
+	}
+	free(x);
+	return ret;
+}
+
+/* Manifests read at once for the mark: bounds the indexes held at a time. */
+#define PRUNE_MARK_BATCH 64
+
+/*
+ * Mark every manifest not marked yet, PRUNE_MARK_BATCH at a time, each
+ * batch's manifests and then their indexes read at once. *COUNT counts
+ * them. A manifest that vanished meanwhile (forgotten) is skipped. 0 or -1.
  */
 static int
 mark_manifests(struct repo *r, struct prune_plan *p, size_t *count)
 {
-	struct strlist keys = { 0 };
+	struct strlist keys = { 0 }, todo = { 0 };
+	struct manifest *m[PRUNE_MARK_BATCH], *read[PRUNE_MARK_BATCH];
 	int ret = 0;
 
 	*count = 0;
 	if (store_list(repo_store(r), LAYOUT_SNAPSHOTS, &keys) < 0)
 		return -1;
-	for (size_t i = 0; i < keys.n && ret == 0; i++) {
-		if (prune_plan_manifest_seen(p, keys.v[i]))
-			continue;
-		if (mark_manifest(r, p, keys.v[i]) < 0) {
-			if (store_exists(repo_store(r), keys.v[i]) == 0)
-				continue;	/* forgotten meanwhile */
-			log_error("repository %s: manifest %s cannot be read: prune deletes nothing (run 'virtvault verify', or forget that snapshot)",
-			    repo_url(r), keys.v[i]);
-			ret = -1;
-			break;
+	for (size_t i = 0; i < keys.n; i++)
+		if (!prune_plan_manifest_seen(p, keys.v[i]))
+			strlist_add(&todo, keys.v[i]);
+	for (size_t at = 0; at < todo.n && ret == 0; at += PRUNE_MARK_BATCH) {
+		size_t n = todo.n - at < PRUNE_MARK_BATCH ? todo.n - at : PRUNE_MARK_BATCH, got = 0;
+
+		manifest_load_many(r, todo.v + at, n, m);
+		for (size_t i = 0; i < n && ret == 0; i++) {
+			if (m[i] != NULL)
+				read[got++] = m[i];
+			else if (store_exists(repo_store(r), todo.v[at + i]) != 0) {
+				log_error("repository %s: manifest %s cannot be read: prune deletes nothing (run 'virtvault verify', or forget that snapshot)",
+				    repo_url(r), todo.v[at + i]);
+				ret = -1;
+			}	/* else forgotten meanwhile */
 		}
-		prune_plan_manifest_mark(p, keys.v[i]);
-		(*count)++;
+		if (ret == 0)
+			ret = mark_batch(r, p, read, got);
+		for (size_t i = 0; i < n; i++) {
+			if (ret == 0 && m[i] != NULL) {
+				prune_plan_manifest_mark(p, m[i]->key);
+				(*count)++;
+			}
+			manifest_free(m[i]);
+		}
 	}
+	strlist_clear(&todo);
 	strlist_clear(&keys);
 	return ret;
 }

@@ -447,6 +447,71 @@ test_published_during_mark(void **state)
 	free_scene(r);
 }
 
+/*
+ * More snapshots than one batch of the mark (PRUNE_MARK_BATCH, 64), read
+ * at once: 150 snapshots of three files share three indexes, each index is
+ * read once, and the garbage goes. Then a manifest of the third batch that
+ * cannot be read stops the prune: nothing deleted.
+ */
+static void
+test_prune_many_batches(void **state)
+{
+	struct repo *r = scene();
+	struct store *s = repo_store(r);
+	char *f[3] = { memrepo_file(dir, "m0", 2 * 4096, 300), memrepo_file(dir, "m1", 2 * 4096, 301),
+		memrepo_file(dir, "m2", 4096 + 7, 302) };
+	struct strlist keys = { 0 };
+	struct prune_stats st;
+	unsigned long gets;
+	size_t chunks;
+
+	(void)state;
+	for (int i = 0; i < 150; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "m%03d", i);
+		assert_int_equal(memrepo_backup(r, name, f[i % 3], t0 + 1000 + i), 0);
+	}
+	chunks = store_mem_count(s, LAYOUT_CHUNKS);
+	gets = store_mem_calls(s, "get");
+	assert_int_equal(prune_run(r, false, &st), 0);
+	assert_int_equal(st.snapshots, 3 + 150);
+	assert_int_equal(st.chunks_unused, 3);
+	assert_int_equal(store_mem_count(s, LAYOUT_CHUNKS), chunks - 3);
+	/* 153 manifests, 2 + 3 indexes, and the locks read in taking one. */
+	assert_true(store_mem_calls(s, "get") - gets <= 153 + 5 + 4);
+	expect_consistent(r, "after a prune of several batches");
+	/* Garbage again (snapshot g forgotten), and snapshot m140 (in the
+	 * third batch) unreadable: prune stops, deleting nothing. */
+	assert_int_equal(memrepo_backup(r, "g", f[2], t0 + 2000), 0);
+	free(f[2]);
+	f[2] = memrepo_file(dir, "g", 2 * 4096, 303);
+	assert_int_equal(memrepo_backup(r, "g", f[2], t0 + 2001), 0);
+	chunks = store_mem_count(s, LAYOUT_CHUNKS);
+	assert_int_equal(store_list(s, "snapshots/unit/g/", &keys), 0);
+	assert_int_equal(keys.n, 2);
+	assert_int_equal(store_delete(s, strcmp(keys.v[0], keys.v[1]) > 0 ? keys.v[0] : keys.v[1]), 0);
+	strlist_clear(&keys);
+	assert_int_equal(store_list(s, "snapshots/unit/m140/", &keys), 0);
+	assert_int_equal(keys.n, 1);
+	assert_int_equal(store_put(s, keys.v[0], "garbage", 7, 0), 0);
+	memrepo_quiet();
+	assert_int_equal(prune_run(r, false, &st), -1);
+	assert_int_equal(prune_run(r, true, &st), -1);
+	memrepo_loud();
+	assert_int_equal(store_mem_count(s, LAYOUT_CHUNKS), chunks);
+	/* The unreadable one forgotten: the garbage goes. */
+	assert_int_equal(store_delete(s, keys.v[0]), 0);
+	assert_int_equal(prune_run(r, false, &st), 0);
+	assert_int_equal(st.chunks_unused, 2);
+	assert_int_equal(store_mem_count(s, LAYOUT_CHUNKS), chunks - 2);
+	expect_consistent(r, "after the unreadable snapshot was forgotten");
+	strlist_clear(&keys);
+	for (int i = 0; i < 3; i++)
+		free(f[i]);
+	free_scene(r);
+}
+
 static const char *const ops[] = { "list", "get", "exists", "put", "del", "del_many", "cleanup" };
 
 /*
@@ -540,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_prune_deletes_garbage_only),
 		cmocka_unit_test(test_forgotten_during_mark_shared_index),
 		cmocka_unit_test(test_published_during_mark),
+		cmocka_unit_test(test_prune_many_batches),
 		cmocka_unit_test(test_fail_at_every_call),
 		cmocka_unit_test(test_fail_after_at_every_call),
 	};
