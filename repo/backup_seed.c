@@ -55,7 +55,8 @@ newest_of_group(struct repo *r, const char *name, struct strlist *keys)
 	time_t now = time(NULL);
 
 	/* TIME in a key is fixed-width UTC: the order of keys is the order of times. */
-	qsort(keys->v, keys->n, sizeof(*keys->v), key_newest_first);
+	if (keys->n > 1)
+		qsort(keys->v, keys->n, sizeof(*keys->v), key_newest_first);
 	for (size_t i = 0; i < keys->n; i++) {
 		struct manifest *m = NULL;
 

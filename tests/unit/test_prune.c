@@ -3,6 +3,8 @@
  * forgotten or published during its mark, and a failure (or a failure
  * after the deed) at every store call, after which the repository is
  * never left with a manifest that needs a missing object.
+ * lint: long file: the plan's tables and the runs over the store share
+ * one scene and its checks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
