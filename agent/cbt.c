@@ -378,7 +378,9 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 		    (unsigned long long)old.virtual_size, (unsigned long long)vsize);
 		goto out;
 	}
-	rc = manifest_load(r, ref.snapshot, &m);
+	/* A cached copy is no proof that it is still there: the store says. */
+	rc = store_exists(repo_store(r), ref.snapshot);
+	rc = rc == 1 ? manifest_load(r, ref.snapshot, &m) : rc == 0 ? VV_NOT_FOUND : -1;
 	if (rc != 0) {
 		snprintf(k->reason, sizeof(k->reason), "the reference snapshot %s is %s", ref.snapshot,
 		    rc == VV_NOT_FOUND ? "no longer in the repository (forgotten or pruned)" :
