@@ -184,6 +184,7 @@ bench:
 	bash bench/prune.sh
 	bash bench/cbt.sh
 	bash bench/instant.sh
+	bash bench/nbd.sh
 
 # bench-scale: a nightly run's cost against the repository's size, on
 # file:// and Ceph RGW (issue 22; not part of check). Sizes from SCALE_N,

@@ -54,29 +54,10 @@ vv_conf() {
 export VIRTVAULT_PASSWORD=bench-password RESTIC_PASSWORD=bench-password
 vv_conf vv
 
-# guest_run CMD: CMD in the guest through the agent, waiting up to 10
-# minutes (TCG is slow); its output.
-guest_run() {
-	local pid out
-	pid=$(virsh -c "$BED_URI" qemu-agent-command "$DOMB" \
-		"{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$1\"],\"capture-output\":true}}" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["return"]["pid"])')
-	for _ in $(seq 6000); do
-		out=$(virsh -c "$BED_URI" qemu-agent-command "$DOMB" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}")
-		if python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["return"]["exited"] else 1)' <<<"$out"; then
-			python3 -c 'import base64,json,sys; r=json.load(sys.stdin)["return"]; sys.stdout.write(base64.b64decode(r.get("out-data","")).decode())' <<<"$out"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "bench: '$1' did not finish in the guest" >&2
-	return 1
-}
-
 # guest_change: 320 random 64 KiB writes inside the guest, on the data
 # disk's allocated ranges (the random half and the log half), flushed.
 guest_change() {
-	guest_run 'i=0; while [ $i -lt 320 ]; do h=$((RANDOM % 2 * 16384)); o=$((h + (RANDOM * 32768 + RANDOM) % 11200)); dd if=/dev/urandom of=/dev/vda bs=64k count=1 seek=$o conv=notrunc 2>/dev/null; i=$((i + 1)); done; sync; echo done' >"$W/change.out"
+	guest_run "$DOMB" 'i=0; while [ $i -lt 320 ]; do h=$((RANDOM % 2 * 16384)); o=$((h + (RANDOM * 32768 + RANDOM) % 11200)); dd if=/dev/urandom of=/dev/vda bs=64k count=1 seek=$o conv=notrunc 2>/dev/null; i=$((i + 1)); done; sync; echo done' >"$W/change.out"
 	grep -q done "$W/change.out" || { echo "bench: the guest's writes failed" >&2; exit 1; }
 }
 

@@ -2,9 +2,10 @@
 # image (2 GiB virtual qcow2, about 1.4 GiB allocated: half random, half
 # log-like text, the rest holes). Expects $W (work folder) to exist.
 
-# bench_deps: the baselines' packages (restic and friends), installed once.
+# bench_deps: the baselines' packages (restic, virtnbdbackup and friends),
+# installed once.
 bench_deps() {
-	for p in restic time zstd openssl qemu-utils; do
+	for p in restic virtnbdbackup time zstd openssl qemu-utils; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			{ echo "bench: installing $p"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" >/dev/null; }
 	done
@@ -82,4 +83,28 @@ bench_bed() {
 	local others
 	others=$(pgrep -fa 'qemu-system' | grep -v "$W" || true)
 	[ -z "$others" ] || echo "bench: WARNING: other QEMU processes run and skew the figures: $others" >&2
+}
+
+# guest_run DOM CMD: CMD run by /bin/sh in the guest DOM through its agent,
+# waiting up to 10 minutes (TCG is slow); prints CMD's output. Returns 1
+# when the agent refuses it or it does not finish in time.
+guest_run() {
+	local dom=$1 cmd=$2 pid out t0
+	pid=$(virsh -c "$BED_URI" qemu-agent-command "$dom" \
+		"{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$cmd\"],\"capture-output\":true}}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["return"]["pid"])') || {
+		echo "bench: the agent of $dom did not run '$cmd'" >&2
+		return 1
+	}
+	t0=$(date +%s)
+	while [ $(($(date +%s) - t0)) -lt 600 ]; do
+		out=$(virsh -c "$BED_URI" qemu-agent-command "$dom" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}")
+		if python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["return"]["exited"] else 1)' <<<"$out"; then
+			python3 -c 'import base64,json,sys; r=json.load(sys.stdin)["return"]; sys.stdout.write(base64.b64decode(r.get("out-data","")).decode())' <<<"$out"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "bench: '$cmd' did not finish in $dom within 10 minutes" >&2
+	return 1
 }
