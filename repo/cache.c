@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@
 #define CACHE_AREA "cache"
 /* Marks a file being written; the scan counts it like any other. */
 #define CACHE_TMP ".tmp-"
+/* The shared tally of the folder's bytes (tally_add): no object key. */
+#define CACHE_TALLY "tally"
 /* Eviction goes down to this share of the bound, so that it runs seldom. */
 #define CACHE_LOW_PERCENT 90
 
@@ -27,8 +30,7 @@ struct cache {
 	char *dir;
 	uint64_t max;
 	pthread_mutex_t mu;	/* what follows */
-	bool counted;		/* USED was counted from the folder */
-	uint64_t used;		/* bytes, as counted plus what was put since */
+	uint64_t used;		/* bytes in the folder, by the tally or a count */
 	unsigned long seq;	/* temporary names */
 };
 
@@ -236,7 +238,44 @@ recount(struct cache *c, bool evict)
 		free(s.v[i].path);
 	free(s.v);
 	c->used = s.total;
-	c->counted = true;
+}
+
+/*
+ * The bytes the folder holds, kept in a small file beside the objects and
+ * shared by every process (under its flock): LEN added. A tally that is
+ * missing (a new or deleted cache) or unreadable, or that would pass the
+ * bound, is counted again from the folder (evicting down to
+ * CACHE_LOW_PERCENT): a write costs no scan of the folder, whatever it
+ * holds. Files removed by hand only make the next count come earlier.
+ * Called with C->mu held.
+ */
+static void
+tally_add(struct cache *c, uint64_t len)
+{
+	char *path = xasprintf("%s/%s", c->dir, CACHE_TALLY), buf[32], *end;
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	unsigned long long was = 0;
+	bool known = false;
+	ssize_t n;
+	int k;
+
+	free(path);
+	if (fd >= 0 && flock(fd, LOCK_EX) == 0 && (n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		errno = 0;
+		was = strtoull(buf, &end, 10);
+		known = errno == 0 && end != buf && *end == '\n' && buf[0] != '-';
+	}
+	if (known && was <= c->max && len <= c->max - was)
+		c->used = was + len;
+	else
+		recount(c, true);
+	if (fd < 0)
+		return;
+	k = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)c->used);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)k, 0) != k)
+		log_debug("cache %s: cannot write its tally: %s", c->dir, strerror(errno));
+	close(fd);
 }
 
 /* Write LEN bytes of DATA to a new file TMP (0600). Returns 0 or -1 (errno). */
@@ -306,13 +345,7 @@ cache_put(struct cache *c, const char *key, const void *data, size_t len)
 	if (r < 0)
 		return;
 	pthread_mutex_lock(&c->mu);
-	if (!c->counted)
-		recount(c, true);
-	else
-		c->used += len;
-	/* Others may have written too: the folder, not our tally, decides. */
-	if (c->used > c->max)
-		recount(c, true);
+	tally_add(c, len);
 	pthread_mutex_unlock(&c->mu);
 }
 

@@ -443,6 +443,79 @@ test_eviction(void **state)
 	scene_free(r, &c);
 }
 
+/* Write FILE (a path) with TEXT. */
+static void
+put_text(const char *file, const char *text)
+{
+	FILE *f = fopen(file, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * Processes share a tally of the folder's bytes: a write adds to it and
+ * scans nothing (a file planted by hand stays unseen), until the tally is
+ * missing, unreadable or past the bound: then the folder is counted, and
+ * evicted down to the bound.
+ */
+static void
+test_tally(void **state)
+{
+	static const char id[] = "fedcba9876543210fedcba9876543210";
+	char *state_dir = xasprintf("%s/tally", dir), *tally, *planted;
+	struct cache *c = cache_open(state_dir, id, 1000);
+	char data[100];
+
+	(void)state;
+	assert_non_null(c);
+	memset(data, 'y', sizeof(data));
+	tally = xasprintf("%s/tally", cache_dir(c));
+	planted = xasprintf("%s/indexes/bb/planted", cache_dir(c));
+	cache_put(c, "indexes/aa/1", data, sizeof(data));
+	/* A second process: its first write reads the tally, no count. */
+	cache_free(c);
+	c = cache_open(state_dir, id, 1000);
+	cache_put(c, "indexes/aa/2", data, sizeof(data));
+	assert_true(du(cache_dir(c)) <= 1000);
+	put_text(tally, "200\n");
+	{
+		char *bb = xasprintf("%s/indexes/bb", cache_dir(c));
+
+		assert_int_equal(mkdir(bb, 0700), 0);
+		free(bb);
+	}
+	{
+		/* 2000 bytes planted: past the bound, unseen while the tally holds. */
+		FILE *f = fopen(planted, "w");
+
+		assert_non_null(f);
+		for (int i = 0; i < 20; i++)
+			fwrite(data, 1, sizeof(data), f);
+		fclose(f);
+	}
+	cache_put(c, "indexes/aa/3", data, sizeof(data));
+	assert_int_equal(access(planted, F_OK), 0);
+	/* An unreadable tally: counted again, the bound kept. */
+	put_text(tally, "many\n");
+	cache_put(c, "indexes/aa/4", data, sizeof(data));
+	assert_true(du(cache_dir(c)) <= 1000);
+	assert_int_equal(access(planted, F_OK), -1);
+	/* A tally that would pass the bound: counted again too. */
+	put_text(tally, "950\n");
+	cache_put(c, "indexes/aa/5", data, sizeof(data));
+	assert_true(du(cache_dir(c)) <= 1000);
+	/* The tally deleted with the cache: made again by a count. */
+	assert_int_equal(unlink(tally), 0);
+	cache_put(c, "indexes/aa/6", data, sizeof(data));
+	assert_int_equal(access(tally, F_OK), 0);
+	cache_free(c);
+	free(planted);
+	free(tally);
+	free(state_dir);
+}
+
 /* The least recently used go first; a read counts as a use. */
 static void
 test_lru(void **state)
@@ -523,6 +596,7 @@ main(void)
 		cmocka_unit_test(test_other_repository),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_lru),
+		cmocka_unit_test(test_tally),
 		cmocka_unit_test(test_key_ok),
 	};
 	int rc;
