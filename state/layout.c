@@ -19,6 +19,8 @@ static const struct {
 	[STATE_JOBS] = { "jobs", ".json" },
 	[STATE_CBT] = { "cbt", "" },
 	[STATE_INSTANT] = { "instant", ".json" },
+	[STATE_BOOT] = { "boot", ".json" },
+	[STATE_HISTORY] = { "history", ".jsonl" },
 };
 
 char *

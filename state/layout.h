@@ -11,6 +11,10 @@
  *                               for one repository's backups of DOMAIN
  *                               (state/cbt.h)
  *   STATE/instant/DOMAIN.json   an instant restore in progress (state/instant.h)
+ *   STATE/boot/DOMAIN.{json,png} the last boot check of DOMAIN (state/bootrec.h)
+ *   STATE/history/DOMAIN@JOB.jsonl
+ *                               the runs of DOMAIN by JOB, one line each,
+ *                               oldest first (for `report`)
  *   STATE/cache/ID/KEY          manifests and indexes of repository ID, kept
  *                               locally (repo/cache.h owns it: a lower layer)
  */
@@ -27,6 +31,8 @@ enum state_area {
 	STATE_JOBS,
 	STATE_CBT,
 	STATE_INSTANT,
+	STATE_BOOT,
+	STATE_HISTORY,
 };
 
 /* state_dir_path: the folder of AREA under STATE_DIR, a new string. */

@@ -1,0 +1,100 @@
+#include "state/bootrec.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fsutil.h"
+#include "common/jsonx.h"
+#include "common/util.h"
+#include "state/layout.h"
+
+static void
+copy_str(char *dst, size_t n, json_object *o, const char *k)
+{
+	const char *v = jx_str(o, k);
+
+	snprintf(dst, n, "%s", v != NULL ? v : "");
+}
+
+int
+state_boot_read(const char *state_dir, const char *domain, struct boot_record *r)
+{
+	char *p = state_file_path(state_dir, STATE_BOOT, domain);
+	json_object *o = json_object_from_file(p), *v;
+
+	free(p);
+	memset(r, 0, sizeof(*r));
+	r->seconds_to_agent = -1;
+	r->command_exit = -1;
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return 1;
+	}
+	copy_str(r->domain, sizeof(r->domain), o, "domain");
+	copy_str(r->job, sizeof(r->job), o, "job");
+	copy_str(r->snapshot, sizeof(r->snapshot), o, "snapshot");
+	copy_str(r->snapshot_host, sizeof(r->snapshot_host), o, "snapshot_host");
+	copy_str(r->command, sizeof(r->command), o, "command");
+	copy_str(r->output, sizeof(r->output), o, "output");
+	copy_str(r->reason, sizeof(r->reason), o, "reason");
+	r->ok = json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
+	r->screenshot = json_object_object_get_ex(o, "screenshot", &v) && json_object_get_boolean(v);
+	r->started = (time_t)jx_int(o, "started", 0);
+	r->finished = (time_t)jx_int(o, "finished", 0);
+	r->command_exit = (int)jx_int(o, "command_exit", -1);
+	if (json_object_object_get_ex(o, "seconds_to_agent", &v) &&
+	    (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		r->seconds_to_agent = json_object_get_double(v);
+	json_object_put(o);
+	if (strcmp(r->domain, domain) != 0)
+		return 1;	/* not this domain's: no record */
+	return 0;
+}
+
+int
+state_boot_write(const char *state_dir, const struct boot_record *r)
+{
+	json_object *o = json_object_new_object();
+	char *p = state_file_path(state_dir, STATE_BOOT, r->domain);
+	const char *text;
+	int ret;
+
+	json_object_object_add(o, "domain", json_object_new_string(r->domain));
+	json_object_object_add(o, "job", json_object_new_string(r->job));
+	json_object_object_add(o, "snapshot", json_object_new_string(r->snapshot));
+	json_object_object_add(o, "snapshot_host", json_object_new_string(r->snapshot_host));
+	json_object_object_add(o, "ok", json_object_new_boolean(r->ok));
+	json_object_object_add(o, "started", json_object_new_int64(r->started));
+	json_object_object_add(o, "finished", json_object_new_int64(r->finished));
+	json_object_object_add(o, "seconds_to_agent", json_object_new_double(r->seconds_to_agent));
+	json_object_object_add(o, "command", json_object_new_string(r->command));
+	json_object_object_add(o, "command_exit", json_object_new_int(r->command_exit));
+	json_object_object_add(o, "output", json_object_new_string(r->output));
+	json_object_object_add(o, "screenshot", json_object_new_boolean(r->screenshot));
+	json_object_object_add(o, "reason", json_object_new_string(r->reason));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	ret = state_ensure_dir(state_dir, STATE_BOOT);
+	if (ret == 0)
+		ret = fs_write_atomic(p, text, strlen(text), 0600);
+	json_object_put(o);
+	free(p);
+	return ret;
+}
+
+char *
+state_boot_screenshot_path(const char *state_dir, const char *domain)
+{
+	char *d = state_dir_path(state_dir, STATE_BOOT);
+	char *p = xasprintf("%s/%s.png", d, domain);
+
+	free(d);
+	return p;
+}
+
+int
+state_boot_list(const char *state_dir, struct strlist *names)
+{
+	return state_list_names(state_dir, STATE_BOOT, names);
+}
