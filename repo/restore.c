@@ -16,36 +16,18 @@
 #include "common/flusher.h"
 #include "common/log.h"
 #include "repo/fetch.h"
-
-/* Shared state of the workers restoring one file. */
-struct job {
-	struct repo *r;
-	const struct manifest *m;
-	const struct manifest_file *f;
-	const struct index *ix;
-	int fd;
-	bool device;		/* a block device: zero chunks are written as zeros */
-	uint64_t next;		/* next chunk to take */
-	bool failed;
-	uint8_t *done;		/* per chunk: written (or a hole) */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct progress *progress;
-	struct crypto_sha *sha;	/* of the file, in order, by the hasher */
-	struct flusher *flusher;	/* write-back while the restore goes on */
-	const volatile sig_atomic_t *cancel;	/* set by SIGTERM/SIGINT */
-};
+#include "repo/restore_int.h"
 
 static void *
 restore_worker(void *arg)
 {
-	struct job *j = arg;
+	struct restore_job *j = arg;
 	uint32_t cs = j->ix->chunk_size;
 	struct codec_work *w = codec_work_new(cs);
-	uint8_t *buf = xmalloc(cs);
+	uint8_t *buf = restore_io_buf(cs);
 
 	for (;;) {
-		uint64_t i;
+		uint64_t i, at;
 		size_t len;
 		char err[256];
 
@@ -74,7 +56,7 @@ restore_worker(void *arg)
 			/* On a device (never a hole): zeroed, by the device when it can. */
 			uint64_t range[2] = { i * cs, len };
 
-			if (ioctl(j->fd, BLKZEROOUT, range) != 0)
+			if (ioctl(j->io.fd, BLKZEROOUT, range) != 0)
 				memset(buf, 0, len);
 			else
 				goto written;
@@ -83,17 +65,10 @@ restore_worker(void *arg)
 			    (unsigned long long)(i * cs), err);
 			goto fail;
 		}
-		for (size_t done = 0; done < len;) {
-			ssize_t n = pwrite(j->fd, buf + done, len - done, (off_t)(i * cs + done));
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				log_error("restore of %s: cannot write at offset %llu: %s", j->f->name,
-				    (unsigned long long)(i * cs + done), strerror(errno));
-				goto fail;
-			}
-			done += (size_t)n;
+		if (restore_io_write(&j->io, buf, len, i * cs, &at) < 0) {
+			log_error("restore of %s: cannot write at offset %llu: %s", j->f->name,
+			    (unsigned long long)at, strerror(errno));
+			goto fail;
 		}
 written:
 		/* The fsync at the end then has less to wait for. */
@@ -105,10 +80,7 @@ written:
 		pthread_mutex_unlock(&j->lock);
 		continue;
 fail:
-		pthread_mutex_lock(&j->lock);
-		j->failed = true;
-		pthread_cond_broadcast(&j->cond);
-		pthread_mutex_unlock(&j->lock);
+		restore_fail(j);
 		break;
 	}
 	free(buf);
@@ -116,51 +88,13 @@ fail:
 	return NULL;
 }
 
-/*
- * The hasher: reads the file back in order as the workers complete chunks
- * (from the page cache), so the SHA-256 check overlaps the restore.
- */
-static void *
-hasher(void *arg)
+void
+restore_fail(struct restore_job *j)
 {
-	struct job *j = arg;
-	uint32_t cs = j->ix->chunk_size;
-	uint8_t *buf = xmalloc(cs);
-
-	for (uint64_t i = 0; i < j->ix->count; i++) {
-		size_t len = index_chunk_len(j->f->size, cs, i);
-		size_t got = 0;
-
-		pthread_mutex_lock(&j->lock);
-		while (!j->done[i] && !j->failed)
-			pthread_cond_wait(&j->cond, &j->lock);
-		pthread_mutex_unlock(&j->lock);
-		if (j->failed)
-			break;
-		if (repo_id_is_zero(j->ix->ids[i])) {
-			memset(buf, 0, len);
-			got = len;
-		}
-		while (got < len) {
-			ssize_t n = pread(j->fd, buf + got, len - got, (off_t)(i * cs + got));
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				log_error("restore of %s: cannot read back offset %llu: %s", j->f->name,
-				    (unsigned long long)(i * cs + got), n < 0 ? strerror(errno) : "end of file");
-				pthread_mutex_lock(&j->lock);
-				j->failed = true;
-				pthread_mutex_unlock(&j->lock);
-				free(buf);
-				return NULL;
-			}
-			got += (size_t)n;
-		}
-		crypto_sha_update(j->sha, buf, len);
-	}
-	free(buf);
-	return NULL;
+	pthread_mutex_lock(&j->lock);
+	j->failed = true;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
 }
 
 bool
@@ -184,7 +118,8 @@ restore_selected(const struct manifest_file *f, const struct strlist *only)
 /*
  * File F of M written to FD (TMP in messages): a new sparse file of F's
  * size, or a block device (DEVICE: zero chunks zeroed). Workers fetch and
- * write; a hasher reads back and checks. Returns 0 or -1 (logged).
+ * write (restore_io: directly where the system allows); restore_check reads
+ * back and checks; FD is fsynced at the end. Returns 0 or -1 (logged).
  */
 static int
 restore_fd(struct repo *r, const struct manifest *m, const struct manifest_file *f, int fd,
@@ -192,17 +127,26 @@ restore_fd(struct repo *r, const struct manifest *m, const struct manifest_file 
     struct progress *progress)
 {
 	struct index ix = { 0 };
-	struct job j;
+	struct restore_job j;
 	pthread_t th[16], hth;
 	int n = repo_workers(r), started = 0, ret = -1;
 	bool hashing = false, want_sha = f->sha256[0] != '\0' || sha_out != NULL;
 	uint8_t digest[CRYPTO_HASH_LEN];
+	uint64_t at;
 	char hex[65];
 
 	if (fetch_index(r, m, f, &ix) < 0)
 		return -1;
 	memset(&j, 0, sizeof(j));
-	j.fd = fd;
+	restore_io_open(&j.io, fd);
+	/* Blocks allocated up front: parallel direct writes, and no space found at once. */
+	if (!device && restore_io_reserve(&j.io, &ix, f->size, &at) < 0) {
+		log_error("restore of %s: cannot allocate %s at offset %llu: %s", f->name, tmp,
+		    (unsigned long long)at, strerror(errno));
+		restore_io_close(&j.io);
+		index_clear(&ix);
+		return -1;
+	}
 	j.device = device;
 	j.r = r;
 	j.m = m;
@@ -214,17 +158,21 @@ restore_fd(struct repo *r, const struct manifest *m, const struct manifest_file 
 	j.sha = want_sha ? crypto_sha_new() : NULL;
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.cond, NULL);
-	j.flusher = flusher_new(j.fd, FLUSHER_FILE, 64 * 1024 * 1024);
-	hashing = !want_sha || pthread_create(&hth, NULL, hasher, &j) == 0;
+	/*
+	 * Buffered writes only: direct ones leave nothing to write back. A
+	 * direct write waits for the disk: twice the workers keep the cores
+	 * busy meanwhile (a 1.4 GB image: 1.44 s with 2, 1.27 s with 4).
+	 */
+	if (!restore_io_direct(&j.io))
+		j.flusher = flusher_new(fd, FLUSHER_FILE, 64 * 1024 * 1024);
+	else
+		n = n > 8 ? 16 : 2 * n;
+	hashing = !want_sha || pthread_create(&hth, NULL, restore_check_run, &j) == 0;
 	for (; hashing && started < n && started < 16; started++)
 		if (pthread_create(&th[started], NULL, restore_worker, &j) != 0)
 			break;
-	if (started == 0) {
-		pthread_mutex_lock(&j.lock);
-		j.failed = true;
-		pthread_cond_broadcast(&j.cond);
-		pthread_mutex_unlock(&j.lock);
-	}
+	if (started == 0)
+		restore_fail(&j);
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	if (hashing && want_sha)
@@ -233,7 +181,7 @@ restore_fd(struct repo *r, const struct manifest *m, const struct manifest_file 
 	j.flusher = NULL;
 	if (!hashing || started == 0 || j.failed)
 		goto out;
-	if (fsync(j.fd) < 0) {
+	if (fsync(fd) < 0) {
 		log_error("restore of %s: cannot flush %s: %s", f->name, tmp, strerror(errno));
 		goto out;
 	}
@@ -253,6 +201,7 @@ restore_fd(struct repo *r, const struct manifest *m, const struct manifest_file 
 out:
 	if (j.sha != NULL)
 		crypto_sha_final(j.sha, digest);
+	restore_io_close(&j.io);
 	free(j.done);
 	pthread_mutex_destroy(&j.lock);
 	pthread_cond_destroy(&j.cond);

@@ -7,6 +7,8 @@
  *   VV_SHIM_ENOSPC=SUBSTR[:N]   the Nth (default 1st) write() to a file
  *                               whose path holds SUBSTR fails with ENOSPC,
  *                               and every later one too
+ *   VV_SHIM_WEIO=SUBSTR:OFFSET  pwrite() to a file whose path holds
+ *                               SUBSTR at OFFSET or beyond fails with EIO
  *   VV_SHIM_SLOW=SUBSTR:MS      read(), pread() and pwrite() of a file
  *                               whose path holds SUBSTR take MS
  *                               milliseconds more (a slow disk or store)
@@ -79,6 +81,22 @@ eio_check(int fd, off_t off)
 	return 0;
 }
 
+/* Whether a pwrite() of FD at OFF fails (VV_SHIM_WEIO), errno set. */
+static int
+weio_check(int fd, off_t off)
+{
+	char want[1024];
+	long long from;
+
+	slow_check(fd);
+	if (spec("VV_SHIM_WEIO", want, sizeof(want), &from, 0) && off >= from &&
+	    fd_path_has(fd, want, strlen(want))) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 ssize_t
 pread(int fd, void *buf, size_t n, off_t off)
 {
@@ -128,7 +146,8 @@ pwrite(int fd, const void *buf, size_t n, off_t off)
 
 	if (real == NULL)
 		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
-	slow_check(fd);
+	if (weio_check(fd, off) < 0)
+		return -1;
 	return real(fd, buf, n, off);
 }
 
@@ -139,7 +158,8 @@ pwrite64(int fd, const void *buf, size_t n, off_t off)
 
 	if (real == NULL)
 		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64");
-	slow_check(fd);
+	if (weio_check(fd, off) < 0)
+		return -1;
 	return real(fd, buf, n, off);
 }
 
