@@ -2,14 +2,15 @@
 # workers, blocks allocated before the first write, holes kept, an odd
 # tail; what a failed write or a full file system leaves and says.
 
-# rio_setup: a repository RIC with one snapshot 'rio' of RIO_IMG, an image
-# of holes between chunks, random and text chunks and a short last chunk
-# (6 MiB + 12345 bytes: chunks 1 and 4 are holes).
+# rio_setup NAME: a repository RIC of its own with one snapshot 'rio' of
+# RIO_IMG, an image of holes between chunks, random and text chunks and a
+# short last chunk (6 MiB + 12345 bytes: chunks 1 and 4 are holes).
 rio_setup() {
-	RIO_IMG=$BED_DIR/rio.raw
-	RIC=$BED_DIR/rio.conf
-	printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/rio-state\n[repository]\nurl = file://%s/rio-repo\npassword_file = %s/rio.pw\n' \
-		"$BED_URI" "$BED_DIR" "$BED_DIR" "$BED_DIR" >"$RIC"
+	RIO_IMG=$BED_DIR/rio-$1/rio.raw
+	RIC=$BED_DIR/rio-$1.conf
+	mkdir -p "$BED_DIR/rio-$1"
+	printf '[agent]\nlibvirt_uri = %s\nstate_dir = %s/rio-%s-state\n[repository]\nurl = file://%s/rio-%s-repo\npassword_file = %s/rio.pw\n' \
+		"$BED_URI" "$BED_DIR" "$1" "$BED_DIR" "$1" "$BED_DIR" >"$RIC"
 	printf 'restore-io-password\n' >"$BED_DIR/rio.pw"
 	chmod 600 "$RIC" "$BED_DIR/rio.pw"
 	"$VV" -q -c "$RIC" init >/dev/null
@@ -26,27 +27,28 @@ rio_setup() {
 
 test_restore_io_identical_sparse_and_not_cached() {
 	local out=$BED_DIR/rio-out cached want
-	rio_setup
+	rio_setup same
 	mkdir -p "$out"
 	expect_rc 0 "$VV" -c "$RIC" restore rio@latest --to "$out" --sha256
+	# Written directly: none of the image is left in the page cache but
+	# its odd tail (buffered writes leave all of it). Before anything
+	# reads it.
+	cached=$(fincore --bytes --noheadings --output RES "$out/rio.raw" | tr -d ' ')
+	[ "$cached" -le 16384 ] || fail "the restore left $cached bytes of the image in the page cache"
 	cmp "$RIO_IMG" "$out/rio.raw" || fail "the restored image differs"
 	want=$(sha256sum <"$RIO_IMG" | cut -d' ' -f1)
 	expect_in "sha256 $want"
 	# Holes stay holes: 4 MiB and the tail allocated, not the 2 MiB of holes.
 	[ "$(du -B1 "$out/rio.raw" | cut -f1)" -lt $((5 * 1048576)) ] ||
 		fail "the holes were written: $(du -B1 "$out/rio.raw")"
-	# Written directly: none of the image is left in the page cache but
-	# its odd tail (buffered writes leave all of it).
-	cached=$(fincore --bytes --noheadings --output RES "$out/rio.raw" | tr -d ' ')
-	[ "$cached" -le 16384 ] || fail "the restore left $cached bytes of the image in the page cache"
 	# Again over it (--force), identical.
 	expect_rc 0 "$VV" -c "$RIC" restore rio@latest --to "$out" --force
 	cmp "$RIO_IMG" "$out/rio.raw" || fail "the image restored over the first differs"
 }
 
 test_restore_io_write_error_names_file_and_offset() {
-	local out=$BED_DIR/rio-werr
-	rio_setup
+	local out=$BED_DIR/rio-werr-out VV_SHIM=${VV_SHIM:-$top/build/tests/libvvshim.so}
+	rio_setup werr
 	mkdir -p "$out"
 	# Every write from 3 MiB on fails: the workers stop, one of them says where.
 	expect_rc 1 shim VV_SHIM_WEIO="rio.raw.virtvault-partial:3145728" -- \
@@ -58,7 +60,7 @@ test_restore_io_write_error_names_file_and_offset() {
 
 test_restore_io_full_filesystem_found_before_writing() {
 	local small=$BED_DIR/rio-small out
-	rio_setup
+	rio_setup full
 	mkdir -p "$small"
 	mount -t tmpfs -o size=3M tmpfs "$small"
 	expect_rc 1 "$VV" -c "$RIC" restore rio@latest --to "$small"
