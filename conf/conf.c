@@ -151,6 +151,7 @@ enter_section(struct parse *p, const char *s, size_t n)
 		p->c->jobs[p->c->njobs].quiesce = CONF_QUIESCE_TRY;
 		p->c->jobs[p->c->njobs].retry_delay = 300;
 		p->c->jobs[p->c->njobs].hook_timeout = 60;
+		p->c->jobs[p->c->njobs].boot_timeout = CONF_BOOT_TIMEOUT;
 		p->job = p->c->njobs++;
 		p->sec = CONF_SEC_JOB;
 		return;
@@ -600,6 +601,8 @@ conf_free(struct conf *c)
 		free(c->jobs[i].on_failure);
 		free(c->jobs[i].pre_backup);
 		free(c->jobs[i].post_backup);
+		free(c->jobs[i].boot_check);
+		free(c->jobs[i].boot_check_command);
 		strlist_clear(&c->jobs[i].domains);
 		strlist_clear(&c->jobs[i].exclude_domains);
 		strlist_clear(&c->jobs[i].exclude_disks);

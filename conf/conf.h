@@ -68,7 +68,15 @@ struct conf_job {
 	char *post_backup;		/* after each domain's commit, or NULL */
 	uint64_t hook_timeout;		/* seconds a hook may run */
 	struct keep_policy keep;	/* applied to the job's domains after each run */
+	char *boot_check;		/* cron expression of its boot checks, or NULL */
+	char *boot_check_command;	/* run in each booted guest (guest-exec), or NULL */
+	uint64_t boot_timeout;		/* seconds a boot check waits for the guest agent */
 };
+
+/* The default and the bounds of boot_timeout, in seconds. */
+#define CONF_BOOT_TIMEOUT 300
+#define CONF_BOOT_TIMEOUT_MIN 10
+#define CONF_BOOT_TIMEOUT_MAX 86400
 
 struct conf {
 	char *path;			/* the file read, or NULL for defaults */

@@ -167,6 +167,13 @@ static const struct conf_key keys[] = {
 	  "CA certificates to verify the webhook's server with"),
 	KEY(CONF_SEC_NOTIFY, "sendmail", CONF_T_PATH, C(notify.sendmail),
 	  "the sendmail program mail goes through"),
+	KEY(CONF_SEC_JOB, "boot_check", CONF_T_CRON, J(boot_check),
+	  "when the job's domains' newest snapshots are booted in a sandbox (cron), e.g. 0 5 * * sun; default: never"),
+	KEY(CONF_SEC_JOB, "boot_check_command", CONF_T_COMMAND, J(boot_check_command),
+	  "a command run in each booted guest through its agent; a boot check needs it to exit 0"),
+	KEY(CONF_SEC_JOB, "boot_timeout", CONF_T_DURATION, J(boot_timeout),
+	  "how long a boot check waits for the guest agent (and the command), 10s to 24h",
+	  .lo = CONF_BOOT_TIMEOUT_MIN, .hi = CONF_BOOT_TIMEOUT_MAX),
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CONF_NKEYS, "CONF_NKEYS too small");

@@ -49,7 +49,7 @@ enum conf_type {
 	CONF_T_NOTIFY_ON,	/* failure or always */
 };
 
-#define CONF_NKEYS 64
+#define CONF_NKEYS 80
 
 /*
  * A key: where its value lives and how it is checked. Every rule of a
@@ -65,7 +65,7 @@ struct conf_key {
 	/*
 	 * CONF_T_INT, CONF_T_COUNT: the whole numbers allowed, LO to HI;
 	 * CONF_T_DURATION: at least LO seconds (0 for a delay, 1 for a
-	 * timeout); CONF_T_SIZE: at least LO bytes, BELOW the reason for a
+	 * timeout), at most HI when HI is not 0; CONF_T_SIZE: at least LO bytes, BELOW the reason for a
 	 * smaller one; CONF_T_CHUNK_SIZE: a power of two from LO to HI.
 	 */
 	uint64_t lo, hi;

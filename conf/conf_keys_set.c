@@ -216,7 +216,7 @@ set_bool(const struct conf_key *k, void *base, const char *v, char *err, size_t 
 	return 0;
 }
 
-/* Seconds, at least k->lo (a delay may be zero; a timeout may not). */
+/* Seconds, at least k->lo (a delay may be zero; a timeout may not), at most k->hi (0: any). */
 static int
 set_duration(const struct conf_key *k, void *base, const char *v, char *err, size_t errlen)
 {
@@ -224,8 +224,17 @@ set_duration(const struct conf_key *k, void *base, const char *v, char *err, siz
 
 	if (util_parse_duration(v, &secs) < 0)
 		return fail(err, errlen, "is not a duration such as 90s, 10m or 1h30m", v);
-	if (secs < k->lo)
+	if (secs < k->lo && k->lo <= 1)
 		return fail(err, errlen, "must be longer than zero", v);
+	if (secs < k->lo || (k->hi != 0 && secs > k->hi)) {
+		if (k->hi != 0)
+			snprintf(err, errlen, "'%.64s' is not a duration from %llus to %llus", v,
+			    (unsigned long long)k->lo, (unsigned long long)k->hi);
+		else
+			snprintf(err, errlen, "'%.64s' is shorter than %llus", v,
+			    (unsigned long long)k->lo);
+		return -1;
+	}
 	*SLOT(k, base, uint64_t) = secs;
 	return 0;
 }

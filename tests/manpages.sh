@@ -20,7 +20,7 @@ for f in "$top"/cli/cmd_*.c; do
 		grep -q -- "\*--$o\*" "$p8" || miss "option --$o ($(basename "$f")) has no entry in virtvault(8)"
 	done
 done
-for k in $(grep -o '{ CONF_SEC_[A-Z]*, "[a-z_0-9]*"' "$top/conf/conf_keys.c" | cut -d'"' -f2); do
+for k in $(grep -o 'KEY(CONF_SEC_[A-Z]*, "[a-z_0-9]*"' "$top/conf/conf_keys.c" | cut -d'"' -f2); do
 	grep -q "^\*$k\* = " "$p5" || miss "configuration key '$k' has no entry in virtvault.conf(5)"
 done
 for p in "$p8" "$p5"; do

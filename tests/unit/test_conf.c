@@ -136,6 +136,18 @@ static const struct {
 	  { "t.conf:3: duplicate section [job a] (first at line 1)" } },
 	{ "bad job name", "[job a/b]\ndomains = x\n", 1,
 	  { "t.conf:1: invalid job name 'a/b'" } },
+	{ "bad boot_check cron", "[job n]\ndomains = *\nboot_check = 0 5 * * funday\n", 1,
+	  { "t.conf:3: boot_check: '0 5 * * funday' is not a valid schedule" } },
+	{ "boot_timeout below its bound", "[job n]\ndomains = *\nboot_timeout = 5s\n", 1,
+	  { "t.conf:3: boot_timeout: '5s' is not a duration from 10s to 86400s" } },
+	{ "boot_timeout above its bound", "[job n]\ndomains = *\nboot_timeout = 25h\n", 1,
+	  { "t.conf:3: boot_timeout: '25h' is not a duration from 10s to 86400s" } },
+	{ "boot_timeout not a duration", "[job n]\ndomains = *\nboot_timeout = long\n", 1,
+	  { "t.conf:3: boot_timeout: 'long' is not a duration" } },
+	{ "empty boot_check_command", "[job n]\ndomains = *\nboot_check_command =\n", 1,
+	  { "t.conf:3: boot_check_command: must not be empty" } },
+	{ "boot key outside a job", "[agent]\nboot_check = @weekly\n", 1,
+	  { "t.conf:2: unknown key 'boot_check' in [agent]" } },
 	{ "job without name", "[job]\n", 1,
 	  { "t.conf:1: unknown section [job]" } },
 	{ "key outside section", "log_level = info\n[agent]\n", 1,
@@ -279,6 +291,32 @@ test_defaults_and_empty(void **state)
 	assert_int_equal(conf_require_repository(c), 2);
 	assert_true(has_error(c, "[repository] 'url' is required"));
 	assert_true(has_error(c, "no password"));
+	conf_free(c);
+}
+
+/* A job's boot check keys: the default timeout, the values set, both bounds allowed. */
+static void
+test_boot_check_keys(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = load_text("[job a]\ndomains = *\n"
+	    "[job b]\ndomains = *\nboot_check = 0 5 * * sun\n"
+	    "boot_check_command = test -s /etc/hostname\nboot_timeout = 2m\n"
+	    "[job lo]\ndomains = *\nboot_timeout = 10s\n"
+	    "[job hi]\ndomains = *\nboot_timeout = 24h\n");
+	if (c->errors.n != 0)
+		dump_errors(c);
+	assert_int_equal(c->errors.n, 0);
+	assert_null(c->jobs[0].boot_check);
+	assert_null(c->jobs[0].boot_check_command);
+	assert_int_equal(c->jobs[0].boot_timeout, CONF_BOOT_TIMEOUT);
+	assert_string_equal(c->jobs[1].boot_check, "0 5 * * sun");
+	assert_string_equal(c->jobs[1].boot_check_command, "test -s /etc/hostname");
+	assert_int_equal(c->jobs[1].boot_timeout, 120);
+	assert_int_equal(c->jobs[2].boot_timeout, 10);
+	assert_int_equal(c->jobs[3].boot_timeout, 86400);
 	conf_free(c);
 }
 
@@ -568,6 +606,7 @@ main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_defaults_and_empty),
+		cmocka_unit_test(test_boot_check_keys),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_huge_file),
