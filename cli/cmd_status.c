@@ -1,6 +1,7 @@
 /*
- * virtvault status: the next run of each job, the last run of each
- * (domain, job), the domains a killed run left to repair; and forgetting
+ * virtvault status: the next run (and boot check) of each job, the last
+ * run of each (domain, job), the last boot check of each domain, the
+ * domains a killed run left to repair; and forgetting
  * the records of domains that are gone.
  */
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include "common/log.h"
 #include "common/outcome.h"
 #include "scheduler/sched_env.h"
+#include "state/bootrec.h"
 #include "state/journal.h"
 #include "state/runs.h"
 
@@ -104,10 +106,77 @@ print_jobs(struct cli *cli, bool json, json_object *jobs, time_t now)
 		json_object_object_add(o, "job", json_object_new_string(j->name));
 		json_object_object_add(o, "schedule", j->schedule ? json_object_new_string(j->schedule) : NULL);
 		json_object_object_add(o, "next_run", iso_or_null(next));
-		json_object_array_add(jobs, o);
 		if (!json)
 			printf("%-20s %-28s %s\n", j->name, when, j->schedule ? j->schedule : "(manual)");
+		next = 0;
+		snprintf(when, sizeof(when), "-");
+		if (j->boot_check && cron_parse(j->boot_check, &c, err, sizeof(err)) == 0 &&
+		    cron_next(&c, now, j->timezone, &next) == 0)
+			cli_format_time(next, j->timezone, when, sizeof(when));
+		json_object_object_add(o, "boot_check",
+		    j->boot_check ? json_object_new_string(j->boot_check) : NULL);
+		json_object_object_add(o, "next_boot_check", iso_or_null(next));
+		json_object_array_add(jobs, o);
+		if (!json && j->boot_check)
+			printf("  boot check: next at %s (%s)\n", when, j->boot_check);
 	}
+}
+
+/* The last boot check of each domain (state/bootrec.h), when there is any. */
+static void
+print_boots(struct cli *cli, bool json, json_object *arr)
+{
+	const char *sd = cli->conf->state_dir;
+	struct strlist doms = { 0 };
+	bool head = false;
+
+	state_boot_list(sd, &doms);
+	for (size_t i = 0; i < doms.n; i++) {
+		json_object *o = json_object_new_object();
+		struct boot_record r;
+		char when[64], agent[32] = "-", *shot;
+
+		if (state_boot_read(sd, doms.v[i], &r) != 0) {
+			json_object_put(o);
+			continue;
+		}
+		shot = r.screenshot ? state_boot_screenshot_path(sd, r.domain) : NULL;
+		if (r.seconds_to_agent >= 0)
+			snprintf(agent, sizeof(agent), "%.1fs", r.seconds_to_agent);
+		json_object_object_add(o, "domain", json_object_new_string(r.domain));
+		json_object_object_add(o, "job", json_object_new_string(r.job));
+		json_object_object_add(o, "snapshot", json_object_new_string(r.snapshot));
+		json_object_object_add(o, "snapshot_host", json_object_new_string(r.snapshot_host));
+		json_object_object_add(o, "ok", json_object_new_boolean(r.ok));
+		json_object_object_add(o, "started", iso_or_null(r.started));
+		json_object_object_add(o, "finished", iso_or_null(r.finished));
+		json_object_object_add(o, "seconds", json_object_new_int64(r.finished > r.started ?
+		    (int64_t)(r.finished - r.started) : 0));
+		json_object_object_add(o, "seconds_to_agent", r.seconds_to_agent >= 0 ?
+		    json_object_new_double(r.seconds_to_agent) : NULL);
+		json_object_object_add(o, "command", json_object_new_string(r.command));
+		json_object_object_add(o, "command_exit", json_object_new_int(r.command_exit));
+		json_object_object_add(o, "reason", json_object_new_string(r.reason));
+		json_object_object_add(o, "screenshot_file", shot ? json_object_new_string(shot) : NULL);
+		json_object_array_add(arr, o);
+		if (!json) {
+			if (!head)
+				printf("\n%-20s %-12s %-6s %-26s %7s %-16s %s\n", "DOMAIN", "BOOT CHECK",
+				    "RESULT", "FINISHED", "SECONDS", "SNAPSHOT", "AGENT AFTER");
+			head = true;
+			cli_format_time(r.finished, NULL, when, sizeof(when));
+			printf("%-20s %-12s %-6s %-26s %7lld %-16s %s\n", r.domain, r.job,
+			    r.ok ? "passed" : "FAILED", r.finished ? when : "-",
+			    (long long)(r.finished > r.started ? r.finished - r.started : 0),
+			    r.snapshot[0] ? r.snapshot : "-", agent);
+			if (!r.ok && r.reason[0])
+				printf("  reason: %s\n", r.reason);
+			if (shot != NULL)
+				printf("  screenshot: %s\n", shot);
+		}
+		free(shot);
+	}
+	strlist_clear(&doms);
 }
 
 static void
@@ -197,8 +266,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    "       virtvault status --forget DOMAIN... | --forget-gone\n\n"
 	    "Per job: the next scheduled run; per domain and job (manual runs are the\n"
 	    "job 'manual'): the last run (time, result, duration, bytes stored,\n"
-	    "snapshot, quiesced, runs skipped), and whether it runs now; the domains a\n"
-	    "killed run left to repair. Works whether or not the daemon runs.\n"
+	    "snapshot, quiesced, runs skipped), and whether it runs now; per domain the\n"
+	    "last boot check (verify --boot); the domains a killed run left to repair.\n"
+	    "Works whether or not the daemon runs.\n"
 	    "--forget removes the run records of the domains named; --forget-gone\n"
 	    "those of every domain libvirt no longer knows (and their metrics).\n";
 	static const struct option opts[] = {
@@ -209,7 +279,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist forget = { 0 };
-	json_object *root, *jobs, *runs, *repairs;
+	json_object *root, *jobs, *runs, *boots, *repairs;
 	bool json = false, fg = false, gone = false;
 	int ch, ret;
 
@@ -240,12 +310,15 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	root = json_object_new_object();
 	jobs = json_object_new_array();
 	runs = json_object_new_array();
+	boots = json_object_new_array();
 	repairs = json_object_new_array();
 	print_jobs(cli, json, jobs, sched_env_now());
 	print_runs(cli, json, runs);
+	print_boots(cli, json, boots);
 	print_repairs(cli, json, repairs);
 	json_object_object_add(root, "jobs", jobs);
 	json_object_object_add(root, "domains", runs);
+	json_object_object_add(root, "boot_checks", boots);
 	json_object_object_add(root, "needs_repair", repairs);
 	if (json)
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));

@@ -14,6 +14,7 @@
 #include "common/fsutil.h"
 #include "common/jsonx.h"
 #include "common/log.h"
+#include "state/bootrec.h"
 #include "state/journal.h"
 #include "state/layout.h"
 
@@ -361,6 +362,41 @@ metric_value(size_t k, const struct run_record *r)
 	}
 }
 
+/* The last boot check of each domain (state/bootrec.h), three gauges each. */
+static void
+boot_metrics(const char *state_dir, FILE *out)
+{
+	static const struct {
+		const char *name;
+		const char *help;
+	} m[] = {
+		{ "virtvault_boot_check_success", "1 when the last boot check of the domain's snapshot passed." },
+		{ "virtvault_boot_check_seconds", "Duration of the last boot check." },
+		{ "virtvault_boot_check_timestamp_seconds", "Time the last boot check ended." },
+	};
+	struct strlist doms = { 0 };
+	struct boot_record *r = NULL;
+	size_t n = 0;
+
+	state_boot_list(state_dir, &doms);
+	r = xcalloc(doms.n + 1, sizeof(*r));
+	for (size_t i = 0; i < doms.n; i++)
+		if (state_boot_read(state_dir, doms.v[i], &r[n]) == 0)
+			n++;
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", m[k].name, m[k].help, m[k].name);
+		for (size_t i = 0; i < n; i++) {
+			long long v = k == 0 ? r[i].ok : k == 1 ?
+			    (long long)(r[i].finished > r[i].started ? r[i].finished - r[i].started : 0) :
+			    (long long)r[i].finished;
+
+			fprintf(out, "%s{domain=\"%s\"} %lld\n", m[k].name, r[i].domain, v);
+		}
+	}
+	free(r);
+	strlist_clear(&doms);
+}
+
 int
 state_write_metrics(const char *state_dir, const char *path)
 {
@@ -408,6 +444,7 @@ state_write_metrics(const char *state_dir, const char *path)
 	    "# TYPE virtvault_needs_repair gauge\n");
 	for (size_t i = 0; i < repair.n; i++)
 		fprintf(out, "virtvault_needs_repair{domain=\"%s\"} 1\n", repair.v[i]);
+	boot_metrics(state_dir, out);
 	fclose(out);
 	ret = write_atomic(path, buf);
 	free(buf);

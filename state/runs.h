@@ -111,8 +111,8 @@ void state_needs_repair(const char *state_dir, struct strlist *doms);
 
 /*
  * state_write_metrics: the Prometheus textfile PATH, atomically, from
- * every run record, the runs in progress and the domains that need
- * repair. Returns 0 or -1 (logged).
+ * every run record, the runs in progress, the domains that need repair
+ * and the last boot check of each domain (state/bootrec.h). Returns 0 or -1 (logged).
  */
 int state_write_metrics(const char *state_dir, const char *path);
 
