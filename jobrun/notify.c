@@ -278,28 +278,36 @@ mail_message(const struct conf *c, const char *job, const struct run_record *rec
 }
 
 int
-notify_send(const struct conf *c, const char *job, const struct run_record *recs, size_t n)
+notify_deliver(const struct conf *c, const char *body, const char *mail)
 {
 	int failed = 0;
 
-	if (c->notify.webhook_url != NULL) {
-		json_object *o = notify_json(c->host, job, recs, n);
+	if (c->notify.webhook_url != NULL && body != NULL) {
 		char origin[256], channel[300];
 
 		util_url_origin(c->notify.webhook_url, origin, sizeof(origin), NULL);
 		snprintf(channel, sizeof(channel), "webhook %s", origin);
-		failed += with_retries(c, channel, deliver_webhook,
-		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) < 0;
-		json_object_put(o);
+		failed += with_retries(c, channel, deliver_webhook, body) < 0;
 	}
-	if (c->notify.mail_to.n > 0) {
-		char *m = mail_message(c, job, recs, n);
+	if (c->notify.mail_to.n > 0 && mail != NULL) {
 		char channel[300];
 
 		snprintf(channel, sizeof(channel), "mail to %s%s", c->notify.mail_to.v[0],
 		    c->notify.mail_to.n > 1 ? " and others" : "");
-		failed += with_retries(c, channel, deliver_mail, m) < 0;
-		free(m);
+		failed += with_retries(c, channel, deliver_mail, mail) < 0;
 	}
+	return failed;
+}
+
+int
+notify_send(const struct conf *c, const char *job, const struct run_record *recs, size_t n)
+{
+	json_object *o = c->notify.webhook_url ? notify_json(c->host, job, recs, n) : NULL;
+	char *m = c->notify.mail_to.n > 0 ? mail_message(c, job, recs, n) : NULL;
+	int failed;
+
+	failed = notify_deliver(c, o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL, m);
+	json_object_put(o);
+	free(m);
 	return failed;
 }
