@@ -58,7 +58,8 @@ AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent
              agent/cbtmap.c agent/cbt.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
 JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/summary.c jobrun/notify.c \
              jobrun/notify_boot.c
-SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c
+SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c \
+             scheduler/daemon_boot.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
@@ -291,7 +292,8 @@ install: $(VV_BIN) $(MAN_PAGES)
 	install -m 0644 packaging/completion/virtvault $(DESTDIR)$(PREFIX)/share/bash-completion/completions/virtvault
 	install -m 0600 packaging/virtvault.conf.example $(DESTDIR)/etc/virtvault/virtvault.conf.example
 	for u in virtvault.service virtvault-backup@.service virtvault-backup@.timer \
-		virtvault-prune.service virtvault-prune.timer; do \
+		virtvault-prune.service virtvault-prune.timer \
+		virtvault-bootcheck@.service virtvault-bootcheck@.timer; do \
 		sed 's|/usr/local/bin/virtvault|$(PREFIX)/bin/virtvault|' packaging/systemd/$$u \
 			>$(DESTDIR)$(SYSTEMD_DIR)/$$u && chmod 0644 $(DESTDIR)$(SYSTEMD_DIR)/$$u; \
 	done

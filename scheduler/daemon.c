@@ -1,6 +1,6 @@
 /*
  * The daemon's event loop: the jobs' schedules, the prune schedule, the
- * queue of domains to back up, signals (SIGHUP reloads; SIGTERM/SIGINT
+ * jobs' boot checks, the queue of domains to back up, signals (SIGHUP reloads; SIGTERM/SIGINT
  * stop at a safe point), the children's output. What each concern does
  * is in daemon_int.h.
  */
@@ -90,6 +90,12 @@ load_prune(struct daemon *d, time_t now)
 static void
 load_jobs(struct daemon *d, time_t now)
 {
+	struct strlist waiting = { 0 };
+
+	/* A boot check waiting for its job's run still waits after a reload. */
+	for (size_t i = 0; i < d->njobs; i++)
+		if (d->jobs[i].boot_waiting)
+			strlist_add(&waiting, d->jobs[i].name);
 	free_jobs(d);
 	d->jobs = xcalloc(d->c->njobs + 1, sizeof(*d->jobs));
 	for (size_t i = 0; i < d->c->njobs; i++) {
@@ -111,7 +117,9 @@ load_jobs(struct daemon *d, time_t now)
 			log_info("job %s: no schedule; run it with 'virtvault backup --job %s'",
 			    j->name, j->name);
 		}
+		daemon_boot_load(j, cj, now, strlist_contains(&waiting, j->name));
 	}
+	strlist_clear(&waiting);
 }
 
 bool
@@ -222,6 +230,7 @@ handle_signal(struct daemon *d, int sig, time_t now)
 	/* A prune may stop anywhere: what it did not delete, the next one does. */
 	if (d->prune_pid > 0)
 		kill(d->prune_pid, SIGTERM);
+	daemon_boot_stop(d);
 }
 
 int
@@ -270,9 +279,10 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		else if (last == 0 && d.jobs[i].scheduled)
 			state_job_set_last_fire(c->state_dir, d.jobs[i].name, now);
 	}
+	daemon_boot_catch_up(&d, now);
 
 	load_prune(&d, now);
-	while (!d.stopping || d.nchildren > 0 || d.hooks.n > 0 || d.prune_pid > 0) {
+	while (!d.stopping || d.nchildren > 0 || d.hooks.n > 0 || d.prune_pid > 0 || d.nboots > 0) {
 		struct pollfd pf[1 + 2 * MAX_CHILDREN];
 		size_t np;
 		int timeout;
@@ -294,6 +304,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 			if (plan_next(&d.prune_cron, NULL, 0, 0, now, &base, &d.prune_next) < 0)
 				d.prune_next = 0;
 		}
+		daemon_boot_tick(&d, now);
 		/* Start what may start: max_parallel, one run per domain. */
 		for (size_t i = 0; !d.stopping && i < d.ntasks && d.nchildren < (size_t)d.c->max_parallel &&
 		    d.nchildren < MAX_CHILDREN;) {
@@ -309,9 +320,11 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		}
 		/* Sleep until the next run or retry, a signal or child output. */
 		np = 0;
-		times = xrealloc(times, (d.njobs + d.ntasks + 1) * sizeof(*times));
-		for (size_t i = 0; i < d.njobs; i++)
+		times = xrealloc(times, (2 * d.njobs + d.ntasks + 1) * sizeof(*times));
+		for (size_t i = 0; i < d.njobs; i++) {
 			times[np++] = d.jobs[i].next;
+			times[np++] = d.jobs[i].boot_next;
+		}
 		for (size_t i = 0; i < d.ntasks; i++)
 			times[np++] = d.tasks[i].not_before;
 		times[np++] = d.prune_next;
@@ -343,6 +356,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		}
 		daemon_hook_reap(&d.hooks);
 		daemon_child_reap_prune(&d);
+		daemon_boot_reap(&d);
 		/* Reap the children whose output has ended. */
 		for (size_t i = 0; i < d.nchildren;) {
 			int st;

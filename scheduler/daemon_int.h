@@ -6,6 +6,8 @@
  *   daemon_batch.c  a job's run (a firing): its domains, its one message
  *   daemon_hook.c   programs in the background with a deadline (the
  *                   on_success/on_failure hooks, a message being sent)
+ *   daemon_boot.c   the jobs' boot checks: `verify --boot --job J`
+ *                   children, one per job at a time, after the job's run
  * A child's outcome comes from its summary (jobrun/summary.h), never from
  * how it prints.
  */
@@ -33,7 +35,21 @@ struct djob {
 	bool scheduled;
 	time_t next;		/* the next run, with its random delay */
 	time_t base;		/* the schedule's time of that run */
+	/* boot_check: its schedule, its next time, and whether one waits for the job's run */
+	struct cron boot_cron;
+	bool boot_scheduled;
+	time_t boot_next;
+	bool boot_waiting;
 };
+
+/* A boot check child: `virtvault verify --boot --job J`. */
+struct bootchild {
+	char job[128];
+	pid_t pid;
+	time_t started;
+};
+
+#define MAX_BOOTS 64
 
 struct task {
 	char job[128];
@@ -103,6 +119,8 @@ struct daemon {
 	bool prune_scheduled;
 	time_t prune_next;
 	pid_t prune_pid;
+	struct bootchild boots[MAX_BOOTS];
+	size_t nboots;
 	bool stopping;
 	int sigfd;
 	sigset_t oldmask;
@@ -170,6 +188,35 @@ void daemon_child_prune(struct daemon *d);
 
 /* daemon_child_reap_prune: collect the prune child when it ended, logging how; never blocks. */
 void daemon_child_reap_prune(struct daemon *d);
+
+/* daemon_boot.c */
+
+/*
+ * daemon_boot_load: job J's boot_check schedule (configured as CJ) and its
+ * next time after NOW (logged); WAITING carries a check that was waiting
+ * over a reload.
+ */
+void daemon_boot_load(struct djob *j, const struct conf_job *cj, time_t now, bool waiting);
+
+/*
+ * daemon_boot_catch_up: at start-up, for each job with catch_up, a boot
+ * check missed while the daemon was down waits to run (after the job's
+ * run, if it is catching up too); a job never checked starts its count.
+ */
+void daemon_boot_catch_up(struct daemon *d, time_t now);
+
+/*
+ * daemon_boot_tick: start each job's boot check that is due at NOW (or
+ * waited) when plan_boot_check allows; otherwise it waits or is skipped
+ * (logged).
+ */
+void daemon_boot_tick(struct daemon *d, time_t now);
+
+/* daemon_boot_reap: collect the boot check children that ended, logging how; never blocks. */
+void daemon_boot_reap(struct daemon *d);
+
+/* daemon_boot_stop: SIGTERM to every boot check child (their clean-up is theirs). */
+void daemon_boot_stop(struct daemon *d);
 
 /* daemon_hook.c */
 

@@ -1,7 +1,8 @@
 /*
  * The scheduler's decisions, pure and unit-tested (tests/unit/test_plan.c):
  * the clock, the next run of a schedule, what catch-up runs, when a
- * failed domain is retried, when the daemon wakes. No process, signal,
+ * failed domain is retried, when a boot check starts, when the daemon
+ * wakes. No process, signal,
  * file or environment here: the clock and the randomness come in.
  */
 #include "scheduler/plan.h"
@@ -64,6 +65,18 @@ plan_next(const struct cron *c, const char *tz, uint64_t max_delay, uint32_t ran
 		return -1;
 	*next = *base + (max_delay == 0 ? 0 : (time_t)(random % (max_delay + 1)));
 	return 0;
+}
+
+enum plan_boot
+plan_boot_check(bool due, bool waiting, bool running, bool backup, bool stopping)
+{
+	if ((!due && !waiting) || stopping)
+		return PLAN_BOOT_NONE;
+	if (running)
+		return PLAN_BOOT_SKIP;
+	if (backup)
+		return PLAN_BOOT_WAIT;
+	return PLAN_BOOT_START;
 }
 
 time_t

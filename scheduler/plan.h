@@ -58,6 +58,24 @@ bool plan_missed(const struct cron *c, const char *tz, time_t last, time_t now);
 int plan_next(const struct cron *c, const char *tz, uint64_t max_delay, uint32_t random,
     time_t after, time_t *base, time_t *next);
 
+/* What the daemon does with a job's boot check (plan_boot_check). */
+enum plan_boot {
+	PLAN_BOOT_NONE = 0,	/* nothing: not due */
+	PLAN_BOOT_START,	/* start `verify --boot --job J` now */
+	PLAN_BOOT_WAIT,		/* due, but the job's backup run is in progress: later */
+	PLAN_BOOT_SKIP,		/* due, but the job's last boot check still runs: dropped */
+};
+
+/*
+ * plan_boot_check: a job's boot check when its schedule's time came now
+ * (DUE) or came before and waits (WAITING); RUNNING: a boot check of the
+ * job still runs; BACKUP: the job's backup run is in progress (domains
+ * queued or backing up, its message not sent); STOPPING: the daemon
+ * stops. Never two boot checks of one job at once, never one beside the
+ * job's backup run.
+ */
+enum plan_boot plan_boot_check(bool due, bool waiting, bool running, bool backup, bool stopping);
+
 /* plan_wake: the earliest of TIMES (N of them; 0 is none), or 0. */
 time_t plan_wake(const time_t *times, size_t n);
 

@@ -6,6 +6,7 @@
  *   STATE/runs/DOMAIN.json      the last run of DOMAIN
  *   STATE/running/DOMAIN        the pid of the run in progress
  *   STATE/jobs/JOB.json         the last fire time of JOB
+ *   STATE/jobs/JOB@boot.json    that of JOB's boot checks
  *   STATE/cbt/DOMAIN/FLOW/DISK.{json,map}
  *                               changed-block tracking's reference of a disk
  *                               for one repository's backups of DOMAIN

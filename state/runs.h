@@ -5,6 +5,7 @@
  * domains run now.
  *
  *   STATE/jobs/JOB.json        {"last_fire": EPOCH}
+ *   STATE/jobs/JOB@boot.json   the same of JOB's boot checks (boot_check)
  *   STATE/runs/DOMAIN@JOB.json the last run of DOMAIN by JOB (struct
  *                              run_record); a DOMAIN.json of an earlier
  *                              version is read as the record of the job
@@ -43,6 +44,9 @@ struct run_record {
 	int quiesced;			/* -1 unknown */
 	char error[512];
 };
+
+/* The name of a job's boot checks in STATE/jobs: JOB@boot ('@' is in no job's name). */
+#define STATE_BOOT_FIRE_SUFFIX "@boot"
 
 /* state_job_last_fire: the last fire of JOB, or 0. */
 time_t state_job_last_fire(const char *state_dir, const char *job);

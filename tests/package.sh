@@ -52,7 +52,8 @@ fi
 # The units, as systemd reads them (offline).
 if command -v systemd-analyze >/dev/null; then
 	for u in virtvault.service virtvault-backup@.service virtvault-backup@.timer \
-		virtvault-prune.service virtvault-prune.timer; do
+		virtvault-prune.service virtvault-prune.timer \
+		virtvault-bootcheck@.service virtvault-bootcheck@.timer; do
 		unit=/lib/systemd/system/$u
 		[ "${u%@*}" != "$u" ] && unit=/lib/systemd/system/${u/@/@nightly}
 		[ -e "$unit" ] || cp "/lib/systemd/system/$u" "$unit"

@@ -122,6 +122,42 @@ test_wake(void **state)
 	assert_int_equal(plan_timeout_ms(now + 100, now, 100, 1000), 1000);
 }
 
+/* A job's boot check: every combination, then a check that waits out the job's run. */
+static void
+test_boot_check_decisions(void **state)
+{
+	struct cron c;
+	char err[160];
+	bool waiting;
+
+	(void)state;
+	for (unsigned m = 0; m < 32; m++) {
+		bool due = m & 1, wait = m & 2, running = m & 4, backup = m & 8, stopping = m & 16;
+		enum plan_boot want = (!due && !wait) || stopping ? PLAN_BOOT_NONE :
+		    running ? PLAN_BOOT_SKIP : backup ? PLAN_BOOT_WAIT : PLAN_BOOT_START;
+
+		assert_int_equal(plan_boot_check(due, wait, running, backup, stopping), want);
+	}
+	/* Explicitly, the rules: one at a time; after the job's run; none when stopping. */
+	assert_int_equal(plan_boot_check(true, false, false, false, false), PLAN_BOOT_START);
+	assert_int_equal(plan_boot_check(true, false, true, false, false), PLAN_BOOT_SKIP);
+	assert_int_equal(plan_boot_check(true, false, true, true, false), PLAN_BOOT_SKIP);
+	assert_int_equal(plan_boot_check(true, false, false, true, false), PLAN_BOOT_WAIT);
+	assert_int_equal(plan_boot_check(false, false, false, true, false), PLAN_BOOT_NONE);
+	assert_int_equal(plan_boot_check(true, true, false, false, true), PLAN_BOOT_NONE);
+	/* Due during the run: it waits while the run lasts, then starts once. */
+	waiting = plan_boot_check(true, false, false, true, false) == PLAN_BOOT_WAIT;
+	assert_true(waiting);
+	assert_int_equal(plan_boot_check(false, waiting, false, true, false), PLAN_BOOT_WAIT);
+	assert_int_equal(plan_boot_check(false, waiting, false, false, false), PLAN_BOOT_START);
+	/* Catch-up of a weekly check (Sundays 05:00) missed while the daemon was down:
+	 * now is Wednesday 2026-11-25 00:00 UTC. */
+	assert_int_equal(cron_parse("0 5 * * sun", &c, err, sizeof(err)), 0);
+	assert_true(plan_missed(&c, "UTC", now - 4 * 86400, now));	/* Saturday: Sunday's missed */
+	assert_false(plan_missed(&c, "UTC", now - 2 * 86400, now));	/* Monday: next Sunday ahead */
+	assert_false(plan_missed(&c, "UTC", 0, now));
+}
+
 int
 main(void)
 {
@@ -130,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_next_run_with_random_delay),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_wake),
+		cmocka_unit_test(test_boot_check_decisions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
