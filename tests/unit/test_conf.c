@@ -1,4 +1,7 @@
 /*
+ * lint: long file: one table of every error class of the parser, and the
+ * good files of every kind of key.
+ *
  * The configuration parser against a table of good and bad files: every
  * error class, reported with FILE:LINE, all of them in one run.
  */
