@@ -120,8 +120,8 @@ png = parts[1]
 assert png.get_filename() == "vvtest-bbad.png" and png.get_content_disposition() == "attachment", png
 assert png["Content-Transfer-Encoding"] == "base64", png["Content-Transfer-Encoding"]
 assert png.get_content() == open(sys.argv[2], "rb").read(), "the screenshot differs"
-body = raw.split(b"\n\n", 1)[1]
-assert all(len(l) <= 76 for l in body.split(b"\n")), "a line over 76"
+b64 = raw.split(b"filename=\"vvtest-bbad.png\"\n\n", 1)[1].split(b"\n--", 1)[0].split(b"\n")
+assert len(b64) > 1 and all(len(l) == 76 for l in b64[:-1]) and 0 < len(b64[-1]) <= 76, b64
 PY
 	[ "$(posts)" = 1 ] || fail "one webhook message expected, got $(posts)"
 	python3 - "$RLOG" "$token" "$DS" <<'PY' || fail "the webhook message: $(cat "$RLOG")"
