@@ -26,7 +26,7 @@ CC        ?= cc
 # V=1 shows the compiler's command lines.
 Q         := $(if $(V),,@)
 # libarchive joins when a file uses it (export/import).
-PKGS      := libvirt libcurl openssl inih libzstd libxml-2.0 json-c libnbd libarchive blkid fuse3
+PKGS      := libvirt libvirt-qemu libpng libcurl openssl inih libzstd libxml-2.0 json-c libnbd libarchive blkid fuse3
 
 # Lazily expanded: pkg-config runs only when a recipe needs it, so that
 # 'make deps' can install the libraries first.
@@ -45,7 +45,7 @@ LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 # The layers, lowest first (docs/ARCHITECTURE.md, "Layers"); tests/layers.sh checks
 # that no file includes a header of a higher layer.
 COMMON_SRC := common/log.c common/alloc.c common/par.c common/strlist.c common/util_units.c common/util_time.c common/util_text.c common/progress.c common/run.c common/proc.c common/flusher.c \
-             common/crypto.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
+             common/crypto.c common/ppm.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
@@ -53,7 +53,7 @@ REPO_SRC   := repo/codec.c repo/repo.c repo/cache.c repo/index.c repo/manifest.c
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/backup_seed.c repo/restore.c repo/restore_check.c repo/restore_io.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/idvec.c repo/keys.c repo/config.c repo/repo_store.c repo/repo_password.c repo/stats.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c state/bootrec.c
-AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/qemu_account.c \
+AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/instant_mount.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
 JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/summary.c jobrun/notify.c \

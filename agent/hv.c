@@ -145,6 +145,48 @@ hv_checkpoint_forget(struct hv *hv, const char *dom, const char *name)
 	return hv->ops->checkpoint_forget ? hv->ops->checkpoint_forget(hv, dom, name) : VV_NOT_FOUND;
 }
 
+int
+hv_domain_create(struct hv *hv, const char *xml, char *err, size_t errlen)
+{
+	if (hv->ops->domain_create == NULL) {
+		snprintf(err, errlen, "this hypervisor connection cannot start a transient domain");
+		return -1;
+	}
+	return hv->ops->domain_create(hv, xml, err, errlen);
+}
+
+int
+hv_domain_destroy(struct hv *hv, const char *dom)
+{
+	if (hv->ops->domain_destroy == NULL) {
+		log_error("domain %s: this hypervisor connection cannot stop a domain", dom);
+		return -1;
+	}
+	return hv->ops->domain_destroy(hv, dom);
+}
+
+int
+hv_agent_command(struct hv *hv, const char *dom, const char *cmd, int timeout,
+    char **reply, char *err, size_t errlen)
+{
+	*reply = NULL;
+	if (hv->ops->agent_command == NULL) {
+		snprintf(err, errlen, "this hypervisor connection cannot reach a guest agent");
+		return -1;
+	}
+	return hv->ops->agent_command(hv, dom, cmd, timeout, reply, err, errlen);
+}
+
+int
+hv_screenshot(struct hv *hv, const char *dom, const char *path, char *mime, size_t mimelen)
+{
+	if (hv->ops->screenshot == NULL) {
+		log_error("domain %s: this hypervisor connection cannot take a screenshot", dom);
+		return -1;
+	}
+	return hv->ops->screenshot(hv, dom, path, mime, mimelen);
+}
+
 void
 hv_close(struct hv *hv)
 {

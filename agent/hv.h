@@ -142,6 +142,36 @@ int hv_checkpoint_delete(struct hv *hv, const char *dom, const char *name);
  */
 int hv_checkpoint_forget(struct hv *hv, const char *dom, const char *name);
 
+/*
+ * hv_domain_create: start a transient domain from XML (libvirt forgets it
+ * when it stops). Returns 0, or -1 with libvirt's reason in ERR (not
+ * logged: the caller records it).
+ */
+int hv_domain_create(struct hv *hv, const char *xml, char *err, size_t errlen);
+
+/*
+ * hv_domain_destroy: stop DOM at once (a transient domain is gone then).
+ * Returns 0, VV_NOT_FOUND, or -1 (logged).
+ */
+int hv_domain_destroy(struct hv *hv, const char *dom);
+
+/*
+ * hv_agent_command: send CMD (a QMP command of the QEMU guest agent, JSON)
+ * to DOM's guest agent and wait at most TIMEOUT seconds for the answer,
+ * a new string into *REPLY. Returns 0, or -1 with the reason in ERR (not
+ * logged: an agent that does not answer yet is what a caller waits out).
+ */
+int hv_agent_command(struct hv *hv, const char *dom, const char *cmd, int timeout,
+    char **reply, char *err, size_t errlen);
+
+/*
+ * hv_screenshot: the picture of DOM's first screen into the new file PATH,
+ * in the format libvirt gives (its MIME type into MIME, e.g.
+ * "image/x-portable-pixmap"). Returns 0 or -1 (logged).
+ */
+int hv_screenshot(struct hv *hv, const char *dom, const char *path, char *mime,
+    size_t mimelen);
+
 /* hv_close: close HV; NULL is a no-op. */
 void hv_close(struct hv *hv);
 

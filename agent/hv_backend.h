@@ -31,6 +31,13 @@ struct hv_ops {
 	int (*checkpoints)(struct hv *hv, const char *dom, struct strlist *names);
 	int (*checkpoint_delete)(struct hv *hv, const char *dom, const char *name);
 	int (*checkpoint_forget)(struct hv *hv, const char *dom, const char *name);
+	/* The boot check's (may be NULL). */
+	int (*domain_create)(struct hv *hv, const char *xml, char *err, size_t errlen);
+	int (*domain_destroy)(struct hv *hv, const char *dom);
+	int (*agent_command)(struct hv *hv, const char *dom, const char *cmd, int timeout,
+	    char **reply, char *err, size_t errlen);
+	int (*screenshot)(struct hv *hv, const char *dom, const char *path, char *mime,
+	    size_t mimelen);
 	void (*close)(struct hv *hv);
 };
 

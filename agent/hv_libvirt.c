@@ -3,9 +3,13 @@
  * to libvirt for reading domains; libvirt errors are logged here once, with
  * the domain and disk they concern.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <libvirt/libvirt.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -426,6 +430,107 @@ lv_checkpoint_forget(struct hv *hv, const char *dom, const char *name)
 	return checkpoint_delete(hv, dom, name, VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY);
 }
 
+static int
+lv_domain_create(struct hv *hv, const char *xml, char *err, size_t errlen)
+{
+	virDomainPtr d = virDomainCreateXML(conn_of(hv), xml, 0);
+
+	if (d == NULL) {
+		snprintf(err, errlen, "%s", virGetLastErrorMessage());
+		return -1;
+	}
+	virDomainFree(d);
+	return 0;
+}
+
+static int
+lv_domain_destroy(struct hv *hv, const char *dom)
+{
+	virDomainPtr d = NULL;
+	int r;
+
+	if ((r = lookup(hv, dom, &d)) != 0)
+		return r;
+	r = virDomainDestroy(d);
+	if (r < 0) {
+		virErrorPtr e = virGetLastError();
+
+		/* Gone meanwhile (QEMU ended): what was asked. */
+		if (e != NULL && (e->code == VIR_ERR_NO_DOMAIN || e->code == VIR_ERR_OPERATION_INVALID))
+			r = VV_NOT_FOUND;
+		else
+			log_error("domain %s: cannot stop it: %s", dom, virGetLastErrorMessage());
+	}
+	virDomainFree(d);
+	return r;
+}
+
+static int
+lv_agent_command(struct hv *hv, const char *dom, const char *cmd, int timeout,
+    char **reply, char *err, size_t errlen)
+{
+	virDomainPtr d = virDomainLookupByName(conn_of(hv), dom);
+
+	if (d == NULL) {
+		snprintf(err, errlen, "%s", virGetLastErrorMessage());
+		return -1;
+	}
+	*reply = virDomainQemuAgentCommand(d, cmd, timeout, 0);
+	if (*reply == NULL)
+		snprintf(err, errlen, "%s", virGetLastErrorMessage());
+	virDomainFree(d);
+	return *reply ? 0 : -1;
+}
+
+/* virStreamRecvAll's sink: append to the file whose descriptor is ARG. */
+static int
+screenshot_sink(virStreamPtr st, const char *data, size_t n, void *arg)
+{
+	(void)st;
+	return write(*(int *)arg, data, n) == (ssize_t)n ? (int)n : -1;
+}
+
+static int
+lv_screenshot(struct hv *hv, const char *dom, const char *path, char *mime, size_t mimelen)
+{
+	virDomainPtr d = NULL;
+	virStreamPtr st = NULL;
+	char *type = NULL;
+	int fd = -1, ret = -1;
+
+	if (lookup(hv, dom, &d) != 0)
+		return -1;
+	if ((st = virStreamNew(conn_of(hv), 0)) == NULL || (type = virDomainScreenshot(d, st, 0, 0)) == NULL) {
+		log_error("domain %s: cannot take a screenshot: %s", dom, virGetLastErrorMessage());
+		goto out;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("domain %s: cannot create the screenshot file %s: %s", dom, path, strerror(errno));
+		virStreamAbort(st);
+		goto out;
+	}
+	if (virStreamRecvAll(st, screenshot_sink, &fd) < 0 || virStreamFinish(st) < 0) {
+		log_error("domain %s: the screenshot did not arrive whole: %s", dom, virGetLastErrorMessage());
+		virStreamAbort(st);
+		goto out;
+	}
+	snprintf(mime, mimelen, "%s", type);
+	ret = 0;
+out:
+	if (fd >= 0 && close(fd) < 0 && ret == 0) {
+		log_error("domain %s: cannot write the screenshot file %s: %s", dom, path, strerror(errno));
+		ret = -1;
+	}
+	if (ret < 0 && fd >= 0)
+		unlink(path);
+	free(type);
+	if (st != NULL)
+		virStreamFree(st);
+	virDomainFree(d);
+	return ret;
+}
+
 static const struct hv_ops libvirt_ops = {
 	.domain_state = lv_domain_state,
 	.domain_xml = lv_domain_xml,
@@ -445,6 +550,10 @@ static const struct hv_ops libvirt_ops = {
 	.checkpoints = lv_checkpoints,
 	.checkpoint_delete = lv_checkpoint_delete,
 	.checkpoint_forget = lv_checkpoint_forget,
+	.domain_create = lv_domain_create,
+	.domain_destroy = lv_domain_destroy,
+	.agent_command = lv_agent_command,
+	.screenshot = lv_screenshot,
 	.close = lv_close,
 };
 

@@ -1,119 +1,22 @@
 #include "agent/instant.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent/define.h"
 #include "agent/domxml.h"
+#include "agent/instant_mount.h"
 #include "agent/qimg.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/progress.h"
-#include "common/run.h"
 #include "repo/restore.h"
 #include "state/instant.h"
-
-/* How long the mount may take to appear. */
-#define MOUNT_WAIT 30
-
-/* Whether PATH is a mount point: another device than its parent's. */
-static bool
-is_mounted(const char *path)
-{
-	struct stat a, b;
-	char *parent = xasprintf("%s/..", path);
-	bool ret = stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
-
-	free(parent);
-	return ret;
-}
-
-/*
- * Start `virtvault mount ID MNT --allow-other` in a session of its own (it
- * outlives a crash of this process: the guest keeps reading), its output
- * in LOG; its files readable by root and QEMU's account alone. Returns its pid once MNT is mounted, or -1 (logged).
- */
-static pid_t
-start_mount(const struct instant_opts *o, const char *id, const char *mnt, const char *log)
-{
-	pid_t pid = fork();
-	double until = clock_mono() + MOUNT_WAIT;
-
-	if (pid < 0) {
-		log_error("instant restore: cannot start the mount: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		char *argv[10];
-		int i = 0, fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		int nul = open("/dev/null", O_RDONLY);
-
-		setsid();
-		if (nul >= 0)
-			dup2(nul, 0);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		argv[i++] = (char *)o->self;
-		if (o->config_path != NULL) {
-			argv[i++] = "-c";
-			argv[i++] = (char *)o->config_path;
-		}
-		argv[i++] = "mount";
-		argv[i++] = "--allow-other";
-		argv[i++] = "--";
-		argv[i++] = (char *)id;
-		argv[i++] = (char *)mnt;
-		argv[i] = NULL;
-		/* Our own program: it needs the repository's password as we had it. */
-		execv(o->self, argv);
-		_exit(127);
-	}
-	while (!is_mounted(mnt)) {
-		int st;
-
-		if (waitpid(pid, &st, WNOHANG) == pid || clock_mono() > until) {
-			log_error("instant restore: the mount of snapshot %s on %s did not come up (its log: %s)",
-			    id, mnt, log);
-			kill(pid, SIGTERM);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-		usleep(100000);
-	}
-	return pid;
-}
-
-/* End the mount PID (ours or, after a crash, not): SIGTERM unmounts it. */
-static void
-release_mount(pid_t pid, const char *mnt)
-{
-	if (pid > 0 && kill(pid, SIGTERM) == 0) {
-		double until = clock_mono() + 30;
-
-		while (kill(pid, 0) == 0 && clock_mono() < until) {
-			waitpid(pid, NULL, WNOHANG);
-			usleep(100000);
-		}
-	}
-	if (is_mounted(mnt)) {
-		char *argv[] = { "fusermount3", "-u", (char *)mnt, NULL };
-		struct run_result r;
-
-		if (run_capture(argv, 4096, &r) == 0)
-			run_result_clear(&r);
-	}
-	if (rmdir(mnt) < 0 && errno != ENOENT)
-		log_warn("instant restore: cannot remove the mount point %s: %s", mnt, strerror(errno));
-}
 
 /* Whether disk TARGET of DOM still has a backing file (live XML). -1 on error. */
 static int
@@ -181,30 +84,6 @@ next:
 	return 0;
 }
 
-/* Every disk of M is one file: its name per target into TARGETS/NAMES. */
-static int
-one_file_disks(const struct manifest *m, struct strlist *targets, struct strlist *files)
-{
-	for (size_t i = 0; i < m->nfiles; i++) {
-		const struct manifest_file *f = &m->files[i];
-
-		if (f->disk == NULL)
-			continue;
-		if (strlist_contains(targets, f->disk)) {
-			log_error("snapshot %s: disk %s is a chain of files; restore it without --instant",
-			    m->id, f->disk);
-			return -1;
-		}
-		strlist_add(targets, f->disk);
-		strlist_add(files, f->name);
-	}
-	if (targets->n == 0) {
-		log_error("snapshot %s has no disk of a domain: --instant needs one", m->id);
-		return -1;
-	}
-	return 0;
-}
-
 int
 instant_restore(struct hv *hv, struct repo *r, const struct conf *c, const struct manifest *m,
     const struct instant_opts *o)
@@ -222,7 +101,7 @@ instant_restore(struct hv *hv, struct repo *r, const struct conf *c, const struc
 	}
 	j.domain = xstrdup(o->newname);
 	j.snapshot = xstrdup(m->id);
-	if (one_file_disks(m, &j.targets, &files) < 0)
+	if (instant_mount_disks(m, "--instant", &j.targets, &files) < 0)
 		goto out;
 	for (size_t i = 0; i < files.n; i++) {
 		char *ov = xasprintf("%s/%s", o->dir, files.v[i]);
@@ -249,25 +128,14 @@ instant_restore(struct hv *hv, struct repo *r, const struct conf *c, const struc
 		goto out;
 	}
 	j.mount = xstrdup(mnt);
-	if ((j.mount_pid = start_mount(o, m->id, mnt, log)) < 0) {
+	if ((j.mount_pid = instant_mount_start(o->self, o->config_path, m->id, mnt, log)) < 0) {
 		rmdir(mnt);
 		goto out;
 	}
 	if (instant_journal_write(c->state_dir, &j) < 0)
 		goto undo;
-	for (size_t i = 0; i < files.n; i++) {
-		const struct manifest_file *f = NULL;
-		char *back = xasprintf("%s/%s", mnt, files.v[i]);
-		int rc;
-
-		for (size_t k = 0; k < m->nfiles; k++)
-			if (strcmp(m->files[k].name, files.v[i]) == 0)
-				f = &m->files[k];
-		rc = qimg_overlay(j.overlays.v[i], back, f->format ? f->format : "raw");
-		free(back);
-		if (rc < 0)
-			goto undo;
-	}
+	if (instant_mount_overlays(m, &files, &j.overlays, mnt) < 0)
+		goto undo;
 	if (define_restored_on(hv, m, o->dir, o->newname, "qcow2") < 0)
 		goto undo;
 	defined = true;
@@ -279,7 +147,7 @@ instant_restore(struct hv *hv, struct repo *r, const struct conf *c, const struc
 	fflush(stdout);
 	if (pull_disks(hv, &j, o->quiet, o->cancel) < 0)
 		goto out;	/* running: the journal stays for repair */
-	release_mount(j.mount_pid, mnt);
+	instant_mount_release(j.mount_pid, mnt);
 	unlink(log);
 	instant_journal_remove(c->state_dir, o->newname);
 	log_info("domain %s: its disks stand alone (%.1fs in all); the mount is released", o->newname,
@@ -298,7 +166,7 @@ undo:
 		unlink(f);
 		free(f);
 	}
-	release_mount(j.mount_pid, mnt);
+	instant_mount_release(j.mount_pid, mnt);
 	instant_journal_remove(c->state_dir, o->newname);
 out:
 	free(mnt);
@@ -319,7 +187,7 @@ instant_repair(struct hv *hv, const struct conf *c, const char *dom, bool quiet)
 	if (rc != 0)
 		return rc;
 	log_warn("domain %s: an instant restore (snapshot %s) was interrupted; finishing it", dom, j.snapshot);
-	if (!is_mounted(j.mount) || (j.mount_pid > 0 && kill(j.mount_pid, 0) != 0)) {
+	if (!instant_mount_active(j.mount) || (j.mount_pid > 0 && kill(j.mount_pid, 0) != 0)) {
 		log_error("domain %s: the mount its disks read from (%s) is gone; stop the domain and restore the snapshot without --instant",
 		    dom, j.mount);
 		goto out;
@@ -337,7 +205,7 @@ instant_repair(struct hv *hv, const struct conf *c, const char *dom, bool quiet)
 	} else if (pull_disks(hv, &j, quiet, NULL) < 0) {
 		goto out;
 	}
-	release_mount(j.mount_pid, j.mount);
+	instant_mount_release(j.mount_pid, j.mount);
 	instant_journal_remove(c->state_dir, dom);
 	log_info("domain %s: repaired; its disks stand alone and the mount is released", dom);
 	ret = 0;

@@ -8,6 +8,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +201,36 @@ crypto_hex(const uint8_t *in, size_t len, char *out)
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
 	out[2 * len] = '\0';
+}
+
+int
+crypto_base64_decode(const char *in, size_t cap, char **out, size_t *len)
+{
+	size_t n = strlen(in), pad = 0;
+	unsigned char *buf;
+	int got;
+
+	*out = NULL;
+	*len = 0;
+	if (n % 4 != 0 || n > (size_t)INT_MAX)
+		return -1;
+	if (n > 0 && in[n - 1] == '=')
+		pad++;
+	if (n > 1 && in[n - 2] == '=')
+		pad++;
+	buf = xmalloc(n / 4 * 3 + 1);
+	got = EVP_DecodeBlock(buf, (const unsigned char *)in, (int)n);
+	if (got < 0) {
+		free(buf);
+		return -1;
+	}
+	/* EVP_DecodeBlock counts the padding as bytes. */
+	*len = (size_t)got - pad;
+	if (*len > cap)
+		*len = cap;
+	buf[*len] = '\0';
+	*out = (char *)buf;
+	return 0;
 }
 
 int

@@ -69,6 +69,13 @@ void crypto_hex(const uint8_t *in, size_t len, char *out);
  * Content-MD5 header S3 requires on some requests; not for security. */
 void crypto_md5_base64(const void *data, size_t len, char out[25]);
 
+/*
+ * crypto_base64_decode: the base64 text IN as bytes, at most CAP of them
+ * kept (the rest dropped), into a new buffer *OUT (NUL-terminated, for
+ * text) of *LEN bytes. Returns 0, or -1 when IN is not base64 (not logged).
+ */
+int crypto_base64_decode(const char *in, size_t cap, char **out, size_t *len);
+
 /* crypto_unhex: 2*LEN hex digits into OUT. Returns 0 or -1. */
 int crypto_unhex(const char *in, uint8_t *out, size_t len);
 

@@ -8,6 +8,7 @@ pkgs=(
 	gcc make pkg-config
 	libvirt-dev libcurl4-openssl-dev libarchive-dev libssl-dev libinih-dev
 	libcmocka-dev libzstd-dev libxml2-dev libjson-c-dev libnbd-dev libblkid-dev libfuse3-dev
+	libpng-dev
 	# the Debian package (make deb) and the fuzz targets (make fuzz)
 	debhelper dpkg-dev lintian clang libclang-rt-14-dev scdoc man-db
 	# run time
