@@ -184,9 +184,6 @@ define_tpm_state(struct hv *hv, const struct manifest *m, const char *dir, const
 {
 	struct domxml_domain *d = NULL;
 	char *xml = NULL, *state = NULL, err[256];
-	struct passwd *pw = getpwnam("tss");
-	uid_t uid = pw ? pw->pw_uid : 0;
-	gid_t gid = pw ? pw->pw_gid : 0;
 	int ret = -1;
 
 	if (file_of_kind(m, MANIFEST_KIND_TPM) == NULL)
@@ -198,16 +195,36 @@ define_tpm_state(struct hv *hv, const struct manifest *m, const char *dir, const
 		goto out;
 	}
 	state = domxml_tpm_state(d);
-	if (state == NULL || fs_mkdir_p(state, 0700) < 0) {
-		log_error("domain %s: cannot make its TPM state folder %s", newname, state ? state : "-");
+	if (state == NULL || define_tpm_copy(m, dir, state, true) < 0) {
+		log_error("domain %s: cannot restore its TPM state into %s", newname, state ? state : "-");
 		goto out;
+	}
+	log_info("domain %s: its TPM state restored into %s", newname, state);
+	ret = 0;
+out:
+	free(state);
+	free(xml);
+	domxml_free(d);
+	return ret;
+}
+
+int
+define_tpm_copy(const struct manifest *m, const char *dir, const char *state, bool own_parent)
+{
+	struct passwd *pw = getpwnam("tss");
+	uid_t uid = pw ? pw->pw_uid : 0;
+	gid_t gid = pw ? pw->pw_gid : 0;
+
+	if (fs_mkdir_p(state, 0700) < 0) {
+		log_error("cannot make the TPM state folder %s: %s", state, strerror(errno));
+		return -1;
 	}
 	{
 		/* Both levels (UUID and tpm2) belong to the swtpm user. */
 		char *parent = xstrndup(state, (size_t)(strrchr(state, '/') - state));
 
-		if (chown(parent, uid, gid) < 0 || chown(state, uid, gid) < 0)
-			log_warn("domain %s: cannot hand %s to the swtpm user: %s", newname, state, strerror(errno));
+		if ((own_parent && chown(parent, uid, gid) < 0) || chown(state, uid, gid) < 0)
+			log_warn("cannot hand %s to the swtpm user: %s", state, strerror(errno));
 		free(parent);
 	}
 	for (size_t i = 0; i < m->nfiles; i++) {
@@ -223,15 +240,9 @@ define_tpm_state(struct hv *hv, const struct manifest *m, const char *dir, const
 		free(from);
 		free(to);
 		if (rc < 0)
-			goto out;
+			return -1;
 	}
-	log_info("domain %s: its TPM state restored into %s", newname, state);
-	ret = 0;
-out:
-	free(state);
-	free(xml);
-	domxml_free(d);
-	return ret;
+	return 0;
 }
 
 int

@@ -4,6 +4,8 @@
 #ifndef VV_DEFINE_H
 #define VV_DEFINE_H
 
+#include <stdbool.h>
+
 #include "agent/hv.h"
 #include "repo/manifest.h"
 
@@ -31,5 +33,13 @@ int define_name_free(struct hv *hv, const char *newname);
  */
 int define_restored_on(struct hv *hv, const struct manifest *m, const char *dir,
     const char *newname, const char *disk_format);
+
+/*
+ * define_tpm_copy: the TPM state files of M, restored into DIR/tpm, copied
+ * into the folder STATE (made when missing; it, and with OWN_PARENT its
+ * parent too, handed to the swtpm user tss of Debian's libvirt when there
+ * is one). Returns 0 or -1 (logged).
+ */
+int define_tpm_copy(const struct manifest *m, const char *dir, const char *state, bool own_parent);
 
 #endif

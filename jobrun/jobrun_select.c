@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/bootcheck.h"
 #include "common/log.h"
 #include "jobrun/jobrun_int.h"
 
@@ -19,6 +20,9 @@ jobrun_select_job(struct hv *hv, const struct conf_job *job, bool all, struct st
 	if (hv_list_domains(hv, &names) < 0)
 		return -1;
 	for (size_t i = 0; i < names.n; i++) {
+		/* A boot check's throwaway domain is no domain of a job. */
+		if (strncmp(names.v[i], BOOTCHECK_PREFIX, strlen(BOOTCHECK_PREFIX)) == 0)
+			continue;
 		if (!all && !strlist_glob_any(&job->domains, names.v[i]))
 			continue;
 		if (!all && strlist_glob_any(&job->exclude_domains, names.v[i]))

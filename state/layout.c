@@ -21,6 +21,7 @@ static const struct {
 	[STATE_INSTANT] = { "instant", ".json" },
 	[STATE_BOOT] = { "boot", ".json" },
 	[STATE_HISTORY] = { "history", ".jsonl" },
+	[STATE_BOOTCHECK] = { "bootcheck", ".json" },
 };
 
 char *

@@ -13,6 +13,9 @@
  *                               (state/cbt.h)
  *   STATE/instant/DOMAIN.json   an instant restore in progress (state/instant.h)
  *   STATE/boot/DOMAIN.{json,png} the last boot check of DOMAIN (state/bootrec.h)
+ *   STATE/bootcheck/NAME.{json,lock}
+ *                               a boot check in progress, NAME its throwaway
+ *                               domain (state/bootjournal.h)
  *   STATE/history/DOMAIN@JOB.jsonl
  *                               the runs of DOMAIN by JOB, one line each,
  *                               oldest first (for `report`)
@@ -34,6 +37,7 @@ enum state_area {
 	STATE_INSTANT,
 	STATE_BOOT,
 	STATE_HISTORY,
+	STATE_BOOTCHECK,
 };
 
 /* state_dir_path: the folder of AREA under STATE_DIR, a new string. */
