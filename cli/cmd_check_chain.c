@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/bootcheck.h"
 #include "agent/chain.h"
 #include "cli/cli.h"
 #include "common/log.h"
@@ -13,7 +14,7 @@ check_usage(FILE *out)
 	    "Read-only health check of each domain's disks: reports an overlay of\n"
 	    "an interrupted backup (in use or left on disk), leftover snapshot\n"
 	    "metadata, a running block job, an image missing on disk, and a\n"
-	    "journal that asks for 'virtvault repair'.\n"
+	    "journal that asks for 'virtvault repair' (also of a boot check).\n"
 	    "Exit 0 when every domain is healthy, 1 otherwise.\n");
 }
 
@@ -53,6 +54,8 @@ cmd_check_chain(struct cli *cli, int argc, char **argv)
 
 		r = chain_check(hv, cli->conf->state_dir, cli->conf->overlay_dir,
 		    dom, &problems);
+		if (r == 0 || r == VV_NOT_FOUND)
+			r = bootcheck_leftovers(cli->conf, dom, &problems) > 0 ? 0 : r;
 		if (r == VV_NOT_FOUND) {
 			printf("%s: not found at %s\n", dom, hv_uri(hv));
 			ret = CLI_EXIT_FAILURE;

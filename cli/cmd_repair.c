@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/bootcheck.h"
 #include "agent/cbt_tidy.h"
 #include "agent/instant.h"
 #include "agent/repair.h"
@@ -23,12 +24,20 @@ static int
 repair_one(struct cli *cli, struct hv *hv, const char *dom, bool *did)
 {
 	int irc = 1, rc;
+	bool boot = false;
 
 	*did = false;
+	/* Interrupted boot checks of DOM (or DOM a throwaway domain) first: nothing of the original. */
+	if (bootcheck_repair(hv, cli->conf, dom, &boot) < 0)
+		return -1;
+	if (boot && strncmp(dom, BOOTCHECK_PREFIX, strlen(BOOTCHECK_PREFIX)) == 0) {
+		*did = true;
+		return 0;
+	}
 	if (repair_domain(hv, cli->conf, dom, did, cli->verbosity < 0) < 0 ||
 	    (irc = instant_repair(hv, cli->conf, dom, cli->verbosity < 0)) < 0)
 		return -1;
-	*did = *did || irc == 0;
+	*did = *did || irc == 0 || boot;
 	if (*did)
 		return 0;
 	rc = hv_domain_state(hv, dom, NULL, NULL);
@@ -61,7 +70,10 @@ cmd_repair(struct cli *cli, int argc, char **argv)
 	    "state_dir): commits and pivots an overlay still active, deletes leftover\n"
 	    "overlays, verifies the chains, and says what it did. An interrupted\n"
 	    "instant restore (restore --instant) is finished: its disks pulled, its\n"
-	    "mount released, while the guest runs. --forget-cbt instead drops every\n"
+	    "mount released, while the guest runs. What an interrupted boot check\n"
+	    "(verify --boot) of the domain left is removed: its throwaway domain,\n"
+	    "mount, overlays, firmware and TPM copies.\n"
+	    "--forget-cbt instead drops every\n"
 	    "changed-block tracking checkpoint of virtvault of each domain, with its\n"
 	    "bitmaps in the images and its references in state_dir (so that\n"
 	    "'virsh undefine' works): the next backups read every disk whole.\n";

@@ -15,7 +15,8 @@
 int
 cmd_verify(struct cli *cli, int argc, char **argv)
 {
-	static const char use[] = "usage: virtvault verify [SNAPSHOT...] [--deep [--sample PERCENT]] [--json]\n\n"
+	static const char use[] = "usage: virtvault verify [SNAPSHOT...] [--deep [--sample PERCENT]] [--json]\n"
+	    "       virtvault verify --boot SNAPSHOT | --boot --job JOB  (see --boot --help)\n\n"
 	    "Checks snapshots (all when none is named): every index they reference is\n"
 	    "there, authenticates and hashes to its ID, and every chunk exists. With\n"
 	    "--deep each distinct chunk is read once (however many snapshots share\n"
@@ -23,7 +24,8 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	    "--sample PERCENT only a random part of them. A bad chunk is moved to\n"
 	    "quarantine/, so that the next backup of its data stores it again; the\n"
 	    "snapshots still broken are listed with the command that forgets them.\n"
-	    "Exit 0 when all is well, 1 when any problem is found.\n";
+	    "Exit 0 when all is well, 1 when any problem is found.\n"
+	    "'verify --boot' boots a snapshot instead: see 'virtvault verify --boot --help'.\n";
 	static const struct option opts[] = {
 		{ "deep", no_argument, NULL, 'd' },
 		{ "sample", required_argument, NULL, 's' },
@@ -44,6 +46,10 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	long problems;
 	int ch;
 
+	/* --boot: another check altogether (cmd_verify_boot.c). */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--boot") == 0)
+			return cmd_verify_boot(cli, argc, argv);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': vo.deep = true; break;
