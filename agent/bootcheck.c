@@ -214,16 +214,17 @@ static void
 screenshot(struct hv *hv, const struct conf *c, const struct bootcheck_opts *o, const struct check *k,
     struct boot_record *out)
 {
-	char *ppm = xasprintf("%s/screen.ppm", k->j.dir), mime[64] = "";
+	char *ppm = xasprintf("%s/screen.img", k->j.dir), mime[64] = "";
 	char *png = state_boot_screenshot_path(c->state_dir, out->domain);
 
 	if (hv_screenshot(hv, k->j.name, ppm, mime, sizeof(mime)) == 0) {
-		if (strcmp(mime, "image/x-portable-pixmap") != 0)
-			log_warn("boot check %s: the screenshot is %s, not a PPM: not kept", k->j.name, mime);
+		if (strcmp(mime, "image/x-portable-pixmap") != 0 && strcmp(mime, "image/png") != 0)
+			log_warn("boot check %s: the screenshot is %s, neither PPM nor PNG: not kept", k->j.name, mime);
 		else if (state_ensure_dir(c->state_dir, STATE_BOOT) == 0 && ppm_to_png(ppm, png) == 0)
 			out->screenshot = true;
-		if (out->screenshot && o->screenshot != NULL && ppm_to_png(ppm, o->screenshot) < 0)
-			out->screenshot = true;	/* the record's copy stands; the error is logged */
+		/* A failed copy is logged; the record's stands. */
+		if (out->screenshot && o->screenshot != NULL)
+			ppm_to_png(ppm, o->screenshot);
 	}
 	unlink(ppm);
 	free(ppm);

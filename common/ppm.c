@@ -70,6 +70,19 @@ out:
 	return ret;
 }
 
+/* Copy the rest of IN to OUT. Returns 0 or -1. */
+static int
+copy_rest(FILE *in, FILE *out)
+{
+	char buf[65536];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			return -1;
+	return ferror(in) ? -1 : 0;
+}
+
 int
 ppm_to_png(const char *from, const char *to)
 {
@@ -82,13 +95,27 @@ ppm_to_png(const char *from, const char *to)
 		log_error("screenshot %s: cannot open: %s", from, strerror(errno));
 		goto out;
 	}
+	if ((out = fopen(tmp, "wbe")) == NULL) {
+		log_error("screenshot %s: cannot create: %s", tmp, strerror(errno));
+		goto out;
+	}
+	{
+		/* A PNG already (QEMU 7 gives one): as it is. */
+		static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+		unsigned char head[8];
+
+		if (fread(head, 1, 8, in) == 8 && memcmp(head, sig, 8) == 0) {
+			if (fwrite(head, 1, 8, out) != 8 || copy_rest(in, out) < 0) {
+				log_error("screenshot %s: cannot copy it to %s: %s", from, tmp, strerror(errno));
+				goto out;
+			}
+			goto done;
+		}
+		rewind(in);
+	}
 	if (getc(in) != 'P' || getc(in) != '6' || (w = header_number(in)) <= 0 ||
 	    (h = header_number(in)) <= 0 || (max = header_number(in)) != 255) {
 		log_error("screenshot %s: not a binary PPM of 8-bit colours (P6, 255)", from);
-		goto out;
-	}
-	if ((out = fopen(tmp, "wbe")) == NULL) {
-		log_error("screenshot %s: cannot create: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (write_png(in, out, w, h) < 0) {
@@ -96,6 +123,7 @@ ppm_to_png(const char *from, const char *to)
 		    from, w, h);
 		goto out;
 	}
+done:
 	if (fflush(out) != 0 || fsync(fileno(out)) < 0) {
 		log_error("screenshot %s: cannot write: %s", tmp, strerror(errno));
 		goto out;
