@@ -229,3 +229,38 @@ test_boot_check_leaves_original_identical() {
 	boot_nothing_left vvtest-bootefi
 	trap - EXIT
 }
+
+# verify --boot --job: each domain of the job, its newest snapshot of this
+# host, recorded with the job's name; a domain without one fails; exit 1.
+test_boot_check_job_checks_each_domain() {
+	local c=$BED_DIR/boot-job.conf d=$BED_DIR/bootn
+	boot_guest
+	trap 'boot_cleanup vvtest-boot' EXIT
+	mkdir -p "$d"
+	qemu-img create -q -f qcow2 "$d/disk.qcow2" 16M
+	echo vvtest-bootn >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define /dev/stdin >/dev/null <<XML || fail "cannot define vvtest-bootn"
+<domain type='qemu'><name>vvtest-bootn</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$d/disk.qcow2'/><target dev='vda' bus='virtio'/></disk>
+</devices></domain>
+XML
+	{ cat "$BOOT_CONF"; printf '[job weekly]\ndomains = vvtest-boot vvtest-bootn\n'; } >"$c"
+	expect_rc 1 "$VV" -q -c "$c" verify --boot --job weekly --json
+	python3 - "$OUT" <<'PY' || fail "verify --boot --job's JSON: $OUT"
+import json, sys
+lines = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+recs = {r["domain"]: r for r in lines if "domain" in r}
+assert lines[-1] == {"boot_checks": 2, "failed": 1}, lines[-1]
+assert recs["vvtest-boot"]["ok"] is True and recs["vvtest-boot"]["job"] == "weekly", recs
+assert recs["vvtest-boot"]["screenshot_file"].endswith("/boot/vvtest-boot.png"), recs
+assert recs["vvtest-bootn"]["ok"] is False and "no snapshot of this host" in recs["vvtest-bootn"]["reason"], recs
+PY
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["job"] == "weekly"' \
+		"$BED_DIR/boot-state/boot/vvtest-boot.json" || fail "the record is not the job's"
+	expect_rc 1 "$VV" -q -c "$c" verify --boot --job nosuch
+	expect_in "no [job nosuch]"
+	expect_rc 2 "$VV" -q -c "$c" verify --boot --job weekly vvtest-boot@latest
+	boot_nothing_left vvtest-boot
+	trap - EXIT
+}
