@@ -79,12 +79,41 @@ file_of_kind(const struct manifest *m, const char *kind)
 	return NULL;
 }
 
-/* A folder QEMU's account may pass through (not list). Returns 0 or -1 (logged). */
+/*
+ * Whether DIR (below the world-writable /var/tmp) is a folder of ours, not
+ * a link or another user's, before anything is written into it. Returns 0
+ * or -1 (logged).
+ */
+static int
+own_dir(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) != 0) {
+		log_error("boot check: %s is not a folder of this user's that only it may write: remove it",
+		    dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * DIR, a folder QEMU's account may pass through (not list), made when
+ * missing and checked before anything is written into it. Returns 0 or -1
+ * (logged).
+ */
 static int
 make_dir(const char *dir)
 {
-	if (fs_mkdir_p(dir, 0711) < 0 || chmod(dir, 0711) < 0) {
+	if (mkdir(dir, 0711) < 0 && errno != EEXIST) {
 		log_error("boot check: cannot make the folder %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (own_dir(dir) < 0)
+		return -1;
+	if (chmod(dir, 0711) < 0) {
+		log_error("boot check: cannot set the mode of %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
