@@ -148,6 +148,19 @@ PY
 	# What its console showed (the firmware's complaint) is kept.
 	[ -s "$BED_DIR/boot-state/boot/vvtest-bootz.png" ] || { echo "$OUT"; fail "no screenshot of the failed boot"; }
 	boot_nothing_left vvtest-bootz
+	# A work folder planted as a link (/var/tmp is anybody's): refused, nothing written there.
+	rmdir "$BOOT_WORK" 2>/dev/null || true
+	if [ ! -e "$BOOT_WORK" ]; then
+		mkdir "$BED_DIR/planted"
+		trap 'rm -f "$BOOT_WORK"; boot_cleanup vvtest-bootz' EXIT
+		ln -s "$BED_DIR/planted" "$BOOT_WORK"
+		expect_rc 1 "$VV" -c "$BOOT_CONF" verify --boot vvtest-bootz@latest --timeout 15
+		expect_in "is not a folder of this user's"
+		rm -f "$BOOT_WORK"
+		[ -z "$(ls -A "$BED_DIR/planted")" ] || fail "the check wrote through the link: $(ls -A "$BED_DIR/planted")"
+	else
+		echo "skipped the planted link: $BOOT_WORK holds other checks' folders"
+	fi
 	trap - EXIT
 }
 
