@@ -197,6 +197,7 @@ cmd_verify_boot(struct cli *cli, int argc, char **argv)
 		} else if ((m = cli_find_snapshot(r, argv[optind])) != NULL) {
 			rc = bootcheck_run(hv, r, cli->conf, m, &o, &rec);
 			print_one(&p, &rec);
+			jobrun_boot_after(cli->conf, o.job, &rec, 1);
 			manifest_free(m);
 		}
 		hv_close(hv);

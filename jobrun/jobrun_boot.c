@@ -7,35 +7,32 @@
 
 #include "common/log.h"
 #include "jobrun/jobrun_int.h"
+#include "jobrun/notify.h"
+#include "state/runs.h"
 #include "repo/manifest.h"
 
-/*
- * The job's own boot_check_command and boot_timeout over O's.
- * LEAD: branch bootops adds those keys to struct conf_job; wire them here
- * (the one spot): o->command = job->boot_check_command when set,
- * o->timeout = job->boot_timeout when set.
- */
+/* The job's own boot_check_command and boot_timeout over O's. */
 static void
 job_settings(const struct conf_job *job, struct bootcheck_opts *o)
 {
 	o->job = job->name;
+	if (job->boot_check_command != NULL)
+		o->command = job->boot_check_command;
+	if (job->boot_timeout > 0)
+		o->timeout = (int)job->boot_timeout;
 }
 
 /* The newest snapshot of DOM made by this host (not one in the future), or NULL. */
 static struct manifest *
 newest(struct repo *r, const struct conf *c, const char *dom)
 {
-	struct manifest **l = NULL, *m = NULL;
-	size_t n = 0, bad = 0;
+	struct manifest *m = NULL;
+	char *sel = xasprintf("%s/%s@latest", c->host, dom), err[300];
 
-	if (manifest_load_all(r, c->host, dom, &l, &n, &bad) < 0)
-		return NULL;
-	for (size_t i = 0; i < n && m == NULL; i++)
-		if (!l[i]->future) {
-			m = l[i];
-			l[i] = NULL;
-		}
-	manifest_list_free(l, n);
+	/* One listing of the group and one manifest read, not all of them. */
+	if (manifest_find(r, sel, &m, err, sizeof(err)) != 0)
+		m = NULL;
+	free(sel);
 	return m;
 }
 
@@ -54,6 +51,17 @@ no_snapshot(const struct conf *c, const struct bootcheck_opts *o, const char *do
 	rec->command_exit = -1;
 	log_error("boot check of %s: %s", dom, rec->reason);
 	state_boot_write(c->state_dir, rec);
+}
+
+void
+jobrun_boot_after(const struct conf *c, const char *job, const struct boot_record *recs, size_t n)
+{
+	if (n == 0)
+		return;
+	if (c->metrics_file != NULL && state_write_metrics(c->state_dir, c->metrics_file) < 0)
+		log_error("the metrics file %s cannot be written", c->metrics_file);
+	/* Its failure is logged; the checks' outcome stands. */
+	notify_boot(c, job, recs, n, c->state_dir);
 }
 
 int
@@ -96,7 +104,7 @@ jobrun_boot(struct hv *hv, struct repo *r, const struct conf *c, const char *job
 		if (each != NULL)
 			each(arg, rec);
 	}
-	/* LEAD: notify_boot(c, job, *recs, *n, c->state_dir) (branch bootops) goes here. */
+	jobrun_boot_after(c, job, *recs, *n);
 	strlist_clear(&doms);
 	strlist_clear(&unmatched);
 	return ret;

@@ -28,4 +28,12 @@ int jobrun_boot(struct hv *hv, struct repo *r, const struct conf *c, const char 
     const struct bootcheck_opts *o, jobrun_boot_each each, void *arg, struct boot_record **recs,
     size_t *n);
 
+/*
+ * jobrun_boot_after: after the N boot checks RECS of JOB ("manual" for
+ * one by hand): the metrics file rewritten and the message sent as
+ * [notify] asks (notify_boot). Failures are logged.
+ */
+void jobrun_boot_after(const struct conf *c, const char *job, const struct boot_record *recs,
+    size_t n);
+
 #endif
