@@ -17,6 +17,24 @@
 #define SEE_LOG "the backup failed (its messages went to the standard error of the run; " \
 	"under systemd: journalctl -u 'virtvault*')"
 
+/* The read modes of SEQ's files, each once, "incremental,full", into BUF. */
+static void
+read_modes(const struct seq_result *seq, char *buf, size_t len)
+{
+	static const char *const modes[] = { "incremental", "full" };
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++)
+		for (size_t i = 0; i < seq->nreads; i++) {
+			if (strcmp(seq->reads[i].mode, modes[k]) != 0)
+				continue;
+			if (at < len)
+				at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? "," : "", modes[k]);
+			break;
+		}
+}
+
 void
 jobrun_record_make(const char *job, const struct summary_domain *d, time_t started,
     time_t finished, struct run_record *out)
@@ -37,6 +55,9 @@ jobrun_record_make(const char *job, const struct summary_domain *d, time_t start
 		out->chunks_new = d->seq.stats.chunks_new;
 		out->chunks_reused = d->seq.stats.chunks_reused;
 		snprintf(out->snapshot, sizeof(out->snapshot), "%s", d->seq.snapshot);
+		out->seconds = d->seq.stats.seconds;
+		out->seconds_on_overlay = d->seq.seconds_on_overlay;
+		read_modes(&d->seq, out->read_modes, sizeof(out->read_modes));
 	} else {
 		snprintf(out->error, sizeof(out->error), "%s", d->error);
 	}

@@ -15,6 +15,7 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "state/bootrec.h"
+#include "state/history.h"
 #include "state/journal.h"
 #include "state/layout.h"
 
@@ -157,6 +158,9 @@ state_run_record(const char *state_dir, struct run_record *r)
 		unlink(p);
 		free(p);
 	}
+	/* The record is what monitoring reads; the history only feeds `report`. */
+	if (ret == 0)
+		state_history_append(state_dir, r, time(NULL));
 	return ret;
 }
 

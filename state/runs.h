@@ -43,6 +43,10 @@ struct run_record {
 	char snapshot[17];
 	int quiesced;			/* -1 unknown */
 	char error[512];
+	/* For the history only (state/history.h), not in the record's file: */
+	double seconds;			/* the run's own time; 0: finished - started */
+	double seconds_on_overlay;	/* the disks on overlays (a success) */
+	char read_modes[32];		/* the files' read modes, "incremental,full", or "" */
 };
 
 /* The name of a job's boot checks in STATE/jobs: JOB@boot ('@' is in no job's name). */
@@ -66,8 +70,9 @@ int state_run_write(const char *state_dir, const struct run_record *r);
  * state_run_record: R (its job, domain, ok, result and finished set; an
  * empty result is "success" or "failure" by OK) becomes the last run of
  * its (domain, job): last_success, failures_total and the skipped count
- * carried on from the record before it, then written. Returns what
- * state_run_write does.
+ * carried on from the record before it, then written, and appended to
+ * the run history (state/history.h; a failure there is logged, not
+ * returned). Returns what state_run_write does.
  */
 int state_run_record(const char *state_dir, struct run_record *r);
 
