@@ -45,7 +45,8 @@ LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 # The layers, lowest first (docs/ARCHITECTURE.md, "Layers"); tests/layers.sh checks
 # that no file includes a header of a higher layer.
 COMMON_SRC := common/log.c common/alloc.c common/par.c common/strlist.c common/util_units.c common/util_time.c common/util_text.c common/progress.c common/run.c common/proc.c common/flusher.c \
-             common/crypto.c common/ppm.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
+             common/crypto.c common/ppm.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c \
+             common/base64.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
@@ -57,15 +58,22 @@ AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent
              agent/bootcheck_clean.c agent/bootcheck_guest.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
+<<<<<<< HEAD
 JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/jobrun_boot.c jobrun/summary.c jobrun/notify.c \
              jobrun/notify_boot.c
 SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c \
              scheduler/daemon_boot.c
+=======
+JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/summary.c jobrun/notify.c \
+             jobrun/report_data.c jobrun/report_keep.c jobrun/report_json.c jobrun/report_html.c jobrun/report_svg.c
+SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c
+>>>>>>> b4c0c4c (report: virtvault report (--html FILE | --json): per domain its runs as SVG plots, failures, last boot check with its screenshot; the repository over time and each group's retention with expiry dates)
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_verify_boot.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
              cli/cmd_stats.c cli/cmd_diff.c cli/cmd_export.c cli/cmd_import.c cli/cmd_mount.c \
-             cli/cmd_schedule.c
+             cli/cmd_schedule.c \
+             cli/cmd_report.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(TRANSPORT_SRC) $(REPO_SRC) $(STATE_SRC) \
              $(AGENT_SRC) $(JOBRUN_SRC) $(SCHED_SRC)

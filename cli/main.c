@@ -39,6 +39,7 @@ static const struct command commands[] = {
 	{ "mount", cmd_mount, "SNAPSHOT DIR", "its files read-only (FUSE), on demand" },
 	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep] [--sample P] | --boot SNAPSHOT", "check snapshots; --deep reads each chunk once; --boot boots one" },
 	{ "daemon", cmd_daemon, "[--pidfile FILE]", "run the jobs at their scheduled times" },
+	{ "report", cmd_report, "(--html FILE|--json)", "runs, boot checks and snapshots as one page" },
 	{ "status", cmd_status, "[--json]", "last and next runs per job and domain" },
 	{ "schedule", cmd_schedule, "'EXPR' [-n N]", "the next times a cron expression fires" },
 };

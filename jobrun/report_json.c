@@ -1,0 +1,159 @@
+/*
+ * The report as JSON (`virtvault report --json`): the data of the page,
+ * with the screenshots named by path instead of embedded.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "jobrun/report_int.h"
+
+static const char *const expiry_names[] = {
+	[REPORT_EXPIRY_NONE] = "no keep rules",
+	[REPORT_EXPIRY_OTHER_HOST] = "another host's rules (unknown here)",
+	[REPORT_EXPIRY_SCHEDULE] = "the job's schedule, every run a success",
+	[REPORT_EXPIRY_DAILY] = "one run a day (the job has no schedule), every run a success",
+};
+
+static void
+add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v != NULL ? json_object_new_string(v) : NULL);
+}
+
+static void
+add_u64(json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+static json_object *
+run_json(const struct run_record *r)
+{
+	json_object *o = json_object_new_object(), *modes = json_object_new_array();
+	char copy[sizeof(r->read_modes)], *save = NULL;
+
+	add_str(o, "job", r->job);
+	json_object_object_add(o, "started", json_object_new_int64(r->started));
+	json_object_object_add(o, "finished", json_object_new_int64(r->finished));
+	add_str(o, "result", r->result);
+	add_str(o, "error", r->error);
+	add_str(o, "snapshot", r->snapshot);
+	add_u64(o, "bytes_read", r->bytes_read);
+	add_u64(o, "bytes_stored", r->bytes_stored);
+	add_u64(o, "chunks_new", r->chunks_new);
+	add_u64(o, "chunks_reused", r->chunks_reused);
+	json_object_object_add(o, "seconds", json_object_new_double(r->seconds));
+	json_object_object_add(o, "seconds_on_overlay", json_object_new_double(r->seconds_on_overlay));
+	snprintf(copy, sizeof(copy), "%s", r->read_modes);
+	for (char *m = strtok_r(copy, ",", &save); m != NULL; m = strtok_r(NULL, ",", &save))
+		json_object_array_add(modes, json_object_new_string(m));
+	json_object_object_add(o, "read_modes", modes);
+	return o;
+}
+
+static json_object *
+boot_json(const struct report_domain *d)
+{
+	const struct boot_record *b = &d->boot;
+	json_object *o = json_object_new_object();
+
+	add_str(o, "job", b->job);
+	add_str(o, "snapshot", b->snapshot);
+	add_str(o, "snapshot_host", b->snapshot_host);
+	json_object_object_add(o, "ok", json_object_new_boolean(b->ok));
+	json_object_object_add(o, "started", json_object_new_int64(b->started));
+	json_object_object_add(o, "finished", json_object_new_int64(b->finished));
+	json_object_object_add(o, "seconds_to_agent", json_object_new_double(b->seconds_to_agent));
+	add_str(o, "command", b->command);
+	json_object_object_add(o, "command_exit", json_object_new_int(b->command_exit));
+	add_str(o, "output", b->output);
+	add_str(o, "reason", b->reason);
+	add_str(o, "screenshot_file", d->screenshot != NULL ? d->screenshot_file : NULL);
+	return o;
+}
+
+static json_object *
+domain_json(const struct report_domain *d)
+{
+	json_object *o = json_object_new_object(), *runs = json_object_new_array();
+
+	add_str(o, "domain", d->name);
+	for (size_t i = 0; i < d->nruns; i++)
+		json_object_array_add(runs, run_json(&d->runs[i]));
+	json_object_object_add(o, "runs", runs);
+	json_object_object_add(o, "failures", json_object_new_int64((int64_t)d->failures));
+	json_object_object_add(o, "snapshots", json_object_new_int64((int64_t)d->nsnapshots));
+	json_object_object_add(o, "boot_check", d->has_boot ? boot_json(d) : NULL);
+	/* No command records a verify's outcome yet. */
+	json_object_object_add(o, "verify", NULL);
+	return o;
+}
+
+static json_object *
+group_json(const struct report_group *g)
+{
+	json_object *o = json_object_new_object(), *snaps = json_object_new_array();
+
+	add_str(o, "host", g->host);
+	add_str(o, "name", g->name);
+	add_str(o, "job", g->job[0] ? g->job : NULL);
+	add_str(o, "keep", g->policy[0] ? g->policy : NULL);
+	add_str(o, "expiry_basis", expiry_names[g->expiry]);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct report_snapshot *s = &g->snaps[i];
+		json_object *x = json_object_new_object();
+
+		add_str(x, "snapshot", s->id);
+		add_str(x, "time", s->time);
+		add_u64(x, "size", s->size);
+		add_u64(x, "stored", s->stored);
+		add_u64(x, "chunks_new", s->chunks_new);
+		if (g->expiry == REPORT_EXPIRY_SCHEDULE || g->expiry == REPORT_EXPIRY_DAILY) {
+			add_str(x, "kept_by", s->rule[0] ? s->rule : NULL);
+			json_object_object_add(x, "expires", s->expires ?
+			    json_object_new_int64(s->expires) : NULL);
+		}
+		json_object_array_add(snaps, x);
+	}
+	json_object_object_add(o, "snapshots", snaps);
+	return o;
+}
+
+json_object *
+report_json(const struct report *rep)
+{
+	json_object *o = json_object_new_object(), *a, *repo = json_object_new_object();
+
+	json_object_object_add(o, "generated", json_object_new_int64(rep->generated));
+	json_object_object_add(o, "since", json_object_new_int64(rep->since));
+	json_object_object_add(o, "days", json_object_new_int64(rep->days));
+	add_str(o, "this_host", rep->here);
+	add_str(o, "host", rep->host[0] ? rep->host : NULL);
+	json_object_object_add(o, "runs_shown", json_object_new_boolean(rep->history_shown));
+	json_object_object_add(o, "history_damaged_lines",
+	    json_object_new_int64((int64_t)rep->history_damaged));
+	a = json_object_new_array();
+	for (size_t i = 0; i < rep->ndoms; i++)
+		json_object_array_add(a, domain_json(&rep->doms[i]));
+	json_object_object_add(o, "domains", a);
+	json_object_object_add(repo, "snapshots", json_object_new_int64((int64_t)rep->nsnapshots));
+	json_object_object_add(repo, "unreadable", json_object_new_int64((int64_t)rep->unreadable));
+	add_u64(repo, "stored", rep->stored_total);
+	add_u64(repo, "chunks", rep->chunks_total);
+	a = json_object_new_array();
+	for (size_t i = 0; i < rep->npoints; i++) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "time", json_object_new_int64(rep->points[i].when));
+		add_u64(p, "stored", rep->points[i].stored);
+		add_u64(p, "chunks", rep->points[i].chunks);
+		json_object_array_add(a, p);
+	}
+	json_object_object_add(repo, "over_time", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < rep->ngroups; i++)
+		json_object_array_add(a, group_json(&rep->groups[i]));
+	json_object_object_add(repo, "groups", a);
+	json_object_object_add(o, "repository", repo);
+	return o;
+}
