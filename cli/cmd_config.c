@@ -17,6 +17,31 @@ config_usage(FILE *out)
 	    "Exit 0 when valid, 2 when not.\n");
 }
 
+/* Whether file PATH of KEY (NULL: not set) lacks a writable folder (logged). */
+static bool
+folder_bad(const struct conf *c, const char *key, const char *path)
+{
+	char *dir, *slash;
+	struct stat st;
+	bool bad;
+
+	if (path == NULL)
+		return false;
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, strlen(dir) + 1, ".");
+	bad = stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) < 0;
+	if (bad)
+		log_error("%s: %s = %s: its folder %s %s", c->path ? c->path : CONF_DEFAULT_PATH, key,
+		    path, dir, stat(dir, &st) < 0 ? "does not exist" :
+		    !S_ISDIR(st.st_mode) ? "is not a folder" : "is not writable");
+	free(dir);
+	return bad;
+}
+
 int
 cmd_config(struct cli *cli, int argc, char **argv)
 {
@@ -54,25 +79,10 @@ cmd_config(struct cli *cli, int argc, char **argv)
 		conf_free(c);
 		return CLI_EXIT_USAGE;
 	}
-	/* Written after every run: its folder must be there, and writable. */
-	if (c->metrics_file != NULL) {
-		char *dir = xstrdup(c->metrics_file), *slash = strrchr(dir, '/');
-		struct stat st;
-
-		if (slash != NULL)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-		else
-			snprintf(dir, strlen(dir) + 1, ".");
-		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) < 0) {
-			log_error("%s: metrics_file = %s: its folder %s %s",
-			    c->path ? c->path : CONF_DEFAULT_PATH, c->metrics_file, dir,
-			    stat(dir, &st) < 0 ? "does not exist" :
-			    !S_ISDIR(st.st_mode) ? "is not a folder" : "is not writable");
-			free(dir);
-			conf_free(c);
-			return CLI_EXIT_USAGE;
-		}
-		free(dir);
+	/* Written after every run (or job): their folders must be there, and writable. */
+	if (folder_bad(c, "metrics_file", c->metrics_file) || folder_bad(c, "report_file", c->report_file)) {
+		conf_free(c);
+		return CLI_EXIT_USAGE;
 	}
 	conf_print(c, stdout);
 	conf_free(c);

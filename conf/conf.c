@@ -584,6 +584,7 @@ conf_free(struct conf *c)
 	free(c->state_dir);
 	free(c->overlay_dir);
 	free(c->metrics_file);
+	free(c->report_file);
 	free(c->s3_addressing);
 	free(c->ca_file);
 	free(c->url);

@@ -94,6 +94,7 @@ struct conf {
 	uint64_t cbt_forget_after;	/* seconds after which another flow's checkpoint goes */
 	int max_parallel;		/* domains backed up at once by the daemon */
 	char *metrics_file;		/* Prometheus textfile, or NULL */
+	char *report_file;		/* the daemon's HTML report after each job, or NULL */
 
 	/* [repository] */
 	char *url;			/* NULL until set */

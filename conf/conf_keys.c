@@ -73,6 +73,8 @@ static const struct conf_key keys[] = {
 	  .lo = 1, .hi = 64),
 	KEY(CONF_SEC_AGENT, "metrics_file", CONF_T_PATH, C(metrics_file),
 	  "Prometheus textfile written after each run"),
+	KEY(CONF_SEC_AGENT, "report_file", CONF_T_PATH, C(report_file),
+	  "HTML report the daemon writes after each job"),
 	KEY(CONF_SEC_REPOSITORY, "s3_addressing", CONF_T_ADDRESSING, C(s3_addressing),
 	  "path or virtual; default: path for a custom endpoint"),
 	KEY(CONF_SEC_REPOSITORY, "ca_file", CONF_T_PATH, C(ca_file),

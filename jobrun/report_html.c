@@ -190,7 +190,9 @@ domain(FILE *out, const struct report *rep, const struct report_domain *d)
 	if (d->nsnapshots > 0)
 		fprintf(out, ", the newest %s", util_format_size(d->size_newest, b, sizeof(b)));
 	fputs(".</p>\n", out);
-	if (rep->history_shown) {
+	if (rep->history_shown && d->nruns == 0) {
+		fputs("<p class=\"mute\">No run of this domain on this host in the period.</p>\n", out);
+	} else if (rep->history_shown) {
 		fputs("<div class=\"plots\">\n", out);
 		figure(out, rep, d, "duration", "Duration of each run (a failure in red).");
 		figure(out, rep, d, "bytes", "Bytes read (blue) and stored new (orange), each run.");
@@ -331,7 +333,7 @@ report_html(const struct report *rep)
 	fputs("); snapshots, sizes, the repository over time and retention from the repository's manifests.",
 	    out);
 	if (rep->history_damaged > 0)
-		fprintf(out, " %zu damaged lines of the run history were skipped.", rep->history_damaged);
+		fprintf(out, " Damaged lines of the run history skipped: %zu.", rep->history_damaged);
 	fputs("</p>\n</header>\n<nav>", out);
 	for (size_t i = 0; i < rep->ndoms; i++) {
 		fputs("<a href=\"#d-", out);

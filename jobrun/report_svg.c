@@ -54,7 +54,7 @@ format_value(enum unit u, double v, char *buf, size_t len)
 	else if (u == U_SECONDS && v >= 120)
 		snprintf(buf, len, "%.1f min", v / 60);
 	else if (u == U_SECONDS)
-		snprintf(buf, len, "%.1f s", v);
+		snprintf(buf, len, v < 10 ? "%.2f s" : "%.1f s", v);
 	else
 		snprintf(buf, len, "%.0f", v);
 }

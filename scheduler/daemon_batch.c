@@ -72,6 +72,47 @@ batch_send(struct daemon *d, struct batch *b)
 	daemon_hook_track(&d->hooks, pid, notify_max_seconds(d->c) + 10, b->job, "(the run)", "notify");
 }
 
+/* How long the report of a job run may take before it is killed. */
+#define REPORT_TIMEOUT 600
+
+/*
+ * [agent] report_file: after job run B, `virtvault report --html FILE` in
+ * a child of its own, tracked (and bounded) like a hook.
+ */
+static void
+batch_report(struct daemon *d, const struct batch *b)
+{
+	pid_t pid;
+
+	if (d->c->report_file == NULL || d->stopping)
+		return;
+	if (d->hooks.n >= MAX_HOOKS) {
+		log_warn("job %s: %zu programs run already; the report %s is not written this time",
+		    b->job, d->hooks.n, d->c->report_file);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("job %s: cannot write the report %s: %s", b->job, d->c->report_file,
+		    strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		char *argv[8];
+		int i;
+
+		sigprocmask(SIG_SETMASK, &d->oldmask, NULL);
+		i = daemon_self_argv(d, argv);
+		argv[i++] = "report";
+		argv[i++] = "--html";
+		argv[i++] = d->c->report_file;
+		argv[i] = NULL;
+		execv(d->o->self, argv);
+		_exit(127);
+	}
+	daemon_hook_track(&d->hooks, pid, REPORT_TIMEOUT, b->job, "(the run)", "report");
+}
+
 static void
 batch_remove(struct daemon *d, struct batch *b)
 {
@@ -95,6 +136,7 @@ daemon_batch_add(struct daemon *d, unsigned id, const struct run_record *r)
 	if (b->pending > 0)
 		return;
 	batch_send(d, b);
+	batch_report(d, b);
 	batch_remove(d, b);
 }
 

@@ -1,0 +1,240 @@
+# `virtvault report`: runs of a domain over days (one failed), a boot
+# record with a real PNG, snapshots of two hosts; the page rendered by
+# headless Chromium with no network, its DOM checked against `list --json`
+# and the run history, its screenshot kept under build/test-output/report.
+
+# rpt_domain NAME: a shut-off domain vvtest-NAME with a 64 MiB qcow2 disk,
+# 2 MiB of it random (no OS: it is never started).
+rpt_domain() {
+	local d=$BED_DIR/$1
+	mkdir -p "$d"
+	qemu-img create -q -f qcow2 "$d/disk.qcow2" 64M
+	head -c 2M /dev/urandom >"$d/fill"
+	qemu-io -c "write -s $d/fill 0 2M" "$d/disk.qcow2" >/dev/null
+	rm -f "$d/fill"
+	cat >"$d/dom.xml" <<XML
+<domain type='qemu'><name>vvtest-$1</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os><devices>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+<source file='$d/disk.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+XML
+	echo "vvtest-$1" >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$d/dom.xml" >/dev/null
+}
+
+# rpt_conf FILE HOST STATE REPO EXTRA...: a configuration file.
+rpt_conf() {
+	local f=$1 host=$2 state=$3 repo=$4
+	shift 4
+	{
+		printf '[agent]\nlibvirt_uri = %s\nhost = %s\nstate_dir = %s\n' "$BED_URI" "$host" "$state"
+		printf '[repository]\nurl = file://%s\nencryption = none\n' "$repo"
+		printf '%s\n' "$@"
+	} >"$f"
+	chmod 600 "$f"
+}
+
+# rpt_png FILE: a small real PNG (a gradient, 64x40).
+rpt_png() {
+	python3 - "$1" <<'PY'
+import struct, sys, zlib
+w, h = 64, 40
+raw = b"".join(b"\0" + b"".join(bytes((x * 4, y * 6, 128)) for x in range(w)) for y in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+}
+
+# rpt_chromium OUTFILE ARGS...: headless Chromium with no network at all
+# (a network namespace of its own, and no proxy or name that resolves),
+# in a PID namespace of its own so that none of its processes outlives it,
+# bounded by a timeout.
+rpt_chromium() {
+	local out=$1
+	shift
+	timeout -k 5 120 unshare -n -p -f --kill-child --mount-proc \
+		chromium --headless --no-sandbox --disable-gpu --user-data-dir="$BED_DIR/report/chromium" \
+		--proxy-server=127.0.0.1:9 --host-resolver-rules='MAP * ~NOTFOUND' "$@" \
+		>"$out" 2>>"$BED_DIR/report/chromium.log"
+}
+
+test_report_html_json_in_chromium() {
+	local dir=$BED_DIR/report st=$BED_DIR/report/state c=$BED_DIR/report/a.conf
+	local cb=$BED_DIR/report/b.conf repo=$BED_DIR/report/repo dom=vvtest-rp1
+	local outdir=${VV_TEST_OUTPUT:-$top/build/test-output}/report d t
+	command -v chromium >/dev/null || { fail "chromium is not installed (packaging/deps.sh)"; return 1; }
+	mkdir -p "$dir" "$outdir"
+	rm -f "$outdir/report.png" "$outdir/report.html"
+	rpt_domain rp1
+	rpt_conf "$c" hosta "$st" "$repo" '[job nightly]' "domains = $dom" 'schedule = 0 2 * * *' \
+		'keep_last = 2' 'keep_daily = 3'
+	rpt_conf "$cb" hostb "$dir/state-b" "$repo"
+	expect_rc 0 "$VV" -q -c "$c" init
+	# Five nights of the job (their snapshots dated back), each a run in the history.
+	for d in 6 5 4 3 2; do
+		t=$(date -u -d "-$d days" +%Y-%m-%dT02:00:00Z)
+		expect_rc 0 "$VV" -q -c "$c" backup --job nightly --time "$t"
+		qemu-io -c "write -P $d 0 256k" "$BED_DIR/rp1/disk.qcow2" >/dev/null
+	done
+	# One failure: the disk is gone for a moment.
+	mv "$BED_DIR/rp1/disk.qcow2" "$BED_DIR/rp1/disk.away"
+	expect_rc 1 "$VV" -q -c "$c" backup "$dom"
+	mv "$BED_DIR/rp1/disk.away" "$BED_DIR/rp1/disk.qcow2"
+	# Another host's snapshots of a plain image, and of this host too (no job keeps it).
+	head -c 1M /dev/urandom >"$dir/img.raw"
+	expect_rc 0 "$VV" -q -c "$cb" backup --image "$dir/img.raw" --name files --time "$(date -u -d '-3 days' +%Y-%m-%dT05:00:00Z)"
+	expect_rc 0 "$VV" -q -c "$c" backup --image "$dir/img.raw" --name files --time "$(date -u -d '-1 days' +%Y-%m-%dT05:00:00Z)"
+	# The history holds six runs; an old one (before the period) and a damaged line are added.
+	[ "$(wc -l <"$st/history/$dom@nightly.jsonl")" = 5 ] || fail "5 lines expected in the nightly history"
+	[ "$(wc -l <"$st/history/$dom@manual.jsonl")" = 1 ] || fail "1 line expected in the manual history"
+	python3 - "$st/history/$dom@nightly.jsonl" <<'PY'
+import json, sys, time
+p = sys.argv[1]
+lines = open(p).read().splitlines()
+old = json.loads(lines[0])
+old["started"] = int(time.time()) - 40 * 86400
+old["finished"] = old["started"] + 60
+open(p, "w").write(json.dumps(old) + "\n" + "{\"domain\": \"cut by a cra\n" + "\n".join(lines) + "\n")
+PY
+	# The last boot check, as the boot branch writes it, with a screenshot.
+	mkdir -p "$st/boot"
+	rpt_png "$st/boot/$dom.png"
+	python3 - "$st/boot/$dom.json" "$dom" <<'PY'
+import json, sys, time
+now = int(time.time())
+json.dump({"domain": sys.argv[2], "job": "nightly", "snapshot": "0123456789abcdef", "snapshot_host": "hosta",
+           "ok": False, "started": now - 600, "finished": now - 500, "seconds_to_agent": -1,
+           "command": "cat /etc/hostname", "command_exit": 1, "output": "<b>bold</b> & <script>x</script>",
+           "screenshot": True, "reason": "the agent <did not> answer in 90 s"}, open(sys.argv[1], "w"))
+PY
+	expect_rc 0 "$VV" -c "$c" report --html "$dir/report.html"
+	[ "$(stat -c %a "$dir/report.html")" = 644 ] || fail "the report's mode is not 0644"
+	expect_rc 0 "$VV" -c "$c" report --json
+	echo "$OUT" >"$dir/report.json"
+	expect_rc 0 "$VV" -c "$c" list --json
+	echo "$OUT" >"$dir/list.json"
+	expect_rc 0 "$VV" -c "$c" report --host hostb --json
+	echo "$OUT" >"$dir/report-b.json"
+	expect_rc 2 "$VV" -c "$c" report --json --html "$dir/x.html"
+	expect_rc 2 "$VV" -c "$c" report --days 0 --json
+	expect_rc 2 "$VV" -c "$c" report
+	# Rendered with the network off: a screenshot, and the DOM as Chromium built it.
+	rpt_chromium "$dir/dom.html" --dump-dom "file://$dir/report.html" || fail "chromium --dump-dom failed"
+	rpt_chromium /dev/null --screenshot="$outdir/report.png" --window-size=1200,2000 \
+		"file://$dir/report.html" || fail "chromium --screenshot failed"
+	cp "$dir/report.html" "$outdir/report.html"
+	python3 - "$outdir/report.png" <<'PY' || fail "no screenshot of the report"
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"\x89PNG\r\n\x1a\n" and len(b) > 20000, len(b)
+PY
+	echo "report screenshot: $outdir/report.png"
+	python3 - "$dir" "$dom" "$st/boot/$dom.png" <<'PY' || fail "the report's DOM or JSON does not match"
+import base64, collections, html.parser, json, sys
+d, dom, png = sys.argv[1], sys.argv[2], sys.argv[3]
+lst = json.load(open(d + "/list.json"))
+rep = json.load(open(d + "/report.json"))
+repb = json.load(open(d + "/report-b.json"))
+
+class P(html.parser.HTMLParser):
+    def __init__(s):
+        super().__init__()
+        s.stack, s.els, s.text = [], [], collections.defaultdict(str)
+    def handle_starttag(s, tag, attrs):
+        a = dict(attrs)
+        e = {"tag": tag, "a": a, "anc": [x["a"] for x in s.stack]}
+        s.els.append(e)
+        if tag not in ("img", "meta", "br", "hr", "input", "link"):
+            s.stack.append(e)
+    def handle_startendtag(s, tag, attrs):
+        s.els.append({"tag": tag, "a": dict(attrs), "anc": [x["a"] for x in s.stack]})
+    def handle_endtag(s, tag):
+        if any(x["tag"] == tag for x in s.stack):
+            while s.stack.pop()["tag"] != tag:
+                pass
+    def handle_data(s, t):
+        for x in s.stack:
+            x.setdefault("text", "")
+            x["text"] += t
+
+p = P()
+page = open(d + "/dom.html").read()
+p.feed(page)
+els = p.els
+def inside(e, key, val):
+    return any(x.get(key) == val for x in e["anc"])
+
+# Nothing from outside: no script, no stylesheet link, no remote source.
+assert not [e for e in els if e["tag"] in ("script", "link", "iframe")], "script or link"
+for e in els:
+    for k in ("src", "href"):
+        v = e["a"].get(k)
+        assert v is None or v.startswith("#") or v.startswith("data:image/png;base64,"), (k, v)
+assert any(e["tag"] == "meta" and e["a"].get("name") == "viewport" for e in els)
+assert "@media print" in page
+
+# The domain's runs: six in the period (the old line and the damaged one are not).
+runs = [r for r in [x for x in rep["domains"] if x["domain"] == dom][0]["runs"]]
+assert len(runs) == 6, runs
+assert sum(r["result"] != "success" for r in runs) == 1, runs
+assert rep["history_damaged_lines"] == 1, rep["history_damaged_lines"]
+ok = [r for r in runs if r["result"] == "success"]
+assert all(r["read_modes"] and r["seconds"] > 0 and r["bytes_read"] > 0 for r in ok), ok
+sec = [e for e in els if e["tag"] == "section" and e["a"].get("data-domain") == dom][0]
+assert sec["a"]["data-runs"] == "6" and sec["a"]["data-failures"] == "1", sec["a"]
+plots = {e["a"]["data-plot"]: e for e in els if e["tag"] == "svg" and inside(e, "data-domain", dom)}
+assert set(plots) == {"duration", "bytes", "overlay", "mode"}, plots.keys()
+def pts(plot, cls=None):
+    return [e for e in els if e["tag"] == "circle" and inside(e, "data-plot", plot) and inside(e, "data-domain", dom)
+            and "pt" in e["a"]["class"].split() and (cls is None or cls in e["a"]["class"].split())]
+for plot in ("duration", "overlay", "mode"):
+    assert len(pts(plot)) == 6, (plot, len(pts(plot)))
+    assert plots[plot]["a"]["data-points"] == "6"
+assert len(pts("bytes", "s-read")) == 6 and len(pts("bytes", "s-stored")) == 6
+assert len(pts("mode", "mode-failed")) == 1
+assert len(pts("mode", "mode-full")) + len(pts("mode", "mode-incremental")) == 5
+# The failure's message is on the page.
+err = [r for r in runs if r["result"] != "success"][0]["error"]
+cells = [e for e in els if e["tag"] == "td" and e["a"].get("class") == "err" and inside(e, "data-domain", dom)]
+assert err and [c.get("text") for c in cells] == [err], (err, cells)
+# The boot check: its screenshot embedded as it is on disk; outside text escaped.
+imgs = [e for e in els if e["tag"] == "img" and inside(e, "data-domain", dom)]
+assert len(imgs) == 1
+assert base64.b64decode(imgs[0]["a"]["src"].split(",", 1)[1]) == open(png, "rb").read()
+assert not [e for e in els if e["tag"] in ("b",)], "unescaped output"
+assert "<b>bold</b> & <script>x</script>" in sec["text"], "output not shown as text"
+assert "the agent <did not> answer in 90 s" in sec["text"]
+assert "No verify recorded" in sec["text"]
+
+# The repository: counts and sizes as `list --json` says.
+repo = [e for e in els if e["tag"] == "section" and e["a"].get("id") == "repository"][0]
+assert int(repo["a"]["data-snapshots"]) == len(lst) == rep["repository"]["snapshots"], (repo["a"], len(lst))
+assert int(repo["a"]["data-stored"]) == sum(s["stored"] for s in lst)
+for plot in ("repo-stored", "repo-chunks"):
+    n = [e for e in els if e["tag"] == "circle" and inside(e, "data-plot", plot)]
+    assert len(n) == len(lst), (plot, len(n))
+groups = collections.Counter((s["host"], s["name"]) for s in lst)
+tables = [e for e in els if e["tag"] == "table" and "snapshots" in e["a"].get("class", "")]
+assert {(t["a"]["data-host"], t["a"]["data-name"]): int(t["a"]["data-count"]) for t in tables} == dict(groups), tables
+bysnap = {s["snapshot"]: s for s in lst}
+rows = [e for e in els if e["tag"] == "tr" and "data-snapshot" in e["a"]]
+assert len(rows) == len(lst)
+for r in rows:
+    s = bysnap[r["a"]["data-snapshot"]]
+    cells = [e for e in els if e["tag"] == "td" and "data-bytes" in e["a"] and r["a"] in e["anc"]]
+    assert [int(x["a"]["data-bytes"]) for x in cells] == [s["size"], s["stored"]], (cells, s)
+# Retention: the job's rules keep all five (last 2, daily 3), each with an expiry date.
+g = [x for x in rep["repository"]["groups"] if x["name"] == dom][0]
+assert g["job"] == "nightly" and len(g["snapshots"]) == 5, g
+assert all(s["kept_by"] in ("last", "daily") and s["expires"] for s in g["snapshots"]), g
+ex = [s["expires"] for s in g["snapshots"]]
+assert ex == sorted(ex, reverse=True) and len(set(ex)) == 5, ex
+other = [x for x in rep["repository"]["groups"] if x["host"] == "hostb"][0]
+assert other["expiry_basis"].startswith("another host"), other
+# --host hostb: only its snapshot; this host's runs not shown.
+assert repb["repository"]["snapshots"] == 1 and not repb["runs_shown"], repb["repository"]
+assert all(not x["runs"] for x in repb["domains"]), repb["domains"]
+PY
+}
