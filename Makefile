@@ -45,8 +45,7 @@ LDLIBS_ALL = -Wl,--as-needed $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 # The layers, lowest first (docs/ARCHITECTURE.md, "Layers"); tests/layers.sh checks
 # that no file includes a header of a higher layer.
 COMMON_SRC := common/log.c common/alloc.c common/par.c common/strlist.c common/util_units.c common/util_time.c common/util_text.c common/progress.c common/run.c common/proc.c common/flusher.c \
-             common/crypto.c common/ppm.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c \
-             common/base64.c
+             common/crypto.c common/ppm.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c

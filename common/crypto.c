@@ -267,3 +267,23 @@ crypto_md5_base64(const void *data, size_t len, char out[25])
 		memset(md, 0, 16);
 	EVP_EncodeBlock((unsigned char *)out, md, 16);
 }
+
+char *
+crypto_base64(const void *data, size_t len)
+{
+	/* 4 characters for each 3 bytes or part, and the terminator. */
+	char *out = xcalloc(4 * ((len + 2) / 3) + 1, 1);
+	const unsigned char *in = data;
+	size_t at = 0;
+
+	/* EVP_EncodeBlock takes an int: in slices a multiple of 3. */
+	while (len > 0) {
+		size_t k = len > 3u << 20 ? 3u << 20 : len;
+
+		at += (size_t)EVP_EncodeBlock((unsigned char *)out + at, in, (int)k);
+		in += k;
+		len -= k;
+	}
+	out[at] = '\0';
+	return out;
+}

@@ -79,4 +79,11 @@ int crypto_base64_decode(const char *in, size_t cap, char **out, size_t *len);
 /* crypto_unhex: 2*LEN hex digits into OUT. Returns 0 or -1. */
 int crypto_unhex(const char *in, uint8_t *out, size_t len);
 
+/*
+ * crypto_base64: the LEN bytes of DATA in base64 (RFC 4648, padded, no
+ * line breaks), a new string (the caller frees it): a picture as a data:
+ * URI, an attachment.
+ */
+char *crypto_base64(const void *data, size_t len);
+
 #endif

@@ -6,12 +6,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/base64.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "jobrun/report_int.h"
 #include "repo/manifest.h"
 #include "state/bootrec.h"
 #include "state/history.h"
+
+/* The file PATH (at most MAX bytes) in base64, a new string, or NULL (not logged). */
+static char *
+file_base64(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	char *out = NULL;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = xcalloc(max + 1, 1);
+	n = fread(buf, 1, max + 1, f);
+	if (!ferror(f) && n <= max)
+		out = crypto_base64(buf, n);
+	fclose(f);
+	free(buf);
+	return out;
+}
 
 static uint64_t
 total_size(const struct manifest *m)
@@ -110,7 +130,7 @@ add_domain(const struct conf *c, struct report *rep, const char *name, struct re
 		d->has_boot = true;
 		if (d->boot.screenshot) {
 			d->screenshot_file = state_boot_screenshot_path(c->state_dir, name);
-			d->screenshot = base64_file(d->screenshot_file, REPORT_MAX_SCREENSHOT);
+			d->screenshot = file_base64(d->screenshot_file, REPORT_MAX_SCREENSHOT);
 			if (d->screenshot == NULL)
 				log_warn("domain %s: the boot check's screenshot %s cannot be read (or is over %u bytes): not shown",
 				    name, d->screenshot_file, REPORT_MAX_SCREENSHOT);

@@ -20,6 +20,8 @@ pkgs=(
 	ovmf swtpm swtpm-tools
 	# virtvault mount (fusermount3), reading a guest file system in tests
 	fuse3
+	# the report rendered headless in tests (t_report.sh)
+	chromium
 	# the S3 test object store: a one-node Ceph cluster with radosgw
 	radosgw ceph-mon ceph-osd curl
 	# the guest agent's shared libraries, copied into the guest

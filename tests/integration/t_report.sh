@@ -238,3 +238,41 @@ assert repb["repository"]["snapshots"] == 1 and not repb["runs_shown"], repb["re
 assert all(not x["runs"] for x in repb["domains"]), repb["domains"]
 PY
 }
+
+# [agent] report_file: the daemon writes the page after each job run (three
+# runs on an accelerated clock), atomically, mode 0644, naming its runs.
+test_report_daemon_writes_report_file() {
+	local dir=$BED_DIR/report-d c=$BED_DIR/report-d/d.conf log=$BED_DIR/report-d/daemon.log pid rf
+	rf=$dir/www/report.html
+	mkdir -p "$dir/www"
+	rpt_domain rp2
+	rpt_conf "$c" hostd "$dir/state" "$dir/repo" "report_file = $rf" \
+		'[job often]' 'schedule = 2-6/2 0 * * *' 'domains = vvtest-rp2'
+	# report_file belongs to [agent]: move the line up there.
+	python3 - "$c" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p).read().splitlines()
+rf = [l for l in lines if l.startswith("report_file")][0]
+lines.remove(rf)
+lines.insert(1, rf)
+open(p, "w").write("\n".join(lines) + "\n")
+PY
+	expect_rc 0 "$VV" -q -c "$c" init
+	expect_rc 0 "$VV" -c "$c" config check
+	VIRTVAULT_TEST_CLOCK="1795564800 120" "$VV" -c "$c" daemon >"$log" 2>&1 &
+	pid=$!
+	echo "$pid virtvault-daemon" >>"$BED_DIR/pids"
+	wait_for 20 grep -q "daemon started" "$log"
+	wait_for 40 sh -c "[ \$(grep -c 'backed up: snapshot' '$log') -ge 3 ]"
+	# Each run's report follows its run: the third one names three runs.
+	wait_for 30 grep -q 'data-domain="vvtest-rp2" data-runs="3"' "$rf"
+	kill -TERM "$pid"
+	wait "$pid" || fail "the daemon exited $?"
+	[ "$(stat -c %a "$rf")" = 644 ] || fail "report_file's mode is $(stat -c %a "$rf")"
+	[ ! -e "$rf.tmp" ] || fail "a temporary file of the report was left"
+	expect_rc 0 cat "$log"
+	expect_not_in "report hook failed"
+	OUT=$(grep -o '<circle class="pt s-duration' "$rf" | wc -l)
+	[ "$OUT" = 3 ] || fail "3 points expected in the duration plot, got $OUT"
+}
