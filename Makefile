@@ -57,16 +57,10 @@ AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent
              agent/bootcheck_clean.c agent/bootcheck_guest.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
-<<<<<<< HEAD
-JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/jobrun_boot.c jobrun/summary.c jobrun/notify.c \
-             jobrun/notify_boot.c
+JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/jobrun_boot.c jobrun/summary.c jobrun/notify.c jobrun/notify_boot.c \
+             jobrun/report_data.c jobrun/report_keep.c jobrun/report_json.c jobrun/report_html.c jobrun/report_svg.c
 SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c \
              scheduler/daemon_boot.c
-=======
-JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/summary.c jobrun/notify.c \
-             jobrun/report_data.c jobrun/report_keep.c jobrun/report_json.c jobrun/report_html.c jobrun/report_svg.c
-SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c
->>>>>>> b4c0c4c (report: virtvault report (--html FILE | --json): per domain its runs as SVG plots, failures, last boot check with its screenshot; the repository over time and each group's retention with expiry dates)
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_verify_boot.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
@@ -87,7 +81,7 @@ FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
 UNIT_TESTS := util proc conf cron domxml qimg qemu_account overlay chain cbtmap sequence progress codec index manifest cache retention store store_list s3 keys \
-             prune verify lock forget plan summary reuse notify_boot bootxml ppm history
+             prune verify lock forget plan summary reuse notify_boot bootxml ppm history report
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o \
              $(BUILD)/obj/tests/fakes/store_mem.o $(BUILD)/obj/tests/fakes/memrepo.o

@@ -56,6 +56,7 @@ test_config_example_is_valid() {
 	sed -i 's/^;\([a-z_]* = \)/\1/' "$f"
 	# The metrics file's folder must exist (node-exporter's is not here).
 	sed -i "s|^metrics_file = .*|metrics_file = $BED_DIR/example.prom|" "$f"
+	sed -i "s|^report_file = .*|report_file = $BED_DIR/example.html|" "$f"
 	chmod 600 "$f"
 	expect_rc 0 "$VV" -c "$f" config check
 	expect_in "retry_delay = 300s"

@@ -260,6 +260,11 @@ open(p, "w").write("\n".join(lines) + "\n")
 PY
 	expect_rc 0 "$VV" -q -c "$c" init
 	expect_rc 0 "$VV" -c "$c" config check
+	# A folder that is not there: config check says so.
+	sed "s|^report_file = .*|report_file = $dir/nowhere/r.html|" "$c" >"$dir/bad.conf"
+	chmod 600 "$dir/bad.conf"
+	expect_rc 2 "$VV" -c "$dir/bad.conf" config check
+	expect_in "report_file = $dir/nowhere/r.html: its folder $dir/nowhere does not exist"
 	VIRTVAULT_TEST_CLOCK="1795564800 120" "$VV" -c "$c" daemon >"$log" 2>&1 &
 	pid=$!
 	echo "$pid virtvault-daemon" >>"$BED_DIR/pids"
