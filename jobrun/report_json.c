@@ -26,6 +26,15 @@ add_u64(json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
+/* T as ISO 8601 in UTC, as every JSON output of virtvault; 0: null. */
+static void
+add_time(json_object *o, const char *k, time_t t)
+{
+	char b[UTIL_UTC_LEN];
+
+	json_object_object_add(o, k, t != 0 ? json_object_new_string(util_format_utc(t, b, sizeof(b))) : NULL);
+}
+
 static json_object *
 run_json(const struct run_record *r)
 {
@@ -33,8 +42,8 @@ run_json(const struct run_record *r)
 	char copy[sizeof(r->read_modes)], *save = NULL;
 
 	add_str(o, "job", r->job);
-	json_object_object_add(o, "started", json_object_new_int64(r->started));
-	json_object_object_add(o, "finished", json_object_new_int64(r->finished));
+	add_time(o, "started", r->started);
+	add_time(o, "finished", r->finished);
 	add_str(o, "result", r->result);
 	add_str(o, "error", r->error);
 	add_str(o, "snapshot", r->snapshot);
@@ -61,8 +70,8 @@ boot_json(const struct report_domain *d)
 	add_str(o, "snapshot", b->snapshot);
 	add_str(o, "snapshot_host", b->snapshot_host);
 	json_object_object_add(o, "ok", json_object_new_boolean(b->ok));
-	json_object_object_add(o, "started", json_object_new_int64(b->started));
-	json_object_object_add(o, "finished", json_object_new_int64(b->finished));
+	add_time(o, "started", b->started);
+	add_time(o, "finished", b->finished);
 	json_object_object_add(o, "seconds_to_agent", json_object_new_double(b->seconds_to_agent));
 	add_str(o, "command", b->command);
 	json_object_object_add(o, "command_exit", json_object_new_int(b->command_exit));
@@ -110,8 +119,7 @@ group_json(const struct report_group *g)
 		add_u64(x, "chunks_new", s->chunks_new);
 		if (g->expiry == REPORT_EXPIRY_SCHEDULE || g->expiry == REPORT_EXPIRY_DAILY) {
 			add_str(x, "kept_by", s->rule[0] ? s->rule : NULL);
-			json_object_object_add(x, "expires", s->expires ?
-			    json_object_new_int64(s->expires) : NULL);
+			add_time(x, "expires", s->expires);
 		}
 		json_object_array_add(snaps, x);
 	}
@@ -124,8 +132,8 @@ report_json(const struct report *rep)
 {
 	json_object *o = json_object_new_object(), *a, *repo = json_object_new_object();
 
-	json_object_object_add(o, "generated", json_object_new_int64(rep->generated));
-	json_object_object_add(o, "since", json_object_new_int64(rep->since));
+	add_time(o, "generated", rep->generated);
+	add_time(o, "since", rep->since);
 	json_object_object_add(o, "days", json_object_new_int64(rep->days));
 	add_str(o, "this_host", rep->here);
 	add_str(o, "host", rep->host[0] ? rep->host : NULL);
@@ -144,7 +152,7 @@ report_json(const struct report *rep)
 	for (size_t i = 0; i < rep->npoints; i++) {
 		json_object *p = json_object_new_object();
 
-		json_object_object_add(p, "time", json_object_new_int64(rep->points[i].when));
+		add_time(p, "time", rep->points[i].when);
 		add_u64(p, "stored", rep->points[i].stored);
 		add_u64(p, "chunks", rep->points[i].chunks);
 		json_object_array_add(a, p);
