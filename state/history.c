@@ -295,3 +295,28 @@ state_history_domains(const char *state_dir, struct strlist *names)
 	strlist_clear(&doms);
 	return 0;
 }
+
+int
+state_history_remove(const char *state_dir, const char *domain)
+{
+	struct strlist names = { 0 };
+	size_t dlen = strlen(domain);
+	int ret = 0;
+
+	if (state_list_names(state_dir, STATE_HISTORY, &names) < 0)
+		return -1;
+	for (size_t i = 0; i < names.n; i++) {
+		char *p;
+
+		if (strncmp(names.v[i], domain, dlen) != 0 || names.v[i][dlen] != '@')
+			continue;
+		p = state_file_path(state_dir, STATE_HISTORY, names.v[i]);
+		if (unlink(p) < 0 && errno != ENOENT) {
+			log_error("run history %s: cannot remove: %s", p, strerror(errno));
+			ret = -1;
+		}
+		free(p);
+	}
+	strlist_clear(&names);
+	return ret;
+}

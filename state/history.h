@@ -49,4 +49,10 @@ int state_history_read(const char *state_dir, const char *domain, const char *jo
  */
 int state_history_domains(const char *state_dir, struct strlist *names);
 
+/*
+ * state_history_remove: forget the history of DOMAIN (of every job), as
+ * state_run_remove does its records. Returns 0 or -1 (logged).
+ */
+int state_history_remove(const char *state_dir, const char *domain);
+
 #endif

@@ -289,6 +289,9 @@ state_run_remove(const char *state_dir, const char *domain)
 			break;
 	}
 	strlist_clear(&names);
+	/* Its history goes with its records: `report` no longer shows it. */
+	if (count >= 0 && state_history_remove(state_dir, domain) < 0)
+		count = -1;
 	return count;
 }
 

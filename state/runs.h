@@ -97,8 +97,8 @@ char **state_run_hook_vars(const struct run_record *r);
 int state_run_list(const char *state_dir, struct run_record **recs, size_t *n);
 
 /*
- * state_run_remove: forget the records of DOMAIN (of every job). Returns
- * the count removed, or -1 (logged).
+ * state_run_remove: forget the records of DOMAIN (of every job), and its
+ * run history. Returns the count of records removed, or -1 (logged).
  */
 int state_run_remove(const char *state_dir, const char *domain);
 

@@ -127,6 +127,14 @@ test_append_read(void **state)
 		assert_string_equal(doms.v[1], "web1");
 		strlist_clear(&doms);
 	}
+	/* Forgetting the domain's records forgets its history; another's stays. */
+	assert_int_equal(state_run_remove(dir, "web1"), 2);
+	assert_int_equal(state_history_read(dir, "web1", NULL, 0, &v, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(state_history_read(dir, "db1", NULL, 0, &v, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	free(v);
 	tmpdir_remove(dir);
 	free(dir);
 }
