@@ -261,7 +261,11 @@ group(FILE *out, const struct report_group *g)
 	for (size_t i = 0; i < g->n; i++) {
 		const struct report_snapshot *s = &g->snaps[i];
 
-		fprintf(out, "<tr data-snapshot=\"%s\"><td><code>%s</code></td><td>", s->id, s->id);
+		fputs("<tr data-snapshot=\"", out);
+		report_html_text(out, s->id);
+		fputs("\"><td><code>", out);
+		report_html_text(out, s->id);
+		fputs("</code></td><td>", out);
 		put_time(out, s->when);
 		if (s->future)
 			fputs(" <span class=\"bad\">(in the future)</span>", out);
