@@ -206,30 +206,14 @@ out:
 static void
 put_base64(FILE *f, const unsigned char *data, size_t len)
 {
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t col = 0;
+	char *b = crypto_base64(data, len);
+	size_t n = strlen(b);
 
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)data[i] << 16;
-		char q[4];
-
-		if (i + 1 < len)
-			v |= (unsigned)data[i + 1] << 8;
-		if (i + 2 < len)
-			v |= data[i + 2];
-		q[0] = abc[(v >> 18) & 63];
-		q[1] = abc[(v >> 12) & 63];
-		q[2] = i + 1 < len ? abc[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < len ? abc[v & 63] : '=';
-		fwrite(q, 1, 4, f);
-		col += 4;
-		if (col == B64_LINE) {
-			fputc('\n', f);
-			col = 0;
-		}
-	}
-	if (col > 0)
+	for (size_t at = 0; at < n; at += B64_LINE) {
+		fwrite(b + at, 1, n - at < B64_LINE ? n - at : B64_LINE, f);
 		fputc('\n', f);
+	}
+	free(b);
 }
 
 char *
