@@ -3,7 +3,9 @@
 # default, a local encrypted repository. Boots the test guest under a real
 # libvirtd (its writer appending checksummed records to its ext4 data disk),
 # backs it up live, lists the snapshot, restores it as a new domain, starts
-# that, shows its data disk is consistent, and tears everything down.
+# that, shows its data disk is consistent, proves the snapshot boots (a
+# boot check in a throwaway domain without network), writes the HTML
+# report (kept under build/demo/), and tears everything down.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/bed/lib.sh"
@@ -72,4 +74,12 @@ virsh -q -c "$BED_URI" start vvtest-demo-restored
 bed_wait_agent vvtest-demo-restored 60 "$BED_DIR/restored/vvtest-demo-restored-serial0.log"
 echo "its guest agent answers; the last records on its data disk:"
 guest_exec vvtest-demo-restored 'tail -n 3 /data/records.log'
+step "virtvault verify --boot vvtest-demo@latest (a throwaway copy, no network, nothing pulled)"
+t0=$(date +%s.%N)
+"$VV" -c "$conf" verify --boot vvtest-demo@latest --command 'tail -n 1 /data/records.log'
+printf 'boot check done in %.1fs\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
+step "virtvault report --html (runs, boot check, repository, retention: one self-contained page)"
+mkdir -p "$top/build/demo"
+"$VV" -c "$conf" report --html "$top/build/demo/report.html"
+echo "the report: $top/build/demo/report.html (open it in a browser)"
 step "tearing down"
