@@ -37,7 +37,7 @@ static const struct command commands[] = {
 	{ "export", cmd_export, "SNAPSHOT --to FILE|-", "one tar archive (sparse), for GNU tar" },
 	{ "import", cmd_import, "FILE|- [--name N]", "an exported or plain tar as a snapshot" },
 	{ "mount", cmd_mount, "SNAPSHOT DIR", "its files read-only (FUSE), on demand" },
-	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep] [--sample P] | --boot SNAPSHOT", "check snapshots; --deep reads each chunk once; --boot boots one" },
+	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep] [--sample P] | --boot SNAPSHOT", "check snapshots; --deep reads, --boot boots one" },
 	{ "daemon", cmd_daemon, "[--pidfile FILE]", "run the jobs at their scheduled times" },
 	{ "report", cmd_report, "(--html FILE|--json)", "runs, boot checks and snapshots as one page" },
 	{ "status", cmd_status, "[--json]", "last and next runs per job and domain" },
