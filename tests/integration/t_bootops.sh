@@ -181,3 +181,62 @@ test_bootops_daemon_starts_boot_check_after_the_jobs_run() {
 	expect_in "job wk2: catching up a boot check missed while the daemon was down"
 	expect_in "job wk2: next boot check at 2026-11-29 05:00:00"
 }
+
+# The whole way, through the real command: a job's weekly boot check of a
+# domain that cannot boot (its disk all zeros) fails within the job's
+# boot_timeout, and the operator gets the mail with the console's picture
+# attached and the webhook naming it; status and the metrics say so.
+test_bootops_failed_check_reaches_operator_with_picture() {
+	local token=B00T-$RANDOM$RANDOM d=$BED_DIR/bop
+	start_receiver bop
+	fake_sendmail
+	mkdir -p "$d"
+	qemu-img create -q -f qcow2 "$d/disk.qcow2" 32M
+	cat >"$d/dom.xml" <<XML
+<domain type='qemu'><name>vvtest-bop</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+<devices>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+<source file='$d/disk.qcow2'/><target dev='vda' bus='virtio'/></disk>
+<graphics type='vnc' listen='127.0.0.1' autoport='yes'/><video><model type='vga'/></video>
+</devices></domain>
+XML
+	echo vvtest-bop >>"$BED_DIR/domains"
+	virsh -q -c "$BED_URI" define "$d/dom.xml" >/dev/null || fail "cannot define vvtest-bop"
+	daemon_conf bop '[job weekly]' 'domains = vvtest-bop' 'boot_check = 0 5 * * 0' \
+		'boot_timeout = 10s' '[notify]' "webhook_url = http://127.0.0.1:$RPORT/hook/$token" \
+		'mail_to = ops@example.org' "sendmail = $BED_DIR/sendmail"
+	expect_rc 0 "$VV" -q -c "$DC" backup --job weekly
+	rm -f "$BED_DIR/mails" "$RLOG"
+	expect_rc 1 "$VV" -c "$DC" verify --boot --job weekly
+	expect_in "1 boot check of job weekly, 1 failed"
+	expect_in "did not answer within 10 s"
+	[ -s "$DS/boot/vvtest-bop.png" ] || fail "no screenshot of the failed boot"
+	wait_for 20 test -s "$BED_DIR/mails"
+	python3 - "$BED_DIR/mails" "$DS/boot/vvtest-bop.png" <<'PY' || fail "the mail: $(head -c 2000 "$BED_DIR/mails")"
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read().split(b"\n", 1)[1].rsplit(b"--END--", 1)[0]
+m = email.message_from_bytes(raw, policy=email.policy.default)
+assert not m.defects, m.defects
+assert "BOOT CHECK FAILED" in m["Subject"] and "job weekly" in m["Subject"], m["Subject"]
+parts = list(m.iter_parts())
+assert [p.get_content_type() for p in parts] == ["text/plain", "image/png"], parts
+assert "vvtest-bop: FAILED" in parts[0].get_content(), parts[0].get_content()
+assert parts[1].get_content() == open(sys.argv[2], "rb").read(), "the attached picture differs"
+PY
+	wait_for 20 test -s "$RLOG"
+	python3 - "$RLOG" "$DS" <<'PY' || fail "the webhook message: $(cat "$RLOG")"
+import json, sys
+b = json.loads(open(sys.argv[1]).readline())["body"]
+assert b["kind"] == "boot_check" and b["job"] == "weekly" and b["checks_failed"] == 1, b
+c = b["boot_checks"][0]
+assert c["domain"] == "vvtest-bop" and c["ok"] is False, c
+assert c["screenshot_file"] == sys.argv[2] + "/boot/vvtest-bop.png", c
+PY
+	grep -q '^virtvault_boot_check_success{domain="vvtest-bop"} 0$' "$BED_DIR/bop.prom" ||
+		fail "the metrics: $(grep boot_check "$BED_DIR/bop.prom")"
+	expect_rc 0 "$VV" -c "$DC" status
+	expect_in "vvtest-bop"
+	expect_in "FAILED"
+	expect_not_in "$token"
+}
