@@ -3,6 +3,15 @@
  * of its chunks, 32 bytes each (all-zero ID: an all-zero chunk).
  *
  *   "VVI1", chunk size (4, LE), file size (8, LE), count (8, LE), IDs
+ *
+ * Repository format 3 adds patches (repo/patch.h): chunk I's bytes are its
+ * base (IDS[I]) with each patch of slot I applied in order. An index with
+ * patches is written as
+ *
+ *   "VVI2", chunk size, file size, count, patch count P (8, LE), IDs,
+ *   P x (slot (8, LE), patch ID (32))   sorted by slot
+ *
+ * and one without as "VVI1", byte for byte what format 2 wrote.
  */
 #ifndef VV_INDEX_H
 #define VV_INDEX_H
@@ -13,12 +22,24 @@
 #include "common/crypto.h"
 
 #define INDEX_HEADER_LEN 24
+#define INDEX_PATCHED_HEADER_LEN 32
+/* The most patches a reader accepts on one chunk (a writer stays below:
+ * restore reads at most 1 + this many objects for a chunk). */
+#define INDEX_MAX_SLOT_PATCHES 16
+
+struct index_patch {
+	uint64_t slot;
+	uint8_t id[CRYPTO_HASH_LEN];
+};
 
 struct index {
 	uint32_t chunk_size;
 	uint64_t file_size;
 	uint64_t count;
 	uint8_t (*ids)[CRYPTO_HASH_LEN];
+	/* Format 3: sorted by slot; a slot's patches in the order they apply. */
+	uint64_t npatches;
+	struct index_patch *patches;
 };
 
 /* index_count: chunks of a file of SIZE bytes. */
@@ -47,7 +68,14 @@ int index_decode(const uint8_t *buf, size_t len, struct index *ix, char *err,
  */
 void index_digest(const struct index *ix, char out[65]);
 
-/* index_clear: free IX's ids. */
+/*
+ * index_slot_patches: the patches of chunk SLOT of IX: *FIRST points at
+ * the first (NULL when none). Returns their count.
+ */
+size_t index_slot_patches(const struct index *ix, uint64_t slot,
+    const struct index_patch **first);
+
+/* index_clear: free IX's ids and patches. */
 void index_clear(struct index *ix);
 
 #endif
