@@ -49,14 +49,14 @@ COMMON_SRC := common/log.c common/alloc.c common/par.c common/strlist.c common/u
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
-REPO_SRC   := repo/codec.c repo/repo.c repo/cache.c repo/index.c repo/patch.c repo/manifest.c repo/manifest_load.c repo/manifest_find.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/snapfs.c \
+REPO_SRC   := repo/codec.c repo/repo.c repo/cache.c repo/index.c repo/patch.c repo/backup_patch.c repo/manifest.c repo/manifest_load.c repo/manifest_find.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/backup_seed.c repo/restore.c repo/restore_check.c repo/restore_io.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/idvec.c repo/keys.c repo/config.c repo/repo_store.c repo/repo_password.c repo/stats.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c state/bootrec.c state/bootjournal.c state/history.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/instant_mount.c agent/bootxml.c agent/bootcheck.c \
              agent/bootcheck_clean.c agent/bootcheck_guest.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
-             agent/cbtmap.c agent/cbt.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
+             agent/cbtmap.c agent/cbt.c agent/cbt_nbd.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
 JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/jobrun_boot.c jobrun/summary.c jobrun/notify.c jobrun/notify_boot.c \
              jobrun/report_data.c jobrun/report_keep.c jobrun/report_json.c jobrun/report_html.c jobrun/report_svg.c
 SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c \
@@ -75,13 +75,13 @@ CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
 # The integration tests' build: the same program with the fault hooks of
 # the sequence compiled in (VIRTVAULT_TEST_STALL); never installed.
-FAULT_SRC  := agent/sequence.c agent/seq_disks.c agent/cbt.c repo/backup.c repo/prune.c
+FAULT_SRC  := agent/sequence.c agent/seq_disks.c agent/cbt.c agent/cbt_nbd.c repo/backup.c repo/prune.c
 FAULT_OBJ  := $(FAULT_SRC:%.c=$(BUILD)/obj-faults/%.o)
 FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
 UNIT_TESTS := util proc conf cron domxml qimg qemu_account overlay chain cbtmap sequence progress codec index manifest cache retention store store_list s3 keys \
-             prune verify lock forget plan summary reuse notify_boot bootxml ppm history report
+             prune verify lock forget plan summary reuse notify_boot bootxml ppm history report patch
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o \
              $(BUILD)/obj/tests/fakes/store_mem.o $(BUILD)/obj/tests/fakes/memrepo.o

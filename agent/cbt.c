@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libnbd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,8 @@
 #include "state/journal.h"
 
 #define CBT_PREFIX "virtvault-"
+/* The unit of the fine plan: qcow2's default cluster, a bitmap's granularity. */
+#define CBT_GRAIN 65536
 
 void
 cbt_run_init(struct cbt_run *run, struct repo *r, const char *name, const char *state_dir,
@@ -102,190 +103,6 @@ out:
 	free(bitmap);
 }
 
-/* The NBD client's view of the dirty bitmap: ranges, and how far it got. */
-struct dirty_walk {
-	const char *ctx;
-	struct cbt_ranges *out;
-	uint64_t next;
-};
-
-static int
-on_extents(void *user, const char *metacontext, uint64_t offset, uint32_t *entries,
-    size_t nr, int *error)
-{
-	struct dirty_walk *w = user;
-
-	(void)error;
-	if (strcmp(metacontext, w->ctx) != 0)
-		return 0;
-	for (size_t i = 0; i + 1 < nr; i += 2) {
-		if (entries[i + 1] & 1)
-			cbt_ranges_add(w->out, offset, entries[i]);
-		offset += entries[i];
-	}
-	w->next = offset;
-	return 0;
-}
-
-/* Connect H to SOCK while qemu-nbd (PID) starts; 0, or -1 with ERR. */
-static struct nbd_handle *
-nbd_open(const char *sock, const char *ctx, pid_t pid, const char *errfile, char *err,
-    size_t errlen)
-{
-	for (int tries = 0; tries < 1000; tries++) {
-		struct nbd_handle *h;
-
-		if (access(sock, F_OK) == 0) {
-			h = nbd_create();
-			if (h == NULL) {
-				snprintf(err, errlen, "libnbd: %s", nbd_get_error());
-				return NULL;
-			}
-			if (nbd_add_meta_context(h, ctx) == 0 && nbd_connect_unix(h, sock) == 0)
-				return h;
-			snprintf(err, errlen, "libnbd: %s", nbd_get_error());
-			nbd_close(h);
-			return NULL;
-		}
-		if (run_exited(pid)) {
-			char msg[512] = "";
-			int fd = open(errfile, O_RDONLY | O_CLOEXEC);
-
-			if (fd >= 0) {
-				ssize_t n = read(fd, msg, sizeof(msg) - 1);
-
-				msg[n > 0 ? n : 0] = '\0';
-				close(fd);
-			}
-			msg[strcspn(msg, "\n")] = '\0';
-			snprintf(err, errlen, "qemu-nbd failed: %s", msg[0] ? msg : "(no message)");
-			return NULL;
-		}
-		usleep(10000);
-	}
-	snprintf(err, errlen, "qemu-nbd did not listen within 10 s");
-	return NULL;
-}
-
-/*
- * Whether the reader dies with us: always, but in the fault build's test
- * of repair (VIRTVAULT_TEST_ORPHAN_READER), which needs one that outlives.
- */
-static bool
-reader_bound(void)
-{
-#ifdef VV_FAULT_HOOKS
-	const char *v = getenv("VIRTVAULT_TEST_ORPHAN_READER");
-
-	return v == NULL || v[0] == '\0';
-#else
-	return true;
-#endif
-}
-
-int
-cbt_dirty(const char *path, const char *bitmap, uint64_t size, const char *state_dir,
-    struct journal *j, struct cbt_ranges *out, char *err, size_t errlen)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/virtvault-nbd.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	char *sock = NULL, *errfile = NULL, *bm = NULL, *ctx = NULL;
-	struct nbd_handle *h = NULL;
-	struct dirty_walk w = { 0 };
-	pid_t pid = -1;
-	int64_t got;
-	int ret = -1;
-
-	if (mkdtemp(dir) == NULL) {
-		snprintf(err, errlen, "cannot make a folder for qemu-nbd's socket: %s", strerror(errno));
-		free(dir);
-		return -1;
-	}
-	sock = xasprintf("%s/nbd.sock", dir);
-	errfile = xasprintf("%s/qemu-nbd.err", dir);
-	bm = xasprintf("--bitmap=%s", bitmap);
-	ctx = xasprintf("qemu:dirty-bitmap:%s", bitmap);
-	/* Journaled before it starts: a crash from here on leaves repair the
-	 * folder to remove and, once known, the process to stop. */
-	if (j != NULL && journal_set_reader(state_dir, j, "qemu-nbd", path, dir, 0, 0) < 0) {
-		snprintf(err, errlen, "cannot journal the reader");
-		goto out;
-	}
-	{
-		char *sockarg = xasprintf("--socket=%s", sock);
-		char *argv[] = { "qemu-nbd", "--read-only", "--format=qcow2", "--shared=1", bm, sockarg,
-			(char *)path, NULL };
-
-		pid = run_start(argv, errfile, reader_bound());
-		free(sockarg);
-	}
-	if (pid < 0) {
-		snprintf(err, errlen, "cannot start qemu-nbd");
-		goto out;
-	}
-	if (j != NULL) {
-		unsigned long long start = 0;
-
-		if (proc_start_time(pid, &start) < 0 ||
-		    journal_set_reader(state_dir, j, "qemu-nbd", path, dir, (int)pid, start) < 0) {
-			snprintf(err, errlen, "cannot journal the reader (qemu-nbd, pid %d)", (int)pid);
-			goto out;
-		}
-	}
-	fault_stall("cbt-reader-started", NULL, NULL);
-	h = nbd_open(sock, ctx, pid, errfile, err, errlen);
-	if (h == NULL)
-		goto out;
-	if (nbd_can_meta_context(h, ctx) != 1) {
-		snprintf(err, errlen, "qemu-nbd does not offer %s", ctx);
-		goto out;
-	}
-	got = nbd_get_size(h);
-	if (got < 0 || (uint64_t)got != size) {
-		snprintf(err, errlen, "qemu-nbd exports %lld bytes, the image has %llu",
-		    (long long)got, (unsigned long long)size);
-		goto out;
-	}
-	fault_stall("cbt-reader-connected", NULL, NULL);
-	w.ctx = ctx;
-	w.out = out;
-	for (uint64_t off = 0; off < size;) {
-		uint64_t want = size - off < (1ULL << 30) ? size - off : (1ULL << 30);
-		nbd_extent_callback cb = { .callback = on_extents, .user_data = &w };
-
-		w.next = off;
-		if (nbd_block_status(h, want, off, cb, 0) < 0) {
-			snprintf(err, errlen, "block status at %llu: %s", (unsigned long long)off,
-			    nbd_get_error());
-			goto out;
-		}
-		if (w.next <= off) {
-			snprintf(err, errlen, "qemu-nbd described nothing at offset %llu",
-			    (unsigned long long)off);
-			goto out;
-		}
-		off = w.next;
-	}
-	ret = 0;
-out:
-	if (h != NULL) {
-		nbd_shutdown(h, 0);
-		nbd_close(h);
-	}
-	run_stop(pid, 2000);
-	unlink(sock);
-	unlink(errfile);
-	rmdir(dir);
-	if (j != NULL)
-		journal_clear_reader(state_dir, j);
-	free(sock);
-	free(errfile);
-	free(bm);
-	free(ctx);
-	free(dir);
-	return ret;
-}
-
 /* Whether NAME is among NAMES; its flags into *FLAGS. */
 static bool
 has_bitmap(const struct strlist *names, const struct strlist *flags, const char *name,
@@ -331,7 +148,7 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 	const struct manifest_file *f;
 	const char *fl = NULL;
 	char err[256], old_sha[65];
-	uint64_t count, marked;
+	uint64_t count, marked, fine = 0;
 	int rc, ret = -1;
 
 	rc = cbt_ref_read(c->state_dir, run->dom, run->flow, k->target, &ref);
@@ -415,13 +232,24 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 	k->reuse.ref = &k->ref;
 	k->reuse.skip = k->skip;
 	k->reuse.count = count;
+	/* Format 3: the plan again in 64 KiB units, for chunks stored as
+	 * patches of the reference's (only their changed units read). */
+	if (repo_version(r) >= 3) {
+		uint64_t units = index_count(k->map.file_size, CBT_GRAIN);
+
+		k->fine = xcalloc(units ? units : 1, 1);
+		fine = cbt_plan(&old, &k->map, &dirty, CBT_GRAIN, k->fine, units);
+		k->reuse.fine = k->fine;
+		k->reuse.fine_count = units;
+		k->reuse.grain = CBT_GRAIN;
+	}
 	/* Every Nth incremental run of a disk reads it whole to check the plan. */
 	k->runs = ref.runs + 1;
 	if (c->cbt_full_every > 0 && k->runs >= c->cbt_full_every)
 		k->reuse.check = true;
 	if (k->reuse.check)
 		k->runs = 0;
-	if (marked == 0)
+	if (marked == 0 && fine == 0)
 		snprintf(k->reason, sizeof(k->reason),
 		    "since snapshot %s (checkpoint %s): nothing to skip: each of the %llu chunk%s of its %llu bytes holds qcow2 metadata or data written or moved since (%zu dirty ranges), so all are read%s",
 		    m->id, ref.checkpoint, (unsigned long long)count, count == 1 ? "" : "s",
@@ -430,7 +258,7 @@ plan_disk(struct repo *r, const struct conf *c, const struct cbt_run *run, struc
 	else
 		snprintf(k->reason, sizeof(k->reason),
 		    "since snapshot %s (checkpoint %s): %llu of %llu bytes unchanged, %zu dirty ranges%s",
-		    m->id, ref.checkpoint, (unsigned long long)marked,
+		    m->id, ref.checkpoint, (unsigned long long)(fine > marked ? fine : marked),
 		    (unsigned long long)k->map.file_size, dirty.n,
 		    !k->reuse.check ? "" : run->check ? "; --check-cbt" : "; cbt_full_every");
 	ret = 0;
@@ -570,6 +398,7 @@ cbt_run_clear(struct cbt_run *run)
 		free(k->path);
 		index_clear(&k->ref);
 		free(k->skip);
+		free(k->fine);
 		cbt_map_clear(&k->map);
 	}
 	free(run->disks);

@@ -32,6 +32,7 @@ struct cbt_disk {
 	struct backup_reuse reuse;
 	struct index ref;
 	uint8_t *skip;
+	uint8_t *fine;		/* the plan in 64 KiB units (format 3), or NULL */
 	char reason[320];
 	/* Out: the next reference (when MAPPED). */
 	bool mapped;

@@ -104,11 +104,11 @@ export_file(struct exporter *x, struct repo *r, const struct manifest *m,
 	for (uint64_t i = 0; i < ix.count;) {
 		uint64_t j = i;
 
-		if (repo_id_is_zero(ix.ids[i])) {
+		if (index_slot_is_zero(&ix, i)) {
 			i++;
 			continue;
 		}
-		while (j < ix.count && !repo_id_is_zero(ix.ids[j]))
+		while (j < ix.count && !index_slot_is_zero(&ix, j))
 			j++;
 		archive_entry_sparse_add_entry(e, (la_int64_t)(i * ix.chunk_size),
 		    (la_int64_t)((j - i - 1) * ix.chunk_size + index_chunk_len(f->size, ix.chunk_size, j - 1)));
@@ -129,8 +129,8 @@ export_file(struct exporter *x, struct repo *r, const struct manifest *m,
 			log_error("export of %s: stopped by a signal in file %s", m->id, f->name);
 			goto out;
 		}
-		if (!repo_id_is_zero(ix.ids[i])) {
-			if (fetch_chunk(r, w, ix.ids[i], buf, len, err, sizeof(err)) < 0) {
+		if (!index_slot_is_zero(&ix, i)) {
+			if (fetch_slot(r, w, &ix, i, buf, len, err, sizeof(err)) < 0) {
 				log_error("export of snapshot %s, file %s, offset %llu: %s", m->id, f->name,
 				    (unsigned long long)(i * ix.chunk_size), err);
 				goto out;

@@ -1,8 +1,9 @@
 /*
  * The backup pipeline: sources, the chunking readers, the worker threads
- * that hash, compress, encrypt and store, and the publish.
- * lint: long file: one pipeline over shared state; its split is planned with
- * the scale and performance issues' format change.
+ * that hash, compress, encrypt and store, and the publish (its shared
+ * state in repo/backup_int.h; format 3's patches in repo/backup_patch.c).
+ * lint: long file: one pipeline over shared state, the reader and the
+ * workers beside each other.
  */
 #include "repo/backup.h"
 
@@ -27,48 +28,7 @@
 #include "repo/lock.h"
 #include "common/fault.h"
 #include "repo/index.h"
-
-struct backup {
-	const volatile sig_atomic_t *cancel;
-	struct repo *repo;
-	struct repo_lock *lock;	/* shared, from before the seeding to the manifest */
-	/* Chunks that exist until the manifest: seeded after the lock was
-	 * taken (backup_seed_known), then each chunk found or stored. */
-	struct chunkset *known;
-	struct manifest *m;
-	double t0;		/* clock_mono() at the start */
-};
-
-/* One chunk in flight between the reader and a worker. */
-struct slot {
-	uint8_t *data;
-	size_t len;
-	uint64_t index;
-};
-
-struct pipe {
-	struct backup *b;
-	const char *path;
-	struct slot *slots;
-	size_t nslots;
-	/* Rings of slot numbers: free ones, and ones with work. */
-	size_t *freeq, *workq;
-	size_t fhead, ftail, fcount;
-	size_t whead, wtail, wcount;
-	bool done;		/* the reader has queued everything */
-	bool failed;
-	const struct backup_reuse *reuse;	/* or NULL: read every chunk */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	/* The chunks' IDs so far: CAP entries, grown as chunks with data come
-	 * (an import's declared size costs nothing until data shows up). */
-	uint8_t (*ids)[CRYPTO_HASH_LEN];
-	uint64_t ids_cap;
-	struct backup_stats st;
-	uint64_t bytes_skipped;
-	struct progress *progress;
-};
-
+#include "repo/backup_int.h"
 
 struct backup *
 backup_new(struct repo *r, const char *name)
@@ -172,9 +132,8 @@ all_zero(const uint8_t *p, size_t n)
 /* The ID of an all-zero chunk (never stored). */
 static const uint8_t zero_id[CRYPTO_HASH_LEN];
 
-/* Room for chunk I's ID in P->ids, the new part all-zero. Lock held. */
-static void
-ids_reserve(struct pipe *p, uint64_t i)
+void
+backup_pipe_reserve(struct pipe *p, uint64_t i)
 {
 	uint64_t cap = p->ids_cap ? p->ids_cap : 1024;
 
@@ -187,9 +146,8 @@ ids_reserve(struct pipe *p, uint64_t i)
 	p->ids_cap = cap;
 }
 
-/* Give slot SN back to the reader. Lock held. */
-static void
-release_slot(struct pipe *p, size_t sn)
+void
+backup_pipe_release(struct pipe *p, size_t sn)
 {
 	p->freeq[p->ftail] = sn;
 	p->ftail = (p->ftail + 1) % p->nslots;
@@ -208,8 +166,13 @@ reuse_check(struct pipe *p, uint64_t i, const uint8_t id[CRYPTO_HASH_LEN])
 	const struct backup_reuse *u = p->reuse;
 	char want[2 * CRYPTO_HASH_LEN + 1], got[2 * CRYPTO_HASH_LEN + 1];
 
+	const struct index_patch *rp;
+
+	/* A patched chunk of the reference has no ID of its own to compare:
+	 * backup_patch_check compares its bytes. */
 	if (u == NULL || !u->check || !u->skip[i] ||
-	    memcmp(u->ref->ids[i], id, CRYPTO_HASH_LEN) == 0)
+	    memcmp(u->ref->ids[i], id, CRYPTO_HASH_LEN) == 0 ||
+	    (i < u->ref->count && index_slot_patches(u->ref, i, &rp) > 0 && p->fine != NULL))
 		return true;
 	crypto_hex(u->ref->ids[i], CRYPTO_HASH_LEN, want);
 	crypto_hex(id, CRYPTO_HASH_LEN, got);
@@ -279,7 +242,9 @@ worker(void *arg)
 
 		if (ok) {
 			codec_id(c, s->data, s->len, id);
-			ok = reuse_check(p, s->index, id);
+			ok = s->patch || (reuse_check(p, s->index, id) &&
+			    (p->reuse == NULL || !p->reuse->check || p->fine == NULL ||
+			    backup_patch_check(p, w, s->index, s->data, s->len)));
 		}
 		if (ok) {
 			had = chunkset_add(p->b->known, id);
@@ -290,7 +255,9 @@ worker(void *arg)
 			progress_add(p->progress, s->len);
 		}
 		pthread_mutex_lock(&p->lock);
-		if (ok)
+		if (ok && s->patch)
+			backup_patch_add(p, s, id);
+		else if (ok)
 			memcpy(p->ids[s->index], id, CRYPTO_HASH_LEN);
 		if (!ok)
 			p->failed = true;
@@ -300,7 +267,7 @@ worker(void *arg)
 			p->st.chunks_new++;
 			p->st.bytes_stored += outlen;
 		}
-		release_slot(p, sn);
+		backup_pipe_release(p, sn);
 		pthread_mutex_unlock(&p->lock);
 	}
 	free(out);
@@ -308,9 +275,8 @@ worker(void *arg)
 	return NULL;
 }
 
-/* Take a free slot into *SN, waiting for one; -1 once the pipe failed. */
-static int
-take_slot(struct pipe *p, size_t *sn)
+int
+backup_pipe_take(struct pipe *p, size_t *sn)
 {
 	pthread_mutex_lock(&p->lock);
 	while (p->fcount == 0 && !p->failed)
@@ -339,10 +305,11 @@ queue_chunk(struct pipe *p, size_t sn, uint64_t i, size_t len)
 	p->st.bytes_read += len;
 	s->len = len;
 	s->index = i;
+	s->patch = false;
 	pthread_mutex_lock(&p->lock);
 	if (all_zero(s->data, len)) {
 		/* Written zeros: never stored. */
-		release_slot(p, sn);
+		backup_pipe_release(p, sn);
 		pthread_mutex_unlock(&p->lock);
 		if (!reuse_check(p, i, zero_id))
 			return -1;
@@ -350,13 +317,19 @@ queue_chunk(struct pipe *p, size_t sn, uint64_t i, size_t len)
 		progress_add(p->progress, len);
 		return 0;
 	}
-	ids_reserve(p, i);
+	backup_pipe_reserve(p, i);
+	backup_pipe_queue(p, sn);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+void
+backup_pipe_queue(struct pipe *p, size_t sn)
+{
 	p->workq[p->wtail] = sn;
 	p->wtail = (p->wtail + 1) % p->nslots;
 	p->wcount++;
 	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	return 0;
 }
 
 /* Mark the pipe failed (the cause logged by the caller); returns -1. */
@@ -418,26 +391,23 @@ read_file(struct pipe *p, int fd, uint64_t size)
 		/* Unchanged since the reference: its chunk, unread, when it is
 		 * known (so no prune can have taken it). */
 		if (u != NULL && !u->check && u->skip[i]) {
-			const uint8_t *id = u->ref->ids[i];
-
-			if (repo_id_is_zero(id)) {
+			if (index_slot_is_zero(u->ref, i)) {
 				p->st.chunks_zero++;
 				p->bytes_skipped += len;
 				progress_add(p->progress, len);
 				continue;
 			}
-			if (chunkset_has(p->b->known, id)) {
-				pthread_mutex_lock(&p->lock);
-				ids_reserve(p, i);
-				memcpy(p->ids[i], id, CRYPTO_HASH_LEN);
-				p->st.chunks_reused++;
-				pthread_mutex_unlock(&p->lock);
-				p->bytes_skipped += len;
-				progress_add(p->progress, len);
+			if (backup_patch_reuse(p, i, len))
 				continue;
-			}
 			log_debug("image %s: the reference's chunk at offset %llu is not in the repository: read",
 			    p->path, (unsigned long long)off);
+		} else if (u != NULL && p->fine != NULL && !u->check) {
+			int pr = backup_patch_try(p, fd, i, len);
+
+			if (pr < 0)
+				return -1;
+			if (pr > 0)
+				continue;
 		}
 		/* Find the next data extent once past the current one. */
 		if (!nodata && (off_t)off >= hole) {
@@ -461,7 +431,7 @@ read_file(struct pipe *p, int fd, uint64_t size)
 			progress_add(p->progress, len);
 			continue;
 		}
-		if (take_slot(p, &sn) < 0)
+		if (backup_pipe_take(p, &sn) < 0)
 			return -1;
 		s = &p->slots[sn];
 		r = read_at(fd, s->data, len, off);
@@ -474,7 +444,7 @@ read_file(struct pipe *p, int fd, uint64_t size)
 				    p->path, (unsigned long long)off, (unsigned long long)size);
 			pthread_mutex_lock(&p->lock);
 			p->failed = true;
-			release_slot(p, sn);
+			backup_pipe_release(p, sn);
 			pthread_mutex_unlock(&p->lock);
 			return -1;
 		}
@@ -502,12 +472,12 @@ read_stream(struct pipe *p, const struct backup_source *src)
 			log_warn("%s: stopped at offset %llu", src->path, (unsigned long long)(i * cs));
 			return pipe_fail(p);
 		}
-		if (take_slot(p, &sn) < 0)
+		if (backup_pipe_take(p, &sn) < 0)
 			return -1;
 		r = src->read(src->ctx, p->slots[sn].data, len, i * cs, &zero);
 		if (r != 0 || zero) {
 			pthread_mutex_lock(&p->lock);
-			release_slot(p, sn);
+			backup_pipe_release(p, sn);
 			pthread_mutex_unlock(&p->lock);
 			if (r != 0)
 				return pipe_fail(p);	/* logged by the source */
@@ -617,9 +587,11 @@ pipe_run(struct backup *b, struct pipe *p, struct index *ix, uint64_t size, int 
 	free(threads);
 	/* The whole index once the file was read: holes are all-zero IDs. */
 	if (ret == 0 && !p->failed)
-		ids_reserve(p, ix->count ? ix->count - 1 : 0);
+		backup_pipe_reserve(p, ix->count ? ix->count - 1 : 0);
 	ix->ids = p->ids;
 	p->ids = NULL;
+	if (ret == 0 && !p->failed)
+		backup_patch_finish(p, ix);
 	if (ret == 0 && p->failed)
 		ret = -1;
 	if (ret < 0)
@@ -637,6 +609,8 @@ pipe_free(struct pipe *p)
 	free(p->slots);
 	free(p->freeq);
 	free(p->workq);
+	free(p->patches);
+	free(p->patchbuf);
 }
 
 /*
@@ -729,6 +703,10 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 		p.reuse = NULL;
 		reason = "the file's size changed after its read was planned";
 	}
+	/* A fine plan of another size is no plan: whole chunks then. */
+	if (p.reuse != NULL && p.reuse->fine != NULL && p.reuse->grain > 0 &&
+	    p.reuse->fine_count == index_count(size, p.reuse->grain))
+		p.fine = p.reuse->fine;
 	if (pipe_run(b, &p, &ix, size, fd, NULL) < 0)
 		goto out;
 	if (fstat(fd, &st1) < 0 || !same_file_state(&st0, &st1) ||

@@ -40,6 +40,12 @@ int backup_add_file(struct backup *b, const char *path, const char *name,
  * every chunk is read all the same and the file fails when a chunk marked
  * unchanged differs from REF (a test of the plan). MODE_REASON says why
  * the plan is what it is; it is recorded with the file.
+ *
+ * The fine plan (repository format 3; FINE NULL: none): unit K of GRAIN
+ * bytes of the file is unchanged when FINE[K] (FINE_COUNT entries). A
+ * changed chunk with few changed units is then stored as a patch of REF's
+ * chunk (repo/patch.h), only those units read; under CHECK every byte of
+ * an unchanged unit is compared with REF's chunk.
  */
 struct backup_reuse {
 	const struct index *ref;	/* NULL: a full read (REASON says why) */
@@ -47,7 +53,13 @@ struct backup_reuse {
 	uint64_t count;
 	bool check;
 	const char *reason;
+	const uint8_t *fine;
+	uint64_t fine_count;
+	uint32_t grain;
 };
+
+/* The most patches a backup puts on one chunk (then it reads it whole). */
+#define BACKUP_MAX_PATCHES 8
 
 /*
  * backup_add_file_reuse: backup_add_file, skipping what REUSE marks

@@ -82,8 +82,8 @@ seed_manifest(struct repo *r, const struct manifest *m, struct chunkset *bad,
 		/* An index that cannot be read (logged) only means fewer known chunks. */
 		if (fetch_index(r, m, &m->files[i], &ix) < 0)
 			continue;
-		for (uint64_t k = 0; k < ix.count; k++) {
-			const uint8_t *id = ix.ids[k];
+		for (uint64_t k = 0; k < index_objects(&ix); k++) {
+			const uint8_t *id = index_object(&ix, k);
 
 			if (!repo_id_is_zero(id) && !chunkset_has(bad, id) && !chunkset_add(known, id))
 				(*added)++;

@@ -6,10 +6,15 @@
 
 #include "common/log.h"
 #include "repo/layout.h"
+#include "repo/patch.h"
 
-int
-fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_LEN],
-    uint8_t *buf, size_t len, char *err, size_t errlen)
+/*
+ * Chunk object ID into BUF (CAP bytes), its plaintext length into *LEN:
+ * fetched, decoded and checked to hash to ID. Returns 0, or -1 with ERR.
+ */
+static int
+fetch_object(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_LEN],
+    uint8_t *buf, size_t cap, size_t *len, char *err, size_t errlen)
 {
 	char key[LAYOUT_KEY_MAX], why[160];
 	uint8_t check[CRYPTO_HASH_LEN];
@@ -24,24 +29,88 @@ fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_L
 		    rc == VV_NOT_FOUND ? "missing" : "unreadable");
 		return -1;
 	}
-	rc = codec_decode(repo_codec(r), w, CODEC_KIND_CHUNK, key, raw, rawlen, buf, len,
+	rc = codec_decode(repo_codec(r), w, CODEC_KIND_CHUNK, key, raw, rawlen, buf, cap,
 	    &plain, why, sizeof(why));
 	free(raw);
 	if (rc < 0) {
 		snprintf(err, errlen, "chunk %s: %s", key, why);
 		return -1;
 	}
-	if (plain != len) {
-		snprintf(err, errlen, "chunk %s holds %zu bytes where %zu were expected", key,
-		    plain, len);
-		return -1;
-	}
-	codec_id(repo_codec(r), buf, len, check);
+	codec_id(repo_codec(r), buf, plain, check);
 	if (memcmp(check, id, CRYPTO_HASH_LEN) != 0) {
 		snprintf(err, errlen, "chunk %s does not hash to its ID (swapped or forged)", key);
 		return -1;
 	}
+	*len = plain;
 	return 0;
+}
+
+int
+fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_LEN],
+    uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	char key[LAYOUT_KEY_MAX];
+	size_t plain = 0;
+
+	if (fetch_object(r, w, id, buf, len, &plain, err, errlen) < 0)
+		return -1;
+	if (plain != len) {
+		layout_chunk_key(id, key, sizeof(key));
+		snprintf(err, errlen, "chunk %s holds %zu bytes where %zu were expected", key,
+		    plain, len);
+		return -1;
+	}
+	return 0;
+}
+
+int
+fetch_slot(struct repo *r, struct codec_work *w, const struct index *ix, uint64_t slot,
+    uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	const struct index_patch *p;
+	size_t n = index_slot_patches(ix, slot, &p), plen = 0;
+	uint8_t *pbuf;
+	char key[LAYOUT_KEY_MAX], why[200];
+	int rc = 0;
+
+	if (repo_id_is_zero(ix->ids[slot]))
+		memset(buf, 0, len);
+	else if (fetch_chunk(r, w, ix->ids[slot], buf, len, err, errlen) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	/* A patch is at most a chunk (docs/FORMAT.md): the codec's area holds it. */
+	pbuf = xmalloc(ix->chunk_size);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = fetch_object(r, w, p[i].id, pbuf, ix->chunk_size, &plen, err, errlen);
+		if (rc == 0 && patch_apply(pbuf, plen, buf, len, why, sizeof(why)) < 0) {
+			layout_chunk_key(p[i].id, key, sizeof(key));
+			snprintf(err, errlen, "patch %s: %s", key, why);
+			rc = -1;
+		}
+	}
+	free(pbuf);
+	return rc;
+}
+
+int
+fetch_patch_check(struct repo *r, struct codec_work *w, const struct index *ix,
+    uint64_t k, size_t *len, char *err, size_t errlen)
+{
+	const struct index_patch *p = &ix->patches[k];
+	size_t clen = index_chunk_len(ix->file_size, ix->chunk_size, p->slot);
+	uint8_t *pbuf = xmalloc(ix->chunk_size), *scratch = xcalloc(1, clen ? clen : 1);
+	char key[LAYOUT_KEY_MAX], why[200];
+	int rc = fetch_object(r, w, p->id, pbuf, ix->chunk_size, len, err, errlen);
+
+	if (rc == 0 && patch_apply(pbuf, *len, scratch, clen, why, sizeof(why)) < 0) {
+		layout_chunk_key(p->id, key, sizeof(key));
+		snprintf(err, errlen, "patch %s: %s", key, why);
+		rc = -1;
+	}
+	free(scratch);
+	free(pbuf);
+	return rc;
 }
 
 /* Whether the plaintext BUF of index KEY hashes to the ID its key names. */

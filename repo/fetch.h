@@ -25,6 +25,24 @@ int fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HA
     uint8_t *buf, size_t len, char *err, size_t errlen);
 
 /*
+ * fetch_slot: chunk SLOT of the file IX indexes into BUF (LEN bytes, the
+ * chunk's length): its base (zeros for the zero ID) with each of its
+ * patches (repository format 3) applied in order, every object fetched
+ * and checked as fetch_chunk checks a chunk. Returns 0, or -1 with the
+ * reason in ERR (naming the chunk or patch; not logged).
+ */
+int fetch_slot(struct repo *r, struct codec_work *w, const struct index *ix, uint64_t slot,
+    uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * fetch_patch_check: whether patch K of IX (IX->patches[K]) reads, hashes
+ * to its ID and is a valid patch of its chunk. *LEN gets its plaintext
+ * length. Returns 0, or -1 with the reason in ERR (naming it).
+ */
+int fetch_patch_check(struct repo *r, struct codec_work *w, const struct index *ix,
+    uint64_t k, size_t *len, char *err, size_t errlen);
+
+/*
  * fetch_index: the index of file F of snapshot M into IX, checked against
  * the manifest's size and chunk count and (manifest version 3) its chunk
  * digest. Returns 0, or -1 (logged, naming

@@ -68,6 +68,42 @@ index_slot_patches(const struct index *ix, uint64_t slot, const struct index_pat
 	return (size_t)(end - lo);
 }
 
+uint64_t
+index_objects(const struct index *ix)
+{
+	return ix->count + ix->npatches;
+}
+
+const uint8_t *
+index_object(const struct index *ix, uint64_t k)
+{
+	return k < ix->count ? ix->ids[k] : ix->patches[k - ix->count].id;
+}
+
+bool
+index_slot_equal(const struct index *a, uint64_t i, const struct index *b, uint64_t j)
+{
+	const struct index_patch *pa, *pb;
+	size_t na = index_slot_patches(a, i, &pa), nb = index_slot_patches(b, j, &pb);
+
+	if (na != nb || memcmp(a->ids[i], b->ids[j], CRYPTO_HASH_LEN) != 0)
+		return false;
+	for (size_t k = 0; k < na; k++)
+		if (memcmp(pa[k].id, pb[k].id, CRYPTO_HASH_LEN) != 0)
+			return false;
+	return true;
+}
+
+bool
+index_slot_is_zero(const struct index *ix, uint64_t slot)
+{
+	static const uint8_t zero[CRYPTO_HASH_LEN];
+	const struct index_patch *first;
+
+	return memcmp(ix->ids[slot], zero, CRYPTO_HASH_LEN) == 0 &&
+	    index_slot_patches(ix, slot, &first) == 0;
+}
+
 /* The patch section of a "VVI2" index (P entries at BUF) into IX. */
 static int
 decode_patches(const uint8_t *buf, uint64_t p, struct index *ix, char *err, size_t errlen)

@@ -16,6 +16,7 @@
 #ifndef VV_INDEX_H
 #define VV_INDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,21 @@ void index_digest(const struct index *ix, char out[65]);
  */
 size_t index_slot_patches(const struct index *ix, uint64_t slot,
     const struct index_patch **first);
+
+/*
+ * index_objects / index_object: the objects IX references, bases then
+ * patches (zero IDs among the bases: no object), object K's ID.
+ */
+uint64_t index_objects(const struct index *ix);
+const uint8_t *index_object(const struct index *ix, uint64_t k);
+
+/* index_slot_equal: whether chunk I of A and chunk J of B are the same
+ * base with the same patches (so the same bytes). */
+bool index_slot_equal(const struct index *a, uint64_t i, const struct index *b, uint64_t j);
+
+/* index_slot_is_zero: whether chunk SLOT of IX is all zeros: a zero base
+ * and no patch. */
+bool index_slot_is_zero(const struct index *ix, uint64_t slot);
 
 /* index_clear: free IX's ids and patches. */
 void index_clear(struct index *ix);

@@ -105,13 +105,15 @@ prune_plan_index_mark(struct prune_plan *p, const char *key, const struct index 
 
 	if (layout_id_of_key(key, id) < 0)
 		return -1;
-	for (uint64_t i = 0; ix != NULL && i < ix->count; i++) {
-		if (repo_id_is_zero(ix->ids[i]))
+	for (uint64_t i = 0; ix != NULL && i < index_objects(ix); i++) {
+		const uint8_t *oid = index_object(ix, i);
+
+		if (repo_id_is_zero(oid))
 			continue;
 		if (p->listing)
-			drop(&p->chunks, ix->ids[i]);
+			drop(&p->chunks, oid);
 		else
-			idvec_add(p->refs, ix->ids[i]);
+			idvec_add(p->refs, oid);
 	}
 	if (p->listing)
 		drop(&p->indexes, id);

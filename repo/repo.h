@@ -15,7 +15,7 @@
 
 /* Written by init; versions from REPO_FORMAT_OLDEST on are read (and
  * written by their own rules). */
-#define REPO_FORMAT_VERSION 2
+#define REPO_FORMAT_VERSION 3
 #define REPO_FORMAT_OLDEST 1
 /* Bounds of what is read back. */
 #define REPO_MAX_META (64 * 1024 * 1024)	/* manifests, keys, config */

@@ -32,7 +32,7 @@ restore_worker(void *arg)
 		char err[256];
 
 		pthread_mutex_lock(&j->lock);
-		while (!j->device && j->next < j->ix->count && repo_id_is_zero(j->ix->ids[j->next])) {
+		while (!j->device && j->next < j->ix->count && index_slot_is_zero(j->ix, j->next)) {
 			len = index_chunk_len(j->f->size, cs, j->next);
 			progress_add(j->progress, len);
 			j->done[j->next++] = 1;
@@ -52,7 +52,7 @@ restore_worker(void *arg)
 		pthread_mutex_unlock(&j->lock);
 
 		len = index_chunk_len(j->f->size, cs, i);
-		if (repo_id_is_zero(j->ix->ids[i])) {
+		if (index_slot_is_zero(j->ix, i)) {
 			/* On a device (never a hole): zeroed, by the device when it can. */
 			uint64_t range[2] = { i * cs, len };
 
@@ -60,7 +60,7 @@ restore_worker(void *arg)
 				memset(buf, 0, len);
 			else
 				goto written;
-		} else if (fetch_chunk(j->r, w, j->ix->ids[i], buf, len, err, sizeof(err)) < 0) {
+		} else if (fetch_slot(j->r, w, j->ix, i, buf, len, err, sizeof(err)) < 0) {
 			log_error("snapshot %s, file %s, offset %llu: %s", j->m->id, j->f->name,
 			    (unsigned long long)(i * cs), err);
 			goto fail;

@@ -57,7 +57,7 @@ reader(void *arg)
 			pthread_cond_wait(&a->cond, &a->lock);
 		pthread_mutex_unlock(&a->lock);
 		/* A hole reads as zeros; anything else is read back. */
-		if (repo_id_is_zero(j->ix->ids[i])) {
+		if (index_slot_is_zero(j->ix, i)) {
 			memset(a->buf[s], 0, len);
 		} else if (restore_io_read(&j->io, a->buf[s], len, i * cs, &at) < 0) {
 			log_error("restore of %s: cannot read back offset %llu: %s", j->f->name,

@@ -45,11 +45,11 @@ restore_io_reserve(struct restore_io *io, const struct index *ix, uint64_t size,
 	for (uint64_t i = 0; i < ix->count;) {
 		uint64_t end = i;
 
-		if (repo_id_is_zero(ix->ids[i])) {
+		if (index_slot_is_zero(ix, i)) {
 			i++;
 			continue;
 		}
-		while (end < ix->count && !repo_id_is_zero(ix->ids[end]))
+		while (end < ix->count && !index_slot_is_zero(ix, end))
 			end++;
 		/* KEEP_SIZE: the file's size is already set; never grows it. */
 		if (fallocate(io->fd, FALLOC_FL_KEEP_SIZE, (off_t)(i * cs),

@@ -167,10 +167,25 @@ snapfs_list(struct snapfs *fs, const char *path,
 static const struct cached *
 chunk(struct snapfs *fs, const struct node *n, uint64_t i)
 {
-	const uint8_t *id = n->ix.ids[i];
+	const struct index_patch *p;
+	size_t np = index_slot_patches(&n->ix, i, &p);
 	size_t len = index_chunk_len(n->f->size, n->ix.chunk_size, i), victim = 0;
 	char err[256], hex[2 * CRYPTO_HASH_LEN + 1];
+	uint8_t id[CRYPTO_HASH_LEN];
 	struct cached *c;
+
+	/* Cached by content: a chunk by its ID, a patched one by its base and
+	 * its patches' IDs. */
+	if (np == 0) {
+		memcpy(id, n->ix.ids[i], CRYPTO_HASH_LEN);
+	} else {
+		struct crypto_sha *h = crypto_sha_new();
+
+		crypto_sha_update(h, n->ix.ids[i], CRYPTO_HASH_LEN);
+		for (size_t k = 0; k < np; k++)
+			crypto_sha_update(h, p[k].id, CRYPTO_HASH_LEN);
+		crypto_sha_final(h, id);
+	}
 
 	for (size_t k = 0; k < fs->ncache; k++) {
 		c = &fs->cache[k];
@@ -184,7 +199,7 @@ chunk(struct snapfs *fs, const struct node *n, uint64_t i)
 	}
 	c = &fs->cache[victim];
 	c->valid = false;
-	if (fetch_chunk(fs->r, fs->work, id, c->data, len, err, sizeof(err)) < 0) {
+	if (fetch_slot(fs->r, fs->work, &n->ix, i, c->data, len, err, sizeof(err)) < 0) {
 		crypto_hex(id, CRYPTO_HASH_LEN, hex);
 		log_error("mount of snapshot %s: file %s, offset %llu, chunk %s: %s; the read fails (EIO)",
 		    fs->m->id, n->name, (unsigned long long)(i * n->ix.chunk_size), hex, err);
@@ -225,7 +240,7 @@ snapfs_read(struct snapfs *fs, const char *path, void *buf, size_t len, uint64_t
 		size_t clen = index_chunk_len(n->f->size, n->ix.chunk_size, i);
 		size_t take = clen - in < len - done ? clen - in : len - done;
 
-		if (repo_id_is_zero(n->ix.ids[i])) {
+		if (index_slot_is_zero(&n->ix, i)) {
 			memset((uint8_t *)buf + done, 0, take);
 		} else {
 			const struct cached *c = chunk(fs, n, i);

@@ -85,18 +85,23 @@ count_manifest(struct repo *r, const struct manifest *m, struct stats_group *g,
 			continue;
 		if (fetch_index(r, m, &m->files[i], &ix) < 0)
 			return -1;
-		for (uint64_t k = 0; k < ix.count; k++) {
-			if (repo_id_is_zero(ix.ids[k]))
+		/* A patch counts as an object stored; its bytes are in the
+		 * chunk it patches (counted with its base). */
+		for (uint64_t k = 0; k < index_objects(&ix); k++) {
+			const uint8_t *id = index_object(&ix, k);
+			uint64_t len = k < ix.count ? index_chunk_len(ix.file_size, ix.chunk_size, k) : 0;
+
+			if (repo_id_is_zero(id))
 				continue;
-			if (!chunkset_add(seen, ix.ids[k])) {
+			if (!chunkset_add(seen, id)) {
 				g->chunks++;
-				g->unique += index_chunk_len(ix.file_size, ix.chunk_size, k);
-				g->stored += size_of(sz, nsz, ix.ids[k]);
+				g->unique += len;
+				g->stored += size_of(sz, nsz, id);
 			}
-			if (!chunkset_add(all, ix.ids[k])) {
+			if (!chunkset_add(all, id)) {
 				rep->total.chunks++;
-				rep->total.unique += index_chunk_len(ix.file_size, ix.chunk_size, k);
-				rep->total.stored += size_of(sz, nsz, ix.ids[k]);
+				rep->total.unique += len;
+				rep->total.stored += size_of(sz, nsz, id);
 			}
 		}
 		index_clear(&ix);
@@ -187,7 +192,7 @@ diff_one(struct repo *r, const struct manifest *a, const struct manifest_file *f
 		} else if (k >= ia.count) {
 			d->chunks_added++;
 			d->bytes_changed += index_chunk_len(ib.file_size, ib.chunk_size, k);
-		} else if (memcmp(ia.ids[k], ib.ids[k], CRYPTO_HASH_LEN) != 0) {
+		} else if (!index_slot_equal(&ia, k, &ib, k)) {
 			d->chunks_changed++;
 			d->bytes_changed += index_chunk_len(ib.file_size, ib.chunk_size, k);
 		}

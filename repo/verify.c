@@ -280,10 +280,51 @@ read_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, lon
 		}
 		pk[u[j].k]++;
 	}
-	for (uint64_t i = 0; any && i < ix.count; i++)
-		if (!repo_id_is_zero(ix.ids[i]))
-			idvec_add(vs->want, ix.ids[i]);
+	for (uint64_t i = 0; any && i < index_objects(&ix); i++)
+		if (!repo_id_is_zero(index_object(&ix, i)))
+			idvec_add(vs->want, index_object(&ix, i));
 	index_clear(&ix);
+}
+
+/*
+ * The patches of IX (format 3) for the N uses U: missing, and with
+ * VS->deep read and checked (each once), one after another: a nightly's
+ * patches are few and small beside its chunks.
+ */
+static void
+check_patches(struct repo *r, struct use *u, size_t n, const struct index *ix,
+    struct verify_state *vs, long *pk)
+{
+	struct codec_work *w = ix->npatches > 0 && vs->deep ? codec_work_new(ix->chunk_size) : NULL;
+
+	for (uint64_t k = 0; k < ix->npatches; k++) {
+		const uint8_t *id = ix->patches[k].id;
+		char key[LAYOUT_KEY_MAX], what[320];
+		size_t len = 0;
+
+		layout_chunk_key(id, key, sizeof(key));
+		what[0] = '\0';
+		if (!present(vs, id)) {
+			snprintf(what, sizeof(what), "patch %s is missing", key);
+		} else if (vs->deep && !chunkset_has(vs->checked, id) && !chunkset_has(vs->bad, id) &&
+		    in_sample(vs, id)) {
+			int rc = fetch_patch_check(r, w, ix, k, &len, what, sizeof(what));
+
+			vs->res->chunks_read++;
+			vs->res->bytes_read += len;
+			if (rc == 0) {
+				chunkset_add(vs->checked, id);
+			} else if (!chunkset_add(vs->bad, id)) {
+				quarantine(r, key);
+			}
+		} else if (vs->deep && chunkset_has(vs->bad, id)) {
+			snprintf(what, sizeof(what), "patch %s is corrupt (see above)", key);
+		}
+		if (what[0] != '\0')
+			report_chunk(u, n, ix, ix->patches[k].slot, what, pk);
+	}
+	if (w != NULL)
+		codec_work_free(w);
 }
 
 /*
@@ -347,6 +388,7 @@ check_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, lo
 	if (sl != NULL)
 		prefetch_done(pf, sl);
 	prefetch_stop(pf);
+	check_patches(r, u, n, &ix, vs, pk);
 	index_clear(&ix);
 }
 

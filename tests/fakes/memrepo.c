@@ -97,10 +97,10 @@ check_index(struct repo *r, const char *key, char *why, size_t len)
 		return -1;
 	}
 	free(buf);
-	for (uint64_t i = 0; i < ix.count && ret == 0; i++) {
-		if (repo_id_is_zero(ix.ids[i]))
+	for (uint64_t i = 0; i < index_objects(&ix) && ret == 0; i++) {
+		if (repo_id_is_zero(index_object(&ix, i)))
 			continue;
-		layout_chunk_key(ix.ids[i], ck, sizeof(ck));
+		layout_chunk_key(index_object(&ix, i), ck, sizeof(ck));
 		if (store_exists(repo_store(r), ck) != 1) {
 			snprintf(why, len, "index %s names chunk %s, which is missing", key, ck);
 			ret = -1;
