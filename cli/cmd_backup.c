@@ -52,6 +52,9 @@ print_done(const char *dom, const struct seq_result *res)
 	    (unsigned long long)res->stats.chunks_total, (unsigned long long)res->stats.chunks_new,
 	    (unsigned long long)res->stats.chunks_reused, (unsigned long long)res->stats.chunks_zero,
 	    util_format_size(res->stats.bytes_stored, b, sizeof(b)), res->stats.seconds);
+	if (res->stats.chunks_patched > 0)
+		printf("; %llu changed chunks stored as patches",
+		    (unsigned long long)res->stats.chunks_patched);
 	/* A shut-off domain had no snapshot, commit or overlay: no times of them. */
 	if (res->quiesced < 0)
 		printf(" (copy %.1fs, read as it is)\n", res->seconds_copy);

@@ -57,6 +57,7 @@ summary_add(struct summary *s, const char *domain, enum summary_result r, const 
 		s->total.chunks_new += d->seq.stats.chunks_new;
 		s->total.chunks_reused += d->seq.stats.chunks_reused;
 		s->total.chunks_zero += d->seq.stats.chunks_zero;
+		s->total.chunks_patched += d->seq.stats.chunks_patched;
 		s->total.bytes_stored += d->seq.stats.bytes_stored;
 		s->total.seconds += d->seq.stats.seconds;
 		break;
@@ -87,6 +88,7 @@ summary_stats_json(const struct backup_stats *st)
 	json_object_object_add(o, "chunks_new", json_object_new_int64((int64_t)st->chunks_new));
 	json_object_object_add(o, "chunks_reused", json_object_new_int64((int64_t)st->chunks_reused));
 	json_object_object_add(o, "chunks_zero", json_object_new_int64((int64_t)st->chunks_zero));
+	json_object_object_add(o, "chunks_patched", json_object_new_int64((int64_t)st->chunks_patched));
 	json_object_object_add(o, "bytes_stored", json_object_new_int64((int64_t)st->bytes_stored));
 	json_object_object_add(o, "seconds", json_object_new_double(st->seconds));
 	return o;
@@ -255,6 +257,7 @@ get_stats(json_object *o, struct backup_stats *st)
 	st->chunks_new = get_u64(o, "chunks_new");
 	st->chunks_reused = get_u64(o, "chunks_reused");
 	st->chunks_zero = get_u64(o, "chunks_zero");
+	st->chunks_patched = get_u64(o, "chunks_patched");
 	st->bytes_stored = get_u64(o, "bytes_stored");
 	st->seconds = get_secs(o, "seconds");
 }

@@ -14,7 +14,7 @@
  *                  -- a success only: --
  *                  "snapshot": ID, "quiesced": BOOL (absent: shut off),
  *                  "bytes_read", "chunks_total", "chunks_new", "chunks_reused",
- *                  "chunks_zero", "bytes_stored", "seconds",
+ *                  "chunks_zero", "chunks_patched", "bytes_stored", "seconds",
  *                  "seconds_snapshot", "seconds_copy", "seconds_commit",
  *                  "seconds_verify", "seconds_publish", "seconds_on_overlay",
  *                  "files": [ {"file", "read_mode", "read_reason",

@@ -661,6 +661,7 @@ pipe_record(struct backup *b, struct pipe *p, struct index *ix, const char *name
 	m->stats.chunks_new += p->st.chunks_new;
 	m->stats.chunks_reused += p->st.chunks_reused;
 	m->stats.chunks_zero += p->st.chunks_zero;
+	m->stats.chunks_patched += p->st.chunks_patched;
 	m->stats.bytes_stored += p->st.bytes_stored + ixlen;
 	return 0;
 }
@@ -703,8 +704,10 @@ backup_add_file_reuse(struct backup *b, const char *path, const char *name,
 		p.reuse = NULL;
 		reason = "the file's size changed after its read was planned";
 	}
-	/* A fine plan of another size is no plan: whole chunks then. */
+	/* A fine plan of another size is no plan, and a repository before
+	 * format 3 has no patches: whole chunks then. */
 	if (p.reuse != NULL && p.reuse->fine != NULL && p.reuse->grain > 0 &&
+	    repo_version(b->repo) >= 3 &&
 	    p.reuse->fine_count == index_count(size, p.reuse->grain))
 		p.fine = p.reuse->fine;
 	if (pipe_run(b, &p, &ix, size, fd, NULL) < 0)

@@ -165,6 +165,7 @@ backup_patch_try(struct pipe *p, int fd, uint64_t i, size_t len)
 	p->slots[sn].patch = true;
 	p->slots[sn].seq = (uint32_t)index_slot_patches(ref, i, &rp);
 	p->st.bytes_read += dirty;
+	p->st.chunks_patched++;
 	p->bytes_skipped += len - dirty;
 	if (len > plen)
 		progress_add(p->progress, len - plen);

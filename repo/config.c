@@ -138,3 +138,50 @@ out:
 	json_object_put(cfg);
 	return ret;
 }
+
+int
+config_raise_version(struct repo *r, int version)
+{
+	json_object *cfg;
+	char mac[65];
+	int nf, ret = -1;
+
+	if (r->version >= version)
+		return 0;
+	if (r->version < 2) {
+		log_error("repository %s is of format %d: its snapshot keys name no host, and format %d cannot be reached from it",
+		    store_url(r->store), r->version, version);
+		return -1;
+	}
+	if (r->has_master && !r->mac) {
+		log_error("repository %s: its parameters are not authenticated yet: run 'virtvault key upgrade' first",
+		    store_url(r->store));
+		return -1;
+	}
+	cfg = repo_store_json(r->store, LAYOUT_CONFIG, &nf);
+	if (cfg == NULL) {
+		log_error("repository %s: the config object is missing or not valid JSON", store_url(r->store));
+		return -1;
+	}
+	/* Only what this process checked, its version raised. */
+	if (jx_str(cfg, "id") == NULL || strcmp(jx_str(cfg, "id"), r->id) != 0 ||
+	    jx_int(cfg, "chunk_size", -1) != (int64_t)r->chunk_size ||
+	    jx_int(cfg, "version", -1) != r->version) {
+		log_error("repository %s: the config object changed while it was open: nothing written",
+		    store_url(r->store));
+		goto out;
+	}
+	json_object_object_add(cfg, "version", json_object_new_int(version));
+	if (r->mac) {
+		if (config_mac(r->master, cfg, mac) < 0)
+			goto out;
+		json_object_object_add(cfg, "mac", json_object_new_string(mac));
+	}
+	if (repo_store_put_json(r->store, LAYOUT_CONFIG, cfg, STORE_DURABLE) < 0)
+		goto out;
+	r->version = version;
+	ret = 1;
+out:
+	json_object_put(cfg);
+	return ret;
+}

@@ -79,6 +79,7 @@ manifest_to_json(const struct manifest *m)
 	add_u64(st, "chunks_new", m->stats.chunks_new);
 	add_u64(st, "chunks_reused", m->stats.chunks_reused);
 	add_u64(st, "chunks_zero", m->stats.chunks_zero);
+	add_u64(st, "chunks_patched", m->stats.chunks_patched);
 	add_u64(st, "bytes_stored", m->stats.bytes_stored);
 	json_object_object_add(st, "seconds", json_object_new_double(m->stats.seconds));
 	json_object_object_add(o, "stats", st);
@@ -250,6 +251,7 @@ manifest_from_json(const char *text, const char *key, char *err, size_t errlen)
 		gu64(st, "chunks_new", &m->stats.chunks_new);
 		gu64(st, "chunks_reused", &m->stats.chunks_reused);
 		gu64(st, "chunks_zero", &m->stats.chunks_zero);
+		gu64(st, "chunks_patched", &m->stats.chunks_patched);
 		gu64(st, "bytes_stored", &m->stats.bytes_stored);
 		if (json_object_object_get_ex(st, "seconds", &v))
 			m->stats.seconds = json_object_get_double(v);
@@ -382,11 +384,15 @@ manifest_print(const struct manifest *m, FILE *out)
 		fprintf(out, " (%s)", m->quiesced ? "quiesced" : "crash-consistent");
 	fprintf(out, "\nvirtvault  %s\nchunk size %s\n", ver,
 	    util_format_size(m->chunk_size, a, sizeof(a)));
-	fprintf(out, "read       %s in %.1fs; %llu chunks: %llu new, %llu reused, %llu zero; stored %s\n",
+	fprintf(out, "read       %s in %.1fs; %llu chunks: %llu new, %llu reused, %llu zero; stored %s",
 	    util_format_size(m->stats.bytes_read, a, sizeof(a)), m->stats.seconds,
 	    (unsigned long long)m->stats.chunks_total, (unsigned long long)m->stats.chunks_new,
 	    (unsigned long long)m->stats.chunks_reused, (unsigned long long)m->stats.chunks_zero,
 	    util_format_size(m->stats.bytes_stored, b, sizeof(b)));
+	if (m->stats.chunks_patched > 0)
+		fprintf(out, "; %llu changed chunks stored as patches",
+		    (unsigned long long)m->stats.chunks_patched);
+	fprintf(out, "\n");
 	fprintf(out, "files:\n");
 	for (size_t i = 0; i < m->nfiles; i++) {
 		const struct manifest_file *f = &m->files[i];

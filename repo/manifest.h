@@ -19,6 +19,7 @@ struct backup_stats {
 	uint64_t chunks_new;
 	uint64_t chunks_reused;
 	uint64_t chunks_zero;
+	uint64_t chunks_patched;	/* format 3: changed chunks stored as a patch */
 	uint64_t bytes_stored;
 	double seconds;
 };

@@ -81,7 +81,7 @@ repo_id_is_zero(const uint8_t id[CRYPTO_HASH_LEN])
  * (logged).
  */
 static int
-init_in(const struct conf *c, struct store *s, char *password)
+init_in(const struct conf *c, struct store *s, char *password, int version)
 {
 	uint8_t master[CRYPTO_KEY_LEN], rid[16];
 	char idhex[33];
@@ -107,7 +107,7 @@ init_in(const struct conf *c, struct store *s, char *password)
 	util_format_utc(time(NULL), when, sizeof(when));
 	cfg = json_object_new_object();
 	json_object_object_add(cfg, "format", json_object_new_string("virtvault"));
-	json_object_object_add(cfg, "version", json_object_new_int(REPO_FORMAT_VERSION));
+	json_object_object_add(cfg, "version", json_object_new_int(version));
 	json_object_object_add(cfg, "id", json_object_new_string(idhex));
 	json_object_object_add(cfg, "chunk_size", json_object_new_int64((int64_t)c->chunk_size));
 	json_object_object_add(cfg, "cipher", json_object_new_string(encrypt ? "aes-256-gcm" : "none"));
@@ -136,8 +136,25 @@ out:
 }
 
 int
+repo_upgrade_format(struct repo *r)
+{
+	return config_raise_version(r, REPO_FORMAT_VERSION);
+}
+
+int
 repo_init(const struct conf *c)
 {
+	return repo_init_format(c, REPO_FORMAT_VERSION);
+}
+
+int
+repo_init_format(const struct conf *c, int version)
+{
+	if (version < REPO_FORMAT_FIRST_WRITTEN || version > REPO_FORMAT_VERSION) {
+		log_error("repository %s: format %d cannot be made: %d to %d", c->url, version,
+		    REPO_FORMAT_FIRST_WRITTEN, REPO_FORMAT_VERSION);
+		return -1;
+	}
 	struct store *s;
 	char *password = NULL;
 	int ret;
@@ -145,19 +162,19 @@ repo_init(const struct conf *c)
 	if (c->encryption != CONF_CIPHER_NONE && (password = repo_read_password(c)) == NULL)
 		return -1;
 	s = open_store(c, 1);
-	ret = init_in(c, s, password);
+	ret = init_in(c, s, password, version);
 	store_close(s);
 	return ret;
 }
 
 int
-repo_init_in(const struct conf *c, struct store *s)
+repo_init_in(const struct conf *c, struct store *s, int version)
 {
 	char *password = NULL;
 
 	if (c->encryption != CONF_CIPHER_NONE && (password = repo_read_password(c)) == NULL)
 		return -1;
-	return init_in(c, s, password);
+	return init_in(c, s, password, version);
 }
 
 /*

@@ -17,6 +17,8 @@
  * written by their own rules). */
 #define REPO_FORMAT_VERSION 3
 #define REPO_FORMAT_OLDEST 1
+/* The oldest format init makes (1 put no host in snapshot keys). */
+#define REPO_FORMAT_FIRST_WRITTEN 2
 /* Bounds of what is read back. */
 #define REPO_MAX_META (64 * 1024 * 1024)	/* manifests, keys, config */
 #define REPO_MAX_INDEX (1024ULL * 1024 * 1024)	/* 32 bytes a chunk */
@@ -31,6 +33,13 @@ struct repo;
 int repo_init(const struct conf *c);
 
 /*
+ * repo_init_format: repo_init, of format VERSION (REPO_FORMAT_FIRST_WRITTEN
+ * to REPO_FORMAT_VERSION): 2 for a repository that hosts running a
+ * release before format 3 must still read and write (no patches).
+ */
+int repo_init_format(const struct conf *c, int version);
+
+/*
  * repo_open: open the repository of C and unwrap its key with the password
  * of C. A missing or corrupt config and a wrong password are errors that
  * say so. Returns a handle (free with repo_close) or NULL (logged).
@@ -38,16 +47,24 @@ int repo_init(const struct conf *c);
 struct repo *repo_open(const struct conf *c);
 
 /*
- * repo_init_in / repo_open_in: as repo_init and repo_open, in store S
+ * repo_init_in / repo_open_in: as repo_init_format and repo_open, in store S
  * rather than the store of C's url (whose other fields apply).
  * repo_init_in borrows S; repo_open_in takes it (closed on failure, and
  * by repo_close). For tests over an in-memory store (tests/fakes/store_mem.h);
  * no command calls them.
  */
-int repo_init_in(const struct conf *c, struct store *s);
+int repo_init_in(const struct conf *c, struct store *s, int version);
 struct repo *repo_open_in(const struct conf *c, struct store *s);
 
 void repo_close(struct repo *r);
+
+/*
+ * repo_upgrade_format: raise R to REPO_FORMAT_VERSION (from 2: a config
+ * object rewritten; no other object changes). Hosts with a release before
+ * it refuse the repository from then on. Returns 1 (raised), 0 (it was) or
+ * -1 (logged).
+ */
+int repo_upgrade_format(struct repo *r);
 
 struct store *repo_store(struct repo *r);
 const struct codec *repo_codec(struct repo *r);

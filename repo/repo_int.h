@@ -88,4 +88,11 @@ int config_check(struct store *s, const uint8_t master[CRYPTO_KEY_LEN], json_obj
  */
 int config_upgrade(struct repo *r);
 
+/*
+ * config_raise_version: write R's config object with format VERSION (its
+ * MAC renewed) when R is older, as R was opened with it. Returns 1
+ * (written), 0 (R is of VERSION or newer) or -1 (logged; unchanged).
+ */
+int config_raise_version(struct repo *r, int version);
+
 #endif

@@ -29,9 +29,15 @@ memrepo_conf(struct conf *c, char *password)
 struct repo *
 memrepo_new(const struct conf *c)
 {
+	return memrepo_new_format(c, REPO_FORMAT_VERSION);
+}
+
+struct repo *
+memrepo_new_format(const struct conf *c, int version)
+{
 	struct store *s = store_mem_new(c->url);
 
-	if (repo_init_in(c, s) < 0) {
+	if (repo_init_in(c, s, version) < 0) {
 		store_close(s);
 		return NULL;
 	}

@@ -22,6 +22,8 @@ void memrepo_conf(struct conf *c, char *password);
 
 /* memrepo_new: a repository of C made in a new in-memory store, opened; NULL (logged). */
 struct repo *memrepo_new(const struct conf *c);
+/* memrepo_new_format: memrepo_new, of repository format VERSION. */
+struct repo *memrepo_new_format(const struct conf *c, int version);
 
 /* memrepo_reopen: R closed and opened again from a copy of its objects, without faults. */
 struct repo *memrepo_reopen(struct repo *r);

@@ -115,7 +115,7 @@ cbt_restored_ok() {
 }
 
 test_cbt_property_random_guest_writes() {
-	local cycle snaps=() skipped=0 r
+	local cycle snaps=() skipped=0 patched=0 r
 	cbt_up || return 1
 	cbt_conf prop
 	# Data that stays, so that every incremental run has something to skip.
@@ -128,6 +128,9 @@ test_cbt_property_random_guest_writes() {
 			expect_rc 0 "$VV" -c "$CC" backup "$CDOM" --check-cbt --json
 		else
 			expect_rc 0 "$VV" -c "$CC" backup "$CDOM" --json
+			# Format 3: changed chunks stored as patches of the reference's.
+			patched=$((patched + $(tail -n1 <<<"$OUT" |
+				python3 -c 'import json, sys; print(json.load(sys.stdin)["domains"][0]["chunks_patched"])')))
 		fi
 		snaps+=("$(cbt_snap)")
 		if [ "$cycle" -gt 1 ]; then
@@ -141,6 +144,7 @@ test_cbt_property_random_guest_writes() {
 		esac
 	done
 	[ "$skipped" -gt 0 ] || fail "no incremental run skipped anything"
+	[ "$patched" -gt 0 ] || fail "no incremental run stored a changed chunk as a patch"
 	for cycle in $(seq "$CBT_CYCLES"); do
 		cbt_restored_ok "$CC" "${snaps[$((cycle - 1))]}" "$BED_DIR/cbt-expect-$cycle" || return 1
 	done

@@ -50,22 +50,28 @@ write_image(struct bed *b)
 }
 
 static void
-bed_init(struct bed *b)
+bed_init_format(struct bed *b, int version)
 {
 	uint32_t x = 12345;
 
 	memset(b, 0, sizeof(*b));
 	memrepo_conf(&b->c, NULL);
 	b->c.chunk_size = CS;
-	b->r = memrepo_new(&b->c);
+	b->r = memrepo_new_format(&b->c, version);
 	assert_non_null(b->r);
-	assert_int_equal(repo_version(b->r), 3);
+	assert_int_equal(repo_version(b->r), version);
 	for (size_t i = 0; i < SIZE; i++) {
 		x = x * 1103515245u + 12345u;
 		b->data[i] = (uint8_t)(x >> 16);
 	}
 	b->path = xasprintf("%s/disk.raw", dir);
 	write_image(b);
+}
+
+static void
+bed_init(struct bed *b)
+{
+	bed_init_format(b, 3);
 }
 
 static void
@@ -183,6 +189,7 @@ test_patch_nightly_reads_changed_units(void **state)
 		change_unit(&b, night1[i]);
 	assert_int_equal(nightly(&b, night1, 3, false, -1, &st), 0);
 	assert_int_equal(st.bytes_read, 3 * GRAIN);	/* not the 2 chunks they lie in */
+	assert_int_equal(st.chunks_patched, 2);
 	m = latest(&b, &ix);
 	assert_int_equal(ix.npatches, 2);
 	assert_int_equal(index_slot_patches(&ix, 0, &p), 1);
@@ -279,6 +286,37 @@ test_patch_check_catches_lying_plan(void **state)
 	bed_clear(&b);
 }
 
+/* A repository of format 2 gets no patches: hosts before format 3 read it. */
+static void
+test_patch_none_in_format_2(void **state)
+{
+	static const size_t ch[] = { 1, 2 * CS / GRAIN + 3 };
+	struct bed b;
+	struct backup_stats st;
+	struct index ix = { 0 };
+	struct manifest *m;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	bed_init_format(&b, 2);
+	assert_int_equal(nightly(&b, NULL, 0, false, -1, &st), 0);
+	change_unit(&b, ch[0]);
+	change_unit(&b, ch[1]);
+	assert_int_equal(nightly(&b, ch, 2, false, -1, &st), 0);
+	assert_int_equal(st.bytes_read, 2 * CS);	/* the two chunks, whole */
+	assert_int_equal(st.chunks_patched, 0);
+	m = latest(&b, &ix);
+	assert_int_equal(ix.npatches, 0);
+	buf = index_encode(&ix, &len);
+	assert_memory_equal(buf, "VVI1", 4);
+	free(buf);
+	index_clear(&ix);
+	manifest_free(m);
+	restores_identical(&b);
+	bed_clear(&b);
+}
+
 static int
 setup(void **state)
 {
@@ -300,6 +338,7 @@ main(void)
 		cmocka_unit_test(test_patch_nightly_reads_changed_units),
 		cmocka_unit_test(test_patch_limits_read_whole),
 		cmocka_unit_test(test_patch_check_catches_lying_plan),
+		cmocka_unit_test(test_patch_none_in_format_2),
 	};
 
 	return cmocka_run_group_tests_name("patch", tests, setup, teardown);
