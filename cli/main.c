@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{ "disks", cmd_disks, "DOMAIN [--json]", "a domain's disks and their backing chains" },
 	{ "check-chain", cmd_check_chain, "DOMAIN...", "find leftover overlays, snapshots, block jobs" },
 	{ "init", cmd_init, "[--format 2|3]", "create the repository of the configuration" },
-	{ "upgrade", cmd_upgrade, "", "raise the repository to format 3 (all hosts upgraded)" },
+	{ "upgrade", cmd_upgrade, "", "raise the repository to format 3" },
 	{ "backup", cmd_backup, "DOMAIN...|--all|--job NAME", "back up domains live (or --image PATH...)" },
 	{ "repair", cmd_repair, "DOMAIN...", "bring back domains whose backup was interrupted" },
 	{ "list", cmd_list, "[NAME] [--host H] [--json]", "snapshots, newest first" },
