@@ -11,6 +11,76 @@
 #include "repo/lock.h"
 #include "common/log.h"
 #include "repo/verify.h"
+#include "state/runs.h"
+#include "state/verifyrec.h"
+
+/* A snapshot and its position in the list verified. */
+struct pos {
+	const struct manifest *m;
+	size_t k;
+};
+
+/* By group (host, name), then in the list's order. */
+static int
+by_group(const void *a, const void *b)
+{
+	const struct pos *x = a, *y = b;
+	int c = manifest_group_cmp(x->m, y->m);
+
+	return c != 0 ? c : x->k < y->k ? -1 : x->k > y->k;
+}
+
+/*
+ * The last verify of each group (host, name) of the N snapshots of L,
+ * recorded under state_dir (state/verifyrec.h), and the metrics file
+ * rewritten. PROBLEMS is what verify_snapshots returned (-1: it could not
+ * run). Failures are logged, not returned: the verify itself is done.
+ */
+static void
+record_groups(const struct conf *c, struct manifest *const *l, size_t n,
+    const struct verify_opts *vo, const struct verify_result *vr, long problems,
+    time_t started)
+{
+	struct pos *ord = xcalloc(n + 1, sizeof(*ord));
+	struct verify_record *rec = xcalloc(1, sizeof(*rec));
+
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (struct pos){ l[i], i };
+	qsort(ord, n, sizeof(*ord), by_group);
+	for (size_t i = 0, e; i < n; i = e) {
+		memset(rec, 0, sizeof(*rec));
+		snprintf(rec->host, sizeof(rec->host), "%s", manifest_host(ord[i].m));
+		snprintf(rec->name, sizeof(rec->name), "%s", ord[i].m->name);
+		rec->started = started;
+		rec->finished = time(NULL);
+		rec->deep = vo->deep;
+		rec->sample = vo->deep ? vo->sample : 1;
+		rec->chunks_read = vr->chunks_read;
+		rec->bytes_read = vr->bytes_read;
+		for (e = i; e < n && manifest_same_group(ord[i].m, ord[e].m); e++) {
+			const struct verify_problems *p = problems >= 0 ? &vr->per[ord[e].k] : NULL;
+
+			rec->snapshots++;
+			if (rec->nids < VERIFYREC_MAX_IDS)
+				snprintf(rec->ids[rec->nids++], sizeof(rec->ids[0]), "%s", ord[e].m->id);
+			if (p == NULL || p->count == 0)
+				continue;
+			rec->problems += (uint64_t)p->count;
+			if (rec->nmessages < VERIFYREC_MAX_MSGS)
+				snprintf(rec->messages[rec->nmessages++], sizeof(rec->messages[0]), "%s",
+				    p->first);
+		}
+		if (problems < 0)
+			snprintf(rec->messages[rec->nmessages++], sizeof(rec->messages[0]),
+			    "the check could not run (the repository's chunks/ could not be listed)");
+		rec->ok = problems >= 0 && rec->problems == 0;
+		state_verify_write(c->state_dir, rec);
+	}
+	free(rec);
+	free(ord);
+	if (n > 0 && c->metrics_file != NULL && state_write_metrics(c->state_dir, c->metrics_file) < 0)
+		log_error("the metrics file %s cannot be written", c->metrics_file);
+}
 
 int
 cmd_verify(struct cli *cli, int argc, char **argv)
@@ -24,7 +94,8 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	    "--sample PERCENT only a random part of them. A bad chunk is moved to\n"
 	    "quarantine/, so that the next backup of its data stores it again; the\n"
 	    "snapshots still broken are listed with the command that forgets them.\n"
-	    "Exit 0 when all is well, 1 when any problem is found.\n"
+	    "Exit 0 when all is well, 1 when any problem is found. The outcome is\n"
+	    "recorded per group (host, name) for 'report' and the metrics file.\n"
 	    "'verify --boot' boots a snapshot instead: see 'virtvault verify --boot --help'.\n";
 	static const struct option opts[] = {
 		{ "deep", no_argument, NULL, 'd' },
@@ -44,6 +115,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	char *end;
 	uint64_t total = 0;
 	long problems;
+	time_t started = time(NULL);
 	int ch;
 
 	/* --boot: another check altogether (cmd_verify_boot.c). */
@@ -98,6 +170,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	if (problems == 0)
 		progress_finish(p);
 	progress_free(p);
+	record_groups(cli->conf, l, n, &vo, &vr, problems, started);
 	if (problems >= 0 && json) {
 		json_object *o = json_object_new_object(), *arr = json_object_new_array();
 
@@ -134,8 +207,10 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 			printf("\n");
 		}
 	}
-	if (problems >= 0)
+	if (problems >= 0) {
 		free(vr.broken);
+		free(vr.per);
+	}
 	manifest_list_free(l, n);
 	repo_lock_release(lock);
 	repo_close(r);

@@ -4,9 +4,9 @@
  * self-contained HTML page (report_html.c, report_svg.c).
  *
  * Where the figures come from:
- *   - runs, failures, boot checks: this host's state_dir (the run history,
- *     state/history.h; the boot records, state/bootrec.h): this host's
- *     runs only;
+ *   - runs, failures, boot checks, verifies: this host's state_dir (the
+ *     run history, state/history.h; the boot records, state/bootrec.h; the
+ *     verify records, state/verifyrec.h): this host's runs only;
  *   - snapshots, sizes, the repository over time, retention: the
  *     repository's manifests (read through the local cache).
  */
@@ -23,6 +23,7 @@
 #include "repo/repo.h"
 #include "state/bootrec.h"
 #include "state/runs.h"
+#include "state/verifyrec.h"
 
 /* The screenshot embedded in the page: at most this many bytes of PNG. */
 #define REPORT_MAX_SCREENSHOT (8u << 20)
@@ -76,6 +77,8 @@ struct report_domain {
 	struct boot_record boot;
 	char *screenshot;		/* the boot check's PNG in base64, or NULL */
 	char *screenshot_file;		/* where it is, or NULL */
+	bool has_verify;
+	struct verify_record verify;	/* the last verify of its groups (of the hosts shown) */
 	size_t nsnapshots;		/* in the repository (of the hosts shown) */
 	uint64_t size_newest;		/* the newest snapshot's size */
 };
@@ -98,6 +101,8 @@ struct report {
 	size_t ndoms;
 	struct report_group *groups;
 	size_t ngroups;
+	struct verify_record *verifies;	/* this host's verify records (of the hosts shown) */
+	size_t nverifies;
 	struct report_point *points;
 	size_t npoints;
 	size_t nsnapshots;

@@ -114,6 +114,28 @@ add_points(struct report *rep, struct manifest **l, size_t n)
 	rep->nsnapshots = n;
 }
 
+/* This host's verify records of the hosts shown into REP, their names added to NAMES. */
+static int
+add_verifies(const struct conf *c, struct report *rep, struct strlist *names)
+{
+	struct strlist keys = { 0 };
+
+	if (state_verify_list(c->state_dir, &keys) < 0)
+		return -1;
+	rep->verifies = xcalloc(keys.n + 1, sizeof(*rep->verifies));
+	for (size_t i = 0; i < keys.n; i++) {
+		struct verify_record *v = &rep->verifies[rep->nverifies];
+
+		if (state_verify_read(c->state_dir, keys.v[i], v) != 0 ||
+		    (rep->host[0] != '\0' && strcmp(v->host, rep->host) != 0))
+			continue;
+		strlist_add(names, v->name);
+		rep->nverifies++;
+	}
+	strlist_clear(&keys);
+	return 0;
+}
+
 /* Domain NAME's runs, boot check and snapshots, into D. */
 static int
 add_domain(const struct conf *c, struct report *rep, const char *name, struct report_domain *d)
@@ -134,6 +156,15 @@ add_domain(const struct conf *c, struct report *rep, const char *name, struct re
 			if (d->screenshot == NULL)
 				log_warn("domain %s: the boot check's screenshot %s cannot be read (or is over %u bytes): not shown",
 				    name, d->screenshot_file, REPORT_MAX_SCREENSHOT);
+		}
+	}
+	/* Of its groups' verify records (one per host), the one that ended last. */
+	for (size_t i = 0; i < rep->nverifies; i++) {
+		const struct verify_record *v = &rep->verifies[i];
+
+		if (strcmp(v->name, name) == 0 && (!d->has_verify || v->finished > d->verify.finished)) {
+			d->verify = *v;
+			d->has_verify = true;
 		}
 	}
 	for (size_t i = 0; i < rep->ngroups; i++) {
@@ -172,7 +203,7 @@ report_gather(const struct conf *c, struct repo *r, const struct report_opts *o,
 		strlist_add(&names, out->groups[i].name);
 	if (out->history_shown && state_history_domains(c->state_dir, &names) < 0)
 		goto out;
-	if (state_boot_list(c->state_dir, &names) < 0)
+	if (state_boot_list(c->state_dir, &names) < 0 || add_verifies(c, out, &names) < 0)
 		goto out;
 	strlist_sort(&names);
 	out->doms = xcalloc(names.n + 1, sizeof(*out->doms));
@@ -183,7 +214,7 @@ report_gather(const struct conf *c, struct repo *r, const struct report_opts *o,
 			goto out;
 		/* A boot record of another host's snapshot when one host is shown: not this one's. */
 		if (out->doms[out->ndoms].nsnapshots == 0 && out->doms[out->ndoms].nruns == 0 &&
-		    !out->doms[out->ndoms].has_boot) {
+		    !out->doms[out->ndoms].has_boot && !out->doms[out->ndoms].has_verify) {
 			memset(&out->doms[out->ndoms], 0, sizeof(out->doms[0]));
 			continue;
 		}
@@ -208,6 +239,7 @@ report_clear(struct report *rep)
 	for (size_t i = 0; i < rep->ngroups; i++)
 		free(rep->groups[i].snaps);
 	free(rep->groups);
+	free(rep->verifies);
 	free(rep->points);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -171,6 +171,44 @@ boot(FILE *out, const struct report_domain *d)
 }
 
 static void
+verify(FILE *out, const struct report_domain *d)
+{
+	const struct verify_record *v = &d->verify;
+	char b[32];
+
+	fputs("<h3>Last verify</h3>\n", out);
+	if (!d->has_verify) {
+		fputs("<p class=\"mute\">No verify recorded on this host.</p>\n", out);
+		return;
+	}
+	fprintf(out, "<p class=\"verify\" data-ok=\"%d\" data-problems=\"%llu\"><span class=\"%s\">%s</span>: ",
+	    v->ok, (unsigned long long)v->problems, v->ok ? "ok" : "bad", v->ok ? "ok" : "failed");
+	put_time(out, v->finished);
+	if (v->deep && v->sample < 1)
+		fprintf(out, ", deep (a %.0f%% sample)", v->sample * 100);
+	else
+		fputs(v->deep ? ", deep" : ", quick", out);
+	fprintf(out, ", %llu snapshot%s of ", (unsigned long long)v->snapshots,
+	    v->snapshots == 1 ? "" : "s");
+	report_html_text(out, v->host);
+	fputs(" checked", out);
+	if (v->deep)
+		fprintf(out, " (the run read %llu chunks, %s)", (unsigned long long)v->chunks_read,
+		    util_format_size(v->bytes_read, b, sizeof(b)));
+	fprintf(out, ": %llu problem%s.</p>\n", (unsigned long long)v->problems,
+	    v->problems == 1 ? "" : "s");
+	if (v->nmessages == 0)
+		return;
+	fputs("<ul class=\"err\">\n", out);
+	for (size_t i = 0; i < v->nmessages; i++) {
+		fputs("<li>", out);
+		report_html_text(out, v->messages[i]);
+		fputs("</li>\n", out);
+	}
+	fputs("</ul>\n", out);
+}
+
+static void
 domain(FILE *out, const struct report *rep, const struct report_domain *d)
 {
 	char b[32];
@@ -202,8 +240,8 @@ domain(FILE *out, const struct report *rep, const struct report_domain *d)
 		failures(out, d);
 	}
 	boot(out, d);
-	fputs("<h3>Last verify</h3>\n<p class=\"mute\">No verify recorded (virtvault verify keeps no record of its outcome).</p>\n</section>\n",
-	    out);
+	verify(out, d);
+	fputs("</section>\n", out);
 }
 
 static void

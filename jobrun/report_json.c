@@ -82,6 +82,32 @@ boot_json(const struct report_domain *d)
 }
 
 static json_object *
+verify_json(const struct verify_record *v)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	add_str(o, "host", v->host);
+	add_time(o, "started", v->started);
+	add_time(o, "finished", v->finished);
+	add_str(o, "mode", v->deep ? "deep" : "quick");
+	json_object_object_add(o, "sample_percent", json_object_new_double(v->sample * 100));
+	add_u64(o, "snapshots", v->snapshots);
+	for (size_t i = 0; i < v->nids; i++)
+		json_object_array_add(a, json_object_new_string(v->ids[i]));
+	json_object_object_add(o, "snapshot_ids", a);
+	add_u64(o, "problems", v->problems);
+	a = json_object_new_array();
+	for (size_t i = 0; i < v->nmessages; i++)
+		json_object_array_add(a, json_object_new_string(v->messages[i]));
+	json_object_object_add(o, "messages", a);
+	add_u64(o, "chunks_read", v->chunks_read);
+	add_u64(o, "bytes_read", v->bytes_read);
+	add_str(o, "result", v->ok ? "ok" : "failed");
+	json_object_object_add(o, "ok", json_object_new_boolean(v->ok));
+	return o;
+}
+
+static json_object *
 domain_json(const struct report_domain *d)
 {
 	json_object *o = json_object_new_object(), *runs = json_object_new_array();
@@ -93,8 +119,7 @@ domain_json(const struct report_domain *d)
 	json_object_object_add(o, "failures", json_object_new_int64((int64_t)d->failures));
 	json_object_object_add(o, "snapshots", json_object_new_int64((int64_t)d->nsnapshots));
 	json_object_object_add(o, "boot_check", d->has_boot ? boot_json(d) : NULL);
-	/* No command records a verify's outcome yet. */
-	json_object_object_add(o, "verify", NULL);
+	json_object_object_add(o, "verify", d->has_verify ? verify_json(&d->verify) : NULL);
 	return o;
 }
 

@@ -1,6 +1,7 @@
 #include "repo/verify.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,18 +239,44 @@ use_cmp(const void *a, const void *b)
 	return c != 0 ? c : x->k < y->k ? -1 : x->k > y->k;
 }
 
+/* Count a problem of P; its message (already logged) kept when it is the first. */
+static void __attribute__((format(printf, 2, 3)))
+problem_add(struct verify_problems *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->count++ > 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->first, sizeof(p->first), fmt, ap);
+	va_end(ap);
+}
+
 /* Log WHAT about chunk I of index IX for each good use of U[0..N), and count it. */
 static void
 report_chunk(struct use *u, size_t n, const struct index *ix, uint64_t i, const char *what,
-    long *pk)
+    struct verify_problems *pk)
 {
 	for (size_t j = 0; j < n; j++) {
 		if (!u[j].ok)
 			continue;
 		log_error("snapshot %s, file %s, offset %llu: %s", u[j].m->id, u[j].f->name,
 		    (unsigned long long)(i * ix->chunk_size), what);
-		pk[u[j].k]++;
+		problem_add(&pk[u[j].k], "snapshot %s, file %s, offset %llu: %s", u[j].m->id,
+		    u[j].f->name, (unsigned long long)(i * ix->chunk_size), what);
 	}
+}
+
+/* Count the problem fetch_index_report logged for index use U (RC, ERR as it took them). */
+static void
+index_problem(struct verify_problems *p, const struct use *u, int rc, const char *err)
+{
+	if (rc == VV_NOT_FOUND || err[0] == '\0')
+		problem_add(p, "snapshot %s, file %s: index %s is %s", u->m->id, u->f->name,
+		    u->f->index, rc == VV_NOT_FOUND ? "missing" : "unreadable");
+	else
+		problem_add(p, "snapshot %s, file %s: index %s is invalid: %s", u->m->id,
+		    u->f->name, u->f->index, err);
 }
 
 /*
@@ -257,7 +284,7 @@ report_chunk(struct use *u, size_t n, const struct index *ix, uint64_t i, const 
  * ones' chunk IDs go into VS->want. Problems counted into PK.
  */
 static void
-read_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, long *pk,
+read_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, struct verify_problems *pk,
     struct progress *progress)
 {
 	struct index ix = { 0 };
@@ -270,15 +297,15 @@ read_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, lon
 
 		if (rc != 0) {
 			fetch_index_report(u[j].m, u[j].f, rc, err);
+			index_problem(&pk[u[j].k], &u[j], rc, err);
 		} else if (fetch_index_check(u[j].f, &ix, why, sizeof(why)) < 0) {
 			fetch_index_report(u[j].m, u[j].f, -1, why);
+			index_problem(&pk[u[j].k], &u[j], -1, why);
 		} else {
 			u[j].ok = any = true;
 			if (!vs->deep)
 				progress_add(progress, u[j].f->size);
-			continue;
 		}
-		pk[u[j].k]++;
 	}
 	for (uint64_t i = 0; any && i < index_objects(&ix); i++)
 		if (!repo_id_is_zero(index_object(&ix, i)))
@@ -293,7 +320,7 @@ read_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, lon
  */
 static void
 check_patches(struct repo *r, struct use *u, size_t n, const struct index *ix,
-    struct verify_state *vs, long *pk)
+    struct verify_state *vs, struct verify_problems *pk)
 {
 	struct codec_work *w = ix->npatches > 0 && vs->deep ? codec_work_new(ix->chunk_size) : NULL;
 
@@ -332,7 +359,7 @@ check_patches(struct repo *r, struct use *u, size_t n, const struct index *ix,
  * all of them: missing (not listed), and with VS->deep read and checked.
  */
 static void
-check_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, long *pk,
+check_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, struct verify_problems *pk,
     struct progress *progress)
 {
 	struct index ix = { 0 };
@@ -352,7 +379,7 @@ check_group(struct repo *r, struct use *u, size_t n, struct verify_state *vs, lo
 		for (size_t j = 0; j < n; j++) {
 			if (u[j].ok) {
 				fetch_index_report(u[j].m, u[j].f, rc, err);
-				pk[u[j].k]++;
+				index_problem(&pk[u[j].k], &u[j], rc, err);
 			}
 		}
 		return;
@@ -408,7 +435,7 @@ on_chunk(const char *key, uint64_t size, void *ctx)
 
 /* The uses of the N snapshots of L whose chunk size is the repository's, into *NU. */
 static struct use *
-uses_of(struct repo *r, struct manifest *const *l, size_t n, long *pk, size_t *nu)
+uses_of(struct repo *r, struct manifest *const *l, size_t n, struct verify_problems *pk, size_t *nu)
 {
 	struct use *u = NULL;
 	size_t cap = 0;
@@ -418,7 +445,8 @@ uses_of(struct repo *r, struct manifest *const *l, size_t n, long *pk, size_t *n
 		if (l[k]->nfiles > 0 && l[k]->chunk_size != repo_chunk_size(r)) {
 			log_error("snapshot %s: chunk size %u differs from the repository's %u",
 			    l[k]->id, l[k]->chunk_size, repo_chunk_size(r));
-			pk[k]++;
+			problem_add(&pk[k], "snapshot %s: chunk size %u differs from the repository's %u",
+			    l[k]->id, l[k]->chunk_size, repo_chunk_size(r));
 			continue;
 		}
 		for (size_t i = 0; i < l[k]->nfiles; i++) {
@@ -449,7 +477,8 @@ verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
 	struct verify_state vs = { idvec_new(CRYPTO_HASH_LEN, CRYPTO_HASH_LEN, true), NULL,
 		chunkset_new(), chunkset_new(), o->sample > 0 && o->sample < 1 ? o->sample : 1, 0,
 		o->deep, res, PTHREAD_MUTEX_INITIALIZER };
-	long *pk = xcalloc(n + 1, sizeof(*pk)), problems = 0;
+	struct verify_problems *pk = xcalloc(n + 1, sizeof(*pk));
+	long problems = 0;
 	size_t nu = 0, missing = 0;
 	struct use *u;
 
@@ -476,11 +505,13 @@ verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
 	}
 	res->broken = xcalloc(n + 1, sizeof(*res->broken));
 	for (size_t k = 0; k < n; k++) {
-		problems += pk[k];
-		if (pk[k] > 0)
+		problems += pk[k].count;
+		if (pk[k].count > 0)
 			res->broken[res->nbroken++] = l[k];
 	}
 	res->chunks_bad = chunkset_count(vs.bad);
+	res->per = pk;
+	pk = NULL;
 out:
 	free(u);
 	free(pk);

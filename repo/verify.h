@@ -16,12 +16,19 @@ struct verify_opts {
 	double sample;		/* fraction of distinct chunks read: (0, 1]; 0 means 1 */
 };
 
+/* The problems of one snapshot: how many, and the first one's message. */
+struct verify_problems {
+	long count;
+	char first[320];
+};
+
 struct verify_result {
 	uint64_t chunks_read;		/* distinct chunks read (deep) */
 	uint64_t bytes_read;
 	uint64_t chunks_bad;		/* found bad, moved to quarantine/ */
 	struct manifest **broken;	/* the snapshots with a problem (borrowed from L) */
 	size_t nbroken;
+	struct verify_problems *per;	/* one per snapshot of L, in its order (free()) */
 };
 
 /*
@@ -35,8 +42,8 @@ struct verify_result {
  * snapshot naming it). Each distinct index is read once (again only where
  * a chunk is missing, or with O->deep); chunks/ is listed as a stream
  * against the IDs the indexes name (32 bytes each). Fills RES (free
- * RES->broken with free()). Returns the number of problems, or -1 when
- * the check could not run (RES->broken NULL then).
+ * RES->broken and RES->per with free()). Returns the number of problems,
+ * or -1 when the check could not run (RES->broken and RES->per NULL then).
  */
 long verify_snapshots(struct repo *r, struct manifest *const *l, size_t n,
     const struct verify_opts *o, struct verify_result *res, struct progress *progress);

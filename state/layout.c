@@ -22,6 +22,7 @@ static const struct {
 	[STATE_BOOT] = { "boot", ".json" },
 	[STATE_HISTORY] = { "history", ".jsonl" },
 	[STATE_BOOTCHECK] = { "bootcheck", ".json" },
+	[STATE_VERIFY] = { "verify", ".json" },
 };
 
 char *

@@ -16,6 +16,9 @@
  *   STATE/bootcheck/NAME.{json,lock}
  *                               a boot check in progress, NAME its throwaway
  *                               domain (state/bootjournal.h)
+ *   STATE/verify/HOST@NAME.json the last verify (by this host) of the
+ *                               snapshot group (HOST, NAME), HOST and NAME
+ *                               %-escaped (state/verifyrec.h)
  *   STATE/history/DOMAIN@JOB.jsonl
  *                               the runs of DOMAIN by JOB, one line each,
  *                               oldest first (for `report`)
@@ -38,6 +41,7 @@ enum state_area {
 	STATE_BOOT,
 	STATE_HISTORY,
 	STATE_BOOTCHECK,
+	STATE_VERIFY,
 };
 
 /* state_dir_path: the folder of AREA under STATE_DIR, a new string. */

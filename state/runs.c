@@ -18,6 +18,7 @@
 #include "state/history.h"
 #include "state/journal.h"
 #include "state/layout.h"
+#include "state/verifyrec.h"
 
 static int
 write_atomic(const char *path, const char *text)
@@ -452,6 +453,7 @@ state_write_metrics(const char *state_dir, const char *path)
 	for (size_t i = 0; i < repair.n; i++)
 		fprintf(out, "virtvault_needs_repair{domain=\"%s\"} 1\n", repair.v[i]);
 	boot_metrics(state_dir, out);
+	state_verify_metrics(state_dir, out);
 	fclose(out);
 	ret = write_atomic(path, buf);
 	free(buf);

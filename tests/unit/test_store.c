@@ -271,10 +271,12 @@ test_restore_checks_chunk_ids(void **state)
 			assert_int_equal(vr.chunks_bad, 1);
 			assert_int_equal(vr.nbroken, 1);
 			free(vr.broken);
+			free(vr.per);
 			/* Moved aside: the next verify finds it missing, twice. */
 			assert_int_equal(verify_snapshots(r, (struct manifest *const *)&m, 1, &vo, &vr,
 			    NULL), 2);
 			free(vr.broken);
+			free(vr.per);
 		}
 		index_clear(&ix);
 	}

@@ -88,6 +88,7 @@ test_index_read_once(void **state)
 	assert_int_equal(store_mem_calls(repo_store(r), "get") - gets, 2);
 	assert_int_equal(vr.nbroken, 0);
 	free(vr.broken);
+	free(vr.per);
 	free_scene(r, l, n);
 }
 
@@ -117,7 +118,15 @@ test_missing_chunk_of_shared_index(void **state)
 	assert_int_equal(vr.nbroken, 2);
 	for (size_t i = 0; i < vr.nbroken; i++)
 		assert_true(strcmp(vr.broken[i]->name, "c") != 0);
+	/* Each snapshot's count and first message, for the verify record. */
+	for (size_t k = 0; k < n; k++) {
+		bool c = strcmp(l[k]->name, "c") == 0;
+
+		assert_int_equal(vr.per[k].count, c ? 0 : 1);
+		assert_true(c ? vr.per[k].first[0] == '\0' : strstr(vr.per[k].first, "is missing") != NULL);
+	}
 	free(vr.broken);
+	free(vr.per);
 	free_scene(r, l, n);
 }
 
@@ -142,6 +151,7 @@ test_missing_shared_index(void **state)
 	assert_int_equal(store_mem_calls(repo_store(r), "get") - gets, 2);
 	assert_int_equal(vr.nbroken, 2);
 	free(vr.broken);
+	free(vr.per);
 	free_scene(r, l, n);
 }
 
@@ -178,6 +188,7 @@ test_deep_reads_each_chunk_once(void **state)
 	assert_int_equal(vr.chunks_read, store_mem_count(repo_store(r), LAYOUT_CHUNKS));
 	assert_int_equal(vr.nbroken, 0);
 	free(vr.broken);
+	free(vr.per);
 	free_scene(r, l, n);
 }
 
