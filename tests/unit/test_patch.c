@@ -163,6 +163,8 @@ restores_identical(struct bed *b)
 	close(fd);
 	assert_memory_equal(got, b->data, SIZE);
 	assert_int_equal(verify_snapshots(b->r, &m, 1, &vo, &res, NULL), 0);
+	free(res.broken);
+	free(res.per);
 	assert_int_equal(memrepo_check(b->r, why, sizeof(why)), 0);
 	manifest_free(m);
 	free(got);
