@@ -247,7 +247,7 @@ check-asan:
 	bash tests/layers.sh
 	VV_SHIM=$(abspath $(SHIM)) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(abspath tests/asan.supp) \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		VV=$(abspath build/asan/virtvault) VV_FAULTS=$(abspath build/asan/virtvault-faults) \
+		VV=$(abspath build/asan/virtvault) VV_FAULTS=$(abspath build/asan/virtvault-faults) VV_UNIT_DIR=$(abspath build/asan/tests) \
 		bash tests/integration/run.sh
 
 # cbt-soak: the changed-block tracking property test, long (CBT_CYCLES=40);

@@ -81,7 +81,8 @@ PY
 }
 
 test_bootops_message_mail_with_screenshot_and_webhook() {
-	local token=B00T-$RANDOM$RANDOM drive=$BED_TOP/build/tests/test_notify_boot
+	# The unit binaries of the build under test (check-asan: build/asan/tests).
+	local token=B00T-$RANDOM$RANDOM drive=${VV_UNIT_DIR:-$BED_TOP/build/tests}/test_notify_boot
 	[ -x "$drive" ] || fail "build $drive first (make build/tests/test_notify_boot)"
 	start_receiver nb
 	cat >"$BED_DIR/bsendmail" <<EOF
