@@ -58,8 +58,14 @@ nbd_open(const char *sock, const char *ctx, pid_t pid, const char *errfile, char
 			if (nbd_add_meta_context(h, ctx) == 0 && nbd_connect_unix(h, sock) == 0)
 				return h;
 			snprintf(err, errlen, "libnbd: %s", nbd_get_error());
+			/* Bound but not listening yet (qemu-nbd binds, then listens): again. */
+			if (nbd_get_errno() != ECONNREFUSED || run_exited(pid)) {
+				nbd_close(h);
+				return NULL;
+			}
 			nbd_close(h);
-			return NULL;
+			usleep(10000);
+			continue;
 		}
 		if (run_exited(pid)) {
 			char msg[512] = "";
