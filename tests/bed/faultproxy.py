@@ -8,7 +8,11 @@ header too, so SigV4 signatures stay valid) and injects faults by MODE:
 
     flaky   every 5th request answers 503 SlowDown, every 7th 500, every
             11th GET's body is cut (connection reset mid-body), every 13th
-            request stalls for 5 s before any answer
+            request stalls for 5 s before any answer; one request (method
+            and path with its query) is faulted at most twice, so a client
+            that retries gets through on its third attempt at the latest
+            (the counter is shared by parallel requests: without that bound
+            one request could meet six faults in a row by chance)
     down    every request answers 503 SlowDown
     partfail  the upload of part 2 of any multipart upload answers 400
     skewed  every request answers 403 RequestTimeTooSkewed, its Date an
@@ -32,6 +36,7 @@ listen_port, upstream_port, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[
 counter = 0
 lock = threading.Lock()
 request_log = open(os.environ["FAULTPROXY_LOG"], "a", buffering=1) if os.environ.get("FAULTPROXY_LOG") else None
+faulted = {}
 stats = {"skewed": 0, "requests": 0, "slowdown": 0, "error500": 0, "cut": 0, "stall": 0, "badpart": 0}
 
 SLOWDOWN = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
@@ -65,15 +70,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return "badpart" if self.command == "PUT" and "partNumber=2&" in self.path + "&" else None
         if mode != "flaky":
             return None
+        f = None
         if n % 13 == 0:
-            return "stall"
-        if n % 5 == 0:
-            return "slowdown"
-        if n % 7 == 0:
-            return "error500"
-        if n % 11 == 0 and self.command == "GET":
-            return "cut"
-        return None
+            f = "stall"
+        elif n % 5 == 0:
+            f = "slowdown"
+        elif n % 7 == 0:
+            f = "error500"
+        elif n % 11 == 0 and self.command == "GET":
+            f = "cut"
+        if f is None:
+            return None
+        key = (self.command, self.path)
+        with lock:
+            if faulted.get(key, 0) >= 2:
+                return None
+            faulted[key] = faulted.get(key, 0) + 1
+        return f
 
     def answer(self, code, body):
         self.send_response(code)
