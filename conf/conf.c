@@ -40,7 +40,27 @@ struct parse {
 	unsigned sec_line[3];		/* line of the [agent]/[repository]/[notify] header */
 	const char *secret_key;		/* a secret the file holds, or NULL */
 	unsigned secret_line;
+	/* Repository sections: WANT is the one loaded ([repository NAME], or
+	 * NULL: [repository]); the others are checked into scratch confs. The
+	 * current one's keys go to RBASE, its lines seen in RSEEN. */
+	const char *want;
+	struct conf *rbase;
+	unsigned *rseen;
+	struct named_repo *named;
+	size_t nnamed;
+	struct conf *dscratch;		/* [repository] when WANT is a name */
 };
+
+/* A [repository NAME] section. */
+struct named_repo {
+	char *name;
+	unsigned line;
+	unsigned seen[CONF_NKEYS];
+	struct conf *scratch;		/* NULL: it is the one loaded */
+};
+
+static void set_defaults(struct conf *c);
+static void enter_named_repo(struct parse *p, const char *name, size_t n);
 
 static void add_error(struct conf *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -106,8 +126,20 @@ enter_section(struct parse *p, const char *s, size_t n)
 			else
 				p->sec_line[sec] = p->line;
 			p->sec = sec;
+			if (sec == CONF_SEC_REPOSITORY) {
+				if (p->want != NULL && p->dscratch == NULL) {
+					p->dscratch = xcalloc(1, sizeof(*p->dscratch));
+					set_defaults(p->dscratch);
+				}
+				p->rbase = p->want == NULL ? p->c : p->dscratch;
+				p->rseen = p->seen[CONF_SEC_REPOSITORY];
+			}
 			return;
 		}
+	}
+	if (nlen > 11 && strncmp(name, "repository", 10) == 0 && isspace((unsigned char)name[10])) {
+		enter_named_repo(p, name + 11, nlen - 11);
+		return;
 	}
 	if (nlen > 4 && strncmp(name, "job", 3) == 0 && isspace((unsigned char)name[3])) {
 		const char *jn = name + 4;
@@ -156,9 +188,55 @@ enter_section(struct parse *p, const char *s, size_t n)
 		p->sec = CONF_SEC_JOB;
 		return;
 	}
-	PERR(p, "unknown section [%.*s] (expected [agent], [repository], [notify] or [job NAME])",
+	PERR(p, "unknown section [%.*s] (expected [agent], [repository], [repository NAME], [notify] or [job NAME])",
 	    p->path, p->line, (int)(nlen > 64 ? 64 : nlen), name);
 	p->sec = SEC_UNKNOWN;
+}
+
+/*
+ * A [repository NAME] header, NAME at S (N bytes): its keys go to the
+ * conf being loaded when it is the one wanted, else to a scratch conf
+ * that only checks them.
+ */
+static void
+enter_named_repo(struct parse *p, const char *s, size_t n)
+{
+	struct named_repo *nr;
+	char *name;
+
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	if (!valid_job_name(s, n)) {
+		PERR(p, "invalid repository name '%.*s' (use 1-64 letters, digits, '_', '.', '-')",
+		    p->path, p->line, (int)(n > 64 ? 64 : n), s);
+		p->sec = SEC_UNKNOWN;
+		return;
+	}
+	name = xstrndup(s, n);
+	for (size_t i = 0; i < p->nnamed; i++) {
+		if (strcmp(p->named[i].name, name) == 0) {
+			PERR(p, "duplicate section [repository %s] (first at line %u)",
+			    p->path, p->line, name, p->named[i].line);
+			free(name);
+			p->sec = SEC_UNKNOWN;
+			return;
+		}
+	}
+	p->named = xrealloc(p->named, (p->nnamed + 1) * sizeof(*p->named));
+	nr = &p->named[p->nnamed++];
+	memset(nr, 0, sizeof(*nr));
+	nr->name = name;
+	nr->line = p->line;
+	strlist_add(&p->c->repo_names, name);
+	if (p->want == NULL || strcmp(p->want, name) != 0) {
+		nr->scratch = xcalloc(1, sizeof(*nr->scratch));
+		set_defaults(nr->scratch);
+	}
+	p->rbase = nr->scratch != NULL ? nr->scratch : p->c;
+	p->rseen = nr->seen;
+	p->sec = CONF_SEC_REPOSITORY;
 }
 
 /*
@@ -302,6 +380,9 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (p->sec == CONF_SEC_JOB) {
 		seen = &p->job_seen[p->job][conf_keys_index(k)];
 		base = &p->c->jobs[p->job];
+	} else if (p->sec == CONF_SEC_REPOSITORY) {
+		seen = &p->rseen[conf_keys_index(k)];
+		base = p->rbase;
 	} else {
 		seen = &p->seen[p->sec][conf_keys_index(k)];
 		base = p->c;
@@ -326,7 +407,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 
 		strlist_add(&p->c->set_keys, id);
 		free(id);
-	} else {
+	} else if (base == p->c) {
 		strlist_add(&p->c->set_keys, name);
 	}
 	return 1;
@@ -455,6 +536,36 @@ out:
 struct conf *
 conf_load(const char *path, bool must_exist)
 {
+	return conf_load_repo(path, must_exist, NULL);
+}
+
+/* After the parse: the repository wanted found, its lines, the scratch freed. */
+static void
+finish_repos(struct parse *p)
+{
+	struct conf *c = p->c;
+	size_t pf = conf_keys_index(conf_keys_find(CONF_SEC_REPOSITORY, "password_file"));
+	bool found = p->want == NULL;
+
+	c->password_file_line = p->want == NULL ? p->seen[CONF_SEC_REPOSITORY][pf] : 0;
+	for (size_t i = 0; i < p->nnamed; i++) {
+		if (p->named[i].scratch == NULL) {
+			found = true;
+			c->password_file_line = p->named[i].seen[pf];
+		}
+		conf_free(p->named[i].scratch);
+		free(p->named[i].name);
+	}
+	free(p->named);
+	conf_free(p->dscratch);
+	if (!found)
+		add_error(c, "%s: no section [repository %s] (--repo names one of the file's [repository NAME] sections)",
+		    c->path, p->want);
+}
+
+struct conf *
+conf_load_repo(const char *path, bool must_exist, const char *repo)
+{
 	struct conf *c = xcalloc(1, sizeof(*c));
 	struct parse p;
 	struct stat st;
@@ -463,12 +574,15 @@ conf_load(const char *path, bool must_exist)
 	bool named = path != NULL;
 
 	set_defaults(c);
+	c->repo_name = repo != NULL ? xstrdup(repo) : NULL;
 	if (path == NULL && (path = getenv("VIRTVAULT_CONFIG")) != NULL && *path)
 		named = true;
 	if (path == NULL || *path == '\0')
 		path = CONF_DEFAULT_PATH;
 
 	if (!named && !must_exist && access(path, F_OK) < 0 && errno == ENOENT) {
+		if (repo != NULL)
+			add_error(c, "%s: no such file, so no section [repository %s]", path, repo);
 		take_env(c);
 		return c;
 	}
@@ -482,6 +596,7 @@ conf_load(const char *path, bool must_exist)
 	p.buf = buf;
 	p.len = len;
 	p.sec = SEC_NONE;
+	p.want = repo;
 
 	/* Our reader checks each line; inih only splits and trims. */
 	ini_use_stack = false;
@@ -492,15 +607,17 @@ conf_load(const char *path, bool must_exist)
 	if (ini_parse_stream(reader, &p, handler, &p) < 0)
 		add_error(c, "%s: cannot parse (out of memory)", c->path);
 	check_jobs(&p);
-	c->password_file_line = p.seen[CONF_SEC_REPOSITORY]
-	    [conf_keys_index(conf_keys_find(CONF_SEC_REPOSITORY, "password_file"))];
+	finish_repos(&p);
 
 	if (p.secret_key != NULL && (st.st_mode & 0044) != 0)
 		add_error(c, "%s:%u: holds %s, but the file is readable by %s (mode %04o); fix it with: chmod 600 %s",
 		    c->path, p.secret_line, p.secret_key, (st.st_mode & 0040) && (st.st_mode & 0004) ?
 		    "group and others" : (st.st_mode & 0040) ? "its group" : "others",
 		    (unsigned)(st.st_mode & 07777), c->path);
-	take_env(c);
+	/* A named repository's secrets are its own: the environment's are the
+	 * default repository's. */
+	if (repo == NULL)
+		take_env(c);
 	free(p.job_seen);
 	free(buf);
 	return c;
@@ -515,7 +632,10 @@ conf_require_repository(struct conf *c)
 	char *at = c->password_file_line != 0 ?
 	    xasprintf("%s:%u", where, c->password_file_line) : xstrdup(where);
 
-	if (c->url == NULL)
+	if (c->url == NULL && c->repo_name != NULL)
+		add_error(c, "%s: [repository %s] 'url' is required (file:///PATH or s3://BUCKET/PREFIX)",
+		    where, c->repo_name);
+	else if (c->url == NULL)
 		add_error(c, "%s: [repository] 'url' is required (file:///PATH or s3://BUCKET/PREFIX)",
 		    where);
 	if (!util_name_valid(c->host))
@@ -540,6 +660,9 @@ conf_require_repository(struct conf *c)
 			add_error(c, "%s: password_file %s is readable by group or others (mode %04o); fix it with: chmod 600 %s",
 			    at, c->password_file, (unsigned)(st.st_mode & 07777),
 			    c->password_file);
+	} else if (c->password == NULL && c->repo_name != NULL) {
+		add_error(c, "%s: [repository %s]: encryption is on but there is no password: set its password_file or master_key_file",
+		    where, c->repo_name);
 	} else if (c->password == NULL) {
 		add_error(c, "%s: encryption is on but there is no password: set [repository] password_file or VIRTVAULT_PASSWORD",
 		    where);
@@ -573,6 +696,8 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	free(c->path);
+	free(c->repo_name);
+	strlist_clear(&c->repo_names);
 	free(c->libvirt_uri);
 	free(c->host);
 	free(c->prune_schedule);

@@ -96,7 +96,9 @@ struct conf {
 	char *metrics_file;		/* Prometheus textfile, or NULL */
 	char *report_file;		/* the daemon's HTML report after each job, or NULL */
 
-	/* [repository] */
+	/* [repository], or the [repository NAME] conf_load_repo loaded */
+	char *repo_name;		/* that NAME, or NULL */
+	struct strlist repo_names;	/* every [repository NAME] of the file, in order */
 	char *url;			/* NULL until set */
 	char *endpoint;
 	char *region;
@@ -156,6 +158,16 @@ struct conf {
  * empty.
  */
 struct conf *conf_load(const char *path, bool must_exist);
+
+/*
+ * conf_load_repo: conf_load, with the repository settings of the file's
+ * [repository REPO] section instead of [repository] (REPO NULL: those of
+ * [repository]). Every repository section is checked all the same. A
+ * named repository takes no secret from the environment (VIRTVAULT_PASSWORD,
+ * AWS_*: the default repository's). A file without [repository REPO] is an
+ * error naming it.
+ */
+struct conf *conf_load_repo(const char *path, bool must_exist, const char *repo);
 
 /*
  * conf_require_repository: add errors for what a command that uses the

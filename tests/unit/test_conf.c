@@ -502,6 +502,59 @@ test_environment(void **state)
 	unsetenv("VIRTVAULT_PASSWORD");
 }
 
+/* [repository NAME]: checked always, loaded by conf_load_repo, secrets its own. */
+static void
+test_named_repositories(void **state)
+{
+	const char *text = "[repository]\nurl = file:///a\nchunk_size = 1M\n"
+	    "[repository offsite]\nurl = file:///b\nchunk_size = 4M\nencryption = none\n"
+	    "[repository spare]\nurl = file:///c\n";
+	char *path = write_conf("named.conf", text, strlen(text), 0600);
+	struct conf *c;
+
+	(void)state;
+	setenv("VIRTVAULT_PASSWORD", "envpass", 1);
+	c = conf_load(path, true);
+	assert_int_equal(c->errors.n, 0);
+	assert_string_equal(c->url, "file:///a");
+	assert_null(c->repo_name);
+	assert_int_equal(c->repo_names.n, 2);
+	assert_string_equal(c->repo_names.v[1], "spare");
+	assert_string_equal(c->password, "envpass");
+	conf_free(c);
+
+	c = conf_load_repo(path, true, "offsite");
+	assert_int_equal(c->errors.n, 0);
+	assert_string_equal(c->url, "file:///b");
+	assert_int_equal(c->chunk_size, 4 * 1024 * 1024);
+	assert_int_equal(c->encryption, CONF_CIPHER_NONE);
+	assert_string_equal(c->repo_name, "offsite");
+	conf_free(c);
+
+	/* The default repository's password (environment) is not the spare's. */
+	c = conf_load_repo(path, true, "spare");
+	assert_int_equal(c->errors.n, 0);
+	assert_null(c->password);
+	assert_int_equal(conf_require_repository(c), 1);
+	assert_true(has_error(c, "[repository spare]: encryption is on but there is no password"));
+	conf_free(c);
+
+	c = conf_load_repo(path, true, "nosuch");
+	assert_int_equal(c->errors.n, 1);
+	assert_true(has_error(c, "named.conf: no section [repository nosuch]"));
+	conf_free(c);
+	unsetenv("VIRTVAULT_PASSWORD");
+	free(path);
+
+	/* A bad key in a section not loaded is an error all the same, with its line. */
+	c = load_text("[repository]\nurl = file:///a\n[repository x]\nchunk_size = 3M\n"
+	    "[repository x]\n[repository bad name]\n");
+	assert_true(has_error(c, "t.conf:4: chunk_size"));
+	assert_true(has_error(c, "t.conf:5: duplicate section [repository x] (first at line 3)"));
+	assert_true(has_error(c, "t.conf:6: invalid repository name 'bad name'"));
+	conf_free(c);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -617,6 +670,7 @@ main(void)
 		cmocka_unit_test(test_secret_permissions),
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_environment),
+		cmocka_unit_test(test_named_repositories),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_print_redacts),
 		cmocka_unit_test(test_key_table),
