@@ -114,7 +114,7 @@ cli_json_opts(int argc, char **argv, const char *use, bool *json)
 int
 cli_load_conf(struct cli *cli, bool need_repo)
 {
-	struct conf *c = conf_load(cli->config_path, false);
+	struct conf *c = conf_load_repo(cli->config_path, false, cli->repo_name);
 	enum log_level lvl;
 
 	if (need_repo)

@@ -25,6 +25,7 @@ struct cli {
 	struct conf *conf;		/* loaded by cli_load_conf */
 	/* Non-zero once SIGTERM or SIGINT came (after cli_catch_signals). */
 	const volatile sig_atomic_t *cancel;
+	const char *repo_name;		/* --repo NAME: [repository NAME], or NULL */
 };
 
 /*

@@ -65,7 +65,7 @@ cmd_config(struct cli *cli, int argc, char **argv)
 	}
 	/* As every command: a file named (-c, VIRTVAULT_CONFIG) must exist;
 	 * without one the defaults apply, and this says so. */
-	c = conf_load(cli->config_path, false);
+	c = conf_load_repo(cli->config_path, false, cli->repo_name);
 	if (c->path == NULL)
 		log_warn("no configuration file at %s (and no -c or VIRTVAULT_CONFIG): the defaults apply",
 		    CONF_DEFAULT_PATH);

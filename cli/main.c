@@ -50,7 +50,7 @@ static const struct command commands[] = {
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: virtvault [-c FILE] [-v|-q] [--no-cache] COMMAND [ARGS]\n\n"
+	fprintf(out, "usage: virtvault [-c FILE] [--repo NAME] [-v|-q] [--no-cache] COMMAND [ARGS]\n\n"
 	    "Backs up running libvirt/KVM virtual machines into a deduplicated,\n"
 	    "encrypted repository, and restores them.\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++) {
@@ -66,6 +66,7 @@ usage(FILE *out)
 	fprintf(out, "\nOptions:\n"
 	    "  -c, --config FILE  configuration file (default: $VIRTVAULT_CONFIG,\n"
 	    "                     else " CONF_DEFAULT_PATH ")\n"
+	    "      --repo NAME    act on the repository of [repository NAME]\n"
 	    "  -v, --verbose      more detail (debug messages)\n"
 	    "  -q, --quiet        errors only, no progress\n"
 	    "      --no-cache     neither read nor write the local cache of manifests\n"
@@ -80,9 +81,9 @@ usage(FILE *out)
 }
 
 /*
- * Take -c FILE, --config FILE, --config=FILE, -v, --verbose, -q, --quiet and --no-cache
- * from ARGV[FROM..] (up to a "--"), shifting the rest down. Returns 0, or
- * -1 when -c lacks its FILE.
+ * Take -c FILE, --config FILE, --config=FILE, --repo NAME, --repo=NAME, -v,
+ * --verbose, -q, --quiet and --no-cache from ARGV[FROM..] (up to a "--"),
+ * shifting the rest down. Returns 0, or -1 when -c or --repo lacks its value.
  */
 static int
 take_global_options(struct cli *cli, int *argc, char **argv, int from)
@@ -103,6 +104,12 @@ take_global_options(struct cli *cli, int *argc, char **argv, int from)
 			cli->config_path = argv[++i];
 		} else if (strncmp(a, "--config=", 9) == 0) {
 			cli->config_path = a + 9;
+		} else if (strcmp(a, "--repo") == 0) {
+			if (i + 1 >= *argc)
+				return -1;
+			cli->repo_name = argv[++i];
+		} else if (strncmp(a, "--repo=", 7) == 0) {
+			cli->repo_name = a + 7;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			cli->verbosity = 1;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -126,11 +133,12 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-cache", no_argument, NULL, 'N' },
+		{ "repo", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { NULL, 0, false, NULL, NULL };
+	struct cli cli = { NULL, 0, false, NULL, NULL, NULL };
 	const char *name;
 	int ch, ret;
 
@@ -149,6 +157,9 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			cli.no_cache = true;
+			break;
+		case 'R':
+			cli.repo_name = optarg;
 			break;
 		case 'h':
 			usage(stdout);
