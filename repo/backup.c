@@ -33,14 +33,20 @@
 struct backup *
 backup_new(struct repo *r, const char *name)
 {
+	return backup_new_group(r, repo_host(r), name);
+}
+
+struct backup *
+backup_new_group(struct repo *r, const char *host, const char *name)
+{
 	struct backup *b = xcalloc(1, sizeof(*b));
 	uint8_t rid[8];
 	time_t now = time(NULL);
 	char *what;
 	int rc;
 
-	if (!layout_name_valid(name)) {
-		log_error("backup name '%s' is invalid: use " LAYOUT_NAME_RULE, name);
+	if (!layout_name_valid(name) || !layout_name_valid(host)) {
+		log_error("backup name '%s' or host '%s' is invalid: use " LAYOUT_NAME_RULE, name, host);
 		free(b);
 		return NULL;
 	}
@@ -52,7 +58,7 @@ backup_new(struct repo *r, const char *name)
 	/* Held before the seeding: a chunk known then stays until the manifest. */
 	rc = repo_lock_take(r, REPO_LOCK_SHARED, what, &b->lock);
 	free(what);
-	if (rc != 0 || backup_seed_known(r, name, b->known, NULL) < 0)
+	if (rc != 0 || backup_seed_group(r, host, name, b->known, NULL) < 0)
 		goto fail;
 	fault_stall("seeded", NULL, NULL);
 	if (crypto_random(rid, sizeof(rid)) < 0)
@@ -62,7 +68,7 @@ backup_new(struct repo *r, const char *name)
 	b->m->name = xstrdup(name);
 	crypto_hex(rid, sizeof(rid), b->m->id);
 	backup_set_time(b, now);
-	b->m->host = xstrdup(repo_host(r));
+	b->m->host = xstrdup(host);
 	b->m->version = xstrdup(VV_VERSION);
 	b->m->source_type = xstrdup("images");
 	b->m->quiesced = -1;
@@ -84,6 +90,13 @@ void
 backup_set_cancel(struct backup *b, const volatile sig_atomic_t *flag)
 {
 	b->cancel = flag;
+}
+
+void
+backup_keep_stats(struct backup *b, const struct backup_stats *st)
+{
+	b->m->stats = *st;
+	b->stats_kept = true;
 }
 
 struct manifest *
@@ -788,7 +801,8 @@ backup_commit(struct backup *b)
 		    m->id, m->name, err);
 		return -1;
 	}
-	m->stats.seconds = clock_mono() - b->t0;
+	if (!b->stats_kept)
+		m->stats.seconds = clock_mono() - b->t0;
 	/* Everything the manifest references is durable before it exists, and
 	 * no prune can have taken what this backup knew or found. */
 	if (store_sync(repo_store(b->repo)) < 0 || repo_lock_check(b->lock) < 0)

@@ -25,6 +25,13 @@ struct backup;
 struct backup *backup_new(struct repo *r, const char *name);
 
 /*
+ * backup_new_group: backup_new for a snapshot of HOST's group NAME rather
+ * than this host's (a copy from another repository, repo/copy.h): seeded
+ * from that group's newest snapshot, published under HOST.
+ */
+struct backup *backup_new_group(struct repo *r, const char *host, const char *name);
+
+/*
  * backup_add_file: store the image at PATH as file NAME (unique within the
  * backup; DISK is its disk target or NULL). Detects an image that changes
  * size or modification time while it is read. PROGRESS may be NULL.
@@ -116,6 +123,10 @@ void backup_set_cancel(struct backup *b, const volatile sig_atomic_t *flag);
 /* backup_set_time: record T as the snapshot's time instead of now (imports,
  * tests of retention). */
 void backup_set_time(struct backup *b, time_t t);
+
+/* backup_keep_stats: record ST as the snapshot's figures (a copy keeps
+ * its original's), in place of this run's; call after the last file. */
+void backup_keep_stats(struct backup *b, const struct backup_stats *st);
 
 /* backup_manifest: the manifest being built (to add source details). */
 struct manifest *backup_manifest(struct backup *b);

@@ -30,6 +30,7 @@ struct backup {
 	struct chunkset *known;
 	struct manifest *m;
 	double t0;		/* clock_mono() at the start */
+	bool stats_kept;	/* backup_keep_stats: the figures are another run's */
 };
 
 /* One chunk in flight between the reader and a worker. */

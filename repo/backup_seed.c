@@ -50,7 +50,7 @@ key_newest_first(const void *a, const void *b)
  * is passed over (an unreadable one was logged).
  */
 static struct manifest *
-newest_of_group(struct repo *r, const char *name, struct strlist *keys)
+newest_of_group(struct repo *r, const char *host, const char *name, struct strlist *keys)
 {
 	time_t now = time(NULL);
 
@@ -63,7 +63,7 @@ newest_of_group(struct repo *r, const char *name, struct strlist *keys)
 		if (manifest_load(r, keys->v[i], &m) != 0)
 			continue;
 		/* Version 1 keys name no host: another host's snapshot is not ours. */
-		if (strcmp(m->name, name) == 0 && strcmp(manifest_host(m), repo_host(r)) == 0 &&
+		if (strcmp(m->name, name) == 0 && strcmp(manifest_host(m), host) == 0 &&
 		    !util_time_future(m->when, now))
 			return m;
 		manifest_free(m);
@@ -95,16 +95,23 @@ seed_manifest(struct repo *r, const struct manifest *m, struct chunkset *bad,
 int
 backup_seed_known(struct repo *r, const char *name, struct chunkset *known, size_t *seeded)
 {
+	return backup_seed_group(r, repo_host(r), name, known, seeded);
+}
+
+int
+backup_seed_group(struct repo *r, const char *host, const char *name, struct chunkset *known,
+    size_t *seeded)
+{
 	struct strlist keys = { 0 };
 	struct chunkset *bad = chunkset_new();
 	struct manifest *m = NULL;
-	char *prefix = layout_snapshot_prefix(repo_version(r), repo_host(r), name);
+	char *prefix = layout_snapshot_prefix(repo_version(r), host, name);
 	size_t added = 0;
 	int ret = -1;
 
 	if (quarantined(r, bad) < 0 || store_list(repo_store(r), prefix, &keys) < 0)
 		goto out;
-	m = newest_of_group(r, name, &keys);
+	m = newest_of_group(r, host, name, &keys);
 	if (m != NULL && m->chunk_size != repo_chunk_size(r))
 		log_debug("repository %s: snapshot %s has chunks of %u bytes, not %u: nothing reused from it",
 		    repo_url(r), m->id, m->chunk_size, repo_chunk_size(r));

@@ -22,4 +22,9 @@
 int backup_seed_known(struct repo *r, const char *name, struct chunkset *known,
     size_t *seeded);
 
+/* backup_seed_group: backup_seed_known for the group (HOST, NAME): a copy's
+ * group is its snapshot's, not this host's. */
+int backup_seed_group(struct repo *r, const char *host, const char *name,
+    struct chunkset *known, size_t *seeded);
+
 #endif
