@@ -64,7 +64,7 @@ SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c schedule
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_verify_boot.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
-             cli/cmd_stats.c cli/cmd_diff.c cli/cmd_export.c cli/cmd_import.c cli/cmd_mount.c \
+             cli/cmd_stats.c cli/cmd_diff.c cli/cmd_export.c cli/cmd_import.c cli/cmd_copy.c cli/cmd_mount.c \
              cli/cmd_schedule.c \
              cli/cmd_report.c cli/cmd_upgrade.c
 

@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "diff", cmd_diff, "SNAPSHOT1 SNAPSHOT2", "chunks and bytes changed, per file" },
 	{ "export", cmd_export, "SNAPSHOT --to FILE|-", "one tar archive (sparse), for GNU tar" },
 	{ "import", cmd_import, "FILE|- [--name N]", "an exported or plain tar as a snapshot" },
+	{ "copy", cmd_copy, "[SNAPSHOT|NAME...] --to REPO", "snapshots into another repository" },
 	{ "mount", cmd_mount, "SNAPSHOT DIR", "its files read-only (FUSE), on demand" },
 	{ "verify", cmd_verify, "[SNAPSHOT...] [--deep] [--sample P] | --boot SNAPSHOT", "check snapshots; --deep reads, --boot boots one" },
 	{ "daemon", cmd_daemon, "[--pidfile FILE]", "run the jobs at their scheduled times" },

@@ -629,7 +629,12 @@ conf_require_repository(struct conf *c)
 	size_t before = c->errors.n + c->errors_dropped;
 	const char *where = c->path ? c->path : CONF_DEFAULT_PATH;
 	struct stat st;
-	char *at = c->password_file_line != 0 ?
+	char *at;
+
+	/* No such [repository NAME]: that error says it all. */
+	if (c->repo_name != NULL && c->errors.n > 0)
+		return 0;
+	at = c->password_file_line != 0 ?
 	    xasprintf("%s:%u", where, c->password_file_line) : xstrdup(where);
 
 	if (c->url == NULL && c->repo_name != NULL)
