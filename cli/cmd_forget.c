@@ -14,13 +14,15 @@
 #include "repo/layout.h"
 
 static const char use[] =
-    "usage: virtvault forget [--job NAME | --keep-* ...] [--host HOST] [NAME...]\n"
+    "usage: virtvault forget [--job NAME | --keep-* ... | --repo-keep] [--host HOST]\n"
+    "                        [NAME...]\n"
     "                        [--dry-run] [--json]\n"
     "       virtvault forget SNAPSHOT... [--dry-run] [--json]\n\n"
     "With a policy (the job's keep_* keys, or --keep-last N, --keep-hourly N,\n"
     "--keep-daily N, --keep-weekly N, --keep-monthly N, --keep-yearly N,\n"
-    "--keep-within DURATION): applies it to each group of snapshots (host,\n"
-    "name) of HOST (default: this host) whose name matches a NAME (globs;\n"
+    "--keep-within DURATION, or with --repo-keep the repository's own keep_*\n"
+    "keys): applies it to each group of snapshots (host, name) of HOST\n"
+    "(default: this host; with --repo-keep every host) whose name matches a NAME (globs;\n"
     "default: all, or the job's domains), and prints every snapshot, kept\n"
     "with the rule that keeps it, or removed. Rules run in that order, each\n"
     "keeping the newest snapshot of each of its last N periods (in the job's\n"
@@ -92,6 +94,7 @@ cmd_forget(struct cli *cli, int argc, char **argv)
 		{ "keep-monthly", required_argument, NULL, 'm' },
 		{ "keep-yearly", required_argument, NULL, 'y' },
 		{ "keep-within", required_argument, NULL, 'W' },
+		{ "repo-keep", no_argument, NULL, 'R' },
 		{ "host", required_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
@@ -103,7 +106,7 @@ cmd_forget(struct cli *cli, int argc, char **argv)
 	struct forget_plan plan;
 	const struct conf_job *job = NULL;
 	const char *jobname = NULL, *host = NULL, *tz = NULL;
-	bool keep_given = false, dry_run = false, json = false;
+	bool keep_given = false, repo_keep = false, dry_run = false, json = false;
 	json_object *arr = NULL;
 	struct repo *r = NULL;
 	int ch, ret = CLI_EXIT_FAILURE;
@@ -127,6 +130,7 @@ cmd_forget(struct cli *cli, int argc, char **argv)
 				bad = -1;
 			}
 			break;
+		case 'R': repo_keep = true; break;
 		case 'o': host = optarg; break;
 		case 'n': dry_run = true; break;
 		case 'j': json = true; break;
@@ -136,6 +140,12 @@ cmd_forget(struct cli *cli, int argc, char **argv)
 		if (bad)
 			return CLI_EXIT_USAGE;
 	}
+	if ((jobname != NULL) + keep_given + repo_keep > 1) {
+		log_error("forget: one policy at a time: --job, --keep-* or --repo-keep");
+		fputs(use, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	keep_given = keep_given || repo_keep;
 	if ((jobname && keep_given) || (host && !layout_name_valid(host)) ||
 	    (!jobname && !keep_given && (optind == argc || host != NULL))) {
 		fputs(use, stderr);
@@ -152,6 +162,15 @@ cmd_forget(struct cli *cli, int argc, char **argv)
 		p = job->keep;
 		tz = job->timezone;
 	}
+	if (repo_keep) {
+		p = cli->conf->keep;
+		if (retention_policy_empty(&p)) {
+			log_error("forget --repo-keep: %s sets no keep_* key in [repository%s%s]",
+			    cli->conf->path ? cli->conf->path : CONF_DEFAULT_PATH,
+			    cli->conf->repo_name ? " " : "", cli->conf->repo_name ? cli->conf->repo_name : "");
+			return CLI_EXIT_USAGE;
+		}
+	}
 	if ((r = repo_open(cli->conf)) == NULL)
 		return CLI_EXIT_FAILURE;
 	arr = json ? json_object_new_array() : NULL;
@@ -161,7 +180,7 @@ cmd_forget(struct cli *cli, int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		strlist_add(&names, argv[i]);
-	if (forget_select(r, host ? host : repo_host(r), names.n ? &names : job ? &job->domains : NULL,
+	if (forget_select(r, host ? host : repo_keep ? NULL : repo_host(r), names.n ? &names : job ? &job->domains : NULL,
 	    job && names.n == 0 ? &job->exclude_domains : NULL, &p, tz, &plan) < 0)
 		goto out;
 	if (retention_policy_empty(&p))

@@ -126,6 +126,7 @@ struct conf {
 	uint64_t multipart_threshold;
 	uint64_t lock_wait;		/* seconds to wait for a conflicting lock */
 	char *prune_schedule;		/* cron expression of the daemon's prune, or NULL */
+	struct keep_policy keep;	/* the repository's own retention (forget --repo-keep) */
 
 	/* [notify]: one message per run (jobrun/notify.h) */
 	struct conf_notify {

@@ -25,6 +25,7 @@ password_file = $CD/pa
 [repository offsite]
 url = file://$CD/rb
 password_file = $CD/pb
+keep_last = 2
 
 [repository small]
 url = file://$CD/rc
@@ -85,6 +86,13 @@ test_copy_file_to_file() {
 		expect_rc 0 "$VV" -c "$CC" --repo offsite restore "$id" --to "$CD/out-$n"
 		cmp "$CD/vm-$n.raw" "$CD/out-$n/vm.raw" || fail "night $n restores differently from the copy"
 	done
+
+	# The destination's own retention; the default repository sets none.
+	expect_rc 0 "$VV" -c "$CC" --repo offsite forget --repo-keep
+	[ "$(copy_ids "$CC" --repo offsite | wc -l)" = 2 ] || fail "offsite's keep_last = 2 was not applied: $OUT"
+	[ "$(copy_ids "$CC" | wc -l)" = 4 ] || fail "forget --repo offsite touched the default repository"
+	expect_rc 2 "$VV" -c "$CC" forget --repo-keep
+	expect_in "sets no keep_* key in [repository]"
 
 	expect_rc 2 "$VV" -c "$CC" --repo nosuch list
 	expect_in "$CC: no section [repository nosuch]"

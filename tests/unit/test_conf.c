@@ -507,7 +507,7 @@ static void
 test_named_repositories(void **state)
 {
 	const char *text = "[repository]\nurl = file:///a\nchunk_size = 1M\n"
-	    "[repository offsite]\nurl = file:///b\nchunk_size = 4M\nencryption = none\n"
+	    "[repository offsite]\nurl = file:///b\nchunk_size = 4M\nencryption = none\nkeep_daily = 30\n"
 	    "[repository spare]\nurl = file:///c\n";
 	char *path = write_conf("named.conf", text, strlen(text), 0600);
 	struct conf *c;
@@ -521,6 +521,7 @@ test_named_repositories(void **state)
 	assert_int_equal(c->repo_names.n, 2);
 	assert_string_equal(c->repo_names.v[1], "spare");
 	assert_string_equal(c->password, "envpass");
+	assert_int_equal(c->keep.daily, 0);
 	conf_free(c);
 
 	c = conf_load_repo(path, true, "offsite");
@@ -528,6 +529,7 @@ test_named_repositories(void **state)
 	assert_string_equal(c->url, "file:///b");
 	assert_int_equal(c->chunk_size, 4 * 1024 * 1024);
 	assert_int_equal(c->encryption, CONF_CIPHER_NONE);
+	assert_int_equal(c->keep.daily, 30);
 	assert_string_equal(c->repo_name, "offsite");
 	conf_free(c);
 
