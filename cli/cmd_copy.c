@@ -196,7 +196,7 @@ cmd_copy(struct cli *cli, int argc, char **argv)
 		p = copy_present(dst, l[i]);
 		if (p == 0 && dry_run)
 			report(arr, l[i], "would-copy", NULL);
-		else if (p == 0 && copy_snapshot(src, dst, l[i], cli->cancel, &st) == 0) {
+		else if (p == 0 && copy_snapshot(src, dst, l[i], copy_previous(l, n, i), cli->cancel, &st) == 0) {
 			report(arr, l[i], "copied", &st);
 			ncopied++;
 		} else if (p == 1) {

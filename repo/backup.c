@@ -485,6 +485,17 @@ read_stream(struct pipe *p, const struct backup_source *src)
 			log_warn("%s: stopped at offset %llu", src->path, (unsigned long long)(i * cs));
 			return pipe_fail(p);
 		}
+		/* Unchanged since the reference: its chunk, unread, when known. */
+		if (p->reuse != NULL && p->reuse->skip[i] && i < p->reuse->ref->count) {
+			if (index_slot_is_zero(p->reuse->ref, i)) {
+				p->st.chunks_zero++;
+				p->bytes_skipped += len;
+				progress_add(p->progress, len);
+				continue;
+			}
+			if (backup_patch_reuse(p, i, len))
+				continue;
+		}
 		if (backup_pipe_take(p, &sn) < 0)
 			return -1;
 		r = src->read(src->ctx, p->slots[sn].data, len, i * cs, &zero);
@@ -743,6 +754,14 @@ int
 backup_add_source(struct backup *b, const struct backup_source *src, const char *name,
     const char *disk, struct progress *progress)
 {
+	return backup_add_source_reuse(b, src, name, disk, NULL, progress);
+}
+
+int
+backup_add_source_reuse(struct backup *b, const struct backup_source *src, const char *name,
+    const char *disk, const struct backup_reuse *reuse, struct progress *progress)
+{
+	uint32_t cs = repo_chunk_size(b->repo);
 	struct pipe p;
 	struct index ix = { 0 };
 	int ret = -1;
@@ -750,8 +769,13 @@ backup_add_source(struct backup *b, const struct backup_source *src, const char 
 	memset(&p, 0, sizeof(p));
 	p.path = src->path;
 	p.progress = progress;
+	/* A plan of another chunk size or length is no plan; never a fine one. */
+	if (reuse != NULL && reuse->ref != NULL && reuse->skip != NULL && !reuse->check &&
+	    reuse->ref->chunk_size == cs && reuse->count == index_count(src->size, cs))
+		p.reuse = reuse;
 	if (pipe_run(b, &p, &ix, src->size, -1, src) == 0)
-		ret = pipe_record(b, &p, &ix, name, src->path, disk, src->format, NULL, NULL);
+		ret = pipe_record(b, &p, &ix, name, src->path, disk, src->format, p.reuse,
+		    p.reuse != NULL ? p.reuse->reason : NULL);
 	index_clear(&ix);
 	pipe_free(&p);
 	return ret;

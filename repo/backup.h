@@ -100,6 +100,15 @@ int backup_add_source(struct backup *b, const struct backup_source *src, const c
     const char *disk, struct progress *progress);
 
 /*
+ * backup_add_source_reuse: backup_add_source, taking chunk I from
+ * REUSE->ref unread when REUSE->skip[I] and every object of it is known
+ * (a copy's plan: repo/copy.h). REUSE's CHECK and fine plan are not used;
+ * a plan of another chunk size or count is ignored. Returns 0 or -1 (logged).
+ */
+int backup_add_source_reuse(struct backup *b, const struct backup_source *src, const char *name,
+    const char *disk, const struct backup_reuse *reuse, struct progress *progress);
+
+/*
  * backup_set_kind: record that file NAME is KIND (MANIFEST_KIND_NVRAM or
  * MANIFEST_KIND_TPM) rather than a disk image. Returns 0, or -1 when there
  * is no such file.

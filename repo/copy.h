@@ -36,12 +36,24 @@ int copy_present(struct repo *dst, const struct manifest *m);
 /*
  * copy_snapshot: snapshot M of SRC into DST (copy_check passed, M not
  * present), keeping its name, host, time, ID, domain XML, files' names,
- * disks, kinds and the original backup's figures. CANCEL (may be NULL)
- * stops it between chunks. *ST gets what the copy itself read and stored.
- * A copy stopped at any point leaves only unreferenced objects, reused by
- * the next. Returns 0, or -1 (logged, naming the snapshot).
+ * disks, kinds and the original backup's figures. PREV (or NULL) is the
+ * previous snapshot of M's group in SRC: when DST holds its copy, a slot
+ * of a file that PREV's file has the same (same base and patches) takes
+ * the ID of that slot in the copy's index, unread (when the destination
+ * knows the chunk: seeded from the group's newest snapshot there). Every
+ * other slot is read. CANCEL (may be NULL) stops it between chunks. *ST
+ * gets what the copy itself stored. A copy stopped at any point leaves
+ * only unreferenced objects, reused by the next. Returns 0, or -1 (logged,
+ * naming the snapshot).
  */
 int copy_snapshot(struct repo *src, struct repo *dst, const struct manifest *m,
-    const volatile sig_atomic_t *cancel, struct backup_stats *st);
+    const struct manifest *prev, const volatile sig_atomic_t *cancel, struct backup_stats *st);
+
+/*
+ * copy_previous: the snapshot before L[I] in its group among L (N
+ * manifests, newest first, as manifest_load_all gives them), not from
+ * the future; NULL when none.
+ */
+const struct manifest *copy_previous(struct manifest *const *l, size_t n, size_t i);
 
 #endif

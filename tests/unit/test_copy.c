@@ -91,7 +91,7 @@ copy_all(struct repo *src, struct repo *dst, size_t *copied)
 		int rc = copy_present(dst, l[i]);
 
 		if (rc == 0)
-			rc = copy_snapshot(src, dst, l[i], NULL, &st) == 0 ? 2 : -1;
+			rc = copy_snapshot(src, dst, l[i], copy_previous(l, n, i), NULL, &st) == 0 ? 2 : -1;
 		if (rc < 0)
 			failed++;
 		else if (rc == 2)
@@ -188,6 +188,44 @@ test_copy_between_keys(void **state)
 	assert_int_equal(store_mem_calls(repo_store(p.b), "put"), puts);
 	manifest_free(ma);
 	manifest_free(mb);
+	pair_free(&p);
+}
+
+/*
+ * A night like the one before, copied after it: no chunk read from the
+ * source (the previous copy's index gives the destination's IDs); without
+ * the previous snapshot, every chunk is read.
+ */
+static void
+test_copy_reads_what_changed(void **state)
+{
+	struct pair p;
+	struct manifest **l = NULL;
+	struct backup_stats st;
+	size_t n = 0, bad = 0;
+	unsigned long g0, g1, g2;
+
+	(void)state;
+	pair_new(&p, "pass-a", "pass-b", 3, 3, 4096);
+	three_nights(p.a);
+	assert_int_equal(manifest_load_all(p.a, NULL, NULL, &l, &n, &bad), 0);
+	assert_int_equal(n, 3);
+	/* l: night 3, 2, 1. Nights 1 and 2 hold the same image. */
+	assert_int_equal(copy_snapshot(p.a, p.b, l[2], copy_previous(l, n, 2), NULL, &st), 0);
+	assert_null(copy_previous(l, n, 2));
+	g0 = store_mem_calls(repo_store(p.a), "get");
+	assert_ptr_equal(copy_previous(l, n, 1), l[2]);
+	assert_int_equal(copy_snapshot(p.a, p.b, l[1], l[2], NULL, &st), 0);
+	g1 = store_mem_calls(repo_store(p.a), "get");
+	/* Its index and the previous one's: no chunk. */
+	assert_true(g1 - g0 <= 2);
+	assert_int_equal(st.chunks_new, 0);
+	/* Night 3 copied without its previous snapshot: its 6 chunks (and index) read. */
+	assert_int_equal(copy_snapshot(p.a, p.b, l[0], NULL, NULL, &st), 0);
+	g2 = store_mem_calls(repo_store(p.a), "get");
+	assert_true(g2 - g1 >= 7);
+	manifest_list_free(l, n);
+	same_snapshots(&p);
 	pair_free(&p);
 }
 
@@ -337,6 +375,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copy_between_keys),
+		cmocka_unit_test(test_copy_reads_what_changed),
 		cmocka_unit_test(test_copy_fault_then_again),
 		cmocka_unit_test(test_copy_flattens_patches),
 		cmocka_unit_test(test_copy_chunk_size_refused),
