@@ -49,6 +49,7 @@ struct parse {
 	struct named_repo *named;
 	size_t nnamed;
 	struct conf *dscratch;		/* [repository] when WANT is a name */
+	const char *rname;		/* the current [repository NAME]'s, or NULL */
 };
 
 /* A [repository NAME] section. */
@@ -133,6 +134,7 @@ enter_section(struct parse *p, const char *s, size_t n)
 				}
 				p->rbase = p->want == NULL ? p->c : p->dscratch;
 				p->rseen = p->seen[CONF_SEC_REPOSITORY];
+				p->rname = NULL;
 			}
 			return;
 		}
@@ -236,6 +238,7 @@ enter_named_repo(struct parse *p, const char *s, size_t n)
 	}
 	p->rbase = nr->scratch != NULL ? nr->scratch : p->c;
 	p->rseen = nr->seen;
+	p->rname = nr->name;
 	p->sec = CONF_SEC_REPOSITORY;
 }
 
@@ -351,6 +354,8 @@ suggest(struct parse *p, int sec, const char *name)
 	const char *best = conf_keys_closest(sec, name);
 	char *where = sec == CONF_SEC_JOB ?
 	    xasprintf("[job %s]", p->c->jobs[p->job].name) :
+	    sec == CONF_SEC_REPOSITORY && p->rname != NULL ?
+	    xasprintf("[repository %s]", p->rname) :
 	    xstrdup(conf_section_name(sec));
 
 	if (best != NULL)

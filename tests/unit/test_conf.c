@@ -550,10 +550,11 @@ test_named_repositories(void **state)
 
 	/* A bad key in a section not loaded is an error all the same, with its line. */
 	c = load_text("[repository]\nurl = file:///a\n[repository x]\nchunk_size = 3M\n"
-	    "[repository x]\n[repository bad name]\n");
+	    "[repository x]\n[repository bad name]\n[repository y]\nurll = file:///y\n");
 	assert_true(has_error(c, "t.conf:4: chunk_size"));
 	assert_true(has_error(c, "t.conf:5: duplicate section [repository x] (first at line 3)"));
 	assert_true(has_error(c, "t.conf:6: invalid repository name 'bad name'"));
+	assert_true(has_error(c, "t.conf:8: unknown key 'urll' in [repository y] (did you mean 'url'?)"));
 	conf_free(c);
 }
 
