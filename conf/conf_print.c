@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "conf/conf.h"
 #include "conf/conf_keys.h"
@@ -23,7 +24,10 @@ conf_print(const struct conf *c, FILE *out)
 	    c->path ? c->path : "built-in defaults (no configuration file)");
 	fprintf(out, "[agent]\n");
 	print_section(c, CONF_SEC_AGENT, c, out);
-	fprintf(out, "\n[repository]\n");
+	if (c->repo_name != NULL)
+		fprintf(out, "\n[repository %s]\n", c->repo_name);
+	else
+		fprintf(out, "\n[repository]\n");
 	print_section(c, CONF_SEC_REPOSITORY, c, out);
 	if (c->password != NULL)
 		fprintf(out, "; password = <redacted>  ; from VIRTVAULT_PASSWORD%s\n",
@@ -34,4 +38,9 @@ conf_print(const struct conf *c, FILE *out)
 		fprintf(out, "\n[job %s]\n", c->jobs[j].name);
 		print_section(c, CONF_SEC_JOB, &c->jobs[j], out);
 	}
+	/* The others, named only: 'config check --repo NAME' shows each. */
+	for (size_t j = 0; j < c->repo_names.n; j++)
+		if (c->repo_name == NULL || strcmp(c->repo_names.v[j], c->repo_name) != 0)
+			fprintf(out, "\n; [repository %s]: see 'virtvault --repo %s config check'\n",
+			    c->repo_names.v[j], c->repo_names.v[j]);
 }

@@ -531,6 +531,17 @@ test_named_repositories(void **state)
 	assert_int_equal(c->encryption, CONF_CIPHER_NONE);
 	assert_int_equal(c->keep.daily, 30);
 	assert_string_equal(c->repo_name, "offsite");
+	{
+		char *printed = NULL;
+		size_t plen = 0;
+		FILE *f = open_memstream(&printed, &plen);
+
+		conf_print(c, f);
+		fclose(f);
+		assert_non_null(strstr(printed, "\n[repository offsite]\nurl = file:///b\n"));
+		assert_non_null(strstr(printed, "; [repository spare]: see 'virtvault --repo spare config check'"));
+		free(printed);
+	}
 	conf_free(c);
 
 	/* The default repository's password (environment) is not the spare's. */
