@@ -20,6 +20,8 @@
 #include "repo/backup.h"
 #include "repo/copy.h"
 #include "repo/fetch.h"
+#include "repo/layout.h"
+#include "repo/prune.h"
 #include "repo/restore.h"
 #include "tests/fakes/memrepo.h"
 #include "tests/fakes/store_mem.h"
@@ -270,6 +272,67 @@ test_copy_fault_then_again(void **state)
 	pair_free(&p);
 }
 
+/* A prune of the destination run from inside a copy (a store hook): its result. */
+struct prune_probe {
+	const struct conf *c;
+	int rc;
+	bool ran;
+};
+
+static void
+prune_beside(struct store *s, void *arg)
+{
+	struct prune_probe *pp = arg;
+	struct repo *r = repo_open_in(pp->c, store_mem_share(s));
+	struct prune_stats st;
+
+	assert_non_null(r);
+	pp->rc = prune_run(r, false, &st);
+	pp->ran = true;
+	repo_close(r);
+}
+
+/*
+ * The destination's prune protocol: night 1's copy forgotten there, its
+ * chunks are garbage until night 2's copy finds them (HEAD) and uses them.
+ * A prune between that and night 2's manifest must not take them: it
+ * waits for the copy's shared lock (here: gives up, lock_wait 0).
+ */
+static void
+test_copy_prune_beside(void **state)
+{
+	struct pair p;
+	struct manifest **l = NULL;
+	struct backup_stats st;
+	struct strlist keys = { 0 };
+	struct prune_probe pp = { 0 };
+	size_t n = 0, bad = 0;
+	char why[300];
+
+	(void)state;
+	pair_new(&p, "pass-a", NULL, 3, 3, 4096);
+	three_nights(p.a);
+	assert_int_equal(manifest_load_all(p.a, NULL, NULL, &l, &n, &bad), 0);
+	assert_int_equal(copy_snapshot(p.a, p.b, l[2], NULL, NULL, &st), 0);
+	assert_int_equal(store_list(repo_store(p.b), LAYOUT_SNAPSHOTS, &keys), 0);
+	assert_int_equal(keys.n, 1);
+	assert_int_equal(store_delete(repo_store(p.b), keys.v[0]), 0);
+	/* Put 1 is the copy's lock, put 2 its index: the chunks are found by then. */
+	pp.c = &p.cb;
+	store_mem_on_call(repo_store(p.b), "put", 2, prune_beside, &pp);
+	memrepo_quiet();
+	assert_int_equal(copy_snapshot(p.a, p.b, l[1], NULL, NULL, &st), 0);
+	memrepo_loud();
+	assert_true(pp.ran);
+	assert_int_equal(pp.rc, VV_BUSY);
+	assert_int_equal(st.chunks_new, 0);
+	if (memrepo_check(p.b, why, sizeof(why)) != 0)
+		fail_msg("after a prune beside the copy: %s", why);
+	strlist_clear(&keys);
+	manifest_list_free(l, n);
+	pair_free(&p);
+}
+
 /* A format-3 snapshot with patches, copied into format 2: whole chunks there. */
 static void
 test_copy_flattens_patches(void **state)
@@ -377,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_copy_between_keys),
 		cmocka_unit_test(test_copy_reads_what_changed),
 		cmocka_unit_test(test_copy_fault_then_again),
+		cmocka_unit_test(test_copy_prune_beside),
 		cmocka_unit_test(test_copy_flattens_patches),
 		cmocka_unit_test(test_copy_chunk_size_refused),
 	};
