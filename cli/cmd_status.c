@@ -132,32 +132,16 @@ print_boots(struct cli *cli, bool json, json_object *arr)
 
 	state_boot_list(sd, &doms);
 	for (size_t i = 0; i < doms.n; i++) {
-		json_object *o = json_object_new_object();
+		json_object *o;
 		struct boot_record r;
 		char when[64], agent[32] = "-", *shot;
 
-		if (state_boot_read(sd, doms.v[i], &r) != 0) {
-			json_object_put(o);
+		if (state_boot_read(sd, doms.v[i], &r) != 0)
 			continue;
-		}
 		shot = r.screenshot ? state_boot_screenshot_path(sd, r.domain) : NULL;
 		if (r.seconds_to_agent >= 0)
 			snprintf(agent, sizeof(agent), "%.1fs", r.seconds_to_agent);
-		json_object_object_add(o, "domain", json_object_new_string(r.domain));
-		json_object_object_add(o, "job", json_object_new_string(r.job));
-		json_object_object_add(o, "snapshot", json_object_new_string(r.snapshot));
-		json_object_object_add(o, "snapshot_host", json_object_new_string(r.snapshot_host));
-		json_object_object_add(o, "ok", json_object_new_boolean(r.ok));
-		json_object_object_add(o, "started", iso_or_null(r.started));
-		json_object_object_add(o, "finished", iso_or_null(r.finished));
-		json_object_object_add(o, "seconds", json_object_new_int64(r.finished > r.started ?
-		    (int64_t)(r.finished - r.started) : 0));
-		json_object_object_add(o, "seconds_to_agent", r.seconds_to_agent >= 0 ?
-		    json_object_new_double(r.seconds_to_agent) : NULL);
-		json_object_object_add(o, "command", json_object_new_string(r.command));
-		json_object_object_add(o, "command_exit", json_object_new_int(r.command_exit));
-		json_object_object_add(o, "reason", json_object_new_string(r.reason));
-		json_object_object_add(o, "screenshot_file", shot ? json_object_new_string(shot) : NULL);
+		o = state_boot_view_json(&r, shot);
 		json_object_array_add(arr, o);
 		if (!json) {
 			if (!head)

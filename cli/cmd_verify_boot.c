@@ -36,22 +36,9 @@ shot_path(const struct printer *p, const struct boot_record *rec)
 static void
 print_json(const struct printer *p, const struct boot_record *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = state_boot_record_json(r);
 	char *shot = shot_path(p, r);
 
-	json_object_object_add(o, "domain", json_object_new_string(r->domain));
-	json_object_object_add(o, "job", json_object_new_string(r->job));
-	json_object_object_add(o, "snapshot", json_object_new_string(r->snapshot));
-	json_object_object_add(o, "snapshot_host", json_object_new_string(r->snapshot_host));
-	json_object_object_add(o, "ok", json_object_new_boolean(r->ok));
-	json_object_object_add(o, "started", json_object_new_int64(r->started));
-	json_object_object_add(o, "finished", json_object_new_int64(r->finished));
-	json_object_object_add(o, "seconds_to_agent", json_object_new_double(r->seconds_to_agent));
-	json_object_object_add(o, "command", json_object_new_string(r->command));
-	json_object_object_add(o, "command_exit", json_object_new_int(r->command_exit));
-	json_object_object_add(o, "output", json_object_new_string(r->output));
-	json_object_object_add(o, "screenshot", json_object_new_boolean(r->screenshot));
-	json_object_object_add(o, "reason", json_object_new_string(r->reason));
 	json_object_object_add(o, "screenshot_file", shot ? json_object_new_string(shot) : NULL);
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

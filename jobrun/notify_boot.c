@@ -118,7 +118,6 @@ notify_boot_json(const char *host, const char *job, const struct boot_record *re
 	char *text = notify_boot_text(host, job, recs, n);
 	char *both = xasprintf("%s\n%s", subject, text);
 	size_t failed = count_failed(recs, n);
-	char t[UTIL_UTC_LEN];
 
 	json_object_object_add(o, "title", json_object_new_string(subject));
 	json_object_object_add(o, "message", json_object_new_string(text));
@@ -131,25 +130,9 @@ notify_boot_json(const char *host, const char *job, const struct boot_record *re
 	json_object_object_add(o, "checks_failed", json_object_new_int64((int64_t)failed));
 	for (size_t i = 0; i < n; i++) {
 		const struct boot_record *r = &recs[i];
-		json_object *d = json_object_new_object();
 		char *shot = r->screenshot ? state_boot_screenshot_path(state_dir, r->domain) : NULL;
+		json_object *d = state_boot_view_json(r, shot);
 
-		json_object_object_add(d, "domain", json_object_new_string(r->domain));
-		json_object_object_add(d, "job", json_object_new_string(r->job));
-		json_object_object_add(d, "snapshot", json_object_new_string(r->snapshot));
-		json_object_object_add(d, "snapshot_host", json_object_new_string(r->snapshot_host));
-		json_object_object_add(d, "ok", json_object_new_boolean(r->ok));
-		json_object_object_add(d, "result", json_object_new_string(r->ok ? "success" : "failure"));
-		json_object_object_add(d, "started", json_object_new_string(util_format_utc(r->started, t, sizeof(t))));
-		json_object_object_add(d, "finished", json_object_new_string(util_format_utc(r->finished, t, sizeof(t))));
-		json_object_object_add(d, "seconds", json_object_new_int64(seconds_of(r)));
-		json_object_object_add(d, "seconds_to_agent", r->seconds_to_agent >= 0 ?
-		    json_object_new_double(r->seconds_to_agent) : NULL);
-		json_object_object_add(d, "command", json_object_new_string(r->command));
-		json_object_object_add(d, "command_exit", json_object_new_int(r->command_exit));
-		json_object_object_add(d, "output", json_object_new_string(r->output));
-		json_object_object_add(d, "reason", json_object_new_string(r->reason));
-		json_object_object_add(d, "screenshot_file", shot ? json_object_new_string(shot) : NULL);
 		json_object_array_add(arr, d);
 		free(shot);
 	}

@@ -63,22 +63,7 @@ run_json(const struct run_record *r)
 static json_object *
 boot_json(const struct report_domain *d)
 {
-	const struct boot_record *b = &d->boot;
-	json_object *o = json_object_new_object();
-
-	add_str(o, "job", b->job);
-	add_str(o, "snapshot", b->snapshot);
-	add_str(o, "snapshot_host", b->snapshot_host);
-	json_object_object_add(o, "ok", json_object_new_boolean(b->ok));
-	add_time(o, "started", b->started);
-	add_time(o, "finished", b->finished);
-	json_object_object_add(o, "seconds_to_agent", json_object_new_double(b->seconds_to_agent));
-	add_str(o, "command", b->command);
-	json_object_object_add(o, "command_exit", json_object_new_int(b->command_exit));
-	add_str(o, "output", b->output);
-	add_str(o, "reason", b->reason);
-	add_str(o, "screenshot_file", d->screenshot != NULL ? d->screenshot_file : NULL);
-	return o;
+	return state_boot_view_json(&d->boot, d->screenshot != NULL ? d->screenshot_file : NULL);
 }
 
 static json_object *

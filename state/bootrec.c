@@ -53,13 +53,10 @@ state_boot_read(const char *state_dir, const char *domain, struct boot_record *r
 	return 0;
 }
 
-int
-state_boot_write(const char *state_dir, const struct boot_record *r)
+json_object *
+state_boot_record_json(const struct boot_record *r)
 {
 	json_object *o = json_object_new_object();
-	char *p = state_file_path(state_dir, STATE_BOOT, r->domain);
-	const char *text;
-	int ret;
 
 	json_object_object_add(o, "domain", json_object_new_string(r->domain));
 	json_object_object_add(o, "job", json_object_new_string(r->job));
@@ -74,7 +71,51 @@ state_boot_write(const char *state_dir, const struct boot_record *r)
 	json_object_object_add(o, "output", json_object_new_string(r->output));
 	json_object_object_add(o, "screenshot", json_object_new_boolean(r->screenshot));
 	json_object_object_add(o, "reason", json_object_new_string(r->reason));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	return o;
+}
+
+/* T in ISO 8601 UTC, or null for never. */
+static json_object *
+iso_or_null(time_t t)
+{
+	char b[UTIL_UTC_LEN];
+
+	return t == 0 ? NULL : json_object_new_string(util_format_utc(t, b, sizeof(b)));
+}
+
+json_object *
+state_boot_view_json(const struct boot_record *r, const char *shot)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "domain", json_object_new_string(r->domain));
+	json_object_object_add(o, "job", json_object_new_string(r->job));
+	json_object_object_add(o, "snapshot", json_object_new_string(r->snapshot));
+	json_object_object_add(o, "snapshot_host", json_object_new_string(r->snapshot_host));
+	json_object_object_add(o, "ok", json_object_new_boolean(r->ok));
+	json_object_object_add(o, "result", json_object_new_string(r->ok ? "success" : "failure"));
+	json_object_object_add(o, "started", iso_or_null(r->started));
+	json_object_object_add(o, "finished", iso_or_null(r->finished));
+	json_object_object_add(o, "seconds", json_object_new_int64(r->finished > r->started ?
+	    (int64_t)(r->finished - r->started) : 0));
+	json_object_object_add(o, "seconds_to_agent", r->seconds_to_agent >= 0 ?
+	    json_object_new_double(r->seconds_to_agent) : NULL);
+	json_object_object_add(o, "command", json_object_new_string(r->command));
+	json_object_object_add(o, "command_exit", json_object_new_int(r->command_exit));
+	json_object_object_add(o, "output", json_object_new_string(r->output));
+	json_object_object_add(o, "reason", json_object_new_string(r->reason));
+	json_object_object_add(o, "screenshot_file", shot != NULL ? json_object_new_string(shot) : NULL);
+	return o;
+}
+
+int
+state_boot_write(const char *state_dir, const struct boot_record *r)
+{
+	json_object *o = state_boot_record_json(r);
+	char *p = state_file_path(state_dir, STATE_BOOT, r->domain);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	int ret;
+
 	ret = state_ensure_dir(state_dir, STATE_BOOT);
 	if (ret == 0)
 		ret = fs_write_atomic(p, text, strlen(text), 0600);

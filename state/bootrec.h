@@ -18,6 +18,8 @@
 
 #include "common/util.h"
 
+typedef struct json_object json_object;
+
 struct boot_record {
 	char domain[256];
 	char job[128];			/* the job whose rule ran it, or "manual" */
@@ -33,6 +35,21 @@ struct boot_record {
 	bool screenshot;		/* STATE/boot/DOMAIN.png is this check's */
 	char reason[512];		/* why it failed, or "" */
 };
+
+/*
+ * state_boot_record_json: R as STATE/boot/DOMAIN.json stores it (epoch
+ * seconds, -1 for an agent that never answered), which `verify --boot
+ * --json` prints too. A new object.
+ */
+json_object *state_boot_record_json(const struct boot_record *r);
+
+/*
+ * state_boot_view_json: R as status --json, the webhook and report --json
+ * show it: times in ISO 8601 UTC (null for never), its length in seconds,
+ * "result", seconds_to_agent null when the agent never answered, and
+ * screenshot_file SHOT (or null). A new object.
+ */
+json_object *state_boot_view_json(const struct boot_record *r, const char *shot);
 
 /*
  * state_boot_read: the last boot check of DOMAIN into *R. Returns 0, 1
