@@ -139,11 +139,7 @@ out:
 void
 bootjournal_remove(const char *state_dir, const char *name)
 {
-	char *path = state_file_path(state_dir, STATE_BOOTCHECK, name);
-
-	if (unlink(path) == 0)
-		fs_fsync_parent(path);
-	free(path);
+	state_file_remove(state_dir, STATE_BOOTCHECK, name);
 }
 
 int

@@ -80,11 +80,7 @@ out:
 void
 instant_journal_remove(const char *state_dir, const char *domain)
 {
-	char *path = state_file_path(state_dir, STATE_INSTANT, domain);
-
-	if (unlink(path) == 0)
-		fs_fsync_parent(path);
-	free(path);
+	state_file_remove(state_dir, STATE_INSTANT, domain);
 }
 
 void

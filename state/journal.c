@@ -223,18 +223,7 @@ journal_read(const char *state_dir, const char *dom, struct journal **out)
 int
 journal_remove(const char *state_dir, const char *dom)
 {
-	char *path = journal_path(state_dir, dom), *dir = state_dir_path(state_dir, STATE_JOURNAL);
-	int ret = 0;
-
-	if (unlink(path) < 0 && errno != ENOENT) {
-		log_error("journal %s: cannot remove: %s", path, strerror(errno));
-		ret = -1;
-	} else {
-		fs_fsync_dir(dir);
-	}
-	free(path);
-	free(dir);
-	return ret;
+	return state_file_remove(state_dir, STATE_JOURNAL, dom);
 }
 
 void

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -88,4 +89,20 @@ state_list_names(const char *state_dir, enum state_area area, struct strlist *na
 		strlist_add(names, found.v[i]);
 	strlist_clear(&found);
 	return 0;
+}
+
+int
+state_file_remove(const char *state_dir, enum state_area area, const char *name)
+{
+	char *path = state_file_path(state_dir, area, name);
+	int ret = 0;
+
+	if (unlink(path) < 0 && errno != ENOENT) {
+		log_error("%s: cannot remove: %s", path, strerror(errno));
+		ret = -1;
+	} else {
+		fs_fsync_parent(path);
+	}
+	free(path);
+	return ret;
 }

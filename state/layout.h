@@ -54,6 +54,13 @@ char *state_dir_path(const char *state_dir, enum state_area area);
 char *state_file_path(const char *state_dir, enum state_area area, const char *name);
 
 /*
+ * state_file_remove: remove NAME's file in AREA, and make that durable
+ * (its folder synced). A file already gone is no error. Returns 0 or -1
+ * (logged, naming the file).
+ */
+int state_file_remove(const char *state_dir, enum state_area area, const char *name);
+
+/*
  * state_ensure_dir: create AREA's folder (mode 0700) when missing.
  * Returns 0 or -1 (logged).
  */
