@@ -17,6 +17,12 @@ void *xcalloc(size_t n, size_t size) __attribute__((returns_nonnull, malloc));
 void *xrealloc(void *p, size_t n) __attribute__((returns_nonnull));
 char *xstrdup(const char *s) __attribute__((returns_nonnull, malloc));
 char *xstrndup(const char *s, size_t n) __attribute__((returns_nonnull, malloc));
+/*
+ * xmalloc_aligned: N bytes at an address that is a multiple of ALIGN (a
+ * power of two, at least sizeof(void *)), as O_DIRECT wants; free() it.
+ */
+#define ALLOC_DIRECT_ALIGN 4096
+void *xmalloc_aligned(size_t align, size_t n) __attribute__((returns_nonnull, malloc));
 /* xasprintf: a new formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* xvasprintf: the same with a va_list. */

@@ -230,7 +230,8 @@ worker(void *arg)
 	struct repo *r = p->b->repo;
 	const struct codec *c = repo_codec(r);
 	struct codec_work *w = codec_work_new(repo_chunk_size(r));
-	uint8_t *out = xmalloc(codec_bound(repo_chunk_size(r)));
+	/* Aligned: the file store writes it with O_DIRECT, not through the page cache. */
+	uint8_t *out = xmalloc_aligned(ALLOC_DIRECT_ALIGN, codec_bound(repo_chunk_size(r)));
 
 	for (;;) {
 		struct slot *s;

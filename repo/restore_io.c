@@ -67,11 +67,7 @@ restore_io_reserve(struct restore_io *io, const struct index *ix, uint64_t size,
 void *
 restore_io_buf(size_t len)
 {
-	void *p = NULL;
-
-	if (posix_memalign(&p, RESTORE_IO_ALIGN, len ? len : 1) != 0)
-		return xmalloc(len);	/* never reached but for a bug: xmalloc aborts */
-	return p;
+	return xmalloc_aligned(RESTORE_IO_ALIGN, len);
 }
 
 /*

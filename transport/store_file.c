@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@ struct fstore {
 	char *root;
 	int rootfd;
 	struct flusher *flusher;	/* write-back in the background */
+	bool no_direct;			/* the file system refused O_DIRECT once */
 };
 
 /* Start write-back each time this much more was put. */
@@ -77,6 +80,46 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* Objects smaller than this go through the page cache: not worth a direct write. */
+#define DIRECT_MIN (64 * 1024)
+
+/*
+ * Write BUF (LEN bytes) into the new empty file FD. A large aligned buffer
+ * goes with O_DIRECT, its unaligned tail through the page cache: the data
+ * is copied once (to the disk) instead of twice, and never fills the page
+ * cache with objects nobody reads back soon. Where the file system refuses
+ * O_DIRECT, everything goes through the page cache. Returns 0 or -1 (errno).
+ */
+static int
+write_object(struct fstore *f, int fd, const void *buf, size_t len)
+{
+	size_t head = len & ~(size_t)(ALLOC_DIRECT_ALIGN - 1);
+	int fl;
+
+	if (f->no_direct || len < DIRECT_MIN || (uintptr_t)buf % ALLOC_DIRECT_ALIGN != 0 ||
+	    (fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) < 0) {
+		if (write_all(fd, buf, len) < 0)
+			return -1;
+		flusher_add(f->flusher, len);
+		return 0;
+	}
+	if (write_all(fd, buf, head) < 0) {
+		if (errno != EINVAL)
+			return -1;
+		/* Not on this file system after all: the page cache, from the start. */
+		f->no_direct = true;
+		if (fcntl(fd, F_SETFL, fl) < 0 || ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+		    write_all(fd, buf, len) < 0)
+			return -1;
+		flusher_add(f->flusher, len);
+		return 0;
+	}
+	if (fcntl(fd, F_SETFL, fl) < 0 || write_all(fd, (const char *)buf + head, len - head) < 0)
+		return -1;
+	flusher_add(f->flusher, len - head);
+	return 0;
+}
+
 static int
 fs_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
 {
@@ -95,10 +138,9 @@ fs_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
 	if (fd < 0)
 		goto fail;
 	what = "write";
-	if (write_all(fd, buf, len) < 0)
-		goto fail;
 	/* The store_sync before the manifest then finds little left to do. */
-	flusher_add(f->flusher, len);
+	if (write_object(f, fd, buf, len) < 0)
+		goto fail;
 	if ((flags & STORE_DURABLE) && fsync(fd) < 0) {
 		what = "fsync";
 		goto fail;
