@@ -10,6 +10,7 @@
 
 #include "agent/sequence.h"
 #include "common/log.h"
+#include "jobrun/jobrun_copy.h"
 #include "jobrun/jobrun_int.h"
 #include "repo/layout.h"
 
@@ -75,6 +76,24 @@ job_forget(struct jobrun_ctx *x, const struct jobrun_report *rep)
 	return failed ? -1 : 0;
 }
 
+/*
+ * The copy after DOM's backup (D, a success) into the job's copy_to: its
+ * outcome kept in D apart from the backup's, never failing it.
+ */
+static void
+run_copy(struct jobrun_ctx *x, const char *dom, struct summary_domain *d)
+{
+	const char *to = x->job->copy_to;
+
+	if (jobrun_copy_domain(x->c, x->job, x->r, dom, x->o->cancel, &d->copy) == 0)
+		log_info("job %s: %s: copy to [repository %s] done: %llu snapshots copied, %llu forgotten there",
+		    x->job->name, dom, to, (unsigned long long)d->copy.snapshots,
+		    (unsigned long long)d->copy.forgotten);
+	else
+		log_warn("job %s: %s: backed up, but the copy to [repository %s] failed: %s", x->job->name,
+		    dom, to, d->copy.error);
+}
+
 static void
 tell(const struct jobrun_report *rep, enum jobrun_event ev, const struct summary_domain *d)
 {
@@ -130,6 +149,8 @@ run_domain(struct jobrun_ctx *x, struct hv *hv, const char *dom, struct summary 
 		d = summary_add(s, dom, SUMMARY_FAILURE, NULL, NULL);	/* the error logged last */
 	else
 		d = summary_add(s, dom, SUMMARY_SUCCESS, NULL, &res);
+	if (rc == 0 && job->copy_to != NULL)
+		run_copy(x, dom, d);
 	ret = jobrun_record_run(x->c, job, d, started, keep, rec);
 	tell(x->rep, JOBRUN_ENDED, d);
 	return ret;
