@@ -28,8 +28,8 @@ struct jobrun_ctx {
  * The steps of a domain after its backup is published (RES: what the
  * sequence made), in order, before its record; each returns 0, or -1
  * (logged) to make the domain's run a failure (its snapshot stays
- * published) and skip the steps after it. Steps of later issues (a copy
- * to a second repository, a boot check) go in this table.
+ * published) and skip the steps after it. The copy to the job's copy_to
+ * is not one of them: its failure is its own (run_copy).
  */
 struct jobrun_step {
 	const char *name;
