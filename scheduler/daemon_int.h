@@ -8,6 +8,8 @@
  *                   on_success/on_failure hooks, a message being sent)
  *   daemon_boot.c   the jobs' boot checks: `verify --boot --job J`
  *                   children, one per job at a time, after the job's run
+ *   daemon_copy.c   the second repositories' prune schedules, kept
+ *                   apart from the copies into them (copy_to)
  * A child's outcome comes from its summary (jobrun/summary.h), never from
  * how it prints.
  */
