@@ -52,15 +52,18 @@ TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c t
 REPO_SRC   := repo/codec.c repo/repo.c repo/cache.c repo/index.c repo/patch.c repo/backup_patch.c repo/manifest.c repo/manifest_load.c repo/manifest_find.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/copy.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/backup_seed.c repo/restore.c repo/restore_check.c repo/restore_io.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/idvec.c repo/keys.c repo/config.c repo/repo_store.c repo/repo_password.c repo/stats.c
-STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c state/bootrec.c state/bootjournal.c state/history.c state/verifyrec.c
+STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c state/bootrec.c state/bootjournal.c state/history.c state/verifyrec.c \
+             state/copyrec.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/instant_mount.c agent/bootxml.c agent/bootcheck.c \
              agent/bootcheck_clean.c agent/bootcheck_guest.c agent/qemu_account.c \
              agent/overlay.c agent/chain.c agent/commit.c \
              agent/cbtmap.c agent/cbt.c agent/cbt_nbd.c agent/cbt_tidy.c agent/sequence.c agent/seq_disks.c agent/seq_snapshot.c agent/repair.c agent/define.c
 JOBRUN_SRC := jobrun/jobrun.c jobrun/jobrun_select.c jobrun/jobrun_record.c jobrun/jobrun_boot.c jobrun/summary.c jobrun/notify.c jobrun/notify_boot.c \
-             jobrun/report_data.c jobrun/report_keep.c jobrun/report_json.c jobrun/report_html.c jobrun/report_svg.c
+             jobrun/report_data.c jobrun/report_keep.c jobrun/report_json.c jobrun/report_html.c jobrun/report_svg.c \
+             jobrun/jobrun_copy.c
 SCHED_SRC  := scheduler/plan.c scheduler/sched_env.c scheduler/daemon.c scheduler/daemon_child.c scheduler/daemon_batch.c scheduler/daemon_hook.c \
-             scheduler/daemon_boot.c
+             scheduler/daemon_boot.c \
+             scheduler/daemon_copy.c
 CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_check_chain.c \
              cli/cmd_init.c cli/cmd_backup.c cli/cmd_list.c cli/cmd_show.c cli/cmd_restore.c \
              cli/cmd_verify.c cli/cmd_verify_boot.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
@@ -81,7 +84,7 @@ FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
 UNIT_TESTS := util proc conf cron domxml qimg qemu_account overlay chain cbtmap sequence progress codec index manifest cache retention store store_list s3 keys \
-             prune verify lock forget plan summary reuse notify_boot bootxml ppm history report patch verifyrec copy
+             prune verify lock forget plan summary reuse notify_boot bootxml ppm history report patch verifyrec copy copyjob
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o \
              $(BUILD)/obj/tests/fakes/store_mem.o $(BUILD)/obj/tests/fakes/memrepo.o

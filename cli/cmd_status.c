@@ -163,6 +163,41 @@ print_boots(struct cli *cli, bool json, json_object *arr)
 	strlist_clear(&doms);
 }
 
+/* The copy of run R to its job's copy_to, apart from the backup: JSON into O, a line unless JSON. */
+static void
+print_copy(const struct run_record *r, json_object *o, bool json)
+{
+	const struct run_copy *c = &r->copy;
+	json_object *j;
+	char when[64];
+
+	if (c->repository[0] == '\0')
+		return;
+	j = json_object_new_object();
+	json_object_object_add(j, "repository", json_object_new_string(c->repository));
+	json_object_object_add(j, "result", c->result[0] ? json_object_new_string(c->result) : NULL);
+	json_object_object_add(j, "started", iso_or_null(c->started));
+	json_object_object_add(j, "finished", iso_or_null(c->finished));
+	json_object_object_add(j, "last_success", iso_or_null(c->last_success));
+	json_object_object_add(j, "seconds", json_object_new_int64(c->finished > c->started ?
+	    (int64_t)(c->finished - c->started) : 0));
+	json_object_object_add(j, "snapshots", json_object_new_int64((int64_t)c->snapshots));
+	json_object_object_add(j, "bytes_stored", json_object_new_int64((int64_t)c->bytes_stored));
+	json_object_object_add(j, "forgotten", json_object_new_int64((int64_t)c->forgotten));
+	json_object_object_add(j, "missing", json_object_new_int64((int64_t)c->missing));
+	json_object_object_add(j, "failures_total", json_object_new_int64((int64_t)c->failures_total));
+	json_object_object_add(j, "error", json_object_new_string(c->error));
+	json_object_object_add(o, "copy", j);
+	if (json || c->result[0] == '\0')
+		return;
+	cli_format_time(c->finished, NULL, when, sizeof(when));
+	if (state_copy_failed(c))
+		printf("  copy to %s: FAILED at %s: %s\n", c->repository, when, c->error);
+	else
+		printf("  copy to %s: success at %s, %llu snapshot%s copied\n", c->repository, when,
+		    (unsigned long long)c->snapshots, c->snapshots == 1 ? "" : "s");
+}
+
 static void
 print_runs(struct cli *cli, bool json, json_object *runs)
 {
@@ -197,8 +232,10 @@ print_runs(struct cli *cli, bool json, json_object *runs)
 		json_object_object_add(o, "last_skipped", iso_or_null(r->last_skipped));
 		json_object_object_add(o, "running", json_object_new_boolean(pid > 0));
 		json_object_array_add(runs, o);
-		if (json)
+		if (json) {
+			print_copy(r, o, true);
 			continue;
+		}
 		snprintf(res, sizeof(res), "%s", r->result);
 		if (strcmp(res, "success") != 0)
 			for (char *c = res; *c; c++)
@@ -214,6 +251,7 @@ print_runs(struct cli *cli, bool json, json_object *runs)
 			printf("  skipped %llu time%s (another run held the domain), last at %s\n",
 			    (unsigned long long)r->skipped_total, r->skipped_total == 1 ? "" : "s", when);
 		}
+		print_copy(r, o, false);
 	}
 	free(recs);
 }

@@ -472,12 +472,18 @@ take_env(struct conf *c)
 static void
 check_jobs(struct parse *p)
 {
+	size_t ct = conf_keys_index(conf_keys_find(CONF_SEC_JOB, "copy_to"));
+
 	for (size_t i = 0; i < p->c->njobs; i++) {
 		const struct conf_job *j = &p->c->jobs[i];
 
 		if (j->domains.n == 0)
 			add_error(p->c, "%s:%u: [job %s]: 'domains' is required (names or globs, '*' for all)",
 			    p->path, j->line, j->name);
+		/* The sections are all read by now: one further down counts. */
+		if (j->copy_to != NULL && !strlist_contains(&p->c->repo_names, j->copy_to))
+			add_error(p->c, "%s:%u: [job %s]: copy_to = %s names no [repository %s] section of the file",
+			    p->path, p->job_seen[i][ct], j->name, j->copy_to, j->copy_to);
 	}
 }
 
@@ -739,6 +745,7 @@ conf_free(struct conf *c)
 		free(c->jobs[i].post_backup);
 		free(c->jobs[i].boot_check);
 		free(c->jobs[i].boot_check_command);
+		free(c->jobs[i].copy_to);
 		strlist_clear(&c->jobs[i].domains);
 		strlist_clear(&c->jobs[i].exclude_domains);
 		strlist_clear(&c->jobs[i].exclude_disks);

@@ -71,6 +71,7 @@ struct conf_job {
 	char *boot_check;		/* cron expression of its boot checks, or NULL */
 	char *boot_check_command;	/* run in each booted guest (guest-exec), or NULL */
 	uint64_t boot_timeout;		/* seconds a boot check waits for the guest agent */
+	char *copy_to;			/* [repository NAME] each new snapshot is copied to, or NULL */
 };
 
 /* The default and the bounds of boot_timeout, in seconds. */

@@ -197,6 +197,8 @@ static const struct conf_key keys[] = {
 	KEY(CONF_SEC_JOB, "boot_timeout", CONF_T_DURATION, J(boot_timeout),
 	  "how long a boot check waits for the guest agent (and the command), 10s to 24h",
 	  .lo = CONF_BOOT_TIMEOUT_MIN, .hi = CONF_BOOT_TIMEOUT_MAX),
+	KEY(CONF_SEC_JOB, "copy_to", CONF_T_NAME, J(copy_to),
+	  "a [repository NAME] each domain's new snapshot is copied to after the job's run"),
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CONF_NKEYS, "CONF_NKEYS too small");

@@ -10,6 +10,7 @@
 
 #include "agent/sequence.h"
 #include "common/log.h"
+#include "jobrun/jobrun_copy.h"
 #include "jobrun/jobrun_int.h"
 #include "repo/layout.h"
 
@@ -27,8 +28,8 @@ struct jobrun_ctx {
  * The steps of a domain after its backup is published (RES: what the
  * sequence made), in order, before its record; each returns 0, or -1
  * (logged) to make the domain's run a failure (its snapshot stays
- * published) and skip the steps after it. Steps of later issues (a copy
- * to a second repository, a boot check) go in this table.
+ * published) and skip the steps after it. The copy to the job's copy_to
+ * is not one of them: its failure is its own (run_copy).
  */
 struct jobrun_step {
 	const char *name;
@@ -73,6 +74,24 @@ job_forget(struct jobrun_ctx *x, const struct jobrun_report *rep)
 		    job->name, plan.nremove - failed);
 	forget_plan_free(&plan);
 	return failed ? -1 : 0;
+}
+
+/*
+ * The copy after DOM's backup (D, a success) into the job's copy_to: its
+ * outcome kept in D apart from the backup's, never failing it.
+ */
+static void
+run_copy(struct jobrun_ctx *x, const char *dom, struct summary_domain *d)
+{
+	const char *to = x->job->copy_to;
+
+	if (jobrun_copy_domain(x->c, x->job, x->r, dom, x->o->cancel, &d->copy) == 0)
+		log_info("job %s: %s: copy to [repository %s] done: %llu snapshots copied, %llu forgotten there",
+		    x->job->name, dom, to, (unsigned long long)d->copy.snapshots,
+		    (unsigned long long)d->copy.forgotten);
+	else
+		log_warn("job %s: %s: backed up, but the copy to [repository %s] failed: %s", x->job->name,
+		    dom, to, d->copy.error);
 }
 
 static void
@@ -130,6 +149,8 @@ run_domain(struct jobrun_ctx *x, struct hv *hv, const char *dom, struct summary 
 		d = summary_add(s, dom, SUMMARY_FAILURE, NULL, NULL);	/* the error logged last */
 	else
 		d = summary_add(s, dom, SUMMARY_SUCCESS, NULL, &res);
+	if (rc == 0 && job->copy_to != NULL)
+		run_copy(x, dom, d);
 	ret = jobrun_record_run(x->c, job, d, started, keep, rec);
 	tell(x->rep, JOBRUN_ENDED, d);
 	return ret;

@@ -9,8 +9,9 @@
  *        the sequence (agent/sequence.h: pre_backup hook, snapshot, copy,
  *        commit, verify, publish, post_backup hook);
  *        the steps after publish (a success only: the after_publish
- *        table in jobrun.c; a copy to a second repository or a boot
- *        check goes there);
+ *        table in jobrun.c);
+ *        the copy to the job's copy_to (a success only; jobrun_copy.h):
+ *        its outcome kept apart, never failing the domain's run;
  *        the record (state/runs.h) and the on_success/on_failure hook;
  *   3. the job's keep rules on what it backed up (retention);
  *   4. the metrics file and the run's message ([notify], notify.h).

@@ -49,6 +49,7 @@ jobrun_record_make(const char *job, const struct summary_domain *d, time_t start
 	out->started = started;
 	out->finished = finished;
 	out->quiesced = ok ? d->seq.quiesced : -1;
+	out->copy = d->copy;
 	if (ok) {
 		out->bytes_read = d->seq.stats.bytes_read;
 		out->bytes_stored = d->seq.stats.bytes_stored;

@@ -35,6 +35,26 @@ count_failed(const struct run_record *recs, size_t n)
 	return f;
 }
 
+/* R's copy when this run made one (a record may carry an earlier run's), or NULL. */
+static const struct run_copy *
+copy_of(const struct run_record *r)
+{
+	const struct run_copy *c = &r->copy;
+
+	return c->repository[0] != '\0' && c->result[0] != '\0' && c->started >= r->started ? c : NULL;
+}
+
+/* The copies of the run that failed (their backups succeeded). */
+static size_t
+count_copy_failed(const struct run_record *recs, size_t n)
+{
+	size_t f = 0;
+
+	for (size_t i = 0; i < n; i++)
+		f += copy_of(&recs[i]) != NULL && state_copy_failed(&recs[i].copy);
+	return f;
+}
+
 bool
 notify_due(const struct conf *c, const struct run_record *recs, size_t n)
 {
@@ -44,7 +64,25 @@ notify_due(const struct conf *c, const struct run_record *recs, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		bad = bad || !recs[i].ok;
-	return c->notify.always || bad;
+	/* A failed copy is a failure of the run, of its own. */
+	return c->notify.always || bad || count_copy_failed(recs, n) > 0;
+}
+
+/* The subject of a run whose backups succeeded but CF copies failed. */
+static char *
+copy_subject(const char *host, const char *job, const struct run_record *recs, size_t n,
+    size_t cf)
+{
+	const struct run_record *r = NULL;
+
+	for (size_t i = 0; i < n && r == NULL; i++)
+		if (copy_of(&recs[i]) != NULL && state_copy_failed(&recs[i].copy))
+			r = &recs[i];
+	if (cf == 1)
+		return xasprintf("virtvault %s, job %s: backed up, COPY FAILED: %s to %s", host, job,
+		    r->domain, r->copy.repository);
+	return xasprintf("virtvault %s, job %s: backed up, COPY FAILED: %zu of %zu domains to %s", host,
+	    job, cf, n, r->copy.repository);
 }
 
 char *
@@ -54,6 +92,8 @@ notify_subject(const char *host, const char *job, const struct run_record *recs,
 
 	for (size_t i = 0; i < n; i++)
 		sk += is_busy(&recs[i]);
+	if (f == 0 && count_copy_failed(recs, n) > 0)
+		return copy_subject(host, job, recs, n, count_copy_failed(recs, n));
 	if (f == 0 && sk > 0)
 		return xasprintf("virtvault %s, job %s: SKIPPED: %zu of %zu domain%s (another run held them)",
 		    host, job, sk, n, n == 1 ? "" : "s");
@@ -72,6 +112,26 @@ one_line(char *s)
 	for (; *s; s++)
 		if (*s == '\n' || *s == '\r' || *s == '\t')
 			*s = ' ';
+}
+
+/* The line of R's copy, when this run made one. */
+static void
+copy_line(FILE *f, const struct run_record *r)
+{
+	const struct run_copy *c = copy_of(r);
+	char e[sizeof(c->error)], a[32];
+
+	if (c == NULL)
+		return;
+	if (!state_copy_failed(c)) {
+		fprintf(f, "  copy to %s: success, %llu snapshot%s copied, stored %s, %llu forgotten there\n",
+		    c->repository, (unsigned long long)c->snapshots, c->snapshots == 1 ? "" : "s",
+		    util_format_size(c->bytes_stored, a, sizeof(a)), (unsigned long long)c->forgotten);
+		return;
+	}
+	snprintf(e, sizeof(e), "%s", c->error);
+	one_line(e);
+	fprintf(f, "  copy to %s: COPY FAILED (the backup is kept): %s\n", c->repository, e);
 }
 
 char *
@@ -100,6 +160,9 @@ notify_text(const char *host, const char *job, const struct run_record *recs, si
 		    n == 1 ? "" : "s");
 	else
 		fprintf(f, "%zu of %zu domain%s FAILED.\n\n", failed, n, n == 1 ? "" : "s");
+	if (count_copy_failed(recs, n) > 0)
+		fprintf(f, "The copy of %zu domain%s FAILED (their backups succeeded).\n\n",
+		    count_copy_failed(recs, n), count_copy_failed(recs, n) == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		const struct run_record *r = &recs[i];
 		long long secs = r->finished > r->started ? (long long)(r->finished - r->started) : 0;
@@ -122,6 +185,7 @@ notify_text(const char *host, const char *job, const struct run_record *recs, si
 				    strcmp(result_of(r), "interrupted") == 0 ? "INTERRUPTED" : "FAILURE",
 				    secs, e);
 		}
+		copy_line(f, r);
 	}
 	fclose(f);
 	return out;
@@ -145,6 +209,8 @@ notify_json(const char *host, const char *job, const struct run_record *recs, si
 	json_object_object_add(o, "result", json_object_new_string(failed ? "failure" : "success"));
 	json_object_object_add(o, "domains_ok", json_object_new_int64((int64_t)(n - failed)));
 	json_object_object_add(o, "domains_failed", json_object_new_int64((int64_t)failed));
+	/* The backups' result above; the copies' apart. */
+	json_object_object_add(o, "copies_failed", json_object_new_int64((int64_t)count_copy_failed(recs, n)));
 	for (size_t i = 0; i < n; i++) {
 		const struct run_record *r = &recs[i];
 		json_object *d = json_object_new_object();
@@ -163,6 +229,8 @@ notify_json(const char *host, const char *job, const struct run_record *recs, si
 		json_object_object_add(d, "bytes_stored", json_object_new_int64((int64_t)r->bytes_stored));
 		json_object_object_add(d, "snapshot", json_object_new_string(r->snapshot));
 		json_object_object_add(d, "error", json_object_new_string(r->error));
+		if (copy_of(r) != NULL)
+			json_object_object_add(d, "copy", state_copy_json(&r->copy));
 		json_object_array_add(arr, d);
 	}
 	json_object_object_add(o, "started", json_object_new_string(util_format_utc(first, t, sizeof(t))));

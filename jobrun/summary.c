@@ -134,6 +134,8 @@ domain_json(const struct summary_domain *d)
 		json_object_array_add(files, f);
 	}
 	json_object_object_add(o, "files", files);
+	if (d->copy.repository[0] != '\0')
+		json_object_object_add(o, "copy", state_copy_json(&d->copy));
 	return o;
 }
 
@@ -307,6 +309,7 @@ parse_domain(json_object *o, struct summary_domain *d)
 			r->nreads++;
 		}
 	}
+	state_copy_parse(json_object_object_get_ex(o, "copy", &v) ? v : NULL, &d->copy);
 	return 0;
 }
 
@@ -334,7 +337,7 @@ summary_parse(const char *text, struct summary *out)
 	for (size_t i = 0; i < json_object_array_length(doms); i++) {
 		if (parse_domain(json_object_array_get_idx(doms, i), &d) < 0)
 			goto bad;
-		summary_add(out, d.domain, d.result, d.error, &d.seq);
+		summary_add(out, d.domain, d.result, d.error, &d.seq)->copy = d.copy;
 	}
 	/* The totals as written: the writer's word, not recounted. */
 	if (json_object_object_get_ex(o, "total", &t) && json_object_is_type(t, json_type_object))

@@ -18,7 +18,9 @@
  *                  "seconds_snapshot", "seconds_copy", "seconds_commit",
  *                  "seconds_verify", "seconds_publish", "seconds_on_overlay",
  *                  "files": [ {"file", "read_mode", "read_reason",
- *                              "bytes_skipped"} ] } ],
+ *                              "bytes_skipped"} ],
+ *                  "copy": {the copy to the job's copy_to, as
+ *                           state_copy_json writes it} (absent: none) } ],
  *    "total": {the counters above, "domains_ok", "domains_failed",
  *              "domains_skipped"},
  *    "error": TEXT (only when the run failed after its domains: the
@@ -46,6 +48,7 @@
 
 #include "agent/sequence.h"
 #include "common/util.h"
+#include "state/runs.h"
 
 #define SUMMARY_VERSION 1
 
@@ -63,6 +66,7 @@ struct summary_domain {
 	enum summary_result result;
 	char error[512];		/* why not a success, "" for a success */
 	struct seq_result seq;		/* a success: its snapshot, counters, times, reads */
+	struct run_copy copy;		/* a success of a job with copy_to: the copy's outcome */
 };
 
 struct summary {

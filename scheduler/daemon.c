@@ -205,6 +205,7 @@ reload(struct daemon *d, time_t now)
 	log_info("reload: configuration reloaded from %s", n->path);
 	load_jobs(d, now);
 	load_prune(d, now);
+	daemon_copy_load(d, now);
 }
 
 static void
@@ -230,6 +231,7 @@ handle_signal(struct daemon *d, int sig, time_t now)
 	/* A prune may stop anywhere: what it did not delete, the next one does. */
 	if (d->prune_pid > 0)
 		kill(d->prune_pid, SIGTERM);
+	daemon_copy_stop(d);
 	daemon_boot_stop(d);
 }
 
@@ -282,7 +284,9 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 	daemon_boot_catch_up(&d, now);
 
 	load_prune(&d, now);
-	while (!d.stopping || d.nchildren > 0 || d.hooks.n > 0 || d.prune_pid > 0 || d.nboots > 0) {
+	daemon_copy_load(&d, now);
+	while (!d.stopping || d.nchildren > 0 || d.hooks.n > 0 || d.prune_pid > 0 || d.nboots > 0 ||
+	    daemon_copy_running(&d) > 0) {
 		struct pollfd pf[1 + 2 * MAX_CHILDREN];
 		size_t np;
 		int timeout;
@@ -304,13 +308,14 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 			if (plan_next(&d.prune_cron, NULL, 0, 0, now, &base, &d.prune_next) < 0)
 				d.prune_next = 0;
 		}
+		daemon_copy_tick(&d, now);
 		daemon_boot_tick(&d, now);
 		/* Start what may start: max_parallel, one run per domain. */
 		for (size_t i = 0; !d.stopping && i < d.ntasks && d.nchildren < (size_t)d.c->max_parallel &&
 		    d.nchildren < MAX_CHILDREN;) {
 			struct task t = d.tasks[i];
 
-			if (t.not_before > now || domain_running(&d, t.domain)) {
+			if (t.not_before > now || domain_running(&d, t.domain) || daemon_copy_blocks(&d, t.job)) {
 				i++;
 				continue;
 			}
@@ -320,7 +325,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		}
 		/* Sleep until the next run or retry, a signal or child output. */
 		np = 0;
-		times = xrealloc(times, (2 * d.njobs + d.ntasks + 1) * sizeof(*times));
+		times = xrealloc(times, (2 * d.njobs + d.ntasks + d.ndprunes + 1) * sizeof(*times));
 		for (size_t i = 0; i < d.njobs; i++) {
 			times[np++] = d.jobs[i].next;
 			times[np++] = d.jobs[i].boot_next;
@@ -328,6 +333,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		for (size_t i = 0; i < d.ntasks; i++)
 			times[np++] = d.tasks[i].not_before;
 		times[np++] = d.prune_next;
+		daemon_copy_wake(&d, times, &np);
 		timeout = plan_timeout_ms(plan_wake(times, np), now, speed, 1000);
 		np = 0;
 		pf[np++] = (struct pollfd){ d.sigfd, POLLIN, 0 };
@@ -356,6 +362,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 		}
 		daemon_hook_reap(&d.hooks);
 		daemon_child_reap_prune(&d);
+		daemon_copy_reap(&d);
 		daemon_boot_reap(&d);
 		/* Reap the children whose output has ended. */
 		for (size_t i = 0; i < d.nchildren;) {
@@ -373,6 +380,7 @@ daemon_run(const struct daemon_opts *o, struct conf *c)
 	free(times);
 	log_info("daemon stopped");
 	free_jobs(&d);
+	daemon_copy_free(&d);
 	conf_free(d.c);
 	close(d.sigfd);
 	if (o->pidfile)

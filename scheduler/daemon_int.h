@@ -8,6 +8,8 @@
  *                   on_success/on_failure hooks, a message being sent)
  *   daemon_boot.c   the jobs' boot checks: `verify --boot --job J`
  *                   children, one per job at a time, after the job's run
+ *   daemon_copy.c   the second repositories' prune schedules, kept
+ *                   apart from the copies into them (copy_to)
  * A child's outcome comes from its summary (jobrun/summary.h), never from
  * how it prints.
  */
@@ -101,6 +103,16 @@ struct batch {
 
 #define MAX_BATCHES 64
 
+/* A second repository's prune schedule ([repository NAME] prune_schedule; daemon_copy.c). */
+struct dprune {
+	char name[128];
+	struct cron cron;
+	time_t next;		/* its next run, 0: none */
+	bool due;		/* due, not started yet */
+	bool waiting;		/* due, waiting for the copies into it to end (logged once) */
+	pid_t pid;		/* its `virtvault --repo NAME prune` child, 0: none */
+};
+
 struct daemon {
 	const struct daemon_opts *o;
 	struct conf *c;
@@ -121,6 +133,8 @@ struct daemon {
 	pid_t prune_pid;
 	struct bootchild boots[MAX_BOOTS];
 	size_t nboots;
+	struct dprune *dprunes;		/* the second repositories' prune schedules */
+	size_t ndprunes;
 	bool stopping;
 	int sigfd;
 	sigset_t oldmask;
@@ -217,6 +231,39 @@ void daemon_boot_reap(struct daemon *d);
 
 /* daemon_boot_stop: SIGTERM to every boot check child (their clean-up is theirs). */
 void daemon_boot_stop(struct daemon *d);
+
+/* daemon_copy.c */
+
+/*
+ * daemon_copy_load: the prune schedule of each [repository NAME] of the
+ * configuration, and its next run after NOW (logged); a prune running
+ * over a reload is still followed.
+ */
+void daemon_copy_load(struct daemon *d, time_t now);
+
+/*
+ * daemon_copy_tick: each second repository's prune due at NOW is
+ * started, or waits while a backup child of a job copying into it runs.
+ */
+void daemon_copy_tick(struct daemon *d, time_t now);
+
+/* daemon_copy_blocks: whether a backup child of JOB must wait: the prune of its copy_to runs. */
+bool daemon_copy_blocks(struct daemon *d, const char *job);
+
+/* daemon_copy_running: how many second repositories' prunes run. */
+size_t daemon_copy_running(const struct daemon *d);
+
+/* daemon_copy_reap: collect the prune children that ended, logging how; never blocks. */
+void daemon_copy_reap(struct daemon *d);
+
+/* daemon_copy_stop: SIGTERM to every such prune; none starts after. */
+void daemon_copy_stop(struct daemon *d);
+
+/* daemon_copy_wake: each schedule's next run appended to TIMES (*N; room for ndprunes). */
+void daemon_copy_wake(const struct daemon *d, time_t *times, size_t *n);
+
+/* daemon_copy_free: the schedules forgotten. */
+void daemon_copy_free(struct daemon *d);
 
 /* daemon_hook.c */
 

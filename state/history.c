@@ -95,6 +95,7 @@ parse_line(const char *line, struct run_record *r)
 		r->seconds = json_object_get_double(v);
 	if (json_object_object_get_ex(o, "seconds_on_overlay", &v))
 		r->seconds_on_overlay = json_object_get_double(v);
+	state_copy_parse(json_object_object_get_ex(o, "copy", &v) ? v : NULL, &r->copy);
 	if (json_object_object_get_ex(o, "read_modes", &v) && json_object_is_type(v, json_type_array)) {
 		size_t len = 0;
 
@@ -139,6 +140,9 @@ format_line(const struct run_record *r)
 	json_object_object_add(o, "seconds", json_object_new_double(secs < 0 ? 0 : secs));
 	json_object_object_add(o, "seconds_on_overlay", json_object_new_double(r->seconds_on_overlay));
 	json_object_object_add(o, "read_modes", modes);
+	/* The copy this run made (a record may carry an earlier one's). */
+	if (r->copy.result[0] != '\0' && r->copy.started >= r->started)
+		json_object_object_add(o, "copy", state_copy_json(&r->copy));
 	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return out;

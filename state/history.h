@@ -6,7 +6,8 @@
  *   {"domain", "job", "started", "finished", "result", "error",
  *    "snapshot", "bytes_read", "bytes_stored", "chunks_new",
  *    "chunks_reused", "seconds", "seconds_on_overlay",
- *    "read_modes": ["incremental"|"full", ...]}
+ *    "read_modes": ["incremental"|"full", ...],
+ *    "copy": {the copy the run made, as state_copy_json writes it} (absent: none)}
  *
  * Bounded: the last HISTORY_MAX_LINES lines no older than
  * HISTORY_MAX_DAYS days are kept; the file is replaced whole (temporary

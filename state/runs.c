@@ -108,6 +108,7 @@ read_file(const char *path, struct run_record *r)
 	r->chunks_reused = (uint64_t)jx_int(o, "chunks_reused", 0);
 	if (json_object_object_get_ex(o, "quiesced", &v))
 		r->quiesced = json_object_get_boolean(v);
+	state_copy_parse(json_object_object_get_ex(o, "copy", &v) ? v : NULL, &r->copy);
 	json_object_put(o);
 	return 0;
 }
@@ -151,6 +152,7 @@ state_run_record(const char *state_dir, struct run_record *r)
 	r->failures_total = prev.failures_total + (r->ok ? 0 : 1);
 	r->skipped_total = prev.skipped_total;
 	r->last_skipped = prev.last_skipped;
+	state_copy_carry(&r->copy, &prev.copy);
 	ret = state_run_write(state_dir, r);
 	if (ret == 0 && read_legacy(state_dir, r->domain, r->job, &prev) == 0) {
 		/* Carried on into the new record: the old one goes. */
@@ -210,6 +212,8 @@ state_run_write(const char *state_dir, const struct run_record *r)
 	if (r->quiesced >= 0)
 		json_object_object_add(o, "quiesced", json_object_new_boolean(r->quiesced));
 	json_object_object_add(o, "error", json_object_new_string(r->error));
+	if (r->copy.repository[0] != '\0')
+		json_object_object_add(o, "copy", state_copy_json(&r->copy));
 	ret = state_ensure_dir(state_dir, STATE_RUNS);
 	if (ret == 0)
 		ret = write_atomic(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
@@ -452,6 +456,7 @@ state_write_metrics(const char *state_dir, const char *path)
 	    "# TYPE virtvault_needs_repair gauge\n");
 	for (size_t i = 0; i < repair.n; i++)
 		fprintf(out, "virtvault_needs_repair{domain=\"%s\"} 1\n", repair.v[i]);
+	state_copy_metrics(r, n, out);
 	boot_metrics(state_dir, out);
 	state_verify_metrics(state_dir, out);
 	fclose(out);

@@ -18,12 +18,33 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "common/util.h"
 
+struct json_object;
+
 /* The job of runs no job asked for. */
 #define STATE_MANUAL_JOB "manual"
+
+/*
+ * The copy of a domain's new snapshot into the job's copy_to repository
+ * (state/copyrec.c): an outcome of its own, apart from the backup's.
+ */
+struct run_copy {
+	char repository[128];		/* [repository NAME]; "": the job copies nothing */
+	char result[16];		/* "success", "failure"; "": no copy this run */
+	time_t started;
+	time_t finished;
+	time_t last_success;		/* 0: never */
+	uint64_t failures_total;	/* failed copies */
+	uint64_t snapshots;		/* snapshots copied by it */
+	uint64_t bytes_stored;		/* at the destination */
+	uint64_t forgotten;		/* there, by its keep_* rules */
+	uint64_t missing;		/* of the group, newer than the destination's newest, left uncopied */
+	char error[512];
+};
 
 struct run_record {
 	char job[128];
@@ -47,6 +68,7 @@ struct run_record {
 	double seconds;			/* the run's own time; 0: finished - started */
 	double seconds_on_overlay;	/* the disks on overlays (a success) */
 	char read_modes[32];		/* the files' read modes, "incremental,full", or "" */
+	struct run_copy copy;		/* the copy after the backup (copy_to) */
 };
 
 /* The name of a job's boot checks in STATE/jobs: JOB@boot ('@' is in no job's name). */
@@ -124,5 +146,34 @@ void state_needs_repair(const char *state_dir, struct strlist *doms);
  * and the last boot check of each domain (state/bootrec.h). Returns 0 or -1 (logged).
  */
 int state_write_metrics(const char *state_dir, const char *path);
+
+/*
+ * state_copy_json: C as a new JSON object ({"repository", "result",
+ * "started", "finished", "last_success", "failures_total", "snapshots",
+ * "bytes_stored", "forgotten", "missing", "error"}; times as epoch
+ * seconds), or NULL when C names no repository.
+ */
+struct json_object *state_copy_json(const struct run_copy *c);
+
+/* state_copy_parse: the reverse, from O (may be NULL: none), into *C (zeroed first). */
+void state_copy_parse(struct json_object *o, struct run_copy *c);
+
+/*
+ * state_copy_carry: the copy outcome C of a run whose record follows
+ * PREV's: without a copy this run (result ""), PREV's outcome stays;
+ * otherwise its last success and failure count carried on.
+ */
+void state_copy_carry(struct run_copy *c, const struct run_copy *prev);
+
+/* state_copy_failed: whether C is a copy that failed. */
+bool state_copy_failed(const struct run_copy *c);
+
+/*
+ * state_copy_metrics: the copy gauges of the N records R on OUT:
+ * virtvault_copy_success, _seconds, _timestamp_seconds, _last_success_
+ * timestamp_seconds and virtvault_copy_failures_total, labelled domain,
+ * job and repository.
+ */
+void state_copy_metrics(const struct run_record *r, size_t n, FILE *out);
 
 #endif
