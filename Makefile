@@ -48,7 +48,8 @@ COMMON_SRC := common/log.c common/alloc.c common/par.c common/strlist.c common/u
              common/crypto.c common/ppm.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
-             transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
+             transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c \
+             transport/s3_versions.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/cache.c repo/index.c repo/patch.c repo/backup_patch.c repo/manifest.c repo/manifest_load.c repo/manifest_find.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/copy.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/backup_seed.c repo/restore.c repo/restore_check.c repo/restore_io.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/idvec.c repo/keys.c repo/config.c repo/repo_store.c repo/repo_password.c repo/stats.c
