@@ -66,17 +66,23 @@ add_version(struct store_version **out, size_t *n, const struct store_version *v
 	(*out)[(*n)++] = *v;
 }
 
-/* One Version or DeleteMarker element E, when its key is KEY. */
+/*
+ * One Version or DeleteMarker element E, when its key is KEY (with KEYS:
+ * when it starts with KEY, its key without the first STRIP bytes appended
+ * to KEYS).
+ */
 static void
-parse_entry(const xmlNode *e, const char *key, bool marker, struct store_version **out,
-    size_t *n)
+parse_entry(const xmlNode *e, const char *key, size_t strip, struct strlist *keys, bool marker,
+    struct store_version **out, size_t *n)
 {
 	char *k = child_text(e, "Key"), *id = child_text(e, "VersionId");
 	char *latest = child_text(e, "IsLatest"), *mod = child_text(e, "LastModified");
 	char *size = child_text(e, "Size");
 	struct store_version v = { .size = 0 };
 
-	if (k != NULL && strcmp(k, key) == 0 && id != NULL && strlen(id) < sizeof(v.id)) {
+	if (k != NULL && (keys == NULL ? strcmp(k, key) == 0 :
+	    strncmp(k, key, strlen(key)) == 0 && strlen(k) > strip) &&
+	    id != NULL && strlen(id) < sizeof(v.id)) {
 		v.latest = latest != NULL && strcmp(latest, "true") == 0;
 		/* An object stored before versioning ("null") is, when current, the
 		 * current object: "" as for a store without versions. */
@@ -85,6 +91,8 @@ parse_entry(const xmlNode *e, const char *key, bool marker, struct store_version
 		v.size = size ? strtoull(size, NULL, 10) : 0;
 		v.delete_marker = marker;
 		add_version(out, n, &v);
+		if (keys != NULL)
+			strlist_add(keys, k + strip);
 	}
 	free(k);
 	free(id);
@@ -94,8 +102,8 @@ parse_entry(const xmlNode *e, const char *key, bool marker, struct store_version
 }
 
 int
-s3_parse_versions(const char *key, const char *buf, size_t len, struct store_version **out,
-    size_t *n, bool *truncated, char *key_marker, size_t kml, char *vid_marker, size_t vml)
+s3_parse_versions(const char *key, size_t strip, struct strlist *keys, const char *buf,
+    size_t len, struct store_version **out, size_t *n, bool *truncated, char *key_marker, size_t kml, char *vid_marker, size_t vml)
 {
 	xmlDoc *doc = buf == NULL || len > INT_MAX ? NULL : xmlReadMemory(buf, (int)len, NULL,
 	    NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -113,9 +121,9 @@ s3_parse_versions(const char *key, const char *buf, size_t len, struct store_ver
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (xmlStrcmp(c->name, BAD_CAST "Version") == 0) {
-			parse_entry(c, key, false, out, n);
+			parse_entry(c, key, strip, keys, false, out, n);
 		} else if (xmlStrcmp(c->name, BAD_CAST "DeleteMarker") == 0) {
-			parse_entry(c, key, true, out, n);
+			parse_entry(c, key, strip, keys, true, out, n);
 		} else if (xmlStrcmp(c->name, BAD_CAST "IsTruncated") == 0) {
 			t = node_text(c);
 			*truncated = strcmp(t, "true") == 0;
@@ -185,7 +193,7 @@ s3_versions(struct store *st, const char *key, store_version_fn cb, void *ctx)
 			s3_report(s, "listing of the versions of", key, http, &r);
 			goto out;
 		}
-		if (s3_parse_versions(full, r.buf, r.len, &v, &n, &more, km, sizeof(km), vm,
+		if (s3_parse_versions(full, 0, NULL, r.buf, r.len, &v, &n, &more, km, sizeof(km), vm,
 		    sizeof(vm)) < 0) {
 			log_error("S3 listing of the versions of %s at %s: the answer is not valid XML",
 			    key, s->endpoint);
@@ -196,6 +204,64 @@ s3_versions(struct store *st, const char *key, store_version_fn cb, void *ctx)
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = cb(&v[i], ctx);
 out:
+	free(v);
+	free(path);
+	free(full);
+	free(r.buf);
+	return ret;
+}
+
+int
+s3_list_versions(struct store *st, const char *prefix,
+    int (*cb)(const char *key, const struct store_version *v, void *ctx), void *ctx)
+{
+	struct s3 *s = st->priv;
+	struct resp r = RESP_INIT(S3_SMALL_CAP);
+	char *full = xasprintf("%s%s", s->prefix, prefix), *path, err[256];
+	char km[1024] = "", vm[256] = "";
+	struct strlist keys = { 0 };
+	struct store_version *v = NULL;
+	size_t n = 0;
+	bool more;
+	int ret = -1;
+
+	path = s->path_style ? xasprintf("/%s", s->bucket) : xstrdup("/");
+	do {
+		const char *qn[] = { "versions", "prefix", "key-marker", "version-id-marker" };
+		const char *qv[] = { "", full, km, vm };
+		char *q = s3_query(qn, qv, km[0] ? 4 : 2);
+		long http;
+		int rc = s3_request(s, "GET", path, q, NULL, 0, &r, &http, err, sizeof(err));
+
+		free(q);
+		if (rc < 0) {
+			log_error("S3 listing of the versions under %s in bucket %s at %s failed: %s",
+			    prefix, s->bucket, s->endpoint, err);
+			goto out;
+		}
+		if (http != 200) {
+			s3_report(s, "listing of the versions under", prefix, http, &r);
+			goto out;
+		}
+		if (s3_parse_versions(full, strlen(s->prefix), &keys, r.buf, r.len, &v, &n, &more, km,
+		    sizeof(km), vm, sizeof(vm)) < 0) {
+			log_error("S3 listing of the versions under %s at %s: the answer is not valid XML",
+			    prefix, s->endpoint);
+			goto out;
+		}
+		/* One page at a time: a key's versions may go on in the next. */
+		for (size_t i = 0; i < n; i++) {
+			if ((rc = cb(keys.v[i], &v[i], ctx)) != 0) {
+				ret = rc;
+				goto out;
+			}
+		}
+		strlist_clear(&keys);
+		n = 0;
+	} while (more);
+	ret = 0;
+out:
+	strlist_clear(&keys);
 	free(v);
 	free(path);
 	free(full);

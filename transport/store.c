@@ -287,3 +287,28 @@ store_delete_version(struct store *s, const char *key, const char *version)
 		return VV_NOT_FOUND;
 	return s->ops->del_version(s, key, version);
 }
+
+/* Where a store without versions lists its keys as versions. */
+struct as_versions {
+	store_key_version_fn cb;
+	void *ctx;
+};
+
+static int
+as_version(const char *key, uint64_t size, void *ctx)
+{
+	struct as_versions *a = ctx;
+	struct store_version v = { .id = "", .size = size, .latest = true };
+
+	return a->cb(key, &v, a->ctx);
+}
+
+int
+store_list_versions(struct store *s, const char *prefix, store_key_version_fn cb, void *ctx)
+{
+	struct as_versions a = { cb, ctx };
+
+	if (s->ops->list_versions != NULL)
+		return s->ops->list_versions(s, prefix, cb, ctx);
+	return s->ops->list(s, prefix, false, as_version, &a);
+}

@@ -174,6 +174,23 @@ typedef int (*store_version_fn)(const struct store_version *v, void *ctx);
 int store_versions(struct store *s, const char *key, store_version_fn cb, void *ctx);
 
 /*
+ * store_key_version_fn: called by store_list_versions with each KEY and
+ * version V. Returns 0 to go on; anything else stops, and
+ * store_list_versions returns it.
+ */
+typedef int (*store_key_version_fn)(const char *key, const struct store_version *v, void *ctx);
+
+/*
+ * store_list_versions: call CB(key, version, CTX) for every version (and
+ * delete marker) of every key under PREFIX, by key and newest first,
+ * page by page: a key hidden by a delete marker is listed too. A store
+ * without versions gives each listed key once, id "". Returns 0, what CB
+ * returned when it stopped, or -1 (logged).
+ */
+int store_list_versions(struct store *s, const char *prefix, store_key_version_fn cb,
+    void *ctx);
+
+/*
  * store_get_version: version VERSION of KEY ("": the current one) into
  * *BUF (a new buffer the caller frees) of *LEN bytes, at most CAP.
  * Returns 0, VV_NOT_FOUND (no such version, or a delete marker; not

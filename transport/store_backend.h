@@ -35,6 +35,9 @@ struct store_ops {
 	    size_t *len, size_t cap);
 	/* Remove version VERSION (never "") of KEY, as store_delete_version. */
 	int (*del_version)(struct store *s, const char *key, const char *version);
+	/* Every version under PREFIX, as store_list_versions; NULL: no versions. */
+	int (*list_versions)(struct store *s, const char *prefix, store_key_version_fn cb,
+	    void *ctx);
 };
 
 struct store {

@@ -313,6 +313,7 @@ static const struct store_ops s3_ops = {
 	.versions = s3_versions,
 	.get_version = s3_get_version,
 	.del_version = s3_delete_version,
+	.list_versions = s3_list_versions,
 };
 
 /* Credentials from ~/.aws/credentials, profile $AWS_PROFILE or default. */

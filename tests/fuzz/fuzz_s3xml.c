@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strlist_clear(&keys);
 	strlist_clear(&ids);
 	s3_parse_upload_id(text, id, sizeof(id));
-	s3_parse_versions("hosts/one/k", (const char *)data, size, &v, &nv, &more, km, sizeof(km),
+	s3_parse_versions("hosts/one/k", 0, NULL, (const char *)data, size, &v, &nv, &more, km, sizeof(km),
 	    im, sizeof(im));
 	free(v);
 	free(text);

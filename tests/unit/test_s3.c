@@ -196,7 +196,7 @@ test_versions_parse(void **state)
 	    "<Size>3</Size></Version></ListVersionsResult>";
 
 	(void)state;
-	assert_int_equal(s3_parse_versions("r/chunks/ab", versions_page, strlen(versions_page), &v,
+	assert_int_equal(s3_parse_versions("r/chunks/ab", 0, NULL, versions_page, strlen(versions_page), &v,
 	    &n, &more, km, sizeof(km), vm, sizeof(vm)), 0);
 	/* Only the key itself, not r/chunks/abc that shares its prefix; in order. */
 	assert_int_equal(n, 3);
@@ -214,7 +214,7 @@ test_versions_parse(void **state)
 	assert_string_equal(v[2].id, "null");
 	assert_int_equal(v[2].size, 16);
 	/* The current "null" version of an unversioned bucket is the object: "". */
-	assert_int_equal(s3_parse_versions("k", last, strlen(last), &v, &n, &more, km, sizeof(km),
+	assert_int_equal(s3_parse_versions("k", 0, NULL, last, strlen(last), &v, &n, &more, km, sizeof(km),
 	    vm, sizeof(vm)), 0);
 	assert_int_equal(n, 4);
 	assert_false(more);
@@ -223,10 +223,26 @@ test_versions_parse(void **state)
 	free(v);
 	v = NULL;
 	n = 0;
-	assert_int_equal(s3_parse_versions("k", "<html>", 6, &v, &n, &more, km, sizeof(km), vm,
+	assert_int_equal(s3_parse_versions("k", 0, NULL, "<html>", 6, &v, &n, &more, km, sizeof(km), vm,
 	    sizeof(vm)), -1);
+	/* A prefix: every key under it, the store's prefix stripped. */
+	{
+		struct strlist keys = { 0 };
+
+		assert_int_equal(s3_parse_versions("r/chunks/ab", 2, &keys, versions_page,
+		    strlen(versions_page), &v, &n, &more, km, sizeof(km), vm, sizeof(vm)), 0);
+		assert_int_equal(n, 4);
+		assert_int_equal(keys.n, 4);
+		assert_string_equal(keys.v[0], "chunks/ab");
+		assert_string_equal(keys.v[3], "chunks/abc");
+		assert_string_equal(v[3].id, "v9");
+		strlist_clear(&keys);
+		free(v);
+		v = NULL;
+		n = 0;
+	}
 	/* Truncated without a marker: an error, not a loop. */
-	assert_int_equal(s3_parse_versions("k", "<L><IsTruncated>true</IsTruncated></L>", 38, &v,
+	assert_int_equal(s3_parse_versions("k", 0, NULL, "<L><IsTruncated>true</IsTruncated></L>", 38, &v,
 	    &n, &more, km, sizeof(km), vm, sizeof(vm)), -1);
 	assert_int_equal(n, 0);
 	free(v);
