@@ -12,6 +12,7 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "repo/fallback.h"
 #include "repo/layout.h"
 #include "repo/repo_int.h"
 
@@ -299,7 +300,14 @@ delete_key(struct repo *r, const char *kid)
 		    store_url(r->store), kid);
 	if (rc != 0)
 		goto out;
-	if (store_delete(r->store, key) != 0)
+	rc = fallback_erase(r->store, key);
+	if (rc == VV_LOCKED)
+		log_error("repository %s: key %s was removed, but a version of it stays (object lock, or a credential that may not delete versions): its password still opens the repository until that version is gone",
+		    store_url(r->store), kid);
+	else if (rc == VV_DENIED)
+		log_error("repository %s: removing key %s was refused (403 AccessDenied): this needs the admin credential",
+		    store_url(r->store), kid);
+	if (rc != 0)
 		goto out;
 	rc = store_list(r->store, LAYOUT_KEYS, &left);
 	if (rc == 0 && left.n > 0) {
