@@ -275,8 +275,13 @@ repo_lock_probe_delete(struct repo *r, const char *cmd)
 	snprintf(key, sizeof(key), "%sprobe-%s", LAYOUT_LOCKS, hex);
 	rc = store_put(repo_store(r), key, text, strlen(text), 0);
 	free(text);
-	if (rc == 0)
-		rc = store_delete(repo_store(r), key);
+	/* Its reply lost, a put may have been done: no probe left behind. */
+	if (rc == 0 || rc < 0) {
+		int del = store_delete(repo_store(r), key);
+
+		if (rc == 0)
+			rc = del;
+	}
 	if (rc == VV_DENIED) {
 		/* The released record stays: the admin's prune removes it. */
 		log_error("repository %s: %s needs the admin credential: this host's credential may not delete (403 AccessDenied); set [repository] admin_access_key and admin_secret_key, or run it where they are set",
