@@ -155,6 +155,7 @@ cli_repo(struct cli *cli, int *rc)
 struct repo *
 cli_repo_admin(struct cli *cli, const char *cmd, int *rc)
 {
+	struct repo *r;
 	struct conf *c;
 
 	if (cli_load_conf(cli, true) < 0) {
@@ -178,7 +179,10 @@ cli_repo_admin(struct cli *cli, const char *cmd, int *rc)
 		c->access_key = xstrdup(c->admin_access_key);
 		c->secret_key = xstrdup(c->admin_secret_key);
 	}
-	return cli_repo(cli, rc);
+	r = repo_open(c);	/* not cli_repo: it would load the configuration again */
+	if (r == NULL)
+		*rc = CLI_EXIT_FAILURE;
+	return r;
 }
 
 struct manifest *

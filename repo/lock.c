@@ -263,14 +263,14 @@ repo_lock_remove(struct repo *r, const char *key)
 int
 repo_lock_probe_delete(struct repo *r, const char *cmd)
 {
-	char key[64], hex[17], *text = xstrdup("{\"kind\":\"released\",\"released\":\"probe\"}");
+	char key[64], hex[17], now[UTIL_UTC_LEN], *text;
 	uint8_t rnd[8];
 	int rc;
 
-	if (crypto_random(rnd, sizeof(rnd)) < 0) {
-		free(text);
+	if (crypto_random(rnd, sizeof(rnd)) < 0)
 		return -1;
-	}
+	text = xasprintf("{\"kind\":\"released\",\"released\":\"%s\"}",
+	    util_format_utc(time(NULL), now, sizeof(now)));
 	crypto_hex(rnd, sizeof(rnd), hex);
 	snprintf(key, sizeof(key), "%sprobe-%s", LAYOUT_LOCKS, hex);
 	rc = store_put(repo_store(r), key, text, strlen(text), 0);
