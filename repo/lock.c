@@ -108,6 +108,9 @@ lock_write(struct repo_lock *l)
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	rc = store_put(repo_store(l->r), l->key, text, strlen(text), 0);
 	json_object_put(o);
+	if (rc == VV_DENIED)
+		log_error("repository %s: writing lock %s was refused (403 AccessDenied): this credential may not write",
+		    repo_url(l->r), l->key);
 	if (rc == 0) {
 		pthread_mutex_lock(&l->mu);
 		l->refreshed_mono = clock_mono();

@@ -378,6 +378,11 @@ repo_put_object(struct repo *r, char kind, const char *key, const void *data,
 
 	if (codec_encode(r->codec, w, kind, key, data, len, buf, &n) == 0)
 		ret = store_put(r->store, key, buf, n, flags);
+	if (ret == VV_DENIED) {
+		log_error("repository %s: writing %s was refused (403 AccessDenied): this credential may not write",
+		    store_url(r->store), key);
+		ret = -1;
+	}
 	free(buf);
 	codec_work_free(w);
 	return ret;

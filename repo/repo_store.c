@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "repo/fallback.h"
 #include "repo/repo.h"
 
@@ -11,8 +12,14 @@ int
 repo_store_put_json(struct store *s, const char *key, json_object *o, int flags)
 {
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	int rc = store_put(s, key, text, strlen(text), flags);
 
-	return store_put(s, key, text, strlen(text), flags);
+	if (rc == VV_DENIED) {
+		log_error("repository %s: writing %s was refused (403 AccessDenied): this credential may not write",
+		    store_url(s), key);
+		rc = -1;
+	}
+	return rc;
 }
 
 /* BUF (LEN bytes) as a JSON object, or NULL. */

@@ -42,6 +42,7 @@ static struct {
 	size_t n;
 	unsigned next;
 	bool deny;		/* deletes refused (403) */
+	const char *deny_put;	/* puts of keys under this refused (403), or NULL */
 } bucket;
 
 static struct vobj *
@@ -91,6 +92,8 @@ b_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
 	(void)s;
 	if ((flags & (STORE_EXCL | STORE_IF_ABSENT)) && current(key) != NULL)
 		return VV_EXISTS;
+	if (bucket.deny_put != NULL && strncmp(key, bucket.deny_put, strlen(bucket.deny_put)) == 0)
+		return VV_DENIED;
 	add(key, buf, len);
 	return 0;
 }
@@ -468,6 +471,28 @@ test_host_without_delete(void **state)
 	bucket_clear();
 }
 
+/* A put refused (403) fails the backup: its index, or its manifest. */
+static void
+test_denied_put_fails(void **state)
+{
+	static const char *const prefixes[] = { "indexes/", "snapshots/" };
+	struct conf c;
+	struct repo *r = scene(&c);
+	char *f = memrepo_file(dir, "f", 3 * 4096, 77);
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		bucket.deny_put = prefixes[i];
+		memrepo_quiet();
+		assert_int_not_equal(memrepo_backup(r, "b", f, t0 + 7200), 0);
+		memrepo_loud();
+		bucket.deny_put = NULL;
+	}
+	free(f);
+	repo_close(r);
+	bucket_clear();
+}
+
 static int
 setup(void **state)
 {
@@ -489,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_junk_read_back_and_recovered),
 		cmocka_unit_test(test_delete_markers_read_through),
 		cmocka_unit_test(test_host_without_delete),
+		cmocka_unit_test(test_denied_put_fails),
 	};
 
 	return cmocka_run_group_tests_name("attack", tests, setup, teardown);
