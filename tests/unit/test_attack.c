@@ -471,6 +471,39 @@ test_host_without_delete(void **state)
 	bucket_clear();
 }
 
+/*
+ * A key object replaced by a well-formed one that does not open with the
+ * password (its salt changed): the older version opens the repository.
+ */
+static void
+test_forged_key_read_past(void **state)
+{
+	struct conf c;
+	struct repo *r = scene(&c);
+	struct vver *v = NULL;
+	char *forged, *salt;
+
+	(void)state;
+	repo_close(r);
+	for (size_t i = 0; i < bucket.n && v == NULL; i++)
+		if (strncmp(bucket.o[i].key, LAYOUT_KEYS, strlen(LAYOUT_KEYS)) == 0)
+			v = current(bucket.o[i].key);
+	assert_non_null(v);
+	forged = xstrndup(v->data, v->len);
+	salt = strstr(forged, "\"salt\"");
+	assert_non_null(salt);
+	salt = strchr(salt + 6, '"') + 1;
+	salt[0] = salt[0] == 'a' ? 'b' : 'a';
+	for (size_t i = 0; i < bucket.n; i++)
+		if (strncmp(bucket.o[i].key, LAYOUT_KEYS, strlen(LAYOUT_KEYS)) == 0)
+			add(bucket.o[i].key, forged, strlen(forged));
+	free(forged);
+	r = repo_open_in(&c, bucket_store());
+	assert_non_null(r);
+	repo_close(r);
+	bucket_clear();
+}
+
 /* A put refused (403) fails the backup: its index, or its manifest. */
 static void
 test_denied_put_fails(void **state)
@@ -515,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_delete_markers_read_through),
 		cmocka_unit_test(test_host_without_delete),
 		cmocka_unit_test(test_denied_put_fails),
+		cmocka_unit_test(test_forged_key_read_past),
 	};
 
 	return cmocka_run_group_tests_name("attack", tests, setup, teardown);
