@@ -119,6 +119,8 @@ test_s3_attack_host_without_delete() {
 	expect_not_in '"doomed"'
 	atk_keys $b hosts/one/snapshots/ | grep -q '/doomed/.*\.forget$' || fail "no forget request object"
 	# prune and unlock are the admin's.
+	expect_rc 1 "$VV" -c "$HC" unlock --force
+	expect_in "this host's credential may not delete; run this with the admin credential ([repository] admin_access_key and admin_secret_key)"
 	expect_rc 1 "$VV" -c "$HC" prune
 	expect_in "prune needs the admin credential"
 	expect_in "admin_access_key and admin_secret_key"
