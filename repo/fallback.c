@@ -204,7 +204,10 @@ fallback_list(struct store *s, const char *prefix, struct strlist *keys)
 		return 0;
 	while (keys->n > n0)
 		free(keys->v[--keys->n]);
-	return -1;
+	/* A store that cannot list versions still lists its objects. */
+	log_warn("repository %s: the versions under %s cannot be listed; listing the current objects only",
+	    store_url(s), prefix);
+	return store_list(s, prefix, keys);
 }
 
 static int

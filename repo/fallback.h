@@ -50,7 +50,8 @@ int fallback_last_good(struct store *s, const char *key, size_t cap, time_t as_o
 /*
  * fallback_list: append to KEYS the keys under PREFIX: those listed, and
  * those a delete marker hides where older versions are kept (warned:
- * fallback_get reads them). Returns 0 or -1 (logged; KEYS as it was).
+ * fallback_get reads them); where the versions cannot be listed, the
+ * current objects only (warned). Returns 0 or -1 (logged; KEYS as it was).
  */
 int fallback_list(struct store *s, const char *prefix, struct strlist *keys);
 

@@ -43,6 +43,7 @@ static struct {
 	unsigned next;
 	bool deny;		/* deletes refused (403) */
 	const char *deny_put;	/* puts of keys under this refused (403), or NULL */
+	bool no_version_list;	/* ListObjectVersions fails (a store without it) */
 } bucket;
 
 static struct vobj *
@@ -220,6 +221,8 @@ static int
 b_list_versions(struct store *s, const char *prefix, store_key_version_fn cb, void *ctx)
 {
 	(void)s;
+	if (bucket.no_version_list)
+		return -1;
 	for (size_t i = 0; i < bucket.n; i++) {
 		int rc;
 
@@ -504,6 +507,29 @@ test_forged_key_read_past(void **state)
 	bucket_clear();
 }
 
+/* A store that cannot list versions: the current objects are listed still. */
+static void
+test_no_version_listing(void **state)
+{
+	struct conf c;
+	struct repo *r = scene(&c);
+	struct manifest **l = NULL;
+	size_t n = 0, bad = 0;
+
+	(void)state;
+	repo_close(r);
+	bucket.no_version_list = true;
+	memrepo_quiet();
+	r = repo_open_in(&c, bucket_store());
+	assert_non_null(r);
+	assert_int_equal(manifest_load_all(r, NULL, NULL, &l, &n, &bad), 0);
+	memrepo_loud();
+	assert_int_equal(n, 2);
+	manifest_list_free(l, n);
+	repo_close(r);
+	bucket_clear();
+}
+
 /* A put refused (403) fails the backup: its index, or its manifest. */
 static void
 test_denied_put_fails(void **state)
@@ -549,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_host_without_delete),
 		cmocka_unit_test(test_denied_put_fails),
 		cmocka_unit_test(test_forged_key_read_past),
+		cmocka_unit_test(test_no_version_listing),
 	};
 
 	return cmocka_run_group_tests_name("attack", tests, setup, teardown);
