@@ -507,6 +507,33 @@ test_forged_key_read_past(void **state)
 	bucket_clear();
 }
 
+/*
+ * --as-of: a current version newer than the time asked is rewritten from
+ * the newest one not newer (the bucket's times: 1000 + the version's place).
+ */
+static void
+test_recover_as_of(void **state)
+{
+	struct conf c;
+	struct repo *r = scene(&c);
+	struct recover_opts o = { 0, false };
+	struct recover_stats st;
+	struct vver *v = current("config");
+	char *copy = xstrndup(v->data, v->len);
+
+	(void)state;
+	add("config", copy, strlen(copy));	/* authentic, of time 1001 */
+	free(copy);
+	assert_int_equal(recover_run(r, &o, &st), 0);
+	assert_int_equal(st.rewritten, 0);
+	o.as_of = 1000;
+	assert_int_equal(recover_run(r, &o, &st), 0);
+	assert_int_equal(st.rewritten, 1);
+	assert_int_equal(find("config", false)->n, 3);
+	repo_close(r);
+	bucket_clear();
+}
+
 /* A store that cannot list versions: the current objects are listed still. */
 static void
 test_no_version_listing(void **state)
@@ -576,6 +603,7 @@ main(void)
 		cmocka_unit_test(test_denied_put_fails),
 		cmocka_unit_test(test_forged_key_read_past),
 		cmocka_unit_test(test_no_version_listing),
+		cmocka_unit_test(test_recover_as_of),
 	};
 
 	return cmocka_run_group_tests_name("attack", tests, setup, teardown);
