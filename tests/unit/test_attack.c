@@ -5,12 +5,16 @@
  * delete markers are read from their older versions (named for verify);
  * recover makes the last good versions current again. The same against a
  * real RGW: tests/integration/t_attack.sh.
+ *
+ * lint: long file: the versioned bucket (a store backend of its own, no
+ * other test needs it) sits beside the tests that use it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +40,10 @@ struct vobj {
 	} *v;
 	size_t n;
 };
+
+/* Backups put from several threads: every operation under this (recursive:
+ * recover reads versions from within a listing's callback). */
+static pthread_mutex_t bucket_mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 static struct {
 	struct vobj *o;
@@ -88,7 +96,7 @@ add(const char *key, const void *data, size_t len)
 }
 
 static int
-b_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
+b_put_unlocked(struct store *s, const char *key, const void *buf, size_t len, int flags)
 {
 	(void)s;
 	if ((flags & (STORE_EXCL | STORE_IF_ABSENT)) && current(key) != NULL)
@@ -109,7 +117,7 @@ copy_out(const struct vver *v, void **buf, size_t *len)
 }
 
 static int
-b_get(struct store *s, const char *key, void **buf, size_t *len, size_t cap)
+b_get_unlocked(struct store *s, const char *key, void **buf, size_t *len, size_t cap)
 {
 	struct vver *v = current(key);
 
@@ -119,14 +127,14 @@ b_get(struct store *s, const char *key, void **buf, size_t *len, size_t cap)
 }
 
 static int
-b_exists(struct store *s, const char *key)
+b_exists_unlocked(struct store *s, const char *key)
 {
 	(void)s;
 	return current(key) != NULL;
 }
 
 static int
-b_list(struct store *s, const char *prefix, bool sizes, store_list_fn cb, void *ctx)
+b_list_unlocked(struct store *s, const char *prefix, bool sizes, store_list_fn cb, void *ctx)
 {
 	(void)s;
 	(void)sizes;
@@ -142,7 +150,7 @@ b_list(struct store *s, const char *prefix, bool sizes, store_list_fn cb, void *
 }
 
 static int
-b_del(struct store *s, const char *key)
+b_del_unlocked(struct store *s, const char *key)
 {
 	(void)s;
 	if (bucket.deny)
@@ -208,7 +216,7 @@ one_cb(const char *key, const struct store_version *v, void *ctx)
 }
 
 static int
-b_versions(struct store *s, const char *key, store_version_fn cb, void *ctx)
+b_versions_unlocked(struct store *s, const char *key, store_version_fn cb, void *ctx)
 {
 	struct vobj *o = find(key, false);
 	struct one x = { cb, ctx };
@@ -218,7 +226,7 @@ b_versions(struct store *s, const char *key, store_version_fn cb, void *ctx)
 }
 
 static int
-b_list_versions(struct store *s, const char *prefix, store_key_version_fn cb, void *ctx)
+b_list_versions_unlocked(struct store *s, const char *prefix, store_key_version_fn cb, void *ctx)
 {
 	(void)s;
 	if (bucket.no_version_list)
@@ -234,7 +242,7 @@ b_list_versions(struct store *s, const char *prefix, store_key_version_fn cb, vo
 }
 
 static int
-b_get_version(struct store *s, const char *key, const char *id, void **buf, size_t *len,
+b_get_version_unlocked(struct store *s, const char *key, const char *id, void **buf, size_t *len,
     size_t cap)
 {
 	struct vobj *o = find(key, false);
@@ -248,7 +256,7 @@ b_get_version(struct store *s, const char *key, const char *id, void **buf, size
 }
 
 static int
-b_del_version(struct store *s, const char *key, const char *id)
+b_del_version_unlocked(struct store *s, const char *key, const char *id)
 {
 	struct vobj *o = find(key, false);
 
@@ -264,6 +272,106 @@ b_del_version(struct store *s, const char *key, const char *id)
 		}
 	}
 	return VV_NOT_FOUND;
+}
+
+static int
+b_put(struct store *s, const char *key, const void *buf, size_t len, int flags)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_put_unlocked(s, key, buf, len, flags);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
+}
+
+static int
+b_get(struct store *s, const char *key, void **buf, size_t *len, size_t cap)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_get_unlocked(s, key, buf, len, cap);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
+}
+
+static int
+b_exists(struct store *s, const char *key)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_exists_unlocked(s, key);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
+}
+
+static int
+b_list(struct store *s, const char *prefix, bool sizes, store_list_fn cb, void *ctx)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_list_unlocked(s, prefix, sizes, cb, ctx);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
+}
+
+static int
+b_del(struct store *s, const char *key)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_del_unlocked(s, key);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
+}
+
+static int
+b_versions(struct store *s, const char *key, store_version_fn cb, void *ctx)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_versions_unlocked(s, key, cb, ctx);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
+}
+
+static int
+b_list_versions(struct store *s, const char *prefix, store_key_version_fn cb, void *ctx)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_list_versions_unlocked(s, prefix, cb, ctx);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
+}
+
+static int
+b_get_version(struct store *s, const char *key, const char *id, void **buf, size_t *len,
+    size_t cap)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_get_version_unlocked(s, key, id, buf, len, cap);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
+}
+
+static int
+b_del_version(struct store *s, const char *key, const char *id)
+{
+	int rc;
+
+	pthread_mutex_lock(&bucket_mu);
+	rc = b_del_version_unlocked(s, key, id);
+	pthread_mutex_unlock(&bucket_mu);
+	return rc;
 }
 
 static const struct store_ops bucket_ops = {
