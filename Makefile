@@ -48,10 +48,12 @@ COMMON_SRC := common/log.c common/alloc.c common/par.c common/strlist.c common/u
              common/crypto.c common/ppm.c common/fsutil.c common/jsonx.c common/clock.c common/cron.c
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
-             transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c
+             transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c \
+             transport/s3_versions.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/cache.c repo/index.c repo/patch.c repo/backup_patch.c repo/manifest.c repo/manifest_load.c repo/manifest_find.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/copy.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/backup_seed.c repo/restore.c repo/restore_check.c repo/restore_io.c repo/verify.c \
-             repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/idvec.c repo/keys.c repo/config.c repo/repo_store.c repo/repo_password.c repo/stats.c
+             repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/idvec.c repo/keys.c repo/config.c repo/repo_store.c repo/repo_password.c repo/stats.c \
+             repo/fallback.c repo/recover.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c state/bootrec.c state/bootjournal.c state/history.c state/verifyrec.c \
              state/copyrec.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/instant_mount.c agent/bootxml.c agent/bootcheck.c \
@@ -69,7 +71,8 @@ CLI_SRC    := cli/main.c cli/cli.c cli/cmd_config.c cli/cmd_disks.c cli/cmd_chec
              cli/cmd_verify.c cli/cmd_verify_boot.c cli/cmd_repair.c cli/cmd_daemon.c cli/cmd_status.c cli/cmd_forget.c cli/cmd_prune.c cli/cmd_locks.c cli/cmd_key.c \
              cli/cmd_stats.c cli/cmd_diff.c cli/cmd_export.c cli/cmd_import.c cli/cmd_copy.c cli/cmd_mount.c \
              cli/cmd_schedule.c \
-             cli/cmd_report.c cli/cmd_upgrade.c
+             cli/cmd_report.c cli/cmd_upgrade.c \
+             cli/cmd_recover.c
 
 LIB_SRC    := $(COMMON_SRC) $(CONF_SRC) $(TRANSPORT_SRC) $(REPO_SRC) $(STATE_SRC) \
              $(AGENT_SRC) $(JOBRUN_SRC) $(SCHED_SRC)
@@ -84,7 +87,7 @@ FAULTS_BIN := $(BUILD)/virtvault-faults
 
 # Unit tests: one cmocka binary per module.
 UNIT_TESTS := util proc conf cron domxml qimg qemu_account overlay chain cbtmap sequence progress codec index manifest cache retention store store_list s3 keys \
-             prune verify lock forget plan summary reuse notify_boot bootxml ppm history report patch verifyrec copy copyjob
+             prune verify lock forget plan summary reuse notify_boot bootxml ppm history report patch verifyrec copy copyjob attack
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FAKE_OBJ   := $(BUILD)/obj/tests/fakes/hv_fake.o $(BUILD)/obj/tests/fakes/tmpdir.o \
              $(BUILD)/obj/tests/fakes/store_mem.o $(BUILD)/obj/tests/fakes/memrepo.o

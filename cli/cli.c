@@ -152,6 +152,39 @@ cli_repo(struct cli *cli, int *rc)
 	return r;
 }
 
+struct repo *
+cli_repo_admin(struct cli *cli, const char *cmd, int *rc)
+{
+	struct repo *r;
+	struct conf *c;
+
+	if (cli_load_conf(cli, true) < 0) {
+		*rc = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	c = cli->conf;
+	if ((c->admin_access_key == NULL) != (c->admin_secret_key == NULL)) {
+		log_error("%s: set both admin_access_key and admin_secret_key in [repository], or neither",
+		    c->path);
+		*rc = CLI_EXIT_USAGE;
+		return NULL;
+	}
+	if (c->admin_access_key != NULL) {
+		log_info("%s: using the admin credential (admin_access_key %s)", cmd,
+		    c->admin_access_key);
+		free(c->access_key);
+		if (c->secret_key != NULL)
+			explicit_bzero(c->secret_key, strlen(c->secret_key));
+		free(c->secret_key);
+		c->access_key = xstrdup(c->admin_access_key);
+		c->secret_key = xstrdup(c->admin_secret_key);
+	}
+	r = repo_open(c);	/* not cli_repo: it would load the configuration again */
+	if (r == NULL)
+		*rc = CLI_EXIT_FAILURE;
+	return r;
+}
+
 struct manifest *
 cli_find_snapshot(struct repo *r, const char *ref)
 {

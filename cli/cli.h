@@ -61,6 +61,13 @@ int cli_json_opts(int argc, char **argv, const char *use, bool *json);
  * logs which is missing, or which is one too many, for command CMD.
  * Returns 0 or -1 (logged).
  */
+/*
+ * cli_repo_admin: as cli_repo, with the admin's credential ([repository]
+ * admin_access_key and admin_secret_key) in place of the host's when set,
+ * for command CMD (prune, unlock, recover), which must delete.
+ */
+struct repo *cli_repo_admin(struct cli *cli, const char *cmd, int *rc);
+
 int cli_operands(const char *cmd, int argc, char **argv, int first, const char *names);
 
 /* cli_help_asked: whether ARGV holds --help or -h. */
@@ -86,6 +93,7 @@ int cmd_prune(struct cli *cli, int argc, char **argv);
 int cmd_locks(struct cli *cli, int argc, char **argv);
 int cmd_unlock(struct cli *cli, int argc, char **argv);
 int cmd_key(struct cli *cli, int argc, char **argv);
+int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_upgrade(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_diff(struct cli *cli, int argc, char **argv);

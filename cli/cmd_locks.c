@@ -121,7 +121,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 		default: fputs(use, stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if ((r = cli_repo(cli, &ch)) == NULL)
+	if ((r = cli_repo_admin(cli, "unlock", &ch)) == NULL)
 		return ch;
 	if (repo_locks_list(r, &l, &n) < 0) {
 		repo_close(r);

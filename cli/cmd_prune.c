@@ -43,7 +43,7 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 		fputs(use, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if ((r = cli_repo(cli, &ch)) == NULL)
+	if ((r = cli_repo_admin(cli, "prune", &ch)) == NULL)
 		return ch;
 	rc = prune_run(r, dry_run, &st);
 	if (rc == 0 || st.failed > 0) {

@@ -11,6 +11,8 @@ enum vv_outcome {
 	VV_NOT_FOUND = 1,	/* what was asked for does not exist */
 	VV_EXISTS = 2,		/* it exists already (an exclusive create) */
 	VV_BUSY = 3,		/* not now: held by another, or not ready yet */
+	VV_DENIED = 4,		/* the store refused this credential (403 AccessDenied) */
+	VV_LOCKED = 5,		/* the store refused: the version is under Object Lock retention */
 };
 
 #endif

@@ -733,6 +733,8 @@ conf_free(struct conf *c)
 	free(c->region);
 	free(c->access_key);
 	secure_free(c->secret_key);
+	free(c->admin_access_key);
+	secure_free(c->admin_secret_key);
 	free(c->password_file);
 	secure_free(c->password);
 	for (size_t i = 0; i < c->njobs; i++) {

@@ -111,6 +111,11 @@ struct conf {
 	char *password;			/* from VIRTVAULT_PASSWORD only */
 	enum conf_source access_key_src;
 	enum conf_source secret_key_src;
+	/* The admin's credential, who may delete (prune, unlock, recover), or NULL. */
+	char *admin_access_key;
+	char *admin_secret_key;
+	enum conf_source admin_access_key_src;
+	enum conf_source admin_secret_key_src;
 	enum conf_source password_src;
 	enum conf_cipher encryption;
 	enum conf_compression compression;

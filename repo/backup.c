@@ -218,6 +218,9 @@ store_chunk(struct pipe *p, const struct codec *c, struct codec_work *w, const c
 	/* Another backup may have stored it meanwhile: then it is not ours to
 	 * count as stored. */
 	rc = store_put(repo_store(r), key, out, *outlen, STORE_IF_ABSENT);
+	if (rc == VV_DENIED)
+		log_error("repository %s: writing %s was refused (403 AccessDenied): this credential may not write",
+		    repo_url(r), key);
 	*had = rc == VV_EXISTS;
 	return rc == 0 || rc == VV_EXISTS ? 0 : -1;
 }

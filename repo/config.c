@@ -185,3 +185,33 @@ out:
 	json_object_put(cfg);
 	return ret;
 }
+
+int
+repo_config_authentic(struct repo *r, const void *raw, size_t len, char *why, size_t whylen)
+{
+	json_tokener *tok = json_tokener_new_ex(32);
+	json_object *cfg = len > REPO_MAX_META ? NULL : json_tokener_parse_ex(tok, raw, (int)len);
+	const char *mac, *id;
+	char want[65];
+	int ret = -1;
+
+	json_tokener_free(tok);
+	if (cfg == NULL || !json_object_is_type(cfg, json_type_object)) {
+		snprintf(why, whylen, "not valid JSON");
+		goto out;
+	}
+	id = jx_str(cfg, "id");
+	if (id == NULL || strcmp(id, r->id) != 0) {
+		snprintf(why, whylen, "not this repository's config");
+		goto out;
+	}
+	mac = jx_str(cfg, "mac");
+	if (r->mac && (mac == NULL || config_mac(r->master, cfg, want) < 0 || strcmp(mac, want) != 0)) {
+		snprintf(why, whylen, "fails its authentication (MAC)");
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(cfg);
+	return ret;
+}

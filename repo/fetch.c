@@ -5,44 +5,84 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "repo/fallback.h"
 #include "repo/layout.h"
 #include "repo/patch.h"
 
+/* What the check of a chunk's version decodes into. */
+struct chunk_check {
+	struct repo *r;
+	struct codec_work *w;
+	const uint8_t *id;
+	uint8_t *buf;
+	size_t cap;
+	size_t plain;
+};
+
+/* Whether RAW, a version of chunk KEY, decodes and hashes to its ID. */
+static int
+chunk_check(const char *key, const void *raw, size_t rawlen, void *ctx, char *why,
+    size_t whylen)
+{
+	struct chunk_check *c = ctx;
+	uint8_t check[CRYPTO_HASH_LEN];
+
+	c->plain = 0;
+	if (codec_decode(repo_codec(c->r), c->w, CODEC_KIND_CHUNK, key, raw, rawlen, c->buf,
+	    c->cap, &c->plain, why, whylen) < 0)
+		return -1;
+	codec_id(repo_codec(c->r), c->buf, c->plain, check);
+	if (memcmp(check, c->id, CRYPTO_HASH_LEN) != 0) {
+		snprintf(why, whylen, "does not hash to its ID (swapped or forged)");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Chunk object ID into BUF (CAP bytes), its plaintext length into *LEN:
- * fetched, decoded and checked to hash to ID. Returns 0, or -1 with ERR.
+ * fetched, decoded and checked to hash to ID (an older version where the
+ * current one fails: fallback_get). Returns 0, or -1 with ERR.
  */
 static int
 fetch_object(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_LEN],
     uint8_t *buf, size_t cap, size_t *len, char *err, size_t errlen)
 {
+	struct chunk_check c = { r, w, id, buf, cap, 0 };
 	char key[LAYOUT_KEY_MAX], why[160];
-	uint8_t check[CRYPTO_HASH_LEN];
-	void *raw = NULL;
-	size_t rawlen = 0, plain = 0;
 	int rc;
 
 	layout_chunk_key(id, key, sizeof(key));
-	rc = store_get(repo_store(r), key, &raw, &rawlen, codec_bound(repo_chunk_size(r)));
+	rc = fallback_get(repo_store(r), key, codec_bound(repo_chunk_size(r)), chunk_check, &c,
+	    NULL, NULL, why, sizeof(why));
+	if (rc == VV_NOT_FOUND) {
+		snprintf(err, errlen, "chunk %s is missing", key);
+		return -1;
+	}
 	if (rc != 0) {
-		snprintf(err, errlen, "chunk %s is %s", key,
-		    rc == VV_NOT_FOUND ? "missing" : "unreadable");
+		if (why[0] == '\0')
+			snprintf(err, errlen, "chunk %s is unreadable", key);
+		else if (strstr(why, "swapped") != NULL)
+			snprintf(err, errlen, "chunk %s %s", key, why);
+		else
+			snprintf(err, errlen, "chunk %s: %s", key, why);
 		return -1;
 	}
-	rc = codec_decode(repo_codec(r), w, CODEC_KIND_CHUNK, key, raw, rawlen, buf, cap,
-	    &plain, why, sizeof(why));
-	free(raw);
-	if (rc < 0) {
-		snprintf(err, errlen, "chunk %s: %s", key, why);
-		return -1;
-	}
-	codec_id(repo_codec(r), buf, plain, check);
-	if (memcmp(check, id, CRYPTO_HASH_LEN) != 0) {
-		snprintf(err, errlen, "chunk %s does not hash to its ID (swapped or forged)", key);
-		return -1;
-	}
-	*len = plain;
+	*len = c.plain;
 	return 0;
+}
+
+int
+fetch_readable(struct repo *r, const uint8_t id[CRYPTO_HASH_LEN], char *err, size_t errlen)
+{
+	struct codec_work *w = codec_work_new(repo_chunk_size(r));
+	uint8_t *buf = xmalloc(repo_chunk_size(r));
+	size_t len = 0;
+	int rc = fetch_object(r, w, id, buf, repo_chunk_size(r), &len, err, errlen);
+
+	free(buf);
+	codec_work_free(w);
+	return rc;
 }
 
 int

@@ -25,6 +25,14 @@ int fetch_chunk(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HA
     uint8_t *buf, size_t len, char *err, size_t errlen);
 
 /*
+ * fetch_readable: whether chunk or patch ID (of at most a chunk's size)
+ * reads and authenticates, from an older version where it must (a chunk a
+ * delete marker hides: missing from a listing). Returns 0, or -1 with the
+ * reason in ERR (not logged).
+ */
+int fetch_readable(struct repo *r, const uint8_t id[CRYPTO_HASH_LEN], char *err, size_t errlen);
+
+/*
  * fetch_slot: chunk SLOT of the file IX indexes into BUF (LEN bytes, the
  * chunk's length): its base (zeros for the zero ID) with each of its
  * patches (repository format 3) applied in order, every object fetched

@@ -5,6 +5,9 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/util_time.h"
+#include "repo/fallback.h"
+#include "repo/layout.h"
 #include "transport/store.h"
 
 /* Host, then name, then newest first. */
@@ -77,16 +80,87 @@ forget_select(struct repo *r, const char *host, const struct strlist *names,
 	return 0;
 }
 
+/*
+ * Where this host's credential may not delete: record a request, which
+ * hides M from now on and which the admin's prune carries out. 0 or -1.
+ */
+static int
+forget_request(struct repo *r, const struct manifest *m)
+{
+	char *key = xasprintf("%s%s", m->key, LAYOUT_FORGET_SUFFIX), now[UTIL_UTC_LEN], *text;
+	int rc;
+
+	text = xasprintf("{\"manifest\":\"%s\",\"host\":\"%s\",\"requested\":\"%s\"}", m->key,
+	    repo_host(r), util_format_utc(time(NULL), now, sizeof(now)));
+	rc = store_put(repo_store(r), key, text, strlen(text), 0);
+	if (rc == 0)
+		log_info("repository %s: snapshot %s: it cannot be deleted for good with this credential, so a forget request (%s) hides it; the admin's prune removes it",
+		    repo_url(r), m->id, key);
+	else if (rc == VV_DENIED)
+		log_error("repository %s: snapshot %s: this credential may neither delete nor write a forget request (403 AccessDenied)",
+		    repo_url(r), m->id);
+	free(text);
+	free(key);
+	return rc == 0 ? 0 : -1;
+}
+
 int
 forget_manifest(struct repo *r, const struct manifest *m)
 {
-	int rc = store_delete(repo_store(r), m->key);
+	int rc = fallback_erase(repo_store(r), m->key);
 
 	if (rc == VV_NOT_FOUND) {
 		log_warn("repository %s: snapshot %s was already gone", repo_url(r), m->id);
 		return 0;
 	}
+	/* Host without delete: a request; versions kept: the request stays as a tombstone. */
+	if (rc == VV_DENIED || rc == VV_LOCKED)
+		return forget_request(r, m);
 	return rc < 0 ? -1 : 0;
+}
+
+int
+forget_requests_apply(struct repo *r, bool dry_run, size_t *n)
+{
+	struct strlist keys = { 0 };
+	size_t sl = strlen(LAYOUT_FORGET_SUFFIX);
+	int ret = 0;
+
+	*n = 0;
+	if (store_list(repo_store(r), LAYOUT_SNAPSHOTS, &keys) < 0)
+		return -1;
+	for (size_t i = 0; i < keys.n && ret == 0; i++) {
+		size_t kl = strlen(keys.v[i]);
+		char manifest[LAYOUT_KEY_MAX * 2];
+		int rc;
+
+		if (kl <= sl || strcmp(keys.v[i] + kl - sl, LAYOUT_FORGET_SUFFIX) != 0)
+			continue;	/* a manifest */
+		snprintf(manifest, sizeof(manifest), "%.*s", (int)(kl - sl), keys.v[i]);
+		(*n)++;
+		log_info("repository %s: %s snapshot %s, as forget request %s asks", repo_url(r),
+		    dry_run ? "would remove" : "removing", manifest, keys.v[i]);
+		if (dry_run)
+			continue;
+		rc = fallback_erase(repo_store(r), manifest);
+		if (rc == VV_LOCKED) {
+			/* The request hides it until its versions can go. */
+			log_info("repository %s: snapshot %s keeps versions that cannot be deleted yet (object lock): forget request %s stays",
+			    repo_url(r), manifest, keys.v[i]);
+			continue;
+		}
+		if (rc == 0 || rc == VV_NOT_FOUND)
+			rc = fallback_erase(repo_store(r), keys.v[i]);
+		if (rc == VV_LOCKED)
+			rc = 0;	/* the manifest is gone: a request left behind hides nothing */
+		if (rc == VV_DENIED)
+			log_error("repository %s: removing snapshot %s was refused (403 AccessDenied): prune needs the admin credential ([repository] admin_access_key and admin_secret_key)",
+			    repo_url(r), manifest);
+		if (rc != 0 && rc != VV_NOT_FOUND)
+			ret = -1;
+	}
+	strlist_clear(&keys);
+	return ret;
 }
 
 size_t

@@ -43,8 +43,20 @@ int forget_select(struct repo *r, const char *host, const struct strlist *names,
  */
 size_t forget_remove(struct repo *r, struct forget_plan *plan);
 
-/* forget_manifest: delete M's manifest. Returns 0 or -1 (logged). */
+/*
+ * forget_manifest: delete M's manifest; where this host's credential may
+ * not delete, record a forget request instead (docs/FORMAT.md,
+ * "forget/"), which hides it. Returns 0 or -1 (logged).
+ */
 int forget_manifest(struct repo *r, const struct manifest *m);
+
+/*
+ * forget_requests_apply: carry out the forget requests (as the admin's
+ * prune does): delete each manifest a request names, then the request;
+ * their number into *N; nothing deleted when DRY_RUN. Returns 0 or -1
+ * (logged).
+ */
+int forget_requests_apply(struct repo *r, bool dry_run, size_t *n);
 
 void forget_plan_free(struct forget_plan *plan);
 

@@ -12,6 +12,7 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "repo/fallback.h"
 #include "repo/layout.h"
 #include "repo/repo_int.h"
 
@@ -99,22 +100,37 @@ rid_valid(const char *rid)
 	return rid != NULL && strlen(rid) == 32 && strspn(rid, "0123456789abcdef") == 32;
 }
 
-int
-keys_try(struct store *s, const char *key, const char *config_id, const char *password,
-    uint8_t master[CRYPTO_KEY_LEN], int *version, char rid[33])
+/* What the check of a key object's version unwraps with, and into. */
+struct key_try {
+	const char *config_id;
+	const char *password;
+	uint8_t master[CRYPTO_KEY_LEN];
+	int version;
+	char rid[33];
+	int checked;		/* versions checked so far */
+	bool first_wrong;	/* the first (the current) opened with no password of ours */
+};
+
+/* Whether RAW, a version of key object KEY, opens with the password (a fallback_check_fn). */
+static int
+unwrap(const char *key, const void *raw, size_t len, void *ctx, char *why, size_t whylen)
 {
+	struct key_try *kt = ctx;
 	uint8_t salt[32], nonce[CRYPTO_NONCE_LEN], wrapped[CRYPTO_KEY_LEN + CRYPTO_TAG_LEN];
 	uint8_t kek[CRYPTO_KEY_LEN];
 	const char *ss, *ns, *ws, *bound;
 	int64_t n, r, p, v;
 	char aad[80];
-	json_object *o;
-	int nf, ret = -1;
+	json_tokener *tok = json_tokener_new_ex(8);
+	json_object *o = len > 65536 ? NULL : json_tokener_parse_ex(tok, raw, (int)len);
+	int ret = -1;
 
-	o = repo_store_json(s, key, &nf);
-	if (o == NULL) {
-		log_error("repository %s: key object %s is missing or not valid JSON", store_url(s), key);
-		return -1;
+	(void)key;
+	json_tokener_free(tok);
+	kt->checked++;
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		snprintf(why, whylen, "is not valid JSON");
+		goto out;
 	}
 	ss = jx_str(o, "salt");
 	ns = jx_str(o, "nonce");
@@ -123,40 +139,74 @@ keys_try(struct store *s, const char *key, const char *config_id, const char *pa
 	r = jx_int(o, "r", 0);
 	p = jx_int(o, "p", 0);
 	v = jx_int(o, "version", KEYS_V1);
-	bound = v == KEYS_V1 ? config_id : jx_str(o, "repository");
+	bound = v == KEYS_V1 ? kt->config_id : jx_str(o, "repository");
 	if (v != KEYS_V1 && v != KEYS_V2) {
-		log_error("repository %s: key object %s is of version %lld, this virtvault knows 1 and 2: skipped",
-		    store_url(s), key, (long long)v);
+		snprintf(why, whylen, "is of version %lld, this virtvault knows 1 and 2: skipped",
+		    (long long)v);
 		goto out;
 	}
 	if (ss == NULL || ns == NULL || ws == NULL || crypto_unhex(ss, salt, sizeof(salt)) < 0 ||
 	    crypto_unhex(ns, nonce, sizeof(nonce)) < 0 ||
 	    crypto_unhex(ws, wrapped, sizeof(wrapped)) < 0 ||
 	    n < 1024 || (n & (n - 1)) != 0 || r < 1 || p < 1 || !rid_valid(bound)) {
-		log_error("repository %s: key object %s is corrupt", store_url(s), key);
+		snprintf(why, whylen, "is corrupt");
 		goto out;
 	}
 	/* Never more work than virtvault itself asks for: a planted key
 	 * object must not make every command take minutes and gigabytes. */
 	if (n > KDF_N || r > KDF_R || p > KDF_P) {
-		log_error("repository %s: key object %s asks for scrypt N=%lld r=%lld p=%lld, more than virtvault writes (N=%d r=%d p=%d): skipped (planted or damaged)",
-		    store_url(s), key, (long long)n, (long long)r, (long long)p, KDF_N, KDF_R, KDF_P);
+		snprintf(why, whylen, "asks for scrypt N=%lld r=%lld p=%lld, more than virtvault writes (N=%d r=%d p=%d): skipped (planted or damaged)",
+		    (long long)n, (long long)r, (long long)p, KDF_N, KDF_R, KDF_P);
 		goto out;
 	}
-	if (crypto_scrypt(password, strlen(password), salt, sizeof(salt), (uint64_t)n,
-	    (uint32_t)r, (uint32_t)p, kek) < 0)
+	if (crypto_scrypt(kt->password, strlen(kt->password), salt, sizeof(salt), (uint64_t)n,
+	    (uint32_t)r, (uint32_t)p, kek) < 0) {
+		snprintf(why, whylen, "cannot be opened (scrypt failed)");
 		goto out;
+	}
 	/* The version and the ID are in the additional data: neither can be
 	 * changed, nor the version stripped, without the password. */
 	key_aad((int)v, bound, aad, sizeof(aad));
-	ret = crypto_open(kek, nonce, aad, strlen(aad), wrapped, CRYPTO_KEY_LEN, master,
-	    wrapped + CRYPTO_KEY_LEN) == 0 ? 0 : 1;
-	*version = (int)v;
-	snprintf(rid, 33, "%s", bound);
+	if (crypto_open(kek, nonce, aad, strlen(aad), wrapped, CRYPTO_KEY_LEN, kt->master,
+	    wrapped + CRYPTO_KEY_LEN) != 0) {
+		snprintf(why, whylen, "does not open with this password");
+		if (kt->checked == 1)
+			kt->first_wrong = true;
+		goto out;
+	}
+	kt->version = (int)v;
+	snprintf(kt->rid, sizeof(kt->rid), "%s", bound);
+	ret = 0;
 out:
 	explicit_bzero(kek, sizeof(kek));
 	json_object_put(o);
 	return ret;
+}
+
+int
+keys_try(struct store *s, const char *key, const char *config_id, const char *password,
+    uint8_t master[CRYPTO_KEY_LEN], int *version, char rid[33])
+{
+	struct key_try kt = { .config_id = config_id, .password = password };
+	char why[256];
+	int rc;
+
+	/* An older version where the current one does not open: fallback_get. */
+	rc = fallback_get(s, key, REPO_MAX_META, unwrap, &kt, NULL, NULL, why, sizeof(why));
+	if (rc == 0) {
+		memcpy(master, kt.master, CRYPTO_KEY_LEN);
+		*version = kt.version;
+		snprintf(rid, 33, "%s", kt.rid);
+	} else if (rc == VV_NOT_FOUND) {
+		log_error("repository %s: key object %s is missing", store_url(s), key);
+		rc = -1;
+	} else if (kt.first_wrong) {
+		rc = 1;
+	} else if (why[0] != '\0') {
+		log_error("repository %s: key object %s %s", store_url(s), key, why);
+	}
+	explicit_bzero(kt.master, sizeof(kt.master));
+	return rc;
 }
 
 /* The check line of an exported key: binds the key to the repository ID. */
@@ -299,7 +349,14 @@ delete_key(struct repo *r, const char *kid)
 		    store_url(r->store), kid);
 	if (rc != 0)
 		goto out;
-	if (store_delete(r->store, key) != 0)
+	rc = fallback_erase(r->store, key);
+	if (rc == VV_LOCKED)
+		log_error("repository %s: key %s was removed, but a version of it stays (object lock, or a credential that may not delete versions): its password still opens the repository until that version is gone",
+		    store_url(r->store), kid);
+	else if (rc == VV_DENIED)
+		log_error("repository %s: removing key %s was refused (403 AccessDenied): this needs the admin credential",
+		    store_url(r->store), kid);
+	if (rc != 0)
 		goto out;
 	rc = store_list(r->store, LAYOUT_KEYS, &left);
 	if (rc == 0 && left.n > 0) {

@@ -28,6 +28,8 @@
 #define LAYOUT_SNAPSHOTS "snapshots/"
 #define LAYOUT_LOCKS "locks/"
 #define LAYOUT_QUARANTINE "quarantine/"
+/* A forget request: the manifest's key and this (docs/FORMAT.md). */
+#define LAYOUT_FORGET_SUFFIX ".forget"
 
 /* Room for any key this file makes but a snapshot's. */
 #define LAYOUT_KEY_MAX 96

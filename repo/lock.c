@@ -108,12 +108,41 @@ lock_write(struct repo_lock *l)
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	rc = store_put(repo_store(l->r), l->key, text, strlen(text), 0);
 	json_object_put(o);
+	if (rc == VV_DENIED)
+		log_error("repository %s: writing lock %s was refused (403 AccessDenied): this credential may not write",
+		    repo_url(l->r), l->key);
 	if (rc == 0) {
 		pthread_mutex_lock(&l->mu);
 		l->refreshed_mono = clock_mono();
 		pthread_mutex_unlock(&l->mu);
 	}
 	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * Remove lock object KEY; where the host's credential may not delete
+ * (VV_DENIED), overwrite it with a released record instead, which every
+ * reader takes for no lock and the admin's prune removes (docs/FORMAT.md,
+ * "locks/ID"). Returns 0 or -1 (logged).
+ */
+static int
+lock_drop(struct repo *r, const char *key)
+{
+	char now[UTIL_UTC_LEN], *text;
+	int rc = store_delete(repo_store(r), key);
+
+	if (rc != VV_DENIED)
+		return rc < 0 ? -1 : 0;
+	text = xasprintf("{\"kind\":\"released\",\"released\":\"%s\"}",
+	    util_format_utc(time(NULL), now, sizeof(now)));
+	rc = store_put(repo_store(r), key, text, strlen(text), 0);
+	free(text);
+	if (rc != 0) {
+		log_error("repository %s: cannot release lock %s: this credential may neither delete nor overwrite it",
+		    repo_url(r), key);
+		return -1;
+	}
+	return 0;
 }
 
 /* Read lock object KEY into INFO; -1 when it cannot be read (INFO says stale). */
@@ -152,6 +181,15 @@ lock_read(struct repo *r, const char *key, struct repo_lock_info *info)
 		return -1;
 	}
 	snprintf(info->kind, sizeof(info->kind), "%s", jx_str(o, "kind"));
+	if (strcmp(info->kind, "released") == 0) {
+		/* Released by a host that may not delete: no lock at all. */
+		info->stale = info->released = true;
+		info->created = parse_iso(jx_str(o, "released"));
+		snprintf(info->host, sizeof(info->host), "?");
+		snprintf(info->why, sizeof(info->why), "released");
+		json_object_put(o);
+		return 0;
+	}
 	snprintf(info->host, sizeof(info->host), "%s", jx_str(o, "host") ? jx_str(o, "host") : "?");
 	snprintf(info->what, sizeof(info->what), "%s", jx_str(o, "what") ? jx_str(o, "what") : "");
 	info->pid = (long)jx_int(o, "pid", 0);
@@ -212,11 +250,48 @@ repo_locks_list(struct repo *r, struct repo_lock_info **out, size_t *n)
 int
 repo_lock_remove(struct repo *r, const char *key)
 {
+	int rc;
+
 	if (strncmp(key, LAYOUT_LOCKS, strlen(LAYOUT_LOCKS)) != 0) {
 		log_error("repository %s: %s is not a lock", repo_url(r), key);
 		return -1;
 	}
-	return store_delete(repo_store(r), key) < 0 ? -1 : 0;
+	rc = store_delete(repo_store(r), key);
+	if (rc == VV_DENIED)
+		log_error("repository %s: removing lock %s was refused (403 AccessDenied): this host's credential may not delete; run this with the admin credential ([repository] admin_access_key and admin_secret_key)",
+		    repo_url(r), key);
+	return rc < 0 || rc == VV_DENIED ? -1 : 0;
+}
+
+int
+repo_lock_probe_delete(struct repo *r, const char *cmd)
+{
+	char key[64], hex[17], now[UTIL_UTC_LEN], *text;
+	uint8_t rnd[8];
+	int rc;
+
+	if (crypto_random(rnd, sizeof(rnd)) < 0)
+		return -1;
+	text = xasprintf("{\"kind\":\"released\",\"released\":\"%s\"}",
+	    util_format_utc(time(NULL), now, sizeof(now)));
+	crypto_hex(rnd, sizeof(rnd), hex);
+	snprintf(key, sizeof(key), "%sprobe-%s", LAYOUT_LOCKS, hex);
+	rc = store_put(repo_store(r), key, text, strlen(text), 0);
+	free(text);
+	/* Its reply lost, a put may have been done: no probe left behind. */
+	if (rc == 0 || rc < 0) {
+		int del = store_delete(repo_store(r), key);
+
+		if (rc == 0)
+			rc = del;
+	}
+	if (rc == VV_DENIED) {
+		/* The released record stays: the admin's prune removes it. */
+		log_error("repository %s: %s needs the admin credential: this host's credential may not delete (403 AccessDenied); set [repository] admin_access_key and admin_secret_key, or run it where they are set",
+		    repo_url(r), cmd);
+		return VV_DENIED;
+	}
+	return rc == 0 || rc == VV_NOT_FOUND ? 0 : -1;
 }
 
 static void *
@@ -303,17 +378,17 @@ repo_lock_take(struct repo *r, enum repo_lock_kind kind, const char *what,
 		/* Announce first, then look: of two that race, one sees the other. */
 		if (lock_write(l) < 0) {
 			/* Its reply lost, a put may have been done: no lock left behind. */
-			store_delete(repo_store(r), l->key);
+			lock_drop(r, l->key);
 			goto fail;
 		}
 		c = conflict(l, &who);
 		if (c < 0) {
-			store_delete(repo_store(r), l->key);
+			lock_drop(r, l->key);
 			goto fail;
 		}
 		if (c == 0)
 			break;
-		store_delete(repo_store(r), l->key);
+		lock_drop(r, l->key);
 		if (clock_mono() >= deadline) {
 			log_error("repository %s is busy: %s lock %s of host %s (pid %ld, %s) for %llds; not waiting longer than lock_wait (%llus); see 'virtvault locks'",
 			    repo_url(r), who.kind, who.key, who.host, who.pid, who.what,
@@ -336,7 +411,7 @@ repo_lock_take(struct repo *r, enum repo_lock_kind kind, const char *what,
 	}
 	if (pthread_create(&l->thread, NULL, refresher, l) != 0) {
 		log_error("repository %s: cannot start the lock refresher", repo_url(r));
-		store_delete(repo_store(r), l->key);
+		lock_drop(r, l->key);
 		goto fail;
 	}
 	*out = l;
@@ -364,7 +439,7 @@ repo_lock_check(struct repo_lock *l)
 		    repo_url(l->r), l->key, clock_mono() - last);
 		return -1;
 	}
-	if (lock_read(l->r, l->key, &info) < 0) {
+	if (lock_read(l->r, l->key, &info) < 0 || info.released) {
 		log_error("repository %s: lock %s is %s (removed by 'unlock --force'?); this work is not published",
 		    repo_url(l->r), l->key, info.why);
 		return -1;
@@ -382,7 +457,7 @@ repo_lock_release(struct repo_lock *l)
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mu);
 	pthread_join(l->thread, NULL);
-	store_delete(repo_store(l->r), l->key);
+	lock_drop(l->r, l->key);
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->mu);
 	free(l->what);

@@ -55,6 +55,7 @@ struct repo_lock_info {
 	bool stale;
 	bool invalid;		/* stale because its times are in the future */
 	bool unreadable;	/* listed as stale, but the store failed to read it: no proof */
+	bool released;		/* a released record (a host that may not delete): no lock */
 	char why[96];		/* why it is stale */
 };
 
@@ -72,6 +73,14 @@ bool repo_lock_expired(time_t created, time_t refreshed, time_t now, bool *inval
  * (free()); an unreadable lock object is listed as stale. Returns 0 or -1.
  */
 int repo_locks_list(struct repo *r, struct repo_lock_info **out, size_t *n);
+
+/*
+ * repo_lock_probe_delete: whether this credential may delete, tried on a
+ * lock object of its own (a released record) before command CMD deletes
+ * anything. Returns 0, VV_DENIED (logged: CMD needs the admin credential,
+ * naming admin_access_key and admin_secret_key), or -1 (logged).
+ */
+int repo_lock_probe_delete(struct repo *r, const char *cmd);
 
 /* repo_lock_remove: delete lock object KEY. Returns 0 or -1 (logged). */
 int repo_lock_remove(struct repo *r, const char *key);

@@ -118,6 +118,14 @@ int manifest_time_check(time_t t, time_t now, char *err, size_t errlen);
 int manifest_time_parse(const char *text, time_t now, time_t *t, char *err, size_t errlen);
 
 /*
+ * manifest_list_keys: append to KEYS the manifest keys under PREFIX: those
+ * listed, and those a delete marker hides in a versioned bucket (warned:
+ * their older version is read), but not those a forget request hides
+ * (docs/FORMAT.md, "forget/"). Returns 0 or -1 (logged; KEYS as it was).
+ */
+int manifest_list_keys(struct repo *r, const char *prefix, struct strlist *keys);
+
+/*
  * manifest_load_all: every manifest of HOST and NAME (NULL: any), newest
  * first. Unreadable manifests are logged and counted in *BAD. A manifest
  * whose time is in the future is kept in the list with FUTURE set and a

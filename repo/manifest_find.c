@@ -37,8 +37,10 @@ static int
 list_keys(struct repo *r, const char *prefix, struct key_list *kl)
 {
 	memset(kl, 0, sizeof(*kl));
-	if (store_list(repo_store(r), prefix, &kl->keys) < 0)
+	if (manifest_list_keys(r, prefix, &kl->keys) < 0) {
+		strlist_clear(&kl->keys);
 		return -1;
+	}
 	kl->v = xcalloc(kl->keys.n + 1, sizeof(*kl->v));
 	for (size_t i = 0; i < kl->keys.n; i++) {
 		kl->v[kl->n].key = kl->keys.v[i];

@@ -4,11 +4,13 @@
  * by up to [repository] read_parallel threads, through the local cache
  * (repo/cache.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "common/par.h"
+#include "repo/fallback.h"
 #include "repo/layout.h"
 #include "repo/manifest.h"
 
@@ -66,6 +68,39 @@ key_may_match(int version, const char *key, const char *host, const char *name)
 }
 
 int
+manifest_list_keys(struct repo *r, const char *prefix, struct strlist *keys)
+{
+	struct strlist req = { 0 };
+	size_t sl = strlen(LAYOUT_FORGET_SUFFIX), n0 = keys->n, k = n0;
+
+	if (fallback_list(repo_store(r), prefix, keys) < 0)
+		return -1;
+	/* The forget requests, listed beside the manifests they hide. */
+	for (size_t i = n0; i < keys->n; i++) {
+		size_t n = strlen(keys->v[i]);
+
+		if (n > sl && strcmp(keys->v[i] + n - sl, LAYOUT_FORGET_SUFFIX) == 0) {
+			keys->v[i][n - sl] = '\0';
+			strlist_add(&req, keys->v[i]);
+			free(keys->v[i]);
+		} else {
+			keys->v[k++] = keys->v[i];
+		}
+	}
+	keys->n = k;
+	k = n0;
+	for (size_t i = n0; i < keys->n; i++) {
+		if (req.n > 0 && strlist_contains(&req, keys->v[i]))
+			free(keys->v[i]);
+		else
+			keys->v[k++] = keys->v[i];
+	}
+	keys->n = k;
+	strlist_clear(&req);
+	return 0;
+}
+
+int
 manifest_load_all(struct repo *r, const char *host, const char *name,
     struct manifest ***out, size_t *n, size_t *bad)
 {
@@ -76,7 +111,8 @@ manifest_load_all(struct repo *r, const char *host, const char *name,
 	size_t k = 0, want = 0;
 
 	*bad = 0;
-	if (store_list(repo_store(r), prefix, &keys) < 0) {
+	if (manifest_list_keys(r, prefix, &keys) < 0) {
+		strlist_clear(&keys);
 		free(prefix);
 		return -1;
 	}

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/par.h"
+#include "repo/forget.h"
 #include "repo/index.h"
 #include "repo/layout.h"
 #include "repo/lock.h"
@@ -116,7 +117,7 @@ mark_manifests(struct repo *r, struct prune_plan *p, size_t *count)
 	int ret = 0;
 
 	*count = 0;
-	if (store_list(repo_store(r), LAYOUT_SNAPSHOTS, &keys) < 0)
+	if (manifest_list_keys(r, LAYOUT_SNAPSHOTS, &keys) < 0)
 		return -1;
 	for (size_t i = 0; i < keys.n; i++)
 		if (!prune_plan_manifest_seen(p, keys.v[i]))
@@ -269,10 +270,14 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 	struct repo_lock *lock = NULL;
 	struct sizing zc = { r, false }, zi = { r, true };
 	double t = clock_mono();
-	size_t late = 0;
+	size_t late = 0, requests = 0;
 	int ret = -1, rc;
 
 	memset(st, 0, sizeof(*st));
+	/* Hosts that may not delete: prune is the admin's, and carries out their requests. */
+	if ((!dry_run && repo_lock_probe_delete(r, "prune") != 0) ||
+	    forget_requests_apply(r, dry_run, &requests) < 0)
+		goto out;
 	/* Mark, without a lock: what the manifests reference, then the
 	 * listings, keeping only what is not referenced (the candidates). */
 	if (mark_manifests(r, p, &st->snapshots) < 0 || list_ours(r, p, false) < 0 ||

@@ -14,6 +14,7 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "repo/fallback.h"
 #include "repo/layout.h"
 #include "repo/repo_int.h"
 
@@ -194,7 +195,7 @@ open_with_password(struct repo *rp, json_object *cfg, uint8_t master[CRYPTO_KEY_
 	password = repo_read_password(c);
 	if (password == NULL)
 		return -1;
-	if (store_list(rp->store, LAYOUT_KEYS, &keys) < 0)
+	if (fallback_list(rp->store, LAYOUT_KEYS, &keys) < 0)
 		goto out;
 	if (keys.n == 0) {
 		log_error("repository %s: no key object under keys/ (the repository is damaged)", c->url);
@@ -377,6 +378,11 @@ repo_put_object(struct repo *r, char kind, const char *key, const void *data,
 
 	if (codec_encode(r->codec, w, kind, key, data, len, buf, &n) == 0)
 		ret = store_put(r->store, key, buf, n, flags);
+	if (ret == VV_DENIED) {
+		log_error("repository %s: writing %s was refused (403 AccessDenied): this credential may not write",
+		    store_url(r->store), key);
+		ret = -1;
+	}
 	free(buf);
 	codec_work_free(w);
 	return ret;
@@ -448,10 +454,33 @@ get_cached(struct repo *r, char kind, const char *key, uint8_t **out, size_t *le
 	return ret;
 }
 
+/* What the check of a manifest's or index's version decodes into. */
+struct object_check {
+	struct repo *r;
+	char kind;
+	size_t max;
+	uint8_t *out;
+	size_t len;
+};
+
+/* Whether RAW, a version of object KEY, decodes (authenticates). */
+static int
+object_check(const char *key, const void *raw, size_t rawlen, void *ctx, char *why,
+    size_t whylen)
+{
+	struct object_check *c = ctx;
+
+	free(c->out);
+	c->out = NULL;
+	return decode_object(c->r, c->kind, key, raw, rawlen, &c->out, &c->len, c->max, why,
+	    whylen);
+}
+
 int
 repo_get_object(struct repo *r, char kind, const char *key, uint8_t **out,
     size_t *len, size_t max)
 {
+	struct object_check c = { r, kind, max, NULL, 0 };
 	void *raw = NULL;
 	size_t rawlen = 0;
 	char err[160];
@@ -459,14 +488,20 @@ repo_get_object(struct repo *r, char kind, const char *key, uint8_t **out,
 
 	if (get_cached(r, kind, key, out, len, max) == 0)
 		return 0;
-	ret = store_get(r->store, key, &raw, &rawlen, codec_bound(max));
-	if (ret != 0)
+	ret = fallback_get(r->store, key, codec_bound(max), object_check, &c, &raw, &rawlen, err,
+	    sizeof(err));
+	if (ret == VV_NOT_FOUND)
 		return ret;
-	ret = decode_object(r, kind, key, raw, rawlen, out, len, max, err, sizeof(err));
-	if (ret < 0)
-		log_error("repository %s: object %s: %s", store_url(r->store), key, err);
-	else if (r->cache != NULL && (kind == CODEC_KIND_MANIFEST || kind == CODEC_KIND_INDEX))
+	if (ret < 0) {
+		if (err[0] != '\0')
+			log_error("repository %s: object %s: %s", store_url(r->store), key, err);
+		free(c.out);
+		return -1;
+	}
+	*out = c.out;
+	*len = c.len;
+	if (r->cache != NULL && (kind == CODEC_KIND_MANIFEST || kind == CODEC_KIND_INDEX))
 		cache_put(r->cache, key, raw, rawlen);
 	free(raw);
-	return ret;
+	return 0;
 }

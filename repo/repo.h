@@ -82,6 +82,15 @@ const char *repo_host(const struct repo *r);
  * uses: the cores, or more for a store that wants parallel requests (S3). */
 int repo_workers(struct repo *r);
 
+/*
+ * repo_config_authentic: whether RAW (LEN bytes) is an authentic config
+ * object of R: JSON naming R's ID, with the MAC under R's master key where
+ * R's config carries one. Returns 0, or -1 with the reason in WHY (not
+ * logged).
+ */
+int repo_config_authentic(struct repo *r, const void *raw, size_t len, char *why,
+    size_t whylen);
+
 /* repo_id_is_zero: whether ID stands for an all-zero chunk. */
 bool repo_id_is_zero(const uint8_t id[CRYPTO_HASH_LEN]);
 

@@ -101,6 +101,23 @@ int s3_parse_uploads(const char *buf, size_t len, time_t before, struct strlist 
     size_t iml);
 int s3_parse_upload_id(const char *buf, char *out, size_t len);
 
+/*
+ * s3_parse_versions: append to *OUT (of *N entries) the versions and delete
+ *   markers of exactly KEY (the full key, prefix included) in one
+ *   ListObjectVersions page, in its order (by key, newest first); whether
+ *   more pages follow and their markers. With KEYS not NULL, KEY is a
+ *   prefix: every entry under it is taken and its key, without its first
+ *   STRIP bytes, appended to KEYS. 0, or -1 (not XML, or truncated
+ *   without a marker).
+ * s3_refusal: what a refused answer means: VV_LOCKED (403 AccessDenied
+ *   for Object Lock retention), VV_DENIED (403 AccessDenied otherwise), or
+ *   0 (anything else).
+ */
+struct store_version;
+int s3_parse_versions(const char *key, size_t strip, struct strlist *keys, const char *buf,
+    size_t len, struct store_version **out, size_t *n, bool *truncated, char *key_marker, size_t kml, char *vid_marker, size_t vml);
+int s3_refusal(long http, const struct resp *r);
+
 /* s3_report: log a failed response to WHAT of KEY in an operator's words. */
 void s3_report(struct s3 *s, const char *what, const char *key, long http, const struct resp *r);
 
@@ -108,6 +125,15 @@ void s3_report(struct s3 *s, const char *what, const char *key, long http, const
 struct store;
 size_t s3_delete_many(struct store *st, char *const *keys, size_t n);
 int s3_cleanup(struct store *st, time_t before, bool dry_run, size_t *found);
+
+/* s3_versions, s3_list_versions, s3_get_version, s3_delete_version: the store operations (s3_versions.c). */
+int s3_versions(struct store *st, const char *key,
+    int (*cb)(const struct store_version *v, void *ctx), void *ctx);
+int s3_list_versions(struct store *st, const char *prefix,
+    int (*cb)(const char *key, const struct store_version *v, void *ctx), void *ctx);
+int s3_get_version(struct store *st, const char *key, const char *version, void **out,
+    size_t *outlen, size_t cap);
+int s3_delete_version(struct store *st, const char *key, const char *version);
 
 /* s3_put_multipart: KEY of LEN bytes in parts; aborted on failure. 0 or -1. */
 int s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len);

@@ -219,3 +219,96 @@ store_close(struct store *s)
 	free(s->url);
 	free(s);
 }
+
+/* Version ids travel in a query string: printable, no spaces, bounded. */
+static int
+valid_version(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= sizeof(((struct store_version *)0)->id))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] <= ' ' || v[i] > '~')
+			return 0;
+	return 1;
+}
+
+int
+store_versions(struct store *s, const char *key, store_version_fn cb, void *ctx)
+{
+	struct store_version v = { .id = "", .size = STORE_SIZE_UNKNOWN, .latest = true };
+	int rc;
+
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	if (s->ops->versions != NULL)
+		return s->ops->versions(s, key, cb, ctx);
+	/* No versions: the current object is the only one. */
+	rc = store_size(s, key, &v.size);
+	if (rc == VV_NOT_FOUND)
+		return 0;
+	if (rc < 0)
+		return -1;
+	if (v.size == STORE_SIZE_UNKNOWN && (rc = s->ops->exists(s, key)) <= 0)
+		return rc;
+	return cb(&v, ctx);
+}
+
+int
+store_get_version(struct store *s, const char *key, const char *version, void **buf,
+    size_t *len, size_t cap)
+{
+	if (version[0] == '\0')
+		return store_get(s, key, buf, len, cap);
+	if (!valid_key(key) || !valid_version(version)) {
+		log_error("repository %s: invalid object key '%s' or version '%s'", s->url, key,
+		    version);
+		return -1;
+	}
+	if (s->ops->get_version == NULL)
+		return VV_NOT_FOUND;
+	return s->ops->get_version(s, key, version, buf, len, cap);
+}
+
+int
+store_delete_version(struct store *s, const char *key, const char *version)
+{
+	if (version[0] == '\0')
+		return store_delete(s, key);
+	if (!valid_key(key) || !valid_version(version)) {
+		log_error("repository %s: invalid object key '%s' or version '%s'", s->url, key,
+		    version);
+		return -1;
+	}
+	if (s->ops->del_version == NULL)
+		return VV_NOT_FOUND;
+	return s->ops->del_version(s, key, version);
+}
+
+/* Where a store without versions lists its keys as versions. */
+struct as_versions {
+	store_key_version_fn cb;
+	void *ctx;
+};
+
+static int
+as_version(const char *key, uint64_t size, void *ctx)
+{
+	struct as_versions *a = ctx;
+	struct store_version v = { .id = "", .size = size, .latest = true };
+
+	return a->cb(key, &v, a->ctx);
+}
+
+int
+store_list_versions(struct store *s, const char *prefix, store_key_version_fn cb, void *ctx)
+{
+	struct as_versions a = { cb, ctx };
+
+	if (s->ops->list_versions != NULL)
+		return s->ops->list_versions(s, prefix, cb, ctx);
+	return s->ops->list(s, prefix, false, as_version, &a);
+}

@@ -64,7 +64,8 @@ const char *store_url(const struct store *s);
 /*
  * store_put: write LEN bytes at BUF as object KEY, atomically: a reader
  * sees the whole object or none. Returns 0, VV_EXISTS (with
- * STORE_EXCL), or -1 (logged, naming KEY).
+ * STORE_EXCL), VV_DENIED (the store refused this credential: 403
+ * AccessDenied; not logged, the caller decides), or -1 (logged, naming KEY).
  */
 int store_put(struct store *s, const char *key, const void *buf, size_t len,
     int flags);
@@ -113,7 +114,11 @@ int store_list(struct store *s, const char *prefix, struct strlist *keys);
  */
 int store_size(struct store *s, const char *key, uint64_t *size);
 
-/* store_delete: remove KEY. Returns 0, VV_NOT_FOUND, or -1 (logged). */
+/*
+ * store_delete: remove KEY (in a versioned bucket: hide it behind a delete
+ * marker). Returns 0, VV_NOT_FOUND, VV_DENIED (403 AccessDenied: not
+ * logged, the caller decides), or -1 (logged).
+ */
 int store_delete(struct store *s, const char *key);
 
 /*
@@ -143,6 +148,64 @@ int store_cleanup(struct store *s, time_t before, bool dry_run, size_t *found);
  * returns 0; -1 (logged) otherwise. Called before a manifest is written.
  */
 int store_sync(struct store *s);
+
+/* One version of an object, as store_versions lists them. */
+struct store_version {
+	char id[128];		/* "" for the current object of an unversioned store */
+	time_t modified;	/* 0 where the store cannot tell */
+	uint64_t size;		/* STORE_SIZE_UNKNOWN where the store cannot tell */
+	bool latest;		/* the current version */
+	bool delete_marker;	/* a delete marker, with no content */
+};
+
+/*
+ * store_version_fn: called by store_versions with each version V. Returns
+ * 0 to go on; anything else stops, and store_versions returns it.
+ */
+typedef int (*store_version_fn)(const struct store_version *v, void *ctx);
+
+/*
+ * store_versions: call CB(version, CTX) for each version of exactly KEY,
+ * newest first (S3: ListObjectVersions, delete markers included). A store
+ * without versions (file://, an unversioned bucket) gives one entry for
+ * the current object (id "" where it has no id), or none when KEY does not
+ * exist. Returns 0, what CB returned when it stopped, or -1 (logged).
+ */
+int store_versions(struct store *s, const char *key, store_version_fn cb, void *ctx);
+
+/*
+ * store_key_version_fn: called by store_list_versions with each KEY and
+ * version V. Returns 0 to go on; anything else stops, and
+ * store_list_versions returns it.
+ */
+typedef int (*store_key_version_fn)(const char *key, const struct store_version *v, void *ctx);
+
+/*
+ * store_list_versions: call CB(key, version, CTX) for every version (and
+ * delete marker) of every key under PREFIX, by key and newest first,
+ * page by page: a key hidden by a delete marker is listed too. A store
+ * without versions gives each listed key once, id "". Returns 0, what CB
+ * returned when it stopped, or -1 (logged).
+ */
+int store_list_versions(struct store *s, const char *prefix, store_key_version_fn cb,
+    void *ctx);
+
+/*
+ * store_get_version: version VERSION of KEY ("": the current one) into
+ * *BUF (a new buffer the caller frees) of *LEN bytes, at most CAP.
+ * Returns 0, VV_NOT_FOUND (no such version, or a delete marker; not
+ * logged), or -1 (logged).
+ */
+int store_get_version(struct store *s, const char *key, const char *version, void **buf,
+    size_t *len, size_t cap);
+
+/*
+ * store_delete_version: remove version VERSION of KEY for good ("": the
+ * current object, as store_delete). Returns 0, VV_NOT_FOUND, VV_LOCKED
+ * (refused: the version is under Object Lock retention), VV_DENIED (403
+ * AccessDenied for this credential), neither logged, or -1 (logged).
+ */
+int store_delete_version(struct store *s, const char *key, const char *version);
 
 /* store_close: close S; NULL is a no-op. */
 void store_close(struct store *s);

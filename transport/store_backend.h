@@ -27,6 +27,17 @@ struct store_ops {
 	int (*parallel)(struct store *s);	/* requests worth running at once, or 0 */
 	uint64_t (*requests)(struct store *s);	/* network requests made, retries included */
 	void (*close)(struct store *s);
+	/* Versions of KEY, newest first, as store_versions; NULL: no versions
+	 * (store.c gives the current object as the only one). */
+	int (*versions)(struct store *s, const char *key, store_version_fn cb, void *ctx);
+	/* Version VERSION (never "") of KEY, as store_get_version. */
+	int (*get_version)(struct store *s, const char *key, const char *version, void **buf,
+	    size_t *len, size_t cap);
+	/* Remove version VERSION (never "") of KEY, as store_delete_version. */
+	int (*del_version)(struct store *s, const char *key, const char *version);
+	/* Every version under PREFIX, as store_list_versions; NULL: no versions. */
+	int (*list_versions)(struct store *s, const char *prefix, store_key_version_fn cb,
+	    void *ctx);
 };
 
 struct store {

@@ -55,7 +55,10 @@ s3_put(struct store *st, const char *key, const void *buf, size_t len, int flags
 		goto out;
 	}
 	if (http != 200) {
-		s3_report(s, "PUT", key, http, &r);
+		if ((ret = s3_refusal(http, &r)) != VV_DENIED) {
+			s3_report(s, "PUT", key, http, &r);
+			ret = -1;
+		}
 		goto out;
 	}
 	ret = 0;
@@ -128,6 +131,8 @@ s3_delete(struct store *st, const char *key)
 		ret = 0;
 	else if (http == 404)
 		ret = VV_NOT_FOUND;
+	else if (s3_refusal(http, &r) == VV_DENIED)
+		ret = VV_DENIED;
 	else
 		s3_report(s, "DELETE", key, http, &r);
 	free(r.buf);
@@ -305,6 +310,10 @@ static const struct store_ops s3_ops = {
 	.parallel = s3_parallel,
 	.requests = s3_requests,
 	.close = s3_close,
+	.versions = s3_versions,
+	.get_version = s3_get_version,
+	.del_version = s3_delete_version,
+	.list_versions = s3_list_versions,
 };
 
 /* Credentials from ~/.aws/credentials, profile $AWS_PROFILE or default. */

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A throw-away one-node Ceph cluster with a radosgw S3 endpoint on
 # 127.0.0.1, all state under one folder:
-#   rgw.sh start DIR PORT   start it; prints "endpoint ACCESS SECRET" when S3 answers
+#   rgw.sh start DIR PORT   start it; prints "endpoint ACCESS SECRET HOST_ACCESS
+#                           HOST_SECRET" when S3 answers: the admin (vvtest) and a
+#                           second user (vvhost) for a host that a bucket policy
+#                           may forbid to delete (tests/integration/t_attack.sh)
 #   rgw.sh stop DIR         stop every daemon by the pid in its pid file, remove DIR
 # Debian 12's radosgw (Ceph 16) needs a cluster: one ceph-mon, one ceph-osd
 # on bluestore in a sparse file, no manager, no authentication (loopback only).
@@ -9,6 +12,8 @@ set -euo pipefail
 
 ACCESS=VVTESTACCESSKEY00001
 SECRET=vvtest-secret-key-0123456789abcdefghijkl
+HOST_ACCESS=VVHOSTACCESSKEY00002
+HOST_SECRET=vvhost-secret-key-0123456789abcdefghijk
 
 start() {
 	local d=$1 port=$2 fsid uuid id t0
@@ -67,6 +72,8 @@ EOF2
 	ceph-osd $c -i "$id"
 	radosgw-admin $c user create --uid=vvtest --display-name=vvtest \
 		--access-key="$ACCESS" --secret="$SECRET" >/dev/null
+	radosgw-admin $c user create --uid=vvhost --display-name=vvhost \
+		--access-key="$HOST_ACCESS" --secret="$HOST_SECRET" >/dev/null
 	radosgw $c -n client.rgw.vv
 	t0=$(date +%s)
 	until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
@@ -77,7 +84,7 @@ EOF2
 		fi
 		sleep 0.2
 	done
-	echo "http://127.0.0.1:$port $ACCESS $SECRET"
+	echo "http://127.0.0.1:$port $ACCESS $SECRET $HOST_ACCESS $HOST_SECRET"
 }
 
 stop() {

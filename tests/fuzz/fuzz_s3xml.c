@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "transport/s3_int.h"
+#include "transport/store.h"
 #include "tests/fuzz/fuzz.h"
 
 FUZZ_QUIET_INIT
@@ -11,6 +12,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_text(data, size), code[64], next[1024], km[1024], im[512], id[512];
 	struct strlist keys = { 0 }, ids = { 0 };
+	struct store_version *v = NULL;
+	size_t nv = 0;
 	uint64_t *sizes = NULL;
 	bool more;
 
@@ -24,6 +27,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strlist_clear(&keys);
 	strlist_clear(&ids);
 	s3_parse_upload_id(text, id, sizeof(id));
+	s3_parse_versions("hosts/one/k", 0, NULL, (const char *)data, size, &v, &nv, &more, km, sizeof(km),
+	    im, sizeof(im));
+	free(v);
 	free(text);
 	return 0;
 }

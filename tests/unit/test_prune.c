@@ -436,8 +436,9 @@ test_published_during_mark(void **state)
 	struct prune_stats st;
 
 	(void)state;
-	/* List calls 1 and 2 are the snapshots (3 in pages of 2); 3 begins chunks/. */
-	store_mem_on_call(repo_store(r), "list", 3, publish_late, r);
+	/* List calls 1 and 2 look for forget requests, 3 and 4 are the
+	 * snapshots (3 in pages of 2); 5 begins chunks/. */
+	store_mem_on_call(repo_store(r), "list", 5, publish_late, r);
 	assert_int_equal(prune_run(r, false, &st), 0);
 	assert_int_equal(st.late_snapshots, 1);
 	assert_int_equal(st.chunks, 10 + 2);

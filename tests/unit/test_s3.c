@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "transport/s3_int.h"
 #include "transport/s3_policy.h"
 #include "transport/s3_sign.h"
+#include "transport/store.h"
 
 #define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define AK "AKIAIOSFODNN7EXAMPLE"
@@ -163,6 +165,112 @@ test_part_sizes(void **state)
 	assert_int_equal(s3_part_size((5ULL << 40) + 1, &part, &count), -1);
 }
 
+/* A ListObjectVersions page as S3 documents it (and RGW answers). */
+static const char versions_page[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<ListVersionsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+    "<Name>bucket</Name><Prefix>r/chunks/ab</Prefix><KeyMarker></KeyMarker>"
+    "<VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys>"
+    "<IsTruncated>true</IsTruncated>"
+    "<NextKeyMarker>r/chunks/abc</NextKeyMarker><NextVersionIdMarker>v9</NextVersionIdMarker>"
+    "<DeleteMarker><Key>r/chunks/ab</Key><VersionId>m3</VersionId><IsLatest>true</IsLatest>"
+    "<LastModified>2026-12-05T03:00:02.000Z</LastModified></DeleteMarker>"
+    "<Version><Key>r/chunks/ab</Key><VersionId>v2</VersionId><IsLatest>false</IsLatest>"
+    "<LastModified>2026-12-05T03:00:01.000Z</LastModified><ETag>\"x\"</ETag>"
+    "<Size>17</Size><StorageClass>STANDARD</StorageClass></Version>"
+    "<Version><Key>r/chunks/ab</Key><VersionId>null</VersionId><IsLatest>false</IsLatest>"
+    "<LastModified>2026-12-05T02:59:59.000Z</LastModified><Size>16</Size></Version>"
+    "<Version><Key>r/chunks/abc</Key><VersionId>v9</VersionId><IsLatest>true</IsLatest>"
+    "<LastModified>2026-12-05T03:00:00.000Z</LastModified><Size>5</Size></Version>"
+    "</ListVersionsResult>";
+
+static void
+test_versions_parse(void **state)
+{
+	struct store_version *v = NULL;
+	size_t n = 0;
+	bool more;
+	char km[64], vm[64];
+	const char *last = "<ListVersionsResult><IsTruncated>false</IsTruncated>"
+	    "<Version><Key>k</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>"
+	    "<Size>3</Size></Version></ListVersionsResult>";
+
+	(void)state;
+	assert_int_equal(s3_parse_versions("r/chunks/ab", 0, NULL, versions_page, strlen(versions_page), &v,
+	    &n, &more, km, sizeof(km), vm, sizeof(vm)), 0);
+	/* Only the key itself, not r/chunks/abc that shares its prefix; in order. */
+	assert_int_equal(n, 3);
+	assert_true(more);
+	assert_string_equal(km, "r/chunks/abc");
+	assert_string_equal(vm, "v9");
+	assert_string_equal(v[0].id, "m3");
+	assert_true(v[0].delete_marker && v[0].latest);
+	assert_int_equal(v[0].modified, 1796439602);
+	assert_string_equal(v[1].id, "v2");
+	assert_false(v[1].delete_marker || v[1].latest);
+	assert_int_equal(v[1].size, 17);
+	assert_int_equal(v[1].modified, 1796439601);
+	/* An old "null" version keeps its id: GET ?versionId=null reads it. */
+	assert_string_equal(v[2].id, "null");
+	assert_int_equal(v[2].size, 16);
+	/* The current "null" version of an unversioned bucket is the object: "". */
+	assert_int_equal(s3_parse_versions("k", 0, NULL, last, strlen(last), &v, &n, &more, km, sizeof(km),
+	    vm, sizeof(vm)), 0);
+	assert_int_equal(n, 4);
+	assert_false(more);
+	assert_string_equal(v[3].id, "");
+	assert_true(v[3].latest);
+	free(v);
+	v = NULL;
+	n = 0;
+	assert_int_equal(s3_parse_versions("k", 0, NULL, "<html>", 6, &v, &n, &more, km, sizeof(km), vm,
+	    sizeof(vm)), -1);
+	/* A prefix: every key under it, the store's prefix stripped. */
+	{
+		struct strlist keys = { 0 };
+
+		assert_int_equal(s3_parse_versions("r/chunks/ab", 2, &keys, versions_page,
+		    strlen(versions_page), &v, &n, &more, km, sizeof(km), vm, sizeof(vm)), 0);
+		assert_int_equal(n, 4);
+		assert_int_equal(keys.n, 4);
+		assert_string_equal(keys.v[0], "chunks/ab");
+		assert_string_equal(keys.v[3], "chunks/abc");
+		assert_string_equal(v[3].id, "v9");
+		strlist_clear(&keys);
+		free(v);
+		v = NULL;
+		n = 0;
+	}
+	/* Truncated without a marker: an error, not a loop. */
+	assert_int_equal(s3_parse_versions("k", 0, NULL, "<L><IsTruncated>true</IsTruncated></L>", 38, &v,
+	    &n, &more, km, sizeof(km), vm, sizeof(vm)), -1);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
+static void
+test_refusals(void **state)
+{
+	char locked[] = "<Error><Code>AccessDenied</Code><Message>forbidden by object lock</Message></Error>";
+	char aws[] = "<Error><Code>AccessDenied</Code><Message>Access Denied because object protected by Object Lock</Message></Error>";
+	char denied[] = "<Error><Code>AccessDenied</Code><Message></Message></Error>";
+	char sig[] = "<Error><Code>SignatureDoesNotMatch</Code></Error>";
+	struct resp r = RESP_INIT(0);
+
+	(void)state;
+	r.buf = locked;
+	assert_int_equal(s3_refusal(403, &r), VV_LOCKED);
+	r.buf = aws;
+	assert_int_equal(s3_refusal(403, &r), VV_LOCKED);
+	r.buf = denied;
+	assert_int_equal(s3_refusal(403, &r), VV_DENIED);
+	assert_int_equal(s3_refusal(500, &r), 0);
+	r.buf = sig;
+	assert_int_equal(s3_refusal(403, &r), 0);
+	r.buf = NULL;
+	assert_int_equal(s3_refusal(403, &r), 0);
+}
+
 int
 main(void)
 {
@@ -173,6 +281,8 @@ main(void)
 		cmocka_unit_test(test_encoding),
 		cmocka_unit_test(test_retry_policy),
 		cmocka_unit_test(test_part_sizes),
+		cmocka_unit_test(test_versions_parse),
+		cmocka_unit_test(test_refusals),
 	};
 
 	return cmocka_run_group_tests_name("s3", tests, NULL, NULL);

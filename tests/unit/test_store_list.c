@@ -139,6 +139,53 @@ test_list_each_mem(void **state)
 }
 
 static int
+count_version(const struct store_version *v, void *ctx)
+{
+	struct store_version *last = ctx;
+
+	*last = *v;
+	last->modified++;	/* counts the calls: the store gives 0 */
+	return 0;
+}
+
+/*
+ * A store without versions (file://): the current object is its only
+ * version, id ""; a version id names nothing; "" reads and deletes the
+ * current object.
+ */
+static void
+test_versions_file(void **state)
+{
+	char *url = xasprintf("file://%s/versions", dir);
+	struct store *s = store_open(url, 1, NULL);
+	struct store_version v = { .modified = 0 };
+	void *buf;
+	size_t len;
+
+	(void)state;
+	assert_non_null(s);
+	put_some(s);
+	assert_int_equal(store_versions(s, "chunks/cc/cc02", count_version, &v), 0);
+	assert_int_equal(v.modified, 1);
+	assert_string_equal(v.id, "");
+	assert_true(v.latest && !v.delete_marker);
+	assert_int_equal(v.size, 5);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_versions(s, "chunks/cc/none", count_version, &v), 0);
+	assert_int_equal(v.modified, 0);
+	assert_int_equal(store_get_version(s, "chunks/cc/cc02", "", &buf, &len, 64), 0);
+	assert_int_equal(len, 5);
+	free(buf);
+	assert_int_equal(store_get_version(s, "chunks/cc/cc02", "v1", &buf, &len, 64), VV_NOT_FOUND);
+	assert_int_equal(store_get_version(s, "chunks/cc/cc02", "a b", &buf, &len, 64), -1);
+	assert_int_equal(store_delete_version(s, "chunks/cc/cc02", "v1"), VV_NOT_FOUND);
+	assert_int_equal(store_delete_version(s, "chunks/cc/cc02", ""), 0);
+	assert_int_equal(store_exists(s, "chunks/cc/cc02"), 0);
+	store_close(s);
+	free(url);
+}
+
+static int
 setup(void **state)
 {
 	(void)state;
@@ -158,6 +205,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_each_file),
 		cmocka_unit_test(test_list_each_mem),
+		cmocka_unit_test(test_versions_file),
 	};
 
 	return cmocka_run_group_tests_name("store listings", tests, setup, teardown);
