@@ -38,6 +38,10 @@ struct s3 {
 	pthread_mutex_t lock;
 	CURL *pool[S3_POOL];
 	int npool;
+	/* Object Lock and storage class (s3_retention.c) */
+	char *storage_class;	/* of chunks/ and indexes/, or NULL: STANDARD */
+	int lock_mode;		/* STORE_LOCK_* */
+	unsigned lock_days;	/* every put is retained this long */
 };
 
 /* A response body: grown as it arrives, up to CAP bytes (never allocated
@@ -50,9 +54,12 @@ struct resp {
 	bool over;
 	char etag[128];
 	char date[64];		/* the answer's Date header (clock skew) */
+	char retain[40];	/* x-amz-object-lock-retain-until-date, or "" */
+	char version[128];	/* x-amz-version-id, or "" */
+	char sclass[40];	/* x-amz-storage-class, or "" */
 };
 
-#define RESP_INIT(capacity) { NULL, 0, 0, (capacity), false, "", "" }
+#define RESP_INIT(capacity) { NULL, 0, 0, (capacity), false, "", "", "", "", "" }
 
 struct body {
 	const char *p;
@@ -69,7 +76,7 @@ struct body {
 int s3_request(struct s3 *s, const char *method, const char *path, const char *query,
     const void *data, size_t dlen, struct resp *r, long *http, char *err, size_t errlen);
 
-/* s3_request_hdr: s3_request with one more (unsigned) HEADER line, or NULL. */
+/* s3_request_hdr: s3_request with more (unsigned) HEADER lines, separated by '\n', or NULL. */
 int s3_request_hdr(struct s3 *s, const char *method, const char *path, const char *query,
     const char *header, const void *data, size_t dlen, struct resp *r, long *http, char *err,
     size_t errlen);
@@ -137,5 +144,32 @@ int s3_delete_version(struct store *st, const char *key, const char *version);
 
 /* s3_put_multipart: KEY of LEN bytes in parts; aborted on failure. 0 or -1. */
 int s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len);
+
+/*
+ * s3_retention_headers: the header lines (each ending in '\n') a PUT of
+ * KEY (LEN bytes at BUF) carries into OUT (LEN bytes): If-None-Match with
+ * IF_ABSENT, the storage class CLASS (NULL: none) for chunks/ and
+ * indexes/ keys, Object Lock MODE (STORE_LOCK_*) until UNTIL with the
+ * body's Content-MD5 (S3 requires it). "" when none. Returns 0, or -1
+ * when OUT is too small.
+ */
+int s3_retention_headers(const char *key, const void *buf, size_t len, bool if_absent,
+    const char *sclass, int mode, time_t until, char *out, size_t outlen);
+
+/* s3_retention_put_headers: s3_retention_headers with S's settings, the lock from now. */
+int s3_retention_put_headers(struct s3 *s, const char *key, const void *buf, size_t len,
+    bool if_absent, char *out, size_t outlen);
+
+/* s3_retention_format: UNTIL as S3 writes dates (2026-12-05T03:00:00.000Z) into OUT (32 bytes). */
+void s3_retention_format(time_t until, char out[32]);
+
+/* s3_retention_parse: a date as S3 writes it into *UNTIL. 0, or -1 when it is not one. */
+int s3_retention_parse(const char *text, time_t *until);
+
+/* s3_retention_ops: the Object Lock operations of the store table (s3_retention.c). */
+int s3_set_lock(struct store *st, int mode, unsigned days);
+int s3_retention(struct store *st, const char *key, time_t *until, char *version, size_t vlen);
+int s3_extend_retention(struct store *st, const char *key, const char *version, time_t until);
+int s3_lock_enabled(struct store *st);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "transport/s3_int.h"
@@ -27,7 +28,7 @@ s3_parse_upload_id(const char *buf, char *out, size_t len)
 int
 s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 {
-	char *path = s3_object_path(s, key), *q = NULL, upload[256] = "", err[256];
+	char *path = s3_object_path(s, key), *q = NULL, upload[256] = "", err[256], hdr[512];
 	struct resp r = RESP_INIT(S3_SMALL_CAP);
 	struct strlist etags = { 0 };
 	uint64_t part, count;
@@ -41,7 +42,10 @@ s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 
 		q = s3_query(n, v, 1);
 	}
-	if (s3_request(s, "POST", path, q, "", 0, &r, &http, err, sizeof(err)) < 0 || http != 200) {
+	/* The class and the lock are the upload's, given when it starts. */
+	if (s3_retention_put_headers(s, key, NULL, 0, false, hdr, sizeof(hdr)) < 0 ||
+	    s3_request_hdr(s, "POST", path, q, hdr, "", 0, &r, &http, err, sizeof(err)) < 0 ||
+	    http != 200) {
 		if (http)
 			s3_report(s, "multipart start of", key, http, &r);
 		else
@@ -61,8 +65,15 @@ s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)i + 1);
 		free(q);
 		q = s3_query(n, v, 2);
-		if (s3_request(s, "PUT", path, q, buf + off, plen, &r, &http, err, sizeof(err)) < 0 ||
-		    http != 200) {
+		if (s->lock_mode != 0) {
+			char md5[25];
+
+			/* S3 asks for it on every part of a locked object. */
+			crypto_md5_base64(buf + off, plen, md5);
+			snprintf(hdr, sizeof(hdr), "Content-MD5: %s", md5);
+		}
+		if (s3_request_hdr(s, "PUT", path, q, s->lock_mode != 0 ? hdr : NULL, buf + off, plen,
+		    &r, &http, err, sizeof(err)) < 0 || http != 200) {
 			if (http)
 				s3_report(s, "multipart part of", key, http, &r);
 			else

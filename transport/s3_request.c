@@ -80,6 +80,9 @@ on_header(char *data, size_t size, size_t n, void *arg)
 
 	header_value(data, len, "etag:", r->etag, sizeof(r->etag));
 	header_value(data, len, "date:", r->date, sizeof(r->date));
+	header_value(data, len, "x-amz-object-lock-retain-until-date:", r->retain, sizeof(r->retain));
+	header_value(data, len, "x-amz-version-id:", r->version, sizeof(r->version));
+	header_value(data, len, "x-amz-storage-class:", r->sclass, sizeof(r->sclass));
 	return len;
 }
 
@@ -182,8 +185,14 @@ s3_request_hdr(struct s3 *s, const char *method, const char *path, const char *q
 		snprintf(line, sizeof(line), "x-amz-content-sha256: %s", payload);
 		hl = curl_slist_append(hl, line);
 		hl = curl_slist_append(hl, "Expect:");
-		if (header != NULL)
-			hl = curl_slist_append(hl, header);
+		for (const char *h0 = header; h0 != NULL && *h0 != '\0';) {
+			size_t hn = strcspn(h0, "\n");
+
+			snprintf(line, sizeof(line), "%.*s", (int)hn, h0);
+			if (hn > 0)
+				hl = curl_slist_append(hl, line);
+			h0 += hn + (h0[hn] == '\n');
+		}
 		if (strcmp(method, "POST") == 0 && data != NULL) {
 			/* DeleteObjects requires it; harmless on the others. */
 			char md5[25];
@@ -196,6 +205,9 @@ s3_request_hdr(struct s3 *s, const char *method, const char *path, const char *q
 		r->over = false;
 		r->etag[0] = '\0';
 		r->date[0] = '\0';
+		r->retain[0] = '\0';
+		r->version[0] = '\0';
+		r->sclass[0] = '\0';
 		c = take_handle(s);
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);

@@ -312,3 +312,51 @@ store_list_versions(struct store *s, const char *prefix, store_key_version_fn cb
 		return s->ops->list_versions(s, prefix, cb, ctx);
 	return s->ops->list(s, prefix, false, as_version, &a);
 }
+
+int
+store_set_lock(struct store *s, int mode, unsigned days)
+{
+	if (s->ops->set_lock == NULL) {
+		if (mode == STORE_LOCK_NONE)
+			return 0;
+		log_error("repository %s: Object Lock needs an s3:// store", s->url);
+		return -1;
+	}
+	return s->ops->set_lock(s, mode, days);
+}
+
+int
+store_lock_enabled(struct store *s)
+{
+	return s->ops->lock_enabled == NULL ? 0 : s->ops->lock_enabled(s);
+}
+
+int
+store_retention(struct store *s, const char *key, time_t *until, char *version, size_t vlen)
+{
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	if (s->ops->retention == NULL) {
+		int rc = s->ops->exists(s, key);
+
+		*until = 0;
+		if (vlen > 0)
+			version[0] = '\0';
+		return rc == 1 ? 0 : rc == 0 ? VV_NOT_FOUND : -1;
+	}
+	return s->ops->retention(s, key, until, version, vlen);
+}
+
+int
+store_extend_retention(struct store *s, const char *key, const char *version, time_t until)
+{
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	if (s->ops->extend_retention == NULL)
+		return 0;
+	return s->ops->extend_retention(s, key, version, until);
+}

@@ -39,6 +39,8 @@ struct store_s3_opts {
 	int parallel;			/* requests at once, at least 1 */
 	uint64_t multipart_threshold;	/* bytes */
 	uint64_t bandwidth_limit;	/* bytes per second in all; 0: none */
+	const char *storage_class;	/* x-amz-storage-class of chunks/ and indexes/; NULL: STANDARD */
+	bool object_lock;		/* a bucket made by store_open is made with Object Lock */
 };
 
 struct store_opts {
@@ -206,6 +208,43 @@ int store_get_version(struct store *s, const char *key, const char *version, voi
  * AccessDenied for this credential), neither logged, or -1 (logged).
  */
 int store_delete_version(struct store *s, const char *key, const char *version);
+
+/* Object Lock modes (store_set_lock). */
+#define STORE_LOCK_NONE 0
+#define STORE_LOCK_GOVERNANCE 1
+#define STORE_LOCK_COMPLIANCE 2
+
+/*
+ * store_set_lock: every later put of S carries Object Lock MODE
+ * (STORE_LOCK_*) with a retain-until date DAYS days after the put (and the
+ * Content-MD5 S3 asks for with it). STORE_LOCK_NONE: no lock. Returns 0,
+ * or -1 (logged: a store without Object Lock, file://).
+ */
+int store_set_lock(struct store *s, int mode, unsigned days);
+
+/*
+ * store_lock_enabled: whether the bucket of S has Object Lock enabled
+ * (GetObjectLockConfiguration). Returns 1, 0 (not enabled, or a store
+ * without it: file://), or -1 (logged).
+ */
+int store_lock_enabled(struct store *s);
+
+/*
+ * store_retention: the retain-until date of object KEY's current version
+ * into *UNTIL (0: none) and its version ID into VERSION (VLEN bytes; ""
+ * unversioned), by one HEAD. Returns 0, VV_NOT_FOUND (not logged), or -1
+ * (logged). A store without Object Lock (file://): 0 with *UNTIL 0.
+ */
+int store_retention(struct store *s, const char *key, time_t *until, char *version, size_t vlen);
+
+/*
+ * store_extend_retention: retain version VERSION of KEY (NULL or "": the
+ * current one) until UNTIL, in the mode of store_set_lock
+ * (PutObjectRetention). The store never shortens a retention: it is never
+ * asked to bypass governance. Returns 0, VV_NOT_FOUND (not logged), or -1
+ * (logged). A store without Object Lock: 0, nothing done.
+ */
+int store_extend_retention(struct store *s, const char *key, const char *version, time_t until);
 
 /* store_close: close S; NULL is a no-op. */
 void store_close(struct store *s);

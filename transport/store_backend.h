@@ -38,6 +38,11 @@ struct store_ops {
 	/* Every version under PREFIX, as store_list_versions; NULL: no versions. */
 	int (*list_versions)(struct store *s, const char *prefix, store_key_version_fn cb,
 	    void *ctx);
+	/* Object Lock (store.h); NULL: a store without it (file://). */
+	int (*set_lock)(struct store *s, int mode, unsigned days);
+	int (*lock_enabled)(struct store *s);
+	int (*retention)(struct store *s, const char *key, time_t *until, char *version, size_t vlen);
+	int (*extend_retention)(struct store *s, const char *key, const char *version, time_t until);
 };
 
 struct store {

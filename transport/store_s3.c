@@ -30,7 +30,7 @@ s3_put(struct store *st, const char *key, const void *buf, size_t len, int flags
 {
 	struct s3 *s = s3_of(st);
 	struct resp r = RESP_INIT(S3_SMALL_CAP);
-	char *path = s3_object_path(s, key), err[256];
+	char *path = s3_object_path(s, key), err[256], hdr[512];
 	long http;
 	int ret = -1;
 
@@ -45,8 +45,12 @@ s3_put(struct store *st, const char *key, const void *buf, size_t len, int flags
 		ret = s3_put_multipart(s, key, buf, len);
 		goto out;
 	}
-	if (s3_request_hdr(s, "PUT", path, "", (flags & STORE_IF_ABSENT) ? "If-None-Match: *" : NULL,
-	    buf, len, &r, &http, err, sizeof(err)) < 0) {
+	if (s3_retention_put_headers(s, key, buf, len, (flags & STORE_IF_ABSENT) != 0, hdr,
+	    sizeof(hdr)) < 0) {
+		log_error("S3 PUT %s: the storage class is too long", key);
+		goto out;
+	}
+	if (s3_request_hdr(s, "PUT", path, "", hdr, buf, len, &r, &http, err, sizeof(err)) < 0) {
 		log_error("S3 PUT %s to bucket %s at %s failed: %s", key, s->bucket, s->endpoint, err);
 		goto out;
 	}
@@ -295,6 +299,7 @@ s3_close(struct store *st)
 		free(s->secret);
 	}
 	free(s->ca_file);
+	free(s->storage_class);
 	free(s);
 }
 
@@ -314,6 +319,10 @@ static const struct store_ops s3_ops = {
 	.get_version = s3_get_version,
 	.del_version = s3_delete_version,
 	.list_versions = s3_list_versions,
+	.set_lock = s3_set_lock,
+	.lock_enabled = s3_lock_enabled,
+	.retention = s3_retention,
+	.extend_retention = s3_extend_retention,
 };
 
 /* Credentials from ~/.aws/credentials, profile $AWS_PROFILE or default. */
@@ -417,6 +426,7 @@ store_s3_open(const char *url, const struct store_s3_opts *o, int create)
 	s->timeout = o->request_timeout;
 	s->parallel = o->parallel > 0 ? o->parallel : 1;
 	s->multipart_threshold = o->multipart_threshold;
+	s->storage_class = o->storage_class ? xstrdup(o->storage_class) : NULL;
 	if (o->bandwidth_limit)
 		s->bw_each = (curl_off_t)(o->bandwidth_limit / (uint64_t)s->parallel);
 	if (!s->verify)
@@ -441,7 +451,9 @@ store_s3_open(const char *url, const struct store_s3_opts *o, int create)
 		/* Virtual-hosted: the bucket is in the host name, its path is "/". */
 		rc = s3_request(s, "HEAD", s->path_style ? bp : "/", "", NULL, 0, &r, &http, err, sizeof(err));
 		if (rc == 0 && http == 404)
-			rc = s3_request(s, "PUT", s->path_style ? bp : "/", "", "", 0, &r, &http, err, sizeof(err));
+			rc = s3_request_hdr(s, "PUT", s->path_style ? bp : "/", "",
+			    o->object_lock ? "x-amz-bucket-object-lock-enabled: true" : NULL, "", 0, &r,
+			    &http, err, sizeof(err));
 		if (rc < 0)
 			log_error("repository %s: cannot reach %s: %s", url, s->endpoint, err);
 		else if (http != 200)
