@@ -727,6 +727,8 @@ conf_free(struct conf *c)
 	free(c->metrics_file);
 	free(c->report_file);
 	free(c->s3_addressing);
+	free(c->storage_class);
+	free(c->object_lock);
 	free(c->ca_file);
 	free(c->url);
 	free(c->endpoint);

@@ -133,6 +133,11 @@ struct conf {
 	uint64_t lock_wait;		/* seconds to wait for a conflicting lock */
 	char *prune_schedule;		/* cron expression of the daemon's prune, or NULL */
 	struct keep_policy keep;	/* the repository's own retention (forget --repo-keep) */
+	/* Archiving tier and Object Lock (repo/objlock.h) */
+	char *storage_class;		/* of chunks and indexes on S3, or NULL: STANDARD */
+	char *object_lock;		/* "governance", "compliance", or NULL: none (init) */
+	unsigned object_lock_days;	/* retention of every object written (init) */
+	uint64_t object_lock_extend;	/* seconds between extension rounds; 0: a quarter of the days (init) */
 
 	/* [notify]: one message per run (jobrun/notify.h) */
 	struct conf_notify {

@@ -205,6 +205,16 @@ static const struct conf_key keys[] = {
 	  .lo = CONF_BOOT_TIMEOUT_MIN, .hi = CONF_BOOT_TIMEOUT_MAX),
 	KEY(CONF_SEC_JOB, "copy_to", CONF_T_NAME, J(copy_to),
 	  "a [repository NAME] each domain's new snapshot is copied to after the job's run"),
+	KEY(CONF_SEC_REPOSITORY, "storage_class", CONF_T_NAME, C(storage_class),
+	  "S3 storage class of chunk and index objects, e.g. STANDARD_IA; the rest stay STANDARD"),
+	KEY(CONF_SEC_REPOSITORY, "object_lock", CONF_T_LOCK_MODE, C(object_lock),
+	  "governance, compliance or none: S3 Object Lock of every object (recorded by init)"),
+	KEY(CONF_SEC_REPOSITORY, "object_lock_days", CONF_T_COUNT, C(object_lock_days),
+	  "days every object is retained under object_lock (recorded by init)",
+	  .lo = 1, .hi = 36500),
+	KEY(CONF_SEC_REPOSITORY, "object_lock_extend", CONF_T_DURATION, C(object_lock_extend),
+	  "time between retention extension rounds, below half of object_lock_days; default: a quarter of it",
+	  .lo = 3600),
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CONF_NKEYS, "CONF_NKEYS too small");
@@ -387,6 +397,7 @@ conf_keys_print(const struct conf_key *k, const void *base, FILE *out)
 	case CONF_T_ZONE:
 	case CONF_T_COMMAND:
 	case CONF_T_ADDRESSING:
+	case CONF_T_LOCK_MODE:
 		s = *(char *const *)(const void *)slot;
 		fprintf(out, "%s", s ? s : "");
 		if (k->type == CONF_T_PATH_OR_EMPTY && s != NULL && *s == '\0')

@@ -47,9 +47,10 @@ enum conf_type {
 	CONF_T_WEBHOOK,		/* an http(s) URL that may hold a token: printed without its path */
 	CONF_T_MAIL_LIST,	/* mail addresses */
 	CONF_T_NOTIFY_ON,	/* failure or always */
+	CONF_T_LOCK_MODE,	/* governance, compliance or none (NULL) */
 };
 
-#define CONF_NKEYS 80
+#define CONF_NKEYS 96
 
 /*
  * A key: where its value lives and how it is checked. Every rule of a

@@ -422,6 +422,22 @@ set_notify_on(const struct conf_key *k, void *base, const char *v, char *err, si
 	return 0;
 }
 
+/* An Object Lock mode; none leaves it unset. */
+static int
+set_lock_mode(const struct conf_key *k, void *base, const char *v, char *err, size_t errlen)
+{
+	char **slot = SLOT(k, base, char *);
+
+	if (strcmp(v, "none") == 0) {
+		free(*slot);
+		*slot = NULL;
+		return 0;
+	}
+	if (strcmp(v, "governance") != 0 && strcmp(v, "compliance") != 0)
+		return fail(err, errlen, "is not governance, compliance or none", v);
+	return store_text(k, base, v);
+}
+
 /* One setter per type. */
 static setter *const setters[] = {
 	[CONF_T_STRING] = set_nonempty,
@@ -452,6 +468,7 @@ static setter *const setters[] = {
 	[CONF_T_WEBHOOK] = set_webhook,
 	[CONF_T_MAIL_LIST] = set_mail_list,
 	[CONF_T_NOTIFY_ON] = set_notify_on,
+	[CONF_T_LOCK_MODE] = set_lock_mode,
 };
 
 int
