@@ -49,11 +49,12 @@ COMMON_SRC := common/log.c common/alloc.c common/par.c common/strlist.c common/u
 CONF_SRC   := conf/conf.c conf/conf_keys.c conf/conf_keys_set.c conf/conf_print.c
 TRANSPORT_SRC := transport/store.c transport/store_file.c transport/s3_batch.c transport/s3_sign.c transport/s3_policy.c \
              transport/store_s3.c transport/s3_request.c transport/s3_multipart.c transport/webhook.c \
-             transport/s3_versions.c
+             transport/s3_versions.c \
+             transport/s3_retention.c
 REPO_SRC   := repo/codec.c repo/repo.c repo/cache.c repo/index.c repo/patch.c repo/backup_patch.c repo/manifest.c repo/manifest_load.c repo/manifest_find.c repo/manifest_resolve.c repo/archive.c repo/archive_in.c repo/archive_import.c repo/copy.c repo/snapfs.c \
              repo/chunkset.c repo/layout.c repo/fetch.c repo/backup.c repo/backup_seed.c repo/restore.c repo/restore_check.c repo/restore_io.c repo/verify.c \
              repo/retention.c repo/forget.c repo/lock.c repo/prune.c repo/prune_plan.c repo/idvec.c repo/keys.c repo/config.c repo/repo_store.c repo/repo_password.c repo/stats.c \
-             repo/fallback.c repo/recover.c
+             repo/fallback.c repo/recover.c repo/objlock.c repo/objlock_round.c
 STATE_SRC  := state/layout.c state/journal.c state/lock.c state/runs.c state/cbt.c state/instant.c state/bootrec.c state/bootjournal.c state/history.c state/verifyrec.c \
              state/copyrec.c
 AGENT_SRC  := agent/hv.c agent/hv_libvirt.c agent/domxml.c agent/xmlnode.c agent/qimg.c agent/instant.c agent/instant_mount.c agent/bootxml.c agent/bootcheck.c \

@@ -8,7 +8,48 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/util.h"
+#include "repo/objlock.h"
 #include "repo/prune.h"
+
+/* Object Lock: the extension round and the garbage still retained, as JSON fields of O. */
+static void
+lock_json(json_object *o, const struct prune_stats *st)
+{
+	char when[UTIL_UTC_LEN];
+
+	json_object_object_add(o, "retention_round", json_object_new_boolean(st->round.ran));
+	json_object_object_add(o, "retention_extended", json_object_new_int64((int64_t)st->round.objects));
+	json_object_object_add(o, "retention_failed", json_object_new_int64((int64_t)st->round.failed));
+	json_object_object_add(o, "retention_requests", json_object_new_int64((int64_t)st->round.requests));
+	json_object_object_add(o, "retention_next", json_object_new_string(
+	    util_format_utc(st->round.next, when, sizeof(when))));
+	json_object_object_add(o, "locked", json_object_new_int64((int64_t)st->locked.locked));
+	json_object_object_add(o, "locked_until", st->locked.locked ? json_object_new_string(
+	    util_format_utc(st->locked.locked_until, when, sizeof(when))) : NULL);
+	json_object_object_add(o, "deleted_versions", json_object_new_int64((int64_t)st->locked.deleted));
+}
+
+static void
+lock_text(const struct prune_stats *st, bool dry_run)
+{
+	char a[UTIL_UTC_LEN], b[UTIL_UTC_LEN];
+
+	if (st->round.ran)
+		printf("retention: %zu objects %s until %s (%llu S3 requests); next round due %s\n",
+		    st->round.objects, dry_run ? "would be extended" : "extended",
+		    util_format_utc(st->round.until, a, sizeof(a)),
+		    (unsigned long long)st->round.requests,
+		    util_format_utc(st->round.next, b, sizeof(b)));
+	else
+		printf("retention: last extension round %s, next due %s (%llu S3 requests)\n",
+		    util_format_utc(st->round.last, a, sizeof(a)),
+		    util_format_utc(st->round.next, b, sizeof(b)),
+		    (unsigned long long)st->round.requests);
+	if (st->locked.locked > 0)
+		printf("%zu objects still locked until %s; collected on a later run\n",
+		    st->locked.locked, util_format_utc(st->locked.locked_until, a, sizeof(a)));
+}
 
 int
 cmd_prune(struct cli *cli, int argc, char **argv)
@@ -19,7 +60,9 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 	    "incomplete S3 uploads older than the stale bound. It reads every\n"
 	    "manifest and index without a lock, then takes the exclusive lock (and\n"
 	    "waits up to lock_wait for running backups) only to delete: backups\n"
-	    "wait for that part alone. --dry-run deletes nothing and takes no lock.\n";
+	    "wait for that part alone. --dry-run deletes nothing and takes no lock.\n"
+	    "Under S3 Object Lock it extends the retention of what live snapshots\n"
+	    "reference when a round is due, and leaves what is still locked.\n";
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
@@ -69,6 +112,8 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 			json_object_object_add(o, "seconds_sweep", json_object_new_double(st.seconds_sweep));
 			json_object_object_add(o, "requests",
 			    json_object_new_int64((int64_t)store_requests(repo_store(r))));
+			if (objlock_of(r)->mode != STORE_LOCK_NONE)
+				lock_json(o, &st);
 			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			json_object_put(o);
 		} else {
@@ -85,6 +130,8 @@ cmd_prune(struct cli *cli, int argc, char **argv)
 			printf("%zu stale locks, %zu temporary files or incomplete uploads %s; mark %.1fs, sweep %.1fs%s\n",
 			    st.locks_stale, st.debris, dry_run ? "found" : "removed", st.seconds_mark,
 			    st.seconds_sweep, dry_run ? " (dry run: nothing deleted)" : "");
+			if (objlock_of(r)->mode != STORE_LOCK_NONE)
+				lock_text(&st, dry_run);
 		}
 	}
 	repo_close(r);

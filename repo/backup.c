@@ -26,6 +26,7 @@
 #include "repo/chunkset.h"
 #include "repo/layout.h"
 #include "repo/lock.h"
+#include "repo/objlock.h"
 #include "common/fault.h"
 #include "repo/index.h"
 #include "repo/backup_int.h"
@@ -205,7 +206,8 @@ store_chunk(struct pipe *p, const struct codec *c, struct codec_work *w, const c
     const struct slot *s, uint8_t *out, size_t *outlen, bool *had)
 {
 	struct repo *r = p->b->repo;
-	int rc = store_exists(repo_store(r), key);
+	/* Under Object Lock a chunk found is retained long enough for a live one. */
+	int rc = objlock_reuse(r, key);
 
 	*had = rc == 1;
 	if (rc != 0)

@@ -24,6 +24,7 @@ config_mac(const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg, char out[65])
 	uint8_t k[CRYPTO_KEY_LEN], h[CRYPTO_HASH_LEN];
 	const char *fmt = jx_str(cfg, "format"), *id = jx_str(cfg, "id");
 	const char *cipher = jx_str(cfg, "cipher"), *idh = jx_str(cfg, "id_hash");
+	json_object *lock;
 	char *text;
 
 	if (crypto_hkdf(master, "virtvault config v1", k) < 0) {
@@ -33,6 +34,16 @@ config_mac(const uint8_t master[CRYPTO_KEY_LEN], json_object *cfg, char out[65])
 	text = xasprintf("format=%s\nversion=%lld\nid=%s\nchunk_size=%lld\ncipher=%s\nid_hash=%s\n",
 	    fmt ? fmt : "", (long long)jx_int(cfg, "version", -1), id ? id : "",
 	    (long long)jx_int(cfg, "chunk_size", -1), cipher ? cipher : "", idh ? idh : "");
+	/* Object Lock, where recorded: older configs' MACs stay as they were. */
+	if (json_object_object_get_ex(cfg, "object_lock", &lock)) {
+		const char *mode = jx_str(lock, "mode");
+		char *more = xasprintf("%sobject_lock=%s\nobject_lock_days=%lld\nobject_lock_extend=%lld\n",
+		    text, mode ? mode : "", (long long)jx_int(lock, "days", -1),
+		    (long long)jx_int(lock, "extend", -1));
+
+		free(text);
+		text = more;
+	}
 	crypto_hmac(k, text, strlen(text), h);
 	crypto_hex(h, sizeof(h), out);
 	explicit_bzero(k, sizeof(k));
@@ -78,7 +89,7 @@ config_check(struct store *s, const uint8_t master[CRYPTO_KEY_LEN], json_object 
 	if (config_mac(master, cfg, want) < 0)
 		return -1;
 	if (mac != NULL && strcmp(mac, want) != 0) {
-		log_error("repository %s: the config object fails its authentication: its format, version, id, chunk_size, cipher or id_hash was changed by someone without the password; refusing to use the repository",
+		log_error("repository %s: the config object fails its authentication: its format, version, id, chunk_size, cipher, id_hash or object_lock was changed by someone without the password; refusing to use the repository",
 		    store_url(s));
 		return -1;
 	}

@@ -9,6 +9,7 @@
  *   snapshots/HOST/NAME/TIME-ID manifests (version 1: snapshots/NAME/TIME-ID)
  *   locks/ID                    who works on the repository (repo/lock.h)
  *   quarantine/chunks/XX/ID     chunks verify found bad, moved aside
+ *   retention                   the last Object Lock extension round (repo/objlock.h)
  */
 #ifndef VV_REPO_LAYOUT_H
 #define VV_REPO_LAYOUT_H
@@ -30,6 +31,7 @@
 #define LAYOUT_QUARANTINE "quarantine/"
 /* A forget request: the manifest's key and this (docs/FORMAT.md). */
 #define LAYOUT_FORGET_SUFFIX ".forget"
+#define LAYOUT_RETENTION "retention"
 
 /* Room for any key this file makes but a snapshot's. */
 #define LAYOUT_KEY_MAX 96

@@ -13,6 +13,7 @@
 #include "repo/layout.h"
 #include "repo/lock.h"
 #include "repo/manifest.h"
+#include "repo/objlock.h"
 #include "repo/prune_plan.h"
 #include "common/fault.h"
 
@@ -62,7 +63,8 @@ index_queued(const struct index_read *x, size_t n, const char *key)
  * exists but cannot be read.
  */
 static int
-mark_batch(struct repo *r, struct prune_plan *p, struct manifest **m, size_t n)
+mark_batch(struct repo *r, struct prune_plan *p, struct objlock_round *ol, struct manifest **m,
+    size_t n)
 {
 	struct index_read *x = NULL;
 	size_t nx = 0, cap = 0;
@@ -91,9 +93,10 @@ mark_batch(struct repo *r, struct prune_plan *p, struct manifest **m, size_t n)
 		if (ret == 0 && x[i].rc == 1)
 			log_warn("repository %s: snapshot %s: index %s is missing", repo_url(r),
 			    x[i].m->id, x[i].key);
-		if (ret == 0 && x[i].rc >= 0)
+		if (ret == 0 && x[i].rc >= 0) {
 			ret = prune_plan_index_mark(p, x[i].key, x[i].rc == 0 ? &x[i].ix : NULL);
-		else if (ret == 0)
+			objlock_round_index(ol, x[i].key, x[i].rc == 0 ? &x[i].ix : NULL);
+		} else if (ret == 0)
 			ret = -1;
 		index_clear(&x[i].ix);
 	}
@@ -110,7 +113,7 @@ mark_batch(struct repo *r, struct prune_plan *p, struct manifest **m, size_t n)
  * them. A manifest that vanished meanwhile (forgotten) is skipped. 0 or -1.
  */
 static int
-mark_manifests(struct repo *r, struct prune_plan *p, size_t *count)
+mark_manifests(struct repo *r, struct prune_plan *p, struct objlock_round *ol, size_t *count)
 {
 	struct strlist keys = { 0 }, todo = { 0 };
 	struct manifest *m[PRUNE_MARK_BATCH], *read[PRUNE_MARK_BATCH];
@@ -136,10 +139,11 @@ mark_manifests(struct repo *r, struct prune_plan *p, size_t *count)
 			}	/* else forgotten meanwhile */
 		}
 		if (ret == 0)
-			ret = mark_batch(r, p, read, got);
+			ret = mark_batch(r, p, ol, read, got);
 		for (size_t i = 0; i < n; i++) {
 			if (ret == 0 && m[i] != NULL) {
 				prune_plan_manifest_mark(p, m[i]->key);
+				objlock_round_manifest(ol, m[i]->key);
 				(*count)++;
 			}
 			manifest_free(m[i]);
@@ -204,7 +208,8 @@ size_candidate(struct prune_plan_candidate *c, void *ctx)
  * time: the keys are never all in memory. Returns how many failed.
  */
 static size_t
-delete_candidates(struct repo *r, bool indexes, const struct prune_plan_candidate *c, size_t n)
+delete_candidates(struct repo *r, bool indexes, const struct prune_plan_candidate *c, size_t n,
+    struct objlock_sweep *lk)
 {
 	enum { BATCH = 1000 };
 	char (*buf)[LAYOUT_KEY_MAX] = xcalloc(BATCH, LAYOUT_KEY_MAX);
@@ -217,7 +222,11 @@ delete_candidates(struct repo *r, bool indexes, const struct prune_plan_candidat
 		for (size_t i = 0; i < nb; i++)
 			keys[i] = indexes ? layout_index_key(c[b + i].id, buf[i], LAYOUT_KEY_MAX) :
 			    layout_chunk_key(c[b + i].id, buf[i], LAYOUT_KEY_MAX);
-		failed += store_delete_many(repo_store(r), keys, nb);
+		/* Under Object Lock: each version, once its retention passed. */
+		if (objlock_of(r)->mode != STORE_LOCK_NONE)
+			objlock_sweep(r, keys, nb, lk);
+		else
+			failed += store_delete_many(repo_store(r), keys, nb);
 	}
 	free(keys);
 	free(buf);
@@ -269,6 +278,7 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 	struct prune_plan_sweep sw = { 0 };
 	struct repo_lock *lock = NULL;
 	struct sizing zc = { r, false }, zi = { r, true };
+	struct objlock_round *ol = objlock_round_new(r);
 	double t = clock_mono();
 	size_t late = 0, requests = 0;
 	int ret = -1, rc;
@@ -280,11 +290,14 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 		goto out;
 	/* Mark, without a lock: what the manifests reference, then the
 	 * listings, keeping only what is not referenced (the candidates). */
-	if (mark_manifests(r, p, &st->snapshots) < 0 || list_ours(r, p, false) < 0 ||
+	if (mark_manifests(r, p, ol, &st->snapshots) < 0 || list_ours(r, p, false) < 0 ||
 	    list_ours(r, p, true) < 0)
 		goto out;
 	prune_plan_each_candidate(p, false, size_candidate, &zc);
 	prune_plan_each_candidate(p, true, size_candidate, &zi);
+	/* Every object a live snapshot references stays locked (repo/objlock.h). */
+	if (objlock_round_run(ol, false, dry_run, &st->round) < 0)
+		goto out;
 	st->seconds_mark = clock_mono() - t;
 	t = clock_mono();
 	if (!dry_run) {
@@ -294,7 +307,7 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 			goto out;
 		}
 		/* Backups that published since the mark: what they use stays. */
-		if (mark_manifests(r, p, &late) < 0)
+		if (mark_manifests(r, p, ol, &late) < 0)
 			goto out;
 		st->late_snapshots = late;
 		st->snapshots += late;
@@ -312,9 +325,10 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 		if (repo_lock_check(lock) < 0)
 			goto out;
 		/* Indexes first: a chunk is never unreferenced while an index names it. */
-		st->failed += delete_candidates(r, true, sw.indexes, sw.nindexes_unused);
+		st->failed += delete_candidates(r, true, sw.indexes, sw.nindexes_unused, &st->locked);
 		fault_stall("prune-delete", NULL, NULL);
-		st->failed += delete_candidates(r, false, sw.chunks, sw.nchunks_unused);
+		st->failed += delete_candidates(r, false, sw.chunks, sw.nchunks_unused, &st->locked);
+		st->failed += st->locked.failed;
 	}
 	if (remove_stale_locks(r, dry_run, &st->locks_stale) < 0 ||
 	    store_cleanup(repo_store(r), time(NULL) - debris_age(), dry_run, &st->debris) < 0)
@@ -323,6 +337,7 @@ prune_run(struct repo *r, bool dry_run, struct prune_stats *st)
 	ret = st->failed ? -1 : 0;
 out:
 	repo_lock_release(lock);
+	objlock_round_free(ol);
 	prune_plan_free(p);
 	return ret;
 }

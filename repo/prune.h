@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "repo/objlock.h"
 #include "repo/repo.h"
 
 struct prune_stats {
@@ -33,13 +34,19 @@ struct prune_stats {
 	size_t failed;			/* deletions that failed */
 	double seconds_mark, seconds_sweep;
 	size_t bytes_per_chunk;		/* the per-chunk sets' peak memory per chunk listed */
+	/* Object Lock (repo/objlock.h): the extension round, and garbage still retained */
+	struct objlock_stats round;
+	struct objlock_sweep locked;
 };
 
 /*
  * prune_run: prune R (with DRY_RUN: find what would go, delete nothing,
  * take no exclusive lock). Returns 0, VV_BUSY (backups kept the exclusive
  * lock away for lock_wait; logged), or -1 (logged; nothing is deleted when
- * a manifest or an index cannot be read).
+ * a manifest or an index cannot be read). In a repository under Object
+ * Lock it runs the retention extension round when due (after the mark),
+ * and deletes a garbage object's version only once its retention has
+ * passed: the others are counted in ST->locked, for a later run.
  */
 int prune_run(struct repo *r, bool dry_run, struct prune_stats *st);
 

@@ -44,6 +44,8 @@ store_opts_of(const struct conf *c, struct store_opts *o)
 	o->s3.parallel = c->upload_parallel;
 	o->s3.multipart_threshold = c->multipart_threshold;
 	o->s3.bandwidth_limit = c->bandwidth_limit;
+	o->s3.storage_class = c->storage_class;
+	o->s3.object_lock = c->object_lock != NULL;
 }
 
 /* The store of C's url with C's options; NULL (logged). */
@@ -102,11 +104,14 @@ init_in(const struct conf *c, struct store *s, char *password, int version)
 	if (crypto_random(rid, sizeof(rid)) < 0 || crypto_random(master, sizeof(master)) < 0)
 		goto out;
 	crypto_hex(rid, sizeof(rid), idhex);
+	/* Object Lock before the first put: every object carries it. */
+	cfg = json_object_new_object();
+	if (objlock_init(c, s, cfg) < 0)
+		goto out;
 	/* The key first: a config is only ever seen with its key present. */
 	if (encrypt && keys_write(s, idhex, KEYS_V2, password, master, c->host, NULL) < 0)
 		goto out;
 	util_format_utc(time(NULL), when, sizeof(when));
-	cfg = json_object_new_object();
 	json_object_object_add(cfg, "format", json_object_new_string("virtvault"));
 	json_object_object_add(cfg, "version", json_object_new_int(version));
 	json_object_object_add(cfg, "id", json_object_new_string(idhex));
@@ -338,6 +343,8 @@ repo_open_in(const struct conf *c, struct store *s)
 	if (c->encryption == CONF_CIPHER_NONE && rp->has_master)
 		log_warn("repository %s is encrypted (aes-256-gcm), fixed when it was made; encryption = none in the configuration applies to new repositories only",
 		    c->url);
+	if (objlock_open(c, s, cfg, &rp->lock) < 0)
+		goto fail;
 	rp->cache = cache_open(c->state_dir, rp->id, c->cache_size);
 	rp->cache_reads = true;
 	json_object_put(cfg);

@@ -3,7 +3,8 @@
  * keys.c (key objects) and config.c (the config's MAC). keys.c and
  * config.c never call into repo.c: what all three need of the store is in
  * repo/repo_store.h, the password in repo/repo_password.c. Nothing
- * outside repo/repo.c, repo/keys.c and repo/config.c includes this.
+ * outside repo/repo.c, repo/keys.c, repo/config.c and repo/objlock*.c
+ * includes this.
  */
 #ifndef VV_REPO_INT_H
 #define VV_REPO_INT_H
@@ -13,6 +14,7 @@
 
 #include "common/crypto.h"
 #include "repo/cache.h"
+#include "repo/objlock.h"
 #include "repo/repo.h"
 #include "repo/repo_store.h"
 
@@ -31,6 +33,7 @@ struct repo {
 	bool mac;		/* the config object carries its MAC */
 	struct cache *cache;	/* manifests and indexes kept locally, or NULL */
 	bool cache_reads;	/* taken from the cache (else only kept there) */
+	struct objlock lock;	/* as the config records it (repo/objlock.c) */
 };
 
 /*
