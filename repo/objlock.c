@@ -75,7 +75,7 @@ objlock_due(time_t now, time_t last, uint64_t extend)
 	/* A record from the future (a clock set back, a forged one) is none. */
 	if (last <= 0 || last > now + 300)
 		return true;
-	return (uint64_t)(now - last) >= extend;
+	return last <= now && (uint64_t)(now - last) >= extend;
 }
 
 bool
