@@ -6,6 +6,7 @@
 #                           second user (vvhost) for a host that a bucket policy
 #                           may forbid to delete (tests/integration/t_attack.sh)
 #   rgw.sh stop DIR         stop every daemon by the pid in its pid file, remove DIR
+# Its placement has a second storage class, COLD (pool default.rgw.cold.data).
 # Debian 12's radosgw (Ceph 16) needs a cluster: one ceph-mon, one ceph-osd
 # on bluestore in a sparse file, no manager, no authentication (loopback only).
 set -euo pipefail
@@ -74,6 +75,11 @@ EOF2
 		--access-key="$ACCESS" --secret="$SECRET" >/dev/null
 	radosgw-admin $c user create --uid=vvhost --display-name=vvhost \
 		--access-key="$HOST_ACCESS" --secret="$HOST_SECRET" >/dev/null
+	# A second storage class, COLD, in its own pool (storage_class tests).
+	radosgw-admin $c zonegroup placement add --rgw-zonegroup default \
+		--placement-id default-placement --storage-class COLD >/dev/null
+	radosgw-admin $c zone placement add --rgw-zone default --placement-id default-placement \
+		--storage-class COLD --data-pool default.rgw.cold.data >/dev/null
 	radosgw $c -n client.rgw.vv
 	t0=$(date +%s)
 	until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
