@@ -849,6 +849,7 @@ backup_commit(struct backup *b)
 		free(m->key);
 		m->key = key;
 		key = NULL;
+		objlock_warn_overdue(b->repo);
 	}
 	free(key);
 	free(json);

@@ -146,6 +146,8 @@ objlock_open(const struct conf *c, struct store *s, json_object *cfg, struct obj
 	}
 	l->days = (unsigned)days;
 	l->extend = (uint64_t)extend;
+	if (jx_str(cfg, "created") == NULL || util_parse_time(jx_str(cfg, "created"), &l->since) < 0)
+		l->since = 0;
 	if (check_bound(l, err, sizeof(err)) < 0) {
 		log_error("repository %s: the config object's object_lock is invalid: %s", c->url, err);
 		return -1;

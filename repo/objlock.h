@@ -37,6 +37,7 @@ struct objlock {
 	int mode;		/* STORE_LOCK_*; STORE_LOCK_NONE: none */
 	unsigned days;		/* D */
 	uint64_t extend;	/* E, seconds between rounds */
+	time_t since;		/* when the repository was made (0: unknown) */
 };
 
 /* objlock_mode_name: "governance", "compliance" or "none". */
@@ -115,6 +116,13 @@ void objlock_round_index(struct objlock_round *o, const char *key, const struct 
  * (logged; the round is not recorded, so the next run does it again).
  */
 int objlock_round_run(struct objlock_round *o, bool force, bool dry_run, struct objlock_stats *st);
+
+/*
+ * objlock_warn_overdue: warn when R's last extension round (or, with none,
+ * its making) is so long ago that half the margin D - 2E is used: prune
+ * must run before referenced objects could become deletable. One GET.
+ */
+void objlock_warn_overdue(struct repo *r);
 
 /* objlock_round_free: NULL is a no-op. */
 void objlock_round_free(struct objlock_round *o);

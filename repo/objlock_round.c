@@ -213,3 +213,24 @@ out:
 	strlist_clear(&keys);
 	return ret;
 }
+
+void
+objlock_warn_overdue(struct repo *r)
+{
+	const struct objlock *l = &r->lock;
+	time_t now = time(NULL), last, from;
+	time_t margin = (time_t)l->days * 86400 - 2 * (time_t)l->extend;
+	char a[UTIL_UTC_LEN], b[UTIL_UTC_LEN];
+
+	if (l->mode == STORE_LOCK_NONE)
+		return;
+	last = last_round(r);
+	from = last > 0 ? last : l->since;
+	if (from <= 0 || now < from + (time_t)l->extend + margin / 2)
+		return;
+	log_warn("repository %s: %s %s: run 'virtvault prune' before %s, or objects live snapshots reference could become deletable (docs/FORMAT.md, \"Object Lock\")",
+	    store_url(r->store), last > 0 ? "the last retention extension round was at" :
+	    "no retention extension round since the repository was made at",
+	    util_format_utc(from, a, sizeof(a)),
+	    util_format_utc(from + (time_t)l->days * 86400 - (time_t)l->extend, b, sizeof(b)));
+}

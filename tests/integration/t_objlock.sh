@@ -154,6 +154,17 @@ test_s3_objlock_retention_of_reused_chunks_is_extended() {
 	head -c 1M /dev/urandom >"$d/a.raw"
 	head -c 1M /dev/urandom >"$d/b.raw"
 	expect_rc 0 "$VV" -c "$SC" backup --image "$d/a.raw" --name a
+	expect_not_in "retention extension round"
+	# A repository made two days ago (its unauthenticated "created" moved
+	# back) and never pruned: a backup says prune is overdue.
+	ol_req GET /vvtest-olext/hosts/olext/config
+	python3 -c 'import json,sys,time; o=json.load(open(sys.argv[1])); o["created"]=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time()-2*86400)); print(json.dumps(o))' \
+		"$BED_DIR/ol.body" >"$BED_DIR/ol.cfg"
+	ol_req PUT /vvtest-olext/hosts/olext/config "$(cat "$BED_DIR/ol.cfg")"
+	[ "$OL_HTTP" = 200 ] || fail "overwriting the config: HTTP $OL_HTTP"
+	expect_rc 0 "$VV" -c "$SC" backup --image "$d/a.raw" --name a
+	expect_in "no retention extension round since the repository was made"
+	expect_in "run 'virtvault prune' before"
 	# A chunk of a live snapshot about to lapse: the round of the next prune extends it.
 	key=$(ol_keys vvtest-olext hosts/olext/chunks/ | head -n1)
 	ol_shorten vvtest-olext "$key" 3600
@@ -169,6 +180,7 @@ test_s3_objlock_retention_of_reused_chunks_is_extended() {
 	# Garbage reused by a backup: a forgotten snapshot's chunk, about to lapse.
 	ol_keys vvtest-olext hosts/olext/chunks/ | sort >"$d/before"
 	expect_rc 0 "$VV" -c "$SC" backup --image "$d/b.raw" --name b
+	expect_not_in "retention extension round"
 	expect_rc 0 "$VV" -c "$SC" forget b@latest
 	key=$(ol_keys vvtest-olext hosts/olext/chunks/ | sort | comm -13 "$d/before" - | head -n1)
 	[ -n "$key" ] || fail "no chunk of snapshot b found"

@@ -122,8 +122,8 @@ test_due(void **state)
 static void
 test_reuse_short(void **state)
 {
-	const struct objlock l = { STORE_LOCK_GOVERNANCE, 30, 7 * DAY };
-	const struct objlock none = { STORE_LOCK_NONE, 0, 0 };
+	const struct objlock l = { STORE_LOCK_GOVERNANCE, 30, 7 * DAY, 0 };
+	const struct objlock none = { STORE_LOCK_NONE, 0, 0, 0 };
 
 	(void)state;
 	/* Retained past the round after next: reused as it is. */
