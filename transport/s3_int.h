@@ -163,7 +163,7 @@ int s3_retention_put_headers(struct s3 *s, const char *key, const void *buf, siz
 /* s3_retention_format: UNTIL as S3 writes dates (2026-12-05T03:00:00.000Z) into OUT (32 bytes). */
 void s3_retention_format(time_t until, char out[32]);
 
-/* s3_retention_parse: a date as S3 writes it into *UNTIL. 0, or -1 when it is not one. */
+/* s3_retention_parse: a date as S3 writes it (ISO 8601 in UTC, or an HTTP date) into *UNTIL. 0, or -1. */
 int s3_retention_parse(const char *text, time_t *until);
 
 /* s3_retention_ops: the Object Lock operations of the store table (s3_retention.c). */

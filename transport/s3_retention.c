@@ -39,8 +39,15 @@ s3_retention_parse(const char *text, time_t *until)
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end == NULL)
-		return -1;
+	if (end == NULL) {
+		/* Some stores answer with an HTTP date (RFC 7231). */
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		if (end == NULL || *end != '\0')
+			return -1;
+		*until = timegm(&tm);
+		return 0;
+	}
 	/* Fractions of a second, then the zone: only UTC is written. */
 	if (*end == '.')
 		end += 1 + strspn(end + 1, "0123456789");
