@@ -93,6 +93,7 @@ test_s3_objlock_init_refuses_bucket_without_lock() {
 		fail "the bucket init made has no object lock: $(cat "$BED_DIR/ol.body")"
 	ol_req GET /vvtest-olyes/hosts/olyes/config
 	[ "$OL_HTTP" = 200 ] || fail "GET config: HTTP $OL_HTTP $(cat "$BED_DIR/ol.body")"
+	cp "$BED_DIR/ol.body" "$BED_DIR/ol.config"
 	python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["object_lock"]; assert o == {"mode": "compliance", "days": 1, "extend": 21600}, o' \
 		"$BED_DIR/ol.body" || fail "the config does not record the lock: $(cat "$BED_DIR/ol.body")"
 	for key in config $(ol_keys vvtest-olyes hosts/olyes/keys/); do
@@ -102,7 +103,7 @@ test_s3_objlock_init_refuses_bucket_without_lock() {
 	done
 	# Changing the recorded lock without the password is noticed.
 	python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); o["object_lock"]["days"]=2; print(json.dumps(o))' \
-		"$BED_DIR/ol.body" >"$BED_DIR/ol.cfg"
+		"$BED_DIR/ol.config" >"$BED_DIR/ol.cfg"
 	ol_req PUT /vvtest-olyes/hosts/olyes/config "$(cat "$BED_DIR/ol.cfg")"
 	[ "$OL_HTTP" = 200 ] || fail "overwriting the config: HTTP $OL_HTTP"
 	expect_rc 1 "$VV" -c "$SC" list
