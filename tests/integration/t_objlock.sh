@@ -193,3 +193,25 @@ test_s3_objlock_retention_of_reused_chunks_is_extended() {
 	after=$(ol_until vvtest-olext "$key")
 	[ "$after" -ge $((before + 80000)) ] || fail "the backup reused $key without extending it: $before -> $after"
 }
+
+test_s3_objlock_multipart_chunk_locked_and_cold() {
+	local d=$BED_DIR/olmp key now until
+	s3_conf olmp vvtest-olmp 'object_lock = governance' 'object_lock_days = 1' \
+		'storage_class = COLD' 'chunk_size = 16M' 'multipart_threshold = 5M'
+	expect_rc 0 "$VV" -c "$SC" init
+	mkdir -p "$d"
+	head -c 8M /dev/urandom >"$d/a.raw"
+	expect_rc 0 "$VV" -c "$SC" backup --image "$d/a.raw" --name mp
+	# The chunk (8M, above the threshold) went up in parts: the class and
+	# the lock were given when the upload started.
+	key=$(ol_keys vvtest-olmp hosts/olmp/chunks/ | head -n1)
+	now=$(date +%s)
+	until=$(ol_until vvtest-olmp "$key")
+	[ "$(ol_hdr x-amz-storage-class)" = COLD ] || fail "multipart chunk $key is not of class COLD"
+	[ "$(ol_hdr x-amz-object-lock-mode)" = GOVERNANCE ] || fail "multipart chunk $key is not locked"
+	[ "$until" -gt $((now + 86000)) ] && [ "$until" -le $((now + 86400)) ] ||
+		fail "multipart chunk $key is retained until $until, not a day from $now"
+	[ "$(ol_hdr content-length)" -gt 8000000 ] || fail "chunk $key is not the multipart one"
+	expect_rc 0 "$VV" -c "$SC" restore mp@latest --to "$d/out"
+	cmp "$d/a.raw" "$d/out/a.raw" || fail "restore of a multipart chunk differs"
+}
