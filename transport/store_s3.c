@@ -43,6 +43,11 @@ s3_put(struct store *st, const char *key, const void *buf, size_t len, int flags
 	}
 	if (len > s->multipart_threshold) {
 		ret = s3_put_multipart(s, key, buf, len);
+		/* Some stores (Ceph RGW 16) ignore the lock given at the start of
+		 * the upload: set it on the object made. */
+		if (ret == 0 && s->lock_mode != STORE_LOCK_NONE)
+			ret = s3_extend_retention(st, key, NULL,
+			    time(NULL) + (time_t)s->lock_days * 86400) == 0 ? 0 : -1;
 		goto out;
 	}
 	if (s3_retention_put_headers(s, key, buf, len, (flags & STORE_IF_ABSENT) != 0, hdr,
