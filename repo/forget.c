@@ -119,23 +119,79 @@ forget_manifest(struct repo *r, const struct manifest *m)
 	return rc < 0 ? -1 : 0;
 }
 
+static bool
+is_request(const char *key)
+{
+	size_t kl = strlen(key), sl = strlen(LAYOUT_FORGET_SUFFIX);
+
+	return kl > sl && strcmp(key + kl - sl, LAYOUT_FORGET_SUFFIX) == 0;
+}
+
+static int
+key_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The length of KEY's group (its folder, HOST/NAME/), up to its last '/'. */
+static size_t
+group_len(const char *key)
+{
+	const char *s = strrchr(key, '/');
+
+	return s ? (size_t)(s - key) + 1 : 0;
+}
+
+/*
+ * Mark in WHOLE (one flag per key of the sorted KEYS) the requests whose
+ * group would lose every snapshot: each manifest of it has a request.
+ * A manifest sorts just before its own request.
+ */
+static void
+mark_whole_groups(const struct strlist *keys, bool *whole)
+{
+	for (size_t a = 0, b; a < keys->n; a = b) {
+		size_t gl = group_len(keys->v[a]);
+		bool all = true;
+
+		for (b = a; b < keys->n && group_len(keys->v[b]) == gl &&
+		    strncmp(keys->v[a], keys->v[b], gl) == 0; b++)
+			if (!is_request(keys->v[b]) &&
+			    (b + 1 >= keys->n || !is_request(keys->v[b + 1]) ||
+			    strncmp(keys->v[b], keys->v[b + 1], strlen(keys->v[b])) != 0))
+				all = false;
+		for (size_t i = a; i < b; i++)
+			whole[i] = all;
+	}
+}
+
 int
 forget_requests_apply(struct repo *r, bool dry_run, size_t *n)
 {
 	struct strlist keys = { 0 };
-	size_t sl = strlen(LAYOUT_FORGET_SUFFIX);
+	size_t sl = strlen(LAYOUT_FORGET_SUFFIX), held = 0;
+	bool *whole;
 	int ret = 0;
 
 	*n = 0;
 	if (store_list(repo_store(r), LAYOUT_SNAPSHOTS, &keys) < 0)
 		return -1;
+	qsort(keys.v, keys.n, sizeof(*keys.v), key_order);
+	whole = xcalloc(keys.n + 1, sizeof(*whole));
+	mark_whole_groups(&keys, whole);
 	for (size_t i = 0; i < keys.n && ret == 0; i++) {
 		size_t kl = strlen(keys.v[i]);
 		char manifest[LAYOUT_KEY_MAX * 2];
 		int rc;
 
-		if (kl <= sl || strcmp(keys.v[i] + kl - sl, LAYOUT_FORGET_SUFFIX) != 0)
+		if (!is_request(keys.v[i]))
 			continue;	/* a manifest */
+		/* A request is written by a host's credential, which an attacker
+		 * may hold: one that would empty a group is not carried out. */
+		if (whole[i]) {
+			held++;
+			continue;
+		}
 		snprintf(manifest, sizeof(manifest), "%.*s", (int)(kl - sl), keys.v[i]);
 		(*n)++;
 		log_info("repository %s: %s snapshot %s, as forget request %s asks", repo_url(r),
@@ -159,6 +215,11 @@ forget_requests_apply(struct repo *r, bool dry_run, size_t *n)
 		if (rc != 0 && rc != VV_NOT_FOUND)
 			ret = -1;
 	}
+	if (held > 0)
+		log_warn("repository %s: %zu forget request%s not carried out: %s every snapshot of %s group; a host's credential (which an attacker may hold) cannot empty a group through prune. If that is meant, forget them with the admin credential, or see 'virtvault recover' if it is not",
+		    repo_url(r), held, held == 1 ? " was" : "s were", held == 1 ? "it asks for" : "they ask for",
+		    held == 1 ? "its" : "their");
+	free(whole);
 	strlist_clear(&keys);
 	return ret;
 }

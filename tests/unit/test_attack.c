@@ -583,6 +583,52 @@ test_host_without_delete(void **state)
 }
 
 /*
+ * A host's credential (an attacker's, maybe) asks to forget every snapshot
+ * of a group: the admin's prune does not carry that out; the manifests and
+ * the requests stay. Once one snapshot of the group is not asked for, the
+ * others are removed.
+ */
+static void
+test_requests_never_empty_a_group(void **state)
+{
+	struct conf c;
+	struct repo *r = scene(&c);
+	struct manifest **ml = NULL;
+	char *keys[2];
+	size_t n = 0, bad = 0, applied = 0;
+
+	(void)state;
+	assert_int_equal(manifest_load_all(r, NULL, NULL, &ml, &n, &bad), 0);
+	assert_int_equal(n, 2);
+	keys[0] = xstrdup(ml[0]->key);
+	keys[1] = xstrdup(ml[1]->key);
+	bucket.deny = true;
+	assert_int_equal(forget_manifest(r, ml[0]), 0);
+	assert_int_equal(forget_manifest(r, ml[1]), 0);
+	manifest_list_free(ml, n);
+	bucket.deny = false;
+	assert_int_equal(forget_requests_apply(r, false, &applied), 0);
+	assert_int_equal(applied, 0);
+	assert_non_null(current(keys[0]));
+	assert_non_null(current(keys[1]));
+	/* A third snapshot of the group, not asked for: the two go. */
+	{
+		char *f = memrepo_file(dir, "h", 2 * 4096, 5);
+
+		assert_int_equal(memrepo_backup(r, "a", f, t0 + 7200), 0);
+		free(f);
+	}
+	assert_int_equal(forget_requests_apply(r, false, &applied), 0);
+	assert_int_equal(applied, 2);
+	assert_null(current(keys[0]));
+	assert_null(current(keys[1]));
+	free(keys[0]);
+	free(keys[1]);
+	repo_close(r);
+	bucket_clear();
+}
+
+/*
  * A key object replaced by a well-formed one that does not open with the
  * password (its salt changed): the older version opens the repository.
  */
@@ -708,6 +754,7 @@ main(void)
 		cmocka_unit_test(test_junk_read_back_and_recovered),
 		cmocka_unit_test(test_delete_markers_read_through),
 		cmocka_unit_test(test_host_without_delete),
+		cmocka_unit_test(test_requests_never_empty_a_group),
 		cmocka_unit_test(test_denied_put_fails),
 		cmocka_unit_test(test_forged_key_read_past),
 		cmocka_unit_test(test_no_version_listing),
