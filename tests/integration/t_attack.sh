@@ -102,7 +102,7 @@ atk_restore_all() {
 }
 
 test_s3_attack_host_without_delete() {
-	local b=vvattack-one n=0 denied=0 k code
+	local b=vvattack-one n=0 denied=0 k code doomed
 	atk_bucket $b '["s3:DeleteObject", "s3:DeleteObjectVersion"]' || return 1
 	atk_conf one $b
 	expect_rc 0 "$VV" -c "$HC" init || return 1
@@ -117,23 +117,35 @@ test_s3_attack_host_without_delete() {
 	expect_in "a forget request"
 	expect_rc 0 "$VV" -c "$HC" list --json
 	expect_not_in '"doomed"'
-	atk_keys $b hosts/one/snapshots/ | grep -q '/doomed/.*\.forget$' || fail "no forget request object"
+	doomed=$(atk_keys $b hosts/one/snapshots/ | grep '/doomed/.*\.forget$') || fail "no forget request object"
+	doomed=${doomed%.forget}
 	# prune and unlock are the admin's.
 	expect_rc 1 "$VV" -c "$HC" unlock --force
 	expect_in "this host's credential may not delete; run this with the admin credential ([repository] admin_access_key and admin_secret_key)"
 	expect_rc 1 "$VV" -c "$HC" prune
 	expect_in "prune needs the admin credential"
 	expect_in "admin_access_key and admin_secret_key"
+	# A request for the only snapshot of its group is not carried out.
+	expect_rc 0 "$VV" -c "$AC" prune
+	expect_in "1 forget request was not carried out: it asks for every snapshot of its group"
+	atk_keys $b hosts/one/snapshots/ | grep -qx "$doomed" || fail "the only snapshot of doomed was removed on a request"
+	# Once the group keeps another, it is.
+	expect_rc 0 "$VV" -c "$HC" backup --image "$BED_DIR/atk-one-img/b.raw" --name doomed --json
 	expect_rc 0 "$VV" -c "$AC" prune --dry-run
-	expect_in "would remove snapshot snapshots/"
+	expect_in "would remove snapshot ${doomed#hosts/one/}"
 	expect_in "as forget request"
 	expect_rc 0 "$VV" -c "$AC" prune
 	expect_in "using the admin credential"
 	expect_not_in "$RGW_SECRET"
-	atk_keys $b hosts/one/snapshots/ | grep -q /doomed/ &&
+	atk_keys $b hosts/one/snapshots/ | grep -q "^$doomed" &&
 		fail "doomed's manifest or its forget request is still there"
 	atk_s3 "$RGW_ACCESS:$RGW_SECRET" GET "/$b?prefix=hosts%2Fone%2Fsnapshots%2F&versions=" |
-		grep -q '/doomed/' && fail "doomed's manifest left versions"
+		grep -q "$doomed" && fail "doomed's manifest left versions"
+	expect_rc 0 "$VV" -c "$HC" list doomed --json
+	expect_in '"doomed"'
+	# The admin may empty a group: forget with its credential deletes.
+	expect_rc 0 "$VV" -c "$AC" forget doomed@latest
+	expect_rc 1 "$VV" -c "$HC" list doomed --json
 	expect_rc 0 "$VV" -c "$HC" locks --json
 	expect_not_in '"released"'
 	# The attack, with the host's credential: no delete goes through...
