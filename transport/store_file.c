@@ -183,6 +183,53 @@ out:
 	return ret;
 }
 
+/*
+ * Object PATH of SIZE bytes into a new aligned buffer *OUT (room for one
+ * more byte), read with O_DIRECT: a large object read once (a restore, a
+ * copy, a verify) neither waits for page-cache pages nor evicts the ones
+ * worth keeping. Returns 0, or -1 when it was not done that way (small,
+ * refused, or it failed: the caller reads it through the page cache and
+ * reports any error).
+ */
+static int
+read_direct(struct fstore *f, const char *path, size_t size, char **out)
+{
+	size_t room = (size + 1 + ALLOC_DIRECT_ALIGN - 1) & ~(size_t)(ALLOC_DIRECT_ALIGN - 1);
+	size_t got = 0;
+	char *buf;
+	int fd;
+
+	if (f->no_direct || size < DIRECT_MIN)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EINVAL)
+			f->no_direct = true;
+		return -1;
+	}
+	buf = xmalloc_aligned(ALLOC_DIRECT_ALIGN, room);
+	for (;;) {
+		ssize_t r = read(fd, buf + got, room - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EINVAL && got == 0)
+			f->no_direct = true;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (got % ALLOC_DIRECT_ALIGN != 0 || got >= room)
+			break;	/* the end of the file */
+	}
+	close(fd);
+	if (got != size) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
 static int
 fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
 {
@@ -208,6 +255,13 @@ fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
 	if ((uint64_t)st.st_size > cap) {
 		log_error("repository %s: object %s is %lld bytes, more than the %zu expected",
 		    s->url, key, (long long)st.st_size, cap);
+		goto out;
+	}
+	if (read_direct(f, path, (size_t)st.st_size, &buf) == 0) {
+		*out = buf;
+		*outlen = (size_t)st.st_size;
+		buf = NULL;
+		ret = 0;
 		goto out;
 	}
 	buf = xmalloc((size_t)st.st_size + 1);
