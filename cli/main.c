@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	{ "prune", cmd_prune, "[--dry-run] [--json]", "delete data no snapshot references, and debris" },
 	{ "locks", cmd_locks, "[--json]", "the repository's locks, and which are stale" },
 	{ "unlock", cmd_unlock, "[--force] [LOCK...]", "remove stale locks (--force: any)" },
-	{ "recover", cmd_recover, "[--as-of TIME] [--dry-run]", "after an attack: last good versions made current (admin)" },
+	{ "recover", cmd_recover, "[--as-of TIME] [--dry-run]", "after an attack: last good versions back" },
 	{ "key", cmd_key, "list|add|passwd|remove KID|export --to F", "passwords of the repository, and its master key" },
 	{ "stats", cmd_stats, "[SNAPSHOT...|--host H|--all]", "sizes per group, stored bytes, dedup ratio" },
 	{ "diff", cmd_diff, "SNAPSHOT1 SNAPSHOT2", "chunks and bytes changed, per file" },

@@ -50,10 +50,10 @@ test_config_example_is_valid() {
 	local f=$BED_DIR/example.conf
 	printf 'pw\n' >"$BED_DIR/example.pw"
 	chmod 600 "$BED_DIR/example.pw"
-	sed "s|^password_file = .*|password_file = $BED_DIR/example.pw|" \
-		"$BED_TOP/packaging/virtvault.conf.example" >"$f"
-	# Every commented key, uncommented, must be valid too.
-	sed -i 's/^;\([a-z_]* = \)/\1/' "$f"
+	cp "$BED_TOP/packaging/virtvault.conf.example" "$f"
+	# Every commented key and section, uncommented, must be valid too.
+	sed -i 's/^;\([a-z_]* = \)/\1/; s/^;\(\[[a-z]* [a-z0-9_-]*\]\)$/\1/' "$f"
+	sed -i "s|^password_file = .*|password_file = $BED_DIR/example.pw|" "$f"
 	# The metrics file's folder must exist (node-exporter's is not here).
 	sed -i "s|^metrics_file = .*|metrics_file = $BED_DIR/example.prom|" "$f"
 	sed -i "s|^report_file = .*|report_file = $BED_DIR/example.html|" "$f"
