@@ -39,6 +39,10 @@ echo "== baselines"
 measure cp cp --sparse=always "$img" "$W/copy.qcow2"
 measure sha openssl dgst -sha256 "$img"
 measure zstd sh -c "zstd -1 -T2 -c '$img' >/dev/null"
+# The durable write rate of this disk (the restore's ceiling): direct, flushed.
+dd if=/dev/zero of="$W/ddtest" bs=1M count=512 oflag=direct conv=fsync 2>"$W/dd.log"
+r_write=$(grep -o '[0-9.]* [MG]B/s' "$W/dd.log" | tail -n1)
+rm -f "$W/ddtest"
 
 echo "== virtvault full backup and restore"
 measure vv_full "$VV" -q -c "$W/vv.conf" backup --image "$img" --name bench --json
@@ -119,17 +123,24 @@ t = {k: float(v) for k, v in dict(cp=${R_T[cp]}, sha=${R_T[sha]}, zstd=${R_T[zst
 rss = {"vv_full": ${R_RSS[vv_full]} / 1024, "vv_8g": ${R_RSS[vv_8g]} / 1024,
        "vv_restore": ${R_RSS[vv_restore]} / 1024}
 st = {"vv_nightly": ${R_STORED[vv_nightly]}, "restic_nightly": ${R_STORED[restic_nightly]}}
+w = "$r_write".split()
+r_write = float(w[0]) * (1e9 if w[1].startswith("G") else 1e6)
+size = $(stat -c %s "$img")
 goals = [
     ("full backup >= 0.8 x zstd -1 -T2 rate", t["zstd"] / t["vv_full"], 0.8),
     ("full backup >= 3 x restic's rate", t["restic_full"] / t["vv_full"], 3.0),
     ("nightly stored <= restic's increment (ratio)", st["restic_nightly"] / max(st["vv_nightly"], 1), 1.0),
     ("nightly time <= 0.3 x restic's (restic/vv >= 3.33)", t["restic_nightly"] / t["vv_nightly"], 1 / 0.3),
     ("restore at least as fast as backup", t["vv_full"] / t["vv_restore"], 1.0),
+    ("restore >= 0.8 x the durable write rate", (size / r_write) / t["vv_restore"], 0.8),
     ("peak RSS < 100 MiB (2 GiB image)", 100 / rss["vv_full"], 1.0),
     ("peak RSS < 100 MiB (8 GiB image)", 100 / rss["vv_8g"], 1.0),
     ("S3: full backup >= 1.5 x restic's rate", ${R_T[s3_restic_full]} / ${R_T[s3_vv_full]}, 1.5),
     ("S3: nightly time <= 0.3 x restic's", ${R_T[s3_restic_nightly]} / ${R_T[s3_vv_nightly]}, 1 / 0.3),
+    ("S3: full backup >= 0.8 x curl -T (one PUT)", ${R_T[s3_curl]} / ${R_T[s3_vv_full]}, 0.8),
+    ("S3: restore at least as fast as backup", ${R_T[s3_vv_full]} / ${R_T[s3_vv_restore]}, 1.0),
 ]
+print(f"durable write (dd oflag=direct conv=fsync): {r_write / 1e6:.0f} MB/s: {size / r_write:.2f}s for the image; restore {t['vv_restore']:.2f}s")
 print(f"S3: curl -T (one PUT, the transport's ceiling here) {${R_T[s3_curl]}:.2f}s; virtvault full {${R_T[s3_vv_full]}:.2f}s")
 print(f"S3 requests made by virtvault: full backup {$REQ_FULL}, nightly {$REQ_NIGHTLY}")
 print()

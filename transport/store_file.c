@@ -474,6 +474,20 @@ fs_close(struct store *s)
 	free(f);
 }
 
+/*
+ * Direct puts and gets wait for the disk: twice as many workers as cores
+ * keep the cores busy meanwhile. Through the page cache, one per core.
+ */
+static int
+fs_parallel(struct store *s)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (fs_of(s)->no_direct || n < 1)
+		return 0;
+	return n > 8 ? 16 : (int)(2 * n);
+}
+
 static const struct store_ops file_ops = {
 	.put = fs_put,
 	.get = fs_get,
@@ -483,6 +497,7 @@ static const struct store_ops file_ops = {
 	.del = fs_delete,
 	.cleanup = fs_cleanup,
 	.sync = fs_sync,
+	.parallel = fs_parallel,
 	.close = fs_close,
 };
 
