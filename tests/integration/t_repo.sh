@@ -331,7 +331,9 @@ test_repo_rough_edges_new_user() {
 	expect_in "backup big.raw: "
 	expect_in "% "
 	expect_in ", ETA 0:"
-	OUT=$(script -qfec "$slow '$VV' -c '$RC' restore eta@latest --to '$d/eta'" /dev/null 2>&1)
+	# The restore writes from up to 16 workers at once (direct writes): slower
+	# still, so that it lasts more than a few redraws (every 0.25 s) there too.
+	OUT=$(script -qfec "${slow/big.raw:25/big.raw:200} '$VV' -c '$RC' restore eta@latest --to '$d/eta'" /dev/null 2>&1)
 	expect_in ", ETA 0:"
 	cmp "$d/big.raw" "$d/eta/big.raw" || fail "big.raw differs"
 	rm -rf "$d/big.raw" "$d/eta"
