@@ -43,13 +43,14 @@ cs3_conf() {
 	chmod 600 "$FC" "$RC" "$CS3_DIR/pf" "$CS3_DIR/pr"
 }
 
-# cs3_copied JSON: from copy --json's output, "COPIED BYTES": how many
-# snapshots were copied and the bytes they stored; fails unless every
-# other snapshot was found present.
+# cs3_copied OUTPUT: from copy --json's output (its JSON array after any
+# log lines), "COPIED BYTES": how many snapshots were copied and the bytes
+# they stored; fails unless every other snapshot was found present.
 cs3_copied() {
 	python3 -c '
 import json, sys
-o = json.loads(sys.argv[1])
+lines = sys.argv[1].splitlines()
+o = json.loads("\n".join(lines[[l.startswith("[") for l in lines].index(True):]))
 bad = [s for s in o if s["outcome"] not in ("copied", "present")]
 assert not bad, bad
 c = [s for s in o if s["outcome"] == "copied"]
