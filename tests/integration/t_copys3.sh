@@ -158,11 +158,15 @@ test_s3_copy_survives_attack_on_source() {
 			"$RGW_ACCESS" "$RGW_SECRET" "$BED_DIR/atk-cpy-copy.pw"
 	} >"$cc"
 	chmod 600 "$cc" "$BED_DIR/atk-cpy-copy.pw"
+	# The copy's bucket is versioned, as an admin would make it (object lock).
+	out=$(atk_s3 "$RGW_ACCESS:$RGW_SECRET" PUT "/$dst" -H "x-amz-bucket-object-lock-enabled: true")
+	[ "$(tail -n1 <<<"$out")" = 200 ] || { fail "bucket $dst not made: $out"; return 1; }
 	expect_rc 0 "$VV" -c "$cc" --repo offsite init || return 1
 	expect_rc 0 "$VV" -c "$cc" copy --to offsite || return 1
 	[ "$(grep -c '^copied' <<<"$OUT")" = 2 ] || fail "expected 2 copied lines: $OUT"
 	before=$(cs3_versions $dst hosts/cpy/) || { fail "listing $dst: $before"; return 1; }
-	[ "$(wc -l <<<"$before")" -gt 10 ] || fail "the copy holds few objects: $before"
+	[ "$(wc -l <<<"$before")" -gt 10 ] ||
+		fail "the copy holds few objects: $before: $(atk_s3 "$RGW_ACCESS:$RGW_SECRET" GET "/$dst?versions=")"
 
 	# The attack, as vvhost: no delete goes through on the source, every
 	# object there is overwritten; the copy's bucket refuses vvhost outright.
