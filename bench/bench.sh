@@ -79,7 +79,7 @@ measure vv_8g "$VV" -q -c "$W/vv.conf" backup --image "$big" --name big --json
 echo "== S3: the same image through Ceph RGW on loopback"
 bash "$top/tests/bed/rgw.sh" start "$W/rgw" 7490 >"$W/rgw.out" 2>"$W/rgw.log"
 trap 'bash "$top/tests/bed/rgw.sh" stop "$W/rgw"; rm -rf "$W"' EXIT
-read -r S3EP S3AK S3SK <"$W/rgw.out"
+read -r S3EP S3AK S3SK _ <"$W/rgw.out"
 cat >"$W/s3.conf" <<CONF
 [repository]
 url = s3://vvbench/repo

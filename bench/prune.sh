@@ -23,7 +23,7 @@ make_image "$img"
 # Thirty nights of two tools outgrow the test bed's 8 GiB OSD.
 RGW_BLOCK_SIZE=$((48 << 30)) bash "$top/tests/bed/rgw.sh" start "$W/rgw" 7491 >"$W/rgw.out" 2>"$W/rgw.log"
 trap 'bash "$top/tests/bed/rgw.sh" stop "$W/rgw"; rm -rf "$W"' EXIT
-read -r S3EP S3AK S3SK <"$W/rgw.out"
+read -r S3EP S3AK S3SK _ <"$W/rgw.out"
 export VIRTVAULT_PASSWORD=bench-password RESTIC_PASSWORD=bench-password
 export AWS_ACCESS_KEY_ID=$S3AK AWS_SECRET_ACCESS_KEY=$S3SK
 printf '[agent]\nhost = bench\n[repository]\nurl = file://%s/vvrepo\n' "$W" >"$W/file.conf"

@@ -228,7 +228,7 @@ if [ "${#RNS[@]}" -gt 0 ]; then
 	echo "== RGW: starting Ceph RGW on 127.0.0.1:$RGW_PORT and the counting proxy on :$PROXY_PORT"
 	bash "$top/tests/bed/rgw.sh" start "$W/rgw" "$RGW_PORT" >"$W/rgw.out" 2>"$W/rgw.log" ||
 		{ tail -n 20 "$W/rgw.log" >&2; die "Ceph RGW did not start"; }
-	read -r S3EP S3AK S3SK <"$W/rgw.out"
+	read -r S3EP S3AK S3SK _ <"$W/rgw.out"
 	S3LOG=$W/s3-requests.log
 	: >"$S3LOG"
 	FAULTPROXY_LOG=$S3LOG python3 "$top/tests/bed/faultproxy.py" "$PROXY_PORT" "$RGW_PORT" pass 2>"$W/proxy.err" &
