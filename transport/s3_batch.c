@@ -27,9 +27,8 @@ read_xml(const char *buf, size_t len)
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
 
-/* The text of N's child element NAME, a new string, or NULL. */
-static char *
-child_text(const xmlNode *n, const char *name)
+char *
+s3_xml_child_text(const xmlNode *n, const char *name)
 {
 	for (xmlNode *c = n->children; c != NULL; c = c->next) {
 		if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST name) == 0) {
@@ -114,9 +113,9 @@ s3_parse_delete_answer(const char *bucket, const char *endpoint, const char *buf
 
 		if (c->type != XML_ELEMENT_NODE || xmlStrcmp(c->name, BAD_CAST "Error") != 0)
 			continue;
-		key = child_text(c, "Key");
-		code = child_text(c, "Code");
-		msg = child_text(c, "Message");
+		key = s3_xml_child_text(c, "Key");
+		code = s3_xml_child_text(c, "Code");
+		msg = s3_xml_child_text(c, "Message");
 		if (code == NULL || strcmp(code, "NoSuchKey") != 0) {
 			log_error("S3 bucket %s at %s: cannot delete %s: %s%s%s", bucket, endpoint,
 			    key ? key : "?", code ? code : "error", msg ? ": " : "", msg ? msg : "");
@@ -193,8 +192,8 @@ s3_parse_uploads(const char *buf, size_t len, time_t before, struct strlist *key
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (xmlStrcmp(c->name, BAD_CAST "Upload") == 0) {
-			char *key = child_text(c, "Key"), *id = child_text(c, "UploadId");
-			char *init = child_text(c, "Initiated");
+			char *key = s3_xml_child_text(c, "Key"), *id = s3_xml_child_text(c, "UploadId");
+			char *init = s3_xml_child_text(c, "Initiated");
 
 			if (key != NULL && id != NULL && iso_time(init) < before) {
 				strlist_add(keys, key);

@@ -109,6 +109,13 @@ int s3_parse_uploads(const char *buf, size_t len, time_t before, struct strlist 
 int s3_parse_upload_id(const char *buf, char *out, size_t len);
 
 /*
+ * s3_xml_child_text: the text of N's child element NAME (an xmlNode of
+ * libxml2), a new string, or NULL when N has no such child.
+ */
+struct _xmlNode;
+char *s3_xml_child_text(const struct _xmlNode *n, const char *name);
+
+/*
  * s3_parse_versions: append to *OUT (of *N entries) the versions and delete
  *   markers of exactly KEY (the full key, prefix included) in one
  *   ListObjectVersions page, in its order (by key, newest first); whether

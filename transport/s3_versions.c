@@ -18,22 +18,6 @@
 #include "transport/s3_sign.h"
 #include "transport/store_backend.h"
 
-/* The text of N's child element NAME, a new string, or NULL. */
-static char *
-child_text(const xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n->children; c != NULL; c = c->next) {
-		if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST name) == 0) {
-			xmlChar *v = xmlNodeGetContent(c);
-			char *s = v ? xstrdup((const char *)v) : NULL;
-
-			xmlFree(v);
-			return s;
-		}
-	}
-	return NULL;
-}
-
 /* The text of element N, a new string ("" when it has none). */
 static char *
 node_text(const xmlNode *n)
@@ -75,9 +59,9 @@ static void
 parse_entry(const xmlNode *e, const char *key, size_t strip, struct strlist *keys, bool marker,
     struct store_version **out, size_t *n)
 {
-	char *k = child_text(e, "Key"), *id = child_text(e, "VersionId");
-	char *latest = child_text(e, "IsLatest"), *mod = child_text(e, "LastModified");
-	char *size = child_text(e, "Size");
+	char *k = s3_xml_child_text(e, "Key"), *id = s3_xml_child_text(e, "VersionId");
+	char *latest = s3_xml_child_text(e, "IsLatest"), *mod = s3_xml_child_text(e, "LastModified");
+	char *size = s3_xml_child_text(e, "Size");
 	struct store_version v = { .size = 0 };
 
 	if (k != NULL && (keys == NULL ? strcmp(k, key) == 0 :
