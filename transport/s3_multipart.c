@@ -28,11 +28,12 @@ s3_parse_upload_id(const char *buf, char *out, size_t len)
 int
 s3_put_multipart(struct s3 *s, const char *key, const uint8_t *buf, size_t len)
 {
-	char *path = s3_object_path(s, key), *q = NULL, upload[256] = "", err[256], hdr[512];
+	char *path = s3_object_path(s, key), *q = NULL, upload[256] = "", hdr[512];
+	char err[256] = "cannot build the request's headers";
 	struct resp r = RESP_INIT(S3_SMALL_CAP);
 	struct strlist etags = { 0 };
 	uint64_t part, count;
-	long http;
+	long http = 0;
 	int ret = -1;
 
 	s3_part_size(len, &part, &count);
