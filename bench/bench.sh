@@ -50,6 +50,14 @@ R_STORED[vv_full]=$(tail -n1 "$W/vv_full.log" | python3 -c 'import json,sys; pri
 mkdir -p "$W/restore"
 measure vv_restore "$VV" -q -c "$W/vv.conf" restore bench@latest --to "$W/restore"
 cmp "$img" "$W/restore/disk.qcow2" || { echo "bench: restored image differs" >&2; exit 1; }
+# The restore's floor on this disk: it reads what the backup stored while it
+# writes the image, both on this one disk. Timed here as a direct read of
+# that many bytes beside a direct, flushed write of the image's size.
+rm -rf "$W/restore"
+mkdir -p "$W/restore"
+measure disk_floor sh -c "dd if='$img' of=/dev/null bs=1M count=$((R_STORED[vv_full] / MiB)) iflag=direct status=none &
+	dd if=/dev/zero of='$W/ddtest' bs=1M count=$(($(stat -c %s "$img") / MiB)) oflag=direct conv=fsync status=none; wait"
+rm -f "$W/ddtest"
 
 echo "== restic full backup"
 restic init -q -r "$W/resticrepo" >/dev/null
@@ -91,6 +99,11 @@ chmod 600 "$W/s3.conf"
 "$VV" -q -c "$W/s3.conf" init >/dev/null
 measure s3_curl curl -s -f --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3AK:$S3SK" \
 	-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$img" "$S3EP/vvbench/curl-upload.qcow2"
+# The same PUT carrying the payload's SHA-256, as virtvault's requests do
+# (curl -T above sends UNSIGNED-PAYLOAD: neither it nor the server hashes).
+measure s3_curl_signed sh -c "h=\$(sha256sum '$img' | cut -d' ' -f1) &&
+	curl -s -f --aws-sigv4 aws:amz:us-east-1:s3 --user '$S3AK:$S3SK' -H \"x-amz-content-sha256: \$h\" \
+	-T '$img' '$S3EP/vvbench/curl-signed.qcow2'"
 measure s3_vv_full "$VV" -q -c "$W/s3.conf" backup --image "$img" --name bench --json
 R_STORED[s3_vv_full]=$(tail -n1 "$W/s3_vv_full.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_stored"])')
 REQ_FULL=$(tail -n1 "$W/s3_vv_full.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
@@ -111,7 +124,7 @@ rate() { python3 -c "print(f'{$alloc / 1e6 / max($1, 0.001):8.1f}')"; }
 mb() { python3 -c "print(f'{$1 / 1e6:10.1f}')"; }
 printf '\n%-26s %9s %10s %10s %12s\n' "run" "wall s" "MB/s" "peak RSS" "stored MB"
 for n in cp sha zstd vv_full vv_restore restic_full vv_nightly restic_nightly vv_8g \
-	s3_curl s3_vv_full s3_vv_restore s3_restic_full s3_vv_nightly s3_restic_nightly; do
+	disk_floor s3_curl s3_curl_signed s3_vv_full s3_vv_restore s3_restic_full s3_vv_nightly s3_restic_nightly; do
 	printf '%-26s %9s %10s %8s MiB %12s\n' "$n" "${R_T[$n]}" "$(rate "${R_T[$n]}")" \
 		"$((R_RSS[$n] / 1024))" "$([ -n "${R_STORED[$n]:-}" ] && mb "${R_STORED[$n]}" || echo -)"
 done
@@ -141,7 +154,11 @@ goals = [
     ("S3: restore at least as fast as backup", ${R_T[s3_vv_full]} / ${R_T[s3_vv_restore]}, 1.0),
 ]
 print(f"durable write (dd oflag=direct conv=fsync): {r_write / 1e6:.0f} MB/s: {size / r_write:.2f}s for the image; restore {t['vv_restore']:.2f}s")
+print(f"  the disk's floor for a restore (reading the {${R_STORED[vv_full]} / 1e6:.0f} MB stored while writing the image, same disk): "
+      f"{${R_T[disk_floor]}:.2f}s; restore at {${R_T[disk_floor]} / t['vv_restore']:.2f} of it")
 print(f"S3: curl -T (one PUT, the transport's ceiling here) {${R_T[s3_curl]}:.2f}s; virtvault full {${R_T[s3_vv_full]}:.2f}s")
+print(f"  curl -T with the payload's SHA-256 signed (as virtvault signs, and the server checks) {${R_T[s3_curl_signed]}:.2f}s; "
+      f"virtvault at {${R_T[s3_curl_signed]} / ${R_T[s3_vv_full]}:.2f} of it")
 print(f"S3 requests made by virtvault: full backup {$REQ_FULL}, nightly {$REQ_NIGHTLY}")
 print()
 for name, ratio, want in goals:
