@@ -147,61 +147,22 @@ s3_refusal(long http, const struct resp *r)
 	return VV_DENIED;
 }
 
-int
-s3_versions(struct store *st, const char *key, store_version_fn cb, void *ctx)
+/* What version_pages gives each version: its key (without the store's prefix) too. */
+typedef int (*version_page_fn)(const char *key, const struct store_version *v, void *ctx);
+
+/*
+ * The versions under PREFIX (below the store's prefix) by ListObjectVersions,
+ * a page at a time, each to CB with its key; with EXACT only those of the
+ * key PREFIX itself (a listing by prefix also names longer keys). WHAT
+ * ("of", "under") names the listing in messages. Returns 0, CB's nonzero
+ * answer, or -1 (logged).
+ */
+static int
+version_pages(struct s3 *s, const char *prefix, bool exact, const char *what,
+    version_page_fn cb, void *ctx)
 {
-	struct s3 *s = st->priv;
 	struct resp r = RESP_INIT(S3_SMALL_CAP);
-	char *full = xasprintf("%s%s", s->prefix, key), *path, err[256];
-	char km[1024] = "", vm[256] = "";
-	struct store_version *v = NULL;
-	size_t n = 0;
-	bool more;
-	int ret = -1;
-
-	path = s->path_style ? xasprintf("/%s", s->bucket) : xstrdup("/");
-	do {
-		const char *qn[] = { "versions", "prefix", "key-marker", "version-id-marker" };
-		const char *qv[] = { "", full, km, vm };
-		char *q = s3_query(qn, qv, km[0] ? 4 : 2);
-		long http;
-		int rc = s3_request(s, "GET", path, q, NULL, 0, &r, &http, err, sizeof(err));
-
-		free(q);
-		if (rc < 0) {
-			log_error("S3 listing of the versions of %s in bucket %s at %s failed: %s", key,
-			    s->bucket, s->endpoint, err);
-			goto out;
-		}
-		if (http != 200) {
-			s3_report(s, "listing of the versions of", key, http, &r);
-			goto out;
-		}
-		if (s3_parse_versions(full, 0, NULL, r.buf, r.len, &v, &n, &more, km, sizeof(km), vm,
-		    sizeof(vm)) < 0) {
-			log_error("S3 listing of the versions of %s at %s: the answer is not valid XML",
-			    key, s->endpoint);
-			goto out;
-		}
-	} while (more);
-	ret = 0;
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = cb(&v[i], ctx);
-out:
-	free(v);
-	free(path);
-	free(full);
-	free(r.buf);
-	return ret;
-}
-
-int
-s3_list_versions(struct store *st, const char *prefix,
-    int (*cb)(const char *key, const struct store_version *v, void *ctx), void *ctx)
-{
-	struct s3 *s = st->priv;
-	struct resp r = RESP_INIT(S3_SMALL_CAP);
-	char *full = xasprintf("%s%s", s->prefix, prefix), *path, err[256];
+	char *full = xasprintf("%s%s", s->prefix, prefix), *path, *listing, err[256];
 	char km[1024] = "", vm[256] = "";
 	struct strlist keys = { 0 };
 	struct store_version *v = NULL;
@@ -210,6 +171,7 @@ s3_list_versions(struct store *st, const char *prefix,
 	int ret = -1;
 
 	path = s->path_style ? xasprintf("/%s", s->bucket) : xstrdup("/");
+	listing = xasprintf("listing of the versions %s", what);
 	do {
 		const char *qn[] = { "versions", "prefix", "key-marker", "version-id-marker" };
 		const char *qv[] = { "", full, km, vm };
@@ -219,23 +181,23 @@ s3_list_versions(struct store *st, const char *prefix,
 
 		free(q);
 		if (rc < 0) {
-			log_error("S3 listing of the versions under %s in bucket %s at %s failed: %s",
-			    prefix, s->bucket, s->endpoint, err);
+			log_error("S3 %s %s in bucket %s at %s failed: %s", listing, prefix, s->bucket,
+			    s->endpoint, err);
 			goto out;
 		}
 		if (http != 200) {
-			s3_report(s, "listing of the versions under", prefix, http, &r);
+			s3_report(s, listing, prefix, http, &r);
 			goto out;
 		}
-		if (s3_parse_versions(full, strlen(s->prefix), &keys, r.buf, r.len, &v, &n, &more, km,
-		    sizeof(km), vm, sizeof(vm)) < 0) {
-			log_error("S3 listing of the versions under %s at %s: the answer is not valid XML",
-			    prefix, s->endpoint);
+		if (s3_parse_versions(full, strlen(s->prefix), exact ? NULL : &keys, r.buf, r.len, &v,
+		    &n, &more, km, sizeof(km), vm, sizeof(vm)) < 0) {
+			log_error("S3 %s %s at %s: the answer is not valid XML", listing, prefix,
+			    s->endpoint);
 			goto out;
 		}
 		/* One page at a time: a key's versions may go on in the next. */
 		for (size_t i = 0; i < n; i++) {
-			if ((rc = cb(keys.v[i], &v[i], ctx)) != 0) {
+			if ((rc = cb(exact ? prefix : keys.v[i], &v[i], ctx)) != 0) {
 				ret = rc;
 				goto out;
 			}
@@ -247,10 +209,41 @@ s3_list_versions(struct store *st, const char *prefix,
 out:
 	strlist_clear(&keys);
 	free(v);
+	free(listing);
 	free(path);
 	free(full);
 	free(r.buf);
 	return ret;
+}
+
+/* s3_versions' callback and its context, under version_pages. */
+struct one_key {
+	store_version_fn cb;
+	void *ctx;
+};
+
+static int
+one_key_version(const char *key, const struct store_version *v, void *ctx)
+{
+	struct one_key *o = ctx;
+
+	(void)key;
+	return o->cb(v, o->ctx);
+}
+
+int
+s3_versions(struct store *st, const char *key, store_version_fn cb, void *ctx)
+{
+	struct one_key o = { cb, ctx };
+
+	return version_pages(st->priv, key, true, "of", one_key_version, &o);
+}
+
+int
+s3_list_versions(struct store *st, const char *prefix,
+    int (*cb)(const char *key, const struct store_version *v, void *ctx), void *ctx)
+{
+	return version_pages(st->priv, prefix, false, "under", cb, ctx);
 }
 
 int
