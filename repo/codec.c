@@ -21,6 +21,7 @@ struct codec_work {
 	ZSTD_DCtx *dctx;
 	uint8_t *buf;		/* compressed or decrypted payload */
 	size_t cap;
+	struct store_buf fetched;	/* the raw object its worker read last */
 };
 
 struct codec *
@@ -71,7 +72,14 @@ codec_work_free(struct codec_work *w)
 	ZSTD_freeCCtx(w->cctx);
 	ZSTD_freeDCtx(w->dctx);
 	free(w->buf);
+	store_buf_free(&w->fetched);
 	free(w);
+}
+
+struct store_buf *
+codec_work_fetched(struct codec_work *w)
+{
+	return &w->fetched;
 }
 
 bool

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/crypto.h"
+#include "transport/store.h"
 
 #define CODEC_HEADER_LEN 28
 #define CODEC_OVERHEAD (CODEC_HEADER_LEN + CRYPTO_TAG_LEN)
@@ -46,6 +47,12 @@ void codec_free(struct codec *c);
 
 struct codec_work *codec_work_new(size_t max_plain);
 void codec_work_free(struct codec_work *w);
+
+/*
+ * codec_work_fetched: W's buffer for the objects its worker fetches
+ * (store_get_buf), kept from one object to the next.
+ */
+struct store_buf *codec_work_fetched(struct codec_work *w);
 
 /* codec_encrypted: whether the codec encrypts. */
 bool codec_encrypted(const struct codec *c);

@@ -57,6 +57,7 @@ struct search {
 	void *ctx;
 	/* Out: the version taken. */
 	struct store_version got;
+	bool taken;		/* an older version was taken */
 	void *raw;
 	size_t len;
 };
@@ -84,6 +85,7 @@ search(struct search *q)
 			ret = -1;
 		} else if (rc == 0 && q->check(q->key, raw, len, q->ctx, why, sizeof(why)) == 0) {
 			q->got = l.v[i];
+			q->taken = true;
 			q->raw = raw;
 			q->len = len;
 			raw = NULL;
@@ -106,6 +108,37 @@ give(void *got, size_t glen, void **raw, size_t *len)
 	}
 }
 
+/*
+ * The current KEY in CUR (CLEN bytes; RC what reading it returned) when
+ * CHECK accepts it: 0; else the newest older version it accepts into
+ * *RAW, warned (as fallback_get).
+ */
+static int
+fall_back(struct search *q, int rc, const void *cur, size_t clen, char *why, size_t whylen)
+{
+	char when[32];
+
+	why[0] = '\0';
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && q->check(q->key, cur, clen, q->ctx, why, whylen) == 0)
+		return 0;
+	if (rc == VV_NOT_FOUND)
+		snprintf(why, whylen, "missing");
+	rc = search(q);
+	if (rc == VV_NOT_FOUND && strcmp(why, "missing") == 0)
+		return VV_NOT_FOUND;
+	if (rc != 0)
+		return -1;
+	util_format_utc(q->got.modified, when, sizeof(when));
+	log_warn("repository %s: object %s is %s%s%s; read its older version %s of %s instead (run 'virtvault recover' as the admin)",
+	    store_url(q->s), q->key, strcmp(why, "missing") == 0 ? "missing (deleted?)" :
+	    "not authentic", strcmp(why, "missing") == 0 ? "" : ": ",
+	    strcmp(why, "missing") == 0 ? "" : why, q->got.id, when);
+	note_taken(q->key);
+	return 0;
+}
+
 int
 fallback_get(struct store *s, const char *key, size_t cap, fallback_check_fn check,
     void *ctx, void **raw, size_t *len, char *why, size_t whylen)
@@ -114,33 +147,32 @@ fallback_get(struct store *s, const char *key, size_t cap, fallback_check_fn che
 		.ctx = ctx };
 	void *cur = NULL;
 	size_t clen = 0;
-	char when[32];
-	int rc;
+	int rc = store_get(s, key, &cur, &clen, cap);
 
-	why[0] = '\0';
-	rc = store_get(s, key, &cur, &clen, cap);
-	if (rc < 0)
-		return -1;
-	if (rc == 0 && check(key, cur, clen, ctx, why, whylen) == 0) {
+	rc = fall_back(&q, rc, cur, clen, why, whylen);
+	if (rc == 0 && q.taken) {
+		free(cur);
+		give(q.raw, q.len, raw, len);
+	} else if (rc == 0) {
 		give(cur, clen, raw, len);
-		return 0;
+	} else {
+		free(cur);
 	}
-	free(cur);
-	if (rc == VV_NOT_FOUND)
-		snprintf(why, whylen, "missing");
-	rc = search(&q);
-	if (rc == VV_NOT_FOUND && strcmp(why, "missing") == 0)
-		return VV_NOT_FOUND;
-	if (rc != 0)
-		return -1;
-	util_format_utc(q.got.modified, when, sizeof(when));
-	log_warn("repository %s: object %s is %s%s%s; read its older version %s of %s instead (run 'virtvault recover' as the admin)",
-	    store_url(s), key, strcmp(why, "missing") == 0 ? "missing (deleted?)" :
-	    "not authentic", strcmp(why, "missing") == 0 ? "" : ": ",
-	    strcmp(why, "missing") == 0 ? "" : why, q.got.id, when);
-	note_taken(key);
-	give(q.raw, q.len, raw, len);
-	return 0;
+	return rc;
+}
+
+int
+fallback_get_buf(struct store *s, const char *key, size_t cap, fallback_check_fn check,
+    void *ctx, struct store_buf *b, char *why, size_t whylen)
+{
+	struct search q = { .s = s, .key = key, .cap = cap, .skip_latest = true, .check = check,
+		.ctx = ctx };
+	size_t clen = 0;
+	int rc = store_get_buf(s, key, b, &clen, cap);
+
+	rc = fall_back(&q, rc, b->p, clen, why, whylen);
+	free(q.raw);
+	return rc;
 }
 
 int

@@ -37,6 +37,14 @@ int fallback_get(struct store *s, const char *key, size_t cap, fallback_check_fn
     void *ctx, void **raw, size_t *len, char *why, size_t whylen);
 
 /*
+ * fallback_get_buf: as fallback_get, the current object read into B (a
+ * worker's buffer, store_get_buf), where CHECK sees it; an older version
+ * taken instead is not kept.
+ */
+int fallback_get_buf(struct store *s, const char *key, size_t cap, fallback_check_fn check,
+    void *ctx, struct store_buf *b, char *why, size_t whylen);
+
+/*
  * fallback_last_good: the newest version of KEY that CHECK accepts and
  * that is not newer than AS_OF (0: any), its id into ID (IDLEN bytes,
  * "" for a store without versions) and its bytes into *RAW (free()) and

@@ -53,8 +53,8 @@ fetch_object(struct repo *r, struct codec_work *w, const uint8_t id[CRYPTO_HASH_
 	int rc;
 
 	layout_chunk_key(id, key, sizeof(key));
-	rc = fallback_get(repo_store(r), key, codec_bound(repo_chunk_size(r)), chunk_check, &c,
-	    NULL, NULL, why, sizeof(why));
+	rc = fallback_get_buf(repo_store(r), key, codec_bound(repo_chunk_size(r)), chunk_check,
+	    &c, codec_work_fetched(w), why, sizeof(why));
 	if (rc == VV_NOT_FOUND) {
 		snprintf(err, errlen, "chunk %s is missing", key);
 		return -1;

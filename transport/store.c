@@ -59,6 +59,35 @@ store_get(struct store *s, const char *key, void **buf, size_t *len, size_t cap)
 }
 
 int
+store_get_buf(struct store *s, const char *key, struct store_buf *b, size_t *len, size_t cap)
+{
+	void *fresh = NULL;
+	int rc;
+
+	if (!valid_key(key)) {
+		log_error("repository %s: invalid object key '%s'", s->url, key);
+		return -1;
+	}
+	if (s->ops->get_buf != NULL)
+		return s->ops->get_buf(s, key, b, len, cap);
+	rc = s->ops->get(s, key, &fresh, len, cap);
+	if (rc == 0) {
+		free(b->p);
+		b->p = fresh;
+		b->room = *len;
+	}
+	return rc;
+}
+
+void
+store_buf_free(struct store_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->room = 0;
+}
+
+int
 store_exists(struct store *s, const char *key)
 {
 	if (!valid_key(key)) {

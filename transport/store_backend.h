@@ -11,6 +11,9 @@ struct store_ops {
 	    int flags);
 	int (*get)(struct store *s, const char *key, void **buf, size_t *len,
 	    size_t cap);
+	/* As store_get_buf; NULL: store.c gives a store_get's new buffer to B. */
+	int (*get_buf)(struct store *s, const char *key, struct store_buf *b, size_t *len,
+	    size_t cap);
 	int (*exists)(struct store *s, const char *key);
 	/* CB for each key under PREFIX, as store_list_each; with SIZES, a size
 	 * the store must look up per key is looked up (else STORE_SIZE_UNKNOWN). */

@@ -183,16 +183,27 @@ out:
 	return ret;
 }
 
+/* B's buffer with ROOM bytes at least, aligned for direct I/O. */
+static void
+buf_ensure(struct store_buf *b, size_t room)
+{
+	if (b->p != NULL && b->room >= room && (uintptr_t)b->p % ALLOC_DIRECT_ALIGN == 0)
+		return;
+	free(b->p);
+	b->p = xmalloc_aligned(ALLOC_DIRECT_ALIGN, room);
+	b->room = room;
+}
+
 /*
- * Object PATH of SIZE bytes into a new aligned buffer *OUT (room for one
- * more byte), read with O_DIRECT: a large object read once (a restore, a
- * copy, a verify) neither waits for page-cache pages nor evicts the ones
- * worth keeping. Returns 0, or -1 when it was not done that way (small,
+ * Object PATH of SIZE bytes into B (grown to room for one more byte),
+ * read with O_DIRECT: a large object read once (a restore, a copy, a
+ * verify) neither waits for page-cache pages nor evicts the ones worth
+ * keeping. Returns 0, or -1 when it was not done that way (small,
  * refused, or it failed: the caller reads it through the page cache and
  * reports any error).
  */
 static int
-read_direct(struct fstore *f, const char *path, size_t size, char **out)
+read_direct(struct fstore *f, const char *path, size_t size, struct store_buf *b)
 {
 	size_t room = (size + 1 + ALLOC_DIRECT_ALIGN - 1) & ~(size_t)(ALLOC_DIRECT_ALIGN - 1);
 	size_t got = 0;
@@ -207,7 +218,8 @@ read_direct(struct fstore *f, const char *path, size_t size, char **out)
 			f->no_direct = true;
 		return -1;
 	}
-	buf = xmalloc_aligned(ALLOC_DIRECT_ALIGN, room);
+	buf_ensure(b, room);
+	buf = b->p;
 	for (;;) {
 		ssize_t r = read(fd, buf + got, room - got);
 
@@ -222,21 +234,15 @@ read_direct(struct fstore *f, const char *path, size_t size, char **out)
 			break;	/* the end of the file */
 	}
 	close(fd);
-	if (got != size) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	return 0;
+	return got == size ? 0 : -1;
 }
 
 static int
-fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
+fs_get_buf(struct store *s, const char *key, struct store_buf *b, size_t *outlen, size_t cap)
 {
 	struct fstore *f = fs_of(s);
-	char *path = util_path_join(f->root, key);
+	char *path = util_path_join(f->root, key), *buf;
 	struct stat st;
-	char *buf = NULL;
 	size_t got = 0;
 	int fd, ret = -1;
 
@@ -257,14 +263,13 @@ fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
 		    s->url, key, (long long)st.st_size, cap);
 		goto out;
 	}
-	if (read_direct(f, path, (size_t)st.st_size, &buf) == 0) {
-		*out = buf;
+	if (read_direct(f, path, (size_t)st.st_size, b) == 0) {
 		*outlen = (size_t)st.st_size;
-		buf = NULL;
 		ret = 0;
 		goto out;
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
+	buf_ensure(b, (size_t)st.st_size + 1);
+	buf = b->p;
 	while (got < (size_t)st.st_size) {
 		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
 
@@ -277,16 +282,26 @@ fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
 		}
 		got += (size_t)r;
 	}
-	*out = buf;
 	*outlen = got;
-	buf = NULL;
 	ret = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	free(buf);
 	free(path);
 	return ret;
+}
+
+static int
+fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
+{
+	struct store_buf b = { NULL, 0 };
+	int rc = fs_get_buf(s, key, &b, outlen, cap);
+
+	if (rc == 0)
+		*out = b.p;
+	else
+		store_buf_free(&b);
+	return rc;
 }
 
 static int
@@ -491,6 +506,7 @@ fs_parallel(struct store *s)
 static const struct store_ops file_ops = {
 	.put = fs_put,
 	.get = fs_get,
+	.get_buf = fs_get_buf,
 	.exists = fs_exists,
 	.list = fs_list,
 	.size = fs_size,

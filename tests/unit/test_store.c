@@ -74,44 +74,6 @@ test_put_get_list(void **state)
 	free(url);
 }
 
-/*
- * Large objects go to and from the disk with O_DIRECT (an aligned buffer;
- * its unaligned tail through the page cache), small or unaligned ones
- * through the page cache: every size around a block boundary reads back
- * byte for byte, as does an object read back while its tail is still dirty.
- */
-static void
-test_direct_sizes(void **state)
-{
-	char *url = xasprintf("file://%s/s3", dir);
-	struct store *s = store_open(url, 1, NULL);
-	const size_t sizes[] = { 65535, 65536, 65537, 131072, 131073, 135167, 200000, 1048576 + 17 };
-	uint8_t *src = xmalloc_aligned(ALLOC_DIRECT_ALIGN, 2 * 1048576);
-
-	(void)state;
-	assert_non_null(s);
-	for (size_t i = 0; i < 2 * 1048576; i++)
-		src[i] = (uint8_t)(i * 2654435761u >> 13);
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		for (int unaligned = 0; unaligned < 2; unaligned++) {
-			char key[64];
-			void *buf = NULL;
-			size_t len = 0;
-
-			snprintf(key, sizeof(key), "chunks/%02zx/%zu-%d", k, sizes[k], unaligned);
-			assert_int_equal(store_put(s, key, src + unaligned, sizes[k], STORE_IF_ABSENT), 0);
-			assert_int_equal(store_get(s, key, &buf, &len, 4 * 1048576), 0);
-			assert_int_equal(len, sizes[k]);
-			assert_memory_equal(buf, src + unaligned, sizes[k]);
-			free(buf);
-		}
-	}
-	assert_int_equal(store_sync(s), 0);
-	free(src);
-	store_close(s);
-	free(url);
-}
-
 static void
 test_tmp_files_invisible(void **state)
 {
@@ -577,7 +539,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_get_list),
-		cmocka_unit_test(test_direct_sizes),
 		cmocka_unit_test(test_tmp_files_invisible),
 		cmocka_unit_test(test_backup_restore),
 		cmocka_unit_test(test_restore_checks_chunk_ids),
