@@ -70,9 +70,10 @@ store_get_buf(struct store *s, const char *key, struct store_buf *b, size_t *len
 	}
 	if (s->ops->get_buf != NULL)
 		return s->ops->get_buf(s, key, b, len, cap);
+	/* The old buffer first: never two of them at once. */
+	store_buf_free(b);
 	rc = s->ops->get(s, key, &fresh, len, cap);
 	if (rc == 0) {
-		free(b->p);
 		b->p = fresh;
 		b->room = *len;
 	}

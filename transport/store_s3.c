@@ -77,30 +77,46 @@ out:
 	return ret;
 }
 
+/* GET KEY into B's buffer, which the answer grows when KEY does not fit. */
 static int
-s3_get(struct store *st, const char *key, void **out, size_t *outlen, size_t cap)
+s3_get_buf(struct store *st, const char *key, struct store_buf *b, size_t *outlen, size_t cap)
 {
 	struct s3 *s = s3_of(st);
 	struct resp r = RESP_INIT(cap);
 	char *path = s3_object_path(s, key), err[256];
 	long http;
-	int ret = -1;
+	int ret = -1, rc;
 
-	if (s3_request(s, "GET", path, "", NULL, 0, &r, &http, err, sizeof(err)) < 0) {
+	r.buf = b->p;
+	r.alloc = b->room;
+	rc = s3_request(s, "GET", path, "", NULL, 0, &r, &http, err, sizeof(err));
+	b->p = r.buf;
+	b->room = r.alloc;
+	if (rc < 0) {
 		log_error("S3 GET %s from bucket %s at %s failed: %s", key, s->bucket, s->endpoint, err);
 	} else if (http == 404 && strstr(r.buf, "NoSuchBucket") == NULL) {
 		ret = VV_NOT_FOUND;
 	} else if (http != 200) {
 		s3_report(s, "GET", key, http, &r);
 	} else {
-		*out = r.buf;
 		*outlen = r.len;
-		r.buf = NULL;
 		ret = 0;
 	}
-	free(r.buf);
 	free(path);
 	return ret;
+}
+
+static int
+s3_get(struct store *st, const char *key, void **out, size_t *outlen, size_t cap)
+{
+	struct store_buf b = { NULL, 0 };
+	int rc = s3_get_buf(st, key, &b, outlen, cap);
+
+	if (rc == 0)
+		*out = b.p;
+	else
+		store_buf_free(&b);
+	return rc;
 }
 
 static int
@@ -311,6 +327,7 @@ s3_close(struct store *st)
 static const struct store_ops s3_ops = {
 	.put = s3_put,
 	.get = s3_get,
+	.get_buf = s3_get_buf,
 	.exists = s3_exists,
 	.list = s3_list,
 	.del = s3_delete,
