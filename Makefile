@@ -82,7 +82,8 @@ CMD_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
 # The integration tests' build: the same program with the fault hooks of
 # the sequence compiled in (VIRTVAULT_TEST_STALL); never installed.
-FAULT_SRC  := agent/sequence.c agent/seq_disks.c agent/cbt.c agent/cbt_nbd.c repo/backup.c repo/prune.c repo/copy.c
+FAULT_SRC  := agent/sequence.c agent/seq_disks.c agent/cbt.c agent/cbt_nbd.c repo/backup.c repo/prune.c repo/copy.c \
+             repo/recover.c repo/objlock_round.c
 FAULT_OBJ  := $(FAULT_SRC:%.c=$(BUILD)/obj-faults/%.o)
 FAULTS_BIN := $(BUILD)/virtvault-faults
 

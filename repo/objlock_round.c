@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fault.h"
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/par.h"
@@ -207,6 +208,8 @@ objlock_round_run(struct objlock_round *o, bool force, bool dry_run, struct objl
 		    store_url(o->r->store), st->failed);
 		goto out;
 	}
+	/* A test kills prune here: every object extended, the round unrecorded. */
+	fault_stall("retention-extended", NULL, NULL);
 	ret = record_round(o->r, now);
 out:
 	st->requests = store_requests(o->r->store) - req0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fault.h"
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "repo/codec.h"
@@ -152,6 +153,8 @@ settle(struct walk *w)
 	w->st->rewritten++;
 	if (!w->o->dry_run) {
 		rc = store_put(s, w->key, raw, len, STORE_DURABLE);
+		if (rc == 0)
+			fault_stall("recover-rewrote", NULL, NULL);	/* a test kills it here */
 		if (rc != 0) {
 			if (rc == VV_DENIED)
 				log_error("repository %s: rewriting %s was refused (403 AccessDenied)",
