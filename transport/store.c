@@ -55,6 +55,17 @@ store_get(struct store *s, const char *key, void **buf, size_t *len, size_t cap)
 		log_error("repository %s: invalid object key '%s'", s->url, key);
 		return -1;
 	}
+	if (s->ops->get == NULL) {
+		/* A backend that reads into a buffer: a new one, handed over. */
+		struct store_buf b = { NULL, 0 };
+		int rc = s->ops->get_buf(s, key, &b, len, cap);
+
+		if (rc == 0)
+			*buf = b.p;
+		else
+			store_buf_free(&b);
+		return rc;
+	}
 	return s->ops->get(s, key, buf, len, cap);
 }
 

@@ -9,6 +9,7 @@
 struct store_ops {
 	int (*put)(struct store *s, const char *key, const void *buf, size_t len,
 	    int flags);
+	/* As store_get; NULL: store.c hands over a new buffer get_buf filled. */
 	int (*get)(struct store *s, const char *key, void **buf, size_t *len,
 	    size_t cap);
 	/* As store_get_buf; NULL: store.c gives a store_get's new buffer to B. */

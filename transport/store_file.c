@@ -292,19 +292,6 @@ out:
 }
 
 static int
-fs_get(struct store *s, const char *key, void **out, size_t *outlen, size_t cap)
-{
-	struct store_buf b = { NULL, 0 };
-	int rc = fs_get_buf(s, key, &b, outlen, cap);
-
-	if (rc == 0)
-		*out = b.p;
-	else
-		store_buf_free(&b);
-	return rc;
-}
-
-static int
 fs_exists(struct store *s, const char *key)
 {
 	struct fstore *f = fs_of(s);
@@ -505,7 +492,6 @@ fs_parallel(struct store *s)
 
 static const struct store_ops file_ops = {
 	.put = fs_put,
-	.get = fs_get,
 	.get_buf = fs_get_buf,
 	.exists = fs_exists,
 	.list = fs_list,

@@ -107,19 +107,6 @@ s3_get_buf(struct store *st, const char *key, struct store_buf *b, size_t *outle
 }
 
 static int
-s3_get(struct store *st, const char *key, void **out, size_t *outlen, size_t cap)
-{
-	struct store_buf b = { NULL, 0 };
-	int rc = s3_get_buf(st, key, &b, outlen, cap);
-
-	if (rc == 0)
-		*out = b.p;
-	else
-		store_buf_free(&b);
-	return rc;
-}
-
-static int
 s3_exists(struct store *st, const char *key)
 {
 	struct s3 *s = s3_of(st);
@@ -326,7 +313,6 @@ s3_close(struct store *st)
 
 static const struct store_ops s3_ops = {
 	.put = s3_put,
-	.get = s3_get,
 	.get_buf = s3_get_buf,
 	.exists = s3_exists,
 	.list = s3_list,

@@ -53,6 +53,26 @@ wait_for() {
 	done
 }
 
+# kill_at POINT LOG CMD...: run CMD (the fault build) in the background until
+# it stops at POINT (common/fault.h), then kill it with -9; its output in
+# LOG. Returns 1 (failed, the process stopped) when it never got there.
+kill_at() {
+	local point=$1 log=$2 pid
+	shift 2
+	rm -f "$log.stall"
+	VIRTVAULT_TEST_STALL=$point VIRTVAULT_TEST_STALL_MARKER=$log.stall "$@" >"$log" 2>&1 &
+	pid=$!
+	wait_for 60 test -e "$log.stall" || {
+		kill -9 $pid
+		wait $pid 2>/dev/null
+		cat "$log"
+		return 1
+	}
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	rm -f "$log.stall"
+}
+
 # guest_exec DOM CMD: run CMD with /bin/sh in the guest through the agent,
 # print its standard output.
 guest_exec() {

@@ -102,7 +102,7 @@ atk_restore_all() {
 }
 
 test_s3_attack_host_without_delete() {
-	local b=vvattack-one n=0 denied=0 k code doomed pid
+	local b=vvattack-one n=0 denied=0 k code doomed
 	atk_bucket $b '["s3:DeleteObject", "s3:DeleteObjectVersion"]' || return 1
 	atk_conf one $b
 	expect_rc 0 "$VV" -c "$HC" init || return 1
@@ -181,13 +181,7 @@ test_s3_attack_host_without_delete() {
 	expect_in "would rewrite config"
 	# Killed with -9 once it has rewritten the config (the first object it
 	# puts right), with its lock held: the next run takes over and finishes.
-	VIRTVAULT_TEST_STALL=recover-rewrote VIRTVAULT_TEST_STALL_MARKER=$BED_DIR/atk-stall \
-		"$VV_FAULTS" -c "$AC" recover >"$BED_DIR/atk-kill.log" 2>&1 &
-	pid=$!
-	wait_for 60 test -e "$BED_DIR/atk-stall" || { kill -9 $pid; cat "$BED_DIR/atk-kill.log"; return 1; }
-	kill -9 $pid
-	wait $pid 2>/dev/null || true
-	rm -f "$BED_DIR/atk-stall"
+	kill_at recover-rewrote "$BED_DIR/atk-kill.log" "$VV_FAULTS" -c "$AC" recover || return 1
 	expect_rc 0 "$VV" -c "$AC" recover --dry-run
 	expect_not_in "would rewrite config"
 	expect_in "would rewrite chunks/"

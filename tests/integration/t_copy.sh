@@ -43,7 +43,7 @@ copy_ids() {
 }
 
 test_copy_file_to_file() {
-	local pid n id
+	local n id
 	copy_conf
 	expect_rc 0 "$VV" -q -c "$CC" init
 	expect_rc 0 "$VV" -q -c "$CC" --repo offsite init
@@ -62,13 +62,7 @@ test_copy_file_to_file() {
 	[ -z "$(copy_ids "$CC" --repo offsite)" ] || fail "the dry run copied something"
 
 	# Killed once the first snapshot's chunks and index are stored, before its manifest.
-	VIRTVAULT_TEST_STALL=copy-stored VIRTVAULT_TEST_STALL_MARKER=$CD/stall \
-		"$VV_FAULTS" -c "$CC" copy --to offsite >"$CD/kill.log" 2>&1 &
-	pid=$!
-	wait_for 60 test -e "$CD/stall" || { kill -9 $pid; cat "$CD/kill.log"; return 1; }
-	kill -9 $pid
-	wait $pid 2>/dev/null || true
-	rm -f "$CD/stall"
+	kill_at copy-stored "$CD/kill.log" "$VV_FAULTS" -c "$CC" copy --to offsite || return 1
 	[ -z "$(copy_ids "$CC" --repo offsite)" ] || fail "a snapshot was published before the kill"
 	[ -n "$(ls "$CD/rb/chunks")" ] || fail "nothing was stored before the kill"
 	expect_rc 0 "$VV" -c "$CC" --repo offsite verify

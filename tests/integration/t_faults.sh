@@ -78,7 +78,7 @@ test_faults_enospc_on_the_journal() {
 }
 
 test_faults_kill9_during_prune_deletions() {
-	local d=$BED_DIR/fp pid
+	local d=$BED_DIR/fp
 	faults_conf prune
 	mkdir -p "$d"
 	for i in 1 2 3; do
@@ -86,13 +86,7 @@ test_faults_kill9_during_prune_deletions() {
 		expect_rc 0 "$VV" -q -c "$FC" backup --image "$d/img$i.raw" --name "img$i"
 	done
 	expect_rc 0 "$VV" -q -c "$FC" forget img1@latest img2@latest
-	VIRTVAULT_TEST_STALL=prune-delete VIRTVAULT_TEST_STALL_MARKER=$BED_DIR/fp.stall \
-		"$VV_FAULTS" -c "$FC" prune >"$BED_DIR/fp.log" 2>&1 &
-	pid=$!
-	wait_for 30 test -e "$BED_DIR/fp.stall" || { kill -9 $pid; cat "$BED_DIR/fp.log"; return 1; }
-	kill -9 $pid
-	wait $pid 2>/dev/null
-	rm -f "$BED_DIR/fp.stall"
+	kill_at prune-delete "$BED_DIR/fp.log" "$VV_FAULTS" -c "$FC" prune || return 1
 	# Indexes gone, chunks not yet: what is left references nothing missing.
 	expect_rc 0 "$VV" -c "$FC" verify --deep
 	expect_rc 0 "$VV" -c "$FC" prune

@@ -150,7 +150,7 @@ test_s3_objlock_locked_garbage_is_skipped_then_collected() {
 }
 
 test_s3_objlock_retention_of_reused_chunks_is_extended() {
-	local d=$BED_DIR/olext key before after pid
+	local d=$BED_DIR/olext key before after
 	s3_conf olext vvtest-olext 'object_lock = governance' 'object_lock_days = 1' 'chunk_size = 1M'
 	expect_rc 0 "$VV" -c "$SC" init
 	mkdir -p "$d"
@@ -174,13 +174,7 @@ test_s3_objlock_retention_of_reused_chunks_is_extended() {
 	before=$(ol_until vvtest-olext "$key")
 	# A prune killed with -9 once every object is extended, before the round
 	# is recorded: nothing lapses, and the next prune runs the round again.
-	VIRTVAULT_TEST_STALL=retention-extended VIRTVAULT_TEST_STALL_MARKER=$d/stall \
-		"$VV_FAULTS" -c "$SC" prune >"$d/kill.log" 2>&1 &
-	pid=$!
-	wait_for 60 test -e "$d/stall" || { kill -9 $pid; cat "$d/kill.log"; return 1; }
-	kill -9 $pid
-	wait $pid 2>/dev/null || true
-	rm -f "$d/stall"
+	kill_at retention-extended "$d/kill.log" "$VV_FAULTS" -c "$SC" prune || return 1
 	after=$(ol_until vvtest-olext "$key")
 	[ "$after" -ge $((before + 80000)) ] || fail "the killed round had not extended $key: $before -> $after"
 	ol_shorten vvtest-olext "$key" 3600
