@@ -25,6 +25,7 @@
 struct front {
 	bool json;
 	bool quiet;			/* -q or --json: no summary lines */
+	bool child;			/* a daemon's child: a partial summary before a copy */
 };
 
 /* The job's keep rules, said as they are applied (jobrun_report.forget). */
@@ -76,6 +77,23 @@ front_domain(void *arg, enum jobrun_event ev, const struct summary_domain *d)
 	if (ev == JOBRUN_UNMATCHED) {
 		if (!f->json)
 			printf("%s: FAILED (matches no domain)\n", d->domain);
+		return;
+	}
+	if (ev == JOBRUN_COPYING) {
+		/* The daemon reads the last line: this one, if the child dies copying. */
+		if (f->child && f->json) {
+			struct summary s;
+			char *line;
+
+			memset(&s, 0, sizeof(s));
+			summary_add(&s, d->domain, d->result, NULL, &d->seq)->copy = d->copy;
+			s.partial = true;
+			line = summary_format(&s);
+			printf("%s\n", line);
+			fflush(stdout);
+			free(line);
+			summary_clear(&s);
+		}
 		return;
 	}
 	switch (d->result) {
@@ -142,7 +160,8 @@ backup_domains(struct cli *cli, struct strlist *doms, const char *jobname, bool 
 		[JOBRUN_FAILED] = CLI_EXIT_FAILURE,
 		[JOBRUN_REFUSED] = CLI_EXIT_USAGE,
 	};
-	struct front f = { .json = json, .quiet = cli->verbosity < 0 || json };
+	struct front f = { .json = json, .quiet = cli->verbosity < 0 || json,
+		.child = flags & JOBRUN_DAEMON_CHILD };
 	struct jobrun_report rep = { &f, front_domain, front_forget };
 	struct jobrun_opts o = {
 		.job = jobname,

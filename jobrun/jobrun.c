@@ -149,8 +149,16 @@ run_domain(struct jobrun_ctx *x, struct hv *hv, const char *dom, struct summary 
 		d = summary_add(s, dom, SUMMARY_FAILURE, NULL, NULL);	/* the error logged last */
 	else
 		d = summary_add(s, dom, SUMMARY_SUCCESS, NULL, &res);
-	if (rc == 0 && job->copy_to != NULL)
+	if (rc == 0 && job->copy_to != NULL) {
+		snprintf(d->copy.repository, sizeof(d->copy.repository), "%s", job->copy_to);
+		snprintf(d->copy.result, sizeof(d->copy.result), "failure");
+		d->copy.started = d->copy.finished = time(NULL);
+		snprintf(d->copy.error, sizeof(d->copy.error),
+		    "the run was killed during the copy to [repository %s] (the snapshot was published; the next run copies it)",
+		    job->copy_to);
+		tell(x->rep, JOBRUN_COPYING, d);
 		run_copy(x, dom, d);
+	}
 	ret = jobrun_record_run(x->c, job, d, started, keep, rec);
 	tell(x->rep, JOBRUN_ENDED, d);
 	return ret;

@@ -53,6 +53,11 @@ struct jobrun_opts {
 enum jobrun_event {
 	JOBRUN_ENDED,		/* a domain's run ended (not one a signal stopped before its start) */
 	JOBRUN_UNMATCHED,	/* a name of the job that matched no domain (a failure) */
+	/*
+	 * A domain backed up, its copy about to start: D's copy is what a run
+	 * killed during the copy leaves (a failure; the next run copies).
+	 */
+	JOBRUN_COPYING,
 };
 
 /* How the front end hears of the run as it goes (every member may be NULL). */

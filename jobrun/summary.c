@@ -165,6 +165,8 @@ summary_format(const struct summary *s)
 	json_object_object_add(o, "total", t);
 	if (s->error[0] != '\0')
 		json_object_object_add(o, "error", json_object_new_string(s->error));
+	if (s->partial)
+		json_object_object_add(o, "partial", json_object_new_boolean(1));
 	return format_put(o);
 }
 
@@ -343,6 +345,7 @@ summary_parse(const char *text, struct summary *out)
 	if (json_object_object_get_ex(o, "total", &t) && json_object_is_type(t, json_type_object))
 		get_stats(t, &out->total);
 	get_str(o, "error", out->error, sizeof(out->error));
+	out->partial = json_object_object_get_ex(o, "partial", &t) && json_object_get_boolean(t);
 	out->version = get_version(o);
 	json_object_put(o);
 	return 0;

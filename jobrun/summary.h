@@ -24,7 +24,10 @@
  *    "total": {the counters above, "domains_ok", "domains_failed",
  *              "domains_skipped"},
  *    "error": TEXT (only when the run failed after its domains: the
- *             job's keep rules could not be applied)}
+ *             job's keep rules could not be applied),
+ *    "partial": true (a daemon's child, before its copy: its domain
+ *               backed up, and what the copy's outcome is if the child
+ *               dies during it; the whole summary follows on a later line)}
  *
  * A selection (a dry run), one line:
  *
@@ -76,6 +79,7 @@ struct summary {
 	struct backup_stats total;	/* of the successes */
 	size_t ok, failed, skipped;
 	char error[512];		/* why the run failed after its domains ("": it did not) */
+	bool partial;			/* written before a copy, not at the end */
 };
 
 /* summary_result_name: "success", "failure", "interrupted" or "busy". */

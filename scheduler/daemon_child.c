@@ -120,9 +120,11 @@ daemon_child_reap_prune(struct daemon *d)
 /*
  * The run record of child C from its summary (jobrun/summary.h): its
  * domain's entry; a child that wrote none (killed, or it could not start)
- * failed. OK: it exited 0.
+ * failed. OK: it exited 0. A child killed during its copy backed up: its
+ * last line, the partial summary, says so, and its copy failed. Returns
+ * whether the domain was backed up.
  */
-static void
+static bool
 child_record(struct daemon *d, struct child *c, int status, bool ok, time_t now,
     struct run_record *r)
 {
@@ -144,6 +146,11 @@ child_record(struct daemon *d, struct child *c, int status, bool ok, time_t now,
 		r->started = c->started;
 		r->finished = now;
 	}
+	if (!ok && e != NULL && s.partial && e->result == SUMMARY_SUCCESS && WIFSIGNALED(status)) {
+		log_warn("job %s: %s: its copy to [repository %s] was killed by signal %d (pid %d); the snapshot is published, the next run copies it",
+		    c->t.job, c->t.domain, e->copy.repository, WTERMSIG(status), (int)c->pid);
+		ok = true;
+	}
 	r->ok = ok;
 	if (ok || (e != NULL && e->result == SUMMARY_BUSY)) {
 		/* As the summary says. */
@@ -163,6 +170,7 @@ child_record(struct daemon *d, struct child *c, int status, bool ok, time_t now,
 			    "the backup failed (see the daemon's log)");
 	}
 	summary_clear(&s);
+	return ok;
 }
 
 void
@@ -174,7 +182,7 @@ daemon_child_finish(struct daemon *d, size_t idx, int status, time_t now)
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0, busy, again = false;
 	const char *hook, *what = NULL;
 
-	child_record(d, c, status, ok, now, &r);
+	ok = child_record(d, c, status, ok, now, &r);
 	busy = strcmp(r.result, "busy") == 0;
 	jobrun_record_keep(d->c, &r);
 	if (d->c->metrics_file)

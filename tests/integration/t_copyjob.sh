@@ -161,3 +161,41 @@ PY
 	expect_in 'virtvault_copy_success{domain="vvtest-cjf",job="once",repository="offsite"} 0'
 	expect_in 'virtvault_last_run_success{domain="vvtest-cjf",job="once"} 1'
 }
+
+# The daemon's child killed with -9 in the middle of its copy (chunks stored
+# there, no snapshot yet): the backup stands, published, and the copy is
+# the failure, in the log, status and metrics; the next run copies its
+# snapshot with its own, and the destination verifies.
+test_copyjob_daemon_child_killed_during_copy() {
+	local log=$BED_DIR/cjk.log mark=$BED_DIR/cjk.stall rc=0
+	off_domain cjk 2
+	copyjob_conf cjk 5 '[job nightly]' 'schedule = */2 * * * *' 'domains = vvtest-cjk' \
+		'copy_to = offsite'
+	# A first copy there (a destination without the group gets only the newest).
+	expect_rc 0 "$VV" -c "$DC" backup --job nightly --time 2026-11-01T02:00:00Z
+	start_daemon "$log" VIRTVAULT_TEST_CLOCK="1795564800 120" \
+		VIRTVAULT_TEST_STALL=copy-stored VIRTVAULT_TEST_STALL_MARKER="$mark"
+	if wait_for 60 test -s "$mark"; then
+		kill -9 "$(awk '{print $2}' "$mark")"
+		rm -f "$mark"
+		wait_for 30 grep -q 'its copy to \[repository offsite\] was killed by signal 9' "$log" || rc=1
+		[ $rc = 0 ] && cj_status vvtest-cjk 'r["result"] == "success" and c["result"] == "failure" and "killed during the copy" in c["error"] and c["failures_total"] == 1'
+		# Later children stop at the same point: let them go on.
+		wait_for 90 sh -c "rm -f '$mark'; grep -q 'copy to \[repository offsite\] done: 2 snapshots copied' '$log'" || rc=1
+	else
+		rc=1
+	fi
+	# A child still stopped at the point goes on, and ends with the daemon.
+	rm -f "$mark"
+	stop_daemon
+	[ $rc = 0 ] || { cat "$log"; return 1; }
+	expect_rc 0 cat "$log"
+	expect_not_in "vvtest-cjk failed"
+	[ -z "$(cj_ids | head -n 3 | grep -vxF -f <(cj_ids --repo offsite))" ] ||
+		fail "offsite lacks one of the first three snapshots: $(cj_ids --repo offsite) of $(cj_ids)"
+	expect_rc 0 cat "$BED_DIR/cjk.prom"
+	expect_in 'virtvault_copy_failures_total{domain="vvtest-cjk",job="nightly",repository="offsite"} 1'
+	expect_in 'virtvault_last_run_success{domain="vvtest-cjk",job="nightly"} 1'
+	expect_rc 0 "$VV" -c "$DC" --repo offsite verify --deep
+	expect_in "0 problems"
+}

@@ -114,6 +114,50 @@ test_round_trip(void **state)
 	free(text);
 }
 
+/*
+ * A daemon's child prints a partial summary before its copy: read as
+ * partial, with the copy a run killed during it leaves; the whole summary
+ * printed after it is the one read (not partial).
+ */
+static void
+test_partial_then_whole(void **state)
+{
+	struct summary s, back;
+	struct seq_result r;
+	char *part, *whole, *text;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	seq_of(&r, 1, 3, 5);
+	summary_add(&s, "web-1", SUMMARY_SUCCESS, NULL, &r);
+	snprintf(s.v[0].copy.repository, sizeof(s.v[0].copy.repository), "offsite");
+	snprintf(s.v[0].copy.result, sizeof(s.v[0].copy.result), "failure");
+	snprintf(s.v[0].copy.error, sizeof(s.v[0].copy.error), "killed during the copy");
+	s.partial = true;
+	part = summary_format(&s);
+	assert_non_null(strstr(part, "\"partial\":true"));
+	assert_int_equal(summary_parse(part, &back), 0);
+	assert_true(back.partial);
+	assert_int_equal(back.v[0].result, SUMMARY_SUCCESS);
+	assert_string_equal(back.v[0].copy.result, "failure");
+	assert_string_equal(back.v[0].copy.error, "killed during the copy");
+	summary_clear(&back);
+	s.partial = false;
+	snprintf(s.v[0].copy.result, sizeof(s.v[0].copy.result), "success");
+	s.v[0].copy.error[0] = '\0';
+	whole = summary_format(&s);
+	assert_null(strstr(whole, "partial"));
+	text = xasprintf("%s\n%s\n", part, whole);
+	assert_int_equal(summary_parse(text, &back), 0);
+	assert_false(back.partial);
+	assert_string_equal(back.v[0].copy.result, "success");
+	summary_clear(&back);
+	summary_clear(&s);
+	free(text);
+	free(whole);
+	free(part);
+}
+
 /* What `backup --json` printed before the version field: still read. */
 static void
 test_version_0(void **state)
@@ -228,6 +272,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_partial_then_whole),
 		cmocka_unit_test(test_version_0),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_selection),
