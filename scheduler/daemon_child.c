@@ -252,10 +252,15 @@ daemon_child_read(struct child *c, int fd)
 		return;
 	}
 	if (fd == c->out) {
-		size_t take = c->olen + (size_t)n > OUT_CAP ? OUT_CAP - c->olen : (size_t)n;
+		/* The last line is the summary: past the cap, the oldest bytes go. */
+		if (c->olen + (size_t)n > OUT_CAP) {
+			size_t drop = c->olen + (size_t)n - OUT_CAP;
 
-		memcpy(c->obuf + c->olen, tmp, take);
-		c->olen += take;
+			memmove(c->obuf, c->obuf + drop, c->olen - drop);
+			c->olen -= drop;
+		}
+		memcpy(c->obuf + c->olen, tmp, (size_t)n);
+		c->olen += (size_t)n;
 	} else {
 		size_t take = c->elen + (size_t)n > sizeof(c->ebuf) ? sizeof(c->ebuf) - c->elen : (size_t)n;
 

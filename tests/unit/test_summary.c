@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "jobrun/summary.h"
+#include "scheduler/daemon_int.h"
 
 /* A success of DOM with QUIESCED (1, 0, -1) and NREADS reads, its numbers from SEED. */
 static void
@@ -158,6 +161,53 @@ test_partial_then_whole(void **state)
 	free(part);
 }
 
+/*
+ * The daemon keeps the end of a child's output, where the summary is: more
+ * than its cap before it (a partial line, anything a child printed) drops
+ * the oldest bytes, not the summary.
+ */
+static void
+test_child_output_keeps_last_line(void **state)
+{
+	struct summary s, back;
+	struct child c;
+	char junk[1000], *text;
+	int fd[2];
+	size_t wrote = 0;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	summary_add(&s, "web-1", SUMMARY_FAILURE, "the last word", NULL);
+	text = summary_format(&s);
+	memset(junk, 'x', sizeof(junk) - 1);
+	junk[sizeof(junk) - 1] = '\n';
+	memset(&c, 0, sizeof(c));
+	c.obuf = xmalloc(OUT_CAP + 1);
+	assert_int_equal(pipe(fd), 0);
+	c.out = fd[0];
+	c.err = -1;
+	/* Written and read in turns: the pipe never fills. */
+	while (wrote < OUT_CAP + 50000) {
+		assert_int_equal(write(fd[1], junk, sizeof(junk)), (ssize_t)sizeof(junk));
+		wrote += sizeof(junk);
+		daemon_child_read(&c, fd[0]);
+	}
+	assert_int_equal(write(fd[1], text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(write(fd[1], "\n", 1), 1);
+	daemon_child_read(&c, fd[0]);
+	close(fd[1]);
+	while (c.out >= 0)
+		daemon_child_read(&c, c.out);
+	assert_true(c.olen <= OUT_CAP);
+	c.obuf[c.olen] = '\0';
+	assert_int_equal(summary_parse(c.obuf, &back), 0);
+	assert_string_equal(back.v[0].error, "the last word");
+	summary_clear(&back);
+	summary_clear(&s);
+	free(c.obuf);
+	free(text);
+}
+
 /* What `backup --json` printed before the version field: still read. */
 static void
 test_version_0(void **state)
@@ -273,6 +323,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_then_whole),
+		cmocka_unit_test(test_child_output_keeps_last_line),
 		cmocka_unit_test(test_version_0),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_selection),
