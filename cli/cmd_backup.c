@@ -68,6 +68,15 @@ print_done(const char *dom, const struct seq_result *res)
 		    util_format_size(res->reads[k].bytes_skipped, a, sizeof(a)), res->reads[k].reason);
 }
 
+/* Print S (a new line of JSON), at once: a daemon reads it from a pipe. */
+static void
+print_line(char *s)
+{
+	printf("%s\n", s);
+	fflush(stdout);
+	free(s);
+}
+
 /* A domain's outcome, as the run tells it (jobrun_report.domain). */
 static void
 front_domain(void *arg, enum jobrun_event ev, const struct summary_domain *d)
@@ -83,15 +92,11 @@ front_domain(void *arg, enum jobrun_event ev, const struct summary_domain *d)
 		/* The daemon reads the last line: this one, if the child dies copying. */
 		if (f->child && f->json) {
 			struct summary s;
-			char *line;
 
 			memset(&s, 0, sizeof(s));
 			summary_add(&s, d->domain, d->result, NULL, &d->seq)->copy = d->copy;
 			s.partial = true;
-			line = summary_format(&s);
-			printf("%s\n", line);
-			fflush(stdout);
-			free(line);
+			print_line(summary_format(&s));
 			summary_clear(&s);
 		}
 		return;
@@ -114,14 +119,6 @@ front_domain(void *arg, enum jobrun_event ev, const struct summary_domain *d)
 			printf("%s: FAILED (see the errors above)\n", d->domain);
 		break;
 	}
-}
-
-/* Print S (a new line of JSON). */
-static void
-print_line(char *s)
-{
-	printf("%s\n", s);
-	free(s);
 }
 
 /*

@@ -161,10 +161,10 @@ restore_fd(struct repo *r, const struct manifest *m, const struct manifest_file 
 	/*
 	 * Buffered writes only: direct ones leave nothing to write back. A
 	 * direct write, and a direct read of a chunk, waits for the disk:
-	 * three times the workers keep the cores busy and the disk's queue
-	 * filled meanwhile (a 1.4 GB image on 2 cores, its repository on the
-	 * same disk: 12 workers 1.12x as fast as 8, farm-bench A/B; 1.44 s
-	 * with 2, 1.27 s with 4 earlier).
+	 * three times the store's workers (file://: twice the cores) keep the
+	 * cores busy and the disk's queue filled meanwhile (a 1.4 GB image on
+	 * 2 cores, its repository on the same disk: 12 workers 1.12x as fast
+	 * as 8, farm-bench A/B; 1.44 s with 2, 1.27 s with 4 earlier).
 	 */
 	if (!restore_io_direct(&j.io))
 		j.flusher = flusher_new(fd, FLUSHER_FILE, 64 * 1024 * 1024);
