@@ -4,9 +4,10 @@
  * self-contained HTML page (report_html.c, report_svg.c).
  *
  * Where the figures come from:
- *   - runs, failures, boot checks, verifies: this host's state_dir (the
- *     run history, state/history.h; the boot records, state/bootrec.h; the
- *     verify records, state/verifyrec.h): this host's runs only;
+ *   - runs, failures, copies, boot checks, verifies: this host's
+ *     state_dir (the run history, state/history.h, whose lines carry the
+ *     copy each run made; the boot records, state/bootrec.h; the verify
+ *     records, state/verifyrec.h): this host's runs only;
  *   - snapshots, sizes, the repository over time, retention: the
  *     repository's manifests (read through the local cache).
  */
@@ -67,12 +68,21 @@ struct report_group {
 	size_t n;
 };
 
+/* The newest copy one job made of a domain's snapshots to one repository. */
+struct report_copy {
+	char job[128];
+	struct run_copy copy;		/* its last success and failures carried (state/runs.h) */
+};
+
 /* One domain (a snapshot's name): this host's runs and its last checks. */
 struct report_domain {
 	char name[256];
 	struct run_record *runs;	/* in the period, oldest first (every job) */
 	size_t nruns;
 	size_t failures;
+	struct report_copy *copies;	/* per job and destination, of the period (copy_to) */
+	size_t ncopies;
+	size_t copy_failures;		/* copies that failed in the period */
 	bool has_boot;
 	struct boot_record boot;
 	char *screenshot;		/* the boot check's PNG in base64, or NULL */

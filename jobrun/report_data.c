@@ -136,7 +136,30 @@ add_verifies(const struct conf *c, struct report *rep, struct strlist *names)
 	return 0;
 }
 
-/* Domain NAME's runs, boot check and snapshots, into D. */
+/* The newest copy of each job and destination among D's runs, and the failed ones counted. */
+static void
+add_copies(struct report_domain *d)
+{
+	d->copies = xcalloc(d->nruns + 1, sizeof(*d->copies));
+	for (size_t i = d->nruns; i-- > 0;) {
+		const struct run_record *r = &d->runs[i];
+		size_t k = 0;
+
+		if (r->copy.result[0] == '\0')
+			continue;
+		d->copy_failures += state_copy_failed(&r->copy);
+		while (k < d->ncopies && (strcmp(d->copies[k].job, r->job) != 0 ||
+		    strcmp(d->copies[k].copy.repository, r->copy.repository) != 0))
+			k++;
+		if (k < d->ncopies)
+			continue;
+		snprintf(d->copies[k].job, sizeof(d->copies[k].job), "%s", r->job);
+		d->copies[k].copy = r->copy;
+		d->ncopies++;
+	}
+}
+
+/* Domain NAME's runs, copies, boot check and snapshots, into D. */
 static int
 add_domain(const struct conf *c, struct report *rep, const char *name, struct report_domain *d)
 {
@@ -147,6 +170,7 @@ add_domain(const struct conf *c, struct report *rep, const char *name, struct re
 		return -1;
 	for (size_t i = 0; i < d->nruns; i++)
 		d->failures += !d->runs[i].ok;
+	add_copies(d);
 	if (state_boot_read(c->state_dir, name, &d->boot) == 0 &&
 	    (rep->history_shown || strcmp(d->boot.snapshot_host, rep->host) == 0)) {
 		d->has_boot = true;
@@ -215,6 +239,8 @@ report_gather(const struct conf *c, struct repo *r, const struct report_opts *o,
 		/* A boot record of another host's snapshot when one host is shown: not this one's. */
 		if (out->doms[out->ndoms].nsnapshots == 0 && out->doms[out->ndoms].nruns == 0 &&
 		    !out->doms[out->ndoms].has_boot && !out->doms[out->ndoms].has_verify) {
+			free(out->doms[out->ndoms].runs);
+			free(out->doms[out->ndoms].copies);
 			memset(&out->doms[out->ndoms], 0, sizeof(out->doms[0]));
 			continue;
 		}
@@ -232,6 +258,7 @@ report_clear(struct report *rep)
 {
 	for (size_t i = 0; i < rep->ndoms; i++) {
 		free(rep->doms[i].runs);
+		free(rep->doms[i].copies);
 		free(rep->doms[i].screenshot);
 		free(rep->doms[i].screenshot_file);
 	}

@@ -92,11 +92,28 @@ figure(FILE *out, const struct report *rep, const struct report_domain *d, const
 	fprintf(out, "<figcaption>%s</figcaption></figure>\n", caption);
 }
 
+/* One row of the failures' table: WHEN, JOB, RESULT, MESSAGE; KIND "backup" or "copy". */
+static void
+failure_row(FILE *out, const char *kind, time_t when, const char *job, const char *result,
+    const char *message)
+{
+	fprintf(out, "<tr data-kind=\"%s\"><td>", kind);
+	put_time(out, when);
+	fputs("</td><td>", out);
+	report_html_text(out, job);
+	fputs("</td><td class=\"bad\">", out);
+	report_html_text(out, result);
+	fputs("</td><td class=\"err\">", out);
+	report_html_text(out, message);
+	fputs("</td></tr>\n", out);
+}
+
+/* The failed backups and the failed copies of the period, newest first. */
 static void
 failures(FILE *out, const struct report_domain *d)
 {
 	fprintf(out, "<h3>Failures</h3>\n");
-	if (d->failures == 0) {
+	if (d->failures + d->copy_failures == 0) {
 		fputs("<p class=\"mute\">None in the period.</p>\n", out);
 		return;
 	}
@@ -104,20 +121,61 @@ failures(FILE *out, const struct report_domain *d)
 	    "<th>Result</th><th>Message</th></tr>\n", out);
 	for (size_t i = d->nruns; i-- > 0;) {
 		const struct run_record *r = &d->runs[i];
+		char what[sizeof(r->copy.repository) + 32];
 
-		if (r->ok)
-			continue;
-		fputs("<tr><td>", out);
-		put_time(out, r->started);
-		fputs("</td><td>", out);
-		report_html_text(out, r->job);
-		fputs("</td><td class=\"bad\">", out);
-		report_html_text(out, r->result);
-		fputs("</td><td class=\"err\">", out);
-		report_html_text(out, r->error);
-		fputs("</td></tr>\n", out);
+		/* A copy follows its run's backup: listed above it. */
+		if (state_copy_failed(&r->copy)) {
+			snprintf(what, sizeof(what), "copy to %s failed", r->copy.repository);
+			failure_row(out, "copy", r->copy.started, r->job, what, r->copy.error);
+		}
+		if (!r->ok)
+			failure_row(out, "backup", r->started, r->job, r->result, r->error);
 	}
 	fputs("</table></div>\n", out);
+}
+
+/* The newest copy of each job and destination: where the off-site copies stand. */
+static void
+copies(FILE *out, const struct report_domain *d)
+{
+	fputs("<h3>Copies</h3>\n", out);
+	if (d->ncopies == 0) {
+		fputs("<p class=\"mute\">No copy made on this host in the period (no job copies this domain: copy_to).</p>\n",
+		    out);
+		return;
+	}
+	fputs("<div class=\"tw\"><table class=\"copies\"><tr><th>Job</th><th>To</th><th>Last copy</th>"
+	    "<th>Result</th><th class=\"n\">Snapshots</th><th class=\"n\">Stored</th>"
+	    "<th>Last success</th><th class=\"n\">Not copied</th></tr>\n", out);
+	for (size_t i = 0; i < d->ncopies; i++) {
+		const struct run_copy *c = &d->copies[i].copy;
+		bool ok = strcmp(c->result, "success") == 0;
+
+		fputs("<tr data-job=\"", out);
+		report_html_text(out, d->copies[i].job);
+		fputs("\" data-repository=\"", out);
+		report_html_text(out, c->repository);
+		fprintf(out, "\" data-result=\"%s\" data-missing=\"%llu\"><td>", ok ? "success" : "failure",
+		    (unsigned long long)c->missing);
+		report_html_text(out, d->copies[i].job);
+		fputs("</td><td>", out);
+		report_html_text(out, c->repository);
+		fputs("</td><td>", out);
+		put_time(out, c->finished);
+		fprintf(out, "</td><td class=\"%s\">%s</td><td class=\"n\">%llu</td>", ok ? "ok" : "bad",
+		    ok ? "success" : "failed", (unsigned long long)c->snapshots);
+		put_size(out, c->bytes_stored);
+		fputs("<td>", out);
+		if (c->last_success != 0)
+			put_time(out, c->last_success);
+		else
+			fputs("<span class=\"bad\">never</span>", out);
+		fprintf(out, "</td><td class=\"n%s\">%llu</td></tr>\n", c->missing ? " bad" : "",
+		    (unsigned long long)c->missing);
+	}
+	fputs("</table></div>\n<p class=\"src\">Not copied: snapshots of the group newer than the "
+	    "destination's newest, left for the next copy. A failed copy's message is under Failures.</p>\n",
+	    out);
 }
 
 static void
@@ -217,13 +275,18 @@ domain(FILE *out, const struct report *rep, const struct report_domain *d)
 	report_html_text(out, d->name);
 	fputs("\" data-domain=\"", out);
 	report_html_text(out, d->name);
-	fprintf(out, "\" data-runs=\"%zu\" data-failures=\"%zu\" data-snapshots=\"%zu\">\n<h2>",
-	    d->nruns, d->failures, d->nsnapshots);
+	fprintf(out, "\" data-runs=\"%zu\" data-failures=\"%zu\" data-copy-failures=\"%zu\" "
+	    "data-snapshots=\"%zu\">\n<h2>", d->nruns, d->failures, d->copy_failures, d->nsnapshots);
 	report_html_text(out, d->name);
 	fputs("</h2>\n<p>", out);
-	if (rep->history_shown)
-		fprintf(out, "%zu runs on this host in the period, <span class=\"%s\">%zu failed</span>. ",
+	if (rep->history_shown) {
+		fprintf(out, "%zu runs on this host in the period, <span class=\"%s\">%zu failed</span>",
 		    d->nruns, d->failures ? "bad" : "ok", d->failures);
+		if (d->ncopies > 0)
+			fprintf(out, "; <span class=\"%s\">%zu of their copies failed</span>",
+			    d->copy_failures ? "bad" : "ok", d->copy_failures);
+		fputs(". ", out);
+	}
 	fprintf(out, "%zu snapshots in the repository", d->nsnapshots);
 	if (d->nsnapshots > 0)
 		fprintf(out, ", the newest %s", util_format_size(d->size_newest, b, sizeof(b)));
@@ -238,6 +301,7 @@ domain(FILE *out, const struct report *rep, const struct report_domain *d)
 		figure(out, rep, d, "mode", "How each run read the disks: incremental, full, or failed.");
 		fputs("</div>\n", out);
 		failures(out, d);
+		copies(out, d);
 	}
 	boot(out, d);
 	verify(out, d);
@@ -368,7 +432,7 @@ report_html(const struct report *rep)
 	put_time(out, rep->since);
 	fputs(rep->host[0] ? "; snapshots of host " : "; snapshots of every host", out);
 	report_html_text(out, rep->host);
-	fputs(".</p>\n<p class=\"src\">Where the figures come from: runs, failures and boot checks from the "
+	fputs(".</p>\n<p class=\"src\">Where the figures come from: runs, failures, copies and boot checks from the "
 	    "run records and run history under this host's state_dir (this host's runs only", out);
 	if (!rep->history_shown)
 		fputs(", not shown: another host was chosen", out);

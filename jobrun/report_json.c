@@ -35,6 +35,26 @@ add_time(json_object *o, const char *k, time_t t)
 	json_object_object_add(o, k, t != 0 ? json_object_new_string(util_format_utc(t, b, sizeof(b))) : NULL);
 }
 
+/* A copy's outcome C, as the run history records it. */
+static json_object *
+copy_json(const struct run_copy *c)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "repository", c->repository);
+	add_str(o, "result", c->result);
+	add_time(o, "started", c->started);
+	add_time(o, "finished", c->finished);
+	add_time(o, "last_success", c->last_success);
+	add_u64(o, "failures_total", c->failures_total);
+	add_u64(o, "snapshots", c->snapshots);
+	add_u64(o, "bytes_stored", c->bytes_stored);
+	add_u64(o, "forgotten", c->forgotten);
+	add_u64(o, "missing", c->missing);
+	add_str(o, "error", c->error);
+	return o;
+}
+
 static json_object *
 run_json(const struct run_record *r)
 {
@@ -57,6 +77,8 @@ run_json(const struct run_record *r)
 	for (char *m = strtok_r(copy, ",", &save); m != NULL; m = strtok_r(NULL, ",", &save))
 		json_object_array_add(modes, json_object_new_string(m));
 	json_object_object_add(o, "read_modes", modes);
+	/* The copy this run made; null: none. */
+	json_object_object_add(o, "copy", r->copy.result[0] ? copy_json(&r->copy) : NULL);
 	return o;
 }
 
@@ -95,13 +117,22 @@ verify_json(const struct verify_record *v)
 static json_object *
 domain_json(const struct report_domain *d)
 {
-	json_object *o = json_object_new_object(), *runs = json_object_new_array();
+	json_object *o = json_object_new_object(), *runs = json_object_new_array(), *a;
 
 	add_str(o, "domain", d->name);
 	for (size_t i = 0; i < d->nruns; i++)
 		json_object_array_add(runs, run_json(&d->runs[i]));
 	json_object_object_add(o, "runs", runs);
 	json_object_object_add(o, "failures", json_object_new_int64((int64_t)d->failures));
+	a = json_object_new_array();
+	for (size_t i = 0; i < d->ncopies; i++) {
+		json_object *c = copy_json(&d->copies[i].copy);
+
+		add_str(c, "job", d->copies[i].job);
+		json_object_array_add(a, c);
+	}
+	json_object_object_add(o, "copies", a);
+	json_object_object_add(o, "copy_failures", json_object_new_int64((int64_t)d->copy_failures));
 	json_object_object_add(o, "snapshots", json_object_new_int64((int64_t)d->nsnapshots));
 	json_object_object_add(o, "boot_check", d->has_boot ? boot_json(d) : NULL);
 	json_object_object_add(o, "verify", d->has_verify ? verify_json(&d->verify) : NULL);

@@ -1,5 +1,6 @@
-# `virtvault report`: runs of a domain over days (one failed), a boot
-# record with a real PNG, snapshots of two hosts; the page rendered by
+# `virtvault report`: runs of a domain over days (one failed), their
+# copies to a second repository (one failed, caught up the night after), a
+# boot record with a real PNG, snapshots of two hosts; the page rendered by
 # headless Chromium with no network, its DOM checked against `list --json`
 # and the run history, its screenshot kept under build/test-output/report.
 
@@ -69,16 +70,25 @@ test_report_html_json_in_chromium() {
 	rm -f "$outdir/report.png" "$outdir/report.html"
 	rpt_domain rp1
 	rpt_conf "$c" hosta "$st" "$repo" '[job nightly]' "domains = $dom" 'schedule = 0 2 * * *' \
-		'keep_last = 2' 'keep_daily = 3'
+		'keep_last = 2' 'keep_daily = 3' 'copy_to = off' '[repository off]' "url = file://$dir/off" \
+		'encryption = none'
 	rpt_conf "$cb" hostb "$dir/state-b" "$repo"
 	expect_rc 0 "$VV" -q -c "$c" init
-	# Five nights of the job (their snapshots dated back), each a run in the history.
+	expect_rc 0 "$VV" -q -c "$c" --repo off init
+	# Five nights of the job (their snapshots dated back), each a run in the
+	# history, each copied to [repository off]; on the second night the copy
+	# fails (the destination is away), the third night copies both.
 	for d in 6 5 4 3 2; do
 		t=$(date -u -d "-$d days" +%Y-%m-%dT02:00:00Z)
-		expect_rc 0 "$VV" -q -c "$c" backup --job nightly --time "$t"
+		[ "$d" != 5 ] || mv "$dir/off" "$dir/off.away"
+		expect_rc 0 "$VV" -c "$c" backup --job nightly --time "$t"
+		[ "$d" != 5 ] || { expect_in "copy to [repository off] failed"; mv "$dir/off.away" "$dir/off"; }
 		qemu-io -c "write -P $d 0 256k" "$BED_DIR/rp1/disk.qcow2" >/dev/null
 	done
-	# One failure: the disk is gone for a moment.
+	expect_rc 0 "$VV" -c "$c" --repo off list --json
+	echo "$OUT" >"$dir/list-off.json"
+	# One failure: the disk is gone for a moment (a second later: the newest run).
+	sleep 1
 	mv "$BED_DIR/rp1/disk.qcow2" "$BED_DIR/rp1/disk.away"
 	expect_rc 1 "$VV" -q -c "$c" backup "$dom"
 	mv "$BED_DIR/rp1/disk.away" "$BED_DIR/rp1/disk.qcow2"
@@ -195,10 +205,33 @@ for plot in ("duration", "overlay", "mode"):
 assert len(pts("bytes", "s-read")) == 6 and len(pts("bytes", "s-stored")) == 6
 assert len(pts("mode", "mode-failed")) == 1
 assert len(pts("mode", "mode-full")) + len(pts("mode", "mode-incremental")) == 5
-# The failure's message is on the page.
+# The failures' messages are on the page, newest first: the backup that
+# failed last, then the copy that failed on the second night.
 err = [r for r in runs if r["result"] != "success"][0]["error"]
+cerr = [r["copy"]["error"] for r in runs if r["copy"] and r["copy"]["result"] == "failure"]
+assert len(cerr) == 1 and "off" in cerr[0], cerr
 cells = [e for e in els if e["tag"] == "td" and e["a"].get("class") == "err" and inside(e, "data-domain", dom)]
-assert err and [c.get("text") for c in cells] == [err], (err, cells)
+assert err and [c.get("text") for c in cells] == [err, cerr[0]], (err, cerr, cells)
+kinds = [e["a"]["data-kind"] for e in els if e["tag"] == "tr" and "data-kind" in e["a"] and inside(e, "data-domain", dom)]
+assert kinds == ["backup", "copy"], kinds
+# The copies: each night's run made one (the failed run and the image backups none);
+# the last succeeded and left nothing behind, after one failure.
+assert [r["copy"]["result"] if r["copy"] else None for r in runs] == \
+    ["success", "failure", "success", "success", "success", None], [r["copy"] for r in runs]
+assert [r["copy"]["snapshots"] for r in runs if r["copy"] and r["copy"]["result"] == "success"] == [1, 2, 1, 1]
+drep = [x for x in rep["domains"] if x["domain"] == dom][0]
+assert drep["copy_failures"] == 1 and len(drep["copies"]) == 1, drep["copies"]
+cp = drep["copies"][0]
+assert (cp["job"], cp["repository"], cp["result"], cp["missing"], cp["failures_total"]) == \
+    ("nightly", "off", "success", 0, 1), cp
+assert cp["last_success"] == cp["finished"], cp
+off = json.load(open(d + "/list-off.json"))
+assert sorted(s["snapshot"] for s in off) == sorted(s["snapshot"] for s in lst if s["name"] == dom), off
+assert sec["a"]["data-copy-failures"] == "1", sec["a"]
+crow = [e for e in els if e["tag"] == "tr" and "data-result" in e["a"] and inside(e, "data-domain", dom)]
+assert [(e["a"]["data-job"], e["a"]["data-repository"], e["a"]["data-result"], e["a"]["data-missing"])
+        for e in crow] == [("nightly", "off", "success", "0")], crow
+assert "1 of their copies failed" in sec["text"], sec["text"]
 # The boot check: its screenshot embedded as it is on disk; outside text escaped.
 imgs = [e for e in els if e["tag"] == "img" and inside(e, "data-domain", dom)]
 assert len(imgs) == 1
