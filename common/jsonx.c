@@ -1,6 +1,7 @@
 #include "common/jsonx.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 const char *
 jx_str(json_object *o, const char *k)
@@ -11,6 +12,14 @@ jx_str(json_object *o, const char *k)
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+void
+jx_strcpy(char *dst, size_t n, json_object *o, const char *k)
+{
+	const char *v = jx_str(o, k);
+
+	snprintf(dst, n, "%s", v != NULL ? v : "");
 }
 
 int64_t

@@ -78,9 +78,7 @@ int
 bootjournal_write(const char *state_dir, const struct bootjournal *j)
 {
 	json_object *o = json_object_new_object();
-	char *path;
-	const char *text;
-	int ret = -1;
+	int ret;
 
 	json_object_object_add(o, "name", json_object_new_string(j->name));
 	json_object_object_add(o, "domain", json_object_new_string(j->domain));
@@ -91,12 +89,7 @@ bootjournal_write(const char *state_dir, const struct bootjournal *j)
 	json_object_object_add(o, "tpm_state", json_object_new_string(j->tpm_state ? j->tpm_state : ""));
 	json_object_object_add(o, "pid", json_object_new_int64(j->pid));
 	json_object_object_add(o, "started", json_object_new_int64(j->started));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	if (state_ensure_dir(state_dir, STATE_BOOTCHECK) == 0) {
-		path = state_file_path(state_dir, STATE_BOOTCHECK, j->name);
-		ret = fs_write_atomic(path, text, strlen(text), 0600);
-		free(path);
-	}
+	ret = state_write_json(state_dir, STATE_BOOTCHECK, j->name, o, 0600);
 	json_object_put(o);
 	return ret;
 }

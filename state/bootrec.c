@@ -10,14 +10,6 @@
 #include "common/util.h"
 #include "state/layout.h"
 
-static void
-copy_str(char *dst, size_t n, json_object *o, const char *k)
-{
-	const char *v = jx_str(o, k);
-
-	snprintf(dst, n, "%s", v != NULL ? v : "");
-}
-
 int
 state_boot_read(const char *state_dir, const char *domain, struct boot_record *r)
 {
@@ -32,13 +24,13 @@ state_boot_read(const char *state_dir, const char *domain, struct boot_record *r
 		json_object_put(o);
 		return 1;
 	}
-	copy_str(r->domain, sizeof(r->domain), o, "domain");
-	copy_str(r->job, sizeof(r->job), o, "job");
-	copy_str(r->snapshot, sizeof(r->snapshot), o, "snapshot");
-	copy_str(r->snapshot_host, sizeof(r->snapshot_host), o, "snapshot_host");
-	copy_str(r->command, sizeof(r->command), o, "command");
-	copy_str(r->output, sizeof(r->output), o, "output");
-	copy_str(r->reason, sizeof(r->reason), o, "reason");
+	jx_strcpy(r->domain, sizeof(r->domain), o, "domain");
+	jx_strcpy(r->job, sizeof(r->job), o, "job");
+	jx_strcpy(r->snapshot, sizeof(r->snapshot), o, "snapshot");
+	jx_strcpy(r->snapshot_host, sizeof(r->snapshot_host), o, "snapshot_host");
+	jx_strcpy(r->command, sizeof(r->command), o, "command");
+	jx_strcpy(r->output, sizeof(r->output), o, "output");
+	jx_strcpy(r->reason, sizeof(r->reason), o, "reason");
 	r->ok = json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
 	r->screenshot = json_object_object_get_ex(o, "screenshot", &v) && json_object_get_boolean(v);
 	r->started = (time_t)jx_int(o, "started", 0);
@@ -112,15 +104,9 @@ int
 state_boot_write(const char *state_dir, const struct boot_record *r)
 {
 	json_object *o = state_boot_record_json(r);
-	char *p = state_file_path(state_dir, STATE_BOOT, r->domain);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	int ret;
+	int ret = state_write_json(state_dir, STATE_BOOT, r->domain, o, 0600);
 
-	ret = state_ensure_dir(state_dir, STATE_BOOT);
-	if (ret == 0)
-		ret = fs_write_atomic(p, text, strlen(text), 0600);
 	json_object_put(o);
-	free(p);
 	return ret;
 }
 

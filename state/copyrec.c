@@ -32,15 +32,6 @@ state_copy_json(const struct run_copy *c)
 	return o;
 }
 
-static void
-take_str(char *dst, size_t n, json_object *o, const char *k)
-{
-	const char *v = jx_str(o, k);
-
-	if (v != NULL)
-		snprintf(dst, n, "%s", v);
-}
-
 /* A count: 0 when absent or negative. */
 static uint64_t
 take_count(json_object *o, const char *k)
@@ -56,8 +47,8 @@ state_copy_parse(json_object *o, struct run_copy *c)
 	memset(c, 0, sizeof(*c));
 	if (o == NULL || !json_object_is_type(o, json_type_object))
 		return;
-	take_str(c->repository, sizeof(c->repository), o, "repository");
-	take_str(c->result, sizeof(c->result), o, "result");
+	jx_strcpy(c->repository, sizeof(c->repository), o, "repository");
+	jx_strcpy(c->result, sizeof(c->result), o, "result");
 	if (strcmp(c->result, "success") != 0 && strcmp(c->result, "failure") != 0)
 		c->result[0] = '\0';
 	c->started = (time_t)jx_int(o, "started", 0);
@@ -68,7 +59,7 @@ state_copy_parse(json_object *o, struct run_copy *c)
 	c->bytes_stored = take_count(o, "bytes_stored");
 	c->forgotten = take_count(o, "forgotten");
 	c->missing = take_count(o, "missing");
-	take_str(c->error, sizeof(c->error), o, "error");
+	jx_strcpy(c->error, sizeof(c->error), o, "error");
 }
 
 void

@@ -56,15 +56,6 @@ slurp(const char *path, char **text)
 	return 0;
 }
 
-static void
-copy_str(char *dst, size_t n, json_object *o, const char *k)
-{
-	const char *v = jx_str(o, k);
-
-	if (v != NULL)
-		snprintf(dst, n, "%s", v);
-}
-
 /* LINE into *R. Returns 0, or -1 when it is no history line. */
 static int
 parse_line(const char *line, struct run_record *r)
@@ -79,11 +70,11 @@ parse_line(const char *line, struct run_record *r)
 		json_object_put(o);
 		return -1;
 	}
-	copy_str(r->domain, sizeof(r->domain), o, "domain");
-	copy_str(r->job, sizeof(r->job), o, "job");
-	copy_str(r->result, sizeof(r->result), o, "result");
-	copy_str(r->error, sizeof(r->error), o, "error");
-	copy_str(r->snapshot, sizeof(r->snapshot), o, "snapshot");
+	jx_strcpy(r->domain, sizeof(r->domain), o, "domain");
+	jx_strcpy(r->job, sizeof(r->job), o, "job");
+	jx_strcpy(r->result, sizeof(r->result), o, "result");
+	jx_strcpy(r->error, sizeof(r->error), o, "error");
+	jx_strcpy(r->snapshot, sizeof(r->snapshot), o, "snapshot");
 	r->ok = strcmp(r->result, "success") == 0;
 	r->started = (time_t)jx_int(o, "started", 0);
 	r->finished = (time_t)jx_int(o, "finished", 0);

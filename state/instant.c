@@ -16,9 +16,7 @@ instant_journal_write(const char *state_dir, const struct instant_journal *j)
 {
 	json_object *o = json_object_new_object(), *t = json_object_new_array(),
 	    *v = json_object_new_array();
-	char *path;
-	const char *text;
-	int ret = -1;
+	int ret;
 
 	json_object_object_add(o, "domain", json_object_new_string(j->domain));
 	json_object_object_add(o, "snapshot", json_object_new_string(j->snapshot));
@@ -30,12 +28,7 @@ instant_journal_write(const char *state_dir, const struct instant_journal *j)
 	}
 	json_object_object_add(o, "targets", t);
 	json_object_object_add(o, "overlays", v);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	if (state_ensure_dir(state_dir, STATE_INSTANT) == 0) {
-		path = state_file_path(state_dir, STATE_INSTANT, j->domain);
-		ret = fs_write_atomic(path, text, strlen(text), 0600);
-		free(path);
-	}
+	ret = state_write_json(state_dir, STATE_INSTANT, j->domain, o, 0600);
 	json_object_put(o);
 	return ret;
 }

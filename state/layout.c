@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +49,22 @@ state_ensure_dir(const char *state_dir, enum state_area area)
 		log_error("state folder %s: cannot create: %s", d, strerror(errno));
 	free(d);
 	return r;
+}
+
+int
+state_write_json(const char *state_dir, enum state_area area, const char *name,
+    struct json_object *o, mode_t mode)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	char *path;
+	int ret;
+
+	if (state_ensure_dir(state_dir, area) < 0)
+		return -1;
+	path = state_file_path(state_dir, area, name);
+	ret = fs_write_atomic(path, text, strlen(text), mode);
+	free(path);
+	return ret;
 }
 
 int

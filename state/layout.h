@@ -28,7 +28,11 @@
 #ifndef VV_STATE_LAYOUT_H
 #define VV_STATE_LAYOUT_H
 
+#include <sys/types.h>
+
 #include "common/util.h"
+
+struct json_object;
 
 enum state_area {
 	STATE_JOURNAL,
@@ -65,6 +69,13 @@ int state_file_remove(const char *state_dir, enum state_area area, const char *n
  * Returns 0 or -1 (logged).
  */
 int state_ensure_dir(const char *state_dir, enum state_area area);
+
+/*
+ * state_write_json: O, pretty, as NAME's file in AREA (its folder made),
+ * written atomically with MODE. Returns 0 or -1 (logged).
+ */
+int state_write_json(const char *state_dir, enum state_area area, const char *name,
+    struct json_object *o, mode_t mode);
 
 /*
  * state_list_names: the names (suffix removed) of the files in AREA,

@@ -54,20 +54,18 @@ state_job_set_last_fire(const char *state_dir, const char *job, time_t t)
 	return r;
 }
 
-static void
-copy_str(char *dst, size_t n, json_object *o, const char *k)
+/* The name of DOMAIN's record by JOB in STATE/runs: DOMAIN@JOB, a new string. */
+static char *
+run_key(const char *domain, const char *job)
 {
-	const char *v = jx_str(o, k);
-
-	if (v != NULL)
-		snprintf(dst, n, "%s", v);
+	return xasprintf("%s@%s", domain, job);
 }
 
 /* The file of DOMAIN's record by JOB: STATE/runs/DOMAIN@JOB.json. */
 static char *
 run_path(const char *state_dir, const char *domain, const char *job)
 {
-	char *key = xasprintf("%s@%s", domain, job);
+	char *key = run_key(domain, job);
 	char *p = state_file_path(state_dir, STATE_RUNS, key);
 
 	free(key);
@@ -87,12 +85,12 @@ read_file(const char *path, struct run_record *r)
 	o = json_object_from_file(path);
 	if (o == NULL)
 		return 1;
-	copy_str(r->job, sizeof(r->job), o, "job");
-	copy_str(r->domain, sizeof(r->domain), o, "domain");
-	copy_str(r->snapshot, sizeof(r->snapshot), o, "snapshot");
-	copy_str(r->error, sizeof(r->error), o, "error");
+	jx_strcpy(r->job, sizeof(r->job), o, "job");
+	jx_strcpy(r->domain, sizeof(r->domain), o, "domain");
+	jx_strcpy(r->snapshot, sizeof(r->snapshot), o, "snapshot");
+	jx_strcpy(r->error, sizeof(r->error), o, "error");
 	r->ok = json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
-	copy_str(r->result, sizeof(r->result), o, "result");
+	jx_strcpy(r->result, sizeof(r->result), o, "result");
 	if (strcmp(r->result, "success") != 0 && strcmp(r->result, "failure") != 0 &&
 	    strcmp(r->result, "interrupted") != 0)
 		snprintf(r->result, sizeof(r->result), "%s", r->ok ? "success" : "failure");
@@ -190,7 +188,7 @@ int
 state_run_write(const char *state_dir, const struct run_record *r)
 {
 	json_object *o = json_object_new_object();
-	char *p = run_path(state_dir, r->domain, r->job);
+	char *key = run_key(r->domain, r->job);
 	int ret;
 
 	json_object_object_add(o, "job", json_object_new_string(r->job));
@@ -214,11 +212,10 @@ state_run_write(const char *state_dir, const struct run_record *r)
 	json_object_object_add(o, "error", json_object_new_string(r->error));
 	if (r->copy.repository[0] != '\0')
 		json_object_object_add(o, "copy", state_copy_json(&r->copy));
-	ret = state_ensure_dir(state_dir, STATE_RUNS);
-	if (ret == 0)
-		ret = write_atomic(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	/* 0644: monitoring reads the records; they hold no secret. */
+	ret = state_write_json(state_dir, STATE_RUNS, key, o, 0644);
 	json_object_put(o);
-	free(p);
+	free(key);
 	return ret;
 }
 

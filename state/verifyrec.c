@@ -41,14 +41,6 @@ group_key(const char *host, const char *name)
 	return k;
 }
 
-static void
-copy_str(char *dst, size_t n, json_object *o, const char *k)
-{
-	const char *v = jx_str(o, k);
-
-	snprintf(dst, n, "%s", v != NULL ? v : "");
-}
-
 /* The strings of array K of O, at most MAX of WIDTH bytes each, into DST; their number. */
 static size_t
 copy_strs(char *dst, size_t width, size_t max, json_object *o, const char *k)
@@ -80,8 +72,8 @@ state_verify_read(const char *state_dir, const char *key, struct verify_record *
 	    jx_str(o, "host") == NULL || jx_str(o, "name") == NULL ||
 	    !json_object_object_get_ex(o, "ok", &v) || !json_object_is_type(v, json_type_boolean))
 		goto out;
-	copy_str(r->host, sizeof(r->host), o, "host");
-	copy_str(r->name, sizeof(r->name), o, "name");
+	jx_strcpy(r->host, sizeof(r->host), o, "host");
+	jx_strcpy(r->name, sizeof(r->name), o, "name");
 	r->ok = json_object_get_boolean(v);
 	r->deep = json_object_object_get_ex(o, "deep", &v) && json_object_get_boolean(v);
 	r->sample = 1;
@@ -125,8 +117,6 @@ state_verify_write(const char *state_dir, const struct verify_record *r)
 	json_object *o = json_object_new_object(), *ids = json_object_new_array(),
 	    *msgs = json_object_new_array();
 	char *k = group_key(r->host, r->name);
-	char *p = state_file_path(state_dir, STATE_VERIFY, k);
-	const char *text;
 	int ret;
 
 	json_object_object_add(o, "host", json_object_new_string(r->host));
@@ -146,12 +136,8 @@ state_verify_write(const char *state_dir, const struct verify_record *r)
 	json_object_object_add(o, "chunks_read", json_object_new_int64((int64_t)r->chunks_read));
 	json_object_object_add(o, "bytes_read", json_object_new_int64((int64_t)r->bytes_read));
 	json_object_object_add(o, "ok", json_object_new_boolean(r->ok));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	ret = state_ensure_dir(state_dir, STATE_VERIFY);
-	if (ret == 0)
-		ret = fs_write_atomic(p, text, strlen(text), 0600);
+	ret = state_write_json(state_dir, STATE_VERIFY, k, o, 0600);
 	json_object_put(o);
-	free(p);
 	free(k);
 	return ret;
 }
