@@ -110,12 +110,57 @@ config_check(struct store *s, const uint8_t master[CRYPTO_KEY_LEN], json_object 
 	return 0;
 }
 
+/*
+ * R's config object re-read before it is rewritten, a new object; NULL
+ * (logged) when it is missing, not JSON, or no longer the one this
+ * process checked and uses (its id, chunk_size and version; and no MAC
+ * when NO_MAC): then nothing may be written.
+ */
+static json_object *
+config_reread(struct repo *r, bool no_mac)
+{
+	json_object *cfg;
+	int nf;
+
+	cfg = repo_store_json(r->store, LAYOUT_CONFIG, &nf);
+	if (cfg == NULL) {
+		log_error("repository %s: the config object is missing or not valid JSON", store_url(r->store));
+		return NULL;
+	}
+	if ((no_mac && jx_str(cfg, "mac") != NULL) || jx_str(cfg, "id") == NULL ||
+	    strcmp(jx_str(cfg, "id"), r->id) != 0 ||
+	    jx_int(cfg, "chunk_size", -1) != (int64_t)r->chunk_size ||
+	    jx_int(cfg, "version", -1) != r->version) {
+		log_error("repository %s: the config object changed while it was open: nothing written",
+		    store_url(r->store));
+		json_object_put(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* CFG as R's config object, with its MAC when AUTH; CFG put. Returns 0 or -1 (logged). */
+static int
+config_rewrite(struct repo *r, json_object *cfg, bool auth)
+{
+	char mac[65];
+	int ret = -1;
+
+	if (auth) {
+		if (config_mac(r->master, cfg, mac) < 0)
+			goto out;
+		json_object_object_add(cfg, "mac", json_object_new_string(mac));
+	}
+	ret = repo_store_put_json(r->store, LAYOUT_CONFIG, cfg, STORE_DURABLE) < 0 ? -1 : 0;
+out:
+	json_object_put(cfg);
+	return ret;
+}
+
 int
 config_upgrade(struct repo *r)
 {
 	json_object *cfg;
-	char mac[65];
-	int nf, ret = -1;
 
 	if (r->mac)
 		return 0;
@@ -124,38 +169,17 @@ config_upgrade(struct repo *r)
 		    store_url(r->store));
 		return -1;
 	}
-	cfg = repo_store_json(r->store, LAYOUT_CONFIG, &nf);
-	if (cfg == NULL) {
-		log_error("repository %s: the config object is missing or not valid JSON", store_url(r->store));
-		return -1;
-	}
 	/* Authenticate only what this process checked and uses. */
-	if (jx_str(cfg, "mac") != NULL || jx_str(cfg, "id") == NULL ||
-	    strcmp(jx_str(cfg, "id"), r->id) != 0 ||
-	    jx_int(cfg, "chunk_size", -1) != (int64_t)r->chunk_size ||
-	    jx_int(cfg, "version", -1) != r->version) {
-		log_error("repository %s: the config object changed while it was open: nothing written",
-		    store_url(r->store));
-		goto out;
-	}
-	if (config_mac(r->master, cfg, mac) < 0)
-		goto out;
-	json_object_object_add(cfg, "mac", json_object_new_string(mac));
-	if (repo_store_put_json(r->store, LAYOUT_CONFIG, cfg, STORE_DURABLE) < 0)
-		goto out;
+	if ((cfg = config_reread(r, true)) == NULL || config_rewrite(r, cfg, true) < 0)
+		return -1;
 	r->mac = true;
-	ret = 1;
-out:
-	json_object_put(cfg);
-	return ret;
+	return 1;
 }
 
 int
 config_raise_version(struct repo *r, int version)
 {
 	json_object *cfg;
-	char mac[65];
-	int nf, ret = -1;
 
 	if (r->version >= version)
 		return 0;
@@ -169,32 +193,14 @@ config_raise_version(struct repo *r, int version)
 		    store_url(r->store));
 		return -1;
 	}
-	cfg = repo_store_json(r->store, LAYOUT_CONFIG, &nf);
-	if (cfg == NULL) {
-		log_error("repository %s: the config object is missing or not valid JSON", store_url(r->store));
-		return -1;
-	}
 	/* Only what this process checked, its version raised. */
-	if (jx_str(cfg, "id") == NULL || strcmp(jx_str(cfg, "id"), r->id) != 0 ||
-	    jx_int(cfg, "chunk_size", -1) != (int64_t)r->chunk_size ||
-	    jx_int(cfg, "version", -1) != r->version) {
-		log_error("repository %s: the config object changed while it was open: nothing written",
-		    store_url(r->store));
-		goto out;
-	}
+	if ((cfg = config_reread(r, false)) == NULL)
+		return -1;
 	json_object_object_add(cfg, "version", json_object_new_int(version));
-	if (r->mac) {
-		if (config_mac(r->master, cfg, mac) < 0)
-			goto out;
-		json_object_object_add(cfg, "mac", json_object_new_string(mac));
-	}
-	if (repo_store_put_json(r->store, LAYOUT_CONFIG, cfg, STORE_DURABLE) < 0)
-		goto out;
+	if (config_rewrite(r, cfg, r->mac) < 0)
+		return -1;
 	r->version = version;
-	ret = 1;
-out:
-	json_object_put(cfg);
-	return ret;
+	return 1;
 }
 
 int

@@ -263,6 +263,98 @@ test_upgrade(void **state)
 	free(url);
 }
 
+/* Field K of store S's config object set to V (a JSON text), written back. */
+static void
+store_config_set(struct store *s, const char *k, const char *v)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	json_object *o;
+	const char *text;
+
+	assert_int_equal(store_get(s, "config", &buf, &len, 1 << 20), 0);
+	o = json_tokener_parse(buf);
+	assert_non_null(o);
+	json_object_object_add(o, k, json_tokener_parse(v));
+	text = json_object_to_json_string(o);
+	assert_int_equal(store_put(s, "config", text, strlen(text), 0), 0);
+	json_object_put(o);
+	free(buf);
+}
+
+/* Field K of store S's config object, as an integer (-1: absent). */
+static int64_t
+store_config_int(struct store *s, const char *k)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	json_object *o, *v;
+	int64_t n = -1;
+
+	assert_int_equal(store_get(s, "config", &buf, &len, 1 << 20), 0);
+	o = json_tokener_parse(buf);
+	if (json_object_object_get_ex(o, k, &v))
+		n = json_object_get_int64(v);
+	json_object_put(o);
+	free(buf);
+	return n;
+}
+
+/*
+ * A config object changed in the store after this process opened the
+ * repository is never overwritten: neither `key upgrade` (which would
+ * authenticate parameters nobody checked) nor a format upgrade writes it;
+ * both name the change. Unchanged, both write.
+ */
+static void
+test_config_changed_while_open(void **state)
+{
+	struct conf c;
+	struct repo_upgrade u;
+	char *url, *cfg = xasprintf("%s/chg/config", dir), *before, *after;
+	struct repo *r;
+
+	(void)state;
+	run("cp -a tests/fixtures/repo-v1 %s/chg", dir);
+	conf_of(&c, "chg", &url);
+	c.password = FIXTURE_PASSWORD;
+	r = repo_open(&c);
+	assert_non_null(r);
+	edit_json(cfg, "chunk_size", "2097152");
+	before = slurp(cfg);
+	assert_int_equal(repo_key_upgrade(r, &u), -1);
+	expect_error("the config object changed while it was open: nothing written");
+	after = slurp(cfg);
+	assert_string_equal(before, after);
+	repo_close(r);
+	free(after);
+	/* A MAC written by someone else meanwhile: not authenticated twice. */
+	edit_json(cfg, "chunk_size", "1048576");
+	r = repo_open(&c);
+	assert_non_null(r);
+	edit_json(cfg, "mac", "\"00\"");
+	assert_int_equal(repo_key_upgrade(r, &u), -1);
+	expect_error("changed while it was open");
+	repo_close(r);
+	free(before);
+	free(cfg);
+	free(url);
+
+	/* A format upgrade (2 to 3) of a config whose version moved meanwhile. */
+	memrepo_conf(&c, NULL);
+	r = memrepo_new_format(&c, 2);
+	assert_non_null(r);
+	store_config_set(repo_store(r), "chunk_size", "8192");
+	assert_int_equal(repo_upgrade_format(r), -1);
+	expect_error("changed while it was open");
+	assert_int_equal(store_config_int(repo_store(r), "version"), 2);
+	store_config_set(repo_store(r), "chunk_size", "4096");
+	assert_int_equal(repo_upgrade_format(r), 1);
+	assert_int_equal(store_config_int(repo_store(r), "version"), 3);
+	assert_int_equal(repo_version(r), 3);
+	repo_close(r);
+}
+
 /* Whether the repository of R's store opens with PASSWORD (a copy, without faults). */
 static bool
 opens_with(struct repo *r, char *password)
@@ -424,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_export_records_mac),
 		cmocka_unit_test(test_legacy_opens_untouched),
 		cmocka_unit_test(test_upgrade),
+		cmocka_unit_test(test_config_changed_while_open),
 		cmocka_unit_test(test_key_fail_at_every_call),
 		cmocka_unit_test(test_key_fail_after_at_every_call),
 		cmocka_unit_test(test_remove_race),
