@@ -230,12 +230,40 @@ read_file(const char *path, time_t since, struct run_record **out, size_t *n, si
 	return 0;
 }
 
+/* A run read, and its place in the reading (a job's file is oldest first). */
+struct read_run {
+	const struct run_record *r;
+	size_t i;
+};
+
+/* By start, then job; runs of one job started in the same second stay in their file's order. */
 static int
 cmp_started(const void *a, const void *b)
 {
-	const struct run_record *x = a, *y = b;
+	const struct read_run *x = a, *y = b;
+	int c;
 
-	return x->started < y->started ? -1 : x->started > y->started ? 1 : strcmp(x->job, y->job);
+	if (x->r->started != y->r->started)
+		return x->r->started < y->r->started ? -1 : 1;
+	c = strcmp(x->r->job, y->r->job);
+	return c ? c : x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* RUNS (N) in time order, in place. */
+static void
+sort_runs(struct run_record *runs, size_t n)
+{
+	struct read_run *v = xcalloc(n, sizeof(*v));
+	struct run_record *sorted = xcalloc(n, sizeof(*sorted));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct read_run){ &runs[i], i };
+	qsort(v, n, sizeof(*v), cmp_started);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = *v[i].r;
+	memcpy(runs, sorted, n * sizeof(*runs));
+	free(sorted);
+	free(v);
 }
 
 int
@@ -263,7 +291,7 @@ state_history_read(const char *state_dir, const char *domain, const char *job,
 	}
 	strlist_clear(&names);
 	if (*n > 1)
-		qsort(*out, *n, sizeof(**out), cmp_started);
+		sort_runs(*out, *n);
 	return ret;
 }
 

@@ -107,6 +107,18 @@ test_append_read(void **state)
 	assert_string_equal(v[2].read_modes, "incremental,full");
 	free(v);
 
+	/* Runs of one job in the same second: in the order they ran (qsort alone may swap them). */
+	for (int i = 0; i < 12; i++)
+		record(dir, "web2", "often", t0, i % 3 != 1, i % 2 ? "full" : "incremental");
+	assert_int_equal(state_history_read(dir, "web2", NULL, 0, &v, &n, NULL), 0);
+	assert_int_equal(n, 12);
+	for (int i = 0; i < 12; i++) {
+		assert_int_equal(v[i].ok, i % 3 != 1);
+		assert_string_equal(v[i].read_modes, v[i].ok ? (i % 2 ? "full" : "incremental") : "");
+	}
+	free(v);
+	assert_int_equal(state_run_remove(dir, "web2"), 1);
+
 	/* Every job of the domain, by time; and only those since a time. */
 	assert_int_equal(state_history_read(dir, "web1", NULL, 0, &v, &n, NULL), 0);
 	assert_int_equal(n, 4);
