@@ -655,19 +655,7 @@ test_enum_spellings(void **state)
 	assert_int_equal(conf_cipher_parse("rot13", &c), -1);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return tmpdir_remove(dir);
-}
+TMPDIR_FIXTURES(dir)
 
 int
 main(void)

@@ -115,19 +115,7 @@ test_fail_after_at_every_call(void **state)
 	fault_at_every_call(STORE_MEM_FAIL_AFTER, "failure after the deed");
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return tmpdir_remove(dir);
-}
+TMPDIR_FIXTURES(dir)
 
 int
 main(void)

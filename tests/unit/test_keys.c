@@ -435,19 +435,7 @@ test_key_fail_after_at_every_call(void **state)
 	key_faults(STORE_MEM_FAIL_AFTER, "failure after the deed");
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return tmpdir_remove(dir);
-}
+TMPDIR_FIXTURES(dir)
 
 /* The other process of a race: removes key KID of repository R. */
 struct other_remove {

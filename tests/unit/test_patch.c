@@ -319,19 +319,7 @@ test_patch_none_in_format_2(void **state)
 	bed_clear(&b);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return tmpdir_remove(dir);
-}
+TMPDIR_FIXTURES(dir)
 
 int
 main(void)

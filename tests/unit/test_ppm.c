@@ -107,19 +107,7 @@ test_ppm_refused(void **state)
 	free(tmp);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return tmpdir_remove(dir);
-}
+TMPDIR_FIXTURES(dir)
 
 int
 main(void)

@@ -287,19 +287,7 @@ test_restore_checks_chunk_ids(void **state)
 	free(out);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return tmpdir_remove(dir);
-}
+TMPDIR_FIXTURES(dir)
 
 /* Locks: who conflicts with whom, stale ones, and what a lost lock means. */
 /* Set field K of the JSON object in file PATH to V (a JSON text; NULL: drop it). */

@@ -123,19 +123,7 @@ test_get_buf_reuses(void **state)
 	free(url);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return tmpdir_remove(dir);
-}
+TMPDIR_FIXTURES(dir)
 
 int
 main(void)

@@ -192,19 +192,7 @@ test_deep_reads_each_chunk_once(void **state)
 	free_scene(r, l, n);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return tmpdir_remove(dir);
-}
+TMPDIR_FIXTURES(dir)
 
 int
 main(void)
