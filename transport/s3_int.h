@@ -30,6 +30,7 @@ struct s3 {
 	char *secret;
 	char *ca_file;
 	bool verify;
+	bool unsigned_payload;	/* the body's SHA-256 left out of the signature (s3_payload_hash) */
 	long timeout;
 	curl_off_t bw_each;
 	uint64_t multipart_threshold;
@@ -66,6 +67,18 @@ struct body {
 	size_t len;
 	size_t off;
 };
+
+/* What x-amz-content-sha256 says of a body left out of the signature. */
+#define S3_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
+
+/*
+ * s3_payload_hash: what S signs of body DATA (LEN bytes; NULL: none) into
+ * OUT: its SHA-256 in hex, or S3_UNSIGNED_PAYLOAD over https with the
+ * certificate verified. There TLS already keeps the body from being
+ * changed on the way, and neither side need hash every byte; over http,
+ * or TLS unverified, the signature is what refuses a damaged body.
+ */
+void s3_payload_hash(const struct s3 *s, const void *data, size_t len, char out[65]);
 
 /*
  * s3_request: one signed request, METHOD on PATH (not encoded, from '/')

@@ -133,6 +133,19 @@ s3_error_code(const char *body, char *out, size_t len)
  * Returns 0 when a response came, -1 on a network failure after retries
  * (reason in ERR).
  */
+void
+s3_payload_hash(const struct s3 *s, const void *data, size_t len, char out[65])
+{
+	uint8_t h[CRYPTO_HASH_LEN];
+
+	if (s->unsigned_payload) {
+		snprintf(out, 65, "%s", S3_UNSIGNED_PAYLOAD);
+		return;
+	}
+	crypto_sha256(data ? data : "", data ? len : 0, h);
+	crypto_hex(h, sizeof(h), out);
+}
+
 int
 s3_request(struct s3 *s, const char *method, const char *path, const char *query,
     const void *data, size_t dlen, struct resp *r, long *http, char *err, size_t errlen)
@@ -145,12 +158,10 @@ s3_request_hdr(struct s3 *s, const char *method, const char *path, const char *q
     const char *header, const void *data, size_t dlen, struct resp *r, long *http, char *err,
     size_t errlen)
 {
-	uint8_t h[CRYPTO_HASH_LEN];
 	char payload[65], amz[32], auth[1024], *canon, *url;
 	int ret = -1;
 
-	crypto_sha256(data ? data : "", data ? dlen : 0, h);
-	crypto_hex(h, sizeof(h), payload);
+	s3_payload_hash(s, data, dlen, payload);
 	canon = s3_uri_encode(path, 0);
 	url = xasprintf("%s%s%s%s", s->base, canon, query && *query ? "?" : "", query ? query : "");
 	for (int attempt = 0; attempt < S3_ATTEMPTS; attempt++) {

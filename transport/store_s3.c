@@ -1,6 +1,7 @@
 /*
  * The s3:// backend over libcurl: SigV4-signed requests (s3_sign.c) with
- * the payload's real SHA-256, a pool of reused connections for parallel
+ * the payload's real SHA-256 over http (UNSIGNED-PAYLOAD over verified
+ * TLS, s3_payload_hash), a pool of reused connections for parallel
  * requests, retries with backoff and jitter (s3_policy.c), multipart
  * uploads above a threshold (aborted on failure), a bandwidth limit, and
  * clear errors for what retrying cannot fix. Only the S3 backend's files
@@ -423,6 +424,7 @@ store_s3_open(const char *url, const struct store_s3_opts *o, int create)
 			s->host = xasprintf("%s.%.*s", s->bucket, (int)hl, hst);
 		}
 		s->base = xasprintf("%s://%s", scheme, s->host);
+		s->unsigned_payload = strcmp(scheme, "https") == 0 && o->tls_verify;
 		free(scheme);
 	}
 	s->access = o->access_key ? xstrdup(o->access_key) : NULL;

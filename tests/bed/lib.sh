@@ -184,7 +184,8 @@ bed_down() {
 
 # bed_start_rgw PORT: a one-node Ceph RGW on 127.0.0.1:PORT under the bed;
 # sets RGW_ENDPOINT, RGW_ACCESS, RGW_SECRET (the admin, vvtest) and
-# RGW_HOST_ACCESS, RGW_HOST_SECRET (user vvhost). Stopped by bed_teardown.
+# RGW_HOST_ACCESS, RGW_HOST_SECRET (user vvhost); RGW_TLS_ENDPOINT (the
+# same over https) and RGW_CA (its certificate). Stopped by bed_teardown.
 bed_start_rgw() {
 	local out
 	out=$(bash "$BED_TOP/tests/bed/rgw.sh" start "$BED_DIR/rgw" "$1" 2>"$BED_DIR/rgw-start.log") || {
@@ -193,7 +194,9 @@ bed_start_rgw() {
 		return 1
 	}
 	read -r RGW_ENDPOINT RGW_ACCESS RGW_SECRET RGW_HOST_ACCESS RGW_HOST_SECRET <<<"$out"
-	export RGW_ENDPOINT RGW_ACCESS RGW_SECRET RGW_HOST_ACCESS RGW_HOST_SECRET
+	RGW_TLS_ENDPOINT=$(cat "$BED_DIR/rgw/tls-endpoint")
+	RGW_CA=$BED_DIR/rgw/ca.pem
+	export RGW_ENDPOINT RGW_ACCESS RGW_SECRET RGW_HOST_ACCESS RGW_HOST_SECRET RGW_TLS_ENDPOINT RGW_CA
 }
 
 # bed_teardown: stop every domain and process of this bed, remove its files.

@@ -5,6 +5,9 @@
 #                           HOST_SECRET" when S3 answers: the admin (vvtest) and a
 #                           second user (vvhost) for a host that a bucket policy
 #                           may forbid to delete (tests/integration/t_attack.sh)
+#                           It also answers over TLS on PORT + 1000 with a
+#                           certificate of its own: DIR/tls-endpoint names the
+#                           https endpoint, DIR/ca.pem is the CA a client trusts
 #   rgw.sh stop DIR         stop every daemon by the pid in its pid file, remove DIR
 # Its placement has a second storage class, COLD (pool default.rgw.cold.data).
 # Debian 12's radosgw (Ceph 16) needs a cluster: one ceph-mon, one ceph-osd
@@ -17,8 +20,11 @@ HOST_ACCESS=VVHOSTACCESSKEY00002
 HOST_SECRET=vvhost-secret-key-0123456789abcdefghijk
 
 start() {
-	local d=$1 port=$2 fsid uuid id t0
+	local d=$1 port=$2 tport=$(($2 + 1000)) fsid uuid id t0
 	mkdir -p "$d"/{run,log,mon,osd,rgw}
+	# Its own certificate for 127.0.0.1, self-signed: the client's ca_file.
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$d/tls.key" -out "$d/ca.pem" 2>/dev/null
 	fsid=$(cat /proc/sys/kernel/random/uuid)
 	cat >"$d/ceph.conf" <<EOF2
 [global]
@@ -57,7 +63,7 @@ bluestore block size = ${RGW_BLOCK_SIZE:-8589934592}
 osd memory target = 536870912
 bluestore cache size = 134217728
 [client.rgw.vv]
-rgw frontends = beast endpoint=127.0.0.1:$port
+rgw frontends = beast endpoint=127.0.0.1:$port ssl_endpoint=127.0.0.1:$tport ssl_certificate=$d/ca.pem ssl_private_key=$d/tls.key
 rgw data = $d/rgw
 rgw dns name = 127.0.0.1
 EOF2
@@ -90,6 +96,12 @@ EOF2
 		fi
 		sleep 0.2
 	done
+	curl -s -o /dev/null --cacert "$d/ca.pem" "https://127.0.0.1:$tport/" || {
+		echo "rgw.sh: radosgw answers on 127.0.0.1:$port but not over TLS on $tport" >&2
+		tail -n 20 "$d"/log/client.rgw.vv.log >&2
+		return 1
+	}
+	echo "https://127.0.0.1:$tport" >"$d/tls-endpoint"
 	echo "http://127.0.0.1:$port $ACCESS $SECRET $HOST_ACCESS $HOST_SECRET"
 }
 

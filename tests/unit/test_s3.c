@@ -13,8 +13,10 @@
 #include "transport/s3_policy.h"
 #include "transport/s3_sign.h"
 #include "transport/store.h"
+#include "transport/store_backend.h"
 
 #define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define ABC_SHA "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define AK "AKIAIOSFODNN7EXAMPLE"
 #define SK "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -271,6 +273,54 @@ test_refusals(void **state)
 	assert_int_equal(s3_refusal(403, &r), 0);
 }
 
+/*
+ * What a request signs of its body: the SHA-256 over http and over TLS
+ * that does not verify the server, UNSIGNED-PAYLOAD over verified TLS
+ * (an endpoint's or AWS's own). Opening makes no request.
+ */
+static void
+test_payload_hash(void **state)
+{
+	static const struct {
+		const char *endpoint;
+		bool verify;
+		bool unsigned_payload;
+	} t[] = {
+		{ "http://127.0.0.1:7480", true, false },
+		{ "http://127.0.0.1:7480", false, false },
+		{ "https://127.0.0.1:8480", true, true },
+		{ "https://127.0.0.1:8480", false, false },
+		{ "HTTPS://127.0.0.1:8480", false, false },
+		{ NULL, true, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct store_opts so;
+		struct store *st;
+		char empty[65], abc[65];
+
+		memset(&so, 0, sizeof(so));
+		so.s3.endpoint = t[i].endpoint;
+		so.s3.region = "us-east-1";
+		so.s3.access_key = AK;
+		so.s3.secret_key = SK;
+		so.s3.tls_verify = t[i].verify;
+		st = store_open("s3://bucket/prefix", 0, &so);
+		assert_non_null(st);
+		s3_payload_hash(st->priv, NULL, 0, empty);
+		s3_payload_hash(st->priv, "abc", 3, abc);
+		if (t[i].unsigned_payload) {
+			assert_string_equal(empty, S3_UNSIGNED_PAYLOAD);
+			assert_string_equal(abc, S3_UNSIGNED_PAYLOAD);
+		} else {
+			assert_string_equal(empty, EMPTY_SHA);
+			assert_string_equal(abc, ABC_SHA);
+		}
+		store_close(st);
+	}
+}
+
 int
 main(void)
 {
@@ -283,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_part_sizes),
 		cmocka_unit_test(test_versions_parse),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_payload_hash),
 	};
 
 	return cmocka_run_group_tests_name("s3", tests, NULL, NULL);
