@@ -69,16 +69,6 @@ make_names(struct check *k, const char *domain)
 	return 0;
 }
 
-/* The first file of M of KIND, or NULL. */
-static const struct manifest_file *
-file_of_kind(const struct manifest *m, const char *kind)
-{
-	for (size_t i = 0; i < m->nfiles; i++)
-		if (m->files[i].kind != NULL && strcmp(m->files[i].kind, kind) == 0)
-			return &m->files[i];
-	return NULL;
-}
-
 /*
  * Whether DIR (below the world-writable /var/tmp) is a folder of ours, not
  * a link or another user's, before anything is written into it. Returns 0
@@ -129,7 +119,7 @@ prepare(struct repo *r, const struct conf *c, const struct manifest *m,
     const struct bootcheck_opts *o, struct check *k)
 {
 	struct strlist state_files = { 0 };
-	const struct manifest_file *nv = file_of_kind(m, MANIFEST_KIND_NVRAM);
+	const struct manifest_file *nv = manifest_file_of_kind(m, MANIFEST_KIND_NVRAM);
 	char *log = NULL;
 	int ret = -1;
 
@@ -149,7 +139,7 @@ prepare(struct repo *r, const struct conf *c, const struct manifest *m,
 		free(sub);
 		k->nvram = xasprintf("%s/%s", k->j.dir, nv->name);
 	}
-	if (file_of_kind(m, MANIFEST_KIND_TPM) != NULL) {
+	if (manifest_file_of_kind(m, MANIFEST_KIND_TPM) != NULL) {
 		k->tpm_dir = xasprintf("%s/tpm-state", k->j.dir);
 		if (define_tpm_copy(m, k->j.dir, k->tpm_dir, false) < 0)
 			goto out;
@@ -199,7 +189,7 @@ default_tpm(const struct conf *c, const struct manifest *m, const char *xml, str
 		k->j.tpm_state = xasprintf("%s/%s", DOMXML_SWTPM_DIR, k->uuid);
 		state = domxml_tpm_state(d);
 		ret = bootjournal_write(c->state_dir, &k->j);
-		if (ret == 0 && file_of_kind(m, MANIFEST_KIND_TPM) != NULL)
+		if (ret == 0 && manifest_file_of_kind(m, MANIFEST_KIND_TPM) != NULL)
 			ret = define_tpm_copy(m, k->j.dir, state, true);
 	}
 	free(state);

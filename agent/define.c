@@ -94,16 +94,6 @@ fix_disks(xmlNode *devs, const struct manifest *m, const char *dir, const char *
 	return 0;
 }
 
-/* The first file of M of KIND, or NULL. */
-static const struct manifest_file *
-file_of_kind(const struct manifest *m, const char *kind)
-{
-	for (size_t i = 0; i < m->nfiles; i++)
-		if (m->files[i].kind != NULL && strcmp(m->files[i].kind, kind) == 0)
-			return &m->files[i];
-	return NULL;
-}
-
 /*
  * <os><nvram>: the restored variables file in DIR, or when the snapshot
  * has none, a path of the new domain's own in DIR that libvirt fills from
@@ -113,7 +103,7 @@ static void
 fix_nvram(xmlNode *root, const struct manifest *m, const char *dir, const char *newname)
 {
 	xmlNode *nv = xmlnode_child(xmlnode_child(root, "os"), "nvram");
-	const struct manifest_file *f = file_of_kind(m, MANIFEST_KIND_NVRAM);
+	const struct manifest_file *f = manifest_file_of_kind(m, MANIFEST_KIND_NVRAM);
 	char *path;
 
 	if (nv == NULL)
@@ -186,7 +176,7 @@ define_tpm_state(struct hv *hv, const struct manifest *m, const char *dir, const
 	char *xml = NULL, *state = NULL, err[256];
 	int ret = -1;
 
-	if (file_of_kind(m, MANIFEST_KIND_TPM) == NULL)
+	if (manifest_file_of_kind(m, MANIFEST_KIND_TPM) == NULL)
 		return 0;
 	if (hv_domain_xml(hv, newname, true, &xml) != 0 || (d = domxml_parse(xml, err, sizeof(err))) == NULL)
 		goto out;

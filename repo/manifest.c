@@ -299,6 +299,15 @@ manifest_host(const struct manifest *m)
 	return m->host ? m->host : "";
 }
 
+const struct manifest_file *
+manifest_file_of_kind(const struct manifest *m, const char *kind)
+{
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (m->files[i].kind != NULL && strcmp(m->files[i].kind, kind) == 0)
+			return &m->files[i];
+	return NULL;
+}
+
 int
 manifest_group_cmp(const struct manifest *a, const struct manifest *b)
 {

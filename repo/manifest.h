@@ -165,6 +165,9 @@ int manifest_load(struct repo *r, const char *key, struct manifest **out);
 /* manifest_host: M's host, "" when it records none. */
 const char *manifest_host(const struct manifest *m);
 
+/* manifest_file_of_kind: the first file of M of KIND (MANIFEST_KIND_*), or NULL. */
+const struct manifest_file *manifest_file_of_kind(const struct manifest *m, const char *kind);
+
 /* manifest_group_cmp: A's group (host, then name) against B's, as strcmp. */
 int manifest_group_cmp(const struct manifest *a, const struct manifest *b);
 
