@@ -230,37 +230,36 @@ read_file(const char *path, time_t since, struct run_record **out, size_t *n, si
 	return 0;
 }
 
-/* A run read, and its place in the reading (a job's file is oldest first). */
-struct read_run {
-	const struct run_record *r;
-	size_t i;
-};
-
-/* By start, then job; runs of one job started in the same second stay in their file's order. */
+/*
+ * By start, then job; runs of one job started in the same second keep the
+ * order they were read in (a job's file is oldest first): A and B point
+ * into that array.
+ */
 static int
 cmp_started(const void *a, const void *b)
 {
-	const struct read_run *x = a, *y = b;
+	const struct run_record *x = *(const struct run_record *const *)a;
+	const struct run_record *y = *(const struct run_record *const *)b;
 	int c;
 
-	if (x->r->started != y->r->started)
-		return x->r->started < y->r->started ? -1 : 1;
-	c = strcmp(x->r->job, y->r->job);
-	return c ? c : x->i < y->i ? -1 : x->i > y->i;
+	if (x->started != y->started)
+		return x->started < y->started ? -1 : 1;
+	c = strcmp(x->job, y->job);
+	return c ? c : (x > y) - (x < y);
 }
 
 /* RUNS (N) in time order, in place. */
 static void
 sort_runs(struct run_record *runs, size_t n)
 {
-	struct read_run *v = xcalloc(n, sizeof(*v));
+	const struct run_record **v = xcalloc(n, sizeof(*v));
 	struct run_record *sorted = xcalloc(n, sizeof(*sorted));
 
 	for (size_t i = 0; i < n; i++)
-		v[i] = (struct read_run){ &runs[i], i };
+		v[i] = &runs[i];
 	qsort(v, n, sizeof(*v), cmp_started);
 	for (size_t i = 0; i < n; i++)
-		sorted[i] = *v[i].r;
+		sorted[i] = *v[i];
 	memcpy(runs, sorted, n * sizeof(*runs));
 	free(sorted);
 	free(v);

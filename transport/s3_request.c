@@ -126,13 +126,6 @@ s3_error_code(const char *body, char *out, size_t len)
 		snprintf(out, len, "%.*s", (int)(b - a - 6), a + 6);
 }
 
-/*
- * One signed request: METHOD on PATH (not encoded, from '/') with the
- * canonical QUERY. Retries what may succeed later. *HTTP is the final
- * status (0 on a network failure). R receives the body (at most its cap).
- * Returns 0 when a response came, -1 on a network failure after retries
- * (reason in ERR).
- */
 void
 s3_payload_hash(const struct s3 *s, const void *data, size_t len, char out[65])
 {
@@ -146,6 +139,13 @@ s3_payload_hash(const struct s3 *s, const void *data, size_t len, char out[65])
 	crypto_hex(h, sizeof(h), out);
 }
 
+/*
+ * One signed request: METHOD on PATH (not encoded, from '/') with the
+ * canonical QUERY. Retries what may succeed later. *HTTP is the final
+ * status (0 on a network failure). R receives the body (at most its cap).
+ * Returns 0 when a response came, -1 on a network failure after retries
+ * (reason in ERR).
+ */
 int
 s3_request(struct s3 *s, const char *method, const char *path, const char *query,
     const void *data, size_t dlen, struct resp *r, long *http, char *err, size_t errlen)
