@@ -1,10 +1,11 @@
-/* The journal and run-record readers, on files holding the input. */
+/* The journal, run-record and run-history readers, on files holding the input. */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "state/history.h"
 #include "state/journal.h"
 #include "state/layout.h"
 #include "state/runs.h"
@@ -34,7 +35,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (mkdtemp(dir) == NULL)
 		abort();
 	atexit(cleanup);
-	if (state_ensure_dir(dir, STATE_JOURNAL) < 0 || state_ensure_dir(dir, STATE_RUNS) < 0)
+	if (state_ensure_dir(dir, STATE_JOURNAL) < 0 || state_ensure_dir(dir, STATE_RUNS) < 0 ||
+	    state_ensure_dir(dir, STATE_HISTORY) < 0)
 		abort();
 	return 0;
 }
@@ -73,6 +75,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		state_run_list(dir, &all, &n);
 		free(all);
+	}
+	/* The run history (each line a run, with the copy it made), as report reads it. */
+	put(STATE_HISTORY, "d1@j1", data, size);
+	{
+		struct run_record *runs = NULL;
+		size_t n = 0, damaged = 0;
+
+		state_history_read(dir, "d1", NULL, 0, &runs, &n, &damaged);
+		free(runs);
 	}
 	return 0;
 }
